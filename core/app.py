@@ -1,0 +1,99 @@
+"""The one place that assembles the Makker application."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncGenerator
+from contextlib import asynccontextmanager
+from pathlib import Path
+
+from jinja2 import Environment
+from litestar import Litestar, Request, Response
+from litestar.datastructures import State
+from litestar.di import Provide
+from litestar.exceptions import NotFoundException
+from litestar.logging import LoggingConfig
+from litestar.openapi import OpenAPIConfig
+from litestar.openapi.plugins import JsonRenderPlugin
+from litestar.plugins.htmx import HTMXPlugin
+from litestar.plugins.jinja import JinjaTemplateEngine
+from litestar.response import Template
+from litestar.static_files import create_static_files_router
+from litestar.template.config import TemplateConfig
+
+import core
+from core.db.session import create_engine, create_sessionmaker
+from core.settings import Settings, load_settings
+from core.tenancy.controllers import TenantApiController, TenantPagesController
+from core.web import i18n
+from core.web.deps import provide_db_session
+from core.web.health import HealthController
+from core.web.middleware import LocaleMiddleware, TenantContextMiddleware
+from core.web.pages import PagesController
+
+CORE_DIR = Path(__file__).parent
+TEMPLATE_DIRS = [CORE_DIR / "web" / "templates", CORE_DIR / "tenancy" / "templates"]
+STATIC_DIR = CORE_DIR / "web" / "static"
+NOT_FOUND_DETAIL = "Not Found"
+
+
+def _configure_jinja(engine: JinjaTemplateEngine) -> None:
+    env: Environment = engine.engine
+    env.add_extension("jinja2.ext.i18n")
+    env.install_gettext_callables(i18n.gettext, i18n.ngettext, newstyle=True)  # type: ignore[attr-defined]
+    env.globals["get_locale"] = i18n.get_locale
+    env.globals["locale_names"] = i18n.LOCALE_NAMES
+
+
+def _not_found(request: Request, _exc: NotFoundException) -> Response:
+    """One body for every 404: a missing object and another tenant's look the same."""
+    if request.url.path.startswith(("/api/", "/schema")):
+        return Response({"status_code": 404, "detail": NOT_FOUND_DETAIL}, status_code=404)
+    return Template("errors/not_found.html", status_code=404)  # type: ignore[return-value]
+
+
+def create_app(settings: Settings | None = None) -> Litestar:
+    """Build the app for ``settings`` (default: from the environment)."""
+    settings = settings or load_settings()
+
+    @asynccontextmanager
+    async def lifespan(app: Litestar) -> AsyncGenerator[None, None]:
+        engine = create_engine(settings.database_url, pool_pre_ping=True)
+        app.state.engine = engine
+        app.state.sessionmaker = create_sessionmaker(engine)
+        try:
+            yield
+        finally:
+            await engine.dispose()
+
+    return Litestar(
+        route_handlers=[
+            PagesController,
+            HealthController,
+            TenantPagesController,
+            TenantApiController,
+            create_static_files_router(
+                path="/static", directories=[STATIC_DIR], include_in_schema=False
+            ),
+        ],
+        dependencies={"db_session": Provide(provide_db_session)},
+        middleware=[LocaleMiddleware(settings.default_locale), TenantContextMiddleware()],
+        lifespan=[lifespan],
+        template_config=TemplateConfig(
+            directory=TEMPLATE_DIRS, engine=JinjaTemplateEngine, engine_callback=_configure_jinja
+        ),
+        plugins=[HTMXPlugin()],
+        openapi_config=OpenAPIConfig(
+            title="Makker API",
+            version=core.__version__,
+            path="/schema",
+            render_plugins=[JsonRenderPlugin()],
+        ),
+        exception_handlers={NotFoundException: _not_found},
+        logging_config=LoggingConfig(
+            log_exceptions="always",
+            disable_stack_trace={400, 401, 403, 404, 405, 409, 422},
+            root={"level": settings.log_level, "handlers": ["queue_listener"]},
+        ),
+        state=State({"settings": settings}),
+        debug=False,
+    )

@@ -1,0 +1,185 @@
+"""The ``makker`` command line."""
+
+from __future__ import annotations
+
+import asyncio
+import sys
+from collections.abc import Awaitable, Callable
+from pathlib import Path
+from typing import Any, TypeVar
+
+import click
+
+from core.settings import Settings, SettingsError, load_settings
+
+T = TypeVar("T")
+
+
+def _settings() -> Settings:
+    try:
+        return load_settings()
+    except SettingsError as exc:
+        click.echo(f"makker: configuration error: {exc}", err=True)
+        sys.exit(2)
+
+
+async def _with_sessionmaker(settings: Settings, work: Callable[[Any], Awaitable[T]]) -> T:
+    from core.db.session import create_engine, create_sessionmaker
+
+    engine = create_engine(settings.database_url)
+    try:
+        return await work(create_sessionmaker(engine))
+    finally:
+        await engine.dispose()
+
+
+@click.group()
+def main() -> None:
+    """Makker: peer-mentor programmes for municipalities and their partners."""
+
+
+# -- database -------------------------------------------------------------------------------
+@main.group()
+def db() -> None:
+    """Database schema (Alembic migrations)."""
+
+
+@db.command("upgrade")
+@click.argument("revision", default="head")
+def db_upgrade(revision: str) -> None:
+    """Upgrade the schema to REVISION (default: head)."""
+    from core.db import migrate
+
+    settings = _settings()
+    migrate.upgrade(settings.migration_database_url, revision, settings.db_app_role)
+    click.echo(f"database upgraded to {revision}")
+
+
+@db.command("downgrade")
+@click.argument("revision", default="-1")
+def db_downgrade(revision: str) -> None:
+    """Downgrade the schema to REVISION (default: one step back; 'base' removes all)."""
+    from core.db import migrate
+
+    settings = _settings()
+    migrate.downgrade(settings.migration_database_url, revision, settings.db_app_role)
+    click.echo(f"database downgraded to {revision}")
+
+
+@db.command("revision")
+@click.option("-m", "--message", required=True, help="What the migration does.")
+def db_revision(message: str) -> None:
+    """Autogenerate a new migration from the models (review it by hand)."""
+    from alembic import command
+
+    from core.db import migrate
+
+    settings = _settings()
+    command.revision(
+        migrate.alembic_config(settings.migration_database_url), message=message, autogenerate=True
+    )
+
+
+# -- tenants --------------------------------------------------------------------------------
+def _load_tenant_files(directory: Path) -> list[Any]:
+    from core.tenancy.config import TenantFileError, load_tenant_dir
+
+    try:
+        return load_tenant_dir(directory)
+    except TenantFileError as exc:
+        click.echo(f"makker: {exc}", err=True)
+        click.echo("makker: nothing was changed", err=True)
+        sys.exit(1)
+
+
+@main.group()
+def tenants() -> None:
+    """Tenant configuration files (tenants/*.toml)."""
+
+
+@tenants.command("check")
+@click.option(
+    "--dir",
+    "directory",
+    type=click.Path(path_type=Path),
+    default=None,
+    help="Directory of tenant files (default: MAKKER_TENANTS_DIR).",
+)
+def tenants_check(directory: Path | None) -> None:
+    """Validate the tenant files without changing anything."""
+    settings = _settings()
+    configs = _load_tenant_files(directory or settings.tenants_dir)
+    click.echo(f"{len(configs)} tenant files are valid")
+
+
+@tenants.command("sync")
+@click.option(
+    "--dir",
+    "directory",
+    type=click.Path(path_type=Path),
+    default=None,
+    help="Directory of tenant files (default: MAKKER_TENANTS_DIR).",
+)
+def tenants_sync(directory: Path | None) -> None:
+    """Apply the tenant files to the database (idempotent)."""
+    from core.tenancy.sync import sync_tenants
+
+    settings = _settings()
+    configs = _load_tenant_files(directory or settings.tenants_dir)
+    report = asyncio.run(_with_sessionmaker(settings, lambda sm: sync_tenants(sm, configs)))
+    for line in report.lines():
+        click.echo(line)
+    click.echo("changes applied" if report.changed else "nothing to change")
+
+
+# -- running --------------------------------------------------------------------------------
+@main.command()
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--port", default=8000, show_default=True, type=int)
+def serve(host: str, port: int) -> None:
+    """Serve Makker (production: behind a TLS-terminating proxy)."""
+    import uvicorn
+
+    from core.app import create_app
+
+    settings = _settings()
+    uvicorn.run(create_app(settings), host=host, port=port, proxy_headers=False, access_log=False)
+
+
+@main.command()
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--port", default=8000, show_default=True, type=int)
+@click.option("--no-serve", is_flag=True, help="Prepare the database only; do not serve.")
+def demo(host: str, port: int, no_serve: bool) -> None:
+    """Create or upgrade a local database, sync the tenants, seed demo people and serve."""
+    from core.db import migrate
+    from core.demo import seed_demo_people
+    from core.tenancy.sync import sync_tenants
+
+    settings = _settings()
+    if settings.is_production:
+        click.echo("makker: demo refuses to run when MAKKER_ENV=production", err=True)
+        sys.exit(2)
+    migrate.upgrade(settings.migration_database_url, "head", settings.db_app_role)
+    configs = _load_tenant_files(settings.tenants_dir)
+
+    async def prepare(sm: Any) -> tuple[Any, dict[str, int]]:
+        return await sync_tenants(sm, configs), await seed_demo_people(sm)
+
+    report, added = asyncio.run(_with_sessionmaker(settings, prepare))
+    click.echo(f"database ready ({settings.database_url})")
+    click.echo("tenants: " + ("changes applied" if report.changed else "unchanged"))
+    click.echo("demo people added: " + ", ".join(f"{k} {v}" for k, v in added.items()))
+    if no_serve:
+        return
+    import uvicorn
+
+    from core.app import create_app
+
+    click.echo(f"Makker demo: http://{host}:{port}/t/kolding/", err=False)
+    sys.stdout.flush()
+    uvicorn.run(create_app(settings), host=host, port=port, access_log=False, log_level="warning")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,1 @@
+"""Database layer: declarative base, tenant scoping, engines and migrations."""

@@ -1,0 +1,72 @@
+"""Alembic environment: async engine, batch mode on SQLite, app-role grants on PostgreSQL."""
+
+from __future__ import annotations
+
+import asyncio
+import re
+
+from alembic import context
+from sqlalchemy import text
+from sqlalchemy.engine import Connection
+
+from core.db.models import Base
+from core.db.session import create_engine
+
+config = context.config
+target_metadata = Base.metadata
+_ROLE_RE = re.compile(r"^[a-z_][a-z0-9_]{0,62}$")
+
+
+def _database_url() -> str:
+    url = config.attributes.get("database_url")
+    if not url:
+        from core.settings import load_settings
+
+        url = load_settings().migration_database_url
+    return url
+
+
+def grant_app_role(connection: Connection, role: str) -> None:
+    """Give the app role DML on every table; it never owns a table, so FORCE'd RLS binds it."""
+    if not _ROLE_RE.match(role):
+        raise ValueError(f"MAKKER_DB_APP_ROLE is not a plain role name: {role!r}")
+    connection.execute(text(f"GRANT USAGE ON SCHEMA public TO {role}"))
+    connection.execute(
+        text(f"GRANT SELECT, INSERT, UPDATE, DELETE ON ALL TABLES IN SCHEMA public TO {role}")
+    )
+    connection.execute(text(f"REVOKE INSERT, UPDATE, DELETE ON alembic_version FROM {role}"))
+    connection.execute(text(f"GRANT USAGE, SELECT ON ALL SEQUENCES IN SCHEMA public TO {role}"))
+
+
+def do_run_migrations(connection: Connection) -> None:
+    context.configure(
+        connection=connection,
+        target_metadata=target_metadata,
+        render_as_batch=connection.dialect.name == "sqlite",
+        compare_type=True,
+    )
+    with context.begin_transaction():
+        context.run_migrations()
+        role = config.attributes.get("app_role")
+        if role and connection.dialect.name == "postgresql":
+            grant_app_role(connection, role)
+
+
+async def run_async_migrations() -> None:
+    engine = create_engine(_database_url())
+    async with engine.connect() as connection:
+        await connection.run_sync(do_run_migrations)
+        await connection.commit()
+    await engine.dispose()
+
+
+def run_migrations_offline() -> None:
+    context.configure(url=_database_url(), target_metadata=target_metadata, literal_binds=True)
+    with context.begin_transaction():
+        context.run_migrations()
+
+
+if context.is_offline_mode():
+    run_migrations_offline()
+else:
+    asyncio.run(run_async_migrations())

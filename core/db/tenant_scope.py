@@ -1,0 +1,144 @@
+"""The ORM half of tenant isolation (the other half is PostgreSQL row-level security).
+
+The current tenant lives in a :class:`contextvars.ContextVar`, set per request from the URL (see
+:mod:`core.web.tenant_context`) or by :func:`tenant_scope` in commands and tests.
+
+``TenantSession`` carries three listeners:
+
+* ``do_orm_execute`` adds ``with_loader_criteria(tenant_id == current)`` to every ORM statement
+  on a tenant-owned model, and **raises** :class:`TenantNotSetError` when no tenant is set;
+* ``before_flush`` stamps ``tenant_id`` on new tenant-owned objects and raises
+  :class:`CrossTenantWriteError` if a new, changed or deleted object belongs to another tenant;
+* ``after_begin`` runs ``set_config('app.tenant_id', :t, true)`` on PostgreSQL, transaction-local,
+  so row-level security sees the same tenant and a pooled connection never inherits it.
+
+A session's transaction is bound to the tenant it began with: using it under another tenant
+raises, because the PostgreSQL setting cannot follow. There is deliberately no "all tenants"
+switch; cross-tenant work enters each tenant's scope through an explicitly named function.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
+from typing import Any
+
+from sqlalchemy import event, inspect, text
+from sqlalchemy.orm import ORMExecuteState, Session, with_loader_criteria
+
+from core.db.base import TenantOwned
+
+_current_tenant: ContextVar[uuid.UUID | None] = ContextVar("makker_current_tenant", default=None)
+_SESSION_TENANT_KEY = "makker_tenant_id"
+_NO_TENANT = "none"
+
+
+class TenantNotSetError(RuntimeError):
+    """A tenant-owned model was queried or written with no tenant in context."""
+
+
+class CrossTenantWriteError(RuntimeError):
+    """A write touched a row of a tenant other than the current one."""
+
+
+def current_tenant_id() -> uuid.UUID | None:
+    """The tenant of the current request or scope, or ``None``."""
+    return _current_tenant.get()
+
+
+def require_tenant_id() -> uuid.UUID:
+    tenant_id = _current_tenant.get()
+    if tenant_id is None:
+        raise TenantNotSetError("no tenant is set for this query on a tenant-owned model")
+    return tenant_id
+
+
+@contextmanager
+def tenant_scope(tenant_id: uuid.UUID | None) -> Iterator[None]:
+    """Run a block as ``tenant_id`` (``None`` means: no tenant)."""
+    token = _current_tenant.set(tenant_id)
+    try:
+        yield
+    finally:
+        _current_tenant.reset(token)
+
+
+def set_current_tenant(tenant_id: uuid.UUID | None) -> None:
+    """Set the tenant for the rest of the current context (used by the request middleware)."""
+    _current_tenant.set(tenant_id)
+
+
+class TenantSession(Session):
+    """The synchronous session class behind every ``AsyncSession`` Makker opens."""
+
+
+def _check_session_tenant(session: Session, tenant_id: uuid.UUID | None) -> None:
+    began = session.info.get(_SESSION_TENANT_KEY)
+    if began is not None and began != (tenant_id or _NO_TENANT):
+        raise CrossTenantWriteError(
+            "the tenant changed inside a transaction; commit or roll back before switching"
+        )
+
+
+def _touches_tenant_owned(state: ORMExecuteState) -> bool:
+    return any(issubclass(m.class_, TenantOwned) for m in state.all_mappers)
+
+
+@event.listens_for(TenantSession, "do_orm_execute")
+def _scope_orm_statement(state: ORMExecuteState) -> None:
+    if not (state.is_select or state.is_update or state.is_delete or state.is_insert):
+        return
+    if not _touches_tenant_owned(state):
+        return
+    tenant_id = require_tenant_id()
+    _check_session_tenant(state.session, tenant_id)
+    if state.is_insert:
+        return
+    state.statement = state.statement.options(
+        with_loader_criteria(
+            TenantOwned,
+            lambda cls: cls.tenant_id == tenant_id,
+            include_aliases=True,
+        )
+    )
+
+
+@event.listens_for(TenantSession, "before_flush")
+def _stamp_and_check_writes(session: Session, flush_context: Any, instances: Any) -> None:
+    tenant_id = current_tenant_id()
+    touched = [o for o in session.new if isinstance(o, TenantOwned)]
+    touched_existing = [o for o in (*session.dirty, *session.deleted) if isinstance(o, TenantOwned)]
+    if not touched and not touched_existing:
+        return
+    if tenant_id is None:
+        raise TenantNotSetError("no tenant is set for a write to a tenant-owned model")
+    _check_session_tenant(session, tenant_id)
+    for obj in touched:
+        if obj.tenant_id is None:
+            obj.tenant_id = tenant_id
+        elif obj.tenant_id != tenant_id:
+            raise CrossTenantWriteError("a new row names another tenant")
+    for obj in touched_existing:
+        history = inspect(obj).attrs.tenant_id.history
+        owners = {obj.tenant_id, *history.deleted}
+        if owners != {tenant_id}:
+            raise CrossTenantWriteError("a changed or deleted row belongs to another tenant")
+
+
+@event.listens_for(TenantSession, "after_begin")
+def _bind_transaction_to_tenant(session: Session, transaction: Any, connection: Any) -> None:
+    tenant_id = current_tenant_id()
+    session.info[_SESSION_TENANT_KEY] = tenant_id or _NO_TENANT
+    if connection.dialect.name == "postgresql":
+        connection.execute(
+            text("SELECT set_config('app.tenant_id', :tenant, true)"),
+            {"tenant": str(tenant_id) if tenant_id else ""},
+        )
+
+
+@event.listens_for(TenantSession, "after_transaction_end")
+def _release_tenant(session: Session, transaction: Any) -> None:
+    if transaction.parent is None:
+        session.info.pop(_SESSION_TENANT_KEY, None)

@@ -1,0 +1,1 @@
+"""People known to a tenant (citizens and mentors)."""

@@ -1,0 +1,17 @@
+"""Person: a human known to one tenant. Personal data (GDPR Art. 9 context)."""
+
+from __future__ import annotations
+
+from sqlalchemy import SmallInteger, String
+from sqlalchemy.orm import Mapped, mapped_column
+
+from core.db.base import Model, TenantOwned
+
+
+class Person(TenantOwned, Model):
+    """A citizen or mentor. ``personal_data`` in column info tags fields for GDPR export."""
+
+    __tablename__ = "person"
+
+    name: Mapped[str] = mapped_column(String(200), info={"personal_data": True})
+    birth_year: Mapped[int | None] = mapped_column(SmallInteger, info={"personal_data": True})

@@ -1,0 +1,111 @@
+"""Settings read from ``MAKKER_*`` environment variables.
+
+Every setting has an embedded default that works for development (SQLite file, demo tenants).
+In production the defaults that are only fit for development are refused: a missing or bad
+setting stops start-up with one line naming the variable (:class:`SettingsError`).
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Literal
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
+DEFAULT_DATABASE_URL = "sqlite+aiosqlite:///makker.sqlite3"
+_ENVS = ("development", "production")
+_LOCALES = ("da", "en")
+
+
+class SettingsError(Exception):
+    """A setting is missing or invalid; the message is one line naming the variable."""
+
+
+@dataclass(frozen=True)
+class Settings:
+    """The process configuration. Build it with :func:`load_settings`."""
+
+    env: Literal["development", "production"] = "development"
+    database_url: str = DEFAULT_DATABASE_URL
+    #: URL used for migrations (the owner role on PostgreSQL); defaults to ``database_url``.
+    migration_database_url: str = DEFAULT_DATABASE_URL
+    #: PostgreSQL role the app connects as; migrations grant it DML on every table.
+    db_app_role: str | None = None
+    tenants_dir: Path = field(default_factory=lambda: REPO_ROOT / "tenants")
+    default_locale: str = "da"
+    secret_key: str = "development-only-secret-key-not-for-production"
+    log_level: str = "INFO"
+
+    @property
+    def is_production(self) -> bool:
+        return self.env == "production"
+
+
+def _get(env: Mapping[str, str], name: str) -> str | None:
+    value = env.get(name)
+    if value is None or value.strip() == "":
+        return None
+    return value.strip()
+
+
+def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
+    """Read settings from ``environ`` (default ``os.environ``).
+
+    :raises SettingsError: with a one-line message naming the offending variable.
+    """
+    env = os.environ if environ is None else environ
+    mode = _get(env, "MAKKER_ENV") or "development"
+    if mode not in _ENVS:
+        raise SettingsError(f"MAKKER_ENV must be one of {', '.join(_ENVS)}, got {mode!r}")
+    production = mode == "production"
+
+    database_url = _get(env, "MAKKER_DATABASE_URL")
+    if database_url is None:
+        if production:
+            raise SettingsError("MAKKER_DATABASE_URL is required when MAKKER_ENV=production")
+        database_url = DEFAULT_DATABASE_URL
+    _check_database_url("MAKKER_DATABASE_URL", database_url)
+    if production and database_url.startswith("sqlite"):
+        raise SettingsError(
+            "MAKKER_DATABASE_URL must point at PostgreSQL when MAKKER_ENV=production"
+        )
+    migration_url = _get(env, "MAKKER_MIGRATION_DATABASE_URL") or database_url
+    _check_database_url("MAKKER_MIGRATION_DATABASE_URL", migration_url)
+
+    secret = _get(env, "MAKKER_SECRET_KEY")
+    if secret is None:
+        if production:
+            raise SettingsError("MAKKER_SECRET_KEY is required when MAKKER_ENV=production")
+        secret = Settings.secret_key
+    elif len(secret) < 32:
+        raise SettingsError("MAKKER_SECRET_KEY must be at least 32 characters long")
+
+    tenants_dir = Path(_get(env, "MAKKER_TENANTS_DIR") or REPO_ROOT / "tenants")
+    if not tenants_dir.is_dir():
+        raise SettingsError(f"MAKKER_TENANTS_DIR is not a directory: {tenants_dir}")
+
+    locale = _get(env, "MAKKER_DEFAULT_LOCALE") or "da"
+    if locale not in _LOCALES:
+        raise SettingsError(f"MAKKER_DEFAULT_LOCALE must be one of {', '.join(_LOCALES)}")
+
+    log_level = (_get(env, "MAKKER_LOG_LEVEL") or "INFO").upper()
+    if log_level not in ("DEBUG", "INFO", "WARNING", "ERROR"):
+        raise SettingsError("MAKKER_LOG_LEVEL must be one of DEBUG, INFO, WARNING, ERROR")
+
+    return Settings(
+        env=mode,  # type: ignore[arg-type]
+        database_url=database_url,
+        migration_database_url=migration_url,
+        db_app_role=_get(env, "MAKKER_DB_APP_ROLE"),
+        tenants_dir=tenants_dir,
+        default_locale=locale,
+        secret_key=secret,
+        log_level=log_level,
+    )
+
+
+def _check_database_url(name: str, url: str) -> None:
+    if not (url.startswith("sqlite+aiosqlite://") or url.startswith("postgresql+asyncpg://")):
+        raise SettingsError(f"{name} must start with sqlite+aiosqlite:// or postgresql+asyncpg://")

@@ -1,0 +1,1 @@
+"""Tenants (municipalities and partner organisations) and their programmes."""

@@ -1,0 +1,237 @@
+"""Tenant configuration as code: one TOML file per tenant in ``tenants/``.
+
+:func:`load_tenant_file` validates a file against the schema below and raises
+:class:`TenantFileError` with the file, the line (when it can be found), the key and what was
+expected. :func:`load_tenant_dir` validates every file before anything is applied, so one wrong
+file changes nothing.
+"""
+
+from __future__ import annotations
+
+import re
+import tomllib
+from pathlib import Path
+from typing import Annotated, Any, Literal
+
+import msgspec
+
+Area = Literal["psykiatri", "handicap", "misbrug"]
+MeetingFrequency = Literal["weekly", "fortnightly", "one_to_two_per_fortnight"]
+Slug = Annotated[str, msgspec.Meta(pattern=r"^[a-z][a-z0-9-]{1,39}$")]
+ProgrammeSlug = Annotated[str, msgspec.Meta(pattern=r"^[a-z][a-z0-9-]{1,59}$")]
+Identifier = Annotated[str, msgspec.Meta(pattern=r"^[a-z][a-z0-9_]{1,59}$")]
+Name = Annotated[str, msgspec.Meta(min_length=1, max_length=200)]
+Months = Annotated[int, msgspec.Meta(ge=1, le=36)]
+
+
+class DurationMonths(msgspec.Struct, forbid_unknown_fields=True):
+    min: Months
+    max: Months
+
+
+class ForloebPolicy(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
+    """How long a forløb runs and how often the pair meets."""
+
+    duration_months: DurationMonths
+    meeting_frequencies: Annotated[list[MeetingFrequency], msgspec.Meta(min_length=1)]
+
+
+class ProgrammeConfig(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
+    slug: ProgrammeSlug
+    name: Name
+    type: Identifier
+    areas: Annotated[list[Area], msgspec.Meta(min_length=1)]
+    policy: ForloebPolicy
+    description: Annotated[str, msgspec.Meta(max_length=2000)] | None = None
+    #: ``{plugin: {key: value}}``; overrides the tenant-level configuration of the plugin.
+    plugins: dict[str, Any] = {}
+
+
+class TenantConfig(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
+    slug: Slug
+    name: Name
+    kind: Literal["municipality", "partner"]
+    municipality_code: Annotated[str, msgspec.Meta(pattern=r"^[0-9]{3}$")] | None = None
+    #: Enabled plugins with their tenant-level configuration: ``{plugin: {key: value}}``.
+    plugins: dict[str, Any] = {}
+    programmes: list[ProgrammeConfig] = []
+
+
+class TenantFileError(Exception):
+    """A tenant file is wrong. ``str(error)`` is one line: ``file:line: key: what was expected``."""
+
+    def __init__(self, path: Path, message: str, key: str | None = None, line: int | None = None):
+        self.path, self.key, self.line, self.message = path, key, line, message
+        where = f"{path}:{line}" if line else str(path)
+        super().__init__(f"{where}: {key}: {message}" if key else f"{where}: {message}")
+
+
+Segment = str | int
+_MSGSPEC_PATH = re.compile(r"^(?P<msg>.*?)(?: - at `\$(?P<path>[^`]*)`)?$")
+_PATH_TOKEN = re.compile(r"\.([A-Za-z0-9_-]+)|\[(\d+)\]")
+_FIELD_IN_MSG = re.compile(r"(missing required|contains unknown) field `([^`]+)`")
+
+
+def _parse_path(path: str) -> list[Segment]:
+    return [name if name else int(index) for name, index in _PATH_TOKEN.findall(path)]
+
+
+def _format_key(segments: list[Segment]) -> str:
+    out = ""
+    for seg in segments:
+        out += f"[{seg}]" if isinstance(seg, int) else (f".{seg}" if out else seg)
+    return out
+
+
+def _key_lines(text: str) -> list[tuple[list[Segment], int]]:
+    """Map each table header and ``key = value`` line of a TOML text to its key path."""
+    result: list[tuple[list[Segment], int]] = []
+    table: list[Segment] = []
+    array_counts: dict[tuple[str, ...], int] = {}
+
+    def resolve(names: list[str]) -> list[Segment]:
+        path: list[Segment] = []
+        for i, name in enumerate(names):
+            path.append(name)
+            count = array_counts.get(tuple(names[: i + 1]))
+            if count is not None and i < len(names) - 1:
+                path.append(count - 1)
+        return path
+
+    for number, raw in enumerate(text.splitlines(), start=1):
+        line = raw.strip()
+        if line.startswith("[["):
+            names = [p.strip().strip('"') for p in line.strip("[] ").split(".")]
+            key = tuple(names)
+            array_counts[key] = array_counts.get(key, 0) + 1
+            table = [*resolve(names), array_counts[key] - 1]
+            result.append((table, number))
+        elif line.startswith("["):
+            names = [p.strip().strip('"') for p in line.strip("[] ").split(".")]
+            table = resolve(names)
+            result.append((table, number))
+        elif "=" in line and not line.startswith("#"):
+            key = line.split("=", 1)[0].strip()
+            result.append(([*table, *[k.strip().strip('"') for k in key.split(".")]], number))
+    return result
+
+
+def _find_line(text: str, segments: list[Segment]) -> int | None:
+    best: tuple[int, int] | None = None
+    for path, number in _key_lines(text):
+        if (
+            len(path) <= len(segments)
+            and segments[: len(path)] == path
+            and (best is None or len(path) > best[0])
+        ):
+            best = (len(path), number)
+    return best[1] if best else None
+
+
+def _validation_error(path: Path, text: str, error: msgspec.ValidationError) -> TenantFileError:
+    match = _MSGSPEC_PATH.match(str(error))
+    assert match is not None
+    message, segments = match["msg"], _parse_path(match["path"] or "")
+    field = _FIELD_IN_MSG.search(message)
+    if field:
+        if field[1] == "contains unknown":
+            segments = [*segments, field[2]]
+            message = "unknown key (check the spelling; see docs/tenants.md)"
+        else:
+            line = _find_line(text, segments)
+            return TenantFileError(
+                path, "required key is missing", _format_key([*segments, field[2]]), line
+            )
+    return TenantFileError(path, message, _format_key(segments) or None, _find_line(text, segments))
+
+
+def _check_plugins(path: Path, text: str, plugins: dict[str, Any], prefix: list[Segment]) -> None:
+    for name, config in plugins.items():
+        segments = [*prefix, "plugins", name]
+        if not re.match(r"^[a-z][a-z0-9_]{1,59}$", name):
+            raise TenantFileError(
+                path,
+                "plugin names are lower-case letters, digits and _",
+                _format_key(segments),
+                _find_line(text, segments),
+            )
+        if not isinstance(config, dict):
+            raise TenantFileError(
+                path,
+                f"expected a table of plugin settings, e.g. [plugins.{name}]",
+                _format_key(segments),
+                _find_line(text, segments),
+            )
+
+
+def parse_tenant_text(path: Path, text: str) -> TenantConfig:
+    """Validate the TOML ``text`` of the tenant file at ``path``."""
+    try:
+        data = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        line = re.search(r"at line (\d+)", str(exc))
+        raise TenantFileError(
+            path, f"not valid TOML: {exc}", line=int(line[1]) if line else None
+        ) from None
+    try:
+        config = msgspec.convert(data, type=TenantConfig)
+    except msgspec.ValidationError as exc:
+        raise _validation_error(path, text, exc) from None
+
+    def fail(message: str, *segments: Segment) -> TenantFileError:
+        return TenantFileError(
+            path, message, _format_key(list(segments)), _find_line(text, list(segments))
+        )
+
+    if path.stem != config.slug:
+        raise fail(f"must equal the file name {path.stem!r}, got {config.slug!r}", "slug")
+    if config.kind == "municipality" and config.municipality_code is None:
+        raise fail(
+            'required for kind = "municipality" (three digits, e.g. "621")', "municipality_code"
+        )
+    if config.kind == "partner" and config.municipality_code is not None:
+        raise fail("only municipalities have a municipality code", "municipality_code")
+    _check_plugins(path, text, config.plugins, [])
+    seen: set[str] = set()
+    for i, programme in enumerate(config.programmes):
+        if programme.slug in seen:
+            raise fail(f"duplicate programme slug {programme.slug!r}", "programmes", i, "slug")
+        seen.add(programme.slug)
+        if len(set(programme.areas)) != len(programme.areas):
+            raise fail("each area may be listed once", "programmes", i, "areas")
+        months = programme.policy.duration_months
+        if months.min > months.max:
+            raise fail(
+                f"min ({months.min}) must not exceed max ({months.max})",
+                "programmes",
+                i,
+                "policy",
+                "duration_months",
+            )
+        frequencies = programme.policy.meeting_frequencies
+        if len(set(frequencies)) != len(frequencies):
+            raise fail(
+                "each frequency may be listed once",
+                "programmes",
+                i,
+                "policy",
+                "meeting_frequencies",
+            )
+        _check_plugins(path, text, programme.plugins, ["programmes", i])
+    return config
+
+
+def load_tenant_file(path: Path) -> TenantConfig:
+    try:
+        text = path.read_text(encoding="utf-8")
+    except UnicodeDecodeError:
+        raise TenantFileError(path, "not UTF-8 text") from None
+    return parse_tenant_text(path, text)
+
+
+def load_tenant_dir(directory: Path) -> list[TenantConfig]:
+    """Validate every ``*.toml`` in ``directory``; raise on the first wrong file."""
+    files = sorted(directory.glob("*.toml"))
+    if not files:
+        raise TenantFileError(directory, "no tenant files (*.toml) found")
+    return [load_tenant_file(f) for f in files]

@@ -1,0 +1,61 @@
+"""The tenant front page (UI) and the programme list (JSON API)."""
+
+from __future__ import annotations
+
+from litestar import Controller, get
+from litestar.di import Provide
+from litestar.response import Template
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from core.tenancy.models import Programme, Tenant
+from core.tenancy.schemas import DurationMonthsOut, ProgrammeOut, TenantOut
+from core.tenancy.service import list_active_programmes
+from core.web.deps import provide_tenant
+
+
+def programme_out(programme: Programme) -> ProgrammeOut:
+    months = programme.policy["duration_months"]
+    return ProgrammeOut(
+        slug=programme.slug,
+        name=programme.name,
+        type=programme.type,
+        areas=list(programme.areas),
+        duration_months=DurationMonthsOut(min=months["min"], max=months["max"]),
+        meeting_frequencies=list(programme.policy["meeting_frequencies"]),
+        description=programme.description,
+    )
+
+
+class TenantPagesController(Controller):
+    path = "/t/{tenant_slug:str}"
+    include_in_schema = False
+    dependencies = {"tenant": Provide(provide_tenant, sync_to_thread=False)}
+
+    @get("/", name="tenant_front")
+    async def front(self, tenant: Tenant, db_session: AsyncSession) -> Template:
+        programmes = await list_active_programmes(db_session)
+        return Template(
+            "tenancy/front.html",
+            context={"tenant": tenant, "programmes": programmes, "active_nav": "home"},
+        )
+
+
+class TenantApiController(Controller):
+    path = "/api/v1/t/{tenant_slug:str}"
+    tags = ["tenancy"]
+    dependencies = {"tenant": Provide(provide_tenant, sync_to_thread=False)}
+
+    @get("/", name="api_tenant")
+    async def tenant(self, tenant: Tenant) -> TenantOut:
+        """The organisation named in the URL."""
+        return TenantOut(
+            slug=tenant.slug,
+            name=tenant.name,
+            kind=tenant.kind.value,
+            municipality_code=tenant.municipality_code,
+        )
+
+    @get("/programmes", name="api_programmes")
+    async def programmes(self, db_session: AsyncSession) -> list[ProgrammeOut]:
+        """The organisation's active programmes with their forløb policy."""
+        return [programme_out(p) for p in await list_active_programmes(db_session)]

@@ -1,0 +1,62 @@
+"""Tenant (global) and Programme (tenant-owned) models."""
+
+from __future__ import annotations
+
+import datetime as dt
+import enum
+from typing import Any
+
+from sqlalchemy import Enum, String, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column
+
+from core.db.base import Model, TenantOwned
+
+
+class TenantKind(enum.StrEnum):
+    MUNICIPALITY = "municipality"
+    PARTNER = "partner"
+
+
+class Tenant(Model):
+    """A municipality or partner organisation. Not tenant-owned: it *is* the tenant.
+
+    Rows are written only by ``makker tenants sync`` from ``tenants/*.toml``.
+    """
+
+    __tablename__ = "tenant"
+
+    slug: Mapped[str] = mapped_column(String(40), unique=True)
+    name: Mapped[str] = mapped_column(String(200))
+    kind: Mapped[TenantKind] = mapped_column(
+        Enum(
+            TenantKind,
+            name="tenant_kind",
+            native_enum=False,
+            length=20,
+            values_callable=lambda e: [m.value for m in e],
+        )
+    )
+    municipality_code: Mapped[str | None] = mapped_column(String(3))
+    #: Enabled plugins with their tenant-level configuration: ``{plugin: {key: value}}``.
+    plugins: Mapped[dict[str, Any]] = mapped_column(default=dict)
+
+
+class Programme(TenantOwned, Model):
+    """A programme (tilbud/ordning) such as Borger til Borger, owned by one tenant."""
+
+    __tablename__ = "programme"
+    __table_args__ = (UniqueConstraint("tenant_id", "slug"),)
+
+    slug: Mapped[str] = mapped_column(String(60))
+    name: Mapped[str] = mapped_column(String(200))
+    #: Programme type, registered by a plugin (e.g. ``peer_mentor``).
+    type: Mapped[str] = mapped_column(String(60))
+    #: Areas of lived experience: ``psykiatri``, ``handicap``, ``misbrug``.
+    areas: Mapped[list[str]] = mapped_column(default=list)
+    #: Forløb policy: ``duration_months`` {min, max} and ``meeting_frequencies``.
+    policy: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    #: Programme-level plugin configuration, overriding the tenant's.
+    plugins: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    description: Mapped[str | None] = mapped_column(String(2000))
+    #: Set when the programme disappears from the tenant file; rows are never deleted.
+    archived_at: Mapped[dt.datetime | None] = mapped_column()

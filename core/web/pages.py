@@ -1,0 +1,44 @@
+"""Pages that belong to no tenant: the organisation list and the language switch."""
+
+from __future__ import annotations
+
+from urllib.parse import urlsplit
+
+from litestar import Controller, get
+from litestar.response import Redirect, Template
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from core.tenancy.service import list_tenants
+from core.web.i18n import LOCALE_COOKIE, LOCALES
+
+
+def _safe_next(target: str | None) -> str:
+    """Only local paths: ``/t/kolding/`` yes, ``//evil.example`` or ``https://...`` no."""
+    if not target:
+        return "/"
+    parts = urlsplit(target)
+    if parts.scheme or parts.netloc or not target.startswith("/") or target.startswith("//"):
+        return "/"
+    return target
+
+
+class PagesController(Controller):
+    include_in_schema = False
+
+    @get("/", name="index")
+    async def index(self, db_session: AsyncSession) -> Template:
+        return Template("index.html", context={"tenants": await list_tenants(db_session)})
+
+    @get("/sprog/{code:str}", name="set_language")
+    async def set_language(self, code: str, next: str | None = None) -> Redirect:
+        response = Redirect(path=_safe_next(next), status_code=303)
+        if code in LOCALES:
+            response.set_cookie(
+                LOCALE_COOKIE,
+                code,
+                max_age=365 * 24 * 3600,
+                httponly=True,
+                samesite="lax",
+                path="/",
+            )
+        return response
