@@ -7,6 +7,9 @@ SELECT on ``alembic_version``), so the app never owns what row-level security pr
 
 from __future__ import annotations
 
+import asyncio
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 from alembic import command
@@ -24,12 +27,26 @@ def alembic_config(database_url: str, app_role: str | None = None) -> Config:
     return cfg
 
 
+def _run_outside_event_loop(fn: Callable[[], None]) -> None:
+    """The Alembic environment runs its own event loop; from inside a running loop (tests,
+    an async caller) it must run in a worker thread."""
+    try:
+        asyncio.get_running_loop()
+    except RuntimeError:
+        fn()
+        return
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        pool.submit(fn).result()
+
+
 def upgrade(database_url: str, revision: str = "head", app_role: str | None = None) -> None:
-    command.upgrade(alembic_config(database_url, app_role), revision)
+    cfg = alembic_config(database_url, app_role)
+    _run_outside_event_loop(lambda: command.upgrade(cfg, revision))
 
 
 def downgrade(database_url: str, revision: str = "-1", app_role: str | None = None) -> None:
-    command.downgrade(alembic_config(database_url, app_role), revision)
+    cfg = alembic_config(database_url, app_role)
+    _run_outside_event_loop(lambda: command.downgrade(cfg, revision))
 
 
 def head_revision() -> str:

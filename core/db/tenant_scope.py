@@ -25,10 +25,11 @@ from contextlib import contextmanager
 from contextvars import ContextVar
 from typing import Any
 
-from sqlalchemy import event, inspect, text
+from sqlalchemy import Table, event, inspect, text
 from sqlalchemy.orm import ORMExecuteState, Session, with_loader_criteria
+from sqlalchemy.sql import visitors
 
-from core.db.base import TenantOwned
+from core.db.base import Base, TenantOwned
 
 _current_tenant: ContextVar[uuid.UUID | None] = ContextVar("makker_current_tenant", default=None)
 _SESSION_TENANT_KEY = "makker_tenant_id"
@@ -82,8 +83,32 @@ def _check_session_tenant(session: Session, tenant_id: uuid.UUID | None) -> None
         )
 
 
+_owned_cache: dict[int, frozenset[Table]] = {}
+
+
+def _tenant_owned_tables() -> frozenset[Table]:
+    """Tables of tenant-owned models; recomputed only when a model is added to the registry."""
+    key = len(Base.registry.mappers)
+    if key not in _owned_cache:
+        _owned_cache.clear()
+        _owned_cache[key] = frozenset(
+            m.local_table
+            for m in Base.registry.mappers
+            if issubclass(m.class_, TenantOwned) and isinstance(m.local_table, Table)
+        )
+    return _owned_cache[key]
+
+
 def _touches_tenant_owned(state: ORMExecuteState) -> bool:
-    return any(issubclass(m.class_, TenantOwned) for m in state.all_mappers)
+    """True if any table of a tenant-owned model appears anywhere in the statement.
+
+    Walking the whole statement (not only its top-level entities) also catches
+    ``select(func.count()).select_from(Person)``, subqueries and joins.
+    """
+    if any(issubclass(m.class_, TenantOwned) for m in state.all_mappers):
+        return True
+    owned = _tenant_owned_tables()
+    return any(isinstance(e, Table) and e in owned for e in visitors.iterate(state.statement))
 
 
 @event.listens_for(TenantSession, "do_orm_execute")

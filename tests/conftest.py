@@ -1,0 +1,120 @@
+"""Shared fixtures. Database tests run on SQLite *and* real PostgreSQL (see tests/databases.py).
+
+Every database test has two municipalities and one partner at hand (``tenants``), with slugs
+unique to the test, so tests never see each other's rows.
+"""
+
+from __future__ import annotations
+
+import itertools
+import uuid
+from collections.abc import AsyncIterator, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
+
+from core.db.session import create_engine, create_sessionmaker
+from core.settings import Settings
+from core.tenancy.models import Tenant, TenantKind
+from tests.databases import PostgresProvider, TestDatabase, create_sqlite_database
+
+BACKENDS = ("sqlite", "postgresql")
+_slugs = itertools.count()
+
+
+@pytest.fixture(scope="session")
+def postgres(tmp_path_factory: pytest.TempPathFactory) -> PostgresProvider:
+    return PostgresProvider(tmp_path_factory.mktemp("postgres"))
+
+
+@pytest.fixture(scope="session")
+def _migrated(
+    tmp_path_factory: pytest.TempPathFactory, request: pytest.FixtureRequest
+) -> dict[str, TestDatabase]:
+    """One migrated database per backend, shared by the session (created on first use)."""
+    return {}
+
+
+@pytest.fixture(params=BACKENDS)
+def backend(request: pytest.FixtureRequest) -> str:
+    return str(request.param)
+
+
+@pytest.fixture
+def fresh_database(
+    backend: str, tmp_path: Path, request: pytest.FixtureRequest
+) -> TestDatabase:
+    """An empty database (no migrations applied) on ``backend``."""
+    if backend == "sqlite":
+        return create_sqlite_database(tmp_path)
+    return request.getfixturevalue("postgres").create_database()
+
+
+@pytest.fixture
+def database(
+    backend: str,
+    _migrated: dict[str, TestDatabase],
+    tmp_path_factory: pytest.TempPathFactory,
+    request: pytest.FixtureRequest,
+) -> TestDatabase:
+    """A migrated database on ``backend``, shared across tests of the session."""
+    if backend not in _migrated:
+        if backend == "sqlite":
+            db = create_sqlite_database(tmp_path_factory.mktemp("sqlite"))
+        else:
+            db = request.getfixturevalue("postgres").create_database()
+        db.upgrade()
+        _migrated[backend] = db
+    return _migrated[backend]
+
+
+@pytest.fixture
+async def engine(database: TestDatabase) -> AsyncIterator[AsyncEngine]:
+    """An engine connected as the application role."""
+    eng = create_engine(database.app_url)
+    yield eng
+    await eng.dispose()
+
+
+@pytest.fixture
+def sessionmaker(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:
+    return create_sessionmaker(engine)
+
+
+@dataclass
+class Tenants:
+    a: Tenant  # municipality
+    b: Tenant  # municipality
+    partner: Tenant
+
+
+@pytest.fixture
+async def tenants(sessionmaker: async_sessionmaker[AsyncSession]) -> Tenants:
+    """Two municipalities and a partner, with slugs unique to this test."""
+    n = f"{next(_slugs)}-{uuid.uuid4().hex[:6]}"
+    made = [
+        Tenant(slug=f"kommune-a-{n}", name="Kommune A", kind=TenantKind.MUNICIPALITY,
+               municipality_code="101", plugins={}),
+        Tenant(slug=f"kommune-b-{n}", name="Kommune B", kind=TenantKind.MUNICIPALITY,
+               municipality_code="102", plugins={}),
+        Tenant(slug=f"partner-{n}", name="Partner", kind=TenantKind.PARTNER, plugins={}),
+    ]
+    async with sessionmaker() as session, session.begin():
+        session.add_all(made)
+    return Tenants(*made)
+
+
+def settings_for(database: TestDatabase, **overrides: object) -> Settings:
+    values: dict[str, object] = {
+        "database_url": database.app_url,
+        "migration_database_url": database.owner_url,
+    }
+    values.update(overrides)
+    return Settings(**values)  # type: ignore[arg-type]
+
+
+@pytest.fixture
+def repo_root() -> Iterator[Path]:
+    yield Path(__file__).resolve().parent.parent

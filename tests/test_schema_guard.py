@@ -1,0 +1,81 @@
+"""Every tenant-owned table is protected in the database: NOT NULL, leading index, RLS."""
+
+from __future__ import annotations
+
+import pytest
+from sqlalchemy import inspect, text
+
+import core.db.models  # noqa: F401 - registers every model
+from core.db.base import tenant_owned_tables
+from core.db.schema_guard import tenant_schema_problems
+from core.db.session import create_engine
+
+
+async def _problems(url: str) -> list[str]:
+    engine = create_engine(url)
+    try:
+        async with engine.connect() as conn:
+            return await conn.run_sync(
+                lambda c: tenant_schema_problems(c, set(tenant_owned_tables()))
+            )
+    finally:
+        await engine.dispose()
+
+
+def test_tenant_owned_models_are_the_expected_tables():
+    assert tenant_owned_tables() == ["person", "programme"]
+
+
+async def test_migrated_schema_has_no_problems(database):
+    assert await _problems(database.owner_url) == []
+
+
+async def test_every_table_with_tenant_id_is_tenant_owned(database):
+    engine = create_engine(database.owner_url)
+    try:
+        async with engine.connect() as conn:
+            with_tenant = await conn.run_sync(
+                lambda c: sorted(
+                    t for t in inspect(c).get_table_names()
+                    if "tenant_id" in {col["name"] for col in inspect(c).get_columns(t)}
+                )
+            )
+    finally:
+        await engine.dispose()
+    assert with_tenant == tenant_owned_tables()
+
+
+async def test_unprotected_table_is_reported(fresh_database):
+    fresh_database.upgrade()
+    engine = create_engine(fresh_database.owner_url)
+    try:
+        async with engine.begin() as conn:
+            await conn.execute(text("CREATE TABLE rogue (id INTEGER PRIMARY KEY, tenant_id TEXT)"))
+    finally:
+        await engine.dispose()
+    expected = [
+        "rogue: has tenant_id but its model is not TenantOwned",
+        "rogue: tenant_id is nullable",
+        "rogue: no index leads with tenant_id",
+    ]
+    if fresh_database.backend == "postgresql":
+        expected += [
+            "rogue: row-level security is not enabled",
+            "rogue: row-level security is not forced",
+            "rogue: no row-level security policy",
+        ]
+    assert await _problems(fresh_database.owner_url) == expected
+
+
+@pytest.mark.parametrize("backend", ["postgresql"], indirect=True)
+async def test_rls_switched_off_is_reported(fresh_database):
+    fresh_database.upgrade()
+    engine = create_engine(fresh_database.owner_url)
+    try:
+        async with engine.begin() as conn:
+            await conn.execute(text('ALTER TABLE person NO FORCE ROW LEVEL SECURITY'))
+    finally:
+        await engine.dispose()
+    assert await _problems(fresh_database.owner_url) == [
+        "person: row-level security is not forced"
+    ]
