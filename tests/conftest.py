@@ -43,9 +43,7 @@ def backend(request: pytest.FixtureRequest) -> str:
 
 
 @pytest.fixture
-def fresh_database(
-    backend: str, tmp_path: Path, request: pytest.FixtureRequest
-) -> TestDatabase:
+def fresh_database(backend: str, tmp_path: Path, request: pytest.FixtureRequest) -> TestDatabase:
     """An empty database (no migrations applied) on ``backend``."""
     if backend == "sqlite":
         return create_sqlite_database(tmp_path)
@@ -95,10 +93,20 @@ async def tenants(sessionmaker: async_sessionmaker[AsyncSession]) -> Tenants:
     """Two municipalities and a partner, with slugs unique to this test."""
     n = f"{next(_slugs)}-{uuid.uuid4().hex[:6]}"
     made = [
-        Tenant(slug=f"kommune-a-{n}", name="Kommune A", kind=TenantKind.MUNICIPALITY,
-               municipality_code="101", plugins={}),
-        Tenant(slug=f"kommune-b-{n}", name="Kommune B", kind=TenantKind.MUNICIPALITY,
-               municipality_code="102", plugins={}),
+        Tenant(
+            slug=f"kommune-a-{n}",
+            name="Kommune A",
+            kind=TenantKind.MUNICIPALITY,
+            municipality_code="101",
+            plugins={},
+        ),
+        Tenant(
+            slug=f"kommune-b-{n}",
+            name="Kommune B",
+            kind=TenantKind.MUNICIPALITY,
+            municipality_code="102",
+            plugins={},
+        ),
         Tenant(slug=f"partner-{n}", name="Partner", kind=TenantKind.PARTNER, plugins={}),
     ]
     async with sessionmaker() as session, session.begin():

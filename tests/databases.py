@@ -33,7 +33,9 @@ class TestDatabase:
     app_url: str  # the application
 
     def upgrade(self, revision: str = "head") -> None:
-        migrate.upgrade(self.owner_url, revision, APP_ROLE if self.backend == "postgresql" else None)
+        migrate.upgrade(
+            self.owner_url, revision, APP_ROLE if self.backend == "postgresql" else None
+        )
 
     def downgrade(self, revision: str) -> None:
         migrate.downgrade(self.owner_url, revision)

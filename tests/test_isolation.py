@@ -82,9 +82,7 @@ async def test_new_row_naming_another_tenant_is_rejected(sessionmaker, tenants):
                 await session.flush()
 
 
-async def test_changing_or_deleting_an_object_of_another_tenant_is_rejected(
-    sessionmaker, tenants
-):
+async def test_changing_or_deleting_an_object_of_another_tenant_is_rejected(sessionmaker, tenants):
     (b_person,) = await _add_people(sessionmaker, tenants.b, "Bo B")
     with tenant_scope(tenants.a.id):
         async with sessionmaker() as session:
@@ -220,8 +218,16 @@ async def test_programmes_are_scoped_like_people(sessionmaker, tenants):
     for tenant in (tenants.a, tenants.b):
         with tenant_scope(tenant.id):
             async with sessionmaker() as session, session.begin():
-                session.add(Programme(slug="p", name=tenant.name, type="peer_mentor",
-                                      areas=["psykiatri"], policy={}, plugins={}))
+                session.add(
+                    Programme(
+                        slug="p",
+                        name=tenant.name,
+                        type="peer_mentor",
+                        areas=["psykiatri"],
+                        policy={},
+                        plugins={},
+                    )
+                )
     with tenant_scope(tenants.b.id):
         async with sessionmaker() as session:
             assert list(await session.scalars(select(Programme.name))) == ["Kommune B"]

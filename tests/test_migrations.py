@@ -44,16 +44,23 @@ async def test_upgrade_downgrade_upgrade_keeps_rows(fresh_database):
     pid = str(person_id) if is_pg else person_id.hex
 
     def insert(conn):
-        conn.execute(text(
-            "INSERT INTO tenant (id, slug, name, kind, plugins, created_at, updated_at) "
-            "VALUES (:id, 'roundtrip', 'Roundtrip', 'municipality', '{}', "
-            "CURRENT_TIMESTAMP, CURRENT_TIMESTAMP)"), {"id": tid})
+        conn.execute(
+            text(
+                "INSERT INTO tenant (id, slug, name, kind, plugins, created_at, updated_at) "
+                "VALUES (:id, 'roundtrip', 'Roundtrip', 'municipality', '{}', "
+                "CURRENT_TIMESTAMP, CURRENT_TIMESTAMP)"
+            ),
+            {"id": tid},
+        )
         if is_pg:  # the owner is bound by FORCE'd RLS too
             conn.execute(text("SELECT set_config('app.tenant_id', :t, true)"), {"t": tid})
-        conn.execute(text(
-            "INSERT INTO person (id, tenant_id, name, created_at, updated_at) "
-            "VALUES (:id, :t, 'Rund Tur', CURRENT_TIMESTAMP, CURRENT_TIMESTAMP)"),
-            {"id": pid, "t": tid})
+        conn.execute(
+            text(
+                "INSERT INTO person (id, tenant_id, name, created_at, updated_at) "
+                "VALUES (:id, :t, 'Rund Tur', CURRENT_TIMESTAMP, CURRENT_TIMESTAMP)"
+            ),
+            {"id": pid, "t": tid},
+        )
 
     await _run(db.owner_url, insert)
     db.downgrade("0001")  # RLS off

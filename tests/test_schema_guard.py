@@ -36,7 +36,8 @@ async def test_every_table_with_tenant_id_is_tenant_owned(database):
         async with engine.connect() as conn:
             with_tenant = await conn.run_sync(
                 lambda c: sorted(
-                    t for t in inspect(c).get_table_names()
+                    t
+                    for t in inspect(c).get_table_names()
                     if "tenant_id" in {col["name"] for col in inspect(c).get_columns(t)}
                 )
             )
@@ -73,9 +74,7 @@ async def test_rls_switched_off_is_reported(fresh_database):
     engine = create_engine(fresh_database.owner_url)
     try:
         async with engine.begin() as conn:
-            await conn.execute(text('ALTER TABLE person NO FORCE ROW LEVEL SECURITY'))
+            await conn.execute(text("ALTER TABLE person NO FORCE ROW LEVEL SECURITY"))
     finally:
         await engine.dispose()
-    assert await _problems(fresh_database.owner_url) == [
-        "person: row-level security is not forced"
-    ]
+    assert await _problems(fresh_database.owner_url) == ["person: row-level security is not forced"]

@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 import tomllib
 from pathlib import Path
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, Literal, get_args
 
 import msgspec
 
@@ -128,10 +128,34 @@ def _find_line(text: str, segments: list[Segment]) -> int | None:
     return best[1] if best else None
 
 
+_CHOICES: dict[str, tuple[str, ...]] = {
+    "areas": get_args(Area),
+    "meeting_frequencies": get_args(MeetingFrequency),
+    "kind": ("municipality", "partner"),
+}
+_PATTERNS: dict[str, str] = {
+    "slug": "expected lower-case letters, digits and '-', starting with a letter",
+    "type": "expected lower-case letters, digits and '_', starting with a letter",
+    "municipality_code": 'expected three digits, e.g. "621"',
+}
+
+
+def _humanise(message: str, segments: list[Segment]) -> str:
+    names = [s for s in segments if isinstance(s, str)]
+    last = names[-1] if names else ""
+    enum = re.match(r"Invalid enum value (.*)", message)
+    if enum and last in _CHOICES:
+        return f"expected one of {', '.join(_CHOICES[last])}; got {enum[1]}"
+    if "matching regex" in message and last in _PATTERNS:
+        return _PATTERNS[last]
+    return message
+
+
 def _validation_error(path: Path, text: str, error: msgspec.ValidationError) -> TenantFileError:
     match = _MSGSPEC_PATH.match(str(error))
     assert match is not None
-    message, segments = match["msg"], _parse_path(match["path"] or "")
+    segments = _parse_path(match["path"] or "")
+    message = _humanise(match["msg"], segments)
     field = _FIELD_IN_MSG.search(message)
     if field:
         if field[1] == "contains unknown":
@@ -186,8 +210,11 @@ def parse_tenant_text(path: Path, text: str) -> TenantConfig:
     if path.stem != config.slug:
         raise fail(f"must equal the file name {path.stem!r}, got {config.slug!r}", "slug")
     if config.kind == "municipality" and config.municipality_code is None:
-        raise fail(
-            'required for kind = "municipality" (three digits, e.g. "621")', "municipality_code"
+        raise TenantFileError(
+            path,
+            'required for kind = "municipality" (three digits, e.g. "621")',
+            "municipality_code",
+            _find_line(text, ["kind"]),
         )
     if config.kind == "partner" and config.municipality_code is not None:
         raise fail("only municipalities have a municipality code", "municipality_code")

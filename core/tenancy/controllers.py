@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from litestar import Controller, get
-from litestar.di import Provide
+from litestar.di import NamedDependency, Provide
 from litestar.response import Template
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -32,7 +32,9 @@ class TenantPagesController(Controller):
     dependencies = {"tenant": Provide(provide_tenant, sync_to_thread=False)}
 
     @get("/", name="tenant_front")
-    async def front(self, tenant: Tenant, db_session: AsyncSession) -> Template:
+    async def front(
+        self, tenant: NamedDependency[Tenant], db_session: NamedDependency[AsyncSession]
+    ) -> Template:
         programmes = await list_active_programmes(db_session)
         return Template(
             "tenancy/front.html",
@@ -46,7 +48,7 @@ class TenantApiController(Controller):
     dependencies = {"tenant": Provide(provide_tenant, sync_to_thread=False)}
 
     @get("/", name="api_tenant")
-    async def tenant(self, tenant: Tenant) -> TenantOut:
+    async def tenant(self, tenant: NamedDependency[Tenant]) -> TenantOut:
         """The organisation named in the URL."""
         return TenantOut(
             slug=tenant.slug,
@@ -56,6 +58,6 @@ class TenantApiController(Controller):
         )
 
     @get("/programmes", name="api_programmes")
-    async def programmes(self, db_session: AsyncSession) -> list[ProgrammeOut]:
+    async def programmes(self, db_session: NamedDependency[AsyncSession]) -> list[ProgrammeOut]:
         """The organisation's active programmes with their forløb policy."""
         return [programme_out(p) for p in await list_active_programmes(db_session)]

@@ -23,8 +23,12 @@ class HealthController(Controller):
         """The database answers and its schema is at the newest migration."""
         try:
             async with state.engine.connect() as conn:
-                version = await conn.scalar(text("SELECT version_num FROM alembic_version"))
-        except Exception:  # noqa: BLE001 - any database failure means "not ready"
+                await conn.execute(text("SELECT 1"))
+                try:
+                    version = await conn.scalar(text("SELECT version_num FROM alembic_version"))
+                except Exception:  # noqa: BLE001 - no version table: never migrated
+                    version = None
+        except Exception:  # noqa: BLE001 - any connection failure means "not ready"
             return Response({"status": "unavailable", "database": "unreachable"}, status_code=503)
         if version != head_revision():
             return Response(

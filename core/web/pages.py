@@ -5,6 +5,8 @@ from __future__ import annotations
 from urllib.parse import urlsplit
 
 from litestar import Controller, get
+from litestar.di import NamedDependency
+from litestar.params import FromPath, FromQuery
 from litestar.response import Redirect, Template
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -26,11 +28,13 @@ class PagesController(Controller):
     include_in_schema = False
 
     @get("/", name="index")
-    async def index(self, db_session: AsyncSession) -> Template:
+    async def index(self, db_session: NamedDependency[AsyncSession]) -> Template:
         return Template("index.html", context={"tenants": await list_tenants(db_session)})
 
     @get("/sprog/{code:str}", name="set_language")
-    async def set_language(self, code: str, next: str | None = None) -> Redirect:
+    async def set_language(
+        self, code: FromPath[str], next: FromQuery[str | None] = None
+    ) -> Redirect:
         response = Redirect(path=_safe_next(next), status_code=303)
         if code in LOCALES:
             response.set_cookie(

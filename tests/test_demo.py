@@ -1,0 +1,79 @@
+"""``makker demo`` starts a real server; a second run duplicates nothing."""
+
+from __future__ import annotations
+
+import os
+import socket
+import sqlite3
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import httpx
+import pytest
+
+REPO = Path(__file__).resolve().parent.parent
+TABLES = ("tenant", "programme", "person")
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def _run_demo_and_fetch(workdir: Path, env: dict[str, str]) -> tuple[str, int, str]:
+    port = _free_port()
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "core.cli", "demo", "--port", str(port)],
+        cwd=workdir,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
+    try:
+        deadline = time.monotonic() + 60
+        while True:
+            try:
+                ready = httpx.get(f"http://127.0.0.1:{port}/health/ready", timeout=2)
+                break
+            except httpx.TransportError:
+                if proc.poll() is not None or time.monotonic() > deadline:
+                    pytest.fail(f"demo did not start: {proc.stdout.read()}")
+                time.sleep(0.2)
+        front = httpx.get(f"http://127.0.0.1:{port}/t/kolding/", timeout=5)
+        assert ready.json() == {"status": "ready", "database": "ok"}
+        return front.text, front.status_code, ready.text
+    finally:
+        proc.terminate()
+        output, _ = proc.communicate(timeout=30)
+        assert f"Makker demo: http://127.0.0.1:{port}/t/kolding/" in output
+
+
+def _counts(db: Path) -> dict[str, int]:
+    with sqlite3.connect(db) as conn:
+        return {t: conn.execute(f"SELECT count(*) FROM {t}").fetchone()[0] for t in TABLES}
+
+
+@pytest.mark.slow
+def test_demo_serves_and_second_run_changes_nothing(tmp_path):
+    env = {k: v for k, v in os.environ.items() if not k.startswith("MAKKER_")}
+    html, status, _ = _run_demo_and_fetch(tmp_path, env)
+    assert status == 200
+    assert "<h1>Kolding Kommune</h1>" in html and "Borger til Borger" in html
+    db = tmp_path / "makker.sqlite3"  # the embedded default, in the working directory
+    first = _counts(db)
+    assert first == {"tenant": 3, "programme": 3, "person": 171 + 48}
+    _run_demo_and_fetch(tmp_path, env)
+    assert _counts(db) == first
+
+
+def test_demo_people_are_fictional_and_stable():
+    from core.demo import FICTIONAL_SURNAMES, demo_names
+
+    names = demo_names(171, "kolding")
+    assert names == demo_names(171, "kolding")
+    assert len({n for n, _ in names}) == 171
+    assert all(n.split()[-1] in FICTIONAL_SURNAMES for n, _ in names)

@@ -1,0 +1,237 @@
+"""Tenant files: the shipped files, each kind of mistake with its exact message, and sync."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from sqlalchemy import select
+
+from core.db.tenant_scope import tenant_scope
+from core.tenancy.config import TenantFileError, load_tenant_dir, load_tenant_file
+from core.tenancy.models import Programme, Tenant
+from core.tenancy.sync import sync_tenants
+
+REPO = Path(__file__).resolve().parent.parent
+VEJLE = (REPO / "tenants" / "vejle.toml").read_text(encoding="utf-8")
+PARTNER = (REPO / "tenants" / "psykiatrifonden.toml").read_text(encoding="utf-8")
+
+
+def test_shipped_tenant_files_are_valid_and_complete():
+    configs = {c.slug: c for c in load_tenant_dir(REPO / "tenants")}
+    assert sorted(configs) == ["kolding", "psykiatrifonden", "vejle"]
+    kolding = configs["kolding"]
+    assert (kolding.kind, kolding.municipality_code) == ("municipality", "621")
+    (btb,) = kolding.programmes
+    assert (btb.name, btb.areas) == ("Borger til Borger", ["psykiatri", "handicap", "misbrug"])
+    assert (btb.policy.duration_months.min, btb.policy.duration_months.max) == (6, 9)
+    assert btb.policy.meeting_frequencies == ["weekly", "fortnightly"]
+    vejle = configs["vejle"]
+    assert [p.slug for p in vejle.programmes] == ["peer-to-peer", "misbrug-mentor"]
+    assert vejle.programmes[1].plugins == {"misbrug": {"min_sober_days": 365}}
+    assert vejle.programmes[0].policy.duration_months.max == 6
+    partner = configs["psykiatrifonden"]
+    assert (partner.kind, partner.municipality_code, partner.programmes) == ("partner", None, [])
+
+
+MISTAKES = {
+    "toml_syntax": (
+        "vejle",
+        VEJLE.replace('kind = "municipality"', "kind = municipality"),
+        "vejle.toml:4: not valid TOML: Invalid value (at line 4, column 8)",
+    ),
+    "wrong_type": (
+        "vejle",
+        VEJLE.replace(
+            '{ min = 6, max = 6 }\nmeeting_frequencies = ["one',
+            '{ min = "six", max = 6 }\nmeeting_frequencies = ["one',
+        ),
+        "vejle.toml:32: programmes[1].policy.duration_months.min: Expected `int`, got `str`",
+    ),
+    "missing_key": (
+        "vejle",
+        VEJLE.replace('name = "Peer-to-Peer"\n', ""),
+        "vejle.toml:11: programmes[0].name: required key is missing",
+    ),
+    "unknown_key": (
+        "vejle",
+        VEJLE.replace('areas = ["misbrug"]', 'areas = ["misbrug"]\nareal = 3'),
+        "vejle.toml:30: programmes[1].areal: unknown key (check the spelling; see docs/tenants.md)",
+    ),
+    "bad_slug": (
+        "vejle",
+        VEJLE.replace('slug = "peer-to-peer"', 'slug = "Peer To Peer"'),
+        "vejle.toml:12: programmes[0].slug: expected lower-case letters, digits and '-', "
+        "starting with a letter",
+    ),
+    "slug_not_file_name": (
+        "vejle",
+        VEJLE.replace('slug = "vejle"', 'slug = "vejle-kommune"'),
+        "vejle.toml:2: slug: must equal the file name 'vejle', got 'vejle-kommune'",
+    ),
+    "municipality_without_code": (
+        "vejle",
+        VEJLE.replace('municipality_code = "630"\n', ""),
+        'vejle.toml:4: municipality_code: required for kind = "municipality" '
+        '(three digits, e.g. "621")',
+    ),
+    "bad_municipality_code": (
+        "vejle",
+        VEJLE.replace('"630"', '"63"'),
+        'vejle.toml:5: municipality_code: expected three digits, e.g. "621"',
+    ),
+    "partner_with_code": (
+        "psykiatrifonden",
+        PARTNER + 'municipality_code = "999"\n',
+        "psykiatrifonden.toml:5: municipality_code: only municipalities have a municipality code",
+    ),
+    "unknown_kind": (
+        "vejle",
+        VEJLE.replace('kind = "municipality"', 'kind = "region"'),
+        "vejle.toml:4: kind: expected one of municipality, partner; got 'region'",
+    ),
+    "duplicate_programme": (
+        "vejle",
+        VEJLE.replace('slug = "misbrug-mentor"', 'slug = "peer-to-peer"'),
+        "vejle.toml:25: programmes[1].slug: duplicate programme slug 'peer-to-peer'",
+    ),
+    "min_above_max": (
+        "vejle",
+        VEJLE.replace(
+            '{ min = 6, max = 6 }\nmeeting_frequencies = ["weekly"',
+            '{ min = 9, max = 6 }\nmeeting_frequencies = ["weekly"',
+        ),
+        "vejle.toml:19: programmes[0].policy.duration_months: min (9) must not exceed max (6)",
+    ),
+    "unknown_area": (
+        "vejle",
+        VEJLE.replace('areas = ["psykiatri"]', 'areas = ["psykiatri", "gambling"]'),
+        "vejle.toml:16: programmes[0].areas[1]: expected one of psykiatri, handicap, misbrug; "
+        "got 'gambling'",
+    ),
+    "unknown_frequency": (
+        "vejle",
+        VEJLE.replace('["one_to_two_per_fortnight"]', '["daily"]'),
+        "vejle.toml:33: programmes[1].policy.meeting_frequencies[0]: expected one of weekly, "
+        "fortnightly, one_to_two_per_fortnight; got 'daily'",
+    ),
+    "no_frequency": (
+        "vejle",
+        VEJLE.replace('["one_to_two_per_fortnight"]', "[]"),
+        "vejle.toml:33: programmes[1].policy.meeting_frequencies: Expected `array` of length >= 1",
+    ),
+    "plugin_config_not_a_table": (
+        "vejle",
+        VEJLE.replace(
+            "[programmes.plugins.misbrug]\nmin_sober_days = 365",
+            "[programmes.plugins]\nmisbrug = true",
+        ),
+        "vejle.toml:36: programmes[1].plugins.misbrug: expected a table of plugin settings, "
+        "e.g. [plugins.misbrug]",
+    ),
+}
+
+
+@pytest.mark.parametrize("case", sorted(MISTAKES))
+def test_each_mistake_has_its_exact_message(case, tmp_path):
+    name, text, expected = MISTAKES[case]
+    assert text != (PARTNER if name == "psykiatrifonden" else VEJLE)  # the mistake was made
+    path = tmp_path / f"{name}.toml"
+    path.write_text(text, encoding="utf-8")
+    with pytest.raises(TenantFileError) as excinfo:
+        load_tenant_file(path)
+    assert str(excinfo.value) == f"{tmp_path}/{expected}"
+
+
+def test_empty_directory_is_an_error(tmp_path):
+    with pytest.raises(TenantFileError) as excinfo:
+        load_tenant_dir(tmp_path)
+    assert str(excinfo.value) == f"{tmp_path}: no tenant files (*.toml) found"
+
+
+async def _counts(sessionmaker, slugs):
+    async with sessionmaker() as session:
+        tenants = list(await session.scalars(select(Tenant).where(Tenant.slug.in_(slugs))))
+    result = {}
+    for tenant in tenants:
+        with tenant_scope(tenant.id):
+            async with sessionmaker() as session:
+                programmes = list(await session.scalars(select(Programme).order_by(Programme.slug)))
+        result[tenant.slug] = (
+            tenant.updated_at,
+            [(p.slug, p.updated_at, p.archived_at) for p in programmes],
+        )
+    return result
+
+
+def _configs_with_unique_slugs(tmp_path, suffix):
+    """The shipped files with slugs made unique, so the shared test database stays clean."""
+    for src in sorted((REPO / "tenants").glob("*.toml")):
+        slug = f"{src.stem}-{suffix}"
+        text = src.read_text(encoding="utf-8").replace(f'slug = "{src.stem}"', f'slug = "{slug}"')
+        (tmp_path / f"{slug}.toml").write_text(text, encoding="utf-8")
+    return load_tenant_dir(tmp_path)
+
+
+async def test_sync_is_idempotent(sessionmaker, tmp_path, backend):
+    configs = _configs_with_unique_slugs(tmp_path, f"idem-{backend}")
+    slugs = [c.slug for c in configs]
+    first = await sync_tenants(sessionmaker, configs)
+    assert set(first.tenants.values()) == {"created"}
+    assert len(first.programmes) == 3 and set(first.programmes.values()) == {"created"}
+    before = await _counts(sessionmaker, slugs)
+    second = await sync_tenants(sessionmaker, configs)
+    assert second.changed is False
+    assert await _counts(sessionmaker, slugs) == before
+    assert [len(before[s][1]) for s in slugs] == [1, 0, 2]
+
+
+async def test_sync_updates_and_archives_but_never_deletes(sessionmaker, tmp_path, backend):
+    configs = _configs_with_unique_slugs(tmp_path, f"upd-{backend}")
+    await sync_tenants(sessionmaker, configs)
+    vejle = next(c for c in configs if c.slug.startswith("vejle"))
+    vejle.name = "Vejle Kommune (ny)"
+    vejle.programmes = vejle.programmes[:1]
+    report = await sync_tenants(sessionmaker, configs)
+    assert report.tenants[vejle.slug] == "updated"
+    assert report.programmes[f"{vejle.slug}/misbrug-mentor"] == "archived"
+    assert report.programmes[f"{vejle.slug}/peer-to-peer"] == "unchanged"
+    counts = await _counts(sessionmaker, [vejle.slug])
+    archived = {slug: archived_at is not None for slug, _, archived_at in counts[vejle.slug][1]}
+    assert archived == {"misbrug-mentor": True, "peer-to-peer": False}
+
+
+def _cli(*args, env):
+    return subprocess.run(
+        [sys.executable, "-m", "core.cli", *args],
+        capture_output=True,
+        text=True,
+        env=env,
+        cwd=REPO,
+        timeout=120,
+    )
+
+
+def test_cli_sync_with_a_wrong_file_changes_nothing(database, tmp_path, backend):
+    import os
+
+    good = tmp_path / "good"
+    good.mkdir()
+    _configs_with_unique_slugs(good, f"cli-{backend}")
+    bad = good / "zzz.toml"
+    bad.write_text('slug = "zzz"\nname = "Z"\nkind = "partner"\nprogrammes = 3\n')
+    env = {**os.environ, "MAKKER_DATABASE_URL": database.app_url, "MAKKER_ENV": "development"}
+    result = _cli("tenants", "sync", "--dir", str(good), env=env)
+    assert result.returncode == 1
+    assert result.stderr.splitlines() == [
+        f"makker: {bad}:4: programmes: Expected `array`, got `int`",
+        "makker: nothing was changed",
+    ]
+    bad.unlink()
+    ok = _cli("tenants", "sync", "--dir", str(good), env=env)
+    assert ok.returncode == 0, ok.stderr
+    assert f"tenant kolding-cli-{backend}: created" in ok.stdout.splitlines()
+    again = _cli("tenants", "sync", "--dir", str(good), env=env)
+    assert again.stdout.splitlines()[-1] == "nothing to change"

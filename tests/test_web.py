@@ -1,0 +1,166 @@
+"""The web shell: health, tenant front page in Danish and English, 404s, API, OpenAPI, static."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+from litestar.testing import AsyncTestClient
+
+from core.app import create_app
+from core.tenancy.config import load_tenant_dir
+from core.tenancy.sync import sync_tenants
+from tests.conftest import settings_for
+
+REPO = Path(__file__).resolve().parent.parent
+
+
+@pytest.fixture
+async def shipped(sessionmaker, tmp_path, backend, request):
+    """The shipped tenant files, synced under slugs unique to this test."""
+    suffix = f"web{abs(hash(request.node.name)) % 10**8}-{backend}"
+    for src in sorted((REPO / "tenants").glob("*.toml")):
+        slug = f"{src.stem}-{suffix}"
+        text = src.read_text(encoding="utf-8").replace(f'slug = "{src.stem}"', f'slug = "{slug}"')
+        (tmp_path / f"{slug}.toml").write_text(text, encoding="utf-8")
+    await sync_tenants(sessionmaker, load_tenant_dir(tmp_path))
+    return {name: f"{name}-{suffix}" for name in ("kolding", "vejle", "psykiatrifonden")}
+
+
+@pytest.fixture
+async def client(database):
+    async with AsyncTestClient(app=create_app(settings_for(database))) as c:
+        yield c
+
+
+async def test_health_live(client):
+    response = await client.get("/health/live")
+    assert (response.status_code, response.json()) == (200, {"status": "ok"})
+
+
+async def test_health_ready_on_migrated_database(client):
+    response = await client.get("/health/ready")
+    assert (response.status_code, response.json()) == (200, {"status": "ready", "database": "ok"})
+
+
+@pytest.mark.parametrize(
+    ("revision", "detail"), [(None, "migrations pending"), ("0001", "migrations pending")]
+)
+async def test_health_ready_is_503_until_migrated(fresh_database, revision, detail):
+    if revision:
+        fresh_database.upgrade(revision)
+    async with AsyncTestClient(app=create_app(settings_for(fresh_database))) as c:
+        response = await c.get("/health/ready")
+    assert (response.status_code, response.json()) == (
+        503,
+        {"status": "unavailable", "database": detail},
+    )
+
+
+def _text(html: str) -> str:
+    return re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", html)).strip()
+
+
+async def test_front_page_lists_programmes_in_danish(client, shipped):
+    response = await client.get(f"/t/{shipped['kolding']}/")
+    assert response.status_code == 200
+    html = response.text
+    assert '<html lang="da">' in html
+    text = _text(html)
+    assert "Kolding Kommune Tilbud Borger til Borger" in text
+    assert "Områder Psykiatri Handicap Misbrug Varighed 6-9 måneder" in text
+    assert "Møder ugentligt, hver 14. dag" in text
+    assert "Peer-to-Peer" not in text  # Vejle's programme
+
+
+async def test_front_page_in_english_with_language_cookie(client, shipped):
+    client.cookies.set("makker_lang", "en")
+    response = await client.get(f"/t/{shipped['vejle']}/")
+    text = _text(response.text)
+    assert '<html lang="en">' in response.text
+    assert "Vejle Kommune Programmes" in text
+    assert "Duration 6 months Meetings 1-2 times every 14 days" in text
+    assert "Borger til Borger" not in text
+
+
+async def test_partner_front_page_says_what_it_sees(client, shipped):
+    text = _text((await client.get(f"/t/{shipped['psykiatrifonden']}/")).text)
+    assert (
+        "Partnerorganisation. I ser kun kommunale tilbud, hvor et partnerskab giver adgang." in text
+    )
+    assert "Organisationen har ingen egne tilbud." in text
+
+
+async def test_language_switch_sets_cookie_and_redirects_locally(client):
+    response = await client.get("/sprog/en", params={"next": "/t/kolding/"}, follow_redirects=False)
+    assert (response.status_code, response.headers["location"]) == (303, "/t/kolding/")
+    assert response.cookies["makker_lang"] == "en"
+    evil = await client.get(
+        "/sprog/da", params={"next": "//evil.example/x"}, follow_redirects=False
+    )
+    assert evil.headers["location"] == "/"
+    unknown = await client.get("/sprog/de", follow_redirects=False)
+    assert (unknown.headers["location"], "makker_lang" in unknown.cookies) == ("/", False)
+
+
+async def test_unknown_tenant_gives_the_standard_404(client, shipped):
+    ui = await client.get("/t/findes-ikke/")
+    assert ui.status_code == 404
+    assert "Siden findes ikke, eller du har ikke adgang til den." in _text(ui.text)
+    other = await client.get("/t/ogsaa-ukendt/")
+    # Identical apart from the URL itself (echoed in the language links).
+    assert other.text.replace("ogsaa-ukendt", "findes-ikke") == ui.text
+    api = await client.get("/api/v1/t/findes-ikke/programmes")
+    assert (api.status_code, api.json()) == (404, {"status_code": 404, "detail": "Not Found"})
+    missing_route = await client.get(f"/api/v1/t/{shipped['kolding']}/nothing-here")
+    assert missing_route.json() == api.json()
+
+
+async def test_api_lists_only_the_url_tenants_programmes(client, shipped):
+    kolding = await client.get(f"/api/v1/t/{shipped['kolding']}/programmes")
+    vejle = await client.get(f"/api/v1/t/{shipped['vejle']}/programmes")
+    partner = await client.get(f"/api/v1/t/{shipped['psykiatrifonden']}/programmes")
+    assert [p["slug"] for p in kolding.json()] == ["borger-til-borger"]
+    assert [p["slug"] for p in vejle.json()] == ["misbrug-mentor", "peer-to-peer"]
+    assert partner.json() == []
+    assert kolding.json()[0]["duration_months"] == {"min": 6, "max": 9}
+
+
+async def test_api_tenant(client, shipped):
+    response = await client.get(f"/api/v1/t/{shipped['vejle']}/")
+    assert response.json() == {
+        "slug": shipped["vejle"],
+        "name": "Vejle Kommune",
+        "kind": "municipality",
+        "municipality_code": "630",
+    }
+
+
+async def test_index_lists_organisations(client, shipped):
+    text = _text((await client.get("/")).text)
+    assert "Organisationer" in text and "Psykiatrifonden Partnerorganisation" in text
+
+
+async def test_openapi_documents_the_api(client):
+    schema = (await client.get("/schema/openapi.json")).json()
+    assert {
+        "/api/v1/t/{tenant_slug}/programmes",
+        "/api/v1/t/{tenant_slug}",
+        "/health/ready",
+        "/health/live",
+    } <= set(schema["paths"])
+    assert not any(p.startswith("/t/") for p in schema["paths"])
+
+
+async def test_static_files_are_served_by_the_app(client):
+    css = await client.get("/static/makker.css")
+    js = await client.get("/static/htmx.min.js")
+    assert (css.status_code, css.headers["content-type"].split(";")[0]) == (200, "text/css")
+    assert js.status_code == 200 and "htmx" in js.text[:2000]
+
+
+def test_templates_load_nothing_from_other_hosts():
+    for template in (REPO / "core").rglob("*.html"):
+        refs = re.findall(r'(?:src|href)="(https?:)?//', template.read_text(encoding="utf-8"))
+        assert refs == [], template
