@@ -4,7 +4,9 @@ from __future__ import annotations
 
 from collections.abc import AsyncGenerator
 from contextlib import asynccontextmanager
+from os import PathLike
 from pathlib import Path
+from typing import Any
 
 from jinja2 import Environment
 from litestar import Litestar, Request, Response
@@ -31,7 +33,10 @@ from core.web.middleware import LocaleMiddleware, TenantContextMiddleware
 from core.web.pages import PagesController
 
 CORE_DIR = Path(__file__).parent
-TEMPLATE_DIRS = [CORE_DIR / "web" / "templates", CORE_DIR / "tenancy" / "templates"]
+TEMPLATE_DIRS: list[Path | PathLike[Any] | str] = [
+    CORE_DIR / "web" / "templates",
+    CORE_DIR / "tenancy" / "templates",
+]
 STATIC_DIR = CORE_DIR / "web" / "static"
 NOT_FOUND_DETAIL = "Not Found"
 

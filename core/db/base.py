@@ -18,7 +18,7 @@ import uuid
 from typing import Any
 
 from advanced_alchemy.types import DateTimeUTC, JsonB
-from sqlalchemy import ForeignKey, MetaData, Uuid
+from sqlalchemy import ForeignKey, MetaData, Table, Uuid
 from sqlalchemy.orm import DeclarativeBase, Mapped, declared_attr, mapped_column
 
 NAMING_CONVENTION = {
@@ -75,6 +75,7 @@ def tenant_owned_tables() -> list[str]:
     """Names of all tables mapped by a :class:`TenantOwned` model (for guards and migrations)."""
     names = []
     for mapper in Base.registry.mappers:
-        if issubclass(mapper.class_, TenantOwned) and mapper.local_table is not None:
-            names.append(mapper.local_table.name)
+        table = mapper.local_table
+        if issubclass(mapper.class_, TenantOwned) and isinstance(table, Table):
+            names.append(table.name)
     return sorted(set(names))

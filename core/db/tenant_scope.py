@@ -23,11 +23,13 @@ import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
-from typing import Any
+from typing import Any, cast
 
 from sqlalchemy import Table, event, inspect, text
 from sqlalchemy.orm import ORMExecuteState, Session, with_loader_criteria
+from sqlalchemy.orm.state import InstanceState
 from sqlalchemy.sql import visitors
+from sqlalchemy.sql.elements import ClauseElement
 
 from core.db.base import Base, TenantOwned
 
@@ -108,7 +110,10 @@ def _touches_tenant_owned(state: ORMExecuteState) -> bool:
     if any(issubclass(m.class_, TenantOwned) for m in state.all_mappers):
         return True
     owned = _tenant_owned_tables()
-    return any(isinstance(e, Table) and e in owned for e in visitors.iterate(state.statement))
+    return any(
+        isinstance(e, Table) and e in owned
+        for e in visitors.iterate(cast(ClauseElement, state.statement))
+    )
 
 
 @event.listens_for(TenantSession, "do_orm_execute")
@@ -146,7 +151,7 @@ def _stamp_and_check_writes(session: Session, flush_context: Any, instances: Any
         elif obj.tenant_id != tenant_id:
             raise CrossTenantWriteError("a new row names another tenant")
     for obj in touched_existing:
-        history = inspect(obj).attrs.tenant_id.history
+        history = cast(InstanceState[Any], inspect(obj)).attrs.tenant_id.history
         owners = {obj.tenant_id, *history.deleted}
         if owners != {tenant_id}:
             raise CrossTenantWriteError("a changed or deleted row belongs to another tenant")

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from sqlalchemy import SmallInteger, String
 from sqlalchemy.orm import Mapped, mapped_column
 
@@ -15,3 +17,6 @@ class Person(TenantOwned, Model):
 
     name: Mapped[str] = mapped_column(String(200), info={"personal_data": True})
     birth_year: Mapped[int | None] = mapped_column(SmallInteger, info={"personal_data": True})
+    #: Typed extra fields declared by plugins through the intake-field hook, validated by the
+    #: core before they are stored: ``{"<plugin>.<field>": value}`` (JSON-compatible values).
+    attributes: Mapped[dict[str, Any]] = mapped_column(default=dict, info={"personal_data": True})

@@ -111,8 +111,9 @@ def _key_lines(text: str) -> list[tuple[list[Segment], int]]:
             table = resolve(names)
             result.append((table, number))
         elif "=" in line and not line.startswith("#"):
-            key = line.split("=", 1)[0].strip()
-            result.append(([*table, *[k.strip().strip('"') for k in key.split(".")]], number))
+            assigned = line.split("=", 1)[0].strip()
+            dotted = [k.strip().strip('"') for k in assigned.split(".")]
+            result.append(([*table, *dotted], number))
     return result
 
 
