@@ -4,7 +4,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import SmallInteger, String
+import enum
+import uuid
+
+from sqlalchemy import Enum, ForeignKey, SmallInteger, String
 from sqlalchemy.orm import Mapped, mapped_column
 
 from core.db.base import Model, TenantOwned
@@ -20,3 +23,23 @@ class Person(TenantOwned, Model):
     #: Typed extra fields declared by plugins through the intake-field hook, validated by the
     #: core before they are stored: ``{"<plugin>.<field>": value}`` (JSON-compatible values).
     attributes: Mapped[dict[str, Any]] = mapped_column(default=dict, info={"personal_data": True})
+
+
+class EnrolmentRole(enum.StrEnum):
+    MENTEE = "mentee"
+    MENTOR = "mentor"
+
+
+class Enrolment(TenantOwned, Model):
+    """Person x Programme x role. The status machine and history come with the participants
+    domain; for now the status is a plain value (``interested`` ... ``finished``)."""
+
+    __tablename__ = "enrolment"
+
+    person_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("person.id", ondelete="CASCADE"))
+    programme_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("programme.id"))
+    role: Mapped[EnrolmentRole] = mapped_column(
+        Enum(EnrolmentRole, name="enrolment_role", native_enum=False, length=20,
+             values_callable=lambda e: [m.value for m in e])
+    )
+    status: Mapped[str] = mapped_column(String(30), default="interested")

@@ -6,8 +6,10 @@ import datetime as dt
 import enum
 from typing import Any
 
-from sqlalchemy import Enum, String, UniqueConstraint
+from sqlalchemy import Enum, ForeignKey, Index, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
+
+import uuid
 
 from core.db.base import Model, TenantOwned
 
@@ -60,3 +62,35 @@ class Programme(TenantOwned, Model):
     description: Mapped[str | None] = mapped_column(String(2000))
     #: Set when the programme disappears from the tenant file; rows are never deleted.
     archived_at: Mapped[dt.datetime | None] = mapped_column()
+
+
+class PartnershipScope(enum.StrEnum):
+    #: Numbers only (counts by role and status).
+    AGGREGATE = "aggregate"
+    #: The programme's people (names, roles, statuses) - and the numbers.
+    PARTICIPANTS = "participants"
+
+
+class ProgrammePartnership(Model):
+    """A grant by the owning tenant to a partner tenant on one programme.
+
+    Global table (not tenant-owned): the owner and the partner both need to find it, each only
+    through the explicitly named functions in :mod:`core.tenancy.partnerships`.
+    """
+
+    __tablename__ = "programme_partnership"
+    __table_args__ = (
+        Index("ix_programme_partnership_owner", "owner_tenant_id", "programme_id"),
+        Index("ix_programme_partnership_partner", "partner_tenant_id"),
+    )
+
+    owner_tenant_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("tenant.id"))
+    programme_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("programme.id"))
+    partner_tenant_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("tenant.id"))
+    scope: Mapped[PartnershipScope] = mapped_column(
+        Enum(PartnershipScope, name="partnership_scope", native_enum=False, length=20,
+             values_callable=lambda e: [m.value for m in e])
+    )
+    granted_by: Mapped[str] = mapped_column(String(255))
+    revoked_at: Mapped[dt.datetime | None] = mapped_column()
+    revoked_by: Mapped[str | None] = mapped_column(String(255))

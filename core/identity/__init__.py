@@ -1,0 +1,1 @@
+"""Identity and access: token validation, principals, sessions, guards, development issuer."""
