@@ -7,9 +7,11 @@ from contextlib import asynccontextmanager
 from os import PathLike
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlencode
 
 from jinja2 import Environment
 from litestar import Litestar, Request, Response
+from litestar.config.csrf import CSRFConfig
 from litestar.datastructures import State
 from litestar.di import Provide
 from litestar.exceptions import NotFoundException
@@ -18,24 +20,34 @@ from litestar.openapi import OpenAPIConfig
 from litestar.openapi.plugins import JsonRenderPlugin
 from litestar.plugins.htmx import HTMXPlugin
 from litestar.plugins.jinja import JinjaTemplateEngine
-from litestar.response import Template
+from litestar.response import Redirect, Template
 from litestar.static_files import create_static_files_router
 from litestar.template.config import TemplateConfig
 
 import core
 from core.db.session import create_engine, create_sessionmaker
+from core.identity.dev_issuer import DevIssuer
+from core.identity.dev_issuer_routes import dev_issuer_router
+from core.identity.tokens import TokenValidator
+from core.identity.web_auth import AuthController
 from core.settings import Settings, load_settings
 from core.tenancy.controllers import TenantApiController, TenantPagesController
 from core.web import i18n
 from core.web.deps import provide_db_session
 from core.web.health import HealthController
-from core.web.middleware import LocaleMiddleware, TenantContextMiddleware
+from core.web.middleware import (
+    AuthenticationMiddleware,
+    LocaleMiddleware,
+    LoginRequired,
+    TenantContextMiddleware,
+)
 from core.web.pages import PagesController
 
 CORE_DIR = Path(__file__).parent
 TEMPLATE_DIRS: list[Path | PathLike[Any] | str] = [
     CORE_DIR / "web" / "templates",
     CORE_DIR / "tenancy" / "templates",
+    CORE_DIR / "identity" / "templates",
 ]
 STATIC_DIR = CORE_DIR / "web" / "static"
 NOT_FOUND_DETAIL = "Not Found"
@@ -56,6 +68,10 @@ def _not_found(request: Request, _exc: NotFoundException) -> Response:
     return Template("errors/not_found.html", status_code=404)  # type: ignore[return-value]
 
 
+def _login_required(request: Request, exc: LoginRequired) -> Response:
+    return Redirect(path=f"/auth/login?{urlencode({'next': exc.next_path})}", status_code=303)  # type: ignore[return-value]
+
+
 def create_app(settings: Settings | None = None) -> Litestar:
     """Build the app for ``settings`` (default: from the environment)."""
     settings = settings or load_settings()
@@ -70,8 +86,16 @@ def create_app(settings: Settings | None = None) -> Litestar:
         finally:
             await engine.dispose()
 
+    extra_handlers: list[Any] = []
+    state: dict[str, Any] = {"settings": settings, "token_validator": TokenValidator(settings)}
+    if settings.dev_issuer_enabled:
+        state["dev_issuer"] = DevIssuer(settings)
+        extra_handlers.append(dev_issuer_router())
+
     return Litestar(
         route_handlers=[
+            *extra_handlers,
+            AuthController,
             PagesController,
             HealthController,
             TenantPagesController,
@@ -81,7 +105,19 @@ def create_app(settings: Settings | None = None) -> Litestar:
             ),
         ],
         dependencies={"db_session": Provide(provide_db_session)},
-        middleware=[LocaleMiddleware(settings.default_locale), TenantContextMiddleware()],
+        middleware=[
+            LocaleMiddleware(settings.default_locale),
+            AuthenticationMiddleware(),
+            TenantContextMiddleware(),
+        ],
+        csrf_config=CSRFConfig(
+            secret=settings.secret_key,
+            cookie_name="makker_csrf",
+            cookie_secure=settings.is_production,
+            cookie_httponly=True,
+            cookie_samesite="lax",
+            exclude=["^/api/", "^/realms/", "^/admin/realms/"],
+        ),
         lifespan=[lifespan],
         template_config=TemplateConfig(
             directory=TEMPLATE_DIRS, engine=JinjaTemplateEngine, engine_callback=_configure_jinja
@@ -93,12 +129,12 @@ def create_app(settings: Settings | None = None) -> Litestar:
             path="/schema",
             render_plugins=[JsonRenderPlugin()],
         ),
-        exception_handlers={NotFoundException: _not_found},
+        exception_handlers={NotFoundException: _not_found, LoginRequired: _login_required},
         logging_config=LoggingConfig(
             log_exceptions="always",
             disable_stack_trace={400, 401, 403, 404, 405, 409, 422},
             root={"level": settings.log_level, "handlers": ["queue_listener"]},
         ),
-        state=State({"settings": settings}),
+        state=State(state),
         debug=False,
     )

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import asyncio
+import dataclasses
+import os
 import sys
 from collections.abc import Awaitable, Callable
 from pathlib import Path
@@ -160,6 +162,10 @@ def demo(host: str, port: int, no_serve: bool) -> None:
     if settings.is_production:
         click.echo("makker: demo refuses to run when MAKKER_ENV=production", err=True)
         sys.exit(2)
+    if not os.environ.get("MAKKER_BASE_URL"):  # the embedded issuer lives at the demo's address
+        base = f"http://{host}:{port}"
+        issuer = os.environ.get("MAKKER_OIDC_ISSUER") or f"{base}/realms/makker"
+        settings = dataclasses.replace(settings, base_url=base, oidc_issuer=issuer)
     migrate.upgrade(settings.migration_database_url, "head", settings.db_app_role)
     configs = _load_tenant_files(settings.tenants_dir)
 
@@ -175,8 +181,10 @@ def demo(host: str, port: int, no_serve: bool) -> None:
     import uvicorn
 
     from core.app import create_app
+    from core.identity.dev_users import DEMO_USERS
 
-    click.echo(f"Makker demo: http://{host}:{port}/t/kolding/", err=False)
+    click.echo("demo users (password 'demo'): " + ", ".join(u.username for u in DEMO_USERS))
+    click.echo(f"Makker demo: {settings.base_url}/t/kolding/", err=False)
     sys.stdout.flush()
     uvicorn.run(create_app(settings), host=host, port=port, access_log=False, log_level="warning")
 

@@ -8,6 +8,7 @@ setting stops start-up with one line naming the variable (:class:`SettingsError`
 from __future__ import annotations
 
 import os
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -37,10 +38,34 @@ class Settings:
     default_locale: str = "da"
     secret_key: str = "development-only-secret-key-not-for-production"
     log_level: str = "INFO"
+    #: The address people use to reach Makker (redirect URIs, the development issuer's URL).
+    base_url: str = "http://127.0.0.1:8000"
+    #: OpenID Connect issuer (a Keycloak realm URL). Development default: the embedded issuer.
+    oidc_issuer: str = "http://127.0.0.1:8000/realms/makker"
+    oidc_client_id: str = "makker-web"
+    oidc_client_secret: str = "makker-web-development-secret"
+    oidc_audience: str = "makker-api"
+    keycloak_admin_client_id: str = "makker-admin"
+    keycloak_admin_client_secret: str = "makker-admin-development-secret"
+    session_hours: int = 8
+
+    @property
+    def dev_issuer_enabled(self) -> bool:
+        """The embedded development issuer runs only in development, never in production."""
+        return self.env == "development"
 
     @property
     def is_production(self) -> bool:
         return self.env == "production"
+
+    @property
+    def realm(self) -> str:
+        return self.oidc_issuer.rsplit("/realms/", 1)[1]
+
+    @property
+    def oidc_server_url(self) -> str:
+        """The Keycloak base URL python-keycloak wants (the issuer without ``/realms/...``)."""
+        return self.oidc_issuer.rsplit("/realms/", 1)[0] + "/"
 
 
 def _get(env: Mapping[str, str], name: str) -> str | None:
@@ -94,7 +119,44 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
     if log_level not in ("DEBUG", "INFO", "WARNING", "ERROR"):
         raise SettingsError("MAKKER_LOG_LEVEL must be one of DEBUG, INFO, WARNING, ERROR")
 
+    base_url = (_get(env, "MAKKER_BASE_URL") or Settings.base_url).rstrip("/")
+    if not base_url.startswith(("http://", "https://")):
+        raise SettingsError("MAKKER_BASE_URL must start with http:// or https://")
+    if production and not base_url.startswith("https://"):
+        raise SettingsError("MAKKER_BASE_URL must use https:// when MAKKER_ENV=production")
+    issuer = _get(env, "MAKKER_OIDC_ISSUER")
+    if issuer is None:
+        if production:
+            raise SettingsError("MAKKER_OIDC_ISSUER is required when MAKKER_ENV=production")
+        issuer = f"{base_url}/realms/makker"
+    if not re.match(r"^https?://[^/]+(/.*)?/realms/[^/]+$", issuer.rstrip("/")):
+        raise SettingsError(
+            "MAKKER_OIDC_ISSUER must be a realm URL like https://login.example.dk/realms/makker"
+        )
+    secrets = {}
+    for name, default in (
+        ("MAKKER_OIDC_CLIENT_SECRET", Settings.oidc_client_secret),
+        ("MAKKER_KEYCLOAK_ADMIN_CLIENT_SECRET", Settings.keycloak_admin_client_secret),
+    ):
+        value = _get(env, name)
+        if value is None and production and name == "MAKKER_OIDC_CLIENT_SECRET":
+            raise SettingsError(f"{name} is required when MAKKER_ENV=production")
+        secrets[name] = value or default
+    session_hours_raw = _get(env, "MAKKER_SESSION_HOURS") or "8"
+    if not session_hours_raw.isdigit() or not 1 <= int(session_hours_raw) <= 24:
+        raise SettingsError("MAKKER_SESSION_HOURS must be a whole number from 1 to 24")
+
     return Settings(
+        base_url=base_url,
+        oidc_issuer=issuer.rstrip("/"),
+        oidc_client_id=_get(env, "MAKKER_OIDC_CLIENT_ID") or Settings.oidc_client_id,
+        oidc_client_secret=secrets["MAKKER_OIDC_CLIENT_SECRET"],
+        oidc_audience=_get(env, "MAKKER_OIDC_AUDIENCE") or Settings.oidc_audience,
+        keycloak_admin_client_id=(
+            _get(env, "MAKKER_KEYCLOAK_ADMIN_CLIENT_ID") or Settings.keycloak_admin_client_id
+        ),
+        keycloak_admin_client_secret=secrets["MAKKER_KEYCLOAK_ADMIN_CLIENT_SECRET"],
+        session_hours=int(session_hours_raw),
         env=mode,  # type: ignore[arg-type]
         database_url=database_url,
         migration_database_url=migration_url,

@@ -19,6 +19,7 @@ from core.db.session import create_engine, create_sessionmaker
 from core.settings import Settings
 from core.tenancy.models import Tenant, TenantKind
 from tests.databases import PostgresProvider, TestDatabase, create_sqlite_database
+from tests.live import LiveServer, free_port, start_live_server
 
 BACKENDS = ("sqlite", "postgresql")
 _slugs = itertools.count()
@@ -126,3 +127,26 @@ def settings_for(database: TestDatabase, **overrides: object) -> Settings:
 @pytest.fixture
 def repo_root() -> Iterator[Path]:
     yield Path(__file__).resolve().parent.parent
+
+
+@pytest.fixture(scope="session")
+def _live_servers() -> Iterator[dict[str, LiveServer]]:
+    servers: dict[str, LiveServer] = {}
+    yield servers
+    for server in servers.values():
+        server.stop()
+
+
+@pytest.fixture
+def live(backend: str, database: TestDatabase, _live_servers: dict[str, LiveServer]) -> LiveServer:
+    """A real server (one per backend, shared by the session) with its development issuer."""
+    if backend not in _live_servers:
+        port = free_port()
+        _live_servers[backend] = start_live_server(
+            settings_for(
+                database,
+                base_url=f"http://127.0.0.1:{port}",
+                oidc_issuer=f"http://127.0.0.1:{port}/realms/makker",
+            )
+        )
+    return _live_servers[backend]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import os
 import socket
 import sqlite3
@@ -9,6 +10,7 @@ import subprocess
 import sys
 import time
 from pathlib import Path
+from urllib.parse import parse_qs, urlsplit
 
 import httpx
 import pytest
@@ -43,13 +45,28 @@ def _run_demo_and_fetch(workdir: Path, env: dict[str, str]) -> tuple[str, int, s
                 if proc.poll() is not None or time.monotonic() > deadline:
                     pytest.fail(f"demo did not start: {proc.stdout.read()}")
                 time.sleep(0.2)
-        front = httpx.get(f"http://127.0.0.1:{port}/t/kolding/", timeout=5)
         assert ready.json() == {"status": "ready", "database": "ok"}
+        front = asyncio.run(_sign_in_and_get(port, "kolding-koordinator", "/t/kolding/"))
         return front.text, front.status_code, ready.text
     finally:
         proc.terminate()
         output, _ = proc.communicate(timeout=30)
         assert f"Makker demo: http://127.0.0.1:{port}/t/kolding/" in output
+
+
+async def _sign_in_and_get(port: int, username: str, path: str) -> httpx.Response:
+    """Sign in through the demo's own development issuer, like a browser, then get ``path``."""
+    base = f"http://127.0.0.1:{port}"
+    async with httpx.AsyncClient(base_url=base, timeout=10) as http:
+        start = await http.get("/auth/login", params={"next": path})
+        auth_url = start.headers["location"]
+        params = {k: v[0] for k, v in parse_qs(urlsplit(auth_url).query).items()}
+        done = await http.post(
+            auth_url.split("?")[0], data={**params, "username": username, "password": "demo"}
+        )
+        landing = await http.get(done.headers["location"])
+        assert (landing.status_code, landing.headers["location"]) == (303, path)
+        return await http.get(path)
 
 
 def _counts(db: Path) -> dict[str, int]:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
+import httpx
 import pytest
 from litestar.testing import AsyncTestClient
 
@@ -12,14 +13,16 @@ from core.app import create_app
 from core.tenancy.config import load_tenant_dir
 from core.tenancy.sync import sync_tenants
 from tests.conftest import settings_for
+from tests.live import browser_sign_in
 
 REPO = Path(__file__).resolve().parent.parent
 
 
 @pytest.fixture
-async def shipped(sessionmaker, tmp_path, backend, request):
+async def shipped(sessionmaker, tmp_path_factory, backend, request):
     """The shipped tenant files, synced under slugs unique to this test."""
     suffix = f"web{abs(hash(request.node.name)) % 10**8}-{backend}"
+    tmp_path = tmp_path_factory.mktemp("tenants")
     for src in sorted((REPO / "tenants").glob("*.toml")):
         slug = f"{src.stem}-{suffix}"
         text = src.read_text(encoding="utf-8").replace(f'slug = "{src.stem}"', f'slug = "{slug}"')
@@ -62,8 +65,33 @@ def _text(html: str) -> str:
     return re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", html)).strip()
 
 
-async def test_front_page_lists_programmes_in_danish(client, shipped):
-    response = await client.get(f"/t/{shipped['kolding']}/")
+@pytest.fixture
+async def signed_in(live, shipped):
+    """A browser-like client signed in as a coordinator of the shipped Kolding and Vejle."""
+    user = f"koord-{shipped['kolding']}"
+    live.add_user(user, ("coordinator",), (shipped["kolding"], shipped["vejle"]))
+    async with httpx.AsyncClient(base_url=live.url) as http:
+        await browser_sign_in(http, live, user)
+        yield http
+
+
+@pytest.fixture
+async def api(live, shipped):
+    """Bearer headers per shipped tenant's coordinator, and one for the partner's staff."""
+    headers = {}
+    for name, roles in (
+        ("kolding", ("coordinator",)),
+        ("vejle", ("coordinator",)),
+        ("psykiatrifonden", ("partner_staff",)),
+    ):
+        user = f"api-{shipped[name]}"
+        live.add_user(user, roles, (shipped[name],))
+        headers[name] = {"Authorization": f"Bearer {await live.access_token(user)}"}
+    return headers
+
+
+async def test_front_page_lists_programmes_in_danish(signed_in, shipped):
+    response = await signed_in.get(f"/t/{shipped['kolding']}/")
     assert response.status_code == 200
     html = response.text
     assert '<html lang="da">' in html
@@ -74,9 +102,9 @@ async def test_front_page_lists_programmes_in_danish(client, shipped):
     assert "Peer-to-Peer" not in text  # Vejle's programme
 
 
-async def test_front_page_in_english_with_language_cookie(client, shipped):
-    client.cookies.set("makker_lang", "en")
-    response = await client.get(f"/t/{shipped['vejle']}/")
+async def test_front_page_in_english_with_language_cookie(signed_in, shipped):
+    signed_in.cookies.set("makker_lang", "en")
+    response = await signed_in.get(f"/t/{shipped['vejle']}/")
     text = _text(response.text)
     assert '<html lang="en">' in response.text
     assert "Vejle Kommune Programmes" in text
@@ -84,8 +112,12 @@ async def test_front_page_in_english_with_language_cookie(client, shipped):
     assert "Borger til Borger" not in text
 
 
-async def test_partner_front_page_says_what_it_sees(client, shipped):
-    text = _text((await client.get(f"/t/{shipped['psykiatrifonden']}/")).text)
+async def test_partner_front_page_says_what_it_sees(live, shipped):
+    user = f"staff-{shipped['psykiatrifonden']}"
+    live.add_user(user, ("partner_staff",), (shipped["psykiatrifonden"],))
+    async with httpx.AsyncClient(base_url=live.url) as http:
+        await browser_sign_in(http, live, user)
+        text = _text((await http.get(f"/t/{shipped['psykiatrifonden']}/")).text)
     assert (
         "Partnerorganisation. I ser kun kommunale tilbud, hvor et partnerskab giver adgang." in text
     )
@@ -104,31 +136,44 @@ async def test_language_switch_sets_cookie_and_redirects_locally(client):
     assert (unknown.headers["location"], "makker_lang" in unknown.cookies) == ("/", False)
 
 
-async def test_unknown_tenant_gives_the_standard_404(client, shipped):
-    ui = await client.get("/t/findes-ikke/")
+async def test_unknown_tenant_gives_the_standard_404(signed_in, api, shipped):
+    ui = await signed_in.get("/t/findes-ikke/")
     assert ui.status_code == 404
     assert "Siden findes ikke, eller du har ikke adgang til den." in _text(ui.text)
-    other = await client.get("/t/ogsaa-ukendt/")
+    other = await signed_in.get("/t/ogsaa-ukendt/")
     # Identical apart from the URL itself (echoed in the language links).
     assert other.text.replace("ogsaa-ukendt", "findes-ikke") == ui.text
-    api = await client.get("/api/v1/t/findes-ikke/programmes")
-    assert (api.status_code, api.json()) == (404, {"status_code": 404, "detail": "Not Found"})
-    missing_route = await client.get(f"/api/v1/t/{shipped['kolding']}/nothing-here")
-    assert missing_route.json() == api.json()
+    api_404 = await signed_in.get("/api/v1/t/findes-ikke/programmes", headers=api["kolding"])
+    assert (api_404.status_code, api_404.json()) == (
+        404,
+        {"status_code": 404, "detail": "Not Found"},
+    )
+    missing_route = await signed_in.get(
+        f"/api/v1/t/{shipped['kolding']}/nothing-here", headers=api["kolding"]
+    )
+    assert missing_route.json() == api_404.json()
 
 
-async def test_api_lists_only_the_url_tenants_programmes(client, shipped):
-    kolding = await client.get(f"/api/v1/t/{shipped['kolding']}/programmes")
-    vejle = await client.get(f"/api/v1/t/{shipped['vejle']}/programmes")
-    partner = await client.get(f"/api/v1/t/{shipped['psykiatrifonden']}/programmes")
+async def test_api_lists_only_the_url_tenants_programmes(live, api, shipped):
+    async with httpx.AsyncClient(base_url=live.url) as http:
+        kolding = await http.get(
+            f"/api/v1/t/{shipped['kolding']}/programmes", headers=api["kolding"]
+        )
+        vejle = await http.get(f"/api/v1/t/{shipped['vejle']}/programmes", headers=api["vejle"])
+        partner = await http.get(
+            f"/api/v1/t/{shipped['psykiatrifonden']}/programmes", headers=api["psykiatrifonden"]
+        )
+        cross = await http.get(f"/api/v1/t/{shipped['vejle']}/programmes", headers=api["kolding"])
     assert [p["slug"] for p in kolding.json()] == ["borger-til-borger"]
     assert [p["slug"] for p in vejle.json()] == ["misbrug-mentor", "peer-to-peer"]
     assert partner.json() == []
     assert kolding.json()[0]["duration_months"] == {"min": 6, "max": 9}
+    assert (cross.status_code, cross.json()) == (404, {"status_code": 404, "detail": "Not Found"})
 
 
-async def test_api_tenant(client, shipped):
-    response = await client.get(f"/api/v1/t/{shipped['vejle']}/")
+async def test_api_tenant(live, api, shipped):
+    async with httpx.AsyncClient(base_url=live.url) as http:
+        response = await http.get(f"/api/v1/t/{shipped['vejle']}/", headers=api["vejle"])
     assert response.json() == {
         "slug": shipped["vejle"],
         "name": "Vejle Kommune",
@@ -137,9 +182,16 @@ async def test_api_tenant(client, shipped):
     }
 
 
-async def test_index_lists_organisations(client, shipped):
+async def test_index_lists_the_users_organisations(signed_in, shipped):
+    text = _text((await signed_in.get("/")).text)
+    assert "Organisationer" in text
+    assert "Kolding Kommune Kommune" in text and "Vejle Kommune Kommune" in text
+    assert "Psykiatrifonden" not in text
+
+
+async def test_index_asks_anonymous_visitors_to_sign_in(client):
     text = _text((await client.get("/")).text)
-    assert "Organisationer" in text and "Psykiatrifonden Partnerorganisation" in text
+    assert "Organisationer" in text and "Log ind" in text and "Kommune" not in text
 
 
 async def test_openapi_documents_the_api(client):

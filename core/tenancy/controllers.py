@@ -7,6 +7,7 @@ from litestar.di import NamedDependency, Provide
 from litestar.response import Template
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from core.identity.guards import any_member
 from core.tenancy.models import Programme, Tenant
 from core.tenancy.schemas import DurationMonthsOut, ProgrammeOut, TenantOut
 from core.tenancy.service import list_active_programmes
@@ -29,6 +30,7 @@ def programme_out(programme: Programme) -> ProgrammeOut:
 class TenantPagesController(Controller):
     path = "/t/{tenant_slug:str}"
     include_in_schema = False
+    guards = [any_member]
     dependencies = {"tenant": Provide(provide_tenant, sync_to_thread=False)}
 
     @get("/", name="tenant_front")
@@ -45,6 +47,7 @@ class TenantPagesController(Controller):
 class TenantApiController(Controller):
     path = "/api/v1/t/{tenant_slug:str}"
     tags = ["tenancy"]
+    guards = [any_member]
     dependencies = {"tenant": Provide(provide_tenant, sync_to_thread=False)}
 
     @get("/", name="api_tenant")

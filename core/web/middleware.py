@@ -1,20 +1,28 @@
-"""Per-request context: the locale, and the tenant named in the URL.
+"""Per-request context: locale, who is calling, and the tenant named in the URL.
 
-The tenant middleware runs after routing, so it sees the ``tenant_slug`` path parameter of
-``/t/{tenant_slug}/...`` and ``/api/v1/t/{tenant_slug}/...``. It resolves the slug, stores the
-tenant on ``scope["state"]`` and sets the tenant context variable for the rest of the request,
-which the ORM guard and PostgreSQL (``set_config``) both follow. An unknown slug gives the same
-404 as any missing object. (Access checks against the caller's grants come with identity.)
+Order (see ``core/app.py``): ``LocaleMiddleware`` -> ``AuthenticationMiddleware`` ->
+``TenantContextMiddleware``. They run after routing, so the tenant middleware sees the
+``tenant_slug`` path parameter of ``/t/{tenant_slug}/...`` and ``/api/v1/t/{tenant_slug}/...``.
+
+For a tenant route the caller must be signed in (API: 401; pages: redirect to sign-in), and be a
+member of that tenant or a platform admin. A tenant that does not exist and a tenant the caller
+may not enter give the same 404, and the refusal is audited. The tenant is then stored on
+``scope["state"]`` and set as the tenant context for the rest of the request, which the ORM guard
+and PostgreSQL (``set_config``) both follow.
 """
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
-from litestar.exceptions import NotFoundException
+from litestar.exceptions import NotAuthorizedException, NotFoundException
 from litestar.middleware import ASGIMiddleware
 
+from core.audit.service import record
 from core.db.tenant_scope import tenant_scope
+from core.identity.principal import Principal, principal_from_claims
+from core.identity.sessions import load_session, session_cookie_name
+from core.identity.tokens import InvalidToken
 from core.tenancy.service import get_tenant_by_slug
 from core.web.i18n import LOCALE_COOKIE, pick_locale, set_locale
 
@@ -24,7 +32,15 @@ if TYPE_CHECKING:
 TENANT_PATH_PARAM = "tenant_slug"
 
 
-def _cookie(scope: Scope, name: str) -> str | None:
+class LoginRequired(Exception):
+    """A page needs a signed-in user; answered with a redirect to ``/auth/login``."""
+
+    def __init__(self, next_path: str) -> None:
+        super().__init__(next_path)
+        self.next_path = next_path
+
+
+def cookie(scope: Scope, name: str) -> str | None:
     for key, value in scope.get("headers", []):
         if key == b"cookie":
             for part in value.decode("latin-1").split(";"):
@@ -34,12 +50,59 @@ def _cookie(scope: Scope, name: str) -> str | None:
     return None
 
 
+def header(scope: Scope, name: bytes) -> str | None:
+    for key, value in scope.get("headers", []):
+        if key == name:
+            return str(value.decode("latin-1"))
+    return None
+
+
+def is_api(scope: Scope) -> bool:
+    return str(scope["path"]).startswith("/api/")
+
+
+def route_template(scope: Scope) -> str:
+    return str(scope.get("path_template") or scope["path"])
+
+
 class LocaleMiddleware(ASGIMiddleware):
     def __init__(self, default_locale: str) -> None:
         self.default_locale = default_locale
 
     async def handle(self, scope: Scope, receive: Receive, send: Send, next_app: ASGIApp) -> None:
-        set_locale(pick_locale(_cookie(scope, LOCALE_COOKIE), self.default_locale))
+        set_locale(pick_locale(cookie(scope, LOCALE_COOKIE), self.default_locale))
+        await next_app(scope, receive, send)
+
+
+class AuthenticationMiddleware(ASGIMiddleware):
+    """Bearer tokens for ``/api/``; the server-side session cookie for pages."""
+
+    async def handle(self, scope: Scope, receive: Receive, send: Send, next_app: ASGIApp) -> None:
+        app = scope["litestar_app"]
+        principal: Principal | None = None
+        if is_api(scope):
+            authorization = header(scope, b"authorization") or ""
+            if authorization.lower().startswith("bearer "):
+                try:
+                    claims = await app.state.token_validator.validate(authorization[7:].strip())
+                except InvalidToken as exc:
+                    await record(
+                        app.state.sessionmaker,
+                        "access_denied",
+                        actor=None,
+                        route=route_template(scope),
+                        detail={"reason": exc.reason, "status": 401},
+                    )
+                    raise NotAuthorizedException(
+                        detail="Invalid or expired access token",
+                        headers={"WWW-Authenticate": 'Bearer error="invalid_token"'},
+                    ) from None
+                principal = principal_from_claims(claims)
+        else:
+            raw = cookie(scope, session_cookie_name(app.state.settings))
+            if raw:
+                principal = await load_session(app.state.sessionmaker, raw)
+        scope["user"] = principal
         await next_app(scope, receive, send)
 
 
@@ -50,11 +113,24 @@ class TenantContextMiddleware(ASGIMiddleware):
             with tenant_scope(None):
                 await next_app(scope, receive, send)
             return
-        sessionmaker = scope["litestar_app"].state.sessionmaker
+        principal: Principal | None = scope.get("user")
+        if principal is None:
+            if is_api(scope):
+                raise NotAuthorizedException(headers={"WWW-Authenticate": "Bearer"})
+            raise LoginRequired(str(scope["path"]))
+        app: Any = scope["litestar_app"]
         with tenant_scope(None):
-            async with sessionmaker() as session:
+            async with app.state.sessionmaker() as session:
                 tenant = await get_tenant_by_slug(session, slug)
-        if tenant is None:
+        if tenant is None or not principal.can_enter(tenant.slug):
+            await record(
+                app.state.sessionmaker,
+                "access_denied",
+                actor=principal.subject,
+                tenant_slug=slug,
+                route=route_template(scope),
+                detail={"reason": "not a member" if tenant else "no such tenant", "status": 404},
+            )
             raise NotFoundException()
         scope.setdefault("state", {})["tenant"] = tenant
         with tenant_scope(tenant.id):

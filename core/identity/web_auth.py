@@ -1,0 +1,193 @@
+"""Web sign-in: authorization code + PKCE against the issuer, a server-side session, sign-out."""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import secrets
+from typing import Any
+from urllib.parse import urlencode
+
+from jwcrypto import jwt
+from litestar import Controller, Request, get, post
+from litestar.datastructures import Cookie
+from litestar.params import FromQuery
+from litestar.response import Redirect, Template
+
+from core.audit.service import record
+from core.identity.principal import principal_from_claims
+from core.identity.sessions import (
+    LOGIN_STATE_SECONDS,
+    create_session,
+    end_session,
+    login_cookie_name,
+    read_state,
+    session_cookie_name,
+    sign_state,
+)
+from core.identity.tokens import InvalidToken
+from core.settings import Settings
+from core.web.pages import safe_next
+
+CALLBACK_PATH = "/auth/callback"
+
+
+def _cookie(settings: Settings, key: str, value: str, max_age: int) -> Cookie:
+    return Cookie(
+        key=key,
+        value=value,
+        max_age=max_age,
+        path="/",
+        httponly=True,
+        secure=settings.is_production,
+        samesite="lax",
+    )
+
+
+def _pkce_pair() -> tuple[str, str]:
+    verifier = secrets.token_urlsafe(48)
+    digest = hashlib.sha256(verifier.encode("ascii")).digest()
+    return verifier, base64.urlsafe_b64encode(digest).rstrip(b"=").decode("ascii")
+
+
+class AuthController(Controller):
+    path = "/auth"
+    include_in_schema = False
+
+    @get("/login", name="auth_login")
+    async def login(
+        self, request: Request[Any, Any, Any], next: FromQuery[str | None] = None
+    ) -> Redirect:
+        """Send the browser to the issuer's login page with state, nonce and a PKCE challenge."""
+        settings: Settings = request.app.state.settings
+        verifier, challenge = _pkce_pair()
+        state, nonce = secrets.token_urlsafe(24), secrets.token_urlsafe(24)
+        query = {
+            "client_id": settings.oidc_client_id,
+            "redirect_uri": settings.base_url + CALLBACK_PATH,
+            "response_type": "code",
+            "scope": "openid profile email organization",
+            "state": state,
+            "nonce": nonce,
+            "code_challenge": challenge,
+            "code_challenge_method": "S256",
+        }
+        cookie_value = sign_state(
+            settings.secret_key,
+            {"state": state, "nonce": nonce, "verifier": verifier, "next": safe_next(next)},
+        )
+        return Redirect(
+            path=f"{settings.oidc_issuer}/protocol/openid-connect/auth?{urlencode(query)}",
+            status_code=303,
+            cookies=[
+                _cookie(settings, login_cookie_name(settings), cookie_value, LOGIN_STATE_SECONDS)
+            ],
+        )
+
+    @get("/callback", name="auth_callback")
+    async def callback(self, request: Request[Any, Any, Any]) -> Any:
+        """Exchange the code (with the PKCE verifier), validate the tokens, start a session."""
+        app = request.app
+        code = request.query_params.get("code")
+        state = request.query_params.get("state")
+        settings: Settings = app.state.settings
+        pending = read_state(settings.secret_key, request.cookies.get(login_cookie_name(settings)))
+        failure = Template("identity/sign_in_failed.html", status_code=400)
+        if (
+            not pending
+            or not code
+            or not state
+            or not secrets.compare_digest(pending["state"], state)
+        ):
+            await record(
+                app.state.sessionmaker,
+                "sign_in_failed",
+                actor=None,
+                route=CALLBACK_PATH,
+                detail={"reason": "state mismatch"},
+            )
+            return failure
+        validator = app.state.token_validator
+        try:
+            tokens = await validator.openid.a_token(
+                grant_type="authorization_code",
+                code=code,
+                redirect_uri=settings.base_url + CALLBACK_PATH,
+                code_verifier=pending["verifier"],
+            )
+            claims = await validator.validate(tokens["access_token"])
+            keys = await validator._keys_for(
+                jwt.JWT(jwt=tokens["id_token"]).token.jose_header["kid"]
+            )
+            id_claims = await validator.openid.a_decode_token(
+                tokens["id_token"],
+                key=keys,
+                algs=["RS256"],
+                leeway=validator.leeway,
+                check_claims={
+                    "iss": settings.oidc_issuer,
+                    "aud": settings.oidc_client_id,
+                    "exp": None,
+                    "nonce": pending["nonce"],
+                },
+            )
+            if id_claims.get("sub") != claims.get("sub"):
+                raise InvalidToken("ID token and access token name different people")
+        except Exception as exc:  # noqa: BLE001 - any failure: no session
+            reason = exc.reason if isinstance(exc, InvalidToken) else type(exc).__name__
+            await record(
+                app.state.sessionmaker,
+                "sign_in_failed",
+                actor=None,
+                route=CALLBACK_PATH,
+                detail={"reason": reason},
+            )
+            return failure
+        principal = principal_from_claims(claims)
+        raw = await create_session(
+            app.state.sessionmaker, principal, tokens.get("id_token"), settings.session_hours
+        )
+        await record(
+            app.state.sessionmaker, "sign_in", actor=principal.subject, route=CALLBACK_PATH
+        )
+        target = pending["next"]
+        if target == "/" and len(principal.tenants) == 1:
+            target = f"/t/{next(iter(principal.tenants))}/"
+        return Redirect(
+            path=target,
+            status_code=303,
+            cookies=[
+                _cookie(
+                    settings, session_cookie_name(settings), raw, settings.session_hours * 3600
+                ),
+                _cookie(settings, login_cookie_name(settings), "", 0),
+            ],
+        )
+
+    @post("/logout", name="auth_logout", status_code=303)
+    async def logout(self, request: Request[Any, Any, Any]) -> Redirect:
+        """End the session here and at the issuer."""
+        app = request.app
+        settings: Settings = app.state.settings
+        raw = request.cookies.get(session_cookie_name(settings))
+        id_token = None
+        if raw:
+            principal = request.scope.get("user")
+            id_token = await end_session(app.state.sessionmaker, raw)
+            await record(
+                app.state.sessionmaker,
+                "sign_out",
+                actor=getattr(principal, "subject", None),
+                route="/auth/logout",
+            )
+        query = {
+            "client_id": settings.oidc_client_id,
+            "post_logout_redirect_uri": settings.base_url + "/",
+        }
+        if id_token:
+            query["id_token_hint"] = id_token
+        return Redirect(
+            path=f"{settings.oidc_issuer}/protocol/openid-connect/logout?{urlencode(query)}",
+            status_code=303,
+            cookies=[_cookie(settings, session_cookie_name(settings), "", 0)],
+        )
