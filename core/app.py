@@ -30,6 +30,8 @@ from core.identity.dev_issuer import DevIssuer
 from core.identity.dev_issuer_routes import dev_issuer_router
 from core.identity.tokens import TokenValidator
 from core.identity.web_auth import AuthController
+from core.plugin_api import create_plugin_manager
+from core.programmes.controllers import ProgrammeRulesApiController
 from core.settings import Settings, load_settings
 from core.tenancy.controllers import TenantApiController, TenantPagesController
 from core.web import i18n
@@ -88,6 +90,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
 
     extra_handlers: list[Any] = []
     state: dict[str, Any] = {"settings": settings, "token_validator": TokenValidator(settings)}
+    state["plugin_manager"] = create_plugin_manager(settings.plugins)
     if settings.dev_issuer_enabled:
         state["dev_issuer"] = DevIssuer(settings)
         extra_handlers.append(dev_issuer_router())
@@ -100,6 +103,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
             HealthController,
             TenantPagesController,
             TenantApiController,
+            ProgrammeRulesApiController,
             create_static_files_router(
                 path="/static", directories=[STATIC_DIR], include_in_schema=False
             ),

@@ -87,7 +87,7 @@ def _load_tenant_files(directory: Path) -> list[Any]:
     from core.tenancy.config import TenantFileError, load_tenant_dir
 
     try:
-        return load_tenant_dir(directory)
+        return load_tenant_dir(directory, _plugin_manager())
     except TenantFileError as exc:
         click.echo(f"makker: {exc}", err=True)
         click.echo("makker: nothing was changed", err=True)
@@ -132,6 +132,39 @@ def tenants_sync(directory: Path | None) -> None:
     for line in report.lines():
         click.echo(line)
     click.echo("changes applied" if report.changed else "nothing to change")
+
+
+# -- plugins --------------------------------------------------------------------------------
+def _plugin_manager() -> Any:
+    from core.plugin_api import PluginError, create_plugin_manager
+
+    try:
+        return create_plugin_manager(_settings().plugins)
+    except PluginError as exc:
+        click.echo(f"makker: {exc}", err=True)
+        sys.exit(2)
+
+
+@main.group()
+def plugins() -> None:
+    """Plugins: built-in ones and those allow-listed in MAKKER_PLUGINS."""
+
+
+@plugins.command("list")
+@click.option(
+    "--dir",
+    "directory",
+    type=click.Path(path_type=Path),
+    default=None,
+    help="Directory of tenant files (default: MAKKER_TENANTS_DIR).",
+)
+def plugins_list(directory: Path | None) -> None:
+    """Each plugin, its version, the hooks it implements and who enables it."""
+    from core.programmes.listing import format_rows, plugin_rows
+
+    configs = _load_tenant_files(directory or _settings().tenants_dir)
+    for line in format_rows(plugin_rows(_plugin_manager(), configs)):
+        click.echo(line)
 
 
 # -- running --------------------------------------------------------------------------------

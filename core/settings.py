@@ -48,6 +48,8 @@ class Settings:
     keycloak_admin_client_id: str = "makker-admin"
     keycloak_admin_client_secret: str = "makker-admin-development-secret"
     session_hours: int = 8
+    #: Third-party plugins to load: entry-point names (group ``makker``) from ``MAKKER_PLUGINS``.
+    plugins: tuple[str, ...] = ()
 
     @property
     def dev_issuer_enabled(self) -> bool:
@@ -146,7 +148,15 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
     if not session_hours_raw.isdigit() or not 1 <= int(session_hours_raw) <= 24:
         raise SettingsError("MAKKER_SESSION_HOURS must be a whole number from 1 to 24")
 
+    plugins = tuple(p.strip() for p in (_get(env, "MAKKER_PLUGINS") or "").split(",") if p.strip())
+    for name in plugins:
+        if not re.match(r"^[a-z][a-z0-9_]{1,59}$", name):
+            raise SettingsError(
+                f"MAKKER_PLUGINS must be plugin names (lower-case letters, digits, _), got {name!r}"
+            )
+
     return Settings(
+        plugins=plugins,
         base_url=base_url,
         oidc_issuer=issuer.rstrip("/"),
         oidc_client_id=_get(env, "MAKKER_OIDC_CLIENT_ID") or Settings.oidc_client_id,

@@ -15,6 +15,14 @@ from typing import Annotated, Any, Literal, get_args
 
 import msgspec
 
+from core.plugin_api import MakkerPluginManager, create_plugin_manager
+from core.programmes.registry import (
+    PluginConfigError,
+    check_plugin_config,
+    config_schemas,
+    programme_types,
+)
+
 Area = Literal["psykiatri", "handicap", "misbrug"]
 MeetingFrequency = Literal["weekly", "fortnightly", "one_to_two_per_fortnight"]
 Slug = Annotated[str, msgspec.Meta(pattern=r"^[a-z][a-z0-9-]{1,39}$")]
@@ -170,7 +178,24 @@ def _validation_error(path: Path, text: str, error: msgspec.ValidationError) -> 
     return TenantFileError(path, message, _format_key(segments) or None, _find_line(text, segments))
 
 
-def _check_plugins(path: Path, text: str, plugins: dict[str, Any], prefix: list[Segment]) -> None:
+def _default_plugin_manager() -> MakkerPluginManager:
+    """Built-in plugins only; commands pass the manager built from MAKKER_PLUGINS instead."""
+    global _BUILTIN_PM
+    if _BUILTIN_PM is None:
+        _BUILTIN_PM = create_plugin_manager()
+    return _BUILTIN_PM
+
+
+_BUILTIN_PM: MakkerPluginManager | None = None
+
+
+def _check_plugins(
+    path: Path,
+    text: str,
+    plugins: dict[str, Any],
+    prefix: list[Segment],
+    schemas: dict[str, Any],
+) -> None:
     for name, config in plugins.items():
         segments = [*prefix, "plugins", name]
         if not re.match(r"^[a-z][a-z0-9_]{1,59}$", name):
@@ -187,10 +212,31 @@ def _check_plugins(path: Path, text: str, plugins: dict[str, Any], prefix: list[
                 _format_key(segments),
                 _find_line(text, segments),
             )
+        if name not in schemas:
+            raise TenantFileError(
+                path,
+                f"unknown plugin (loaded plugins: {', '.join(sorted(schemas))}; see "
+                "docs/plugins.md)",
+                _format_key(segments),
+                _find_line(text, segments),
+            )
+        try:
+            check_plugin_config(schemas[name], config)
+        except PluginConfigError as exc:
+            where = [*segments, *exc.path]
+            raise TenantFileError(
+                path, exc.message, _format_key(where), _find_line(text, where)
+            ) from None
 
 
-def parse_tenant_text(path: Path, text: str) -> TenantConfig:
-    """Validate the TOML ``text`` of the tenant file at ``path``."""
+def parse_tenant_text(
+    path: Path, text: str, plugin_manager: MakkerPluginManager | None = None
+) -> TenantConfig:
+    """Validate the TOML ``text`` of the tenant file at ``path``.
+
+    Plugin names, plugin settings and programme types are checked against ``plugin_manager``
+    (default: the built-in plugins only).
+    """
     try:
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
@@ -219,7 +265,10 @@ def parse_tenant_text(path: Path, text: str) -> TenantConfig:
         )
     if config.kind == "partner" and config.municipality_code is not None:
         raise fail("only municipalities have a municipality code", "municipality_code")
-    _check_plugins(path, text, config.plugins, [])
+    pm = plugin_manager or _default_plugin_manager()
+    schemas = config_schemas(pm)
+    types = programme_types(pm)
+    _check_plugins(path, text, config.plugins, [], schemas)
     seen: set[str] = set()
     for i, programme in enumerate(config.programmes):
         if programme.slug in seen:
@@ -245,21 +294,31 @@ def parse_tenant_text(path: Path, text: str) -> TenantConfig:
                 "policy",
                 "meeting_frequencies",
             )
-        _check_plugins(path, text, programme.plugins, ["programmes", i])
+        if programme.type not in types:
+            raise fail(
+                f"expected a registered programme type ({', '.join(sorted(types))}); "
+                f"got {programme.type!r}",
+                "programmes",
+                i,
+                "type",
+            )
+        _check_plugins(path, text, programme.plugins, ["programmes", i], schemas)
     return config
 
 
-def load_tenant_file(path: Path) -> TenantConfig:
+def load_tenant_file(path: Path, plugin_manager: MakkerPluginManager | None = None) -> TenantConfig:
     try:
         text = path.read_text(encoding="utf-8")
     except UnicodeDecodeError:
         raise TenantFileError(path, "not UTF-8 text") from None
-    return parse_tenant_text(path, text)
+    return parse_tenant_text(path, text, plugin_manager)
 
 
-def load_tenant_dir(directory: Path) -> list[TenantConfig]:
+def load_tenant_dir(
+    directory: Path, plugin_manager: MakkerPluginManager | None = None
+) -> list[TenantConfig]:
     """Validate every ``*.toml`` in ``directory``; raise on the first wrong file."""
     files = sorted(directory.glob("*.toml"))
     if not files:
         raise TenantFileError(directory, "no tenant files (*.toml) found")
-    return [load_tenant_file(f) for f in files]
+    return [load_tenant_file(f, plugin_manager) for f in files]

@@ -1,0 +1,372 @@
+"""The Makker plugin API: markers, hook specifications and the plugin manager.
+
+A plugin is a module (or object) with functions marked ``@hookimpl`` and named after the hooks
+below. Everything a plugin author needs is importable from here; the docstring of each hook is
+its documentation (see ``docs/plugins.md``).
+
+How hooks are called:
+
+* **Implementations may take fewer arguments** than the hook offers; name only those you use.
+  Hooks gain arguments over time, never lose them, so a plugin keeps working.
+* **Programme hooks** (those with a ``programme`` argument) are called only for plugins that the
+  programme enables, in ``tenants/<tenant>.toml`` at tenant or programme level. A plugin that is
+  not enabled for a tenant is never called for it.
+* **Registration hooks** (no ``programme`` argument) are called for every loaded plugin.
+* A hook may return one item, a list of items or ``None``. The core checks each result: an
+  exception or a value of the wrong type raises :class:`PluginError` naming the plugin - a broken
+  rule never passes silently.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import functools
+import importlib
+import inspect
+import sys
+from collections.abc import Callable, Sequence
+from typing import Any
+
+import msgspec
+import pluggy
+
+from core.plugin_types import (
+    ROLES,
+    DurationMonths,
+    FieldType,
+    IntakeField,
+    MatchingStrategy,
+    Outcome,
+    PersonContext,
+    PolicyAction,
+    PolicyDecision,
+    ProgrammeContext,
+    ProgrammeType,
+    Role,
+    TenantContext,
+    Transition,
+    Verdict,
+    combine_outcomes,
+)
+
+__all__ = [
+    "DEFAULT_PLUGINS",
+    "ENTRY_POINT_GROUP",
+    "ROLES",
+    "DurationMonths",
+    "FieldType",
+    "IntakeField",
+    "MakkerPluginManager",
+    "MatchingStrategy",
+    "Outcome",
+    "PersonContext",
+    "PluginError",
+    "PolicyAction",
+    "PolicyDecision",
+    "ProgrammeContext",
+    "ProgrammeType",
+    "Role",
+    "TenantContext",
+    "Transition",
+    "Verdict",
+    "combine_outcomes",
+    "create_plugin_manager",
+    "hookimpl",
+    "hookspec",
+]
+
+PROJECT = "makker"
+ENTRY_POINT_GROUP = "makker"
+hookspec = pluggy.HookspecMarker(PROJECT)
+hookimpl = pluggy.HookimplMarker(PROJECT)
+
+#: Built-in plugins, registered exactly like third-party ones (under their last name part).
+DEFAULT_PLUGINS: tuple[str, ...] = (
+    "plugins.peer_mentor",
+    "plugins.lived_experience",
+    "plugins.mentor_course",
+    "plugins.misbrug",
+    "plugins.vejle_85",
+)
+
+
+# -- registration hooks ---------------------------------------------------------------------
+@hookspec
+def register_programme_types() -> ProgrammeType | list[ProgrammeType] | None:  # type: ignore[empty-body]
+    """Programme types this plugin provides, with their forløb defaults.
+
+    A tenant file names a type in ``type = "..."``; ``makker tenants check`` refuses a type that
+    no plugin registers. Built-in: ``peer_mentor`` (6-9 months, weekly or fortnightly).
+
+    :return: A :class:`ProgrammeType`, a list of them, or ``None``.
+
+    Results of all plugins are collected. Two plugins registering the same name is an error.
+    """
+
+
+@hookspec
+def register_matching_strategies() -> MatchingStrategy | list[MatchingStrategy] | None:  # type: ignore[empty-body]
+    """Matching strategies this plugin provides (registration only, for now).
+
+    :return: A :class:`MatchingStrategy`, a list of them, or ``None``.
+
+    Results of all plugins are collected. Two plugins registering the same name is an error.
+    """
+
+
+@hookspec
+def plugin_config_schema() -> type[msgspec.Struct] | None:  # type: ignore[empty-body]
+    """The configuration this plugin accepts in ``[plugins.<name>]`` tables of tenant files.
+
+    Return a ``msgspec.Struct`` class whose fields all have defaults: the defaults apply when
+    neither the tenant nor the programme sets a value. The core validates tenant files against it
+    (``makker tenants check`` names file, line and key) and hands your hooks the resolved
+    instance through :meth:`ProgrammeContext.config`. A plugin without this hook accepts no
+    settings.
+
+    :return: A Struct class, or ``None``.
+
+    Each plugin's result is kept apart (it belongs to that plugin).
+    """
+
+
+# -- programme hooks (called only for plugins the programme enables) -------------------------
+@hookspec
+def intake_fields(programme: ProgrammeContext) -> IntakeField | list[IntakeField] | None:  # type: ignore[empty-body]
+    """Extra intake questions this plugin asks in ``programme``.
+
+    The core validates answers by the field's ``type`` (a ``not_in_future`` date after today is
+    refused at input) and stores them in the person's attributes as ``"<plugin>.<name>"``.
+    Your rules read them back typed, from :attr:`PersonContext.attributes`.
+
+    :param programme: The programme, with your resolved configuration.
+    :return: An :class:`IntakeField`, a list of them, or ``None``.
+
+    Results of all enabled plugins are collected, in plugin order.
+    """
+
+
+@hookspec
+def eligibility_verdicts(  # type: ignore[empty-body]
+    programme: ProgrammeContext, person: PersonContext, role: Role, today: dt.date
+) -> Verdict | list[Verdict] | None:
+    """Judge whether ``person`` may take part in ``programme`` as ``role``.
+
+    Return a :class:`Verdict` (``pass``, ``fail`` or ``unknown``) with your rule's name and a
+    Danish explanation a coordinator can read, or ``None`` when your rule does not apply (for
+    example to the other role).
+
+    :param programme: The programme, with your resolved configuration.
+    :param person: The person's id and typed intake answers.
+    :param role: ``"mentor"`` or ``"mentee"``.
+    :param today: The date to judge on (use it instead of the clock).
+    :return: A :class:`Verdict`, a list of them, or ``None``.
+
+    Collecting: the verdicts of all enabled plugins are gathered, and the person is eligible only
+    when every verdict passes (any ``fail`` fails; otherwise any ``unknown`` is unknown).
+    """
+
+
+@hookspec
+def forloeb_policy(  # type: ignore[empty-body]
+    programme: ProgrammeContext, transition: Transition
+) -> PolicyDecision | list[PolicyDecision] | None:
+    """Allow, warn about or veto a forløb transition before it happens.
+
+    :param programme: The programme, with your resolved configuration.
+    :param transition: Who moves from which status to which, on which date.
+    :return: A :class:`PolicyDecision`, a list of them, or ``None`` (no opinion).
+
+    Collecting: one ``veto`` from any enabled plugin stops the transition; warnings are shown.
+    """
+
+
+@hookspec
+def forloeb_event(programme: ProgrammeContext, transition: Transition) -> None:
+    """React after a forløb transition has happened (notify, count, schedule a follow-up).
+
+    :param programme: The programme, with your resolved configuration.
+    :param transition: The transition that happened.
+    :return: ``None``; a return value is an error.
+
+    Every enabled plugin is called; an exception is reported naming the plugin.
+    """
+
+
+# -- result checking ------------------------------------------------------------------------
+class PluginError(Exception):
+    """A plugin is broken or misconfigured. The message names the plugin.
+
+    ``summary`` names the plugin, the hook and the exception type only: safe for logs and API
+    answers, where the full message (which may quote data) is not.
+    """
+
+    def __init__(self, message: str, summary: str | None = None) -> None:
+        super().__init__(message)
+        self.summary = summary or message
+
+
+def _items(expected: type) -> Callable[[str, str, Any], Any]:
+    def check(plugin: str, hook: str, result: Any) -> Any:
+        if result is None:
+            return []
+        items = list(result) if isinstance(result, list | tuple) else [result]
+        for item in items:
+            if not isinstance(item, expected):
+                raise PluginError(
+                    f"plugin {plugin!r}: hook {hook} returned {type(item).__name__}; expected "
+                    f"{expected.__name__}, a list of {expected.__name__}, or None"
+                )
+        if "plugin" in getattr(expected, "__struct_fields__", ()):
+            items = [msgspec.structs.replace(i, plugin=plugin) for i in items]
+        return items
+
+    return check
+
+
+def _schema(plugin: str, hook: str, result: Any) -> Any:
+    if result is None:
+        return None
+    if not (inspect.isclass(result) and issubclass(result, msgspec.Struct)):
+        raise PluginError(
+            f"plugin {plugin!r}: hook {hook} returned {result!r}; expected a msgspec.Struct class"
+        )
+    try:
+        msgspec.convert({}, type=result)
+    except msgspec.ValidationError as exc:
+        raise PluginError(
+            f"plugin {plugin!r}: every field of {result.__name__} needs a default ({exc})"
+        ) from None
+    return result
+
+
+def _nothing(plugin: str, hook: str, result: Any) -> Any:
+    if result is not None:
+        raise PluginError(
+            f"plugin {plugin!r}: hook {hook} returned {type(result).__name__}; expected None"
+        )
+    return None
+
+
+#: How each hook's results are checked and normalised (lists; Structs stamped with the plugin).
+RESULT_CHECKS: dict[str, Callable[[str, str, Any], Any]] = {
+    "register_programme_types": _items(ProgrammeType),
+    "register_matching_strategies": _items(MatchingStrategy),
+    "plugin_config_schema": _schema,
+    "intake_fields": _items(IntakeField),
+    "eligibility_verdicts": _items(Verdict),
+    "forloeb_policy": _items(PolicyDecision),
+    "forloeb_event": _nothing,
+}
+
+
+def _guarded(function: Callable[..., Any], plugin: str, hook: str) -> Callable[..., Any]:
+    check = RESULT_CHECKS[hook]
+
+    @functools.wraps(function)
+    def call(*args: Any) -> Any:
+        try:
+            result = function(*args)
+        except PluginError:
+            raise
+        except Exception as exc:
+            failed = f"plugin {plugin!r} failed in hook {hook}"
+            raise PluginError(
+                f"{failed}: {type(exc).__name__}: {exc}", f"{failed} ({type(exc).__name__})"
+            ) from exc
+        return check(plugin, hook, result)
+
+    return call
+
+
+# -- the manager ----------------------------------------------------------------------------
+class MakkerPluginManager(pluggy.PluginManager):
+    """A pluggy manager whose hook implementations are guarded: an exception or a wrong result
+    becomes a :class:`PluginError` naming the plugin, and results are normalised to lists."""
+
+    def __init__(self) -> None:
+        super().__init__(PROJECT)
+        self.add_hookspecs(sys.modules[__name__])
+
+    def register(self, plugin: object, name: str | None = None) -> str | None:
+        try:
+            registered = super().register(plugin, name)
+        except pluggy.PluginValidationError as exc:
+            raise PluginError(
+                f"plugin {name or getattr(plugin, '__name__', plugin)!r}: {exc}"
+            ) from None
+        if registered is None:
+            return None
+        for caller in self.get_hookcallers(plugin) or []:
+            if caller.name not in RESULT_CHECKS:
+                continue
+            for impl in caller.get_hookimpls():
+                if impl.plugin is plugin and not (impl.wrapper or impl.hookwrapper):
+                    # pluggy marks the attribute Final but calls whatever it holds; wrapping
+                    # it keeps pluggy's ordering, firstresult and wrapper semantics intact.
+                    impl.function = _guarded(  # type: ignore[misc]
+                        impl.function, registered, caller.name
+                    )
+        return registered
+
+    def check_pending(self) -> None:
+        """Refuse hook implementations that match no hook (usually a misspelled name)."""
+        try:
+            super().check_pending()
+        except pluggy.PluginValidationError as exc:
+            raise PluginError(f"plugin {self.get_name(exc.plugin)!r}: {exc}") from None
+
+    def plugin_version(self, name: str) -> str:
+        """The installed version of a third-party plugin; built-ins share Makker's version."""
+        plugin = self.get_plugin(name)
+        for candidate, dist in self.list_plugin_distinfo():
+            if candidate is plugin:
+                return str(dist.version)
+        import core
+
+        return core.__version__
+
+    def implemented_hooks(self, name: str) -> list[str]:
+        """Names of the hooks the plugin ``name`` implements."""
+        callers = self.get_hookcallers(self.get_plugin(name)) or []
+        return sorted(c.name for c in callers)
+
+    def call_each(self, hook: str, **kwargs: Any) -> list[tuple[str, Any]]:
+        """Call ``hook`` on every plugin, returning ``(plugin name, result)`` pairs."""
+        results = []
+        for impl in reversed(getattr(self.hook, hook).get_hookimpls()):
+            args = [kwargs[a] for a in impl.argnames]
+            results.append((impl.plugin_name, impl.function(*args)))
+        return results
+
+
+def create_plugin_manager(
+    allowlist: Sequence[str] = (), *, builtins: Sequence[str] = DEFAULT_PLUGINS
+) -> MakkerPluginManager:
+    """The plugin manager: built-in plugins, then the allow-listed third-party plugins.
+
+    :param allowlist: entry-point names (group ``makker``) to load, from ``MAKKER_PLUGINS``.
+        Nothing else installed is loaded, and an empty allowlist loads no entry points at all.
+    :param builtins: module names of the built-in plugins (tests may pass fewer).
+    :raises PluginError: for a plugin that cannot be loaded, an allow-listed name that no
+        installed package provides, or a hook implementation that matches no hook.
+    """
+    pm = MakkerPluginManager()
+    for module_name in builtins:
+        pm.register(importlib.import_module(module_name), name=module_name.rsplit(".", 1)[-1])
+    for name in allowlist:
+        if pm.get_plugin(name) is not None:
+            raise PluginError(f"plugin {name!r}: a built-in plugin already has this name")
+        try:
+            loaded = pm.load_setuptools_entrypoints(ENTRY_POINT_GROUP, name=name)
+        except PluginError:
+            raise
+        except Exception as exc:
+            raise PluginError(f"plugin {name!r} could not be loaded: {exc}") from exc
+        if loaded == 0:
+            raise PluginError(
+                f"plugin {name!r} is named in MAKKER_PLUGINS but no installed package provides "
+                f"an entry point {name!r} in the group {ENTRY_POINT_GROUP!r}"
+            )
+    pm.check_pending()
+    return pm

@@ -1,0 +1,138 @@
+"""Intake fields declared by plugins: collected per programme, validated, stored as typed JSON.
+
+Values live in ``Person.attributes`` under ``"<plugin>.<field>"``. JSON forms: a date is
+``"YYYY-MM-DD"``, a boolean ``true``/``false``, an integer a number, text a string, a choice one
+of the field's choices, choices a list of distinct choices. Rules get them back typed
+(:func:`decode_attributes`).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Mapping
+from typing import Any
+
+from core.plugin_api import IntakeField, MakkerPluginManager, ProgrammeContext, Role
+from core.programmes.registry import programme_hook
+from core.web.i18n import gettext as _
+
+
+def intake_fields(
+    pm: MakkerPluginManager, programme: ProgrammeContext, role: Role | None = None
+) -> list[IntakeField]:
+    """The fields the programme's enabled plugins ask, optionally only those for ``role``."""
+    results = programme_hook(pm, "intake_fields", programme)(programme=programme)
+    fields = [f for items in results for f in items]
+    return [f for f in fields if role is None or role in f.roles]
+
+
+class IntakeValidationError(ValueError):
+    """One or more values are wrong; ``errors`` maps each field key to a message."""
+
+    def __init__(self, errors: dict[str, str]) -> None:
+        super().__init__("; ".join(f"{k}: {v}" for k, v in errors.items()))
+        self.errors = errors
+
+
+def _check(field: IntakeField, value: Any, today: dt.date) -> Any:
+    """The JSON value to store for ``value``; raises ``ValueError`` with a user message."""
+    if field.type == "date":
+        if not isinstance(value, str):
+            raise ValueError(_("Expected a date (YYYY-MM-DD)."))
+        try:
+            date = dt.date.fromisoformat(value)
+        except ValueError:
+            raise ValueError(_("Expected a date (YYYY-MM-DD).")) from None
+        if len(value) != 10:
+            raise ValueError(_("Expected a date (YYYY-MM-DD)."))
+        if field.not_in_future and date > today:
+            raise ValueError(_("The date must not be in the future."))
+        return date.isoformat()
+    if field.type == "boolean":
+        if not isinstance(value, bool):
+            raise ValueError(_("Expected true or false."))
+        return value
+    if field.type == "integer":
+        if isinstance(value, bool) or not isinstance(value, int):
+            raise ValueError(_("Expected a whole number."))
+        return value
+    if field.type == "text":
+        if not isinstance(value, str):
+            raise ValueError(_("Expected text."))
+        if len(value) > field.max_length:
+            raise ValueError(_("The text is too long."))
+        return value
+    if field.type == "choice":
+        if value not in field.choices:
+            raise ValueError(
+                _("Expected one of: %(choices)s.") % {"choices": ", ".join(field.choices)}
+            )
+        return value
+    # choices
+    if (
+        not isinstance(value, list)
+        or any(v not in field.choices for v in value)
+        or len(set(value)) != len(value)
+    ):
+        raise ValueError(
+            _("Expected a list of distinct values from: %(choices)s.")
+            % {"choices": ", ".join(field.choices)}
+        )
+    return list(value)
+
+
+def validate_intake_values(
+    fields: list[IntakeField], values: Mapping[str, Any], today: dt.date
+) -> dict[str, Any]:
+    """Check ``values`` (``{key: value}``; ``None`` clears an answer) against ``fields``.
+
+    :return: the JSON values to store (``None`` for answers to remove).
+    :raises IntakeValidationError: listing every wrong field; nothing should then be stored.
+    """
+    by_key = {f.key: f for f in fields}
+    errors: dict[str, str] = {}
+    clean: dict[str, Any] = {}
+    for key, value in values.items():
+        field = by_key.get(key)
+        if field is None:
+            errors[key] = _("This programme does not ask this question.")
+            continue
+        if value is None:
+            clean[key] = None
+            continue
+        try:
+            clean[key] = _check(field, value, today)
+        except ValueError as exc:
+            errors[key] = str(exc)
+    if errors:
+        raise IntakeValidationError(errors)
+    return clean
+
+
+def apply_intake_values(attributes: Mapping[str, Any], clean: Mapping[str, Any]) -> dict[str, Any]:
+    """A new attributes dict with ``clean`` applied (``None`` removes the answer)."""
+    result = dict(attributes)
+    for key, value in clean.items():
+        if value is None:
+            result.pop(key, None)
+        else:
+            result[key] = value
+    return result
+
+
+def decode_attributes(fields: list[IntakeField], attributes: Mapping[str, Any]) -> dict[str, Any]:
+    """Stored JSON answers as typed values (dates become ``datetime.date``).
+
+    Only the answers to ``fields`` are returned: a rule sees the questions its programme asks.
+    """
+    typed: dict[str, Any] = {}
+    for field in fields:
+        if field.key not in attributes:
+            continue
+        value = attributes[field.key]
+        if field.type == "date" and isinstance(value, str):
+            value = dt.date.fromisoformat(value)
+        elif field.type == "choices" and isinstance(value, list):
+            value = list(value)
+        typed[field.key] = value
+    return typed

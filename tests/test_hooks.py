@@ -1,0 +1,205 @@
+"""Every hook: documented (meta-test) and with a ``test_hook_<name>`` of its own, below."""
+
+from __future__ import annotations
+
+import ast
+import datetime as dt
+import inspect
+from pathlib import Path
+
+import pytest
+
+import core.plugin_api as api
+from core.plugin_api import (
+    DurationMonths,
+    IntakeField,
+    MatchingStrategy,
+    Outcome,
+    PolicyAction,
+    PolicyDecision,
+    ProgrammeType,
+    Verdict,
+    create_plugin_manager,
+    hookimpl,
+)
+from core.programmes.registry import config_schemas, matching_strategies, programme_types
+from core.testing import PluginHarness, fake_programme
+
+TESTS = Path(__file__).parent
+REPO = TESTS.parent
+TODAY = dt.date(2026, 11, 23)
+
+
+def hook_names() -> list[str]:
+    return sorted(
+        name
+        for name, fn in vars(api).items()
+        if inspect.isfunction(fn) and hasattr(fn, "makker_spec")
+    )
+
+
+def _test_functions() -> set[str]:
+    names = set()
+    for path in TESTS.glob("test_*.py"):
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef):
+                names.add(node.name)
+    return names
+
+
+def test_there_are_hooks():
+    assert hook_names() == [
+        "eligibility_verdicts",
+        "forloeb_event",
+        "forloeb_policy",
+        "intake_fields",
+        "plugin_config_schema",
+        "register_matching_strategies",
+        "register_programme_types",
+    ]
+
+
+@pytest.mark.parametrize("name", hook_names())
+def test_hook_is_documented_in_its_docstring(name):
+    spec = getattr(api, name)
+    doc = inspect.getdoc(spec) or ""
+    params = [p for p in inspect.signature(spec).parameters]
+    missing = [p for p in params if f":param {p}:" not in doc]
+    assert (len(doc) > 100, missing, ":return:" in doc) == (True, [], True)
+
+
+@pytest.mark.parametrize("name", hook_names())
+def test_hook_is_in_the_author_guide(name):
+    guide = (REPO / "docs" / "plugins.md").read_text(encoding="utf-8")
+    assert f"### `{name}`" in guide
+
+
+@pytest.mark.parametrize("name", hook_names())
+def test_hook_has_its_own_test(name):
+    assert f"test_hook_{name}" in _test_functions()
+
+
+@pytest.mark.parametrize("name", hook_names())
+def test_hook_results_are_checked(name):
+    assert name in api.RESULT_CHECKS
+
+
+# -- one test per hook ----------------------------------------------------------------------
+def test_hook_register_programme_types():
+    class Types:
+        @hookimpl
+        def register_programme_types(self):
+            return ProgrammeType(
+                name="group_mentor",
+                description="One mentor, a small group.",
+                default_duration_months=DurationMonths(3, 3),
+                default_meeting_frequencies=("weekly",),
+            )
+
+    pm = create_plugin_manager()
+    pm.register(Types(), name="group")
+    types = programme_types(pm)
+    assert sorted(types) == ["group_mentor", "peer_mentor"]
+    assert (types["group_mentor"].plugin, types["peer_mentor"].plugin) == ("group", "peer_mentor")
+    assert types["peer_mentor"].default_duration_months == DurationMonths(6, 9)
+
+
+def test_hook_register_matching_strategies():
+    class Strategy:
+        @hookimpl
+        def register_matching_strategies(self):
+            return [MatchingStrategy(name="by_area", description="Same area of experience.")]
+
+    pm = create_plugin_manager()
+    pm.register(Strategy(), name="area_matching")
+    assert {n: s.plugin for n, s in matching_strategies(pm).items()} == {
+        "manual": "peer_mentor",
+        "by_area": "area_matching",
+    }
+
+
+def test_hook_plugin_config_schema():
+    import msgspec
+
+    class Config(msgspec.Struct, frozen=True):
+        limit: int = 3
+        label: str = "x"
+
+    class Configured:
+        @hookimpl
+        def plugin_config_schema(self):
+            return Config
+
+        @hookimpl
+        def eligibility_verdicts(self, programme):
+            return Verdict.passed("configured", f"limit {programme.config(Config).limit}")
+
+    pm = create_plugin_manager(builtins=())
+    pm.register(Configured(), name="configured")
+    assert config_schemas(pm) == {"configured": Config}
+    programme = fake_programme(
+        pm,
+        tenant_plugins={"configured": {"limit": 5, "label": "t"}},
+        programme_plugins={"configured": {"label": "p"}},
+    )
+    assert programme.configs == {"configured": Config(limit=5, label="p")}
+
+
+def test_hook_intake_fields():
+    class Asks:
+        @hookimpl
+        def intake_fields(self, programme):
+            return [
+                IntakeField(name="since", type="date", label="Siden", roles=("mentor",)),
+                IntakeField(name="areas", type="choices", label="Områder", choices=programme.areas),
+            ]
+
+    harness = PluginHarness(Asks(), name="asks", areas=("handicap",))
+    assert [(f.key, f.choices) for f in harness.fields("mentee")] == [("asks.areas", ("handicap",))]
+    assert [f.key for f in harness.fields("mentor")] == ["asks.since", "asks.areas"]
+    person = harness.person({"asks.since": "2020-01-31", "asks.areas": ["handicap"]}, today=TODAY)
+    assert person.attributes == {"asks.since": dt.date(2020, 1, 31), "asks.areas": ["handicap"]}
+
+
+def test_hook_eligibility_verdicts():
+    class TwoRules:
+        @hookimpl
+        def eligibility_verdicts(self, role, today):
+            return [Verdict.passed("first", "ok"), Verdict.unknown("second", f"{role} {today}")]
+
+    harness = PluginHarness(TwoRules(), name="two")
+    assert harness.verdicts("mentee", today=TODAY) == [
+        Verdict(rule="first", outcome=Outcome.PASS, explanation="ok"),
+        Verdict(rule="second", outcome=Outcome.UNKNOWN, explanation="mentee 2026-11-23"),
+    ]
+
+
+def test_hook_forloeb_policy():
+    class Warns:
+        @hookimpl
+        def forloeb_policy(self, transition):
+            if transition.to_status == "finished":
+                return PolicyDecision(
+                    rule="warns", action=PolicyAction.WARN, message="Husk evaluering."
+                )
+            return None
+
+    harness = PluginHarness(Warns(), name="warns")
+    finished = harness.transition("mentee", "finished", from_status="matched", today=TODAY)
+    assert harness.policy(finished) == [
+        PolicyDecision(rule="warns", action=PolicyAction.WARN, message="Husk evaluering.")
+    ]
+    assert harness.policy(harness.transition("mentee", "matched", today=TODAY)) == []
+
+
+def test_hook_forloeb_event():
+    seen = []
+
+    class Listens:
+        @hookimpl
+        def forloeb_event(self, programme, transition):
+            seen.append((programme.slug, transition.from_status, transition.to_status))
+
+    harness = PluginHarness(Listens(), name="listens")
+    harness.notify(harness.transition("mentor", "matched", from_status="ready", today=TODAY))
+    assert seen == [("test-programme", "ready", "matched")]
