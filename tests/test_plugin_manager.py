@@ -265,3 +265,15 @@ def test_core_never_imports_plugins():
     ]
     assert offenders == []
     assert all(name.startswith("plugins.") for name in DEFAULT_PLUGINS)
+
+
+def test_event_hook_returning_a_value_gives_an_error_naming_the_plugin():
+    class Answers:
+        @hookimpl
+        def forloeb_event(self):
+            return True
+
+    harness = PluginHarness(Answers(), name="answers")
+    with pytest.raises(PluginError) as caught:
+        harness.notify(harness.transition("mentor", "matched", today=TODAY))
+    assert str(caught.value) == "plugin 'answers': hook forloeb_event returned bool; expected None"

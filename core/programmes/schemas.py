@@ -59,7 +59,7 @@ class IntakeFieldOut(msgspec.Struct):
 
 class IntakeValuesIn(msgspec.Struct, forbid_unknown_fields=True):
     #: ``{"<plugin>.<field>": value}``; ``null`` clears an answer.
-    values: dict[str, Any]
+    values: dict[str, Any] = {}
 
 
 class IntakeValuesOut(msgspec.Struct):
