@@ -34,6 +34,10 @@ from core.plugin_api import create_plugin_manager
 from core.programmes.controllers import ProgrammeRulesApiController
 from core.settings import Settings, load_settings
 from core.tenancy.controllers import TenantApiController, TenantPagesController
+from core.tenancy.partnership_controllers import (
+    PartnershipApiController,
+    PartnershipPagesController,
+)
 from core.web import i18n
 from core.web.deps import provide_db_session
 from core.web.health import HealthController
@@ -103,6 +107,8 @@ def create_app(settings: Settings | None = None) -> Litestar:
             HealthController,
             TenantPagesController,
             TenantApiController,
+            PartnershipApiController,
+            PartnershipPagesController,
             ProgrammeRulesApiController,
             create_static_files_router(
                 path="/static", directories=[STATIC_DIR], include_in_schema=False
@@ -138,6 +144,11 @@ def create_app(settings: Settings | None = None) -> Litestar:
             log_exceptions="always",
             disable_stack_trace={400, 401, 403, 404, 405, 409, 422},
             root={"level": settings.log_level, "handlers": ["queue_listener"]},
+            # httpx/httpcore trace headers (Set-Cookie, Authorization) at DEBUG: never let them.
+            loggers={
+                "httpx": {"level": "WARNING", "propagate": True},
+                "httpcore": {"level": "WARNING", "propagate": True},
+            },
         ),
         state=State(state),
         debug=False,

@@ -122,7 +122,12 @@ def tenants_check(directory: Path | None) -> None:
     default=None,
     help="Directory of tenant files (default: MAKKER_TENANTS_DIR).",
 )
-def tenants_sync(directory: Path | None) -> None:
+@click.option(
+    "--keycloak",
+    is_flag=True,
+    help="Also create/update one Keycloak Organization per tenant, roles and clients.",
+)
+def tenants_sync(directory: Path | None, keycloak: bool) -> None:
     """Apply the tenant files to the database (idempotent)."""
     from core.tenancy.sync import sync_tenants
 
@@ -132,6 +137,18 @@ def tenants_sync(directory: Path | None) -> None:
     for line in report.lines():
         click.echo(line)
     click.echo("changes applied" if report.changed else "nothing to change")
+    if keycloak:
+        from keycloak.exceptions import KeycloakError
+
+        from core.identity.keycloak_sync import sync_keycloak
+
+        try:
+            lines = asyncio.run(sync_keycloak(settings, configs))
+        except KeycloakError as exc:
+            click.echo(f"makker: Keycloak at {settings.oidc_issuer}: {exc}", err=True)
+            sys.exit(1)
+        for line in lines:
+            click.echo(f"keycloak {line}")
 
 
 # -- plugins --------------------------------------------------------------------------------
@@ -188,7 +205,7 @@ def serve(host: str, port: int) -> None:
 def demo(host: str, port: int, no_serve: bool) -> None:
     """Create or upgrade a local database, sync the tenants, seed demo people and serve."""
     from core.db import migrate
-    from core.demo import seed_demo_people
+    from core.demo import seed_demo
     from core.tenancy.sync import sync_tenants
 
     settings = _settings()
@@ -203,7 +220,7 @@ def demo(host: str, port: int, no_serve: bool) -> None:
     configs = _load_tenant_files(settings.tenants_dir)
 
     async def prepare(sm: Any) -> tuple[Any, dict[str, int]]:
-        return await sync_tenants(sm, configs), await seed_demo_people(sm)
+        return await sync_tenants(sm, configs), await seed_demo(sm)
 
     report, added = asyncio.run(_with_sessionmaker(settings, prepare))
     click.echo(f"database ready ({settings.database_url})")

@@ -1,7 +1,10 @@
-"""Clearly fictional demo people for the shipped tenants (``makker demo``).
+"""Clearly fictional demo data for the shipped tenants (``makker demo``).
 
 Surnames are invented (Demosen, Eksempelsen, ...) so nobody mistakes a demo person for a real
-citizen. Seeding is idempotent: people are matched by name within their tenant.
+citizen. Kolding's numbers follow what Kolding reported: 102 citizens and 69 mentors in forløb in
+Borger til Borger. Vejle grants Psykiatrifonden ``participants`` on the misbrug programme and
+``aggregate`` on Peer-to-Peer. Seeding is idempotent: people are matched by name within their
+tenant, enrolments by person and programme, grants by programme and partner.
 """
 
 from __future__ import annotations
@@ -12,8 +15,9 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from core.db.tenant_scope import tenant_scope
-from core.participants.models import Person
-from core.tenancy.models import Tenant
+from core.participants.models import Enrolment, EnrolmentRole, Person
+from core.tenancy.models import Programme, Tenant
+from core.tenancy.partnerships import grant_partnership, grants_given
 
 FIRST_NAMES = (
     "Anna",
@@ -51,8 +55,16 @@ FICTIONAL_SURNAMES = (
     "Attrapsen",
     "Udkastrup",
 )
-#: People per tenant slug. Kolding reports 171 people in Borger til Borger.
-DEMO_PEOPLE = {"kolding": 171, "vejle": 48}
+#: Per tenant: programme slug -> (mentees, mentors) in forløb. The people are made to fit.
+DEMO_ENROLMENTS: dict[str, dict[str, tuple[int, int]]] = {
+    "kolding": {"borger-til-borger": (102, 69)},
+    "vejle": {"peer-to-peer": (18, 12), "misbrug-mentor": (12, 6)},
+}
+DEMO_GRANTS = (
+    ("vejle", "misbrug-mentor", "psykiatrifonden", "participants"),
+    ("vejle", "peer-to-peer", "psykiatrifonden", "aggregate"),
+)
+DEMO_ACTOR = "makker-demo"
 
 
 def demo_names(count: int, seed: str) -> list[tuple[str, int]]:
@@ -65,22 +77,70 @@ def demo_names(count: int, seed: str) -> list[tuple[str, int]]:
     return [(f"{f} {s}", rng.randint(1950, 2004)) for f, s in pairs[:count]]
 
 
-async def seed_demo_people(sessionmaker: async_sessionmaker[AsyncSession]) -> dict[str, int]:
-    """Add the demo people that are missing; returns how many were added per tenant."""
-    added: dict[str, int] = {}
+async def _seed_tenant(
+    sessionmaker: async_sessionmaker[AsyncSession], tenant: Tenant, plan: dict[str, tuple[int, int]]
+) -> int:
+    total = sum(mentees + mentors for mentees, mentors in plan.values())
+    names = demo_names(total, tenant.slug)
+    added = 0
+    with tenant_scope(tenant.id):
+        async with sessionmaker() as session, session.begin():
+            people = {p.name: p for p in await session.scalars(select(Person))}
+            programmes = {p.slug: p for p in await session.scalars(select(Programme))}
+            enrolled = {
+                (e.person_id, e.programme_id) for e in await session.scalars(select(Enrolment))
+            }
+            position = 0
+            for slug, (mentees, mentors) in plan.items():
+                programme = programmes.get(slug)
+                roles = [EnrolmentRole.MENTEE] * mentees + [EnrolmentRole.MENTOR] * mentors
+                for role in roles:
+                    name, birth_year = names[position]
+                    position += 1
+                    person = people.get(name)
+                    if person is None:
+                        person = Person(name=name, birth_year=birth_year)
+                        session.add(person)
+                        await session.flush()
+                        people[name] = person
+                        added += 1
+                    if programme and (person.id, programme.id) not in enrolled:
+                        session.add(
+                            Enrolment(
+                                person_id=person.id,
+                                programme_id=programme.id,
+                                role=role,
+                                status="active",
+                            )
+                        )
+                        enrolled.add((person.id, programme.id))
+    return added
+
+
+async def seed_demo(sessionmaker: async_sessionmaker[AsyncSession]) -> dict[str, int]:
+    """Add what is missing of the demo data; returns how many people were added per tenant."""
     async with sessionmaker() as session:
-        tenants = {t.slug: t.id for t in await session.scalars(select(Tenant))}
-    for slug, count in DEMO_PEOPLE.items():
-        if slug not in tenants:
+        tenants = {t.slug: t for t in await session.scalars(select(Tenant))}
+    added = {
+        slug: await _seed_tenant(sessionmaker, tenants[slug], plan)
+        for slug, plan in DEMO_ENROLMENTS.items()
+        if slug in tenants
+    }
+    for owner_slug, programme, partner_slug, scope in DEMO_GRANTS:
+        owner = tenants.get(owner_slug)
+        if owner is None or partner_slug not in tenants:
             continue
-        with tenant_scope(tenants[slug]):
-            async with sessionmaker() as session, session.begin():
-                existing = set(await session.scalars(select(Person.name)))
-                new = [
-                    Person(name=n, birth_year=y)
-                    for n, y in demo_names(count, slug)
-                    if n not in existing
-                ]
-                session.add_all(new)
-                added[slug] = len(new)
+        existing = {
+            (g.programme_slug, g.partner_slug, g.scope.value)
+            for g in await grants_given(sessionmaker, owner)
+        }
+        if (programme, partner_slug, scope) not in existing:
+            await grant_partnership(
+                sessionmaker,
+                owner,
+                programme_slug=programme,
+                partner_slug=partner_slug,
+                scope=scope,
+                actor=DEMO_ACTOR,
+            )
     return added

@@ -16,7 +16,7 @@ import httpx
 import pytest
 
 REPO = Path(__file__).resolve().parent.parent
-TABLES = ("tenant", "programme", "person")
+TABLES = ("tenant", "programme", "person", "enrolment", "programme_partnership")
 
 
 def _free_port() -> int:
@@ -82,7 +82,13 @@ def test_demo_serves_and_second_run_changes_nothing(tmp_path):
     assert "<h1>Kolding Kommune</h1>" in html and "Borger til Borger" in html
     db = tmp_path / "makker.sqlite3"  # the embedded default, in the working directory
     first = _counts(db)
-    assert first == {"tenant": 3, "programme": 3, "person": 171 + 48}
+    assert first == {
+        "tenant": 3,
+        "programme": 3,
+        "person": 171 + 48,
+        "enrolment": 171 + 48,
+        "programme_partnership": 2,
+    }
     _run_demo_and_fetch(tmp_path, env)
     assert _counts(db) == first
 
@@ -90,7 +96,7 @@ def test_demo_serves_and_second_run_changes_nothing(tmp_path):
 def test_demo_people_are_fictional_and_stable():
     from core.demo import FICTIONAL_SURNAMES, demo_names
 
-    names = demo_names(171, "kolding")
+    names = demo_names(171, "kolding")  # Kolding: 102 citizens + 69 mentors
     assert names == demo_names(171, "kolding")
     assert len({n for n, _ in names}) == 171
     assert all(n.split()[-1] in FICTIONAL_SURNAMES for n, _ in names)

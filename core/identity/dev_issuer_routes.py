@@ -166,6 +166,13 @@ def _admin_call(fn: Any) -> Any:
     return wrapper
 
 
+def _page(request: Request[Any, Any, Any], items: list[Any]) -> list[Any]:
+    """Keycloak's ``first``/``max`` paging (python-keycloak pages until an empty page)."""
+    first = int(request.query_params.get("first", 0))
+    size = request.query_params.get("max")
+    return items[first:] if size is None else items[first : first + int(size)]
+
+
 def _created(request: Request[Any, Any, Any], object_id: str) -> Response[None]:
     return Response(
         None, status_code=201, headers={"Location": f"{str(request.url).rstrip('/')}/{object_id}"}
@@ -180,7 +187,7 @@ async def list_organizations(request: Request[Any, Any, Any], realm: FromPath[st
     orgs = [
         o for o in issuer.organizations.values() if not search or search in (o["alias"], o["name"])
     ]
-    return sorted(orgs, key=lambda o: o["alias"])
+    return _page(request, sorted(orgs, key=lambda o: o["alias"]))
 
 
 @post(f"{ADMIN}/organizations", name="dev_admin_orgs_create")
@@ -249,7 +256,8 @@ async def delete_organization(
 async def list_clients(request: Request[Any, Any, Any], realm: FromPath[str]) -> Any:
     issuer = _admin(request, realm)
     wanted = request.query_params.get("clientId")
-    return [c for c in issuer.admin_clients.values() if not wanted or c["clientId"] == wanted]
+    clients = [c for c in issuer.admin_clients.values() if not wanted or c["clientId"] == wanted]
+    return _page(request, clients)
 
 
 @post(f"{ADMIN}/clients", name="dev_admin_clients_create")
@@ -285,7 +293,7 @@ async def update_client(
 @get(f"{ADMIN}/roles", name="dev_admin_roles")
 @_admin_call
 async def list_roles(request: Request[Any, Any, Any], realm: FromPath[str]) -> Any:
-    return sorted(_admin(request, realm).roles.values(), key=lambda r: r["name"])
+    return _page(request, sorted(_admin(request, realm).roles.values(), key=lambda r: r["name"]))
 
 
 @post(f"{ADMIN}/roles", name="dev_admin_roles_create")

@@ -16,6 +16,7 @@ from litestar.exceptions import NotFoundException, ValidationException
 from litestar.params import FromPath, FromQuery, JSONBody
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from core.identity.guards import coordinators
 from core.participants.models import Person
 from core.plugin_api import MakkerPluginManager, PluginError, Role
 from core.programmes.intake import IntakeValidationError, intake_fields
@@ -71,6 +72,8 @@ def _plugin_error(request: Request[Any, Any, Any], exc: PluginError) -> Response
 class ProgrammeRulesApiController(Controller):
     path = "/api/v1/t/{tenant_slug:str}"
     tags = ["programme rules"]
+    #: People's intake answers and verdicts are for staff: coordinators and tenant admins.
+    guards = [coordinators]
     dependencies = {
         "tenant": Provide(provide_tenant, sync_to_thread=False),
         "plugin_manager": Provide(provide_plugin_manager, sync_to_thread=False),

@@ -117,7 +117,10 @@ class TenantContextMiddleware(ASGIMiddleware):
         if principal is None:
             if is_api(scope):
                 raise NotAuthorizedException(headers={"WWW-Authenticate": "Bearer"})
-            raise LoginRequired(str(scope["path"]))
+            raw_path = scope.get("raw_path") or str(scope["path"]).encode()
+            query = scope.get("query_string") or b""
+            target = raw_path.decode("latin-1") + (f"?{query.decode('latin-1')}" if query else "")
+            raise LoginRequired(target)
         app: Any = scope["litestar_app"]
         with tenant_scope(None):
             async with app.state.sessionmaker() as session:

@@ -1,0 +1,92 @@
+"""``makker tenants sync --keycloak``: one Keycloak Organization per tenant, plus roles and clients.
+
+Uses python-keycloak's ``KeycloakAdmin`` with the ``makker-admin`` service account (client
+credentials). Idempotent: organizations are matched by alias (= tenant slug), roles and clients by
+name; what exists and matches is left alone. Works the same against the development issuer.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from keycloak import KeycloakAdmin
+
+from core.identity.principal import ROLES
+from core.settings import Settings
+from core.tenancy.config import TenantConfig
+
+
+def keycloak_admin(settings: Settings) -> KeycloakAdmin:
+    return KeycloakAdmin(
+        server_url=settings.oidc_server_url,
+        realm_name=settings.realm,
+        user_realm_name=settings.realm,
+        client_id=settings.keycloak_admin_client_id,
+        client_secret_key=settings.keycloak_admin_client_secret,
+        grant_type="client_credentials",
+        timeout=20,
+    )
+
+
+def _organization_payload(config: TenantConfig) -> dict[str, Any]:
+    attributes = {"makker_kind": [config.kind]}
+    if config.municipality_code:
+        attributes["municipality_code"] = [config.municipality_code]
+    return {"name": config.name, "alias": config.slug, "enabled": True, "attributes": attributes}
+
+
+def _client_payloads(settings: Settings) -> list[dict[str, Any]]:
+    base = settings.base_url
+    return [
+        {
+            "clientId": settings.oidc_client_id,
+            "protocol": "openid-connect",
+            "publicClient": False,
+            "standardFlowEnabled": True,
+            "directAccessGrantsEnabled": False,
+            "redirectUris": [f"{base}/auth/callback"],
+            "attributes": {
+                "pkce.code.challenge.method": "S256",
+                "post.logout.redirect.uris": f"{base}/",
+            },
+        },
+        {
+            "clientId": settings.oidc_audience,
+            "protocol": "openid-connect",
+            "publicClient": False,
+            "standardFlowEnabled": False,
+            "bearerOnly": True,
+        },
+    ]
+
+
+async def sync_keycloak(settings: Settings, configs: list[TenantConfig]) -> list[str]:
+    """Create or update roles, clients and organizations; return one report line per object."""
+    admin = keycloak_admin(settings)
+    report: list[str] = []
+    existing_roles = {r["name"] for r in await admin.a_get_realm_roles()}
+    for role in ROLES:
+        if role in existing_roles:
+            report.append(f"role {role}: unchanged")
+        else:
+            await admin.a_create_realm_role({"name": role})
+            report.append(f"role {role}: created")
+    for payload in _client_payloads(settings):
+        if await admin.a_get_client_id(payload["clientId"]):
+            report.append(f"client {payload['clientId']}: unchanged")
+        else:
+            await admin.a_create_client(payload)
+            report.append(f"client {payload['clientId']}: created")
+    organizations = {o["alias"]: o for o in await admin.a_get_organizations()}
+    for config in configs:
+        payload = _organization_payload(config)
+        current = organizations.get(config.slug)
+        if current is None:
+            await admin.a_create_organization(payload)
+            report.append(f"organization {config.slug}: created")
+        elif any(current.get(k) != v for k, v in payload.items()):
+            await admin.a_update_organization(current["id"], {**current, **payload})
+            report.append(f"organization {config.slug}: updated")
+        else:
+            report.append(f"organization {config.slug}: unchanged")
+    return report

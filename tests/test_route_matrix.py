@@ -1,0 +1,315 @@
+"""Route x role x tenant: every route of the app, every role, own and other tenants.
+
+The table below is checked against the app's route table: a route without an entry fails
+``test_every_route_is_in_the_matrix``. For each tenant route and each persona the test asserts
+one exact status: anonymous -> 401 (API) or 303 to sign-in (pages); member of another tenant ->
+404; member without an allowed role -> 403; allowed -> the route's success status.
+"""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass, field
+from typing import Any
+
+import httpx
+import pytest
+
+from core.db.tenant_scope import tenant_scope
+from core.identity.principal import ROLES
+from core.participants.models import Enrolment, EnrolmentRole, Person
+from core.tenancy.models import Programme
+from tests.live import browser_sign_in
+
+ANY = ROLES
+COORD = ("tenant_admin", "coordinator")
+ADMIN = ("tenant_admin",)
+PARTNER = ("partner_staff",)
+GRANT_VIEW = ("tenant_admin", "coordinator", "partner_staff")
+
+# Routes anyone may call, with the exact status an anonymous caller gets.
+PUBLIC: dict[tuple[str, str], int] = {
+    ("GET", "/"): 200,
+    ("GET", "/sprog/{code:str}"): 303,
+    ("GET", "/health/live"): 200,
+    ("GET", "/health/ready"): 200,
+    ("GET", "/auth/login"): 303,
+    ("GET", "/auth/callback"): 400,
+    ("POST", "/auth/logout"): 403,  # no CSRF token
+    ("GET", "/static/{file_path:path}"): 200,
+    ("GET", "/schema"): 200,
+    ("GET", "/schema/openapi.json"): 200,
+    ("GET", "/schema/{path:str}"): 404,
+    # The development issuer (development mode only; refused in production).
+    ("GET", "/realms/{realm:str}"): 200,
+    ("GET", "/realms/{realm:str}/.well-known/openid-configuration"): 200,
+    ("GET", "/realms/{realm:str}/protocol/openid-connect/certs"): 200,
+    ("POST", "/realms/{realm:str}/protocol/openid-connect/token"): 401,
+    ("GET", "/realms/{realm:str}/protocol/openid-connect/auth"): 400,
+    ("POST", "/realms/{realm:str}/protocol/openid-connect/auth"): 400,
+    ("GET", "/realms/{realm:str}/protocol/openid-connect/userinfo"): 401,
+    ("GET", "/realms/{realm:str}/protocol/openid-connect/logout"): 200,
+    ("POST", "/realms/{realm:str}/protocol/openid-connect/logout"): 204,
+    ("GET", "/admin/realms/{realm:str}/organizations"): 401,
+    ("POST", "/admin/realms/{realm:str}/organizations"): 401,
+    ("GET", "/admin/realms/{realm:str}/organizations/{org_id:str}"): 401,
+    ("PUT", "/admin/realms/{realm:str}/organizations/{org_id:str}"): 401,
+    ("DELETE", "/admin/realms/{realm:str}/organizations/{org_id:str}"): 401,
+    ("GET", "/admin/realms/{realm:str}/clients"): 401,
+    ("POST", "/admin/realms/{realm:str}/clients"): 401,
+    ("PUT", "/admin/realms/{realm:str}/clients/{client_uuid:str}"): 401,
+    ("GET", "/admin/realms/{realm:str}/roles"): 401,
+    ("POST", "/admin/realms/{realm:str}/roles"): 401,
+    ("GET", "/admin/realms/{realm:str}/roles/{role_name:str}"): 401,
+}
+PUBLIC_SAMPLES = {
+    "{code:str}": "en",
+    "{file_path:path}": "makker.css",
+    "{path:str}": "nope",
+    "{realm:str}": "makker",
+    "{org_id:str}": "x",
+    "{client_uuid:str}": "x",
+    "{role_name:str}": "x",
+}
+
+
+@dataclass(frozen=True)
+class TenantRoute:
+    roles: tuple[str, ...]
+    success: int
+    #: Which tenant's URL the route is called under: the municipality or the partner.
+    under: str = "owner"
+    query: dict[str, str] = field(default_factory=dict)
+    body: dict[str, Any] | None = None
+
+
+TENANT_ROUTES: dict[tuple[str, str], TenantRoute] = {
+    ("GET", "/t/{tenant_slug:str}"): TenantRoute(ANY, 200),
+    ("GET", "/api/v1/t/{tenant_slug:str}"): TenantRoute(ANY, 200),
+    ("GET", "/api/v1/t/{tenant_slug:str}/programmes"): TenantRoute(ANY, 200),
+    ("GET", "/api/v1/t/{tenant_slug:str}/partnerships"): TenantRoute(GRANT_VIEW, 200),
+    ("POST", "/api/v1/t/{tenant_slug:str}/partnerships"): TenantRoute(
+        ADMIN, 200, body={"programme": "p", "partner": "{partner}", "scope": "participants"}
+    ),
+    ("DELETE", "/api/v1/t/{tenant_slug:str}/partnerships/{grant_id:uuid}"): TenantRoute(ADMIN, 204),
+    ("GET", "/api/v1/t/{tenant_slug:str}/partnerships/{grant_id:uuid}/summary"): TenantRoute(
+        PARTNER, 200, under="partner"
+    ),
+    ("GET", "/api/v1/t/{tenant_slug:str}/partnerships/{grant_id:uuid}/participants"): TenantRoute(
+        PARTNER, 200, under="partner"
+    ),
+    ("GET", "/t/{tenant_slug:str}/partnerskaber"): TenantRoute(GRANT_VIEW, 200),
+    ("GET", "/t/{tenant_slug:str}/partnerskaber/{grant_id:uuid}"): TenantRoute(
+        PARTNER, 200, under="partner"
+    ),
+    (
+        "GET",
+        "/api/v1/t/{tenant_slug:str}/programmes/{programme_slug:str}/intake-fields",
+    ): TenantRoute(COORD, 200, query={"role": "mentor"}),
+    ("GET", "/api/v1/t/{tenant_slug:str}/people/{person_id:uuid}/intake"): TenantRoute(
+        COORD, 200, query={"programme": "p", "role": "mentor"}
+    ),
+    ("PUT", "/api/v1/t/{tenant_slug:str}/people/{person_id:uuid}/intake"): TenantRoute(
+        COORD, 200, query={"programme": "p", "role": "mentor"}, body={}
+    ),
+    ("GET", "/api/v1/t/{tenant_slug:str}/people/{person_id:uuid}/eligibility"): TenantRoute(
+        COORD, 200, query={"programme": "p", "role": "mentor"}
+    ),
+}
+
+
+def _route_table(app) -> set[tuple[str, str]]:
+    return {
+        (method, route.path)
+        for route in app.routes
+        for method in getattr(route, "methods", ())
+        if method not in ("OPTIONS", "HEAD")
+    }
+
+
+def test_every_route_is_in_the_matrix(live):
+    table = _route_table(live.app)
+    missing = sorted(table - set(PUBLIC) - set(TENANT_ROUTES))
+    stale = sorted((set(PUBLIC) | set(TENANT_ROUTES)) - table)
+    assert (missing, stale) == ([], [])
+
+
+@pytest.mark.parametrize(("method", "path"), sorted(PUBLIC))
+async def test_public_route_status_for_anonymous(live, method, path):
+    url = path
+    for placeholder, sample in PUBLIC_SAMPLES.items():
+        url = url.replace(placeholder, sample)
+    async with httpx.AsyncClient(base_url=live.url) as http:
+        body = {} if method in ("POST", "PUT") and path.startswith("/admin/") else None
+        response = await http.request(method, url, json=body)
+    assert response.status_code == PUBLIC[(method, path)]
+
+
+@dataclass
+class World:
+    owner: Any
+    other: Any
+    partner: Any
+    person_id: uuid.UUID
+    other_person_id: uuid.UUID
+
+
+@pytest.fixture
+async def world(sessionmaker, tenants) -> World:
+    ids = {}
+    for tenant in (tenants.a, tenants.b):
+        with tenant_scope(tenant.id):
+            async with sessionmaker() as session, session.begin():
+                programme = Programme(
+                    slug="p",
+                    name="Program",
+                    type="peer_mentor",
+                    areas=["psykiatri"],
+                    policy={
+                        "duration_months": {"min": 6, "max": 9},
+                        "meeting_frequencies": ["weekly"],
+                    },
+                    plugins={},
+                )
+                person = Person(name="Matrix Demosen")
+                session.add_all([programme, person])
+                await session.flush()
+                session.add(
+                    Enrolment(
+                        person_id=person.id,
+                        programme_id=programme.id,
+                        role=EnrolmentRole.MENTOR,
+                        status="ready",
+                    )
+                )
+                ids[tenant.slug] = person.id
+    return World(tenants.a, tenants.b, tenants.partner, ids[tenants.a.slug], ids[tenants.b.slug])
+
+
+PERSONAS = [(role, "own") for role in ROLES if role != "platform_admin"] + [
+    ("coordinator", "other"),
+    ("tenant_admin", "other"),
+    ("partner_staff", "other"),
+    ("platform_admin", "none"),
+    ("anonymous", "none"),
+]
+
+
+async def _client(live, world, role, membership, url_tenant) -> httpx.AsyncClient | None:
+    if role == "anonymous":
+        return httpx.AsyncClient(base_url=live.url)
+    tenant = {"own": url_tenant, "other": world.other, "none": None}[membership]
+    name = f"mx-{role}-{membership}-{url_tenant.slug}"
+    live.add_user(name, (role,), (tenant.slug,) if tenant else ())
+    http = httpx.AsyncClient(base_url=live.url)
+    await browser_sign_in(http, live, name)
+    http.headers["Authorization"] = f"Bearer {await live.access_token(name)}"
+    return http
+
+
+async def _grant(live, world) -> str:
+    name = f"granter-{world.owner.slug}"
+    live.add_user(name, ("tenant_admin",), (world.owner.slug,))
+    async with httpx.AsyncClient(base_url=live.url) as http:
+        response = await http.post(
+            f"/api/v1/t/{world.owner.slug}/partnerships/",
+            json={"programme": "p", "partner": world.partner.slug, "scope": "participants"},
+            headers={"Authorization": f"Bearer {await live.access_token(name)}"},
+        )
+    assert response.status_code in (200, 201)
+    return str(response.json()["id"])
+
+
+def _expected(spec: TenantRoute, role: str, membership: str, is_api: bool) -> int:
+    if role == "anonymous":
+        return 401 if is_api else 303
+    if membership == "other":
+        return 404
+    if role == "platform_admin" or role in spec.roles:
+        return spec.success
+    return 403
+
+
+@pytest.mark.parametrize(("method", "path"), sorted(TENANT_ROUTES))
+@pytest.mark.parametrize(("role", "membership"), PERSONAS)
+async def test_tenant_route_status(live, world, method, path, role, membership):
+    spec = TENANT_ROUTES[(method, path)]
+    url_tenant = world.partner if spec.under == "partner" else world.owner
+    grant_id = await _grant(live, world)
+    url = (
+        path.replace("{tenant_slug:str}", url_tenant.slug)
+        .replace("{grant_id:uuid}", grant_id)
+        .replace("{person_id:uuid}", str(world.person_id))
+        .replace("{programme_slug:str}", "p")
+    )
+    body = None
+    if spec.body is not None:
+        body = {
+            k: (v.replace("{partner}", world.partner.slug) if isinstance(v, str) else v)
+            for k, v in spec.body.items()
+        }
+    http = await _client(live, world, role, membership, url_tenant)
+    is_api = url.startswith("/api/")
+    try:
+        if method in ("POST", "PUT", "DELETE") and not is_api:
+            pytest.fail("pages have no unsafe methods in this table")
+        response = await http.request(method, url, params=spec.query, json=body)
+    finally:
+        await http.aclose()
+    assert response.status_code == _expected(spec, role, membership, is_api), response.text[:200]
+
+
+OBJECT_ROUTES = [
+    (
+        "GET",
+        "/api/v1/t/{own}/people/{other_person}/eligibility",
+        {"programme": "p", "role": "mentor"},
+    ),
+    ("GET", "/api/v1/t/{own}/people/{other_person}/intake", {"programme": "p", "role": "mentor"}),
+    ("PUT", "/api/v1/t/{own}/people/{other_person}/intake", {"programme": "p", "role": "mentor"}),
+    ("DELETE", "/api/v1/t/{own}/partnerships/{grant}", {}),
+]
+
+
+@pytest.mark.parametrize(("method", "template", "query"), OBJECT_ROUTES)
+async def test_another_tenants_object_through_own_url_is_404(live, world, method, template, query):
+    """A coordinator of B, in B's own URL, naming A's person or grant: exactly 404."""
+    grant_id = await _grant(live, world)
+    name = f"obj-{world.other.slug}"
+    live.add_user(name, ("tenant_admin", "coordinator"), (world.other.slug,))
+    url = (
+        template.replace("{own}", world.other.slug)
+        .replace("{other_person}", str(world.person_id))
+        .replace("{grant}", grant_id)
+    )
+    async with httpx.AsyncClient(base_url=live.url) as http:
+        response = await http.request(
+            method,
+            url,
+            params=query,
+            json={} if method == "PUT" else None,
+            headers={"Authorization": f"Bearer {await live.access_token(name)}"},
+        )
+    assert (response.status_code, response.json()) == (
+        404,
+        {"status_code": 404, "detail": "Not Found"},
+    )
+
+
+async def test_other_partner_cannot_use_a_grant(live, world, sessionmaker):
+    """A second partner's staff, in its own URL, naming the first partner's grant: 404."""
+    from core.tenancy.models import Tenant, TenantKind
+
+    grant_id = await _grant(live, world)
+    async with sessionmaker() as session, session.begin():
+        second = Tenant(
+            slug=f"p2-{world.owner.slug}", name="Anden partner", kind=TenantKind.PARTNER, plugins={}
+        )
+        session.add(second)
+    name = f"p2staff-{world.owner.slug}"
+    live.add_user(name, ("partner_staff",), (second.slug,))
+    headers = {"Authorization": f"Bearer {await live.access_token(name)}"}
+    async with httpx.AsyncClient(base_url=live.url, headers=headers) as http:
+        for suffix in ("summary", "participants"):
+            response = await http.get(f"/api/v1/t/{second.slug}/partnerships/{grant_id}/{suffix}")
+            assert response.status_code == 404
