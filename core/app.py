@@ -14,6 +14,7 @@ from litestar import Litestar, Request, Response
 from litestar.config.csrf import CSRFConfig
 from litestar.datastructures import State
 from litestar.di import Provide
+from litestar.enums import MediaType
 from litestar.exceptions import NotFoundException
 from litestar.logging import LoggingConfig
 from litestar.openapi import OpenAPIConfig
@@ -71,7 +72,9 @@ def _not_found(request: Request, _exc: NotFoundException) -> Response:
     """One body for every 404: a missing object and another tenant's look the same."""
     if request.url.path.startswith(("/api/", "/schema")):
         return Response({"status_code": 404, "detail": NOT_FOUND_DETAIL}, status_code=404)
-    return Template("errors/not_found.html", status_code=404)  # type: ignore[return-value]
+    return Template(  # type: ignore[return-value]
+        "errors/not_found.html", status_code=404, media_type=MediaType.HTML
+    )
 
 
 def _login_required(request: Request, exc: LoginRequired) -> Response:

@@ -8,7 +8,7 @@ import uuid
 from typing import Annotated, Any
 
 from litestar import Request, Response, Router, delete, get, post, put
-from litestar.enums import RequestEncodingType
+from litestar.enums import MediaType, RequestEncodingType
 from litestar.exceptions import NotFoundException
 from litestar.params import Body, FromPath, JSONBody
 from litestar.response import Redirect, Template
@@ -90,6 +90,7 @@ def _login_page(issuer: DevIssuer, params: dict[str, str], error: bool = False) 
             "error": error,
             "realm": issuer.realm,
         },
+        media_type=MediaType.HTML,
         status_code=401 if error else 200,
     )
 
@@ -133,7 +134,7 @@ async def _logout(request: Request[Any, Any, Any], realm: str, params: dict[str,
         return Redirect(path=target, status_code=303)
     if request.method == "POST":
         return Response(None, status_code=204)
-    return Template("identity/dev_logged_out.html")
+    return Template("identity/dev_logged_out.html", media_type=MediaType.HTML)
 
 
 @get(f"{OIDC}/logout", name="dev_logout")

@@ -29,7 +29,7 @@ def keycloak_admin(settings: Settings) -> KeycloakAdmin:
 
 
 def _organization_payload(config: TenantConfig) -> dict[str, Any]:
-    attributes = {"makker_kind": [config.kind]}
+    attributes: dict[str, list[str]] = {"makker_kind": [str(config.kind)]}
     if config.municipality_code:
         attributes["municipality_code"] = [config.municipality_code]
     return {"name": config.name, "alias": config.slug, "enabled": True, "attributes": attributes}

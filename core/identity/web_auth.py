@@ -11,6 +11,7 @@ from urllib.parse import urlencode
 from jwcrypto import jwt
 from litestar import Controller, Request, get, post
 from litestar.datastructures import Cookie
+from litestar.enums import MediaType
 from litestar.params import FromQuery
 from litestar.response import Redirect, Template
 
@@ -92,7 +93,9 @@ class AuthController(Controller):
         state = request.query_params.get("state")
         settings: Settings = app.state.settings
         pending = read_state(settings.secret_key, request.cookies.get(login_cookie_name(settings)))
-        failure = Template("identity/sign_in_failed.html", status_code=400)
+        failure = Template(
+            "identity/sign_in_failed.html", status_code=400, media_type=MediaType.HTML
+        )
         if (
             not pending
             or not code

@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 import enum
 import uuid
+from typing import Any
 
 from sqlalchemy import Enum, ForeignKey, SmallInteger, String
 from sqlalchemy.orm import Mapped, mapped_column
@@ -39,7 +38,12 @@ class Enrolment(TenantOwned, Model):
     person_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("person.id", ondelete="CASCADE"))
     programme_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("programme.id"))
     role: Mapped[EnrolmentRole] = mapped_column(
-        Enum(EnrolmentRole, name="enrolment_role", native_enum=False, length=20,
-             values_callable=lambda e: [m.value for m in e])
+        Enum(
+            EnrolmentRole,
+            name="enrolment_role",
+            native_enum=False,
+            length=20,
+            values_callable=lambda e: [m.value for m in e],
+        )
     )
     status: Mapped[str] = mapped_column(String(30), default="interested")

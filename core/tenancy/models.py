@@ -4,12 +4,11 @@ from __future__ import annotations
 
 import datetime as dt
 import enum
+import uuid
 from typing import Any
 
 from sqlalchemy import Enum, ForeignKey, Index, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
-
-import uuid
 
 from core.db.base import Model, TenantOwned
 
@@ -88,8 +87,13 @@ class ProgrammePartnership(Model):
     programme_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("programme.id"))
     partner_tenant_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("tenant.id"))
     scope: Mapped[PartnershipScope] = mapped_column(
-        Enum(PartnershipScope, name="partnership_scope", native_enum=False, length=20,
-             values_callable=lambda e: [m.value for m in e])
+        Enum(
+            PartnershipScope,
+            name="partnership_scope",
+            native_enum=False,
+            length=20,
+            values_callable=lambda e: [m.value for m in e],
+        )
     )
     granted_by: Mapped[str] = mapped_column(String(255))
     revoked_at: Mapped[dt.datetime | None] = mapped_column()

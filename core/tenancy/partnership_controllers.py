@@ -10,7 +10,7 @@ from litestar import Controller, Request, Response, delete, get, post
 from litestar.datastructures import State
 from litestar.di import NamedDependency, Provide
 from litestar.exceptions import NotFoundException, PermissionDeniedException
-from litestar.params import FromPath
+from litestar.params import FromPath, JSONBody
 from litestar.response import Template
 
 from core.identity.guards import current_principal, requires_roles, tenant_admins
@@ -118,7 +118,7 @@ class PartnershipApiController(Controller):
         request: Request[Any, Any, Any],
         state: State,
         tenant: NamedDependency[Tenant],
-        data: GrantIn,
+        data: JSONBody[GrantIn],
     ) -> Response[Any]:
         """Grant a partner organisation a scope (`aggregate` or `participants`) on a programme.
 
