@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import os
+import re
 import socket
 import sqlite3
 import subprocess
@@ -25,7 +26,9 @@ def _free_port() -> int:
         return int(s.getsockname()[1])
 
 
-def _run_demo_and_fetch(workdir: Path, env: dict[str, str]) -> tuple[str, int, str]:
+def _run_demo_and_fetch(
+    workdir: Path, env: dict[str, str], check_personas: bool = False
+) -> tuple[str, int, str]:
     port = _free_port()
     proc = subprocess.Popen(
         [sys.executable, "-m", "core.cli", "demo", "--port", str(port)],
@@ -47,6 +50,8 @@ def _run_demo_and_fetch(workdir: Path, env: dict[str, str]) -> tuple[str, int, s
                 time.sleep(0.2)
         assert ready.json() == {"status": "ready", "database": "ok"}
         front = asyncio.run(_sign_in_and_get(port, "kolding-koordinator", "/t/kolding/"))
+        if check_personas:
+            asyncio.run(_personas_see_only_what_they_may(port))
         return front.text, front.status_code, ready.text
     finally:
         proc.terminate()
@@ -54,19 +59,55 @@ def _run_demo_and_fetch(workdir: Path, env: dict[str, str]) -> tuple[str, int, s
         assert f"Makker demo: http://127.0.0.1:{port}/t/kolding/" in output
 
 
+async def _sign_in(http: httpx.AsyncClient, username: str, path: str) -> None:
+    """Sign in through the demo's own development issuer, like a browser."""
+    start = await http.get("/auth/login", params={"next": path})
+    auth_url = start.headers["location"]
+    params = {k: v[0] for k, v in parse_qs(urlsplit(auth_url).query).items()}
+    done = await http.post(
+        auth_url.split("?")[0], data={**params, "username": username, "password": "demo"}
+    )
+    landing = await http.get(done.headers["location"])
+    assert (landing.status_code, landing.headers["location"]) == (303, path)
+
+
 async def _sign_in_and_get(port: int, username: str, path: str) -> httpx.Response:
-    """Sign in through the demo's own development issuer, like a browser, then get ``path``."""
-    base = f"http://127.0.0.1:{port}"
-    async with httpx.AsyncClient(base_url=base, timeout=10) as http:
-        start = await http.get("/auth/login", params={"next": path})
-        auth_url = start.headers["location"]
-        params = {k: v[0] for k, v in parse_qs(urlsplit(auth_url).query).items()}
-        done = await http.post(
-            auth_url.split("?")[0], data={**params, "username": username, "password": "demo"}
-        )
-        landing = await http.get(done.headers["location"])
-        assert (landing.status_code, landing.headers["location"]) == (303, path)
+    async with httpx.AsyncClient(base_url=f"http://127.0.0.1:{port}", timeout=10) as http:
+        await _sign_in(http, username, path)
         return await http.get(path)
+
+
+def _text(html: str) -> str:
+    return re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", html)).strip()
+
+
+async def _personas_see_only_what_they_may(port: int) -> None:
+    """The issue's "done when": three demo users, each sees only what they may."""
+    base = f"http://127.0.0.1:{port}"
+    async with httpx.AsyncClient(base_url=base, timeout=10) as kolding:
+        await _sign_in(kolding, "kolding-koordinator", "/t/kolding/")
+        assert (await kolding.get("/t/vejle/")).status_code == 404
+    async with httpx.AsyncClient(base_url=base, timeout=10) as mentor:
+        await _sign_in(mentor, "vejle-mentor", "/t/vejle/")
+        page = _text((await mentor.get("/t/vejle/")).text)
+        assert "Peer-to-Peer" in page and "Borger til Borger" not in page
+        assert (await mentor.get("/t/vejle/partnerskaber/")).status_code == 403
+        assert (await mentor.get("/t/kolding/")).status_code == 404
+    async with httpx.AsyncClient(base_url=base, timeout=10) as staff:
+        await _sign_in(staff, "psykiatrifonden-medarbejder", "/t/psykiatrifonden/")
+        assert (await staff.get("/t/vejle/")).status_code == 404
+        listing = await staff.get("/t/psykiatrifonden/partnerskaber/")
+        links = re.findall(
+            r'href="(/t/psykiatrifonden/partnerskaber/[0-9a-f-]{36})">([^<]+)<', listing.text
+        )
+        grants = {name: href for href, name in links}
+        assert sorted(grants) == ["Mentorordning på misbrugsområdet", "Peer-to-Peer"]
+        misbrug = _text((await staff.get(grants["Mentorordning på misbrugsområdet"])).text)
+        assert "Deltagere og tal" in misbrug and "Borgere 12 Mentorer 6" in misbrug
+        assert misbrug.count(" Mentor ") == 6  # the participant table: six mentor rows
+        peer = _text((await staff.get(grants["Peer-to-Peer"])).text)
+        assert "Kun tal" in peer and "Borgere 18 Mentorer 12" in peer
+        assert "Navn Rolle Status" not in peer  # no participant table for numbers only
 
 
 def _counts(db: Path) -> dict[str, int]:
@@ -77,7 +118,7 @@ def _counts(db: Path) -> dict[str, int]:
 @pytest.mark.slow
 def test_demo_serves_and_second_run_changes_nothing(tmp_path):
     env = {k: v for k, v in os.environ.items() if not k.startswith("MAKKER_")}
-    html, status, _ = _run_demo_and_fetch(tmp_path, env)
+    html, status, _ = _run_demo_and_fetch(tmp_path, env, check_personas=True)
     assert status == 200
     assert "<h1>Kolding Kommune</h1>" in html and "Borger til Borger" in html
     db = tmp_path / "makker.sqlite3"  # the embedded default, in the working directory

@@ -177,3 +177,27 @@ async def test_no_token_or_cookie_reaches_the_logs(
         rows = list(await session.scalars(select(AuditEvent)))
     dump = repr([(r.actor, r.route, r.detail, r.object_id) for r in rows])
     assert all(s not in dump for s in secrets)
+
+
+async def test_signing_in_removes_expired_sessions(sessionmaker):
+    import datetime as dt
+
+    from core.db.base import utcnow
+    from core.identity.models import WebSession
+    from core.identity.principal import Principal
+    from core.identity.sessions import create_session, load_session
+
+    async with sessionmaker() as session, session.begin():
+        session.add(
+            WebSession(
+                token_hash="e" * 64,
+                principal={},
+                id_token=None,
+                expires_at=utcnow() - dt.timedelta(minutes=1),
+            )
+        )
+    who = Principal("iss", "sub", "u", "U", frozenset({"mentor"}), frozenset({"x"}))
+    raw = await create_session(sessionmaker, who, None, hours=1)
+    async with sessionmaker() as session:
+        assert await session.get(WebSession, "e" * 64) is None
+    assert await load_session(sessionmaker, raw) == who

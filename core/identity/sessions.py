@@ -12,7 +12,7 @@ import time
 from typing import Any
 
 import msgspec
-from sqlalchemy import delete, select
+from sqlalchemy import delete
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from core.db.base import utcnow
@@ -42,9 +42,12 @@ async def create_session(
     id_token: str | None,
     hours: int,
 ) -> str:
-    """Store a new session; return the cookie value (only its hash is stored)."""
+    """Store a new session; return the cookie value (only its hash is stored).
+
+    Expired sessions are deleted on the way, so the table holds only live ones."""
     raw = secrets.token_urlsafe(32)
     async with sessionmaker() as session, session.begin():
+        await session.execute(delete(WebSession).where(WebSession.expires_at <= utcnow()))
         session.add(
             WebSession(
                 token_hash=_hash(raw),
@@ -75,17 +78,6 @@ async def end_session(sessionmaker: async_sessionmaker[AsyncSession], raw: str) 
         id_token = row.id_token
         await session.delete(row)
     return id_token
-
-
-async def purge_expired(sessionmaker: async_sessionmaker[AsyncSession]) -> int:
-    async with sessionmaker() as session, session.begin():
-        result = await session.execute(delete(WebSession).where(WebSession.expires_at <= utcnow()))
-    return int(getattr(result, "rowcount", 0) or 0)
-
-
-async def count_sessions(sessionmaker: async_sessionmaker[AsyncSession]) -> int:
-    async with sessionmaker() as session:
-        return len(list(await session.scalars(select(WebSession.token_hash))))
 
 
 # -- sign-in state (state, nonce, PKCE verifier, where to go) in a signed cookie ---------------
