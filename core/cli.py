@@ -35,6 +35,16 @@ async def _with_sessionmaker(settings: Settings, work: Callable[[Any], Awaitable
         await engine.dispose()
 
 
+#: ``--dir``: where the tenant files are (shared by every command that reads them).
+tenant_dir_option = click.option(
+    "--dir",
+    "directory",
+    type=click.Path(path_type=Path),
+    default=None,
+    help="Directory of tenant files (default: MAKKER_TENANTS_DIR).",
+)
+
+
 @click.group()
 def main() -> None:
     """Makker: peer-mentor programmes for municipalities and their partners."""
@@ -100,13 +110,7 @@ def tenants() -> None:
 
 
 @tenants.command("check")
-@click.option(
-    "--dir",
-    "directory",
-    type=click.Path(path_type=Path),
-    default=None,
-    help="Directory of tenant files (default: MAKKER_TENANTS_DIR).",
-)
+@tenant_dir_option
 def tenants_check(directory: Path | None) -> None:
     """Validate the tenant files without changing anything."""
     settings = _settings()
@@ -115,13 +119,7 @@ def tenants_check(directory: Path | None) -> None:
 
 
 @tenants.command("sync")
-@click.option(
-    "--dir",
-    "directory",
-    type=click.Path(path_type=Path),
-    default=None,
-    help="Directory of tenant files (default: MAKKER_TENANTS_DIR).",
-)
+@tenant_dir_option
 @click.option(
     "--keycloak",
     is_flag=True,
@@ -168,13 +166,7 @@ def plugins() -> None:
 
 
 @plugins.command("list")
-@click.option(
-    "--dir",
-    "directory",
-    type=click.Path(path_type=Path),
-    default=None,
-    help="Directory of tenant files (default: MAKKER_TENANTS_DIR).",
-)
+@tenant_dir_option
 def plugins_list(directory: Path | None) -> None:
     """Each plugin, its version, the hooks it implements and who enables it."""
     from core.programmes.listing import format_rows, plugin_rows

@@ -21,6 +21,7 @@ from core.tenancy.models import Tenant
 from core.tenancy.sync import sync_tenants
 from tests.conftest import settings_for
 from tests.databases import TestDatabase
+from tests.tenant_files import copy_shipped_tenants
 
 REPO = Path(__file__).resolve().parent.parent
 _count = iter(range(10**9))
@@ -32,12 +33,7 @@ async def shipped(
 ) -> dict[str, Tenant]:
     """The shipped tenant files synced under slugs unique to this test: name -> Tenant."""
     suffix = f"pl{next(_count)}{uuid.uuid4().hex[:6]}-{backend[:2]}"
-    directory = tmp_path / "tenants"
-    directory.mkdir()
-    for src in sorted((REPO / "tenants").glob("*.toml")):
-        slug = f"{src.stem}-{suffix}"
-        text = src.read_text(encoding="utf-8").replace(f'slug = "{src.stem}"', f'slug = "{slug}"')
-        (directory / f"{slug}.toml").write_text(text, encoding="utf-8")
+    directory = copy_shipped_tenants(tmp_path / "tenants", suffix)
     await sync_tenants(sessionmaker, load_tenant_dir(directory))
     async with sessionmaker() as session:
         rows = await session.scalars(select(Tenant).where(Tenant.slug.like(f"%-{suffix}")))

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import os
-import re
 import subprocess
 import sys
 from pathlib import Path
@@ -12,19 +11,14 @@ import pytest
 
 from core.identity.keycloak_sync import sync_keycloak
 from core.tenancy.config import load_tenant_dir
+from tests.tenant_files import copy_shipped_tenants
 
 REPO = Path(__file__).resolve().parent.parent
 
 
 def _tenant_files(directory: Path, suffix: str) -> Path:
-    directory.mkdir(parents=True, exist_ok=True)
-    for src in sorted((REPO / "tenants").glob("*.toml")):
-        slug = f"{src.stem}-{suffix}"
-        text = src.read_text(encoding="utf-8").replace(f'slug = "{src.stem}"', f'slug = "{slug}"')
-        # Organization names are unique in a realm too: make them unique to this test.
-        text = re.sub(r'^name = "([^"]+)"', rf'name = "\1 {suffix}"', text, count=1, flags=re.M)
-        (directory / f"{slug}.toml").write_text(text, encoding="utf-8")
-    return directory
+    # Organization names are unique in a realm too: make them unique to this test.
+    return copy_shipped_tenants(directory, suffix, unique_names=True)
 
 
 @pytest.mark.parametrize("backend", ["sqlite"], indirect=True)

@@ -13,6 +13,7 @@ from core.db.tenant_scope import tenant_scope
 from core.tenancy.config import TenantFileError, load_tenant_dir, load_tenant_file
 from core.tenancy.models import Programme, Tenant
 from core.tenancy.sync import sync_tenants
+from tests.tenant_files import copy_shipped_tenants
 
 REPO = Path(__file__).resolve().parent.parent
 VEJLE = (REPO / "tenants" / "vejle.toml").read_text(encoding="utf-8")
@@ -168,11 +169,7 @@ async def _counts(sessionmaker, slugs):
 
 def _configs_with_unique_slugs(tmp_path, suffix):
     """The shipped files with slugs made unique, so the shared test database stays clean."""
-    for src in sorted((REPO / "tenants").glob("*.toml")):
-        slug = f"{src.stem}-{suffix}"
-        text = src.read_text(encoding="utf-8").replace(f'slug = "{src.stem}"', f'slug = "{slug}"')
-        (tmp_path / f"{slug}.toml").write_text(text, encoding="utf-8")
-    return load_tenant_dir(tmp_path)
+    return load_tenant_dir(copy_shipped_tenants(tmp_path, suffix))
 
 
 async def test_sync_is_idempotent(sessionmaker, tmp_path, backend):

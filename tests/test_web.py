@@ -14,6 +14,7 @@ from core.tenancy.config import load_tenant_dir
 from core.tenancy.sync import sync_tenants
 from tests.conftest import settings_for
 from tests.live import browser_sign_in
+from tests.tenant_files import copy_shipped_tenants
 
 REPO = Path(__file__).resolve().parent.parent
 
@@ -22,12 +23,8 @@ REPO = Path(__file__).resolve().parent.parent
 async def shipped(sessionmaker, tmp_path_factory, backend, request):
     """The shipped tenant files, synced under slugs unique to this test."""
     suffix = f"web{abs(hash(request.node.name)) % 10**8}-{backend}"
-    tmp_path = tmp_path_factory.mktemp("tenants")
-    for src in sorted((REPO / "tenants").glob("*.toml")):
-        slug = f"{src.stem}-{suffix}"
-        text = src.read_text(encoding="utf-8").replace(f'slug = "{src.stem}"', f'slug = "{slug}"')
-        (tmp_path / f"{slug}.toml").write_text(text, encoding="utf-8")
-    await sync_tenants(sessionmaker, load_tenant_dir(tmp_path))
+    directory = copy_shipped_tenants(tmp_path_factory.mktemp("tenants"), suffix)
+    await sync_tenants(sessionmaker, load_tenant_dir(directory))
     return {name: f"{name}-{suffix}" for name in ("kolding", "vejle", "psykiatrifonden")}
 
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 import uuid
 from collections import Counter
 from dataclasses import dataclass
+from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
@@ -95,38 +96,31 @@ async def _views(
     return views
 
 
-async def grants_given(
-    sessionmaker: async_sessionmaker[AsyncSession], owner: Tenant
+async def _active_grants(
+    sessionmaker: async_sessionmaker[AsyncSession], party: Any, tenant: Tenant
 ) -> list[GrantView]:
-    """Active grants the owner tenant has given."""
     async with sessionmaker() as session:
         stmt = (
             select(ProgrammePartnership)
-            .where(
-                ProgrammePartnership.owner_tenant_id == owner.id,
-                ProgrammePartnership.revoked_at.is_(None),
-            )
+            .where(party == tenant.id, ProgrammePartnership.revoked_at.is_(None))
             .order_by(ProgrammePartnership.created_at)
         )
         grants = list(await session.scalars(stmt))
     return await _views(sessionmaker, grants)
+
+
+async def grants_given(
+    sessionmaker: async_sessionmaker[AsyncSession], owner: Tenant
+) -> list[GrantView]:
+    """Active grants the owner tenant has given."""
+    return await _active_grants(sessionmaker, ProgrammePartnership.owner_tenant_id, owner)
 
 
 async def grants_received(
     sessionmaker: async_sessionmaker[AsyncSession], partner: Tenant
 ) -> list[GrantView]:
     """Active grants given to the partner tenant."""
-    async with sessionmaker() as session:
-        stmt = (
-            select(ProgrammePartnership)
-            .where(
-                ProgrammePartnership.partner_tenant_id == partner.id,
-                ProgrammePartnership.revoked_at.is_(None),
-            )
-            .order_by(ProgrammePartnership.created_at)
-        )
-        grants = list(await session.scalars(stmt))
-    return await _views(sessionmaker, grants)
+    return await _active_grants(sessionmaker, ProgrammePartnership.partner_tenant_id, partner)
 
 
 async def grant_partnership(
