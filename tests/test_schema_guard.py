@@ -23,7 +23,15 @@ async def _problems(url: str) -> list[str]:
 
 
 def test_tenant_owned_models_are_the_expected_tables():
-    assert tenant_owned_tables() == ["enrolment", "person", "programme"]
+    assert tenant_owned_tables() == [
+        "consent",
+        "consent_text",
+        "enrolment",
+        "enrolment_event",
+        "intake",
+        "person",
+        "programme",
+    ]
 
 
 async def test_migrated_schema_has_no_problems(database):
