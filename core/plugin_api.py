@@ -30,6 +30,13 @@ from typing import Any
 import msgspec
 import pluggy
 
+from core.matching.types import (
+    MatchProfile,
+    PairScore,
+    Reason,
+    Scorer,
+    ScoreMatrix,
+)
 from core.plugin_types import (
     ROLES,
     DurationMonths,
@@ -58,7 +65,12 @@ __all__ = [
     "IntakeField",
     "MakkerPluginManager",
     "MatchingStrategy",
+    "MatchProfile",
     "Outcome",
+    "PairScore",
+    "Reason",
+    "ScoreMatrix",
+    "Scorer",
     "PersonContext",
     "PluginError",
     "PolicyAction",
@@ -87,6 +99,8 @@ DEFAULT_PLUGINS: tuple[str, ...] = (
     "plugins.mentor_course",
     "plugins.misbrug",
     "plugins.vejle_85",
+    "plugins.shared_experience",
+    "plugins.shared_areas",
 )
 
 

@@ -120,11 +120,17 @@ class ProgrammeType(msgspec.Struct, frozen=True, kw_only=True):
 
 
 class MatchingStrategy(msgspec.Struct, frozen=True, kw_only=True):
-    """A way of proposing mentor-mentee pairs (registration only, for now)."""
+    """A way of proposing mentor-mentee pairs.
+
+    ``scorer`` implements :class:`core.matching.types.Scorer` (``matrix`` for all pairs at
+    once, ``explain`` for one pair in Danish); a strategy without a scorer (``manual``) means the
+    coordinator pairs people by hand.
+    """
 
     name: Identifier
     description: str
     plugin: str = ""
+    scorer: Any = None
 
 
 class PolicyAction(enum.StrEnum):

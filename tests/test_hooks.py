@@ -114,6 +114,8 @@ def test_hook_register_matching_strategies():
     pm.register(Strategy(), name="area_matching")
     assert {n: s.plugin for n, s in matching_strategies(pm).items()} == {
         "manual": "peer_mentor",
+        "shared_experience": "shared_experience",
+        "shared_areas": "shared_areas",
         "by_area": "area_matching",
     }
 

@@ -36,6 +36,12 @@ def test_plugins_list_shows_versions_hooks_and_who_enables_each_plugin():
             "vejle_85 0.1.0",
             "  hooks: eligibility_verdicts, intake_fields",
             "  enabled by: vejle/peer-to-peer",
+            "shared_experience 0.1.0",
+            "  hooks: plugin_config_schema, register_matching_strategies",
+            "  enabled by: always (registration hooks only)",
+            "shared_areas 0.1.0",
+            "  hooks: register_matching_strategies",
+            "  enabled by: always (registration hooks only)",
         ],
     )
 

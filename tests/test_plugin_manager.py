@@ -32,6 +32,8 @@ def test_builtin_plugins_are_registered_under_their_short_names():
         "mentor_course",
         "misbrug",
         "vejle_85",
+        "shared_experience",
+        "shared_areas",
     ]
     assert pm.implemented_hooks("misbrug") == [
         "eligibility_verdicts",

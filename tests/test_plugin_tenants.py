@@ -132,7 +132,8 @@ def _tenant_dir(tmp_path: Path, replace: tuple[str, str]) -> Path:
         (
             ("[plugins.mentor_course]", "[plugins.mentor_kursus]"),
             "vejle.toml:9: plugins.mentor_kursus: unknown plugin (loaded plugins: "
-            "lived_experience, mentor_course, misbrug, peer_mentor, vejle_85; see docs/plugins.md)",
+            "lived_experience, mentor_course, misbrug, peer_mentor, shared_areas, "
+            "shared_experience, vejle_85; see docs/plugins.md)",
         ),
         (
             ("[plugins.mentor_course]", "[plugins.mentor_course]\nlevel = 2"),
