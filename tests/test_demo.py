@@ -105,6 +105,7 @@ async def _personas_see_only_what_they_may(port: int) -> None:
         misbrug = _text((await staff.get(grants["Mentorordning på misbrugsområdet"])).text)
         assert "Deltagere og tal" in misbrug and "Borgere 12 Mentorer 6" in misbrug
         assert misbrug.count(" Mentor ") == 6  # the participant table: six mentor rows
+        assert misbrug.count(" I forløb") == 18 and " active" not in misbrug  # Danish status
         peer = _text((await staff.get(grants["Peer-to-Peer"])).text)
         assert "Kun tal" in peer and "Borgere 18 Mentorer 12" in peer
         assert "Navn Rolle Status" not in peer  # no participant table for numbers only
