@@ -31,6 +31,8 @@ from core.identity.dev_issuer import DevIssuer
 from core.identity.dev_issuer_routes import dev_issuer_router
 from core.identity.tokens import TokenValidator
 from core.identity.web_auth import AuthController
+from core.participants.controllers import ParticipantsApiController
+from core.participants.pages import ParticipantPagesController
 from core.plugin_api import create_plugin_manager
 from core.programmes.controllers import ProgrammeRulesApiController
 from core.settings import Settings, load_settings
@@ -55,6 +57,7 @@ TEMPLATE_DIRS: list[Path | PathLike[Any] | str] = [
     CORE_DIR / "web" / "templates",
     CORE_DIR / "tenancy" / "templates",
     CORE_DIR / "identity" / "templates",
+    CORE_DIR / "participants" / "templates",
 ]
 STATIC_DIR = CORE_DIR / "web" / "static"
 NOT_FOUND_DETAIL = "Not Found"
@@ -113,6 +116,8 @@ def create_app(settings: Settings | None = None) -> Litestar:
             PartnershipApiController,
             PartnershipPagesController,
             ProgrammeRulesApiController,
+            ParticipantsApiController,
+            ParticipantPagesController,
             create_static_files_router(
                 path="/static", directories=[STATIC_DIR], include_in_schema=False
             ),

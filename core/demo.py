@@ -15,7 +15,14 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from core.db.tenant_scope import tenant_scope
-from core.participants.models import Enrolment, EnrolmentRole, Person
+from core.participants.models import (
+    Consent,
+    Enrolment,
+    EnrolmentEvent,
+    EnrolmentRole,
+    Person,
+)
+from core.participants.service import current_consent_text
 from core.tenancy.models import Programme, Tenant
 from core.tenancy.partnerships import grant_partnership, grants_given
 
@@ -105,16 +112,34 @@ async def _seed_tenant(
                         people[name] = person
                         added += 1
                     if programme and (person.id, programme.id) not in enrolled:
-                        session.add(
-                            Enrolment(
-                                person_id=person.id,
-                                programme_id=programme.id,
-                                role=role,
-                                status="active",
-                            )
-                        )
+                        await _enrol_active(session, tenant, programme, person, role)
                         enrolled.add((person.id, programme.id))
     return added
+
+
+#: The path a demo enrolment took to ``active`` (each step an event by the demo actor).
+DEMO_PATH = ("interested", "intake", "eligible", "ready", "matched", "active")
+
+
+async def _enrol_active(
+    session: AsyncSession, tenant: Tenant, programme: Programme, person: Person, role: EnrolmentRole
+) -> None:
+    """An ``active`` enrolment with a plausible history and a consent to the default text."""
+    enrolment = Enrolment(
+        person_id=person.id, programme_id=programme.id, role=role, status=DEMO_PATH[-1]
+    )
+    session.add(enrolment)
+    await session.flush()
+    text = await current_consent_text(session, tenant, programme, DEMO_ACTOR)
+    session.add(Consent(enrolment_id=enrolment.id, consent_text_id=text.id, recorded_by=DEMO_ACTOR))
+    previous: str | None = None
+    for status in DEMO_PATH:
+        session.add(
+            EnrolmentEvent(
+                enrolment_id=enrolment.id, from_status=previous, to_status=status, actor=DEMO_ACTOR
+            )
+        )
+        previous = status
 
 
 async def seed_demo(sessionmaker: async_sessionmaker[AsyncSession]) -> dict[str, int]:

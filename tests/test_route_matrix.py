@@ -17,7 +17,7 @@ import pytest
 
 from core.db.tenant_scope import tenant_scope
 from core.identity.principal import ROLES
-from core.participants.models import Enrolment, EnrolmentRole, Person
+from core.participants.models import Consent, ConsentText, Enrolment, EnrolmentRole, Person
 from core.tenancy.models import Programme
 from tests.live import browser_sign_in
 
@@ -115,6 +115,89 @@ TENANT_ROUTES: dict[tuple[str, str], TenantRoute] = {
     ("GET", "/api/v1/t/{tenant_slug:str}/people/{person_id:uuid}/eligibility"): TenantRoute(
         COORD, 200, query={"programme": "p", "role": "mentor"}
     ),
+    # Participants (issue 5). The world's enrolment is `ready` with a given consent.
+    ("GET", "/api/v1/t/{tenant_slug:str}/people"): TenantRoute(COORD, 200, query={"q": "x"}),
+    ("POST", "/api/v1/t/{tenant_slug:str}/people"): TenantRoute(
+        COORD, 201, body={"name": "Matrix Nysen"}
+    ),
+    ("GET", "/api/v1/t/{tenant_slug:str}/people/{person_id:uuid}"): TenantRoute(COORD, 200),
+    ("PATCH", "/api/v1/t/{tenant_slug:str}/people/{person_id:uuid}"): TenantRoute(
+        COORD, 200, body={"phone": "12345678"}
+    ),
+    ("POST", "/api/v1/t/{tenant_slug:str}/people/{person_id:uuid}/enrolments"): TenantRoute(
+        COORD, 201, body={"programme": "p", "role": "mentee"}
+    ),
+    ("GET", "/api/v1/t/{tenant_slug:str}/enrolments/{enrolment_id:uuid}"): TenantRoute(COORD, 200),
+    (
+        "POST",
+        "/api/v1/t/{tenant_slug:str}/enrolments/{enrolment_id:uuid}/transitions",
+    ): TenantRoute(COORD, 200, body={"to": "withdrawn"}),
+    # Consent is already given in the world: past the guard, the service answers 400.
+    ("POST", "/api/v1/t/{tenant_slug:str}/enrolments/{enrolment_id:uuid}/consent"): TenantRoute(
+        COORD, 400, body={}
+    ),
+    (
+        "POST",
+        "/api/v1/t/{tenant_slug:str}/enrolments/{enrolment_id:uuid}/consent/withdraw",
+    ): TenantRoute(COORD, 200, body={}),
+    ("PUT", "/api/v1/t/{tenant_slug:str}/enrolments/{enrolment_id:uuid}/intake"): TenantRoute(
+        COORD, 200, body={"motivation": "Matrix"}
+    ),
+    # No rule fails in the world (no plugins): past the guard, the service answers 400.
+    ("POST", "/api/v1/t/{tenant_slug:str}/enrolments/{enrolment_id:uuid}/override"): TenantRoute(
+        COORD, 400, body={"reason": "En begrundelse fra matrixen"}
+    ),
+    (
+        "GET",
+        "/api/v1/t/{tenant_slug:str}/programmes/{programme_slug:str}/consent-text",
+    ): TenantRoute(COORD, 200),
+    (
+        "POST",
+        "/api/v1/t/{tenant_slug:str}/programmes/{programme_slug:str}/consent-text",
+    ): TenantRoute(ADMIN, 201, body={"body": "Ny samtykketekst til matrixen, version 2."}),
+    # Participant pages: forms redirect (303) on success and re-render (400) on refusal.
+    ("GET", "/t/{tenant_slug:str}/deltagere"): TenantRoute(COORD, 200, query={"q": "x"}),
+    ("GET", "/t/{tenant_slug:str}/deltagere/ny"): TenantRoute(COORD, 200),
+    ("POST", "/t/{tenant_slug:str}/deltagere/ny"): TenantRoute(
+        COORD, 303, body={"name": "Matrix Nysen"}
+    ),
+    ("GET", "/t/{tenant_slug:str}/deltagere/{person_id:uuid}"): TenantRoute(COORD, 200),
+    ("POST", "/t/{tenant_slug:str}/deltagere/{person_id:uuid}/tilmeld"): TenantRoute(
+        COORD, 303, body={"programme": "p", "role": "mentee"}
+    ),
+    ("GET", "/t/{tenant_slug:str}/deltagere/{person_id:uuid}/rediger"): TenantRoute(COORD, 200),
+    ("POST", "/t/{tenant_slug:str}/deltagere/{person_id:uuid}/rediger"): TenantRoute(
+        COORD, 303, body={"name": "Matrix Demosen", "phone": "12345678"}
+    ),
+    ("GET", "/t/{tenant_slug:str}/deltagere/tilmelding/{enrolment_id:uuid}"): TenantRoute(
+        COORD, 200
+    ),
+    (
+        "GET",
+        "/t/{tenant_slug:str}/deltagere/tilmelding/{enrolment_id:uuid}/bekraeft",
+    ): TenantRoute(COORD, 200, query={"til": "withdrawn"}),
+    # Consent is already given in the world: past the guard, the page answers 400.
+    (
+        "POST",
+        "/t/{tenant_slug:str}/deltagere/tilmelding/{enrolment_id:uuid}/samtykke",
+    ): TenantRoute(COORD, 400, body={}),
+    (
+        "POST",
+        "/t/{tenant_slug:str}/deltagere/tilmelding/{enrolment_id:uuid}/samtykke/tilbage",
+    ): TenantRoute(COORD, 303, body={}),
+    (
+        "POST",
+        "/t/{tenant_slug:str}/deltagere/tilmelding/{enrolment_id:uuid}/status",
+    ): TenantRoute(COORD, 303, body={"to": "withdrawn"}),
+    (
+        "POST",
+        "/t/{tenant_slug:str}/deltagere/tilmelding/{enrolment_id:uuid}/forsamtale",
+    ): TenantRoute(COORD, 303, body={"motivation": "Matrix"}),
+    # No rule fails in the world: past the guard, the page answers 400.
+    (
+        "POST",
+        "/t/{tenant_slug:str}/deltagere/tilmelding/{enrolment_id:uuid}/dispensation",
+    ): TenantRoute(COORD, 400, body={"reason": "En begrundelse fra matrixen"}),
 }
 
 
@@ -152,6 +235,8 @@ class World:
     partner: Any
     person_id: uuid.UUID
     other_person_id: uuid.UUID
+    enrolment_id: uuid.UUID
+    other_enrolment_id: uuid.UUID
 
 
 @pytest.fixture
@@ -174,16 +259,23 @@ async def world(sessionmaker, tenants) -> World:
                 person = Person(name="Matrix Demosen")
                 session.add_all([programme, person])
                 await session.flush()
-                session.add(
-                    Enrolment(
-                        person_id=person.id,
-                        programme_id=programme.id,
-                        role=EnrolmentRole.MENTOR,
-                        status="ready",
-                    )
+                enrolment = Enrolment(
+                    person_id=person.id,
+                    programme_id=programme.id,
+                    role=EnrolmentRole.MENTOR,
+                    status="ready",
                 )
-                ids[tenant.slug] = person.id
-    return World(tenants.a, tenants.b, tenants.partner, ids[tenants.a.slug], ids[tenants.b.slug])
+                text = ConsentText(
+                    programme_id=programme.id, version=1, body="Tekst", created_by="t"
+                )
+                session.add_all([enrolment, text])
+                await session.flush()
+                session.add(
+                    Consent(enrolment_id=enrolment.id, consent_text_id=text.id, recorded_by="t")
+                )
+                ids[tenant.slug] = (person.id, enrolment.id)
+    a, b = ids[tenants.a.slug], ids[tenants.b.slug]
+    return World(tenants.a, tenants.b, tenants.partner, a[0], b[0], a[1], b[1])
 
 
 PERSONAS = [(role, "own") for role in ROLES if role != "platform_admin"] + [
@@ -240,6 +332,7 @@ async def test_tenant_route_status(live, world, method, path, role, membership):
         path.replace("{tenant_slug:str}", url_tenant.slug)
         .replace("{grant_id:uuid}", grant_id)
         .replace("{person_id:uuid}", str(world.person_id))
+        .replace("{enrolment_id:uuid}", str(world.enrolment_id))
         .replace("{programme_slug:str}", "p")
     )
     body = None
@@ -251,9 +344,18 @@ async def test_tenant_route_status(live, world, method, path, role, membership):
     http = await _client(live, world, role, membership, url_tenant)
     is_api = url.startswith("/api/")
     try:
-        if method in ("POST", "PUT", "DELETE") and not is_api:
-            pytest.fail("pages have no unsafe methods in this table")
-        response = await http.request(method, url, params=spec.query, json=body)
+        if method in ("POST", "PUT", "PATCH", "DELETE") and not is_api:
+            # A form post: the CSRF cookie from a safe request, its token in the header.
+            await http.get("/")
+            response = await http.request(
+                method,
+                url,
+                params=spec.query,
+                data=body,
+                headers={"x-csrftoken": http.cookies.get("makker_csrf") or ""},
+            )
+        else:
+            response = await http.request(method, url, params=spec.query, json=body)
     finally:
         await http.aclose()
     assert response.status_code == _expected(spec, role, membership, is_api), response.text[:200]
@@ -268,7 +370,21 @@ OBJECT_ROUTES = [
     ("GET", "/api/v1/t/{own}/people/{other_person}/intake", {"programme": "p", "role": "mentor"}),
     ("PUT", "/api/v1/t/{own}/people/{other_person}/intake", {"programme": "p", "role": "mentor"}),
     ("DELETE", "/api/v1/t/{own}/partnerships/{grant}", {}),
+    ("GET", "/api/v1/t/{own}/people/{other_person}", {}),
+    ("PATCH", "/api/v1/t/{own}/people/{other_person}", {}),
+    ("POST", "/api/v1/t/{own}/people/{other_person}/enrolments", {}),
+    ("GET", "/api/v1/t/{own}/enrolments/{other_enrolment}", {}),
+    ("POST", "/api/v1/t/{own}/enrolments/{other_enrolment}/transitions", {}),
+    ("POST", "/api/v1/t/{own}/enrolments/{other_enrolment}/consent", {}),
+    ("POST", "/api/v1/t/{own}/enrolments/{other_enrolment}/consent/withdraw", {}),
+    ("PUT", "/api/v1/t/{own}/enrolments/{other_enrolment}/intake", {}),
+    ("POST", "/api/v1/t/{own}/enrolments/{other_enrolment}/override", {}),
 ]
+OBJECT_BODIES = {
+    "/transitions": {"to": "withdrawn"},
+    "/enrolments": {"programme": "p", "role": "mentee"},
+    "/override": {"reason": "En begrundelse fra matrixen"},
+}
 
 
 @pytest.mark.parametrize(("method", "template", "query"), OBJECT_ROUTES)
@@ -280,14 +396,16 @@ async def test_another_tenants_object_through_own_url_is_404(live, world, method
     url = (
         template.replace("{own}", world.other.slug)
         .replace("{other_person}", str(world.person_id))
+        .replace("{other_enrolment}", str(world.enrolment_id))
         .replace("{grant}", grant_id)
     )
+    body = next((b for suffix, b in OBJECT_BODIES.items() if url.endswith(suffix)), {})
     async with httpx.AsyncClient(base_url=live.url) as http:
         response = await http.request(
             method,
             url,
             params=query,
-            json={} if method == "PUT" else None,
+            json=body if method in ("PUT", "POST", "PATCH") else None,
             headers={"Authorization": f"Bearer {await live.access_token(name)}"},
         )
     assert (response.status_code, response.json()) == (

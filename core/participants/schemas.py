@@ -1,0 +1,275 @@
+"""Public API schemas of the participants domain (people, enrolments, før-samtale, consent)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+from typing import Any
+
+import msgspec
+
+from core.participants import service
+from core.programmes.schemas import IntakeFieldOut, VerdictOut
+
+
+class PersonIn(msgspec.Struct, forbid_unknown_fields=True):
+    """A new person: name and contact details. Optionally the first enrolment (``interested``).
+
+    Other fields (birth year, gender, ...) need a consent and are set with PATCH afterwards."""
+
+    name: str
+    phone: str | None = None
+    email: str | None = None
+    address: str | None = None
+    postal_code: str | None = None
+    programme: str | None = None
+    role: str | None = None
+    birth_year: int | None = None
+    gender: str | None = None
+    languages: list[str] = []
+    interests: list[str] = []
+    availability: list[str] = []
+    external_ref: str | None = None
+
+
+class PersonPatch(msgspec.Struct, forbid_unknown_fields=True):
+    """Fields to change; absent fields stay as they are, ``null`` clears one."""
+
+    name: str | msgspec.UnsetType = msgspec.UNSET
+    phone: str | None | msgspec.UnsetType = msgspec.UNSET
+    email: str | None | msgspec.UnsetType = msgspec.UNSET
+    address: str | None | msgspec.UnsetType = msgspec.UNSET
+    postal_code: str | None | msgspec.UnsetType = msgspec.UNSET
+    birth_year: int | None | msgspec.UnsetType = msgspec.UNSET
+    gender: str | None | msgspec.UnsetType = msgspec.UNSET
+    languages: list[str] | None | msgspec.UnsetType = msgspec.UNSET
+    interests: list[str] | None | msgspec.UnsetType = msgspec.UNSET
+    #: Slots ``"<weekday>_<part>"``: weekday mon..sun, part morning|afternoon|evening.
+    availability: list[str] | None | msgspec.UnsetType = msgspec.UNSET
+    external_ref: str | None | msgspec.UnsetType = msgspec.UNSET
+
+    def values(self) -> dict[str, Any]:
+        return {
+            f: getattr(self, f)
+            for f in self.__struct_fields__
+            if getattr(self, f) is not msgspec.UNSET
+        }
+
+
+class EnrolmentBriefOut(msgspec.Struct):
+    id: uuid.UUID
+    programme: str
+    programme_name: str
+    role: str
+    status: str
+
+
+class PersonOut(msgspec.Struct):
+    id: uuid.UUID
+    name: str
+    phone: str | None
+    email: str | None
+    address: str | None
+    postal_code: str | None
+    birth_year: int | None
+    gender: str | None
+    languages: list[str]
+    interests: list[str]
+    availability: list[str]
+    external_ref: str | None
+    has_consent: bool
+    enrolments: list[EnrolmentBriefOut]
+
+
+class PersonSummaryOut(msgspec.Struct):
+    id: uuid.UUID
+    name: str
+    enrolments: list[EnrolmentBriefOut]
+
+
+class PeoplePageOut(msgspec.Struct):
+    items: list[PersonSummaryOut]
+    total: int
+    page: int
+    pages: int
+    page_size: int
+
+
+class EnrolIn(msgspec.Struct, forbid_unknown_fields=True):
+    programme: str
+    #: ``mentee`` or ``mentor``.
+    role: str
+
+
+class TransitionIn(msgspec.Struct, forbid_unknown_fields=True):
+    #: The new status (see ``allowed_next`` in the enrolment).
+    to: str
+    reason: str | None = None
+
+
+class OverrideIn(msgspec.Struct, forbid_unknown_fields=True):
+    #: Why the person may take part although a rule is not met (at least 10 characters).
+    reason: str
+
+
+class IntakeIn(msgspec.Struct, forbid_unknown_fields=True):
+    """The før-samtale. Absent fields stay; ``values`` are the programme's plugin questions
+    (``{"<plugin>.<field>": value}``, ``null`` clears one)."""
+
+    held_on: str | None | msgspec.UnsetType = msgspec.UNSET
+    staff: str | None | msgspec.UnsetType = msgspec.UNSET
+    motivation: str | None | msgspec.UnsetType = msgspec.UNSET
+    expectations: str | None | msgspec.UnsetType = msgspec.UNSET
+    wish_gender: str | None | msgspec.UnsetType = msgspec.UNSET
+    wish_age_min: int | None | msgspec.UnsetType = msgspec.UNSET
+    wish_age_max: int | None | msgspec.UnsetType = msgspec.UNSET
+    wish_activities: str | None | msgspec.UnsetType = msgspec.UNSET
+    wish_area: str | None | msgspec.UnsetType = msgspec.UNSET
+    #: Areas of lived experience: psykiatri, handicap, misbrug.
+    lived_experience: list[str] | None | msgspec.UnsetType = msgspec.UNSET
+    challenges: str | None | msgspec.UnsetType = msgspec.UNSET
+    chemistry_notes: str | None | msgspec.UnsetType = msgspec.UNSET
+    values: dict[str, Any] = {}
+
+    def intake_values(self) -> dict[str, Any]:
+        return {
+            f: getattr(self, f)
+            for f in self.__struct_fields__
+            if f != "values" and getattr(self, f) is not msgspec.UNSET
+        }
+
+
+class IntakeOut(msgspec.Struct):
+    held_on: dt.date | None
+    staff: str | None
+    motivation: str | None
+    expectations: str | None
+    wish_gender: str | None
+    wish_age_min: int | None
+    wish_age_max: int | None
+    wish_activities: str | None
+    wish_area: str | None
+    lived_experience: list[str]
+    challenges: str | None
+    chemistry_notes: str | None
+
+
+class ConsentOut(msgspec.Struct):
+    given_at: dt.datetime
+    recorded_by: str
+    withdrawn_at: dt.datetime | None
+    withdrawn_recorded_by: str | None
+    text_version: int
+
+
+class ConsentTextOut(msgspec.Struct):
+    programme: str
+    version: int
+    body: str
+
+
+class ConsentTextIn(msgspec.Struct, forbid_unknown_fields=True):
+    body: str
+
+
+class EventOut(msgspec.Struct):
+    from_status: str | None
+    to_status: str
+    actor: str
+    at: dt.datetime
+    reason: str | None
+
+
+class OverrideOut(msgspec.Struct):
+    reason: str
+    by: str | None
+    at: dt.datetime | None
+
+
+class EnrolmentOut(msgspec.Struct):
+    id: uuid.UUID
+    person_id: uuid.UUID
+    programme: str
+    role: str
+    status: str
+    allowed_next: list[str]
+    consent: ConsentOut | None
+    consent_text: ConsentTextOut | None
+    intake: IntakeOut | None
+    #: The programme's plugin questions for this role, and the person's answers.
+    intake_fields: list[IntakeFieldOut]
+    intake_values: dict[str, Any]
+    #: Recomputed on every read: ``pass`` only when every rule passes.
+    eligibility: str
+    verdicts: list[VerdictOut]
+    override: OverrideOut | None
+    history: list[EventOut]
+
+
+class FieldErrorsOut(msgspec.Struct):
+    status_code: int
+    detail: str
+    #: ``{field: message}``, in Danish.
+    errors: dict[str, str]
+
+
+def brief(view: tuple[Any, Any]) -> EnrolmentBriefOut:
+    enrolment, programme = view
+    return EnrolmentBriefOut(
+        id=enrolment.id,
+        programme=programme.slug,
+        programme_name=programme.name,
+        role=str(getattr(enrolment.role, "value", enrolment.role)),
+        status=enrolment.status,
+    )
+
+
+def enrolment_out(view: service.EnrolmentView) -> EnrolmentOut:
+    e = view.enrolment
+    intake = view.intake
+    consent = view.consent
+    text = view.consent_text
+    return EnrolmentOut(
+        id=e.id,
+        person_id=e.person_id,
+        programme=view.programme.slug,
+        role=str(getattr(e.role, "value", e.role)),
+        status=e.status,
+        allowed_next=[s.value for s in service.allowed_next(e.status)],
+        consent=ConsentOut(
+            given_at=consent.given_at,
+            recorded_by=consent.recorded_by,
+            withdrawn_at=consent.withdrawn_at,
+            withdrawn_recorded_by=consent.withdrawn_recorded_by,
+            text_version=text.version if text else 0,
+        )
+        if consent
+        else None,
+        consent_text=ConsentTextOut(view.programme.slug, text.version, text.body) if text else None,
+        intake=IntakeOut(
+            held_on=intake.held_on,
+            staff=intake.staff,
+            motivation=intake.motivation,
+            expectations=intake.expectations,
+            wish_gender=intake.wish_gender,
+            wish_age_min=intake.wish_age_min,
+            wish_age_max=intake.wish_age_max,
+            wish_activities=intake.wish_activities,
+            wish_area=intake.wish_area,
+            lived_experience=list(intake.lived_experience or []),
+            challenges=intake.challenges,
+            chemistry_notes=intake.chemistry_notes,
+        )
+        if intake
+        else None,
+        intake_fields=[IntakeFieldOut.of(f) for f in view.fields],
+        intake_values=view.plugin_values,
+        eligibility=view.report.outcome.value,
+        verdicts=[VerdictOut.of(v) for v in view.report.verdicts],
+        override=OverrideOut(e.override_reason, e.override_by, e.override_at)
+        if e.override_reason
+        else None,
+        history=[
+            EventOut(ev.from_status, ev.to_status, ev.actor, ev.at, ev.reason) for ev in view.events
+        ],
+    )
