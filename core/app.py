@@ -26,6 +26,9 @@ from litestar.static_files import create_static_files_router
 from litestar.template.config import TemplateConfig
 
 import core
+from core.activities.controllers import ActivityApiController, ActivityPagesController
+from core.calendar.controllers import CalendarLinkApiController, PublicCalendarController
+from core.courses.controllers import CourseApiController, CoursePagesController
 from core.db.session import create_engine, create_sessionmaker
 from core.identity.dev_issuer import DevIssuer
 from core.identity.dev_issuer_routes import dev_issuer_router
@@ -58,6 +61,8 @@ TEMPLATE_DIRS: list[Path | PathLike[Any] | str] = [
     CORE_DIR / "tenancy" / "templates",
     CORE_DIR / "identity" / "templates",
     CORE_DIR / "participants" / "templates",
+    CORE_DIR / "courses" / "templates",
+    CORE_DIR / "activities" / "templates",
 ]
 STATIC_DIR = CORE_DIR / "web" / "static"
 NOT_FOUND_DETAIL = "Not Found"
@@ -118,6 +123,12 @@ def create_app(settings: Settings | None = None) -> Litestar:
             ProgrammeRulesApiController,
             ParticipantsApiController,
             ParticipantPagesController,
+            CourseApiController,
+            CoursePagesController,
+            ActivityApiController,
+            ActivityPagesController,
+            CalendarLinkApiController,
+            PublicCalendarController,
             create_static_files_router(
                 path="/static", directories=[STATIC_DIR], include_in_schema=False
             ),

@@ -39,6 +39,7 @@ from core.matching.types import (
 )
 from core.plugin_types import (
     ROLES,
+    CourseRecord,
     DurationMonths,
     FieldType,
     IntakeField,
@@ -60,6 +61,7 @@ __all__ = [
     "DEFAULT_PLUGINS",
     "ENTRY_POINT_GROUP",
     "ROLES",
+    "CourseRecord",
     "DurationMonths",
     "FieldType",
     "IntakeField",

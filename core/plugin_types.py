@@ -188,15 +188,34 @@ class ProgrammeContext:
 
 
 @dataclass(frozen=True)
+class CourseRecord:
+    """A person's attendance on one mentor course (hold), as recorded by the coordinators."""
+
+    #: The slug of the programme the hold belongs to (compare with ``programme.slug``).
+    programme: str
+    #: The hold's number ("Hold 10" is 10).
+    number: int
+    #: How many sessions the hold has in all.
+    sessions: int
+    #: How many of them the person attended.
+    attended: int
+    #: The date of the last session the person attended, if any.
+    last_attended_on: dt.date | None = None
+
+
+@dataclass(frozen=True)
 class PersonContext:
     """A person as rules see them: an id and their typed intake answers (no name).
 
     ``attributes`` maps ``"<plugin>.<field>"`` to a typed value (``datetime.date`` for date
-    fields); an unanswered question is absent.
+    fields); an unanswered question is absent. ``courses`` holds the person's attendance on
+    every mentor course (hold) they take part in, in any of the tenant's programmes: a rule
+    compares :attr:`CourseRecord.programme` with its programme's slug.
     """
 
     id: uuid.UUID
     attributes: Mapping[str, Any] = field(default_factory=dict)
+    courses: tuple[CourseRecord, ...] = ()
 
     def get(self, key: str, default: Any = None) -> Any:
         return self.attributes.get(key, default)

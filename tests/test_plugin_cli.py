@@ -28,7 +28,7 @@ def test_plugins_list_shows_versions_hooks_and_who_enables_each_plugin():
             "  hooks: eligibility_verdicts, intake_fields",
             "  enabled by: kolding (all programmes), vejle (all programmes)",
             "mentor_course 0.1.0",
-            "  hooks: eligibility_verdicts, forloeb_policy, intake_fields",
+            "  hooks: eligibility_verdicts, forloeb_policy, intake_fields, plugin_config_schema",
             "  enabled by: kolding (all programmes), vejle (all programmes)",
             "misbrug 0.1.0",
             "  hooks: eligibility_verdicts, intake_fields, plugin_config_schema",

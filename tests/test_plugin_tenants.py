@@ -137,8 +137,8 @@ def _tenant_dir(tmp_path: Path, replace: tuple[str, str]) -> Path:
         ),
         (
             ("[plugins.mentor_course]", "[plugins.mentor_course]\nlevel = 2"),
-            "vejle.toml:10: plugins.mentor_course.level: unknown key (this plugin takes no "
-            "settings)",
+            "vejle.toml:10: plugins.mentor_course.level: unknown key (expected one of "
+            "min_sessions_attended)",
         ),
         (
             ('type = "peer_mentor"', 'type = "group_mentor"'),

@@ -61,6 +61,10 @@ PUBLIC: dict[tuple[str, str], int] = {
     ("GET", "/admin/realms/{realm:str}/roles"): 401,
     ("POST", "/admin/realms/{realm:str}/roles"): 401,
     ("GET", "/admin/realms/{realm:str}/roles/{role_name:str}"): 401,
+    # Calendars: an unknown token and an unknown tenant are 404 (issue 7).
+    ("GET", "/kalender/{token:str}"): 404,
+    ("GET", "/offentlig/{slug:str}/informationsmoeder"): 404,
+    ("GET", "/offentlig/{slug:str}/informationsmoeder.ics"): 404,
 }
 PUBLIC_SAMPLES = {
     "{code:str}": "en",
@@ -70,6 +74,8 @@ PUBLIC_SAMPLES = {
     "{org_id:str}": "x",
     "{client_uuid:str}": "x",
     "{role_name:str}": "x",
+    "{token:str}": "nope.ics",
+    "{slug:str}": "nope",
 }
 
 
@@ -200,6 +206,83 @@ TENANT_ROUTES: dict[tuple[str, str], TenantRoute] = {
     ): TenantRoute(COORD, 400, body={"reason": "En begrundelse fra matrixen"}),
 }
 
+# Mentor courses, activities and calendar links (issue 7).
+_SESSIONS = [{"day": "2027-01-06", "starts": "10:00:00", "ends": "15:00:00", "topic": "Recovery"}]
+_ACTIVITY = {
+    "kind": "cafe",
+    "title": "Café",
+    "first_on": "2027-01-06",
+    "starts": "17:00:00",
+    "ends": "19:00:00",
+}
+_API = "/api/v1/t/{tenant_slug:str}"
+_PAGE = "/t/{tenant_slug:str}"
+TENANT_ROUTES.update(
+    {
+        ("GET", f"{_API}/courses"): TenantRoute(ANY, 200),
+        ("POST", f"{_API}/courses"): TenantRoute(
+            COORD, 201, body={"programme": "p", "capacity": 10, "sessions": _SESSIONS}
+        ),
+        ("GET", f"{_API}/courses/{{course_id:uuid}}"): TenantRoute(COORD, 200),
+        ("POST", f"{_API}/courses/{{course_id:uuid}}/participants"): TenantRoute(
+            COORD, 200, body={"person_id": "{person}"}
+        ),
+        (
+            "PUT",
+            f"{_API}/courses/{{course_id:uuid}}/sessions/{{session_id:uuid}}/attendance",
+        ): TenantRoute(COORD, 200, body={"present": []}),
+        ("GET", f"{_API}/activities"): TenantRoute(ANY, 200),
+        ("POST", f"{_API}/activities"): TenantRoute(COORD, 201, body=_ACTIVITY),
+        ("GET", f"{_API}/activities/{{activity_id:uuid}}"): TenantRoute(ANY, 200),
+        ("POST", f"{_API}/activities/{{activity_id:uuid}}/members"): TenantRoute(
+            COORD, 200, body={"person_id": "{person}"}
+        ),
+        (
+            "PUT",
+            f"{_API}/activities/{{activity_id:uuid}}/occurrences/{{day:date}}/attendance",
+        ): TenantRoute(COORD, 200, body={"present": []}),
+        (
+            "POST",
+            f"{_API}/activities/{{activity_id:uuid}}/occurrences/{{day:date}}/cancel",
+        ): TenantRoute(COORD, 200),
+        ("POST", f"{_API}/people/{{person_id:uuid}}/calendar-link"): TenantRoute(COORD, 201),
+        ("DELETE", f"{_API}/people/{{person_id:uuid}}/calendar-link"): TenantRoute(COORD, 204),
+        ("GET", f"{_PAGE}/hold"): TenantRoute(ANY, 200),
+        ("POST", f"{_PAGE}/hold"): TenantRoute(
+            COORD,
+            303,
+            body={
+                "programme": "p",
+                "start": "2027-01-06",
+                "count": "6",
+                "starts": "10:00",
+                "ends": "15:00",
+                "capacity": "12",
+            },
+        ),
+        ("GET", f"{_PAGE}/hold/{{course_id:uuid}}"): TenantRoute(COORD, 200),
+        ("POST", f"{_PAGE}/hold/{{course_id:uuid}}/deltagere"): TenantRoute(
+            COORD, 303, body={"person_id": "{person}"}
+        ),
+        ("GET", f"{_PAGE}/hold/{{course_id:uuid}}/gange/{{session_id:uuid}}"): TenantRoute(
+            COORD, 200
+        ),
+        ("POST", f"{_PAGE}/hold/{{course_id:uuid}}/gange/{{session_id:uuid}}"): TenantRoute(
+            COORD, 303, body={}
+        ),
+        ("GET", f"{_PAGE}/aktiviteter"): TenantRoute(ANY, 200),
+        ("POST", f"{_PAGE}/aktiviteter"): TenantRoute(COORD, 303, body=_ACTIVITY),
+        ("GET", f"{_PAGE}/aktiviteter/{{activity_id:uuid}}"): TenantRoute(ANY, 200),
+        ("GET", f"{_PAGE}/aktiviteter/{{activity_id:uuid}}/{{day:date}}"): TenantRoute(COORD, 200),
+        ("POST", f"{_PAGE}/aktiviteter/{{activity_id:uuid}}/{{day:date}}"): TenantRoute(
+            COORD, 303, body={}
+        ),
+        ("POST", f"{_PAGE}/aktiviteter/{{activity_id:uuid}}/{{day:date}}/aflys"): TenantRoute(
+            COORD, 303, body={}
+        ),
+    }
+)
+
 
 def _route_table(app) -> set[tuple[str, str]]:
     return {
@@ -237,11 +320,14 @@ class World:
     other_person_id: uuid.UUID
     enrolment_id: uuid.UUID
     other_enrolment_id: uuid.UUID
+    #: Per tenant slug: ids of a hold, its session and an activity (issue 7).
+    objects: dict[str, dict[str, str]] = field(default_factory=dict)
 
 
 @pytest.fixture
 async def world(sessionmaker, tenants) -> World:
     ids = {}
+    objects: dict[str, dict[str, str]] = {}
     for tenant in (tenants.a, tenants.b):
         with tenant_scope(tenant.id):
             async with sessionmaker() as session, session.begin():
@@ -274,8 +360,50 @@ async def world(sessionmaker, tenants) -> World:
                     Consent(enrolment_id=enrolment.id, consent_text_id=text.id, recorded_by="t")
                 )
                 ids[tenant.slug] = (person.id, enrolment.id)
+                objects[tenant.slug] = await _course_and_activity(session, programme, person)
     a, b = ids[tenants.a.slug], ids[tenants.b.slug]
-    return World(tenants.a, tenants.b, tenants.partner, a[0], b[0], a[1], b[1])
+    return World(tenants.a, tenants.b, tenants.partner, a[0], b[0], a[1], b[1], objects)
+
+
+async def _course_and_activity(session, programme, person) -> dict[str, str]:
+    import datetime as dt
+
+    from core.activities.models import Activity, ActivityKind, ActivityMember, Recurrence
+    from core.courses.models import Course, CourseParticipant, CourseSession
+
+    course = Course(programme_id=programme.id, number=1, start_date=dt.date(2027, 1, 6), capacity=5)
+    activity = Activity(
+        kind=ActivityKind.CAFE,
+        title="Café",
+        first_on=dt.date(2027, 1, 6),
+        starts=dt.time(17),
+        ends=dt.time(19),
+        recurrence=Recurrence.NONE,
+    )
+    session.add_all([course, activity])
+    await session.flush()
+    course_session = CourseSession(
+        course_id=course.id,
+        position=1,
+        day=dt.date(2027, 1, 6),
+        starts=dt.time(10),
+        ends=dt.time(15),
+        topic="Recovery",
+    )
+    session.add_all(
+        [
+            course_session,
+            CourseParticipant(course_id=course.id, person_id=person.id),
+            ActivityMember(activity_id=activity.id, person_id=person.id),
+        ]
+    )
+    await session.flush()
+    return {
+        "{course_id:uuid}": str(course.id),
+        "{session_id:uuid}": str(course_session.id),
+        "{activity_id:uuid}": str(activity.id),
+        "{day:date}": "2027-01-06",
+    }
 
 
 PERSONAS = [(role, "own") for role in ROLES if role != "platform_admin"] + [
@@ -335,12 +463,20 @@ async def test_tenant_route_status(live, world, method, path, role, membership):
         .replace("{enrolment_id:uuid}", str(world.enrolment_id))
         .replace("{programme_slug:str}", "p")
     )
-    body = None
-    if spec.body is not None:
-        body = {
-            k: (v.replace("{partner}", world.partner.slug) if isinstance(v, str) else v)
-            for k, v in spec.body.items()
+    for placeholder, value in world.objects.get(url_tenant.slug, {}).items():
+        url = url.replace(placeholder, value)
+
+    def fill(values: dict[str, Any]) -> dict[str, Any]:
+        return {
+            k: (
+                v.replace("{partner}", world.partner.slug).replace("{person}", str(world.person_id))
+                if isinstance(v, str)
+                else v
+            )
+            for k, v in values.items()
         }
+
+    body = fill(spec.body) if spec.body is not None else None
     http = await _client(live, world, role, membership, url_tenant)
     is_api = url.startswith("/api/")
     try:
@@ -379,6 +515,10 @@ OBJECT_ROUTES = [
     ("POST", "/api/v1/t/{own}/enrolments/{other_enrolment}/consent/withdraw", {}),
     ("PUT", "/api/v1/t/{own}/enrolments/{other_enrolment}/intake", {}),
     ("POST", "/api/v1/t/{own}/enrolments/{other_enrolment}/override", {}),
+    ("GET", "/api/v1/t/{own}/courses/{other_course}", {}),
+    ("GET", "/api/v1/t/{own}/activities/{other_activity}", {}),
+    ("POST", "/api/v1/t/{own}/people/{other_person}/calendar-link", {}),
+    ("DELETE", "/api/v1/t/{own}/people/{other_person}/calendar-link", {}),
 ]
 OBJECT_BODIES = {
     "/transitions": {"to": "withdrawn"},
@@ -398,6 +538,8 @@ async def test_another_tenants_object_through_own_url_is_404(live, world, method
         .replace("{other_person}", str(world.person_id))
         .replace("{other_enrolment}", str(world.enrolment_id))
         .replace("{grant}", grant_id)
+        .replace("{other_course}", world.objects[world.owner.slug]["{course_id:uuid}"])
+        .replace("{other_activity}", world.objects[world.owner.slug]["{activity_id:uuid}"])
     )
     body = next((b for suffix, b in OBJECT_BODIES.items() if url.endswith(suffix)), {})
     async with httpx.AsyncClient(base_url=live.url) as http:

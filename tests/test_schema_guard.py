@@ -24,8 +24,16 @@ async def _problems(url: str) -> list[str]:
 
 def test_tenant_owned_models_are_the_expected_tables():
     assert tenant_owned_tables() == [
+        "activity",
+        "activity_attendance",
+        "activity_cancellation",
+        "activity_member",
         "consent",
         "consent_text",
+        "course",
+        "course_attendance",
+        "course_participant",
+        "course_session",
         "enrolment",
         "enrolment_event",
         "intake",

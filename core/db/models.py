@@ -1,6 +1,14 @@
 """Imports every model so that ``Base.metadata`` is complete (Alembic, schema guard)."""
 
+from core.activities.models import (
+    Activity,
+    ActivityAttendance,
+    ActivityCancellation,
+    ActivityMember,
+)
 from core.audit.models import AuditEvent
+from core.calendar.models import CalendarLink
+from core.courses.models import Course, CourseAttendance, CourseParticipant, CourseSession
 from core.db.base import Base
 from core.identity.models import WebSession
 from core.participants.models import (
@@ -14,10 +22,19 @@ from core.participants.models import (
 from core.tenancy.models import Programme, ProgrammePartnership, Tenant
 
 __all__ = [
+    "Activity",
+    "ActivityAttendance",
+    "ActivityCancellation",
+    "ActivityMember",
     "AuditEvent",
     "Base",
+    "CalendarLink",
     "Consent",
     "ConsentText",
+    "Course",
+    "CourseAttendance",
+    "CourseParticipant",
+    "CourseSession",
     "Enrolment",
     "EnrolmentEvent",
     "Intake",

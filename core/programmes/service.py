@@ -16,8 +16,10 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from core.courses.records import course_records
 from core.participants.models import Person
 from core.plugin_api import (
+    CourseRecord,
     IntakeField,
     MakkerPluginManager,
     Outcome,
@@ -52,10 +54,15 @@ async def access_programme_by_slug(session: AsyncSession, slug: str) -> Programm
     )
 
 
-def person_context(person: Person, fields: list[IntakeField]) -> PersonContext:
-    """What rules see of ``person``: the id and the typed answers to ``fields``."""
+def person_context(
+    person: Person, fields: list[IntakeField], courses: tuple[CourseRecord, ...] = ()
+) -> PersonContext:
+    """What rules see of ``person``: the id, the typed answers to ``fields`` and their
+    attendance on mentor courses."""
     return PersonContext(
-        id=person.id, attributes=decode_attributes(fields, person.attributes or {})
+        id=person.id,
+        attributes=decode_attributes(fields, person.attributes or {}),
+        courses=courses,
     )
 
 
@@ -97,7 +104,8 @@ async def eligibility_for(
     """:func:`evaluate_eligibility` for database rows of the current tenant."""
     context = programme_context(pm, tenant, programme)
     fields = intake_fields(pm, context)
-    return evaluate_eligibility(pm, context, person_context(person, fields), role, today)
+    courses = await course_records(session, person.id)
+    return evaluate_eligibility(pm, context, person_context(person, fields, courses), role, today)
 
 
 async def set_intake_values(

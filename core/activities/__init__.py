@@ -1,0 +1,1 @@
+"""Group activities: supervision, café meetups, interest groups, events and info meetings."""

@@ -1,0 +1,1 @@
+"""iCalendar feeds: per person behind a revocable link, and published info meetings."""

@@ -1,0 +1,272 @@
+"""iCalendar feeds, generated with the ``icalendar`` library.
+
+* A person's feed (their hold sessions and activities) behind ``/kalender/<token>.ics``: the
+  token is ``secrets.token_urlsafe(32)``, shown once; only its SHA-256 is stored. Making a new
+  link revokes the old one; a revoked or unknown token is a 404.
+* A municipality's published information meetings, at ``/offentlig/<tenant>/informationsmoeder``
+  (page) and ``.../informationsmoeder.ics``.
+
+The public URLs carry no tenant the middleware could scope to, so the functions here that serve
+them are the explicitly named cross-tenant entry points: they find the owner first and then
+read inside that tenant's scope only.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import secrets
+import uuid
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from icalendar import Calendar, Event
+from sqlalchemy import select, update
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from core.activities.models import Activity, ActivityKind
+from core.activities.recurrence import local
+from core.activities.service import Occurrence, occurrences, person_activities
+from core.audit.service import record
+from core.calendar.models import CalendarLink
+from core.courses.models import Course, CourseParticipant, CourseSession
+from core.db.base import utcnow
+from core.db.tenant_scope import tenant_scope
+from core.participants.models import Person
+from core.tenancy.models import Programme, Tenant, TenantKind
+from core.web.i18n import gettext as _
+
+PRODID = "-//Makker//Makker//DA"
+#: A person's feed covers this window around today.
+PAST_DAYS, FUTURE_DAYS = 60, 400
+
+
+def token_hash(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+@dataclass(frozen=True)
+class FeedEvent:
+    uid: str
+    summary: str
+    starts_at: dt.datetime
+    ends_at: dt.datetime
+    location: str = ""
+    description: str = ""
+    cancelled: bool = False
+
+
+def render_calendar(name: str, events: Iterable[FeedEvent]) -> bytes:
+    """An RFC 5545 calendar with a VTIMEZONE for Europe/Copenhagen."""
+    cal = Calendar()
+    cal.add("prodid", PRODID)
+    cal.add("version", "2.0")
+    cal.add("x-wr-calname", name)
+    stamp = utcnow().replace(microsecond=0)
+    for e in events:
+        event = Event()
+        event.add("uid", e.uid)
+        event.add("dtstamp", stamp)
+        event.add("summary", e.summary)
+        event.add("dtstart", e.starts_at)
+        event.add("dtend", e.ends_at)
+        if e.location:
+            event.add("location", e.location)
+        if e.description:
+            event.add("description", e.description)
+        event.add("status", "CANCELLED" if e.cancelled else "CONFIRMED")
+        cal.add_component(event)
+    cal.add_missing_timezones()
+    return cal.to_ical()
+
+
+def _where(activity: Activity) -> str:
+    return ", ".join(p for p in (activity.place, activity.room) if p)
+
+
+def occurrence_event(o: Occurrence) -> FeedEvent:
+    a = o.activity
+    return FeedEvent(
+        uid=f"activity-{a.id}-{o.day.isoformat()}@makker",
+        summary=a.title,
+        starts_at=o.starts_at,
+        ends_at=o.ends_at,
+        location=_where(a),
+        description=a.description,
+        cancelled=o.cancelled,
+    )
+
+
+async def person_events(
+    session: AsyncSession, person_id: uuid.UUID, today: dt.date
+) -> list[FeedEvent]:
+    """The person's hold sessions and activity occurrences around ``today`` (current tenant)."""
+    start, end = today - dt.timedelta(days=PAST_DAYS), today + dt.timedelta(days=FUTURE_DAYS)
+    events = []
+    rows = await session.execute(
+        select(CourseSession, Course, Programme)
+        .join(Course, Course.id == CourseSession.course_id)
+        .join(Programme, Programme.id == Course.programme_id)
+        .join(CourseParticipant, CourseParticipant.course_id == Course.id)
+        .where(
+            CourseParticipant.person_id == person_id,
+            CourseSession.day >= start,
+            CourseSession.day <= end,
+        )
+        .order_by(CourseSession.day)
+    )
+    for s, course, programme in rows:
+        title = _("Mentor course, course %(number)d") % {"number": course.number}
+        events.append(
+            FeedEvent(
+                uid=f"course-session-{s.id}@makker",
+                summary=f"{title}: {s.topic}",
+                starts_at=local(s.day, s.starts),
+                ends_at=local(s.day, s.ends),
+                location=s.place,
+                description=programme.name,
+            )
+        )
+    for activity in await person_activities(session, person_id):
+        events += [occurrence_event(o) for o in await occurrences(session, activity, start, end)]
+    return sorted(events, key=lambda e: e.starts_at)
+
+
+async def make_link(
+    sessionmaker: async_sessionmaker[AsyncSession],
+    tenant: Tenant,
+    person_id: uuid.UUID,
+    actor: str,
+) -> str | None:
+    """A new calendar link for a person of ``tenant`` (revoking any earlier one); audited.
+
+    :return: the token (shown once), or ``None`` if the person is not found in ``tenant``.
+    """
+    token = secrets.token_urlsafe(32)
+    with tenant_scope(tenant.id):
+        async with sessionmaker() as session, session.begin():
+            person = await session.scalar(select(Person.id).where(Person.id == person_id))
+            if person is None:
+                return None
+    async with sessionmaker() as session, session.begin():
+        await session.execute(
+            update(CalendarLink)
+            .where(
+                CalendarLink.owner_tenant_id == tenant.id,
+                CalendarLink.person_id == person_id,
+                CalendarLink.revoked_at.is_(None),
+            )
+            .values(revoked_at=utcnow())
+        )
+        session.add(
+            CalendarLink(
+                token_hash=token_hash(token),
+                owner_tenant_id=tenant.id,
+                person_id=person_id,
+                created_by=actor,
+            )
+        )
+    await record(
+        sessionmaker,
+        "calendar_link_created",
+        actor=actor,
+        tenant_slug=tenant.slug,
+        object_type="person",
+        object_id=person_id,
+    )
+    return token
+
+
+async def revoke_links(
+    sessionmaker: async_sessionmaker[AsyncSession],
+    tenant: Tenant,
+    person_id: uuid.UUID,
+    actor: str,
+) -> bool:
+    """Revoke the person's active calendar link, if any; audited. :return: ``False`` if the
+    person is not found in ``tenant``."""
+    with tenant_scope(tenant.id):
+        async with sessionmaker() as session, session.begin():
+            if await session.scalar(select(Person.id).where(Person.id == person_id)) is None:
+                return False
+    async with sessionmaker() as session, session.begin():
+        result = await session.execute(
+            update(CalendarLink)
+            .where(
+                CalendarLink.owner_tenant_id == tenant.id,
+                CalendarLink.person_id == person_id,
+                CalendarLink.revoked_at.is_(None),
+            )
+            .values(revoked_at=utcnow())
+        )
+        changed = bool(getattr(result, "rowcount", 0))
+    if changed:
+        await record(
+            sessionmaker,
+            "calendar_link_revoked",
+            actor=actor,
+            tenant_slug=tenant.slug,
+            object_type="person",
+            object_id=person_id,
+        )
+    return True
+
+
+async def read_person_feed_by_token(
+    sessionmaker: async_sessionmaker[AsyncSession], token: str, today: dt.date
+) -> bytes | None:
+    """Cross-tenant entry point for ``/kalender/<token>.ics``: the feed of the link's person,
+    read in the owner tenant's scope; ``None`` for an unknown or revoked token."""
+    with tenant_scope(None):
+        async with sessionmaker() as session:
+            link = await session.scalar(
+                select(CalendarLink).where(
+                    CalendarLink.token_hash == token_hash(token),
+                    CalendarLink.revoked_at.is_(None),
+                )
+            )
+    if link is None:
+        return None
+    with tenant_scope(link.owner_tenant_id):
+        async with sessionmaker() as session:
+            events = await person_events(session, link.person_id, today)
+    return render_calendar(_("Makker calendar"), events)
+
+
+@dataclass(frozen=True)
+class PublishedMeetings:
+    tenant: Tenant
+    occurrences: list[Occurrence]
+
+
+async def read_published_info_meetings(
+    sessionmaker: async_sessionmaker[AsyncSession], tenant_slug: str, today: dt.date
+) -> PublishedMeetings | None:
+    """Cross-tenant entry point for the public info-meeting page and feed: the municipality's
+    *published* information meetings from today on; ``None`` for an unknown tenant."""
+    with tenant_scope(None):
+        async with sessionmaker() as session:
+            tenant = await session.scalar(
+                select(Tenant).where(
+                    Tenant.slug == tenant_slug, Tenant.kind == TenantKind.MUNICIPALITY
+                )
+            )
+    if tenant is None:
+        return None
+    found: list[Occurrence] = []
+    with tenant_scope(tenant.id):
+        async with sessionmaker() as session:
+            meetings = await session.scalars(
+                select(Activity).where(
+                    Activity.kind == ActivityKind.INFO_MEETING, Activity.published.is_(True)
+                )
+            )
+            for meeting in meetings:
+                found += [
+                    o
+                    for o in await occurrences(
+                        session, meeting, today, today + dt.timedelta(days=FUTURE_DAYS)
+                    )
+                    if not o.cancelled
+                ]
+    return PublishedMeetings(tenant, sorted(found, key=lambda o: o.starts_at))

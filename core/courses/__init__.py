@@ -1,0 +1,1 @@
+"""Mentor courses (hold): sessions, participants, attendance and completion."""
