@@ -163,10 +163,13 @@ def create_app(settings: Settings | None = None) -> Litestar:
             log_exceptions="always",
             disable_stack_trace={400, 401, 403, 404, 405, 409, 422},
             root={"level": settings.log_level, "handlers": ["queue_listener"]},
-            # httpx/httpcore trace headers (Set-Cookie, Authorization) at DEBUG: never let them.
+            # httpx/httpcore trace headers (Set-Cookie, Authorization) and aiosqlite traces SQL
+            # parameters (personal data) at DEBUG: never let them through, whatever the level.
             loggers={
                 "httpx": {"level": "WARNING", "propagate": True},
                 "httpcore": {"level": "WARNING", "propagate": True},
+                "aiosqlite": {"level": "WARNING", "propagate": True},
+                "sqlalchemy.engine": {"level": "WARNING", "propagate": True},
             },
         ),
         state=State(state),

@@ -34,8 +34,8 @@ from core.matching.types import (
     MatchProfile,
     PairScore,
     Reason,
-    Scorer,
     ScoreMatrix,
+    Scorer,
 )
 from core.plugin_types import (
     ROLES,

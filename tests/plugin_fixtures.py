@@ -15,9 +15,9 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from core.app import create_app
 from core.db.tenant_scope import tenant_scope
-from core.participants.models import Person
+from core.participants.models import Consent, ConsentText, Enrolment, EnrolmentRole, Person
 from core.tenancy.config import load_tenant_dir
-from core.tenancy.models import Tenant
+from core.tenancy.models import Programme, Tenant
 from core.tenancy.sync import sync_tenants
 from tests.conftest import settings_for
 from tests.databases import TestDatabase
@@ -44,12 +44,39 @@ async def add_person(
     sessionmaker: async_sessionmaker[AsyncSession],
     tenant: Tenant,
     attributes: dict[str, Any] | None = None,
+    *,
+    consent: bool = True,
 ) -> uuid.UUID:
-    """A clearly fictional person of ``tenant``; returns the id."""
+    """A clearly fictional person of ``tenant``; returns the id. With ``consent`` (the default)
+    the person is enrolled in the tenant's first programme and has consented, so intake answers
+    may be stored."""
     with tenant_scope(tenant.id):
         async with sessionmaker() as session, session.begin():
             person = Person(name="Testperson Fiktivsen", attributes=attributes or {})
             session.add(person)
+            if consent:
+                programme = await session.scalar(select(Programme).order_by(Programme.slug))
+                assert programme is not None
+                text = await session.scalar(
+                    select(ConsentText).where(ConsentText.programme_id == programme.id)
+                )
+                if text is None:
+                    text = ConsentText(
+                        programme_id=programme.id, version=1, body="Samtykke.", created_by="test"
+                    )
+                    session.add(text)
+                await session.flush()
+                enrolment = Enrolment(
+                    person_id=person.id,
+                    programme_id=programme.id,
+                    role=EnrolmentRole.MENTOR,
+                    status="intake",
+                )
+                session.add(enrolment)
+                await session.flush()
+                session.add(
+                    Consent(enrolment_id=enrolment.id, consent_text_id=text.id, recorded_by="test")
+                )
         return person.id
 
 

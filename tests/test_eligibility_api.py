@@ -236,3 +236,22 @@ async def test_a_broken_plugin_is_a_500_naming_it_never_a_pass(api, shipped, ses
             "detail": "plugin 'mentor_course' failed in hook eligibility_verdicts (RuntimeError)",
         },
     )
+
+
+async def test_intake_answers_need_consent_and_nothing_is_stored_without(
+    api, shipped, sessionmaker
+):
+    vejle = shipped["vejle"]
+    person_id = await add_person(sessionmaker, vejle, {}, consent=False)
+    url = f"{_base(vejle)}/people/{person_id}/intake?programme=misbrug-mentor"
+    response = await api.put(url, json={"values": {"misbrug.sober_since": "2024-01-01"}})
+    assert response.status_code == 400
+    assert response.json()["extra"] == [
+        {
+            "key": "misbrug.sober_since",
+            "message": "Kræver samtykke: uden samtykke må kun navn og kontaktoplysninger gemmes.",
+        }
+    ]
+    assert await attributes_of(sessionmaker, vejle, person_id) == {}
+    cleared = await api.put(url, json={"values": {"misbrug.sober_since": None}})
+    assert cleared.status_code == 200  # clearing an answer needs no consent

@@ -16,8 +16,9 @@ from litestar.exceptions import NotFoundException, ValidationException
 from litestar.params import FromPath, FromQuery, JSONBody
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from core.identity.guards import coordinators
+from core.identity.guards import coordinators, current_principal
 from core.participants.models import Person
+from core.participants.service import audit, person_has_consent
 from core.plugin_api import MakkerPluginManager, PluginError, Role
 from core.programmes.intake import IntakeValidationError, intake_fields
 from core.programmes.registry import programme_context
@@ -37,6 +38,7 @@ from core.programmes.service import (
 from core.tenancy.models import Programme, Tenant
 from core.web.deps import provide_tenant
 from core.web.i18n import gettext as _
+from core.web.middleware import route_template
 
 
 def provide_plugin_manager(state: State) -> MakkerPluginManager:
@@ -120,11 +122,22 @@ class ProgrammeRulesApiController(Controller):
         person_id: FromPath[uuid.UUID],
         programme: FromQuery[str],
         data: JSONBody[IntakeValuesIn],
+        request: Request[Any, Any, Any],
     ) -> IntakeValuesOut:
         """Set answers (``null`` clears one). A wrong value gives 400 naming each wrong field,
-        and then nothing is stored."""
+        and then nothing is stored. Answers need the person's consent (GDPR Art. 9): without
+        one, only clearing answers is allowed. Each change writes one access-log row."""
         row = await _programme(db_session, programme)
         person = await _person(db_session, person_id)
+        answered = sorted(k for k, v in data.values.items() if v not in (None, []))
+        if answered and not await person_has_consent(db_session, person.id):
+            message = _(
+                "Requires consent: without a consent only name and contact details may be stored."
+            )
+            raise ValidationException(
+                detail=_("Some answers are not valid; nothing was saved."),
+                extra=[{"key": k, "message": message} for k in answered],
+            )
         try:
             values = await set_intake_values(
                 db_session, plugin_manager, tenant, row, person, data.values, today()
@@ -135,6 +148,16 @@ class ProgrammeRulesApiController(Controller):
                 detail=_("Some answers are not valid; nothing was saved."),
                 extra=[{"key": k, "message": m} for k, m in exc.errors.items()],
             ) from None
+        principal = current_principal(request)
+        await audit(
+            request.app.state.sessionmaker,
+            "person_intake_answers_updated",
+            actor=principal.subject if principal else "",
+            tenant=tenant,
+            route=route_template(request.scope),
+            person_id=person.id,
+            detail={"fields": sorted(data.values)},
+        )
         return IntakeValuesOut(person_id=str(person.id), programme=row.slug, values=values)
 
     @get("/people/{person_id:uuid}/eligibility", name="api_person_eligibility")
