@@ -8,6 +8,7 @@ one exact status: anonymous -> 401 (API) or 303 to sign-in (pages); member of an
 
 from __future__ import annotations
 
+import re
 import uuid
 from dataclasses import dataclass, field
 from typing import Any
@@ -573,3 +574,39 @@ async def test_other_partner_cannot_use_a_grant(live, world, sessionmaker):
         for suffix in ("summary", "participants"):
             response = await http.get(f"/api/v1/t/{second.slug}/partnerships/{grant_id}/{suffix}")
             assert response.status_code == 404
+
+
+PAGE_OBJECT_ROUTES = [
+    "/t/{own}/deltagere/{person_id:uuid}",
+    "/t/{own}/deltagere/{person_id:uuid}/rediger",
+    "/t/{own}/deltagere/tilmelding/{enrolment_id:uuid}",
+    "/t/{own}/deltagere/tilmelding/{enrolment_id:uuid}/bekraeft?til=withdrawn",
+    "/t/{own}/hold/{course_id:uuid}",
+    "/t/{own}/hold/{course_id:uuid}/gange/{session_id:uuid}",
+    "/t/{own}/aktiviteter/{activity_id:uuid}",
+    "/t/{own}/aktiviteter/{activity_id:uuid}/{day:date}",
+]
+
+
+@pytest.mark.parametrize("template", PAGE_OBJECT_ROUTES)
+async def test_another_tenants_object_in_own_page_url_is_the_standard_404(live, world, template):
+    """Pages too: a coordinator of B naming A's object in B's URL gets the plain 404 page."""
+    name = f"pageobj-{world.other.slug}"
+    live.add_user(name, ("tenant_admin", "coordinator"), (world.other.slug,))
+    ids = {
+        "{person_id:uuid}": str(world.person_id),
+        "{enrolment_id:uuid}": str(world.enrolment_id),
+        **world.objects[world.owner.slug],
+    }
+    url = template.replace("{own}", world.other.slug)
+    for placeholder, value in ids.items():
+        url = url.replace(placeholder, value)
+    async with httpx.AsyncClient(base_url=live.url) as http:
+        await browser_sign_in(http, live, name)
+        response = await http.get(url)
+        unknown = await http.get("/t/findes-ikke/")
+    assert response.status_code == 404
+    assert "Siden findes ikke, eller du har ikke adgang til den." in response.text
+    # The same page as for a tenant that does not exist, apart from the echoed URL.
+    echoed_url = re.compile(r'href="/(sprog|auth/login)[^"]*"|name="_csrf_token" value="[^"]*"')
+    assert echoed_url.sub("", response.text) == echoed_url.sub("", unknown.text)
