@@ -157,3 +157,27 @@ async def test_the_database_refuses_an_unknown_status(sessionmaker, tenants):
 
     with pytest.raises(IntegrityError):
         await _enrolment(sessionmaker, tenants.a, "paused")
+
+
+async def test_a_duplicate_enrolment_that_slips_past_the_check_is_a_clear_error(
+    sessionmaker, tenants, monkeypatch
+):
+    """Two simultaneous requests: both pass the check, the unique index stops the second."""
+    enrolment_id = await _enrolment(sessionmaker, tenants.a, "interested")
+    monkeypatch.setattr(service, "_open_enrolment_exists", _no_open_enrolment)
+    with tenant_scope(tenants.a.id):
+        async with sessionmaker() as session:
+            existing = await service.get_enrolment(session, enrolment_id)
+            person = await service.get_person(session, existing.person_id)
+            with pytest.raises(service.FieldErrors) as excinfo:
+                await service.enrol(session, person, "p", "mentee", "koordinator-1")
+        async with sessionmaker() as session:
+            count = await session.scalar(select(func.count()).select_from(Enrolment))
+    assert excinfo.value.errors == {
+        "programme": "Personen er allerede tilmeldt tilbuddet i denne rolle."
+    }
+    assert count == 1
+
+
+async def _no_open_enrolment(*_args):
+    return False

@@ -22,6 +22,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from sqlalchemy import Select, func, or_, select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from core.audit.service import record
@@ -547,6 +548,25 @@ async def enrol(
     earlier one ended), but only one open enrolment per programme and role.
     """
     programme = await _check_enrol_input(session, programme_slug, role)
+    duplicate = FieldErrors(
+        {"programme": _("The person is already enrolled in this programme in this role.")}
+    )
+    if await _open_enrolment_exists(session, person, programme, role):
+        raise duplicate
+    enrolment = _new_enrolment(session, person, programme, EnrolmentRole(role), actor)
+    try:
+        await session.commit()
+    except IntegrityError:
+        # Two requests enrolled the same person at once: the partial unique index caught the
+        # second one after the check above passed for both.
+        await session.rollback()
+        raise duplicate from None
+    return enrolment
+
+
+async def _open_enrolment_exists(
+    session: AsyncSession, person: Person, programme: Programme, role: str
+) -> bool:
     open_one = await session.scalar(
         select(Enrolment.id).where(
             Enrolment.person_id == person.id,
@@ -555,13 +575,7 @@ async def enrol(
             Enrolment.status.not_in([s.value for s in FINAL_STATUSES]),
         )
     )
-    if open_one is not None:
-        raise FieldErrors(
-            {"programme": _("The person is already enrolled in this programme in this role.")}
-        )
-    enrolment = _new_enrolment(session, person, programme, EnrolmentRole(role), actor)
-    await session.commit()
-    return enrolment
+    return open_one is not None
 
 
 def _add_event(
