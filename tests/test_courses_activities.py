@@ -13,7 +13,8 @@ from core.activities.models import Recurrence
 from core.activities.recurrence import ZONE, add_months, monthly_days, occurrence_days
 from core.courses.service import FINISHED, PLANNED, RUNNING, course_state, programme_summary
 from core.db.tenant_scope import tenant_scope
-from core.participants.models import Enrolment, EnrolmentRole, Person
+from core.participants.models import Consent, Enrolment, EnrolmentEvent, EnrolmentRole, Person
+from core.participants.service import current_consent_text
 from core.plugin_api import CourseRecord, PersonContext
 from core.tenancy.models import Programme
 from core.testing import PluginHarness
@@ -130,7 +131,10 @@ def test_completion_minimum_is_validated_in_tenant_files(tmp_path):
 
 
 # -- through the API, on both databases ------------------------------------------------------
-async def _world(sessionmaker, tenant, min_sessions: int = 5):
+async def _world(sessionmaker, tenant, min_sessions: int = 5, without_consent: tuple = ()):
+    """Programmes btb and andet; mentors 0-2 eligible in btb, mentor 0 also in andet, person 4
+    an eligible citizen in btb. Every enrolment has a consent unless its person's index is in
+    ``without_consent`` (the status service requires one to move to ``ready``)."""
     with tenant_scope(tenant.id):
         async with sessionmaker() as session, session.begin():
             programmes = [
@@ -178,6 +182,14 @@ async def _world(sessionmaker, tenant, min_sessions: int = 5):
                 )
             )
             session.add_all(enrol)
+            await session.flush()
+            index = {p.id: i for i, p in enumerate(people)}
+            for e in enrol:
+                if index[e.person_id] in without_consent:
+                    continue
+                programme = next(p for p in programmes if p.id == e.programme_id)
+                text = await current_consent_text(session, tenant, programme, "test")
+                session.add(Consent(enrolment_id=e.id, consent_text_id=text.id, recorded_by="t"))
     return [p.id for p in people]
 
 
@@ -260,6 +272,86 @@ async def test_course_completion_makes_the_mentor_ready_only_in_that_programme(
         assert stranger.json()["field"] == "present"
     assert await _statuses(sessionmaker, tenants.a, ids[0]) == {"btb": "ready", "andet": "eligible"}
     assert await _statuses(sessionmaker, tenants.a, ids[1]) == {"btb": "eligible"}
+    # The change went through the participants' status service: one history event, by the
+    # coordinator who registered the attendance.
+    assert await _history(sessionmaker, tenants.a, ids[0]) == [
+        (
+            "btb",
+            "eligible",
+            "ready",
+            f"dev-c7-coordinator-{tenants.a.slug}",
+            "mentorkursus gennemført (hold 1)",
+        )
+    ]
+    assert await _history(sessionmaker, tenants.a, ids[1]) == []
+
+
+async def _history(sessionmaker, tenant, person_id) -> list[tuple]:
+    from sqlalchemy import select
+
+    with tenant_scope(tenant.id):
+        async with sessionmaker() as session:
+            rows = await session.execute(
+                select(
+                    Programme.slug,
+                    EnrolmentEvent.from_status,
+                    EnrolmentEvent.to_status,
+                    EnrolmentEvent.actor,
+                    EnrolmentEvent.reason,
+                )
+                .join(Enrolment, Enrolment.id == EnrolmentEvent.enrolment_id)
+                .join(Programme, Programme.id == Enrolment.programme_id)
+                .where(Enrolment.person_id == person_id)
+                .order_by(EnrolmentEvent.at)
+            )
+            return [tuple(r) for r in rows.all()]
+
+
+async def test_completion_without_consent_leaves_the_mentor_eligible(sessionmaker, tenants):
+    from sqlalchemy import select
+
+    from core.courses.service import SessionIn, add_participant, create_course, set_attendance
+    from core.plugin_api import create_plugin_manager
+
+    ids = await _world(sessionmaker, tenants.a, min_sessions=1, without_consent=(1,))
+    pm = create_plugin_manager()
+    with tenant_scope(tenants.a.id):
+        async with sessionmaker() as session:
+            btb = await session.scalar(select(Programme).where(Programme.slug == "btb"))
+            course = await create_course(
+                session,
+                btb,
+                number=None,
+                capacity=10,
+                sessions=[SessionIn(dt.date(2026, 6, 3), dt.time(10), dt.time(15), "Recovery")],
+            )
+            for person in ids[:2]:
+                await add_participant(session, course, person)
+            sessions = await course_sessions(session, course)
+            ready = await set_attendance(
+                session, pm, tenants.a, course, sessions[0], ids[:2], actor="koord", today=TODAY
+            )
+    assert ready == [ids[0]]
+    assert await _statuses(sessionmaker, tenants.a, ids[0]) == {"btb": "ready", "andet": "eligible"}
+    assert await _statuses(sessionmaker, tenants.a, ids[1]) == {"btb": "eligible"}
+    assert await _history(sessionmaker, tenants.a, ids[0]) == [
+        ("btb", "eligible", "ready", "koord", "mentorkursus gennemført (hold 1)")
+    ]
+    assert await _history(sessionmaker, tenants.a, ids[1]) == []
+
+
+async def course_sessions(session, course):
+    from sqlalchemy import select
+
+    from core.courses.models import CourseSession
+
+    return list(
+        await session.scalars(
+            select(CourseSession)
+            .where(CourseSession.course_id == course.id)
+            .order_by(CourseSession.position)
+        )
+    )
 
 
 async def test_bad_course_input_is_400_in_danish_and_stores_nothing(live, sessionmaker, tenants):

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 import uuid
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from sqlalchemy import delete, func, select
@@ -18,6 +18,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.courses.models import Course, CourseAttendance, CourseParticipant, CourseSession
 from core.participants.models import Enrolment, EnrolmentRole, Person
+from core.participants.service import FieldErrors, transition
 from core.plugin_api import MakkerPluginManager, Outcome
 from core.programmes.service import eligibility_for
 from core.tenancy.models import Programme, Tenant
@@ -335,11 +336,6 @@ async def get_session(
     )
 
 
-#: Moves an enrolment to ``ready`` (the participants domain's status service); replaceable in
-#: tests. Arguments: session, enrolment, actor.
-MakeReady = Callable[[AsyncSession, Enrolment, str], object]
-
-
 async def set_attendance(
     session: AsyncSession,
     pm: MakkerPluginManager,
@@ -352,7 +348,8 @@ async def set_attendance(
     today: dt.date,
 ) -> list[uuid.UUID]:
     """Record who was present at one session (everyone else was absent); commit. Then move
-    every participant whose rules now all pass from ``eligible`` to ``ready``.
+    every participant whose rules now all pass from ``eligible`` to ``ready`` (through the
+    participants' status service: a history event each; without consent a mentor stays).
 
     :raises CourseError: if someone named is not a participant of the hold.
     :return: ids of the people who became ready.
@@ -401,12 +398,35 @@ async def promote_ready(
         report = await eligibility_for(session, pm, tenant, programme, person, "mentor", today)
         if report.outcome != Outcome.PASS:
             continue
-        await make_ready(session, enrolment, actor)
-        ready.append(person_id)
+        if await make_ready(session, pm, tenant, enrolment, course, actor, today):
+            ready.append(person_id)
     return ready
 
 
-async def make_ready(session: AsyncSession, enrolment: Enrolment, actor: str) -> None:
-    """``eligible -> ready`` (placeholder until the participants' status service is in)."""
-    enrolment.status = "ready"
-    await session.flush()
+async def make_ready(
+    session: AsyncSession,
+    pm: MakkerPluginManager,
+    tenant: Tenant,
+    enrolment: Enrolment,
+    course: Course,
+    actor: str,
+    today: dt.date,
+) -> bool:
+    """``eligible -> ready`` through the participants' status service, which checks the
+    machine and the consent, writes the history event (by ``actor``, with the hold as reason)
+    and commits. :return: ``False`` (nothing changed) if the service refuses the change,
+    e.g. because the person's consent is missing."""
+    try:
+        await transition(
+            session,
+            pm,
+            tenant,
+            enrolment,
+            "ready",
+            actor,
+            today,
+            reason=f"mentorkursus gennemført (hold {course.number})",
+        )
+    except FieldErrors:
+        return False
+    return True
