@@ -3,17 +3,24 @@
 Surnames are invented (Demosen, Eksempelsen, ...) so nobody mistakes a demo person for a real
 citizen. Kolding's numbers follow what Kolding reported: 102 citizens and 69 mentors in forløb in
 Borger til Borger. Vejle grants Psykiatrifonden ``participants`` on the misbrug programme and
-``aggregate`` on Peer-to-Peer. Seeding is idempotent: people are matched by name within their
-tenant, enrolments by person and programme, grants by programme and partner.
+``aggregate`` on Peer-to-Peer. Kolding's mentor course has nine finished hold and hold 10 and
+11 running (monthly sessions, dated from the day of the first seeding), a weekly interest group
+and a monthly group supervision; Vejle publishes a monthly information meeting. Seeding is
+idempotent: people are matched by name within their tenant, enrolments by person and programme,
+grants by programme and partner, hold by programme and number, activities by title.
 """
 
 from __future__ import annotations
 
+import datetime as dt
 import random
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from core.activities.models import Activity, ActivityKind, ActivityMember, Recurrence
+from core.activities.recurrence import add_months, monthly_days
+from core.courses.models import Course, CourseAttendance, CourseParticipant, CourseSession
 from core.db.tenant_scope import tenant_scope
 from core.participants.models import (
     Consent,
@@ -142,6 +149,184 @@ async def _enrol_active(
         previous = status
 
 
+#: Kolding's mentor course: hold 1-9 finished, 10 and 11 running; six monthly teaching days.
+DEMO_COURSE = ("kolding", "borger-til-borger")
+DEMO_COURSE_TOPICS = (
+    "Velkommen, forventninger og rollen som mentor",
+    "Recovery og din egen historie",
+    "Grænser, og at sige nej",
+    "Den gode samtale og aktiv lytning",
+    "Tavshedspligt, netværk og hvor man får hjælp",
+    "Afslutning af et forløb og næste skridt",
+)
+#: Mentors on each running hold (taken from Kolding's enrolled mentors, by name).
+DEMO_COURSE_MENTORS = 8
+#: Members of Kolding's interest group: mentors, citizens.
+DEMO_GROUP_MEMBERS = (2, 5)
+
+
+def demo_course_starts(today: dt.date) -> dict[int, dt.date]:
+    """First teaching day of each demo hold: the 10th of a month; hold 9 a year ago and each
+    earlier one six months before the next (all finished), hold 10 three months ago and hold 11
+    a month ago (both running: the last of their six sessions lies ahead)."""
+    anchor = dt.date(today.year, today.month, 10)
+    starts = {n: add_months(anchor, -12 - 6 * (9 - n)) for n in range(1, 10)}
+    starts[10] = add_months(anchor, -3)
+    starts[11] = add_months(anchor, -1)
+    return starts
+
+
+#: Sessions of the running hold that lie in the past whatever the day of the month: their
+#: attendance is seeded (every participant present but one, a different one each time).
+DEMO_ATTENDED_SESSIONS = {10: 3, 11: 1}
+
+
+def demo_activities(slug: str) -> list[Activity]:
+    """The standing activities of a demo tenant (without programme; set by the caller)."""
+    if slug == "kolding":
+        return [
+            Activity(
+                kind=ActivityKind.INTEREST_GROUP,
+                title="Kreativt værksted",
+                description="Interessefællesskab: vi maler, syr og hækler sammen hver onsdag.",
+                place="Aktivitetshuset",
+                room="Værkstedet",
+                first_on=dt.date(2025, 1, 8),  # a Wednesday
+                starts=dt.time(13, 0),
+                ends=dt.time(15, 0),
+                recurrence=Recurrence.WEEKLY,
+                published=False,
+            ),
+            Activity(
+                kind=ActivityKind.SUPERVISION,
+                title="Gruppesparring for mentorer",
+                description="Mentorerne deler erfaringer med hinanden og en koordinator.",
+                place="Socialpsykiatrien",
+                room="Mødelokale 2",
+                first_on=dt.date(2025, 1, 14),
+                starts=dt.time(17, 0),
+                ends=dt.time(19, 0),
+                recurrence=Recurrence.MONTHLY,
+                published=False,
+            ),
+        ]
+    if slug == "vejle":
+        return [
+            Activity(
+                kind=ActivityKind.INFO_MEETING,
+                title="Informationsmøde: Bliv frivillig mentor",
+                description="Hør om at være mentor i Peer-to-Peer. Ingen tilmelding.",
+                place="Vejle Rådhus",
+                room="Mødelokale 3",
+                first_on=dt.date(2025, 1, 7),
+                starts=dt.time(17, 0),
+                ends=dt.time(18, 30),
+                recurrence=Recurrence.MONTHLY,
+                published=True,
+            )
+        ]
+    return []
+
+
+DEMO_ACTIVITY_PROGRAMMES = {"kolding": "borger-til-borger", "vejle": "peer-to-peer"}
+
+
+async def _people_by_role(
+    session: AsyncSession, programme: Programme, role: EnrolmentRole
+) -> list[Person]:
+    return list(
+        await session.scalars(
+            select(Person)
+            .join(Enrolment, Enrolment.person_id == Person.id)
+            .where(Enrolment.programme_id == programme.id, Enrolment.role == role)
+            .order_by(Person.name)
+        )
+    )
+
+
+async def _seed_courses(
+    sessionmaker: async_sessionmaker[AsyncSession], tenant: Tenant, programme_slug: str
+) -> None:
+    today = dt.date.today()
+    with tenant_scope(tenant.id):
+        async with sessionmaker() as session, session.begin():
+            programme = await session.scalar(
+                select(Programme).where(Programme.slug == programme_slug)
+            )
+            if programme is None:
+                return
+            existing = set(
+                await session.scalars(
+                    select(Course.number).where(Course.programme_id == programme.id)
+                )
+            )
+            mentors = await _people_by_role(session, programme, EnrolmentRole.MENTOR)
+            for number, first in demo_course_starts(today).items():
+                if number in existing:
+                    continue
+                course = Course(
+                    programme_id=programme.id, number=number, start_date=first, capacity=15
+                )
+                session.add(course)
+                await session.flush()
+                sessions = []
+                for position, (day, topic) in enumerate(
+                    zip(
+                        monthly_days(first, len(DEMO_COURSE_TOPICS)),
+                        DEMO_COURSE_TOPICS,
+                        strict=True,
+                    ),
+                    start=1,
+                ):
+                    row = CourseSession(
+                        course_id=course.id,
+                        position=position,
+                        day=day,
+                        starts=dt.time(10, 0),
+                        ends=dt.time(14, 0),
+                        topic=topic,
+                        place="Socialpsykiatrien, Mødelokale 1",
+                    )
+                    session.add(row)
+                    sessions.append(row)
+                if number not in DEMO_ATTENDED_SESSIONS:
+                    continue
+                offset = (number - 10) * DEMO_COURSE_MENTORS
+                people = mentors[offset : offset + DEMO_COURSE_MENTORS]
+                for person in people:
+                    session.add(CourseParticipant(course_id=course.id, person_id=person.id))
+                await session.flush()
+                for k, held in enumerate(sessions[: DEMO_ATTENDED_SESSIONS[number]]):
+                    for i, person in enumerate(people):
+                        if i != k % len(people):
+                            session.add(CourseAttendance(session_id=held.id, person_id=person.id))
+
+
+async def _seed_activities(sessionmaker: async_sessionmaker[AsyncSession], tenant: Tenant) -> None:
+    with tenant_scope(tenant.id):
+        async with sessionmaker() as session, session.begin():
+            titles = set(await session.scalars(select(Activity.title)))
+            programme = await session.scalar(
+                select(Programme).where(
+                    Programme.slug == DEMO_ACTIVITY_PROGRAMMES.get(tenant.slug, "")
+                )
+            )
+            for activity in demo_activities(tenant.slug):
+                if activity.title in titles:
+                    continue
+                activity.programme_id = programme.id if programme else None
+                session.add(activity)
+                await session.flush()
+                if activity.kind != ActivityKind.INTEREST_GROUP or programme is None:
+                    continue
+                mentors, citizens = DEMO_GROUP_MEMBERS
+                members = (await _people_by_role(session, programme, EnrolmentRole.MENTOR))[
+                    -mentors:
+                ] + (await _people_by_role(session, programme, EnrolmentRole.MENTEE))[:citizens]
+                for person in members:
+                    session.add(ActivityMember(activity_id=activity.id, person_id=person.id))
+
+
 async def seed_demo(sessionmaker: async_sessionmaker[AsyncSession]) -> dict[str, int]:
     """Add what is missing of the demo data; returns how many people were added per tenant."""
     async with sessionmaker() as session:
@@ -151,6 +336,12 @@ async def seed_demo(sessionmaker: async_sessionmaker[AsyncSession]) -> dict[str,
         for slug, plan in DEMO_ENROLMENTS.items()
         if slug in tenants
     }
+    course_tenant, course_programme = DEMO_COURSE
+    if course_tenant in tenants:
+        await _seed_courses(sessionmaker, tenants[course_tenant], course_programme)
+    for slug in DEMO_ACTIVITY_PROGRAMMES:
+        if slug in tenants:
+            await _seed_activities(sessionmaker, tenants[slug])
     for owner_slug, programme, partner_slug, scope in DEMO_GRANTS:
         owner = tenants.get(owner_slug)
         if owner is None or partner_slug not in tenants:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import datetime as dt
 import os
 import re
 import socket
@@ -14,10 +15,23 @@ from pathlib import Path
 from urllib.parse import parse_qs, urlsplit
 
 import httpx
+import icalendar
 import pytest
 
 REPO = Path(__file__).resolve().parent.parent
-TABLES = ("tenant", "programme", "person", "enrolment", "programme_partnership")
+TABLES = (
+    "tenant",
+    "programme",
+    "person",
+    "enrolment",
+    "programme_partnership",
+    "course",
+    "course_session",
+    "course_participant",
+    "course_attendance",
+    "activity",
+    "activity_member",
+)
 
 
 def _free_port() -> int:
@@ -87,6 +101,37 @@ async def _personas_see_only_what_they_may(port: int) -> None:
     async with httpx.AsyncClient(base_url=base, timeout=10) as kolding:
         await _sign_in(kolding, "kolding-koordinator", "/t/kolding/")
         assert (await kolding.get("/t/vejle/")).status_code == 404
+        # Issue 7: nine finished hold, 10 and 11 running; the weekly group and the supervision.
+        courses = _text((await kolding.get("/t/kolding/hold/")).text)
+        assert "Borger til Borger 9 hold afsluttet, hold 10 og 11 i gang" in courses
+        activities = (await kolding.get("/t/kolding/aktiviteter/")).text
+        cards = re.findall(
+            r'<li class="card"><a href="/t/kolding/aktiviteter/[0-9a-f-]{36}">([^<]+)</a>\s*'
+            r'<span class="muted">([^<]+)</span>',
+            activities,
+        )
+        assert sorted(cards) == [
+            ("Gruppesparring for mentorer", "Gruppesparring · hver måned"),
+            ("Kreativt værksted", "Interessefællesskab · hver uge"),
+        ]
+    async with httpx.AsyncClient(base_url=base, timeout=10) as anonymous:
+        public = await anonymous.get("/offentlig/vejle/informationsmoeder")
+        assert public.status_code == 200
+        assert "Informationsmøde: Bliv frivillig mentor" in public.text
+        assert "Vejle Rådhus" in public.text and "Mødelokale 3" in public.text
+        feed = await anonymous.get("/offentlig/vejle/informationsmoeder.ics")
+        assert (feed.status_code, feed.headers["content-type"]) == (
+            200,
+            "text/calendar; charset=utf-8",
+        )
+        events = icalendar.Calendar.from_ical(feed.content).walk("VEVENT")
+        assert events and {str(e["summary"]) for e in events} == {
+            "Informationsmøde: Bliv frivillig mentor"
+        }
+        first = min(e.decoded("dtstart") for e in events)
+        assert (first.day, first.hour, first.minute) == (7, 17, 0)
+        assert first.date() >= dt.date.today()
+        assert {str(e["location"]) for e in events} == {"Vejle Rådhus, Mødelokale 3"}
     async with httpx.AsyncClient(base_url=base, timeout=10) as mentor:
         await _sign_in(mentor, "vejle-mentor", "/t/vejle/")
         page = _text((await mentor.get("/t/vejle/")).text)
@@ -130,6 +175,15 @@ def test_demo_serves_and_second_run_changes_nothing(tmp_path):
         "person": 171 + 48,
         "enrolment": 171 + 48,
         "programme_partnership": 2,
+        # Kolding: hold 1-11 with six sessions each; 8 mentors on hold 10 and 11 each, present
+        # (all but one) at the 3 and 1 sessions already held.
+        "course": 11,
+        "course_session": 66,
+        "course_participant": 16,
+        "course_attendance": 3 * 7 + 1 * 7,
+        # Kolding's interest group (2 mentors, 5 citizens) and supervision, Vejle's info meeting.
+        "activity": 3,
+        "activity_member": 7,
     }
     _run_demo_and_fetch(tmp_path, env)
     assert _counts(db) == first
