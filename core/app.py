@@ -34,6 +34,7 @@ from core.identity.dev_issuer import DevIssuer
 from core.identity.dev_issuer_routes import dev_issuer_router
 from core.identity.tokens import TokenValidator
 from core.identity.web_auth import AuthController
+from core.mine.controllers import AccountApiController, MeApiController, MyPageController
 from core.participants.controllers import ParticipantsApiController
 from core.participants.pages import ParticipantPagesController
 from core.plugin_api import create_plugin_manager
@@ -63,6 +64,7 @@ TEMPLATE_DIRS: list[Path | PathLike[Any] | str] = [
     CORE_DIR / "participants" / "templates",
     CORE_DIR / "courses" / "templates",
     CORE_DIR / "activities" / "templates",
+    CORE_DIR / "mine" / "templates",
 ]
 STATIC_DIR = CORE_DIR / "web" / "static"
 NOT_FOUND_DETAIL = "Not Found"
@@ -129,6 +131,9 @@ def create_app(settings: Settings | None = None) -> Litestar:
             ActivityPagesController,
             CalendarLinkApiController,
             PublicCalendarController,
+            AccountApiController,
+            MeApiController,
+            MyPageController,
             create_static_files_router(
                 path="/static", directories=[STATIC_DIR], include_in_schema=False
             ),

@@ -212,7 +212,7 @@ def demo(host: str, port: int, no_serve: bool) -> None:
     configs = _load_tenant_files(settings.tenants_dir)
 
     async def prepare(sm: Any) -> tuple[Any, dict[str, int]]:
-        return await sync_tenants(sm, configs), await seed_demo(sm)
+        return await sync_tenants(sm, configs), await seed_demo(sm, settings.oidc_issuer)
 
     report, added = asyncio.run(_with_sessionmaker(settings, prepare))
     click.echo(f"database ready ({settings.database_url})")

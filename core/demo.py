@@ -22,6 +22,7 @@ from core.activities.models import Activity, ActivityKind, ActivityMember, Recur
 from core.activities.recurrence import add_months, monthly_days
 from core.courses.models import Course, CourseAttendance, CourseParticipant, CourseSession
 from core.db.tenant_scope import tenant_scope
+from core.identity.dev_users import DEMO_USERS
 from core.participants.models import (
     Consent,
     Enrolment,
@@ -327,8 +328,47 @@ async def _seed_activities(sessionmaker: async_sessionmaker[AsyncSession], tenan
                     session.add(ActivityMember(activity_id=activity.id, person_id=person.id))
 
 
-async def seed_demo(sessionmaker: async_sessionmaker[AsyncSession]) -> dict[str, int]:
-    """Add what is missing of the demo data; returns how many people were added per tenant."""
+#: Demo sign-ins linked to a demo person ("Mit forløb"): tenant, username, programme, role.
+#: The person is the programme's first by name in that role (Kolding's is on hold 10).
+DEMO_ACCOUNTS = (
+    ("kolding", "kolding-mentor", "borger-til-borger", EnrolmentRole.MENTOR),
+    ("vejle", "vejle-mentor", "peer-to-peer", EnrolmentRole.MENTOR),
+    ("vejle", "vejle-borger", "peer-to-peer", EnrolmentRole.MENTEE),
+)
+
+
+def demo_account(issuer: str, username: str) -> str:
+    """The principal user id (``iss#sub``) the development issuer gives a demo user."""
+    user = next(u for u in DEMO_USERS if u.username == username)
+    return f"{issuer}#{user.subject}"
+
+
+async def _link_accounts(
+    sessionmaker: async_sessionmaker[AsyncSession], tenants: dict[str, Tenant], issuer: str
+) -> None:
+    """Link the demo sign-ins to their persons. The issuer URL follows the demo's address, so
+    a run on another port re-links the same person with the new user id."""
+    for slug, username, programme_slug, role in DEMO_ACCOUNTS:
+        tenant = tenants.get(slug)
+        if tenant is None:
+            continue
+        with tenant_scope(tenant.id):
+            async with sessionmaker() as session, session.begin():
+                programme = await session.scalar(
+                    select(Programme).where(Programme.slug == programme_slug)
+                )
+                if programme is None:
+                    continue
+                people = await _people_by_role(session, programme, role)
+                if people:
+                    people[0].account = demo_account(issuer, username)
+
+
+async def seed_demo(
+    sessionmaker: async_sessionmaker[AsyncSession], issuer: str | None = None
+) -> dict[str, int]:
+    """Add what is missing of the demo data; returns how many people were added per tenant.
+    With ``issuer`` (the development issuer's URL) the demo sign-ins are linked to persons."""
     async with sessionmaker() as session:
         tenants = {t.slug: t for t in await session.scalars(select(Tenant))}
     added = {
@@ -342,6 +382,8 @@ async def seed_demo(sessionmaker: async_sessionmaker[AsyncSession]) -> dict[str,
     for slug in DEMO_ACTIVITY_PROGRAMMES:
         if slug in tenants:
             await _seed_activities(sessionmaker, tenants[slug])
+    if issuer is not None:
+        await _link_accounts(sessionmaker, tenants, issuer)
     for owner_slug, programme, partner_slug, scope in DEMO_GRANTS:
         owner = tenants.get(owner_slug)
         if owner is None or partner_slug not in tenants:

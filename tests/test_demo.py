@@ -138,6 +138,19 @@ async def _personas_see_only_what_they_may(port: int) -> None:
         assert "Peer-to-Peer" in page and "Borger til Borger" not in page
         assert (await mentor.get("/t/vejle/partnerskaber/")).status_code == 403
         assert (await mentor.get("/t/kolding/")).status_code == 404
+        # "Mit forløb": the demo sign-ins are linked to demo persons.
+        own = _text((await mentor.get("/t/vejle/mit/")).text)
+        assert "Mit forløb" in own and "Din bruger er ikke knyttet" not in own
+    async with httpx.AsyncClient(base_url=base, timeout=10) as kolding_mentor:
+        await _sign_in(kolding_mentor, "kolding-mentor", "/t/kolding/")
+        own = _text((await kolding_mentor.get("/t/kolding/mit/")).text)
+        assert "Mentorkursus: Borger til Borger, Hold 10" in own
+        assert "Gruppesparring for mentorer" in own
+    async with httpx.AsyncClient(base_url=base, timeout=10) as citizen:
+        await _sign_in(citizen, "vejle-borger", "/t/vejle/")
+        own = _text((await citizen.get("/t/vejle/mit/")).text)
+        assert "Mit forløb" in own and "Borger" in own and "Gruppesparring" not in own
+        assert "Din bruger er ikke knyttet" not in own
     async with httpx.AsyncClient(base_url=base, timeout=10) as staff:
         await _sign_in(staff, "psykiatrifonden-medarbejder", "/t/psykiatrifonden/")
         assert (await staff.get("/t/vejle/")).status_code == 404

@@ -248,6 +248,12 @@ TENANT_ROUTES.update(
         ): TenantRoute(COORD, 200),
         ("POST", f"{_API}/people/{{person_id:uuid}}/calendar-link"): TenantRoute(COORD, 201),
         ("DELETE", f"{_API}/people/{{person_id:uuid}}/calendar-link"): TenantRoute(COORD, 204),
+        # A sign-in linked to a person, and "Mit forløb" (issue 7).
+        ("PUT", f"{_API}/people/{{person_id:uuid}}/account"): TenantRoute(
+            COORD, 200, body={"account": None}
+        ),
+        ("GET", f"{_API}/me"): TenantRoute(ANY, 200),
+        ("GET", f"{_PAGE}/mit"): TenantRoute(ANY, 200),
         ("GET", f"{_PAGE}/hold"): TenantRoute(ANY, 200),
         ("POST", f"{_PAGE}/hold"): TenantRoute(
             COORD,
@@ -520,11 +526,13 @@ OBJECT_ROUTES = [
     ("GET", "/api/v1/t/{own}/activities/{other_activity}", {}),
     ("POST", "/api/v1/t/{own}/people/{other_person}/calendar-link", {}),
     ("DELETE", "/api/v1/t/{own}/people/{other_person}/calendar-link", {}),
+    ("PUT", "/api/v1/t/{own}/people/{other_person}/account", {}),
 ]
 OBJECT_BODIES = {
     "/transitions": {"to": "withdrawn"},
     "/enrolments": {"programme": "p", "role": "mentee"},
     "/override": {"reason": "En begrundelse fra matrixen"},
+    "/account": {"account": None},
 }
 
 

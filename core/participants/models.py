@@ -40,6 +40,7 @@ class Person(TenantOwned, Model):
     """
 
     __tablename__ = "person"
+    __table_args__ = (UniqueConstraint("tenant_id", "account"),)
 
     name: Mapped[str] = mapped_column(String(200), info=PERSONAL)
     birth_year: Mapped[int | None] = mapped_column(SmallInteger, info=PERSONAL)
@@ -58,6 +59,9 @@ class Person(TenantOwned, Model):
     availability: Mapped[list[str]] = mapped_column(default=list, info=PERSONAL)
     #: An optional reference to the municipality's case system (never a CPR number).
     external_ref: Mapped[str | None] = mapped_column(String(60), info=PERSONAL)
+    #: The sign-in linked to this person: the principal's user id (``iss#sub``), set by a
+    #: coordinator; at most one person per sign-in in a tenant. Used by "Mit forløb".
+    account: Mapped[str | None] = mapped_column(String(600), info=PERSONAL)
 
 
 #: Fields that may be stored before any consent is given.

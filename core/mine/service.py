@@ -1,0 +1,214 @@
+"""The link from a sign-in to a person, and what that person sees on "Mit forløb".
+
+A coordinator links a :class:`~core.participants.models.Person` to a sign-in by storing the
+principal's user id (``iss#sub``, :attr:`core.identity.principal.Principal.user_id`) in
+``person.account``; one person per sign-in in a tenant. Everything here runs in the current
+tenant's scope, so a person of another tenant is never found.
+
+What a person sees follows their open enrolments, not the sign-in's roles: a mentor sees the
+holds they take part in (sessions and their own attendance) and group supervision; everybody
+sees cafés, events and information meetings (of their programmes, or of no programme) and the
+interest groups they are a member of.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+from dataclasses import dataclass, field
+
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from core.activities.models import Activity, ActivityKind, ActivityMember
+from core.activities.service import KIND_LABELS, Occurrence, list_activities, occurrences
+from core.courses.models import Course, CourseAttendance, CourseParticipant, CourseSession
+from core.courses.service import course_state
+from core.participants.models import FINAL_STATUSES, Enrolment, EnrolmentRole, Person
+from core.tenancy.models import Programme
+from core.web.i18n import gettext as _
+
+#: How far ahead "next occurrences" look, and how many are shown per activity.
+LOOKAHEAD_DAYS, NEXT_COUNT = 120, 3
+MAX_ACCOUNT = 600
+
+
+class AccountError(ValueError):
+    """The account cannot be stored; ``message`` is for people (Danish via the catalog)."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.message = message
+
+
+async def set_account(
+    session: AsyncSession, person_id: uuid.UUID, account: str | None
+) -> Person | None:
+    """Link ``account`` (a principal user id) to the person, or clear it with ``None``; commit.
+
+    :return: the person, or ``None`` if there is no such person in the tenant.
+    :raises AccountError: for an empty or too long value, or one already linked to another
+        person of the tenant (nothing stored then).
+    """
+    person = await session.scalar(select(Person).where(Person.id == person_id))
+    if person is None:
+        return None
+    value = account.strip() if account is not None else None
+    if value == "":
+        raise AccountError(_("Enter the user id of the sign-in, or leave it empty to remove it."))
+    if value is not None and len(value) > MAX_ACCOUNT:
+        raise AccountError(_("The user id is too long."))
+    in_use = _("This sign-in is already linked to another participant.")
+    if value is not None:
+        other = await session.scalar(
+            select(Person.id).where(Person.account == value, Person.id != person.id)
+        )
+        if other is not None:
+            raise AccountError(in_use)
+    person.account = value
+    try:
+        await session.commit()
+    except IntegrityError:  # linked to someone else at the same moment
+        await session.rollback()
+        raise AccountError(in_use) from None
+    return person
+
+
+async def person_for_account(session: AsyncSession, user_id: str) -> Person | None:
+    """The current tenant's person linked to the sign-in ``user_id``, if any."""
+    return await session.scalar(select(Person).where(Person.account == user_id))
+
+
+@dataclass(frozen=True)
+class SessionLine:
+    session: CourseSession
+    #: ``True``/``False`` for a session held on or before today, ``None`` for a coming one.
+    attended: bool | None
+
+
+@dataclass(frozen=True)
+class MyCourse:
+    course: Course
+    programme: Programme
+    state: str
+    sessions: list[SessionLine]
+
+    @property
+    def title(self) -> str:
+        return _("Course %(number)d") % {"number": self.course.number}
+
+    @property
+    def attended(self) -> int:
+        return sum(1 for s in self.sessions if s.attended)
+
+
+@dataclass(frozen=True)
+class MyActivity:
+    activity: Activity
+    next: list[Occurrence]
+
+    @property
+    def kind_label(self) -> str:
+        return _(KIND_LABELS[self.activity.kind])
+
+
+@dataclass
+class MyOverview:
+    person: Person
+    #: ``mentor`` and/or ``mentee``, from the person's open enrolments.
+    roles: list[str]
+    courses: list[MyCourse] = field(default_factory=list)
+    activities: list[MyActivity] = field(default_factory=list)
+
+    @property
+    def is_mentor(self) -> bool:
+        return EnrolmentRole.MENTOR.value in self.roles
+
+
+async def _open_enrolments(session: AsyncSession, person_id: uuid.UUID) -> list[Enrolment]:
+    return list(
+        await session.scalars(
+            select(Enrolment).where(
+                Enrolment.person_id == person_id,
+                Enrolment.status.not_in([s.value for s in FINAL_STATUSES]),
+            )
+        )
+    )
+
+
+async def _courses(session: AsyncSession, person_id: uuid.UUID, today: dt.date) -> list[MyCourse]:
+    rows = (
+        await session.execute(
+            select(Course, Programme)
+            .join(CourseParticipant, CourseParticipant.course_id == Course.id)
+            .join(Programme, Programme.id == Course.programme_id)
+            .where(CourseParticipant.person_id == person_id)
+            .order_by(Course.start_date, Course.number)
+        )
+    ).all()
+    result = []
+    for course, programme in rows:
+        sessions = list(
+            await session.scalars(
+                select(CourseSession)
+                .where(CourseSession.course_id == course.id)
+                .order_by(CourseSession.position)
+            )
+        )
+        present = set(
+            await session.scalars(
+                select(CourseAttendance.session_id).where(
+                    CourseAttendance.person_id == person_id,
+                    CourseAttendance.session_id.in_([s.id for s in sessions]),
+                )
+            )
+        )
+        lines = [SessionLine(s, (s.id in present) if s.day <= today else None) for s in sessions]
+        result.append(
+            MyCourse(course, programme, course_state([s.day for s in sessions], today), lines)
+        )
+    return result
+
+
+def _open_to(
+    activity: Activity,
+    member_of: set[uuid.UUID],
+    programmes: set[uuid.UUID],
+    mentor_programmes: set[uuid.UUID],
+) -> bool:
+    if activity.id in member_of:
+        return activity.kind != ActivityKind.SUPERVISION or bool(mentor_programmes)
+    in_programme = activity.programme_id is None or activity.programme_id in programmes
+    if activity.kind == ActivityKind.SUPERVISION:
+        return bool(mentor_programmes) and (
+            activity.programme_id is None or activity.programme_id in mentor_programmes
+        )
+    if activity.kind == ActivityKind.INTEREST_GROUP:
+        return False
+    return in_programme
+
+
+async def overview(session: AsyncSession, person: Person, today: dt.date) -> MyOverview:
+    """What the person sees on their own page: holds (mentors) and the activities open to
+    them with their next occurrences (from ``today``, at most :data:`NEXT_COUNT` each)."""
+    enrolments = await _open_enrolments(session, person.id)
+    programmes = {e.programme_id for e in enrolments}
+    mentor_programmes = {e.programme_id for e in enrolments if e.role == EnrolmentRole.MENTOR}
+    roles = sorted({EnrolmentRole(e.role).value for e in enrolments}, reverse=True)
+    member_of = set(
+        await session.scalars(
+            select(ActivityMember.activity_id).where(ActivityMember.person_id == person.id)
+        )
+    )
+    end = today + dt.timedelta(days=LOOKAHEAD_DAYS)
+    activities = []
+    for activity in await list_activities(session):
+        if not _open_to(activity, member_of, programmes, mentor_programmes):
+            continue
+        coming = (await occurrences(session, activity, today, end))[:NEXT_COUNT]
+        if coming:
+            activities.append(MyActivity(activity, coming))
+    activities.sort(key=lambda a: (a.next[0].day, a.activity.starts, a.activity.title))
+    courses = await _courses(session, person.id, today)
+    return MyOverview(person, roles, courses, activities)
