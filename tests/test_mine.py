@@ -14,7 +14,7 @@ from core.courses.models import Course, CourseAttendance, CourseParticipant, Cou
 from core.db.tenant_scope import tenant_scope
 from core.participants.models import Enrolment, EnrolmentRole, Person
 from core.tenancy.models import Programme
-from tests.live import browser_sign_in
+from tests.live import browser_sign_in, csrf_token
 
 NOT_LINKED = "Din bruger er ikke knyttet til en deltager endnu. Kontakt din koordinator."
 IN_USE = "Brugeren er allerede knyttet til en anden deltager."
@@ -264,3 +264,49 @@ async def test_another_tenants_user_gets_404(live, sessionmaker, tenants):
         page = await browser.get(f"{live.url}/t/{tenants.a.slug}/mit/")
     assert page.status_code == 404
     assert "Mona Mentorsen" not in page.text
+
+
+async def test_edit_page_links_the_sign_in_and_refuses_one_in_use(live, sessionmaker, tenants):
+    ids = await _world(sessionmaker, tenants.a)
+    coordinator = f"mine-pk-{tenants.a.slug}"
+    live.add_user(coordinator, ("coordinator",), (tenants.a.slug,))
+    taken = account_of(live, "someone-else")
+    with tenant_scope(tenants.a.id):
+        async with sessionmaker() as session, session.begin():
+            (await session.get_one(Person, ids["mentee"])).account = taken
+    base = f"{live.url}/t/{tenants.a.slug}/deltagere/{ids['mentor']}/rediger"
+    async with httpx.AsyncClient() as browser:
+        await browser_sign_in(browser, live, coordinator)
+        form = await browser.get(base)
+        assert form.status_code == 200 and 'name="account"' in form.text
+        token = csrf_token(form.text)
+        refused = await browser.post(
+            base,
+            data={"_csrf_token": token, "name": "Mona Ændret", "account": taken},
+        )
+        assert refused.status_code == 400
+        assert IN_USE in refused.text
+        assert await _accounts(sessionmaker, tenants.a) == {
+            "Mona Mentorsen": None,
+            "Bo Borgersen": taken,
+        }
+        mine = account_of(live, "mona")
+        saved = await browser.post(
+            base, data={"_csrf_token": token, "name": "Mona Mentorsen", "account": f" {mine} "}
+        )
+        assert saved.status_code == 303
+        assert (await _accounts(sessionmaker, tenants.a))["Mona Mentorsen"] == mine
+        cleared = await browser.post(
+            base, data={"_csrf_token": token, "name": "Mona Mentorsen", "account": ""}
+        )
+        assert cleared.status_code == 303
+        assert (await _accounts(sessionmaker, tenants.a))["Mona Mentorsen"] is None
+    async with sessionmaker() as session:
+        rows = list(
+            await session.scalars(
+                select(AuditEvent.detail).where(
+                    AuditEvent.tenant_slug == tenants.a.slug, AuditEvent.action == "person.update"
+                )
+            )
+        )
+    assert rows == [{"fields": ["account", "name"]}, {"fields": ["account", "name"]}]

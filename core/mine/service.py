@@ -57,22 +57,31 @@ async def set_account(
     value = account.strip() if account is not None else None
     if value == "":
         raise AccountError(_("Enter the user id of the sign-in, or leave it empty to remove it."))
-    if value is not None and len(value) > MAX_ACCOUNT:
-        raise AccountError(_("The user id is too long."))
-    in_use = _("This sign-in is already linked to another participant.")
-    if value is not None:
-        other = await session.scalar(
-            select(Person.id).where(Person.account == value, Person.id != person.id)
-        )
-        if other is not None:
-            raise AccountError(in_use)
+    await check_account(session, person, value)
     person.account = value
     try:
         await session.commit()
     except IntegrityError:  # linked to someone else at the same moment
         await session.rollback()
-        raise AccountError(in_use) from None
+        raise AccountError(_IN_USE()) from None
     return person
+
+
+def _IN_USE() -> str:  # noqa: N802 - a message, translated when used
+    return _("This sign-in is already linked to another participant.")
+
+
+async def check_account(session: AsyncSession, person: Person, value: str | None) -> None:
+    """:raises AccountError: if ``value`` is too long or linked to another person."""
+    if value is None:
+        return
+    if len(value) > MAX_ACCOUNT:
+        raise AccountError(_("The user id is too long."))
+    other = await session.scalar(
+        select(Person.id).where(Person.account == value, Person.id != person.id)
+    )
+    if other is not None:
+        raise AccountError(_IN_USE())
 
 
 async def person_for_account(session: AsyncSession, user_id: str) -> Person | None:

@@ -20,6 +20,7 @@ from litestar.response import Redirect, Template
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.identity.guards import coordinators
+from core.mine import service as mine
 from core.participants import service
 from core.participants.controllers import actor_of, today
 from core.plugin_api import IntakeField, MakkerPluginManager
@@ -270,6 +271,7 @@ class ParticipantPagesController(Controller):
     ) -> Template:
         person = await _person(db_session, person_id)
         values = {k: getattr(person, k) for k in service.PERSON_FIELDS}
+        values["account"] = person.account
         await self._audit(request, state, tenant, "person.read", person.id, {"view": "edit"})
         return self._page(
             "edit",
@@ -299,24 +301,37 @@ class ParticipantPagesController(Controller):
         for key in ("languages", "interests"):
             if key in values:
                 values[key] = values[key] or None
+        # The linked sign-in ("Mit forløb"); blank removes the link.
+        account = str(form.get("account") or "").strip() or None if "account" in form else None
+        new_account = "account" in form and account != person.account
         try:
+            if new_account:
+                try:
+                    await mine.check_account(db_session, person, account)
+                except mine.AccountError as err:
+                    raise service.FieldErrors({"account": err.message}) from None
             await service.update_person(db_session, person, values, today())
+            if new_account:
+                try:
+                    await mine.set_account(db_session, person.id, account)
+                except mine.AccountError as err:  # linked elsewhere meanwhile
+                    raise service.FieldErrors({"account": err.message}) from None
         except service.FieldErrors as exc:
             await db_session.rollback()
+            await db_session.refresh(person)  # the rollback expired it; the page reads it
             return self._page(
                 "edit",
                 tenant,
                 400,
                 person=person,
-                values=values,
+                values={**values, "account": account},
                 errors=exc.errors,
                 has_consent=has_consent,
                 availability=service.AVAILABILITY,
                 genders=service.GENDER_SUGGESTIONS,
             )
-        await self._audit(
-            request, state, tenant, "person.update", person.id, {"fields": sorted(values)}
-        )
+        fields = sorted([*values, "account"] if new_account else values)
+        await self._audit(request, state, tenant, "person.update", person.id, {"fields": fields})
         return Redirect(f"/t/{tenant.slug}/deltagere/{person.id}", status_code=303)
 
     # -- enrolment ------------------------------------------------------------------------
