@@ -36,7 +36,11 @@ def test_tenant_owned_models_are_the_expected_tables():
         "course_session",
         "enrolment",
         "enrolment_event",
+        "forloeb",
+        "forloeb_event",
+        "forloeb_pause",
         "intake",
+        "meeting",
         "person",
         "programme",
     ]

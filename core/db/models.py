@@ -10,6 +10,7 @@ from core.audit.models import AuditEvent
 from core.calendar.models import CalendarLink
 from core.courses.models import Course, CourseAttendance, CourseParticipant, CourseSession
 from core.db.base import Base
+from core.forloeb.models import Forloeb, ForloebEvent, ForloebPause, Meeting
 from core.identity.models import WebSession
 from core.participants.models import (
     Consent,
@@ -36,6 +37,10 @@ __all__ = [
     "CourseParticipant",
     "CourseSession",
     "Enrolment",
+    "Forloeb",
+    "ForloebEvent",
+    "ForloebPause",
+    "Meeting",
     "EnrolmentEvent",
     "Intake",
     "Person",

@@ -13,6 +13,7 @@ import uuid
 from typing import Any
 
 from sqlalchemy import (
+    Boolean,
     CheckConstraint,
     Date,
     Enum,
@@ -23,6 +24,7 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    false,
     text,
 )
 from sqlalchemy.orm import Mapped, mapped_column
@@ -179,6 +181,15 @@ class Intake(TenantOwned, Model):
     lived_experience: Mapped[list[str]] = mapped_column(default=list, info=PERSONAL)
     challenges: Mapped[str | None] = mapped_column(Text, info=PERSONAL)
     chemistry_notes: Mapped[str | None] = mapped_column(Text, info=PERSONAL)
+    #: Matching (issue 6): a wish marked as a must is a hard filter, not just points.
+    wish_gender_required: Mapped[bool] = mapped_column(
+        Boolean, default=False, server_default=false()
+    )
+    wish_age_required: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    #: How many mentees a mentor takes at once (mentors only).
+    capacity: Mapped[int] = mapped_column(SmallInteger, default=1, server_default=text("1"))
+    #: Not to be matched before this date (a person taking a break from the waiting list).
+    paused_until: Mapped[dt.date | None] = mapped_column(Date)
 
 
 class ConsentText(TenantOwned, Model):
