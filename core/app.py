@@ -30,6 +30,8 @@ from core.activities.controllers import ActivityApiController, ActivityPagesCont
 from core.calendar.controllers import CalendarLinkApiController, PublicCalendarController
 from core.courses.controllers import CourseApiController, CoursePagesController
 from core.db.session import create_engine, create_sessionmaker
+from core.forloeb.controllers import ForloebApiController, MatchingApiController
+from core.forloeb.pages import ForloebPagesController, MatchingPagesController
 from core.identity.dev_issuer import DevIssuer
 from core.identity.dev_issuer_routes import dev_issuer_router
 from core.identity.tokens import TokenValidator
@@ -65,6 +67,7 @@ TEMPLATE_DIRS: list[Path | PathLike[Any] | str] = [
     CORE_DIR / "courses" / "templates",
     CORE_DIR / "activities" / "templates",
     CORE_DIR / "mine" / "templates",
+    CORE_DIR / "forloeb" / "templates",
 ]
 STATIC_DIR = CORE_DIR / "web" / "static"
 NOT_FOUND_DETAIL = "Not Found"
@@ -134,6 +137,10 @@ def create_app(settings: Settings | None = None) -> Litestar:
             AccountApiController,
             MeApiController,
             MyPageController,
+            MatchingApiController,
+            ForloebApiController,
+            MatchingPagesController,
+            ForloebPagesController,
             create_static_files_router(
                 path="/static", directories=[STATIC_DIR], include_in_schema=False
             ),

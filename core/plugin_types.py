@@ -223,7 +223,13 @@ class PersonContext:
 
 @dataclass(frozen=True)
 class Transition:
-    """A person's enrolment moving from one status to another (``None``: a new enrolment)."""
+    """A person moving from one status to another (``None``: something new).
+
+    ``kind`` says what moves. ``"enrolment"``: the person's enrolment status, e.g. ``ready ->
+    matched`` when the person is proposed for a forløb. ``"forloeb"``: the forløb the person is
+    part of (in ``role``), with the forløb states ``proposed``, ``active``, ``paused``,
+    ``completed``, ``ended_early``, ``declined``; the hooks are called once per party.
+    """
 
     person: PersonContext
     role: Role
@@ -231,3 +237,4 @@ class Transition:
     to_status: str
     #: When the transition happens (or is attempted).
     on: dt.date
+    kind: str = "enrolment"

@@ -232,6 +232,7 @@ async def test_unlinked_sign_in_gets_the_danish_text(live, sessionmaker, tenants
             "roles": [],
             "courses": [],
             "activities": [],
+            "forloeb": [],
         },
     )
     async with httpx.AsyncClient() as browser:

@@ -8,6 +8,7 @@ one exact status: anonymous -> 401 (API) or 303 to sign-in (pages); member of an
 
 from __future__ import annotations
 
+import json
 import re
 import uuid
 from dataclasses import dataclass, field
@@ -88,6 +89,9 @@ class TenantRoute:
     under: str = "owner"
     query: dict[str, str] = field(default_factory=dict)
     body: dict[str, Any] | None = None
+    #: Exact statuses for members of the URL's tenant whose role passes the guard but who are
+    #: refused by the object itself (a forløb is only for coordinators and its own pair).
+    by_role: dict[str, int] = field(default_factory=dict)
 
 
 TENANT_ROUTES: dict[tuple[str, str], TenantRoute] = {
@@ -291,6 +295,64 @@ TENANT_ROUTES.update(
 )
 
 
+# Matching and forløb (issue 6). The world's forløb is active; the personas `mentor` and
+# `mentee` of the URL's tenant are linked to its two people, so they are its pair.
+_TODAY = __import__("datetime").date.today().isoformat()
+_NOT_PAIR = {"partner_staff": 404}
+_MEETING = {"day": _TODAY, "activity": "cafe", "duration_minutes": "60"}
+TENANT_ROUTES.update(
+    {
+        ("GET", f"{_API}/programmes/{{programme_slug:str}}/matching/suggestions"): TenantRoute(
+            COORD, 200, query={"mentee": "{mentee_id:uuid}"}
+        ),
+        ("GET", f"{_API}/programmes/{{programme_slug:str}}/matching/assignment"): TenantRoute(
+            COORD, 200
+        ),
+        ("POST", f"{_API}/programmes/{{programme_slug:str}}/proposals"): TenantRoute(
+            COORD, 201, body={"pairs": [{"mentee": "{mentee_id:uuid}", "mentor": "{enrolment}"}]}
+        ),
+        ("GET", f"{_API}/forloeb"): TenantRoute(COORD, 200),
+        ("GET", f"{_API}/forloeb/attention"): TenantRoute(COORD, 200),
+        ("GET", f"{_API}/forloeb/{{forloeb_id:uuid}}"): TenantRoute(ANY, 200, by_role=_NOT_PAIR),
+        # Active already: past the checks, accepting is refused (400).
+        ("POST", f"{_API}/forloeb/{{forloeb_id:uuid}}/acceptances"): TenantRoute(
+            ANY, 400, body={"party": "mentee"}, by_role=_NOT_PAIR
+        ),
+        ("POST", f"{_API}/forloeb/{{forloeb_id:uuid}}/transitions"): TenantRoute(
+            COORD, 200, body={"to": "paused", "reason": "Ferie"}
+        ),
+        ("POST", f"{_API}/forloeb/{{forloeb_id:uuid}}/meetings"): TenantRoute(
+            ANY, 201, body={**_MEETING, "duration_minutes": 60}, by_role=_NOT_PAIR
+        ),
+        ("GET", f"{_PAGE}/matchning"): TenantRoute(COORD, 200),
+        ("GET", f"{_PAGE}/matchning/{{programme_slug:str}}"): TenantRoute(COORD, 200),
+        ("GET", f"{_PAGE}/matchning/{{programme_slug:str}}/ventelisten"): TenantRoute(COORD, 200),
+        (
+            "GET",
+            f"{_PAGE}/matchning/{{programme_slug:str}}/borger/{{mentee_id:uuid}}",
+        ): TenantRoute(COORD, 200),
+        ("POST", f"{_PAGE}/matchning/{{programme_slug:str}}/forslag"): TenantRoute(
+            COORD, 303, body={"pair": "{mentee_id:uuid}:{enrolment}"}
+        ),
+        ("GET", f"{_PAGE}/forloeb"): TenantRoute(COORD, 200),
+        ("GET", f"{_PAGE}/forloeb/opmaerksomhed"): TenantRoute(COORD, 200),
+        ("GET", f"{_PAGE}/forloeb/{{forloeb_id:uuid}}"): TenantRoute(ANY, 200, by_role=_NOT_PAIR),
+        ("POST", f"{_PAGE}/forloeb/{{forloeb_id:uuid}}/accept"): TenantRoute(
+            ANY, 400, body={"party": "mentee"}, by_role=_NOT_PAIR
+        ),
+        ("POST", f"{_PAGE}/forloeb/{{forloeb_id:uuid}}/status"): TenantRoute(
+            COORD, 303, body={"to": "paused", "reason": "Ferie"}
+        ),
+        ("GET", f"{_PAGE}/forloeb/{{forloeb_id:uuid}}/moede"): TenantRoute(
+            ANY, 200, by_role=_NOT_PAIR
+        ),
+        ("POST", f"{_PAGE}/forloeb/{{forloeb_id:uuid}}/moede"): TenantRoute(
+            ANY, 303, body=_MEETING, by_role=_NOT_PAIR
+        ),
+    }
+)
+
+
 def _route_table(app) -> set[tuple[str, str]]:
     return {
         (method, route.path)
@@ -332,7 +394,7 @@ class World:
 
 
 @pytest.fixture
-async def world(sessionmaker, tenants) -> World:
+async def world(live, sessionmaker, tenants) -> World:
     ids = {}
     objects: dict[str, dict[str, str]] = {}
     for tenant in (tenants.a, tenants.b):
@@ -368,8 +430,54 @@ async def world(sessionmaker, tenants) -> World:
                 )
                 ids[tenant.slug] = (person.id, enrolment.id)
                 objects[tenant.slug] = await _course_and_activity(session, programme, person)
+                objects[tenant.slug] |= await _forloeb(live, session, programme, text, tenant.slug)
     a, b = ids[tenants.a.slug], ids[tenants.b.slug]
     return World(tenants.a, tenants.b, tenants.partner, a[0], b[0], a[1], b[1], objects)
+
+
+async def _forloeb(live, session, programme, text, slug) -> dict[str, str]:
+    """A ready mentee with consent, and an active forløb whose mentor and mentee are linked to
+    the personas ``mx-mentor-own-<slug>`` and ``mx-mentee-own-<slug>``."""
+    import datetime as dt
+
+    from core.forloeb.models import Forloeb
+
+    issuer = live.settings.oidc_issuer
+    waiting = Person(name="Matrix Venter")
+    mentor = Person(name="Matrix Mentor", account=f"{issuer}#dev-mx-mentor-own-{slug}")
+    mentee = Person(name="Matrix Makker", account=f"{issuer}#dev-mx-mentee-own-{slug}")
+    session.add_all([waiting, mentor, mentee])
+    await session.flush()
+    enrolments = {
+        name: Enrolment(person_id=p.id, programme_id=programme.id, role=role, status=status)
+        for name, p, role, status in (
+            ("waiting", waiting, EnrolmentRole.MENTEE, "ready"),
+            ("mentor", mentor, EnrolmentRole.MENTOR, "active"),
+            ("mentee", mentee, EnrolmentRole.MENTEE, "active"),
+        )
+    }
+    session.add_all(enrolments.values())
+    await session.flush()
+    session.add_all(
+        Consent(enrolment_id=e.id, consent_text_id=text.id, recorded_by="t")
+        for e in enrolments.values()
+    )
+    today = dt.date.today()
+    forloeb = Forloeb(
+        programme_id=programme.id,
+        mentee_enrolment_id=enrolments["mentee"].id,
+        mentor_enrolment_id=enrolments["mentor"].id,
+        state="active",
+        strategy="shared_experience",
+        proposed_on=today - dt.timedelta(days=12),
+        proposed_by="t",
+        frequency="weekly",
+        planned_months=6,
+        started_on=today - dt.timedelta(days=10),
+    )
+    session.add(forloeb)
+    await session.flush()
+    return {"{forloeb_id:uuid}": str(forloeb.id), "{mentee_id:uuid}": str(enrolments["waiting"].id)}
 
 
 async def _course_and_activity(session, programme, person) -> dict[str, str]:
@@ -452,6 +560,8 @@ def _expected(spec: TenantRoute, role: str, membership: str, is_api: bool) -> in
         return 401 if is_api else 303
     if membership == "other":
         return 404
+    if role in spec.by_role:
+        return spec.by_role[role]
     if role == "platform_admin" or role in spec.roles:
         return spec.success
     return 403
@@ -474,16 +584,19 @@ async def test_tenant_route_status(live, world, method, path, role, membership):
         url = url.replace(placeholder, value)
 
     def fill(values: dict[str, Any]) -> dict[str, Any]:
-        return {
-            k: (
-                v.replace("{partner}", world.partner.slug).replace("{person}", str(world.person_id))
-                if isinstance(v, str)
-                else v
-            )
-            for k, v in values.items()
+        text = json.dumps(values)
+        replacements = {
+            "{partner}": world.partner.slug,
+            "{person}": str(world.person_id),
+            "{enrolment}": str(world.enrolment_id),
+            **world.objects.get(url_tenant.slug, {}),
         }
+        for placeholder, value in replacements.items():
+            text = text.replace(placeholder, value)
+        return json.loads(text)  # type: ignore[no-any-return]
 
     body = fill(spec.body) if spec.body is not None else None
+    query = fill(spec.query)
     http = await _client(live, world, role, membership, url_tenant)
     is_api = url.startswith("/api/")
     try:
@@ -493,12 +606,12 @@ async def test_tenant_route_status(live, world, method, path, role, membership):
             response = await http.request(
                 method,
                 url,
-                params=spec.query,
+                params=query,
                 data=body,
                 headers={"x-csrftoken": http.cookies.get("makker_csrf") or ""},
             )
         else:
-            response = await http.request(method, url, params=spec.query, json=body)
+            response = await http.request(method, url, params=query, json=body)
     finally:
         await http.aclose()
     assert response.status_code == _expected(spec, role, membership, is_api), response.text[:200]
@@ -527,12 +640,19 @@ OBJECT_ROUTES = [
     ("POST", "/api/v1/t/{own}/people/{other_person}/calendar-link", {}),
     ("DELETE", "/api/v1/t/{own}/people/{other_person}/calendar-link", {}),
     ("PUT", "/api/v1/t/{own}/people/{other_person}/account", {}),
+    ("GET", "/api/v1/t/{own}/programmes/p/matching/suggestions", {"mentee": "{other_mentee}"}),
+    ("GET", "/api/v1/t/{own}/forloeb/{other_forloeb}", {}),
+    ("POST", "/api/v1/t/{own}/forloeb/{other_forloeb}/acceptances", {}),
+    ("POST", "/api/v1/t/{own}/forloeb/{other_forloeb}/transitions", {}),
+    ("POST", "/api/v1/t/{own}/forloeb/{other_forloeb}/meetings", {}),
 ]
 OBJECT_BODIES = {
     "/transitions": {"to": "withdrawn"},
     "/enrolments": {"programme": "p", "role": "mentee"},
     "/override": {"reason": "En begrundelse fra matrixen"},
     "/account": {"account": None},
+    "/acceptances": {"party": "mentee"},
+    "/meetings": {"day": _TODAY, "activity": "cafe", "duration_minutes": 60},
 }
 
 
@@ -549,7 +669,12 @@ async def test_another_tenants_object_through_own_url_is_404(live, world, method
         .replace("{grant}", grant_id)
         .replace("{other_course}", world.objects[world.owner.slug]["{course_id:uuid}"])
         .replace("{other_activity}", world.objects[world.owner.slug]["{activity_id:uuid}"])
+        .replace("{other_forloeb}", world.objects[world.owner.slug]["{forloeb_id:uuid}"])
     )
+    query = {
+        k: v.replace("{other_mentee}", world.objects[world.owner.slug]["{mentee_id:uuid}"])
+        for k, v in query.items()
+    }
     body = next((b for suffix, b in OBJECT_BODIES.items() if url.endswith(suffix)), {})
     async with httpx.AsyncClient(base_url=live.url) as http:
         response = await http.request(
@@ -593,6 +718,9 @@ PAGE_OBJECT_ROUTES = [
     "/t/{own}/hold/{course_id:uuid}/gange/{session_id:uuid}",
     "/t/{own}/aktiviteter/{activity_id:uuid}",
     "/t/{own}/aktiviteter/{activity_id:uuid}/{day:date}",
+    "/t/{own}/matchning/p/borger/{mentee_id:uuid}",
+    "/t/{own}/forloeb/{forloeb_id:uuid}",
+    "/t/{own}/forloeb/{forloeb_id:uuid}/moede",
 ]
 
 

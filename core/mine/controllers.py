@@ -23,6 +23,7 @@ from litestar.response import Template
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.courses import controllers as courses
+from core.forloeb.service import state_label
 from core.identity.guards import any_member, coordinators, current_principal
 from core.mine.service import AccountError, MyOverview, overview, person_for_account, set_account
 from core.participants import service as participants
@@ -139,6 +140,17 @@ class MyPersonOut(msgspec.Struct):
     name: str
 
 
+class MyForloebOut(msgspec.Struct):
+    id: uuid.UUID
+    programme: str
+    state: str
+    #: The caller's part: ``mentor`` or ``mentee``.
+    role: str
+    other_name: str
+    started_on: dt.date | None
+    accepted: bool
+
+
 class MeOut(msgspec.Struct):
     linked: bool
     message: str | None = None
@@ -146,6 +158,7 @@ class MeOut(msgspec.Struct):
     roles: list[str] = msgspec.field(default_factory=list)
     courses: list[MyCourseOut] = msgspec.field(default_factory=list)
     activities: list[MyActivityOut] = msgspec.field(default_factory=list)
+    forloeb: list[MyForloebOut] = msgspec.field(default_factory=list)
 
 
 def me_out(view: MyOverview | None) -> MeOut:
@@ -193,6 +206,18 @@ def me_out(view: MyOverview | None) -> MeOut:
                 ],
             )
             for a in view.activities
+        ],
+        forloeb=[
+            MyForloebOut(
+                id=f.row.forloeb.id,
+                programme=f.row.programme.slug,
+                state=f.row.forloeb.state,
+                role=f.role,
+                other_name=f.other.name,
+                started_on=f.row.forloeb.started_on,
+                accepted=getattr(f.row.forloeb, f"{f.role}_accepted_at") is not None,
+            )
+            for f in view.forloeb
         ],
     )
 
@@ -244,6 +269,7 @@ class MyPageController(Controller):
                 "tenant": tenant,
                 "active_nav": "mine",
                 "view": view,
+                "state_label": state_label,
                 "not_linked": not_linked_text(),
                 "today": today(),
             },

@@ -25,6 +25,7 @@ from core.activities.models import Activity, ActivityKind, ActivityMember
 from core.activities.service import KIND_LABELS, Occurrence, list_activities, occurrences
 from core.courses.models import Course, CourseAttendance, CourseParticipant, CourseSession
 from core.courses.service import course_state
+from core.forloeb.service import ForloebRow, list_forloeb
 from core.participants.models import FINAL_STATUSES, Enrolment, EnrolmentRole, Person
 from core.tenancy.models import Programme
 from core.web.i18n import gettext as _
@@ -123,12 +124,25 @@ class MyActivity:
 
 
 @dataclass
+class MyForloeb:
+    row: ForloebRow
+    #: ``mentor`` or ``mentee``: the person's part in it.
+    role: str
+
+    @property
+    def other(self) -> Person:
+        return self.row.mentee if self.role == "mentor" else self.row.mentor
+
+
+@dataclass
 class MyOverview:
     person: Person
     #: ``mentor`` and/or ``mentee``, from the person's open enrolments.
     roles: list[str]
     courses: list[MyCourse] = field(default_factory=list)
     activities: list[MyActivity] = field(default_factory=list)
+    #: The person's own forløb (as mentor or citizen), newest first - never anyone else's.
+    forloeb: list[MyForloeb] = field(default_factory=list)
 
     @property
     def is_mentor(self) -> bool:
@@ -220,4 +234,8 @@ async def overview(session: AsyncSession, person: Person, today: dt.date) -> MyO
             activities.append(MyActivity(activity, coming))
     activities.sort(key=lambda a: (a.next[0].day, a.activity.starts, a.activity.title))
     courses = await _courses(session, person.id, today)
-    return MyOverview(person, roles, courses, activities)
+    own = [
+        MyForloeb(row, "mentor" if row.mentor.id == person.id else "mentee")
+        for row in await list_forloeb(session, person_id=person.id)
+    ]
+    return MyOverview(person, roles, courses, activities, own)

@@ -547,6 +547,8 @@ class ParticipantPagesController(Controller):
         enrolment = await _enrolment(db_session, enrolment_id)
         fields = await service.plugin_fields(plugin_manager, tenant, db_session, enrolment)
         values = _form_values(form, service.INTAKE_FIELDS, ("lived_experience",))
+        for flag in ("wish_gender_required", "wish_age_required"):
+            values[flag] = flag in form
         plugin_values = _plugin_values(form, fields)
 
         async def run(enrolment: Any) -> None:

@@ -129,6 +129,13 @@ class IntakeIn(msgspec.Struct, forbid_unknown_fields=True):
     lived_experience: list[str] | None | msgspec.UnsetType = msgspec.UNSET
     challenges: str | None | msgspec.UnsetType = msgspec.UNSET
     chemistry_notes: str | None | msgspec.UnsetType = msgspec.UNSET
+    #: A wish marked as a must is a hard filter in matching.
+    wish_gender_required: bool | msgspec.UnsetType = msgspec.UNSET
+    wish_age_required: bool | msgspec.UnsetType = msgspec.UNSET
+    #: Mentors: how many mentees at once (1-10).
+    capacity: int | msgspec.UnsetType = msgspec.UNSET
+    #: Not to be matched before this date (YYYY-MM-DD); ``null`` clears it.
+    paused_until: str | None | msgspec.UnsetType = msgspec.UNSET
     values: dict[str, Any] = {}
 
     def intake_values(self) -> dict[str, Any]:
@@ -152,6 +159,10 @@ class IntakeOut(msgspec.Struct):
     lived_experience: list[str]
     challenges: str | None
     chemistry_notes: str | None
+    wish_gender_required: bool
+    wish_age_required: bool
+    capacity: int
+    paused_until: dt.date | None
 
 
 class ConsentOut(msgspec.Struct):
@@ -259,6 +270,10 @@ def enrolment_out(view: service.EnrolmentView) -> EnrolmentOut:
             lived_experience=list(intake.lived_experience or []),
             challenges=intake.challenges,
             chemistry_notes=intake.chemistry_notes,
+            wish_gender_required=intake.wish_gender_required,
+            wish_age_required=intake.wish_age_required,
+            capacity=intake.capacity,
+            paused_until=intake.paused_until,
         )
         if intake
         else None,

@@ -87,7 +87,13 @@ INTAKE_FIELDS = (
     "lived_experience",
     "challenges",
     "chemistry_notes",
+    "wish_gender_required",
+    "wish_age_required",
+    "capacity",
+    "paused_until",
 )
+#: Most mentees a mentor can take at once.
+MAX_CAPACITY = 10
 
 DEFAULT_CONSENT_TEXT = (
     "Jeg giver samtykke til, at {organisation} behandler oplysninger om mig i forbindelse med "
@@ -578,6 +584,20 @@ async def _open_enrolment_exists(
     return open_one is not None
 
 
+def move_status(
+    session: AsyncSession,
+    enrolment: Enrolment,
+    to: EnrolmentStatus,
+    actor: str,
+    reason: str | None,
+) -> None:
+    """Record the status change in the history and set it (no commit, no checks but the
+    machine's): for services that move enrolments as part of a larger change (a forløb)."""
+    if to not in TRANSITIONS[EnrolmentStatus(enrolment.status)]:
+        raise ValueError(f"an enrolment cannot go from {enrolment.status} to {to.value}")
+    _add_event(session, enrolment, to, actor, reason)
+
+
 def _add_event(
     session: AsyncSession,
     enrolment: Enrolment,
@@ -767,6 +787,38 @@ def _clean_intake(values: Mapping[str, Any], today: dt.date) -> dict[str, Any]:
                 errors[key] = _("Write an age between 15 and 100.")
             else:
                 clean[key] = raw
+    for key in ("wish_gender_required", "wish_age_required"):
+        if key in values:
+            raw = values[key]
+            if isinstance(raw, str) and raw in ("", "on", "true", "false"):
+                raw = raw in ("on", "true")
+            if not isinstance(raw, bool):
+                errors[key] = _("Expected yes or no.")
+            else:
+                clean[key] = raw
+    if "capacity" in values:
+        raw = values["capacity"]
+        if isinstance(raw, str) and raw.strip().isdigit():
+            raw = int(raw)
+        if isinstance(raw, bool) or not isinstance(raw, int) or not 1 <= raw <= MAX_CAPACITY:
+            errors["capacity"] = _("Write a number of mentees between 1 and %(max)d.") % {
+                "max": MAX_CAPACITY
+            }
+        else:
+            clean["capacity"] = raw
+    if "paused_until" in values:
+        raw = values["paused_until"]
+        if raw in (None, ""):
+            clean["paused_until"] = None
+        else:
+            try:
+                clean["paused_until"] = (
+                    dt.date.fromisoformat(str(raw)) if len(str(raw)) == 10 else None
+                )
+            except ValueError:
+                clean["paused_until"] = None
+            if clean["paused_until"] is None:
+                errors["paused_until"] = _("Expected a date (YYYY-MM-DD).")
     lo, hi = clean.get("wish_age_min"), clean.get("wish_age_max")
     if lo is not None and hi is not None and lo > hi:
         errors["wish_age_max"] = _("The highest age must not be below the lowest.")

@@ -1,0 +1,590 @@
+"""Matching and forløb over the API (issue 6), on SQLite and PostgreSQL: the waiting list,
+suggestions and global assignment from real enrolments and før-samtaler, proposals that both
+parties accept, decline back to the pool, pauses, meetings from the pair, the attention list,
+and what a mentee sees."""
+
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+
+import httpx
+import pytest
+from sqlalchemy import func, select
+from sqlalchemy.exc import IntegrityError
+
+from core.db.tenant_scope import tenant_scope
+from core.forloeb.models import Forloeb, Meeting
+from core.participants.models import (
+    Consent,
+    ConsentText,
+    Enrolment,
+    EnrolmentEvent,
+    EnrolmentRole,
+    Intake,
+    Person,
+)
+from core.programmes import controllers as rules
+from core.tenancy.models import Programme
+from tests.test_mine import account_of
+
+TODAY = dt.date(2026, 11, 23)
+SAVED_NOTHING = "Nogle felter er ikke udfyldt korrekt; intet er gemt."
+
+
+@pytest.fixture
+def today(monkeypatch):
+    """The date the app judges on; tests move it forward with ``today.set(...)``."""
+
+    class Clock:
+        value = TODAY
+
+        def set(self, value: dt.date) -> None:
+            self.value = value
+
+    clock = Clock()
+    monkeypatch.setattr(rules, "today", lambda: clock.value)
+    return clock
+
+
+PEOPLE = {
+    # name: (role, gender, birth_year, postal code, interests, intake)
+    "Anna Angst": (
+        "mentee",
+        "kvinde",
+        1990,
+        "6000",
+        ["gåture"],
+        {"lived_experience": ["psykiatri"], "challenges": "angst, ensomhed"},
+    ),
+    "Bent Bipolar": (
+        "mentee",
+        "mand",
+        1970,
+        "6000",
+        ["fodbold"],
+        {"lived_experience": ["psykiatri"], "challenges": "bipolar"},
+    ),
+    "Mette Mentor": (
+        "mentor",
+        "kvinde",
+        1985,
+        "6000",
+        ["gåture"],
+        {"lived_experience": ["psykiatri"], "challenges": "angst", "capacity": 1},
+    ),
+    "Morten Mentor": (
+        "mentor",
+        "mand",
+        1968,
+        "6000",
+        ["fodbold"],
+        {"lived_experience": ["psykiatri"], "challenges": "bipolar", "capacity": 2},
+    ),
+    "Pia Pause": (
+        "mentor",
+        "kvinde",
+        1980,
+        "6000",
+        [],
+        {"lived_experience": ["psykiatri"], "paused_until": dt.date(2027, 1, 1)},
+    ),
+}
+
+
+async def _world(sessionmaker, tenant) -> dict[str, uuid.UUID]:
+    """A programme (weekly, 6-9 months) with everyone above `ready`, consented and
+    interviewed. Returns enrolment ids by name, and ``person:<name>`` person ids."""
+    ids: dict[str, uuid.UUID] = {}
+    with tenant_scope(tenant.id):
+        async with sessionmaker() as session, session.begin():
+            programme = Programme(
+                slug="btb",
+                name="Borger til Borger",
+                type="peer_mentor",
+                areas=["psykiatri"],
+                policy={"duration_months": {"min": 6, "max": 9}, "meeting_frequencies": ["weekly"]},
+                plugins={},
+            )
+            session.add(programme)
+            await session.flush()
+            text = ConsentText(programme_id=programme.id, version=1, body="T", created_by="t")
+            session.add(text)
+            await session.flush()
+            for name, (role, gender, born, postal, interests, intake) in PEOPLE.items():
+                person = Person(
+                    name=name,
+                    gender=gender,
+                    birth_year=born,
+                    postal_code=postal,
+                    interests=interests,
+                    phone="12345678",
+                )
+                session.add(person)
+                await session.flush()
+                enrolment = Enrolment(
+                    person_id=person.id,
+                    programme_id=programme.id,
+                    role=EnrolmentRole(role),
+                    status="ready",
+                )
+                session.add(enrolment)
+                await session.flush()
+                session.add_all(
+                    [
+                        Consent(
+                            enrolment_id=enrolment.id, consent_text_id=text.id, recorded_by="t"
+                        ),
+                        Intake(enrolment_id=enrolment.id, held_on=TODAY, **intake),
+                    ]
+                )
+                ids[name] = enrolment.id
+                ids[f"person:{name}"] = person.id
+    return ids
+
+
+async def _api(live, tenant, username, roles=("coordinator",)) -> httpx.AsyncClient:
+    live.add_user(username, roles, (tenant.slug,))
+    return httpx.AsyncClient(
+        base_url=f"{live.url}/api/v1/t/{tenant.slug}",
+        headers={"Authorization": f"Bearer {await live.access_token(username)}"},
+    )
+
+
+async def _statuses(sessionmaker, tenant) -> dict[str, str]:
+    with tenant_scope(tenant.id):
+        async with sessionmaker() as session:
+            rows = await session.execute(
+                select(Person.name, Enrolment.status).join(
+                    Enrolment, Enrolment.person_id == Person.id
+                )
+            )
+            return dict(rows.all())
+
+
+async def _count(sessionmaker, tenant, model) -> int:
+    with tenant_scope(tenant.id):
+        async with sessionmaker() as session:
+            return int(await session.scalar(select(func.count()).select_from(model)) or 0)
+
+
+async def test_global_assignment_and_suggestions_from_enrolments_and_intakes(
+    live, sessionmaker, tenants, today
+):
+    ids = await _world(sessionmaker, tenants.a)
+    async with await _api(live, tenants.a, f"fk-{tenants.a.slug}") as api:
+        plan = await api.get("/programmes/btb/matching/assignment")
+        assert plan.status_code == 200
+        body = plan.json()
+        pairs = {(p["mentee_name"], p["mentor_name"]): p for p in body["pairs"]}
+        assert body["strategy"] == "shared_experience"
+        assert sorted(pairs) == [("Anna Angst", "Mette Mentor"), ("Bent Bipolar", "Morten Mentor")]
+        anna = pairs[("Anna Angst", "Mette Mentor")]
+        assert [r["text"] for r in anna["reasons"]] == [
+            "begge har erfaring med psykisk sårbarhed",
+            "begge har erfaring med angst",
+            "fælles interesser: gåture",
+            "bor 0 km fra hinanden",
+        ]
+        assert anna["score"] == pytest.approx(sum(r["points"] for r in anna["reasons"]))
+        assert body["unmatched"] == []
+        assert [(c["name"], c["excluded"]) for c in body["excluded"]] == [
+            ("Pia Pause", ["Sat på pause til 01.01.2027."])
+        ]
+        suggested = await api.get(
+            "/programmes/btb/matching/suggestions", params={"mentee": str(ids["Bent Bipolar"])}
+        )
+        assert [(s["mentor_name"], s["free_places"]) for s in suggested.json()] == [
+            ("Morten Mentor", 2),
+            ("Mette Mentor", 1),
+        ]
+        # A mentor is not a mentee on the waiting list: 404.
+        wrong = await api.get(
+            "/programmes/btb/matching/suggestions", params={"mentee": str(ids["Mette Mentor"])}
+        )
+        assert wrong.status_code == 404
+
+
+async def test_proposal_accepted_by_both_becomes_active_and_moves_enrolments(
+    live, sessionmaker, tenants, today
+):
+    ids = await _world(sessionmaker, tenants.a)
+    async with await _api(live, tenants.a, f"fk-{tenants.a.slug}") as api:
+        created = await api.post(
+            "/programmes/btb/proposals",
+            json={
+                "pairs": [{"mentee": str(ids["Anna Angst"]), "mentor": str(ids["Mette Mentor"])}]
+            },
+        )
+        assert created.status_code == 201
+        proposal = created.json()[0]
+        assert (proposal["state"], proposal["mentee"]["name"], proposal["mentor"]["name"]) == (
+            "proposed",
+            "Anna Angst",
+            "Mette Mentor",
+        )
+        statuses = await _statuses(sessionmaker, tenants.a)
+        assert (statuses["Anna Angst"], statuses["Mette Mentor"]) == ("matched", "matched")
+        fid = proposal["id"]
+        # Not active before both have said yes.
+        early = await api.post(f"/forloeb/{fid}/transitions", json={"to": "active"})
+        assert early.status_code == 400
+        assert early.json()["errors"] == {
+            "to": "Både borgeren og mentoren skal først sige ja til forslaget."
+        }
+        one = await api.post(f"/forloeb/{fid}/acceptances", json={"party": "mentee"})
+        assert (one.status_code, one.json()["forloeb"]["state"]) == (200, "proposed")
+        again = await api.post(f"/forloeb/{fid}/acceptances", json={"party": "mentee"})
+        assert again.json()["errors"] == {"party": "Denne part har allerede sagt ja."}
+        both = await api.post(f"/forloeb/{fid}/acceptances", json={"party": "mentor"})
+        detail = both.json()
+        assert (detail["forloeb"]["state"], detail["forloeb"]["started_on"]) == (
+            "active",
+            TODAY.isoformat(),
+        )
+        assert detail["planned_end"] == "2027-05-23"
+        assert [(e["from_state"], e["to_state"]) for e in detail["events"]] == [
+            (None, "proposed"),
+            ("proposed", "active"),
+        ]
+        statuses = await _statuses(sessionmaker, tenants.a)
+        assert (statuses["Anna Angst"], statuses["Mette Mentor"]) == ("active", "active")
+        # Mette (capacity 1) is now full; Morten (capacity 2) still has two places.
+        plan = (await api.get("/programmes/btb/matching/assignment")).json()
+        assert [(p["mentee_name"], p["mentor_name"]) for p in plan["pairs"]] == [
+            ("Bent Bipolar", "Morten Mentor")
+        ]
+        assert ("Mette Mentor", ["Ingen ledige pladser (tager 1 ad gangen)."]) in [
+            (c["name"], c["excluded"]) for c in plan["excluded"]
+        ]
+        # A mentor at capacity is not suggested.
+        suggested = await api.get(
+            "/programmes/btb/matching/suggestions", params={"mentee": str(ids["Bent Bipolar"])}
+        )
+        assert [s["mentor_name"] for s in suggested.json()] == ["Morten Mentor"]
+
+
+async def test_declined_proposal_returns_both_to_the_pool_with_the_reason(
+    live, sessionmaker, tenants, today
+):
+    ids = await _world(sessionmaker, tenants.a)
+    async with await _api(live, tenants.a, f"fk-{tenants.a.slug}") as api:
+        created = await api.post(
+            "/programmes/btb/proposals",
+            json={
+                "pairs": [{"mentee": str(ids["Bent Bipolar"]), "mentor": str(ids["Mette Mentor"])}]
+            },
+        )
+        fid = created.json()[0]["id"]
+        bare = await api.post(f"/forloeb/{fid}/transitions", json={"to": "declined"})
+        assert (bare.status_code, bare.json()["errors"]) == (
+            400,
+            {"reason": "Skriv en begrundelse."},
+        )
+        declined = await api.post(
+            f"/forloeb/{fid}/transitions", json={"to": "declined", "reason": "Kemien passede ikke"}
+        )
+        assert declined.json()["forloeb"]["state"] == "declined"
+        assert declined.json()["events"][-1]["reason"] == "Kemien passede ikke"
+    statuses = await _statuses(sessionmaker, tenants.a)
+    assert (statuses["Bent Bipolar"], statuses["Mette Mentor"]) == ("ready", "ready")
+    with tenant_scope(tenants.a.id):
+        async with sessionmaker() as session:
+            reasons = list(
+                await session.scalars(
+                    select(EnrolmentEvent.reason).where(
+                        EnrolmentEvent.enrolment_id == ids["Bent Bipolar"],
+                        EnrolmentEvent.to_status == "ready",
+                    )
+                )
+            )
+    assert reasons == ["Kemien passede ikke"]
+
+
+async def test_bad_proposals_are_refused_and_store_nothing(live, sessionmaker, tenants, today):
+    ids = await _world(sessionmaker, tenants.a)
+    anna, bent = str(ids["Anna Angst"]), str(ids["Bent Bipolar"])
+    mette, pia = str(ids["Mette Mentor"]), str(ids["Pia Pause"])
+    async with await _api(live, tenants.a, f"fk-{tenants.a.slug}") as api:
+        response = await api.post(
+            "/programmes/btb/proposals",
+            json={
+                "pairs": [
+                    {"mentee": anna, "mentor": mette},
+                    {"mentee": anna, "mentor": str(ids["Morten Mentor"])},
+                    {"mentee": bent, "mentor": mette},
+                    {"mentee": bent, "mentor": pia},
+                    {"mentee": mette, "mentor": bent},
+                    {"mentee": str(uuid.uuid4()), "mentor": mette},
+                ]
+            },
+        )
+        assert response.status_code == 400
+        assert response.json() == {
+            "status_code": 400,
+            "detail": SAVED_NOTHING,
+            "errors": {
+                "pairs.1": "Borgeren står i mere end ét par.",
+                "pairs.2": "Mentoren har ikke flere ledige pladser.",
+                "pairs.3": "Sat på pause til 01.01.2027.",
+                "pairs.4": "Borgeren står ikke på programmets venteliste.",
+                "pairs.5": "Borgeren står ikke på programmets venteliste.",
+            },
+        }
+        empty = await api.post("/programmes/btb/proposals", json={"pairs": []})
+        assert empty.json()["errors"] == {"pairs": "Vælg mindst ét par."}
+    assert await _count(sessionmaker, tenants.a, Forloeb) == 0
+    assert set((await _statuses(sessionmaker, tenants.a)).values()) == {"ready"}
+
+
+async def test_must_have_wish_is_a_hard_filter(live, sessionmaker, tenants, today):
+    ids = await _world(sessionmaker, tenants.a)
+    with tenant_scope(tenants.a.id):
+        async with sessionmaker() as session, session.begin():
+            intake = await session.scalar(
+                select(Intake).where(Intake.enrolment_id == ids["Bent Bipolar"])
+            )
+            intake.wish_gender = "Kvinde"
+            intake.wish_gender_required = True
+    async with await _api(live, tenants.a, f"fk-{tenants.a.slug}") as api:
+        suggested = await api.get(
+            "/programmes/btb/matching/suggestions", params={"mentee": str(ids["Bent Bipolar"])}
+        )
+        assert [s["mentor_name"] for s in suggested.json()] == ["Mette Mentor"]
+        refused = await api.post(
+            "/programmes/btb/proposals",
+            json={
+                "pairs": [{"mentee": str(ids["Bent Bipolar"]), "mentor": str(ids["Morten Mentor"])}]
+            },
+        )
+        assert refused.json()["errors"] == {
+            "pairs.0": "Ikke et muligt match: borgeren ønsker en kvinde som makker."
+        }
+
+
+async def test_a_mentee_cannot_be_in_two_open_forloeb_in_one_programme(
+    live, sessionmaker, tenants, today
+):
+    ids = await _world(sessionmaker, tenants.a)
+    async with await _api(live, tenants.a, f"fk-{tenants.a.slug}") as api:
+        pair = {"mentee": str(ids["Anna Angst"]), "mentor": str(ids["Mette Mentor"])}
+        assert (
+            await api.post("/programmes/btb/proposals", json={"pairs": [pair]})
+        ).status_code == 201
+        pair["mentor"] = str(ids["Morten Mentor"])
+        second = await api.post("/programmes/btb/proposals", json={"pairs": [pair]})
+        assert second.json()["errors"] == {
+            "pairs.0": "Borgeren står ikke på programmets venteliste."
+        }
+    # The database refuses it too (a partial unique index on the open states).
+    with tenant_scope(tenants.a.id):
+        async with sessionmaker() as session:
+            first = await session.scalar(select(Forloeb))
+            session.add(
+                Forloeb(
+                    programme_id=first.programme_id,
+                    mentee_enrolment_id=ids["Anna Angst"],
+                    mentor_enrolment_id=ids["Morten Mentor"],
+                    state="active",
+                    strategy="manual",
+                    proposed_on=TODAY,
+                    proposed_by="t",
+                    frequency="weekly",
+                    planned_months=6,
+                )
+            )
+            with pytest.raises(IntegrityError):
+                await session.commit()
+
+
+async def _active(api, ids, mentee="Anna Angst", mentor="Mette Mentor") -> str:
+    created = await api.post(
+        "/programmes/btb/proposals",
+        json={"pairs": [{"mentee": str(ids[mentee]), "mentor": str(ids[mentor])}]},
+    )
+    fid = created.json()[0]["id"]
+    for party in ("mentee", "mentor"):
+        await api.post(f"/forloeb/{fid}/acceptances", json={"party": party})
+    return str(fid)
+
+
+async def test_pause_moves_the_planned_end_and_completion_finishes_the_mentee(
+    live, sessionmaker, tenants, today
+):
+    ids = await _world(sessionmaker, tenants.a)
+    async with await _api(live, tenants.a, f"fk-{tenants.a.slug}") as api:
+        fid = await _active(api, ids)
+        today.set(TODAY + dt.timedelta(days=30))
+        no_reason = await api.post(f"/forloeb/{fid}/transitions", json={"to": "paused"})
+        assert no_reason.json()["errors"] == {"reason": "Skriv en begrundelse."}
+        paused = await api.post(
+            f"/forloeb/{fid}/transitions",
+            json={"to": "paused", "reason": "Indlæggelse", "resume_on": "2027-01-05"},
+        )
+        assert paused.json()["pauses"] == [
+            {"starts_on": "2026-12-23", "ends_on": None, "planned_resume": "2027-01-05"}
+        ]
+        today.set(TODAY + dt.timedelta(days=40))
+        resumed = await api.post(f"/forloeb/{fid}/transitions", json={"to": "active"})
+        assert resumed.json()["planned_end"] == "2027-06-02"  # 2027-05-23 + 10 days paused
+        forbidden = await api.post(
+            f"/forloeb/{fid}/transitions", json={"to": "declined", "reason": "x"}
+        )
+        assert forbidden.json()["errors"] == {
+            "to": "Forløbet kan ikke skifte fra Aktivt til Afvist."
+        }
+        done = await api.post(f"/forloeb/{fid}/transitions", json={"to": "completed"})
+        assert (done.json()["forloeb"]["state"], done.json()["forloeb"]["ended_on"]) == (
+            "completed",
+            "2027-01-02",
+        )
+    statuses = await _statuses(sessionmaker, tenants.a)
+    # The mentee's enrolment is finished; the mentor stays active and back in the pool.
+    assert (statuses["Anna Angst"], statuses["Mette Mentor"]) == ("finished", "active")
+    async with await _api(live, tenants.a, f"fk-{tenants.a.slug}") as api:
+        suggested = await api.get(
+            "/programmes/btb/matching/suggestions", params={"mentee": str(ids["Bent Bipolar"])}
+        )
+        # Mette is back with her one place; Pia's pause ended on 1 January.
+        found = [(s["mentor_name"], s["free_places"]) for s in suggested.json()]
+        assert (found[0], sorted(found[1:])) == (
+            ("Morten Mentor", 2),
+            [("Mette Mentor", 1), ("Pia Pause", 1)],
+        )
+
+
+async def test_the_pair_logs_meetings_and_only_they_and_coordinators_see_them(
+    live, sessionmaker, tenants, today
+):
+    ids = await _world(sessionmaker, tenants.a)
+    slug = tenants.a.slug
+    mentor_user, mentee_user, stranger = f"mm-{slug}", f"mb-{slug}", f"ms-{slug}"
+    with tenant_scope(tenants.a.id):
+        async with sessionmaker() as session, session.begin():
+            for name, user in (
+                ("Mette Mentor", mentor_user),
+                ("Anna Angst", mentee_user),
+                ("Bent Bipolar", stranger),
+            ):
+                person = await session.get(Person, ids[f"person:{name}"])
+                person.account = account_of(live, user)
+    async with await _api(live, tenants.a, f"fk-{slug}") as api:
+        proposed = await api.post(
+            "/programmes/btb/proposals",
+            json={
+                "pairs": [{"mentee": str(ids["Anna Angst"]), "mentor": str(ids["Mette Mentor"])}]
+            },
+        )
+        fid = proposed.json()[0]["id"]
+    async with await _api(live, tenants.a, mentor_user, ("mentor",)) as mentor:
+        early = await mentor.post(
+            f"/forloeb/{fid}/meetings",
+            json={"day": "2026-11-23", "activity": "cafe", "duration_minutes": 60},
+        )
+        assert early.json()["errors"] == {
+            "day": "Der kan kun registreres møder, mens forløbet er aktivt."
+        }
+        # The mentor accepts for themself (a party cannot answer for the other).
+        mine = await mentor.post(f"/forloeb/{fid}/acceptances", json={"party": "mentee"})
+        assert mine.json()["forloeb"]["mentor"]["accepted_at"] is not None
+        assert mine.json()["forloeb"]["mentee"]["accepted_at"] is None
+        assert mine.json()["forloeb"]["reasons"] is None  # the explanation is for coordinators
+    async with await _api(live, tenants.a, mentee_user, ("mentee",)) as mentee:
+        both = await mentee.post(f"/forloeb/{fid}/acceptances", json={})
+        assert both.json()["forloeb"]["state"] == "active"
+    today.set(TODAY + dt.timedelta(days=3))
+    async with await _api(live, tenants.a, mentor_user, ("mentor",)) as mentor:
+        bad = await mentor.post(
+            f"/forloeb/{fid}/meetings",
+            json={"day": "2026-12-01", "activity": "bowling", "duration_minutes": 1},
+        )
+        assert bad.json()["errors"] == {
+            "day": "Et møde, der ikke har fundet sted endnu, kan ikke registreres; "
+            "registrér et afbud i stedet.",
+            "activity": "Vælg hvad I lavede.",
+            "duration_minutes": "Skriv varigheden i minutter (5-720).",
+        }
+        held = await mentor.post(
+            f"/forloeb/{fid}/meetings",
+            json={
+                "day": "2026-11-25",
+                "activity": "gaatur",
+                "duration_minutes": 90,
+                "note": "God tur",
+            },
+        )
+        assert (held.status_code, held.json()["logged_as"]) == (201, "mentor")
+        afbud = await mentor.post(
+            f"/forloeb/{fid}/meetings",
+            json={"day": "2026-12-02", "activity": "cafe", "cancelled": True},
+        )
+        assert (afbud.json()["cancelled"], afbud.json()["duration_minutes"]) == (True, None)
+    async with await _api(live, tenants.a, mentee_user, ("mentee",)) as mentee:
+        seen = (await mentee.get(f"/forloeb/{fid}")).json()
+        assert [(m["day"], m["note"], m["cancelled"]) for m in seen["meetings"]] == [
+            ("2026-12-02", None, True),
+            ("2026-11-25", "God tur", False),
+        ]
+        assert seen["viewer"] == "mentee"
+        me = (await mentee.get("/me")).json()
+        assert [(f["id"], f["role"], f["other_name"], f["state"]) for f in me["forloeb"]] == [
+            (fid, "mentee", "Mette Mentor", "active")
+        ]
+    async with await _api(live, tenants.a, stranger, ("mentee",)) as other:
+        assert (await other.get(f"/forloeb/{fid}")).status_code == 404
+        assert (
+            await other.post(
+                f"/forloeb/{fid}/meetings", json={"day": "2026-11-25", "activity": "cafe"}
+            )
+        ).status_code == 404
+        assert (await other.get("/me")).json()["forloeb"] == []
+    assert await _count(sessionmaker, tenants.a, Meeting) == 2
+
+
+async def test_attention_list_names_quiet_forloeb_and_old_proposals(
+    live, sessionmaker, tenants, today
+):
+    ids = await _world(sessionmaker, tenants.a)
+    async with await _api(live, tenants.a, f"fk-{tenants.a.slug}") as api:
+        fid = await _active(api, ids)
+        await api.post(
+            "/programmes/btb/proposals",
+            json={
+                "pairs": [{"mentee": str(ids["Bent Bipolar"]), "mentor": str(ids["Morten Mentor"])}]
+            },
+        )
+        assert (await api.get("/forloeb/attention")).json() == []
+        today.set(TODAY + dt.timedelta(days=15))
+        items = (await api.get("/forloeb/attention")).json()
+        assert [(i["forloeb"]["mentee"]["name"], i["codes"], i["texts"]) for i in items] == [
+            ("Anna Angst", ["no_recent_meeting"], ["Intet møde i 15 dage."]),
+            ("Bent Bipolar", ["proposal_waiting"], ["Forslaget har ventet i 15 dage."]),
+        ]
+        await api.post(
+            f"/forloeb/{fid}/meetings",
+            json={
+                "day": (TODAY + dt.timedelta(days=14)).isoformat(),
+                "activity": "sport",
+                "duration_minutes": 60,
+            },
+        )
+        items = (await api.get("/forloeb/attention")).json()
+        assert [i["forloeb"]["mentee"]["name"] for i in items] == ["Bent Bipolar"]
+
+
+async def test_forloeb_list_filters_by_state(live, sessionmaker, tenants, today):
+    ids = await _world(sessionmaker, tenants.a)
+    async with await _api(live, tenants.a, f"fk-{tenants.a.slug}") as api:
+        await _active(api, ids)
+        await api.post(
+            "/programmes/btb/proposals",
+            json={
+                "pairs": [{"mentee": str(ids["Bent Bipolar"]), "mentor": str(ids["Morten Mentor"])}]
+            },
+        )
+        active = (await api.get("/forloeb", params={"state": "active"})).json()
+        proposed = (await api.get("/forloeb", params={"state": "proposed"})).json()
+        everything = (await api.get("/forloeb")).json()
+    assert [f["mentee"]["name"] for f in active] == ["Anna Angst"]
+    assert [f["mentee"]["name"] for f in proposed] == ["Bent Bipolar"]
+    assert len(everything) == 2
