@@ -329,3 +329,41 @@ async def test_every_access_writes_one_audit_row_without_field_values(
     dumped = repr([(r.action, r.route, r.object_id, r.detail) for r in rows])
     assert planted.lower() not in dumped.lower()
     assert planted.lower() not in caplog.text.lower()
+
+
+async def test_intake_matching_fields_are_validated_and_stored(api, shipped, sessionmaker):
+    """Must-have wishes, a mentor's capacity and a pause from matching (issue 6)."""
+    kolding = shipped["kolding"]
+    mentor = await create(api, kolding, programme="borger-til-borger", role="mentor")
+    url = f"{base(kolding)}/enrolments/{mentor['enrolments'][0]['id']}"
+    assert (await api.post(f"{url}/consent")).status_code == 200
+    before = await counts(sessionmaker, kolding)
+    bad = await api.put(
+        f"{url}/intake",
+        json={"capacity": 0, "paused_until": "01-01-2027", "wish_gender": "kvinde"},
+    )
+    assert (bad.status_code, bad.json()["errors"]) == (
+        400,
+        {
+            "capacity": "Skriv et antal borgere mellem 1 og 10.",
+            "paused_until": "Forventede en dato (ÅÅÅÅ-MM-DD).",
+        },
+    )
+    assert await counts(sessionmaker, kolding) == before
+    good = await api.put(
+        f"{url}/intake",
+        json={
+            "capacity": 2,
+            "paused_until": "2027-01-01",
+            "wish_gender": "kvinde",
+            "wish_gender_required": True,
+        },
+    )
+    assert good.status_code == 200, good.text
+    intake = (await api.get(url)).json()["intake"]
+    assert (
+        intake["capacity"],
+        intake["paused_until"],
+        intake["wish_gender_required"],
+        intake["wish_age_required"],
+    ) == (2, "2027-01-01", True, False)

@@ -177,8 +177,8 @@ def _policy(
     warnings: list[PolicyDecision] = []
     for transition in transitions:
         result = check_transition(pm, context, transition)
-        vetoes += [d for d in result.decisions if d.action == "veto"]
-        warnings += result.warnings
+        vetoes += [d for d in result.decisions if d.action == "veto" and d not in vetoes]
+        warnings += [d for d in result.warnings if d not in warnings]
     return vetoes, warnings
 
 
