@@ -13,6 +13,7 @@ import pytest
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 
+from core.calendar import controllers as calendar_controllers
 from core.db.tenant_scope import tenant_scope
 from core.forloeb.models import Forloeb, Meeting
 from core.participants.models import (
@@ -44,6 +45,7 @@ def today(monkeypatch):
 
     clock = Clock()
     monkeypatch.setattr(rules, "today", lambda: clock.value)
+    monkeypatch.setattr(calendar_controllers, "today", lambda: clock.value)
     return clock
 
 
@@ -588,3 +590,37 @@ async def test_forloeb_list_filters_by_state(live, sessionmaker, tenants, today)
     assert [f["mentee"]["name"] for f in active] == ["Anna Angst"]
     assert [f["mentee"]["name"] for f in proposed] == ["Bent Bipolar"]
     assert len(everything) == 2
+
+
+async def test_the_persons_calendar_feed_holds_the_forloeb_meetings_without_names_or_notes(
+    live, sessionmaker, tenants, today
+):
+    from icalendar import Calendar
+
+    ids = await _world(sessionmaker, tenants.a)
+    async with await _api(live, tenants.a, f"fk-{tenants.a.slug}") as api:
+        fid = await _active(api, ids)
+        for day, cancelled in (("2026-11-23", False), ("2026-11-30", True)):
+            logged = await api.post(
+                f"/forloeb/{fid}/meetings",
+                json={
+                    "day": day,
+                    "activity": "biograf",
+                    "duration_minutes": None if cancelled else 120,
+                    "cancelled": cancelled,
+                    "note": "Privat",
+                },
+            )
+            assert logged.status_code == 201, logged.text
+        link = await api.post(f"/people/{ids['person:Anna Angst']}/calendar-link")
+    async with httpx.AsyncClient() as anonymous:
+        feed = await anonymous.get(link.json()["url"])
+    events = [
+        (str(e["summary"]), e.decoded("dtstart"), str(e["status"]))
+        for e in Calendar.from_ical(feed.content).walk("VEVENT")
+    ]
+    assert events == [
+        ("Møde i forløbet: Biograf", dt.date(2026, 11, 23), "CONFIRMED"),
+        ("Møde i forløbet: Biograf", dt.date(2026, 11, 30), "CANCELLED"),
+    ]
+    assert ("Mette" not in feed.text, "Privat" not in feed.text) == (True, True)

@@ -49,8 +49,9 @@ def token_hash(token: str) -> str:
 class FeedEvent:
     uid: str
     summary: str
-    starts_at: dt.datetime
-    ends_at: dt.datetime
+    #: A date (not a datetime) makes an all-day event: forløb meetings are logged by day.
+    starts_at: dt.datetime | dt.date
+    ends_at: dt.datetime | dt.date
     location: str = ""
     description: str = ""
     cancelled: bool = False
@@ -129,7 +130,40 @@ async def person_events(
         )
     for activity in await person_activities(session, person_id):
         events += [occurrence_event(o) for o in await occurrences(session, activity, start, end)]
-    return sorted(events, key=lambda e: e.starts_at)
+    events += await _forloeb_meetings(session, person_id, start, end)
+    return sorted(events, key=_sort_key)
+
+
+def _sort_key(e: FeedEvent) -> dt.datetime:
+    if isinstance(e.starts_at, dt.datetime):
+        return e.starts_at
+    return local(e.starts_at, dt.time(0))
+
+
+async def _forloeb_meetings(
+    session: AsyncSession, person_id: uuid.UUID, start: dt.date, end: dt.date
+) -> list[FeedEvent]:
+    """The logged meetings and afbud of the person's forløb, as all-day events (no names and
+    no notes: the feed is read by calendar programs)."""
+    from core.forloeb.models import Meeting
+    from core.forloeb.service import activity_label, list_forloeb
+
+    ids = [row.forloeb.id for row in await list_forloeb(session, person_id=person_id)]
+    if not ids:
+        return []
+    meetings = await session.scalars(
+        select(Meeting).where(Meeting.forloeb_id.in_(ids), Meeting.day >= start, Meeting.day <= end)
+    )
+    return [
+        FeedEvent(
+            uid=f"meeting-{m.id}@makker",
+            summary=_("Forløb meeting: %(activity)s") % {"activity": activity_label(m.activity)},
+            starts_at=m.day,
+            ends_at=m.day + dt.timedelta(days=1),
+            cancelled=m.cancelled,
+        )
+        for m in meetings
+    ]
 
 
 async def make_link(
