@@ -38,7 +38,7 @@ def test_the_machine_is_the_documented_one():
         "ineligible": ["intake", "withdrawn"],
         "ready": ["matched", "withdrawn"],
         "matched": ["active", "ready", "withdrawn"],
-        "active": ["finished", "withdrawn"],
+        "active": ["finished", "ready", "withdrawn"],
         "finished": [],
         "withdrawn": [],
     }

@@ -624,3 +624,23 @@ async def test_the_persons_calendar_feed_holds_the_forloeb_meetings_without_name
         ("Møde i forløbet: Biograf", dt.date(2026, 11, 30), "CANCELLED"),
     ]
     assert ("Mette" not in feed.text, "Privat" not in feed.text) == (True, True)
+
+
+async def test_withdrawn_consent_ends_the_forloeb_and_the_citizen_waits_again(
+    live, sessionmaker, tenants, today
+):
+    ids = await _world(sessionmaker, tenants.a)
+    async with await _api(live, tenants.a, f"fk-{tenants.a.slug}") as api:
+        fid = await _active(api, ids)
+        withdrawn = await api.post(f"/enrolments/{ids['Mette Mentor']}/consent/withdraw")
+        assert withdrawn.status_code == 200, withdrawn.text
+        detail = (await api.get(f"/forloeb/{fid}")).json()
+        assert (detail["forloeb"]["state"], detail["forloeb"]["ended_on"]) == (
+            "ended_early",
+            TODAY.isoformat(),
+        )
+        assert detail["events"][-1]["reason"] == "samtykke trukket tilbage"
+        plan = (await api.get("/programmes/btb/matching/assignment")).json()
+        assert sorted(p["mentee_name"] for p in plan["pairs"]) == ["Anna Angst", "Bent Bipolar"]
+    statuses = await _statuses(sessionmaker, tenants.a)
+    assert (statuses["Anna Angst"], statuses["Mette Mentor"]) == ("ready", "withdrawn")

@@ -622,6 +622,50 @@ async def accept(
     return Changed(await get_forloeb(session, forloeb.id), [])
 
 
+async def end_with_enrolment(
+    session: AsyncSession, enrolment: Enrolment, actor: str, today: dt.date, reason: str
+) -> int:
+    """The enrolment has ended (withdrawn): its open forløb end with it, without asking plugins
+    (a withdrawn consent cannot be vetoed). A proposal is declined, an active or paused forløb
+    ends early; the other party returns to the pool (a mentee needs a new mentor; a mentor only
+    when no other forløb binds them). No commit; returns how many forløb ended."""
+    rows = [
+        r
+        for r in await list_forloeb(session, [s.value for s in OPEN_STATES])
+        if enrolment.id in (r.mentee_enrolment.id, r.mentor_enrolment.id)
+    ]
+    for row in rows:
+        f = row.forloeb
+        target = S.DECLINED if f.state == S.PROPOSED.value else S.ENDED_EARLY
+        session.add(
+            ForloebEvent(
+                forloeb_id=f.id,
+                from_state=f.state,
+                to_state=target.value,
+                actor=actor,
+                reason=reason,
+            )
+        )
+        f.state, f.ended_on = target.value, today
+        for pause in await pauses(session, f.id):
+            if pause.ends_on is None:
+                pause.ends_on = today
+        other = (
+            row.mentor_enrolment
+            if row.mentee_enrolment.id == enrolment.id
+            else row.mentee_enrolment
+        )
+        back = other.status in (EnrolmentStatus.MATCHED.value, EnrolmentStatus.ACTIVE.value)
+        if other.role == EnrolmentRole.MENTOR:
+            back = (
+                other.status == EnrolmentStatus.MATCHED.value
+                and await _other_open(session, row) == 0
+            )
+        if back:
+            move_status(session, other, EnrolmentStatus.READY, actor, reason)
+    return len(rows)
+
+
 # -- meetings ------------------------------------------------------------------------------
 
 

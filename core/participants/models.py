@@ -92,7 +92,8 @@ S = EnrolmentStatus
 FINAL_STATUSES = frozenset({S.FINISHED, S.WITHDRAWN})
 #: The allowed transitions. ``withdrawn`` is reachable from every non-final state.
 #: ``ineligible -> intake`` is a new assessment (new information); ``matched -> ready`` undoes
-#: a match that never started.
+#: a match that never started; ``active -> ready``: the forløb ended early and the person is to
+#: be matched again (e.g. their mentor stopped).
 TRANSITIONS: dict[EnrolmentStatus, frozenset[EnrolmentStatus]] = {
     S.INTERESTED: frozenset({S.INTAKE, S.WITHDRAWN}),
     S.INTAKE: frozenset({S.ELIGIBLE, S.INELIGIBLE, S.WITHDRAWN}),
@@ -100,7 +101,7 @@ TRANSITIONS: dict[EnrolmentStatus, frozenset[EnrolmentStatus]] = {
     S.INELIGIBLE: frozenset({S.INTAKE, S.WITHDRAWN}),
     S.READY: frozenset({S.MATCHED, S.WITHDRAWN}),
     S.MATCHED: frozenset({S.ACTIVE, S.READY, S.WITHDRAWN}),
-    S.ACTIVE: frozenset({S.FINISHED, S.WITHDRAWN}),
+    S.ACTIVE: frozenset({S.FINISHED, S.READY, S.WITHDRAWN}),
     S.FINISHED: frozenset(),
     S.WITHDRAWN: frozenset(),
 }

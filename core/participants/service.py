@@ -349,6 +349,7 @@ async def withdraw_consent(
     consent.withdrawn_recorded_by = actor
     if enrolment.status not in FINAL_STATUSES:
         _add_event(session, enrolment, EnrolmentStatus.WITHDRAWN, actor, "samtykke trukket tilbage")
+        await _end_forloeb(session, enrolment, actor, today, "samtykke trukket tilbage")
     await session.commit()
     return consent
 
@@ -598,6 +599,15 @@ def move_status(
     _add_event(session, enrolment, to, actor, reason)
 
 
+async def _end_forloeb(
+    session: AsyncSession, enrolment: Enrolment, actor: str, today: dt.date, reason: str
+) -> None:
+    """A withdrawn enrolment ends its open forløb (see :mod:`core.forloeb.service`)."""
+    from core.forloeb.service import end_with_enrolment  # the forløb domain builds on this one
+
+    await end_with_enrolment(session, enrolment, actor, today, reason)
+
+
 def _add_event(
     session: AsyncSession,
     enrolment: Enrolment,
@@ -681,6 +691,8 @@ async def transition(
                 {"to": _("A rule is not met. A coordinator may override it with a reason.")}
             )
     _add_event(session, enrolment, target, actor, reason)
+    if target == EnrolmentStatus.WITHDRAWN:
+        await _end_forloeb(session, enrolment, actor, today, reason or "udmeldt")
     await session.commit()
     events = await history(session, enrolment.id)
     return events[-1]
