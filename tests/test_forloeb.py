@@ -644,3 +644,26 @@ async def test_withdrawn_consent_ends_the_forloeb_and_the_citizen_waits_again(
         assert sorted(p["mentee_name"] for p in plan["pairs"]) == ["Anna Angst", "Bent Bipolar"]
     statuses = await _statuses(sessionmaker, tenants.a)
     assert (statuses["Anna Angst"], statuses["Mette Mentor"]) == ("ready", "withdrawn")
+
+
+async def test_the_plan_stays_within_the_programmes_policy(live, sessionmaker, tenants, today):
+    ids = await _world(sessionmaker, tenants.a)
+    async with await _api(live, tenants.a, f"fk-{tenants.a.slug}") as api:
+        fid = await _active(api, ids)
+        bad = await api.put(
+            f"/forloeb/{fid}/plan", json={"frequency": "fortnightly", "planned_months": 10}
+        )
+        assert (bad.status_code, bad.json()["errors"]) == (
+            400,
+            {
+                "frequency": "Vælg en af programmets mødehyppigheder.",
+                "planned_months": "Den planlagte længde skal være 6-9 måneder.",
+            },
+        )
+        good = await api.put(
+            f"/forloeb/{fid}/plan", json={"frequency": "weekly", "planned_months": 9}
+        )
+        assert (good.json()["forloeb"]["planned_months"], good.json()["planned_end"]) == (
+            9,
+            "2027-08-23",
+        )

@@ -321,6 +321,12 @@ TENANT_ROUTES.update(
         ("POST", f"{_API}/forloeb/{{forloeb_id:uuid}}/transitions"): TenantRoute(
             COORD, 200, body={"to": "paused", "reason": "Ferie"}
         ),
+        ("PUT", f"{_API}/forloeb/{{forloeb_id:uuid}}/plan"): TenantRoute(
+            COORD, 200, body={"frequency": "weekly", "planned_months": 7}
+        ),
+        ("POST", f"{_PAGE}/forloeb/{{forloeb_id:uuid}}/plan"): TenantRoute(
+            COORD, 303, body={"frequency": "weekly", "planned_months": "7"}
+        ),
         ("POST", f"{_API}/forloeb/{{forloeb_id:uuid}}/meetings"): TenantRoute(
             ANY, 201, body={**_MEETING, "duration_minutes": 60}, by_role=_NOT_PAIR
         ),
@@ -645,6 +651,7 @@ OBJECT_ROUTES = [
     ("POST", "/api/v1/t/{own}/forloeb/{other_forloeb}/acceptances", {}),
     ("POST", "/api/v1/t/{own}/forloeb/{other_forloeb}/transitions", {}),
     ("POST", "/api/v1/t/{own}/forloeb/{other_forloeb}/meetings", {}),
+    ("PUT", "/api/v1/t/{own}/forloeb/{other_forloeb}/plan", {}),
 ]
 OBJECT_BODIES = {
     "/transitions": {"to": "withdrawn"},
@@ -652,6 +659,7 @@ OBJECT_BODIES = {
     "/override": {"reason": "En begrundelse fra matrixen"},
     "/account": {"account": None},
     "/acceptances": {"party": "mentee"},
+    "/plan": {"frequency": "weekly", "planned_months": 7},
     "/meetings": {"day": _TODAY, "activity": "cafe", "duration_minutes": 60},
 }
 

@@ -7,7 +7,7 @@ import uuid
 from typing import Annotated, Any
 
 import msgspec
-from litestar import Controller, Request, Response, get, post
+from litestar import Controller, Request, Response, get, post, put
 from litestar.di import NamedDependency, Provide
 from litestar.exceptions import NotFoundException
 from litestar.params import FromPath, FromQuery, JSONBody, QueryParameter
@@ -165,6 +165,13 @@ class TransitionIn(msgspec.Struct, forbid_unknown_fields=True):
     reason: Text2000 | None = None
     #: For a pause: when the pair plans to meet again.
     resume_on: dt.date | None = None
+
+
+class PlanIn(msgspec.Struct, forbid_unknown_fields=True):
+    #: One of the programme's meeting frequencies (e.g. `weekly`, `fortnightly`).
+    frequency: str
+    #: Within the programme's duration (Kolding 6-9, Vejle 6).
+    planned_months: int
 
 
 class MeetingIn(msgspec.Struct, forbid_unknown_fields=True):
@@ -478,6 +485,25 @@ class ForloebApiController(Controller):
         return Response(
             await detail_out(db_session, changed.row, viewer, changed.warnings), status_code=200
         )
+
+    @put("/{forloeb_id:uuid}/plan", name="api_forloeb_plan", guards=[coordinators])
+    async def plan(
+        self,
+        request: Request[Any, Any, Any],
+        db_session: NamedDependency[AsyncSession],
+        tenant: NamedDependency[Tenant],
+        forloeb_id: FromPath[uuid.UUID],
+        data: JSONBody[PlanIn],
+    ) -> Response[Any]:
+        """Set the meeting frequency and planned length (the planned end follows)."""
+        row, viewer = await forloeb_for(request, db_session, forloeb_id)
+        try:
+            row = await service.set_plan(db_session, row, data.frequency, data.planned_months)
+        except FieldErrors as exc:
+            await db_session.rollback()
+            return errors_response(exc)
+        await audit(request, tenant, "forloeb.plan", "forloeb", row.forloeb.id)
+        return Response(await detail_out(db_session, row, viewer), status_code=200)
 
     @post("/{forloeb_id:uuid}/meetings", name="api_forloeb_meeting", guards=[any_member])
     async def meeting(

@@ -282,6 +282,9 @@ class ForloebPagesController(Controller):
                     and not (current == ForloebState.PROPOSED and s == ForloebState.ACTIVE)
                 ],
                 "open": f.state in {s.value for s in OPEN_STATES},
+                "frequencies": list((row.programme.policy or {}).get("meeting_frequencies") or ()),
+                "months": (row.programme.policy or {}).get("duration_months")
+                or {"min": f.planned_months, "max": f.planned_months},
                 "errors": errors or {},
                 "warnings": warnings or [],
                 "today": today(),
@@ -382,6 +385,37 @@ class ForloebPagesController(Controller):
             return await self._detail(
                 request, db_session, tenant, forloeb_id, None, changed.warnings
             )
+        return Redirect(f"/t/{tenant.slug}/forloeb/{forloeb_id}", status_code=303)
+
+    @post(
+        "/{forloeb_id:uuid}/plan",
+        name="forloeb_plan_page",
+        guards=[coordinators],
+        media_type=MediaType.HTML,
+    )
+    async def plan(
+        self,
+        request: Request[Any, Any, Any],
+        db_session: NamedDependency[AsyncSession],
+        tenant: NamedDependency[Tenant],
+        forloeb_id: FromPath[uuid.UUID],
+    ) -> Any:
+        row, _viewer = await forloeb_for(request, db_session, forloeb_id)
+        form = await request.form()
+        raw = str(form.get("planned_months", "") or "")
+        try:
+            await service.set_plan(
+                db_session,
+                row,
+                str(form.get("frequency", "") or ""),
+                int(raw) if raw.strip().isdigit() else -1,
+            )
+        except FieldErrors as exc:
+            await db_session.rollback()
+            return await self._detail(
+                request, db_session, tenant, forloeb_id, exc.errors, None, 400
+            )
+        await audit(request, tenant, "forloeb.plan", "forloeb", row.forloeb.id)
         return Redirect(f"/t/{tenant.slug}/forloeb/{forloeb_id}", status_code=303)
 
     def _meeting_form(

@@ -666,6 +666,30 @@ async def end_with_enrolment(
     return len(rows)
 
 
+async def set_plan(
+    session: AsyncSession, row: ForloebRow, frequency: str, planned_months: int
+) -> ForloebRow:
+    """Set the meeting frequency and planned length within the programme's policy; commit."""
+    policy = row.programme.policy or {}
+    frequencies = list(policy.get("meeting_frequencies") or ())
+    months = policy.get("duration_months") or {"min": 1, "max": 24}
+    errors: dict[str, str] = {}
+    if row.forloeb.state not in {s.value for s in OPEN_STATES}:
+        errors["plan"] = _("The forløb has ended.")
+    if frequency not in frequencies:
+        errors["frequency"] = _("Choose one of the programme's meeting frequencies.")
+    if not months["min"] <= planned_months <= months["max"]:
+        errors["planned_months"] = _("The planned length must be %(min)d-%(max)d months.") % {
+            "min": months["min"],
+            "max": months["max"],
+        }
+    if errors:
+        raise FieldErrors(errors)
+    row.forloeb.frequency, row.forloeb.planned_months = frequency, planned_months
+    await session.commit()
+    return await get_forloeb(session, row.forloeb.id)
+
+
 # -- meetings ------------------------------------------------------------------------------
 
 
