@@ -5,29 +5,51 @@ citizen. Kolding's numbers follow what Kolding reported: 102 citizens and 69 men
 Borger til Borger. Vejle grants Psykiatrifonden ``participants`` on the misbrug programme and
 ``aggregate`` on Peer-to-Peer. Kolding's mentor course has nine finished hold and hold 10 and
 11 running (monthly sessions, dated from the day of the first seeding), a weekly interest group
-and a monthly group supervision; Vejle publishes a monthly information meeting. Seeding is
-idempotent: people are matched by name within their tenant, enrolments by person and programme,
-grants by programme and partner, hold by programme and number, activities by title.
+and a monthly group supervision; Vejle publishes a monthly information meeting.
+
+Matching and forløb (issue 6): every ``active`` citizen has a real forløb with their mentor (a
+mentor has one or two citizens; the intake's capacity says so), started 1-5 months before the
+first seeding at the programme's first meeting frequency and shortest length, with its history
+and a few meetings; a few pairs have not met for weeks or end within a month, so the
+coordinators' attention list has entries. Vejle's misbrug programme has a waiting list: six
+citizens (one paused) and four mentors ``ready`` with a før-samtale (experiences, interests,
+wishes, postal codes around Vejle; one mentor takes two citizens), the mentors with a mentor
+course taken before Makker and years free of abuse, so the ``mentor_course`` and ``misbrug``
+rules let them be matched. The global assignment proposes five explained pairs; the
+``vejle-mentor`` sign-in is Mette Skitsesen, proposed as Karen Udkastrup's mentor, so
+after a coordinator has matched the list and both parties have said yes, vejle-mentor logs the
+first meeting from "Mit forløb".
+
+Seeding is idempotent: people are matched by name within their tenant, enrolments by person and
+programme, grants by programme and partner, hold by programme and number, activities by title,
+forløb by the citizen's enrolment (a citizen with any forløb gets none); a demo that has been
+used (matched, accepted, met) is left as it is.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import random
+from dataclasses import dataclass
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from core.activities.models import Activity, ActivityKind, ActivityMember, Recurrence
 from core.activities.recurrence import add_months, monthly_days
 from core.courses.models import Course, CourseAttendance, CourseParticipant, CourseSession
 from core.db.tenant_scope import tenant_scope
+from core.forloeb.attention import FREQUENCY_DAYS
+from core.forloeb.lifecycle import ForloebState
+from core.forloeb.models import ACTIVITIES, OPEN_STATES, Forloeb, ForloebEvent, Meeting
 from core.identity.dev_users import DEMO_USERS
 from core.participants.models import (
     Consent,
     Enrolment,
     EnrolmentEvent,
     EnrolmentRole,
+    EnrolmentStatus,
+    Intake,
     Person,
 )
 from core.participants.service import current_consent_text
@@ -80,6 +102,9 @@ DEMO_GRANTS = (
     ("vejle", "peer-to-peer", "psykiatrifonden", "aggregate"),
 )
 DEMO_ACTOR = "makker-demo"
+#: Intake answers of the ``mentor_course`` and ``misbrug`` plugins (``Person.attributes``).
+COURSE_COMPLETED = "mentor_course.completed_on"
+SOBER_SINCE = "misbrug.sober_since"
 
 
 def demo_names(count: int, seed: str) -> list[tuple[str, int]]:
@@ -133,21 +158,271 @@ async def _enrol_active(
     session: AsyncSession, tenant: Tenant, programme: Programme, person: Person, role: EnrolmentRole
 ) -> None:
     """An ``active`` enrolment with a plausible history and a consent to the default text."""
+    await _enrol(session, tenant, programme, person, role, DEMO_PATH)
+
+
+async def _enrol(
+    session: AsyncSession,
+    tenant: Tenant,
+    programme: Programme,
+    person: Person,
+    role: EnrolmentRole,
+    path: tuple[str, ...],
+) -> Enrolment:
+    """An enrolment that took ``path`` (its last step is the status), with a consent."""
     enrolment = Enrolment(
-        person_id=person.id, programme_id=programme.id, role=role, status=DEMO_PATH[-1]
+        person_id=person.id, programme_id=programme.id, role=role, status=path[-1]
     )
     session.add(enrolment)
     await session.flush()
     text = await current_consent_text(session, tenant, programme, DEMO_ACTOR)
     session.add(Consent(enrolment_id=enrolment.id, consent_text_id=text.id, recorded_by=DEMO_ACTOR))
     previous: str | None = None
-    for status in DEMO_PATH:
+    for status in path:
         session.add(
             EnrolmentEvent(
                 enrolment_id=enrolment.id, from_status=previous, to_status=status, actor=DEMO_ACTOR
             )
         )
         previous = status
+    return enrolment
+
+
+#: Vejle's misbrug waiting list (issue 6): citizens and mentors ``ready`` for matching, with a
+#: før-samtale. The mentors record a mentor course taken before Makker and have been free of
+#: abuse for years, so the ``mentor_course`` and ``misbrug`` rules let them be matched.
+DEMO_WAITING = ("vejle", "misbrug-mentor")
+#: The Vejle mentor on the waiting list that the ``vejle-mentor`` sign-in is linked to.
+DEMO_WAITING_MENTOR = "Mette Skitsesen"
+
+
+@dataclass(frozen=True)
+class WaitingPerson:
+    """A person on the demo waiting list and their før-samtale (names from the demo scheme,
+    distinct from the people in forløb)."""
+
+    name: str
+    role: EnrolmentRole
+    gender: str
+    birth_year: int
+    postal_code: str
+    interests: tuple[str, ...]
+    challenges: str
+    motivation: str
+    capacity: int = 1
+    wish_gender: str | None = None
+    wish_gender_required: bool = False
+    wish_age: tuple[int, int] | None = None
+    wish_activities: str | None = None
+    #: Taking a break from the waiting list for this many days from the first seeding.
+    paused_days: int = 0
+    #: Mentors: free of abuse since (``misbrug.sober_since``), mentor course completed on
+    #: (``mentor_course.completed_on``).
+    sober_since: str | None = None
+    course_completed: str | None = None
+
+
+_MENTEE, _MENTOR = EnrolmentRole.MENTEE, EnrolmentRole.MENTOR
+DEMO_WAITING_PEOPLE = (
+    WaitingPerson(
+        DEMO_WAITING_MENTOR,
+        _MENTOR,
+        "kvinde",
+        1979,
+        "7100",
+        ("gåture", "strik"),
+        "alkohol, ensomhed",
+        "Vil give det videre, som hjalp mig ud af druk og ensomhed.",
+        sober_since="2018-04-01",
+        course_completed="2025-03-20",
+    ),
+    WaitingPerson(
+        "Hans Testrup",
+        _MENTOR,
+        "mand",
+        1963,
+        "7120",
+        ("fiskeri", "fodbold"),
+        "alkohol, familie",
+        "Har selv været der og har tid, nu jeg er gået på efterløn.",
+        capacity=2,
+        sober_since="2014-09-15",
+        course_completed="2024-11-14",
+    ),
+    WaitingPerson(
+        "Rasmus Prøvesen",
+        _MENTOR,
+        "mand",
+        1991,
+        "7300",
+        ("computerspil", "fitness"),
+        "hash, ensomhed",
+        "Vil vise, at man godt kan komme ud af hashen.",
+        sober_since="2021-01-10",
+        course_completed="2025-03-20",
+    ),
+    WaitingPerson(
+        "Gitte Pladsholm",
+        _MENTOR,
+        "kvinde",
+        1984,
+        "7080",
+        ("madlavning", "gåture"),
+        "hash, familie",
+        "Kender til at være mor midt i et misbrug og vil gerne støtte andre.",
+        sober_since="2019-06-01",
+        course_completed="2024-11-14",
+    ),
+    WaitingPerson(
+        "Karen Udkastrup",
+        _MENTEE,
+        "kvinde",
+        1987,
+        "7100",
+        ("gåture", "strik"),
+        "alkohol, ensomhed",
+        "Vil gerne have nogen at gå en tur med, der forstår det.",
+        wish_gender="kvinde",
+        wish_gender_required=True,
+        wish_activities="Gåture, måske en kop kaffe.",
+    ),
+    WaitingPerson(
+        "Jens Fiktivsen",
+        _MENTEE,
+        "mand",
+        1969,
+        "7120",
+        ("fiskeri",),
+        "alkohol, familie",
+        "Vil have styr på drikkeriet og kontakten med børnene igen.",
+        wish_age=(50, 70),
+        wish_activities="Fiskeri ved fjorden.",
+    ),
+    WaitingPerson(
+        "Torben Øvelsesen",
+        _MENTEE,
+        "mand",
+        1958,
+        "7100",
+        ("fodbold",),
+        "alkohol",
+        "Savner nogen at tale med, der ikke dømmer.",
+    ),
+    WaitingPerson(
+        "Frederik Demosen",
+        _MENTEE,
+        "mand",
+        1999,
+        "7300",
+        ("computerspil", "fitness"),
+        "hash",
+        "Vil ud af hashen og i gang med en uddannelse.",
+        wish_activities="Træning.",
+    ),
+    WaitingPerson(
+        "Sofie Attrapsen",
+        _MENTEE,
+        "kvinde",
+        1996,
+        "7080",
+        ("madlavning",),
+        "hash, familie",
+        "Vil gerne være en stabil mor for min søn.",
+        wish_gender="kvinde",
+    ),
+    WaitingPerson(
+        "Bo Prøvesen",
+        _MENTEE,
+        "mand",
+        1975,
+        "7183",
+        ("fiskeri",),
+        "alkohol, ensomhed",
+        "Er i behandling og vil have en mentor bagefter.",
+        paused_days=45,
+    ),
+)
+#: The path of a waiting-list enrolment (its history up to ``ready``).
+DEMO_WAITING_PATH = DEMO_PATH[: DEMO_PATH.index("ready") + 1]
+
+
+def _waiting_attributes(person: WaitingPerson) -> dict[str, object]:
+    if person.role != EnrolmentRole.MENTOR:
+        return {}
+    return {
+        "lived_experience.areas": ["misbrug"],
+        "lived_experience.ready_to_hold_others": True,
+        SOBER_SINCE: person.sober_since,
+        COURSE_COMPLETED: person.course_completed,
+    }
+
+
+async def _seed_waiting_list(
+    sessionmaker: async_sessionmaker[AsyncSession], tenant: Tenant, programme_slug: str
+) -> int:
+    """Add the waiting-list people and enrolments that are missing; returns people added."""
+    today = dt.date.today()
+    added = 0
+    with tenant_scope(tenant.id):
+        async with sessionmaker() as session, session.begin():
+            programme = await session.scalar(
+                select(Programme).where(Programme.slug == programme_slug)
+            )
+            if programme is None:
+                return 0
+            names = [w.name for w in DEMO_WAITING_PEOPLE]
+            people = {
+                p.name: p
+                for p in await session.scalars(select(Person).where(Person.name.in_(names)))
+            }
+            enrolled = set(
+                await session.scalars(
+                    select(Enrolment.person_id).where(Enrolment.programme_id == programme.id)
+                )
+            )
+            for spec in DEMO_WAITING_PEOPLE:
+                person = people.get(spec.name)
+                if person is None:
+                    person = Person(
+                        name=spec.name,
+                        gender=spec.gender,
+                        birth_year=spec.birth_year,
+                        postal_code=spec.postal_code,
+                        interests=list(spec.interests),
+                        attributes=_waiting_attributes(spec),
+                    )
+                    session.add(person)
+                    await session.flush()
+                    added += 1
+                if person.id in enrolled:
+                    continue
+                enrolment = await _enrol(
+                    session, tenant, programme, person, spec.role, DEMO_WAITING_PATH
+                )
+                low, high = spec.wish_age or (None, None)
+                session.add(
+                    Intake(
+                        enrolment_id=enrolment.id,
+                        held_on=today - dt.timedelta(days=14),
+                        staff="Misbrugscentret (demo)",
+                        motivation=spec.motivation,
+                        lived_experience=["misbrug"],
+                        challenges=spec.challenges,
+                        wish_gender=spec.wish_gender,
+                        wish_gender_required=spec.wish_gender_required,
+                        wish_age_min=low,
+                        wish_age_max=high,
+                        wish_activities=spec.wish_activities,
+                        wish_area="Vejle",
+                        capacity=spec.capacity,
+                        paused_until=(
+                            today + dt.timedelta(days=spec.paused_days)
+                            if spec.paused_days
+                            else None
+                        ),
+                    )
+                )
+    return added
 
 
 #: Kolding's mentor course: hold 1-9 finished, 10 and 11 running; six monthly teaching days.
@@ -328,12 +603,211 @@ async def _seed_activities(sessionmaker: async_sessionmaker[AsyncSession], tenan
                     session.add(ActivityMember(activity_id=activity.id, person_id=person.id))
 
 
-#: Demo sign-ins linked to a demo person ("Mit forløb"): tenant, username, programme, role.
-#: The person is the programme's first by name in that role (Kolding's is on hold 10).
-DEMO_ACCOUNTS = (
-    ("kolding", "kolding-mentor", "borger-til-borger", EnrolmentRole.MENTOR),
-    ("vejle", "vejle-mentor", "peer-to-peer", EnrolmentRole.MENTOR),
-    ("vejle", "vejle-borger", "peer-to-peer", EnrolmentRole.MENTEE),
+#: The forløb of the demo pairs in ``active`` enrolments: the i-th citizen (by name) of a
+#: programme has the (i mod mentors)-th mentor, so a mentor has one or two citizens (Kolding:
+#: 102 citizens, 69 mentors). Every ``DEMO_QUIET``-th pair (offset 7) has not met for weeks
+#: and every ``DEMO_ENDING``-th (offset 20) ends within a month: the attention list.
+DEMO_QUIET = 34
+DEMO_ENDING = 51
+#: What a forløb pair logs as meetings, in turn.
+DEMO_MEETING_MINUTES = (60, 90, 120, 75)
+
+
+def demo_forloeb_plan(index: int, frequency_days: int) -> tuple[int, list[int]]:
+    """(days since the start, days since each logged meeting, newest first) of the
+    ``index``-th demo pair: started 1-5 months ago; the last meeting within the frequency
+    (a quiet pair's 5-7 weeks ago); an ending pair started about 5 1/2 months ago."""
+    started = 30 + (index * 37) % 120
+    quiet = index % DEMO_QUIET == 7
+    if index % DEMO_ENDING == 20:
+        started = 170
+    if quiet:
+        started = max(started, 90)
+        last = 35 + index % 15
+    else:
+        last = 1 + index % frequency_days
+    count = 3 + index % 4
+    days = [last + k * frequency_days for k in range(count)]
+    return started, [d for d in days if d < started]
+
+
+def _at(day: dt.date) -> dt.datetime:
+    return dt.datetime.combine(day, dt.time(10, 0), tzinfo=dt.UTC)
+
+
+async def _seed_forloeb(
+    sessionmaker: async_sessionmaker[AsyncSession], tenant: Tenant, programme_slug: str
+) -> None:
+    """A forløb (active, with history and meetings) for every ``active`` citizen of the
+    programme that has none; mentors get an intake with the capacity their pairs need and,
+    unless they are on a hold, a mentor course taken before Makker."""
+    today = dt.date.today()
+    with tenant_scope(tenant.id):
+        async with sessionmaker() as session, session.begin():
+            programme = await session.scalar(
+                select(Programme).where(Programme.slug == programme_slug)
+            )
+            if programme is None:
+                return
+            rows = (
+                await session.execute(
+                    select(Enrolment, Person)
+                    .join(Person, Person.id == Enrolment.person_id)
+                    .where(
+                        Enrolment.programme_id == programme.id,
+                        Enrolment.status == EnrolmentStatus.ACTIVE.value,
+                    )
+                    .order_by(Person.name, Enrolment.id)
+                )
+            ).all()
+            mentees = [e for e, _p in rows if e.role == EnrolmentRole.MENTEE]
+            mentors = [(e, p) for e, p in rows if e.role == EnrolmentRole.MENTOR]
+            if not mentors:
+                return
+            paired = set(
+                await session.scalars(
+                    select(Forloeb.mentee_enrolment_id).where(Forloeb.programme_id == programme.id)
+                )
+            )
+            policy = programme.policy or {}
+            frequencies = policy.get("meeting_frequencies") or ["weekly"]
+            months = (policy.get("duration_months") or {"min": 6})["min"]
+            for index, mentee in enumerate(mentees):
+                if mentee.id in paired:
+                    continue
+                mentor = mentors[index % len(mentors)][0]
+                frequency = frequencies[index % len(frequencies)]
+                started_days, meeting_days = demo_forloeb_plan(
+                    index, FREQUENCY_DAYS.get(frequency, 14)
+                )
+                started = today - dt.timedelta(days=started_days)
+                proposed = started - dt.timedelta(days=7)
+                forloeb = Forloeb(
+                    programme_id=programme.id,
+                    mentee_enrolment_id=mentee.id,
+                    mentor_enrolment_id=mentor.id,
+                    state=ForloebState.ACTIVE.value,
+                    strategy="manual",
+                    score=0.0,
+                    reasons=[],
+                    proposed_on=proposed,
+                    proposed_by=DEMO_ACTOR,
+                    mentee_accepted_at=_at(proposed + dt.timedelta(days=3)),
+                    mentee_accepted_by=DEMO_ACTOR,
+                    mentor_accepted_at=_at(proposed + dt.timedelta(days=2)),
+                    mentor_accepted_by=DEMO_ACTOR,
+                    frequency=frequency,
+                    planned_months=months,
+                    started_on=started,
+                )
+                session.add(forloeb)
+                await session.flush()
+                session.add_all(
+                    [
+                        ForloebEvent(
+                            forloeb_id=forloeb.id,
+                            from_state=None,
+                            to_state=ForloebState.PROPOSED.value,
+                            actor=DEMO_ACTOR,
+                            at=_at(proposed),
+                        ),
+                        ForloebEvent(
+                            forloeb_id=forloeb.id,
+                            from_state=ForloebState.PROPOSED.value,
+                            to_state=ForloebState.ACTIVE.value,
+                            actor=DEMO_ACTOR,
+                            at=_at(started),
+                        ),
+                    ]
+                )
+                for k, days in enumerate(meeting_days):
+                    turn = index + k
+                    cancelled = k == 2 and index % 5 == 0  # an afbud, never the last meeting
+                    session.add(
+                        Meeting(
+                            forloeb_id=forloeb.id,
+                            day=today - dt.timedelta(days=days),
+                            activity=ACTIVITIES[turn % len(ACTIVITIES)],
+                            duration_minutes=(
+                                None
+                                if cancelled
+                                else DEMO_MEETING_MINUTES[turn % len(DEMO_MEETING_MINUTES)]
+                            ),
+                            cancelled=cancelled,
+                            logged_as="mentee" if turn % 3 == 2 else "mentor",
+                            logged_by=DEMO_ACTOR,
+                        )
+                    )
+            await session.flush()
+            await _fit_mentors(session, tenant, programme, mentors, today)
+
+
+async def _fit_mentors(
+    session: AsyncSession,
+    tenant: Tenant,
+    programme: Programme,
+    mentors: list[tuple[Enrolment, Person]],
+    today: dt.date,
+) -> None:
+    """Intake capacity at least the mentor's open forløb; a mentor course taken before Makker
+    (and, for misbrug, years free of abuse) for mentors who are not on a hold."""
+    load = dict(
+        (
+            await session.execute(
+                select(Forloeb.mentor_enrolment_id, func.count())
+                .where(
+                    Forloeb.programme_id == programme.id,
+                    Forloeb.state.in_([s.value for s in OPEN_STATES]),
+                )
+                .group_by(Forloeb.mentor_enrolment_id)
+            )
+        ).all()
+    )
+    intakes = {
+        i.enrolment_id: i
+        for i in await session.scalars(
+            select(Intake).where(Intake.enrolment_id.in_([e.id for e, _p in mentors]))
+        )
+    }
+    on_hold = set(await session.scalars(select(CourseParticipant.person_id)))
+    plugins = {**(tenant.plugins or {}), **(programme.plugins or {})}
+    course, sober = "mentor_course" in plugins, "misbrug" in plugins
+    for index, (enrolment, person) in enumerate(mentors):
+        needed = load.get(enrolment.id, 0)
+        intake = intakes.get(enrolment.id)
+        if intake is None:
+            session.add(
+                Intake(
+                    enrolment_id=enrolment.id,
+                    held_on=today - dt.timedelta(days=200),
+                    lived_experience=[programme.areas[index % len(programme.areas)]]
+                    if programme.areas
+                    else [],
+                    capacity=max(needed, 1),
+                )
+            )
+        elif intake.capacity < needed:
+            intake.capacity = needed
+        attributes = dict(person.attributes or {})
+        if course and person.id not in on_hold and COURSE_COMPLETED not in attributes:
+            attributes[COURSE_COMPLETED] = (
+                today - dt.timedelta(days=240 + (index * 29) % 300)
+            ).isoformat()
+        if sober and SOBER_SINCE not in attributes:
+            attributes[SOBER_SINCE] = (
+                today - dt.timedelta(days=3 * 365 + (index * 97) % 1500)
+            ).isoformat()
+        if attributes != (person.attributes or {}):
+            person.attributes = attributes
+
+
+#: Demo sign-ins linked to a demo person ("Mit forløb"): tenant, username, programme, role and
+#: the person's name, or ``None`` for the programme's first person by name in that role
+#: (Kolding's mentor is on hold 10). ``vejle-mentor`` is a mentor on the misbrug waiting list.
+DEMO_ACCOUNTS: tuple[tuple[str, str, str, EnrolmentRole, str | None], ...] = (
+    ("kolding", "kolding-mentor", "borger-til-borger", EnrolmentRole.MENTOR, None),
+    ("vejle", "vejle-mentor", "misbrug-mentor", EnrolmentRole.MENTOR, DEMO_WAITING_MENTOR),
+    ("vejle", "vejle-borger", "peer-to-peer", EnrolmentRole.MENTEE, None),
 )
 
 
@@ -347,8 +821,9 @@ async def _link_accounts(
     sessionmaker: async_sessionmaker[AsyncSession], tenants: dict[str, Tenant], issuer: str
 ) -> None:
     """Link the demo sign-ins to their persons. The issuer URL follows the demo's address, so
-    a run on another port re-links the same person with the new user id."""
-    for slug, username, programme_slug, role in DEMO_ACCOUNTS:
+    a run on another port re-links the same person with the new user id; a link the sign-in
+    has to another person (an earlier demo's choice) is removed first."""
+    for slug, username, programme_slug, role, name in DEMO_ACCOUNTS:
         tenant = tenants.get(slug)
         if tenant is None:
             continue
@@ -359,9 +834,22 @@ async def _link_accounts(
                 )
                 if programme is None:
                     continue
-                people = await _people_by_role(session, programme, role)
-                if people:
-                    people[0].account = demo_account(issuer, username)
+                people = [
+                    p
+                    for p in await _people_by_role(session, programme, role)
+                    if name is None or p.name == name
+                ]
+                if not people:
+                    continue
+                account = demo_account(issuer, username)
+                subject = account.rsplit("#", 1)[1]
+                for other in await session.scalars(
+                    select(Person).where(Person.account.is_not(None), Person.id != people[0].id)
+                ):
+                    if other.account and other.account.rsplit("#", 1)[-1] == subject:
+                        other.account = None
+                await session.flush()
+                people[0].account = account
 
 
 async def seed_demo(
@@ -376,12 +864,21 @@ async def seed_demo(
         for slug, plan in DEMO_ENROLMENTS.items()
         if slug in tenants
     }
+    waiting_tenant, waiting_programme = DEMO_WAITING
+    if waiting_tenant in tenants:
+        added[waiting_tenant] = added.get(waiting_tenant, 0) + await _seed_waiting_list(
+            sessionmaker, tenants[waiting_tenant], waiting_programme
+        )
     course_tenant, course_programme = DEMO_COURSE
     if course_tenant in tenants:
         await _seed_courses(sessionmaker, tenants[course_tenant], course_programme)
     for slug in DEMO_ACTIVITY_PROGRAMMES:
         if slug in tenants:
             await _seed_activities(sessionmaker, tenants[slug])
+    for slug, plan in DEMO_ENROLMENTS.items():
+        if slug in tenants:
+            for programme_slug in plan:
+                await _seed_forloeb(sessionmaker, tenants[slug], programme_slug)
     if issuer is not None:
         await _link_accounts(sessionmaker, tenants, issuer)
     for owner_slug, programme, partner_slug, scope in DEMO_GRANTS:

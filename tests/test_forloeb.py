@@ -667,3 +667,37 @@ async def test_the_plan_stays_within_the_programmes_policy(live, sessionmaker, t
             9,
             "2027-08-23",
         )
+
+
+async def test_page_forms_refuse_with_danish_errors_and_store_nothing(
+    live, sessionmaker, tenants, today
+):
+    from tests.live import browser_sign_in, csrf_token
+
+    ids = await _world(sessionmaker, tenants.a)
+    slug = tenants.a.slug
+    async with await _api(live, tenants.a, f"fk-{slug}") as api:
+        fid = await _active(api, ids)
+    live.add_user(f"fp-{slug}", ("coordinator",), (slug,))
+    async with httpx.AsyncClient(base_url=live.url) as browser:
+        await browser_sign_in(browser, live, f"fp-{slug}")
+        page = await browser.get(f"/t/{slug}/forloeb/{fid}")
+        token = csrf_token(page.text)
+        no_reason = await browser.post(
+            f"/t/{slug}/forloeb/{fid}/status", data={"_csrf_token": token, "to": "paused"}
+        )
+        bad_plan = await browser.post(
+            f"/t/{slug}/forloeb/{fid}/plan",
+            data={"_csrf_token": token, "frequency": "weekly", "planned_months": "12"},
+        )
+        no_pairs = await browser.post(
+            f"/t/{slug}/matchning/btb/forslag", data={"_csrf_token": token, "pair": "x:y"}
+        )
+    assert no_reason.status_code == 400
+    assert '<span class="error" id="e-reason">Skriv en begrundelse.</span>' in no_reason.text
+    assert bad_plan.status_code == 400
+    assert "Den planlagte længde skal være 6-9 måneder." in bad_plan.text
+    assert (no_pairs.status_code, "Vælg mindst ét par." in no_pairs.text) == (400, True)
+    async with await _api(live, tenants.a, f"fk-{slug}") as api:
+        detail = (await api.get(f"/forloeb/{fid}")).json()
+    assert (detail["forloeb"]["state"], detail["forloeb"]["planned_months"]) == ("active", 6)

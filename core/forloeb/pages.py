@@ -483,6 +483,8 @@ class ForloebPagesController(Controller):
             )
         except FieldErrors as exc:
             await db_session.rollback()
+            # The rollback expired the loaded rows: read them again for the form.
+            row, viewer = await forloeb_for(request, db_session, forloeb_id)
             return self._meeting_form(tenant, row, viewer, values, exc.errors, 400)
         await audit(request, tenant, "forloeb.meeting", "forloeb", row.forloeb.id)
         return Redirect(f"/t/{tenant.slug}/forloeb/{forloeb_id}?gemt=1", status_code=303)
