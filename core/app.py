@@ -15,7 +15,7 @@ from litestar.config.csrf import CSRFConfig
 from litestar.datastructures import State
 from litestar.di import Provide
 from litestar.enums import MediaType
-from litestar.exceptions import NotFoundException
+from litestar.exceptions import NotFoundException, ValidationException
 from litestar.logging import LoggingConfig
 from litestar.openapi import OpenAPIConfig
 from litestar.openapi.plugins import JsonRenderPlugin
@@ -88,6 +88,21 @@ def _not_found(request: Request, _exc: NotFoundException) -> Response:
     return Template(  # type: ignore[return-value]
         "errors/not_found.html", status_code=404, media_type=MediaType.HTML
     )
+
+
+def _invalid_request(request: Request, exc: ValidationException) -> Response:
+    """Litestar's own validation errors (a wrong type, a bad date, a value out of range) in
+    Danish, per field; the explicit errors of handlers pass through unchanged."""
+    extra = exc.extra if isinstance(exc.extra, list) else []
+    body: dict[str, Any] = {"status_code": 400, "detail": exc.detail, "extra": extra}
+    if str(exc.detail).startswith("Validation failed"):
+        body["detail"] = i18n.gettext("Some fields are not valid; nothing was saved.")
+        body["errors"] = {
+            str(item.get("key") or "body"): i18n.gettext("The value is not valid.")
+            for item in extra
+            if isinstance(item, dict)
+        }
+    return Response(body, status_code=400)
 
 
 def _login_required(request: Request, exc: LoginRequired) -> Response:
@@ -170,7 +185,11 @@ def create_app(settings: Settings | None = None) -> Litestar:
             path="/schema",
             render_plugins=[JsonRenderPlugin()],
         ),
-        exception_handlers={NotFoundException: _not_found, LoginRequired: _login_required},
+        exception_handlers={
+            NotFoundException: _not_found,
+            ValidationException: _invalid_request,
+            LoginRequired: _login_required,
+        },
         logging_config=LoggingConfig(
             log_exceptions="always",
             disable_stack_trace={400, 401, 403, 404, 405, 409, 422},

@@ -701,3 +701,68 @@ async def test_page_forms_refuse_with_danish_errors_and_store_nothing(
     async with await _api(live, tenants.a, f"fk-{slug}") as api:
         detail = (await api.get(f"/forloeb/{fid}")).json()
     assert (detail["forloeb"]["state"], detail["forloeb"]["planned_months"]) == ("active", 6)
+
+
+async def test_review_findings_stay_fixed(live, sessionmaker, tenants, today):
+    """Manual enrolment moves cannot bypass an open forløb; concurrent proposals of the same
+    citizen give one forløb and a Danish 400; the pair never sees reasons in the history; bad
+    types and NUL bytes are Danish 400s."""
+    import asyncio
+
+    ids = await _world(sessionmaker, tenants.a)
+    anna, mette, morten = (str(ids[n]) for n in ("Anna Angst", "Mette Mentor", "Morten Mentor"))
+    async with await _api(live, tenants.a, f"fk-{tenants.a.slug}") as api:
+        first, second = await asyncio.gather(
+            api.post(
+                "/programmes/btb/proposals", json={"pairs": [{"mentee": anna, "mentor": mette}]}
+            ),
+            api.post(
+                "/programmes/btb/proposals", json={"pairs": [{"mentee": anna, "mentor": morten}]}
+            ),
+        )
+        codes = sorted([first.status_code, second.status_code])
+        assert codes == [201, 400]
+        refused = first if first.status_code == 400 else second
+        # The second waited for the first (a lock), then found Anna matched.
+        assert refused.json()["errors"] == {
+            "pairs.0": "Borgeren står ikke på programmets venteliste."
+        }
+        manual = await api.post(f"/enrolments/{anna}/transitions", json={"to": "ready"})
+        assert manual.json()["errors"] == {
+            "to": "Tilmeldingen indgår i et forløb: skift forløbets tilstand i stedet."
+        }
+        proposed = (first if first.status_code == 201 else second).json()[0]["id"]
+        typed = await api.post(
+            f"/forloeb/{proposed}/transitions",
+            json={"to": "declined", "reason": "x", "resume_on": "2026-02-30"},
+        )
+        assert (typed.status_code, typed.json()["detail"], typed.json()["errors"]) == (
+            400,
+            SAVED_NOTHING,
+            {"resume_on": "Værdien er ikke gyldig."},
+        )
+        fid = await _active(api, ids, "Bent Bipolar", "Morten Mentor")
+        nul = await api.post(
+            f"/forloeb/{fid}/meetings",
+            json={
+                "day": TODAY.isoformat(),
+                "activity": "cafe",
+                "duration_minutes": 30,
+                "note": "a\x00b",
+            },
+        )
+        assert nul.json()["errors"] == {"note": "Teksten indeholder et tegn, der ikke er tilladt."}
+        await api.post(f"/forloeb/{fid}/transitions", json={"to": "paused", "reason": "Indlagt"})
+    assert await _count(sessionmaker, tenants.a, Forloeb) == 2
+    mentor_user = f"rv-{tenants.a.slug}"
+    with tenant_scope(tenants.a.id):
+        async with sessionmaker() as session, session.begin():
+            person = await session.get(Person, ids["person:Morten Mentor"])
+            person.account = account_of(live, mentor_user)
+    async with await _api(live, tenants.a, mentor_user, ("mentor",)) as mentor:
+        seen = (await mentor.get(f"/forloeb/{fid}")).json()
+    assert [(e["to_state"], e["reason"], e["actor"]) for e in seen["events"]] == [
+        ("proposed", None, ""),
+        ("active", None, ""),
+        ("paused", None, ""),
+    ]

@@ -12,7 +12,11 @@ from core.db.tenant_scope import TenantSession
 
 
 def create_engine(url: str, **kwargs: Any) -> AsyncEngine:
-    """Create an async engine; on SQLite foreign keys are switched on for every connection."""
+    """Create an async engine; on SQLite foreign keys are switched on for every connection.
+
+    ``hide_parameters``: an error's message never carries the statement's values (personal
+    data) into a log."""
+    kwargs.setdefault("hide_parameters", True)
     engine = _create_async_engine(url, **kwargs)
     if engine.dialect.name == "sqlite":
 

@@ -237,7 +237,13 @@ async def detail_out(
         viewer=viewer,
         planned_end=service.planned_end_of(f, pause_rows, today()),
         events=[
-            EventOut(e.from_state, e.to_state, e.actor if coordinator else "", e.at, e.reason)
+            EventOut(
+                e.from_state,
+                e.to_state,
+                e.actor if coordinator else "",
+                e.at,
+                e.reason if coordinator else None,
+            )
             for e in await service.events(session, f.id)
         ],
         pauses=[PauseOut(p.starts_on, p.ends_on, p.planned_resume) for p in pause_rows],

@@ -14,7 +14,8 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import func, or_, select
+from sqlalchemy import func, or_, select, update
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 
@@ -38,7 +39,7 @@ from core.forloeb.models import (
 from core.matching.assignment import global_assignment, suggestions
 from core.matching.types import MatchProfile, PairScore, Proposal, Suggestion
 from core.participants.models import Enrolment, EnrolmentRole, EnrolmentStatus, Intake, Person
-from core.participants.service import FieldErrors, NotFound, move_status
+from core.participants.service import NUL_MESSAGE, FieldErrors, NotFound, move_status
 from core.plugin_api import (
     MakkerPluginManager,
     MatchingStrategy,
@@ -62,6 +63,10 @@ NOTE_MAX = 2000
 #: An "afbud" may be recorded for a planned meeting this many days ahead.
 CANCEL_AHEAD_DAYS = 60
 _SPLIT = re.compile(r"[,;\n]+")
+
+
+def OTHER_PARTY_ENDED() -> str:  # noqa: N802 - a message, translated when used
+    return _("The forløb ended because the other party stopped.")
 
 
 # -- candidates ----------------------------------------------------------------------------
@@ -152,6 +157,17 @@ def strategy_for(
         )
     strategy = chosen[0]
     return strategy, context.configs.get(strategy.plugin)
+
+
+async def _lock(session: AsyncSession, model: Any, ids: Iterable[uuid.UUID]) -> None:
+    """``SELECT ... FOR UPDATE`` of the rows (PostgreSQL; SQLite serialises writers anyway),
+    reloading them so the caller sees what a concurrent transaction committed."""
+    await session.execute(
+        select(model)
+        .where(model.id.in_(list(ids)))
+        .with_for_update()
+        .execution_options(populate_existing=True)
+    )
 
 
 async def _open_forloeb_counts(
@@ -286,6 +302,15 @@ async def create_proposals(
     """
     if not pairs:
         raise FieldErrors({"pairs": _("Choose at least one pair.")})
+    # Lock the enrolments first (a no-op UPDATE: row locks on PostgreSQL, the write lock on
+    # SQLite), so a second coordinator proposing the same people at the same time waits and
+    # then sees them matched, or the mentor full.
+    await session.execute(
+        update(Enrolment)
+        .where(Enrolment.id.in_(list({i for pair in pairs for i in pair})))
+        .values(status=Enrolment.status)
+        .execution_options(synchronize_session=False)
+    )
     waiting = await waiting_list(session, pm, tenant, programme, today)
     candidates = {c.enrolment.id: c for c in waiting.mentees + waiting.mentors}
     errors: dict[str, str] = {}
@@ -321,35 +346,42 @@ async def create_proposals(
     frequencies = policy.get("meeting_frequencies") or ["weekly"]
     months = (policy.get("duration_months") or {"min": 6})["min"]
     created: list[Forloeb] = []
-    for mentee, mentor, score in scored:
-        forloeb = Forloeb(
-            programme_id=programme.id,
-            mentee_enrolment_id=mentee.enrolment.id,
-            mentor_enrolment_id=mentor.enrolment.id,
-            state=S.PROPOSED.value,
-            strategy=waiting.strategy.name,
-            score=round(score.points, 4),
-            reasons=[
-                {"code": r.code, "text": r.text, "points": round(r.points, 4)}
-                for r in score.reasons
-            ],
-            proposed_on=today,
-            proposed_by=actor,
-            frequency=frequencies[0],
-            planned_months=months,
-        )
-        session.add(forloeb)
-        await session.flush()
-        session.add(
-            ForloebEvent(
-                forloeb_id=forloeb.id, from_state=None, to_state=S.PROPOSED.value, actor=actor
+    try:
+        for mentee, mentor, score in scored:
+            forloeb = Forloeb(
+                programme_id=programme.id,
+                mentee_enrolment_id=mentee.enrolment.id,
+                mentor_enrolment_id=mentor.enrolment.id,
+                state=S.PROPOSED.value,
+                strategy=waiting.strategy.name,
+                score=round(score.points, 4),
+                reasons=[
+                    {"code": r.code, "text": r.text, "points": round(r.points, 4)}
+                    for r in score.reasons
+                ],
+                proposed_on=today,
+                proposed_by=actor,
+                frequency=frequencies[0],
+                planned_months=months,
             )
-        )
-        for candidate in (mentee, mentor):
-            if candidate.enrolment.status == EnrolmentStatus.READY.value:
-                move_status(session, candidate.enrolment, EnrolmentStatus.MATCHED, actor, None)
-        created.append(forloeb)
-    await session.commit()
+            session.add(forloeb)
+            await session.flush()
+            session.add(
+                ForloebEvent(
+                    forloeb_id=forloeb.id, from_state=None, to_state=S.PROPOSED.value, actor=actor
+                )
+            )
+            for candidate in (mentee, mentor):
+                if candidate.enrolment.status == EnrolmentStatus.READY.value:
+                    move_status(session, candidate.enrolment, EnrolmentStatus.MATCHED, actor, None)
+            created.append(forloeb)
+        await session.commit()
+    except IntegrityError:
+        # The partial unique index: the citizen was proposed at the same moment elsewhere.
+        await session.rollback()
+        raise FieldErrors(
+            {"pairs": _("A citizen has just been proposed by someone else.")}
+        ) from None
     return created
 
 
@@ -505,6 +537,8 @@ async def _other_open(session: AsyncSession, row: ForloebRow) -> int:
 def _reason(reason: str | None, errors: dict[str, str]) -> str | None:
     if reason is None or not reason.strip():
         return None
+    if "\x00" in reason:
+        errors["reason"] = NUL_MESSAGE()
     if len(reason) > NOTE_MAX:
         errors["reason"] = _("At most %(n)d characters.") % {"n": NOTE_MAX}
     return reason.strip()
@@ -530,6 +564,7 @@ async def change_state(
         target = ForloebState(to)
     except ValueError:
         raise FieldErrors({"to": _("Unknown state.")}) from None
+    await _lock(session, Forloeb, [row.forloeb.id])
     forloeb = row.forloeb
     current = ForloebState(forloeb.state)
     if target not in ALLOWED[current]:
@@ -607,6 +642,7 @@ async def accept(
 ) -> Changed:
     """Record that ``party`` (``mentor``/``mentee``) accepts the proposal; commit. When both
     have accepted, the forløb becomes active."""
+    await _lock(session, Forloeb, [row.forloeb.id])
     forloeb = row.forloeb
     if party not in ("mentor", "mentee"):
         raise FieldErrors({"party": _("Choose the citizen or the mentor.")})
@@ -662,7 +698,8 @@ async def end_with_enrolment(
                 and await _other_open(session, row) == 0
             )
         if back:
-            move_status(session, other, EnrolmentStatus.READY, actor, reason)
+            # The other person's history gets a neutral reason, never this person's.
+            move_status(session, other, EnrolmentStatus.READY, actor, OTHER_PARTY_ENDED())
     return len(rows)
 
 
@@ -745,6 +782,8 @@ async def log_meeting(
         errors["note"] = _("Expected text.")
     elif note and len(note) > NOTE_MAX:
         errors["note"] = _("At most %(n)d characters.") % {"n": NOTE_MAX}
+    elif note and "\x00" in note:
+        errors["note"] = NUL_MESSAGE()
     if errors:
         raise FieldErrors(errors)
     assert day is not None

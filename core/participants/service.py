@@ -357,11 +357,18 @@ async def withdraw_consent(
 # -- people ---------------------------------------------------------------------------------
 
 
+def NUL_MESSAGE() -> str:  # noqa: N802 - a message, translated when used
+    return _("The text contains a character that is not allowed.")
+
+
 def _text(value: Any, limit: int, key: str, errors: dict[str, str]) -> str | None:
     if value is None:
         return None
     if not isinstance(value, str):
         errors[key] = _("Expected text.")
+        return None
+    if "\x00" in value:
+        errors[key] = NUL_MESSAGE()
         return None
     value = value.strip()
     if len(value) > limit:
@@ -599,6 +606,21 @@ def move_status(
     _add_event(session, enrolment, to, actor, reason)
 
 
+async def _in_open_forloeb(session: AsyncSession, enrolment: Enrolment) -> bool:
+    from core.forloeb.models import OPEN_STATES, Forloeb
+
+    found = await session.scalar(
+        select(Forloeb.id)
+        .where(
+            (Forloeb.mentee_enrolment_id == enrolment.id)
+            | (Forloeb.mentor_enrolment_id == enrolment.id),
+            Forloeb.state.in_([s.value for s in OPEN_STATES]),
+        )
+        .limit(1)
+    )
+    return found is not None
+
+
 async def _end_forloeb(
     session: AsyncSession, enrolment: Enrolment, actor: str, today: dt.date, reason: str
 ) -> None:
@@ -674,6 +696,10 @@ async def transition(
                 "to": _("The status cannot change from %(from)s to %(to)s.")
                 % {"from": status_label(current), "to": status_label(target)}
             }
+        )
+    if target != EnrolmentStatus.WITHDRAWN and await _in_open_forloeb(session, enrolment):
+        raise FieldErrors(
+            {"to": _("The enrolment is part of a forløb: change the forløb's state instead.")}
         )
     if target != EnrolmentStatus.WITHDRAWN and await active_consent(session, enrolment.id) is None:
         raise FieldErrors({"to": _("Record the person's consent first.")})
