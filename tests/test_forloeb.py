@@ -766,3 +766,10 @@ async def test_review_findings_stay_fixed(live, sessionmaker, tenants, today):
         ("active", None, ""),
         ("paused", None, ""),
     ]
+    assert seen["forloeb"]["mentee"]["phone"] == "12345678"
+    async with await _api(live, tenants.a, f"fk-{tenants.a.slug}") as api:
+        await api.post(f"/forloeb/{fid}/transitions", json={"to": "completed"})
+    async with await _api(live, tenants.a, mentor_user, ("mentor",)) as mentor:
+        ended = (await mentor.get(f"/forloeb/{fid}")).json()
+    # After the end the pair no longer get each other's phone number.
+    assert (ended["forloeb"]["state"], ended["forloeb"]["mentee"]["phone"]) == ("completed", None)

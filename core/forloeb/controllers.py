@@ -16,6 +16,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from core.forloeb import service
 from core.forloeb.access import actor_of as actor
 from core.forloeb.access import audit, forloeb_for, is_coordinator, today
+from core.forloeb.models import OPEN_STATES
 from core.identity.guards import any_member, coordinators
 from core.participants.schemas import FieldErrorsOut
 from core.participants.service import FieldErrors
@@ -194,6 +195,8 @@ def _reasons(items: list[dict[str, Any]] | tuple[Any, ...]) -> list[ReasonOut]:
 
 def forloeb_out(row: service.ForloebRow, coordinator: bool) -> ForloebOut:
     f = row.forloeb
+    # The pair reach each other by phone while the forløb is open, not after it ended.
+    phones = coordinator or f.state in {s.value for s in OPEN_STATES}
     return ForloebOut(
         id=f.id,
         programme=row.programme.slug,
@@ -202,14 +205,14 @@ def forloeb_out(row: service.ForloebRow, coordinator: bool) -> ForloebOut:
             row.mentee.id,
             row.mentee_enrolment.id,
             row.mentee.name,
-            row.mentee.phone,
+            row.mentee.phone if phones else None,
             f.mentee_accepted_at,
         ),
         mentor=PartyOut(
             row.mentor.id,
             row.mentor_enrolment.id,
             row.mentor.name,
-            row.mentor.phone,
+            row.mentor.phone if phones else None,
             f.mentor_accepted_at,
         ),
         proposed_on=f.proposed_on,
