@@ -197,8 +197,8 @@ class SharedExperienceScorer:
                     & (np.isnan(lo)[None, :] | (others_age >= lo[None, :]))
                     & (np.isnan(hi)[None, :] | (others_age <= hi[None, :]))
                 )
-                g_req = np.array([p.wish_gender_required for p in wishers])[None, :]
-                a_req = np.array([p.wish_age_required for p in wishers])[None, :]
+                g_req = np.array([p.wish_gender_required for p in wishers], dtype=bool)[None, :]
+                a_req = np.array([p.wish_age_required for p in wishers], dtype=bool)[None, :]
             else:
                 g_ok = wish[:, None] == gender[None, :]
                 a_ok = (
@@ -207,8 +207,8 @@ class SharedExperienceScorer:
                     & (np.isnan(lo)[:, None] | (others_age >= lo[:, None]))
                     & (np.isnan(hi)[:, None] | (others_age <= hi[:, None]))
                 )
-                g_req = np.array([p.wish_gender_required for p in wishers])[:, None]
-                a_req = np.array([p.wish_age_required for p in wishers])[:, None]
+                g_req = np.array([p.wish_gender_required for p in wishers], dtype=bool)[:, None]
+                a_req = np.array([p.wish_age_required for p in wishers], dtype=bool)[:, None]
                 scores += w.gender_wish * g_ok + w.age_wish * a_ok
             allowed &= ~(g_req & ~g_ok) & ~(a_req & ~a_ok)
 

@@ -237,3 +237,13 @@ def test_the_second_strategy_ranks_by_areas_only():
 def test_an_allowed_pair_with_no_points_is_still_proposed():
     matrix = ScoreMatrix(np.array([[0.0], [0.0]]), np.array([[False], [True]]))
     assert assign_indices(matrix, [1]) == [(1, 0)]
+
+
+@pytest.mark.parametrize("scorer", [SharedExperienceScorer(), SharedAreasScorer()])
+def test_an_empty_side_scores_to_an_empty_matrix_and_no_proposals(scorer):
+    """Kolding's waiting list can be empty while mentors have free places (and vice versa)."""
+    mentors = [MatchProfile("a", wish_gender="mand", wish_gender_required=True), BIRGIT]
+    assert scorer.matrix([], mentors, None, TODAY).scores.shape == (0, 2)
+    assert scorer.matrix([ANNA], [], None, TODAY).allowed.shape == (1, 0)
+    assert global_assignment(scorer, [], mentors, None, TODAY) == []
+    assert suggestions(scorer, ANNA, [], None, TODAY) == []

@@ -62,6 +62,8 @@ def global_assignment(
     today: dt.date,
 ) -> list[Proposal]:
     """Proposals for the whole waiting list, each with its explanation. Nothing is final."""
+    if not mentees or not mentors:
+        return []
     matrix = scorer.matrix(mentees, mentors, config, today)
     pairs = assign_indices(matrix, [max(0, m.capacity) for m in mentors])
     return [
