@@ -293,6 +293,31 @@ class ForloebPagesController(Controller):
             status_code,
         )
 
+    async def _refused(
+        self,
+        request: Request[Any, Any, Any],
+        db_session: AsyncSession,
+        tenant: Tenant,
+        forloeb_id: uuid.UUID,
+        exc: FieldErrors,
+    ) -> Template:
+        """Nothing was stored: the forløb page again, with the errors (400)."""
+        await db_session.rollback()
+        return await self._detail(request, db_session, tenant, forloeb_id, exc.errors, None, 400)
+
+    async def _done(
+        self,
+        request: Request[Any, Any, Any],
+        db_session: AsyncSession,
+        tenant: Tenant,
+        forloeb_id: uuid.UUID,
+        warnings: list[str],
+    ) -> Any:
+        """Back to the forløb page; with the plugins' warnings shown when there are any."""
+        if warnings:
+            return await self._detail(request, db_session, tenant, forloeb_id, None, warnings)
+        return Redirect(f"/t/{tenant.slug}/forloeb/{forloeb_id}", status_code=303)
+
     @get("/{forloeb_id:uuid}", name="forloeb_page", guards=[any_member])
     async def detail(
         self,
@@ -325,16 +350,9 @@ class ForloebPagesController(Controller):
                 db_session, plugin_manager, tenant, row, party, actor(request), today()
             )
         except FieldErrors as exc:
-            await db_session.rollback()
-            return await self._detail(
-                request, db_session, tenant, forloeb_id, exc.errors, None, 400
-            )
+            return await self._refused(request, db_session, tenant, forloeb_id, exc)
         await audit(request, tenant, "forloeb.accept", "forloeb", row.forloeb.id, {"party": party})
-        if changed.warnings:
-            return await self._detail(
-                request, db_session, tenant, forloeb_id, None, changed.warnings
-            )
-        return Redirect(f"/t/{tenant.slug}/forloeb/{forloeb_id}", status_code=303)
+        return await self._done(request, db_session, tenant, forloeb_id, changed.warnings)
 
     @post(
         "/{forloeb_id:uuid}/status",
@@ -376,16 +394,9 @@ class ForloebPagesController(Controller):
                 resume_on,
             )
         except FieldErrors as exc:
-            await db_session.rollback()
-            return await self._detail(
-                request, db_session, tenant, forloeb_id, exc.errors, None, 400
-            )
+            return await self._refused(request, db_session, tenant, forloeb_id, exc)
         await audit(request, tenant, "forloeb.transition", "forloeb", row.forloeb.id, {"to": to})
-        if changed.warnings:
-            return await self._detail(
-                request, db_session, tenant, forloeb_id, None, changed.warnings
-            )
-        return Redirect(f"/t/{tenant.slug}/forloeb/{forloeb_id}", status_code=303)
+        return await self._done(request, db_session, tenant, forloeb_id, changed.warnings)
 
     @post(
         "/{forloeb_id:uuid}/plan",
@@ -411,10 +422,7 @@ class ForloebPagesController(Controller):
                 int(raw) if raw.strip().isdigit() else -1,
             )
         except FieldErrors as exc:
-            await db_session.rollback()
-            return await self._detail(
-                request, db_session, tenant, forloeb_id, exc.errors, None, 400
-            )
+            return await self._refused(request, db_session, tenant, forloeb_id, exc)
         await audit(request, tenant, "forloeb.plan", "forloeb", row.forloeb.id)
         return Redirect(f"/t/{tenant.slug}/forloeb/{forloeb_id}", status_code=303)
 
