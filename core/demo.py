@@ -35,6 +35,7 @@ from dataclasses import dataclass
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from core import clock
 from core.activities.models import Activity, ActivityKind, ActivityMember, Recurrence
 from core.activities.recurrence import add_months, monthly_days
 from core.courses.models import Course, CourseAttendance, CourseParticipant, CourseSession
@@ -361,7 +362,7 @@ async def _seed_waiting_list(
     sessionmaker: async_sessionmaker[AsyncSession], tenant: Tenant, programme_slug: str
 ) -> int:
     """Add the waiting-list people and enrolments that are missing; returns people added."""
-    today = dt.date.today()
+    today = clock.today()
     added = 0
     with tenant_scope(tenant.id):
         async with sessionmaker() as session, session.begin():
@@ -523,7 +524,7 @@ async def _people_by_role(
 async def _seed_courses(
     sessionmaker: async_sessionmaker[AsyncSession], tenant: Tenant, programme_slug: str
 ) -> None:
-    today = dt.date.today()
+    today = clock.today()
     with tenant_scope(tenant.id):
         async with sessionmaker() as session, session.begin():
             programme = await session.scalar(
@@ -641,7 +642,7 @@ async def _seed_forloeb(
     """A forløb (active, with history and meetings) for every ``active`` citizen of the
     programme that has none; mentors get an intake with the capacity their pairs need and,
     unless they are on a hold, a mentor course taken before Makker."""
-    today = dt.date.today()
+    today = clock.today()
     with tenant_scope(tenant.id):
         async with sessionmaker() as session, session.begin():
             programme = await session.scalar(

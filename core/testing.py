@@ -25,6 +25,7 @@ import uuid
 from collections.abc import Mapping, Sequence
 from typing import Any
 
+from core import clock
 from core.plugin_api import (
     IntakeField,
     MakkerPluginManager,
@@ -129,7 +130,7 @@ class PluginHarness:
         raw = {
             k: v.isoformat() if isinstance(v, dt.date) else v for k, v in (answers or {}).items()
         }
-        stored = validate_intake_values(fields, raw, today or dt.date.today())
+        stored = validate_intake_values(fields, raw, today or clock.today())
         return PersonContext(id=uuid.uuid4(), attributes=decode_attributes(fields, stored))
 
     def verdicts(

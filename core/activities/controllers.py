@@ -32,7 +32,8 @@ from core.activities.service import (
     occurrences,
     set_occurrence_attendance,
 )
-from core.courses.controllers import field_error, today
+from core.clock import today
+from core.courses.controllers import field_error
 from core.identity.guards import any_member, coordinators
 from core.participants.models import Person
 from core.tenancy.models import Programme, Tenant

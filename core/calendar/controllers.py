@@ -25,7 +25,8 @@ from core.calendar.service import (
     render_calendar,
     revoke_links,
 )
-from core.courses.controllers import actor, today
+from core.clock import today
+from core.courses.controllers import actor
 from core.identity.guards import coordinators
 from core.tenancy.models import Tenant
 from core.web.deps import provide_tenant

@@ -18,6 +18,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.activities.recurrence import monthly_days
+from core.clock import today
 from core.courses.models import Course
 from core.courses.service import (
     CourseDetail,
@@ -42,10 +43,6 @@ from core.web.deps import provide_tenant
 from core.web.i18n import gettext as _
 
 Text200 = Annotated[str, msgspec.Meta(max_length=200)]
-
-
-def today() -> dt.date:
-    return dt.date.today()
 
 
 def provide_plugin_manager(state: State) -> MakkerPluginManager:

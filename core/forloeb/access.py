@@ -6,7 +6,6 @@ two people (``person.account``); anyone else gets the same 404 as for an unknown
 
 from __future__ import annotations
 
-import datetime as dt
 import uuid
 from typing import Any
 
@@ -19,16 +18,10 @@ from core.forloeb.service import ForloebRow, get_forloeb, party_of
 from core.identity.guards import current_principal
 from core.mine.service import person_for_account
 from core.participants.service import NotFound
-from core.programmes import controllers as rules
 from core.tenancy.models import Tenant
 from core.web.middleware import route_template
 
 COORDINATOR = "coordinator"
-
-
-def today() -> dt.date:
-    """The date forløb rules judge on (tests replace :func:`core.programmes.controllers.today`)."""
-    return rules.today()
 
 
 def actor_of(request: Request[Any, Any, Any]) -> str:

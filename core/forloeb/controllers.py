@@ -13,9 +13,10 @@ from litestar.exceptions import NotFoundException
 from litestar.params import FromPath, FromQuery, JSONBody, QueryParameter
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from core.clock import today
 from core.forloeb import service
 from core.forloeb.access import actor_of as actor
-from core.forloeb.access import audit, forloeb_for, is_coordinator, today
+from core.forloeb.access import audit, forloeb_for, is_coordinator
 from core.forloeb.models import OPEN_STATES
 from core.identity.guards import any_member, coordinators
 from core.participants.schemas import FieldErrorsOut

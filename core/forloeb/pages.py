@@ -16,9 +16,10 @@ from litestar.params import FromPath, QueryParameter
 from litestar.response import Redirect, Template
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from core.clock import today
 from core.forloeb import service
 from core.forloeb.access import actor_of as actor
-from core.forloeb.access import audit, forloeb_for, today
+from core.forloeb.access import audit, forloeb_for
 from core.forloeb.controllers import programme_or_404
 from core.forloeb.lifecycle import ALLOWED, NEEDS_REASON, ForloebState
 from core.forloeb.models import ACTIVITIES, OPEN_STATES

@@ -19,6 +19,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 
+from core import clock
 from core.courses.records import course_records
 from core.forloeb.attention import Attention, ForloebFacts, attention
 from core.forloeb.lifecycle import (
@@ -650,7 +651,7 @@ async def accept(
         raise FieldErrors({"party": _("Only a proposal can be accepted.")})
     if getattr(forloeb, f"{party}_accepted_at") is not None:
         raise FieldErrors({"party": _("This party has already accepted.")})
-    setattr(forloeb, f"{party}_accepted_at", dt.datetime.now(dt.UTC))
+    setattr(forloeb, f"{party}_accepted_at", clock.now())
     setattr(forloeb, f"{party}_accepted_by", actor)
     if forloeb.mentee_accepted_at and forloeb.mentor_accepted_at:
         return await change_state(session, pm, tenant, row, S.ACTIVE.value, actor, today)

@@ -22,7 +22,7 @@ from litestar.params import FromPath, JSONBody
 from litestar.response import Template
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from core.courses import controllers as courses
+from core.clock import today
 from core.forloeb.service import state_label
 from core.identity.guards import any_member, coordinators, current_principal
 from core.mine.service import AccountError, MyOverview, overview, person_for_account, set_account
@@ -31,11 +31,6 @@ from core.tenancy.models import Tenant
 from core.web.deps import provide_tenant
 from core.web.i18n import gettext as _
 from core.web.middleware import route_template
-
-
-def today() -> dt.date:
-    """The date the page judges on (the courses' clock, which tests replace)."""
-    return courses.today()
 
 
 def not_linked_text() -> str:

@@ -7,7 +7,6 @@ per field, and nothing is stored. A missing object and another tenant's give the
 
 from __future__ import annotations
 
-import datetime as dt
 import uuid
 from typing import Any
 
@@ -18,6 +17,7 @@ from litestar.exceptions import NotFoundException
 from litestar.params import FromPath, FromQuery, JSONBody
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from core.clock import today
 from core.identity.guards import coordinators, current_principal, tenant_admins
 from core.participants import service
 from core.participants.schemas import (
@@ -43,11 +43,6 @@ from core.tenancy.models import Tenant
 from core.web.deps import provide_tenant
 from core.web.i18n import gettext as _
 from core.web.middleware import route_template
-
-
-def today() -> dt.date:
-    """The date validation and rules judge on (tests replace it)."""
-    return rules.today()
 
 
 def actor_of(request: Request[Any, Any, Any]) -> str:

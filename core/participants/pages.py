@@ -19,10 +19,11 @@ from litestar.params import FromPath, FromQuery
 from litestar.response import Redirect, Template
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from core.clock import today
 from core.identity.guards import coordinators
 from core.mine import service as mine
 from core.participants import service
-from core.participants.controllers import actor_of, today
+from core.participants.controllers import actor_of
 from core.plugin_api import IntakeField, MakkerPluginManager
 from core.programmes import controllers as rules
 from core.tenancy.models import Tenant

@@ -5,7 +5,6 @@ A person or programme that does not exist and one of another tenant give the sam
 
 from __future__ import annotations
 
-import datetime as dt
 import uuid
 from typing import Any
 
@@ -16,6 +15,7 @@ from litestar.exceptions import NotFoundException, ValidationException
 from litestar.params import FromPath, FromQuery, JSONBody
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from core.clock import today
 from core.identity.guards import coordinators, current_principal
 from core.participants.models import Person
 from core.participants.service import audit, person_has_consent
@@ -43,11 +43,6 @@ from core.web.middleware import route_template
 
 def provide_plugin_manager(state: State) -> MakkerPluginManager:
     return state.plugin_manager  # type: ignore[no-any-return]
-
-
-def today() -> dt.date:
-    """The date rules judge on (Danish time is close enough to the server's date)."""
-    return dt.date.today()
 
 
 async def _programme(session: AsyncSession, slug: str) -> Programme:
