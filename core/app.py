@@ -49,6 +49,7 @@ from core.tenancy.partnership_controllers import (
 )
 from core.web import i18n
 from core.web.deps import provide_db_session
+from core.web.filters import local_time
 from core.web.health import HealthController
 from core.web.middleware import (
     AuthenticationMiddleware,
@@ -79,6 +80,7 @@ def _configure_jinja(engine: JinjaTemplateEngine) -> None:
     env.install_gettext_callables(i18n.gettext, i18n.ngettext, newstyle=True)  # type: ignore[attr-defined]
     env.globals["get_locale"] = i18n.get_locale
     env.globals["locale_names"] = i18n.LOCALE_NAMES
+    env.filters["local_time"] = local_time
 
 
 def _not_found(request: Request, _exc: NotFoundException) -> Response:

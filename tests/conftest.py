@@ -6,7 +6,9 @@ unique to the test, so tests never see each other's rows.
 
 from __future__ import annotations
 
+import datetime as dt
 import itertools
+import time
 import uuid
 from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass
@@ -15,6 +17,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
+from core import clock as app_clock
 from core.db.session import create_engine, create_sessionmaker
 from core.settings import Settings
 from core.tenancy.models import Tenant, TenantKind
@@ -23,6 +26,45 @@ from tests.live import LiveServer, free_port, start_live_server
 
 BACKENDS = ("sqlite", "postgresql")
 _slugs = itertools.count()
+
+
+@dataclass(frozen=True)
+class _RunningClock(app_clock.Clock):
+    """A clock set to ``fixed`` when ``time.monotonic()`` was ``started``, ticking on from there.
+
+    Unlike a stopped clock, rows written one after the other get distinct timestamps, so
+    histories keep their order."""
+
+    started: float = 0.0
+
+    def now(self) -> dt.datetime:
+        return super().now() + dt.timedelta(seconds=time.monotonic() - self.started)
+
+
+class AppClock:
+    """The app's clock in a test (see the ``clock`` fixture)."""
+
+    def set(self, at: dt.date | dt.datetime) -> None:
+        """Set the app's time to ``at`` (a date means noon in Copenhagen); it runs on from there."""
+        moment = at if isinstance(at, dt.datetime) else app_clock.at_noon(at)
+        if moment.tzinfo is None:
+            raise ValueError("clock.set() needs an aware datetime or a date")
+        app_clock.set_clock(_RunningClock(moment, time.monotonic()))
+
+    def today(self) -> dt.date:
+        """Today in Copenhagen, as the app sees it."""
+        return app_clock.today()
+
+
+@pytest.fixture
+def clock() -> Iterator[AppClock]:
+    """The one place tests set the date and time (:mod:`core.clock`): ``clock.set(day)``.
+
+    The process-wide clock is followed by services, pages, plugins and the live server (a thread
+    of this process); it is real time again after the test."""
+    previous = app_clock.get_clock()
+    yield AppClock()
+    app_clock.set_clock(previous)
 
 
 @pytest.fixture(scope="session")

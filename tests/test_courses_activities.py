@@ -9,6 +9,7 @@ import httpx
 import icalendar
 import pytest
 
+from core import clock as app_clock
 from core.activities.models import Recurrence
 from core.activities.recurrence import ZONE, add_months, monthly_days, occurrence_days
 from core.courses.service import FINISHED, PLANNED, RUNNING, course_state, programme_summary
@@ -485,7 +486,7 @@ async def test_person_calendar_feed_parses_holds_the_events_and_revoked_link_is_
     live, sessionmaker, tenants
 ):
     ids = await _world(sessionmaker, tenants.a)
-    today = dt.date.today()
+    today = app_clock.today()
     first = today + dt.timedelta(days=7)
     async with await _api(live, tenants.a) as api:
         course = (
@@ -548,7 +549,7 @@ async def test_person_calendar_feed_parses_holds_the_events_and_revoked_link_is_
 
 async def test_published_info_meetings_page_and_feed(live, sessionmaker, tenants):
     await _world(sessionmaker, tenants.a)
-    day = dt.date.today() + dt.timedelta(days=10)
+    day = app_clock.today() + dt.timedelta(days=10)
     async with await _api(live, tenants.a) as api:
         for title, published in (
             ("Informationsmøde om at blive mentor", True),

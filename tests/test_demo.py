@@ -5,7 +5,6 @@ with both parties, and the mentor logs the first meeting (issue 6's "done when")
 from __future__ import annotations
 
 import asyncio
-import datetime as dt
 import os
 import re
 import socket
@@ -21,6 +20,7 @@ import httpx
 import icalendar
 import pytest
 
+from core import clock as app_clock
 from core.settings import Settings
 from tests.live import csrf_token
 
@@ -157,7 +157,7 @@ async def _personas_see_only_what_they_may(port: int) -> None:
         }
         first = min(e.decoded("dtstart") for e in events)
         assert (first.day, first.hour, first.minute) == (7, 17, 0)
-        assert first.date() >= dt.date.today()
+        assert first.date() >= app_clock.today()
         assert {str(e["location"]) for e in events} == {"Vejle Rådhus, Mødelokale 3"}
     async with httpx.AsyncClient(base_url=base, timeout=10) as mentor:
         await _sign_in(mentor, "vejle-mentor", "/t/vejle/")
@@ -221,7 +221,7 @@ async def _match_confirm_and_meet(port: int) -> None:
     """Issue 6's "done when": a Vejle coordinator matches the misbrug waiting list in one
     action, reviews the proposals with their reasons, confirms them, and a mentor logs the
     first meeting."""
-    today = dt.date.today()
+    today = app_clock.today()
     api = "/api/v1/t/vejle"
     async with httpx.AsyncClient(base_url=f"http://127.0.0.1:{port}", timeout=10) as http:
         coordinator = await _token(http, "vejle-koordinator")

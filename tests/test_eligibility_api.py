@@ -6,7 +6,7 @@ from __future__ import annotations
 import datetime as dt
 import uuid
 
-from core.programmes import controllers
+from core import clock as app_clock
 from tests.plugin_fixtures import add_person, api, attributes_of, shipped  # noqa: F401 - fixtures
 
 TODAY = dt.date(2026, 11, 23)
@@ -38,9 +38,9 @@ async def test_eligibility_lists_each_rule_with_its_explanation(
     api,
     shipped,
     sessionmaker,
-    monkeypatch,
+    clock,
 ):
-    monkeypatch.setattr(controllers, "today", lambda: TODAY)
+    clock.set(TODAY)
     vejle = shipped["vejle"]
     person_id = await add_person(
         sessionmaker,
@@ -132,7 +132,7 @@ async def test_invalid_intake_values_give_400_per_field_and_store_nothing(
 ):
     vejle = shipped["vejle"]
     person_id = await add_person(sessionmaker, vejle)
-    tomorrow = (dt.date.today() + dt.timedelta(days=1)).isoformat()
+    tomorrow = (app_clock.today() + dt.timedelta(days=1)).isoformat()
     response = await api.put(
         f"{_base(vejle)}/people/{person_id}/intake?programme=misbrug-mentor",
         json={

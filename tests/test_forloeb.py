@@ -13,7 +13,6 @@ import pytest
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 
-from core.calendar import controllers as calendar_controllers
 from core.db.tenant_scope import tenant_scope
 from core.forloeb.models import Forloeb, Meeting
 from core.participants.models import (
@@ -25,7 +24,6 @@ from core.participants.models import (
     Intake,
     Person,
 )
-from core.programmes import controllers as rules
 from core.tenancy.models import Programme
 from tests.test_mine import account_of
 
@@ -34,18 +32,9 @@ SAVED_NOTHING = "Nogle felter er ikke udfyldt korrekt; intet er gemt."
 
 
 @pytest.fixture
-def today(monkeypatch):
-    """The date the app judges on; tests move it forward with ``today.set(...)``."""
-
-    class Clock:
-        value = TODAY
-
-        def set(self, value: dt.date) -> None:
-            self.value = value
-
-    clock = Clock()
-    monkeypatch.setattr(rules, "today", lambda: clock.value)
-    monkeypatch.setattr(calendar_controllers, "today", lambda: clock.value)
+def today(clock):
+    """The app's clock set to ``TODAY``; tests move it forward with ``today.set(...)``."""
+    clock.set(TODAY)
     return clock
 
 

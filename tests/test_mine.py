@@ -8,6 +8,7 @@ import uuid
 import httpx
 from sqlalchemy import select
 
+from core import clock as app_clock
 from core.activities.models import Activity, ActivityKind, ActivityMember, Recurrence
 from core.audit.models import AuditEvent
 from core.courses.models import Course, CourseAttendance, CourseParticipant, CourseSession
@@ -28,7 +29,7 @@ def account_of(live, username: str) -> str:
 async def _world(sessionmaker, tenant) -> dict[str, uuid.UUID]:
     """A mentor on hold 3 (one session held and attended, one coming), a mentee, and one
     activity of each kind; the mentor is a member of the interest group."""
-    today = dt.date.today()
+    today = app_clock.today()
     with tenant_scope(tenant.id):
         async with sessionmaker() as session, session.begin():
             programme = Programme(
@@ -165,7 +166,7 @@ async def _link(live, sessionmaker, tenant, ids, who: str, username: str, roles)
 
 async def test_mentor_sees_the_hold_and_supervision_mentee_does_not(live, sessionmaker, tenants):
     ids = await _world(sessionmaker, tenants.a)
-    today = dt.date.today()
+    today = app_clock.today()
     mentor, mentee = f"mine-m-{tenants.a.slug}", f"mine-b-{tenants.a.slug}"
     await _link(live, sessionmaker, tenants.a, ids, "mentor", mentor, ("mentor",))
     await _link(live, sessionmaker, tenants.a, ids, "mentee", mentee, ("mentee",))

@@ -12,7 +12,6 @@ from sqlalchemy import func, select
 
 from core.audit.models import AuditEvent
 from core.db.tenant_scope import tenant_scope
-from core.participants import controllers
 from core.participants.models import Consent, Enrolment, EnrolmentEvent, Intake, Person
 from tests.plugin_fixtures import api, shipped  # noqa: F401 - fixtures
 
@@ -20,8 +19,8 @@ TODAY = dt.date(2026, 11, 23)
 
 
 @pytest.fixture(autouse=True)
-def _today(monkeypatch):
-    monkeypatch.setattr(controllers, "today", lambda: TODAY)
+def _today(clock):
+    clock.set(TODAY)
 
 
 def base(tenant) -> str:

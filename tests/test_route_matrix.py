@@ -8,6 +8,7 @@ one exact status: anonymous -> 401 (API) or 303 to sign-in (pages); member of an
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import re
 import uuid
@@ -297,7 +298,9 @@ TENANT_ROUTES.update(
 
 # Matching and forløb (issue 6). The world's forløb is active; the personas `mentor` and
 # `mentee` of the URL's tenant are linked to its two people, so they are its pair.
-_TODAY = __import__("datetime").date.today().isoformat()
+# The world is built and every request made on one day of the app's clock (`world`).
+_DAY = dt.date(2026, 11, 23)
+_TODAY = _DAY.isoformat()
 _NOT_PAIR = {"partner_staff": 404}
 _MEETING = {"day": _TODAY, "activity": "cafe", "duration_minutes": "60"}
 TENANT_ROUTES.update(
@@ -400,7 +403,8 @@ class World:
 
 
 @pytest.fixture
-async def world(live, sessionmaker, tenants) -> World:
+async def world(live, sessionmaker, tenants, clock) -> World:
+    clock.set(_DAY)
     ids = {}
     objects: dict[str, dict[str, str]] = {}
     for tenant in (tenants.a, tenants.b):
@@ -468,7 +472,7 @@ async def _forloeb(live, session, programme, text, slug) -> dict[str, str]:
         Consent(enrolment_id=e.id, consent_text_id=text.id, recorded_by="t")
         for e in enrolments.values()
     )
-    today = dt.date.today()
+    today = _DAY
     forloeb = Forloeb(
         programme_id=programme.id,
         mentee_enrolment_id=enrolments["mentee"].id,

@@ -3,12 +3,12 @@ registers attendance session by session and sees the mentor become ready (issue 
 
 from __future__ import annotations
 
-import datetime as dt
 import uuid
 
 import pytest
 from sqlalchemy import select
 
+from core import clock as app_clock
 from core.activities.recurrence import add_months, monthly_days
 from core.db.tenant_scope import tenant_scope
 from core.participants.models import Enrolment, EnrolmentEvent, EnrolmentRole, Person
@@ -63,7 +63,7 @@ async def test_coordinator_registers_attendance_and_a_mentor_becomes_ready(
     assert await page.locator("h1").inner_text() == "Mentorkurser"
 
     # A hold with six monthly sessions, the first half a year ago.
-    first = add_months(dt.date.today(), -6)
+    first = add_months(app_clock.today(), -6)
     await page.select_option("select[name=programme]", "btb")
     await page.fill("input[name=start]", first.isoformat())
     await page.fill("input[name=count]", "6")
