@@ -762,7 +762,9 @@ async def _fit_mentors(
                 )
                 .group_by(Forloeb.mentor_enrolment_id)
             )
-        ).all()
+        )
+        .tuples()
+        .all()
     )
     intakes = {
         i.enrolment_id: i

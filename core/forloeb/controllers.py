@@ -394,7 +394,7 @@ class ForloebApiController(Controller):
     exception_handlers = {PluginError: rules._plugin_error}
 
     @get("/", name="api_forloeb_list", guards=[coordinators])
-    async def list(
+    async def list_forloeb(
         self,
         db_session: NamedDependency[AsyncSession],
         states: Annotated[

@@ -477,7 +477,7 @@ class ForloebPagesController(Controller):
     ) -> Any:
         row, viewer = await forloeb_for(request, db_session, forloeb_id)
         form = await request.form()
-        values = {
+        values: dict[str, str | bool] = {
             k: str(form.get(k, "") or "") for k in ("day", "activity", "duration_minutes", "note")
         }
         values["cancelled"] = "cancelled" in form

@@ -47,6 +47,7 @@ from core.plugin_api import (
     PluginError,
     PolicyDecision,
     ProgrammeContext,
+    Role,
     Transition,
 )
 from core.programmes.intake import intake_fields
@@ -508,6 +509,7 @@ async def _party_transitions(
     today: dt.date,
 ) -> list[Transition]:
     fields = intake_fields(pm, context)
+    parties: list[tuple[Role, Person]] = [("mentee", row.mentee), ("mentor", row.mentor)]
     return [
         Transition(
             person=person_context(person, fields, await course_records(session, person.id)),
@@ -517,7 +519,7 @@ async def _party_transitions(
             on=today,
             kind="forloeb",
         )
-        for role, person in (("mentee", row.mentee), ("mentor", row.mentor))
+        for role, person in parties
     ]
 
 
