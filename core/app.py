@@ -7,21 +7,17 @@ from contextlib import asynccontextmanager
 from os import PathLike
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlencode
 
 from jinja2 import Environment
-from litestar import Litestar, Request, Response
+from litestar import Litestar
 from litestar.config.csrf import CSRFConfig
 from litestar.datastructures import State
 from litestar.di import Provide
-from litestar.enums import MediaType
-from litestar.exceptions import NotFoundException, ValidationException
 from litestar.logging import LoggingConfig
 from litestar.openapi import OpenAPIConfig
 from litestar.openapi.plugins import JsonRenderPlugin
 from litestar.plugins.htmx import HTMXPlugin
 from litestar.plugins.jinja import JinjaTemplateEngine
-from litestar.response import Redirect, Template
 from litestar.static_files import create_static_files_router
 from litestar.template.config import TemplateConfig
 
@@ -29,7 +25,8 @@ import core
 from core.activities.controllers import ActivityApiController, ActivityPagesController
 from core.calendar.controllers import CalendarLinkApiController, PublicCalendarController
 from core.courses.controllers import CourseApiController, CoursePagesController
-from core.db.session import create_engine, create_sessionmaker
+from core.db.session import create_app_engine, create_sessionmaker
+from core.errors import exception_handlers
 from core.forloeb.controllers import ForloebApiController, MatchingApiController
 from core.forloeb.pages import ForloebPagesController, MatchingPagesController
 from core.identity.dev_issuer import DevIssuer
@@ -48,16 +45,16 @@ from core.tenancy.partnership_controllers import (
     PartnershipPagesController,
 )
 from core.web import i18n
-from core.web.deps import provide_db_session
 from core.web.filters import local_time
 from core.web.health import HealthController
-from core.web.middleware import (
-    AuthenticationMiddleware,
-    LocaleMiddleware,
-    LoginRequired,
-    TenantContextMiddleware,
-)
+from core.web.middleware import LocaleMiddleware
 from core.web.pages import PagesController
+from core.web.pipeline import (
+    RequestPipelineMiddleware,
+    finish_request,
+    provide_ctx,
+    provide_db_session,
+)
 
 CORE_DIR = Path(__file__).parent
 TEMPLATE_DIRS: list[Path | PathLike[Any] | str] = [
@@ -83,41 +80,15 @@ def _configure_jinja(engine: JinjaTemplateEngine) -> None:
     env.filters["local_time"] = local_time
 
 
-def _not_found(request: Request, _exc: NotFoundException) -> Response:
-    """One body for every 404: a missing object and another tenant's look the same."""
-    if request.url.path.startswith(("/api/", "/schema")):
-        return Response({"status_code": 404, "detail": NOT_FOUND_DETAIL}, status_code=404)
-    return Template(  # type: ignore[return-value]
-        "errors/not_found.html", status_code=404, media_type=MediaType.HTML
-    )
-
-
-def _invalid_request(request: Request, exc: ValidationException) -> Response:
-    """Litestar's own validation errors (a wrong type, a bad date, a value out of range) in
-    Danish, per field; the explicit errors of handlers pass through unchanged."""
-    extra = exc.extra if isinstance(exc.extra, list) else []
-    body: dict[str, Any] = {"status_code": 400, "detail": exc.detail, "extra": extra}
-    if str(exc.detail).startswith("Validation failed"):
-        body["detail"] = i18n.gettext("Some fields are not valid; nothing was saved.")
-        body["errors"] = {
-            str(item.get("key") or "body"): i18n.gettext("The value is not valid.")
-            for item in extra
-            if isinstance(item, dict)
-        }
-    return Response(body, status_code=400)
-
-
-def _login_required(request: Request, exc: LoginRequired) -> Response:
-    return Redirect(path=f"/auth/login?{urlencode({'next': exc.next_path})}", status_code=303)  # type: ignore[return-value]
-
-
 def create_app(settings: Settings | None = None) -> Litestar:
     """Build the app for ``settings`` (default: from the environment)."""
     settings = settings or load_settings()
 
     @asynccontextmanager
     async def lifespan(app: Litestar) -> AsyncGenerator[None, None]:
-        engine = create_engine(settings.database_url, pool_pre_ping=True)
+        engine = create_app_engine(
+            settings.database_url, settings.db_pool_size, settings.db_pool_timeout
+        )
         app.state.engine = engine
         app.state.sessionmaker = create_sessionmaker(engine)
         try:
@@ -162,12 +133,12 @@ def create_app(settings: Settings | None = None) -> Litestar:
                 path="/static", directories=[STATIC_DIR], include_in_schema=False
             ),
         ],
-        dependencies={"db_session": Provide(provide_db_session)},
-        middleware=[
-            LocaleMiddleware(settings.default_locale),
-            AuthenticationMiddleware(),
-            TenantContextMiddleware(),
-        ],
+        dependencies={
+            "db_session": Provide(provide_db_session, sync_to_thread=False),
+            "ctx": Provide(provide_ctx, sync_to_thread=False),
+        },
+        middleware=[LocaleMiddleware(settings.default_locale), RequestPipelineMiddleware()],
+        after_request=finish_request,
         csrf_config=CSRFConfig(
             secret=settings.secret_key,
             cookie_name="makker_csrf",
@@ -187,11 +158,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
             path="/schema",
             render_plugins=[JsonRenderPlugin()],
         ),
-        exception_handlers={
-            NotFoundException: _not_found,
-            ValidationException: _invalid_request,
-            LoginRequired: _login_required,
-        },
+        exception_handlers=exception_handlers(),
         logging_config=LoggingConfig(
             log_exceptions="always",
             disable_stack_trace={400, 401, 403, 404, 405, 409, 422},

@@ -50,6 +50,10 @@ class Settings:
     session_hours: int = 8
     #: Third-party plugins to load: entry-point names (group ``makker``) from ``MAKKER_PLUGINS``.
     plugins: tuple[str, ...] = ()
+    #: Pooled database connections per worker; a request holds exactly one.
+    db_pool_size: int = 10
+    #: Seconds a request waits for a free connection before it is answered 503.
+    db_pool_timeout: float = 5.0
 
     @property
     def dev_issuer_enabled(self) -> bool:
@@ -148,6 +152,17 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
     if not session_hours_raw.isdigit() or not 1 <= int(session_hours_raw) <= 24:
         raise SettingsError("MAKKER_SESSION_HOURS must be a whole number from 1 to 24")
 
+    pool_size_raw = _get(env, "MAKKER_DB_POOL_SIZE") or str(Settings.db_pool_size)
+    if not pool_size_raw.isdigit() or not 1 <= int(pool_size_raw) <= 200:
+        raise SettingsError("MAKKER_DB_POOL_SIZE must be a whole number from 1 to 200")
+    pool_timeout_raw = _get(env, "MAKKER_DB_POOL_TIMEOUT") or str(Settings.db_pool_timeout)
+    try:
+        pool_timeout = float(pool_timeout_raw)
+    except ValueError:
+        pool_timeout = -1.0
+    if not 0.1 <= pool_timeout <= 60:
+        raise SettingsError("MAKKER_DB_POOL_TIMEOUT must be a number of seconds from 0.1 to 60")
+
     plugins = tuple(p.strip() for p in (_get(env, "MAKKER_PLUGINS") or "").split(",") if p.strip())
     for name in plugins:
         if not re.match(r"^[a-z][a-z0-9_]{1,59}$", name):
@@ -167,6 +182,8 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
         ),
         keycloak_admin_client_secret=secrets["MAKKER_KEYCLOAK_ADMIN_CLIENT_SECRET"],
         session_hours=int(session_hours_raw),
+        db_pool_size=int(pool_size_raw),
+        db_pool_timeout=pool_timeout,
         env=mode,  # type: ignore[arg-type]
         database_url=database_url,
         migration_database_url=migration_url,

@@ -148,14 +148,11 @@ async def test_invalid_intake_values_give_400_per_field_and_store_nothing(
     assert response.json() == {
         "status_code": 400,
         "detail": "Nogle svar er ikke gyldige; intet blev gemt.",
-        "extra": [
-            {"key": "misbrug.sober_since", "message": "Datoen må ikke ligge i fremtiden."},
-            {
-                "key": "lived_experience.ready_to_hold_others",
-                "message": "Forventede ja eller nej (true eller false).",
-            },
-            {"key": "vejle_85.botilbud", "message": "Programmet stiller ikke dette spørgsmål."},
-        ],
+        "errors": {
+            "misbrug.sober_since": "Datoen må ikke ligge i fremtiden.",
+            "lived_experience.ready_to_hold_others": "Forventede ja eller nej (true eller false).",
+            "vejle_85.botilbud": "Programmet stiller ikke dette spørgsmål.",
+        },
     }
     assert await attributes_of(sessionmaker, vejle, person_id) == {}
 
@@ -168,9 +165,9 @@ async def test_intake_errors_in_english_with_the_language_cookie(api, shipped, s
         f"{_base(vejle)}/people/{person_id}/intake?programme=misbrug-mentor",
         json={"values": {"misbrug.sober_since": "23-11-2025"}},
     )
-    assert (response.status_code, response.json()["extra"]) == (
+    assert (response.status_code, response.json()["errors"]) == (
         400,
-        [{"key": "misbrug.sober_since", "message": "Expected a date (YYYY-MM-DD)."}],
+        {"misbrug.sober_since": "Expected a date (YYYY-MM-DD)."},
     )
 
 
@@ -246,12 +243,11 @@ async def test_intake_answers_need_consent_and_nothing_is_stored_without(
     url = f"{_base(vejle)}/people/{person_id}/intake?programme=misbrug-mentor"
     response = await api.put(url, json={"values": {"misbrug.sober_since": "2024-01-01"}})
     assert response.status_code == 400
-    assert response.json()["extra"] == [
-        {
-            "key": "misbrug.sober_since",
-            "message": "Kræver samtykke: uden samtykke må kun navn og kontaktoplysninger gemmes.",
-        }
-    ]
+    assert response.json()["errors"] == {
+        "misbrug.sober_since": (
+            "Kræver samtykke: uden samtykke må kun navn og kontaktoplysninger gemmes."
+        )
+    }
     assert await attributes_of(sessionmaker, vejle, person_id) == {}
     cleared = await api.put(url, json={"values": {"misbrug.sober_since": None}})
     assert cleared.status_code == 200  # clearing an answer needs no consent

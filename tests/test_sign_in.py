@@ -197,7 +197,8 @@ async def test_signing_in_removes_expired_sessions(sessionmaker):
             )
         )
     who = Principal("iss", "sub", "u", "U", frozenset({"mentor"}), frozenset({"x"}))
-    raw = await create_session(sessionmaker, who, None, hours=1)
+    async with sessionmaker() as session, session.begin():
+        raw = await create_session(session, who, None, hours=1, now=utcnow())
     async with sessionmaker() as session:
         assert await session.get(WebSession, "e" * 64) is None
-    assert await load_session(sessionmaker, raw) == who
+        assert await load_session(session, raw, utcnow()) == who

@@ -16,6 +16,7 @@ from litestar.di import NamedDependency, Provide
 from litestar.exceptions import NotFoundException
 from litestar.params import FromPath
 from litestar.response import Template
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.calendar.service import (
     make_link,
@@ -51,11 +52,12 @@ class CalendarLinkApiController(Controller):
         self,
         request: Request[Any, Any, Any],
         state: State,
+        db_session: NamedDependency[AsyncSession],
         tenant: NamedDependency[Tenant],
         person_id: FromPath[uuid.UUID],
     ) -> CalendarLinkOut:
         """A new link to the person's .ics feed (shown once; an earlier link stops working)."""
-        token = await make_link(state.sessionmaker, tenant, person_id, actor(request))
+        token = await make_link(db_session, tenant, person_id, actor(request))
         if token is None:
             raise NotFoundException()
         return CalendarLinkOut(f"{state.settings.base_url}/kalender/{token}{ICS_SUFFIX}")
@@ -64,12 +66,12 @@ class CalendarLinkApiController(Controller):
     async def revoke(
         self,
         request: Request[Any, Any, Any],
-        state: State,
+        db_session: NamedDependency[AsyncSession],
         tenant: NamedDependency[Tenant],
         person_id: FromPath[uuid.UUID],
     ) -> None:
         """Revoke the person's calendar link (the feed answers 404 from then on)."""
-        if not await revoke_links(state.sessionmaker, tenant, person_id, actor(request)):
+        if not await revoke_links(db_session, tenant, person_id, actor(request)):
             raise NotFoundException()
 
 
@@ -78,19 +80,21 @@ class PublicCalendarController(Controller):
     include_in_schema = False
 
     @get("/kalender/{token:str}", name="person_calendar_feed")
-    async def person_feed(self, state: State, token: FromPath[str]) -> Response[bytes]:
+    async def person_feed(
+        self, db_session: NamedDependency[AsyncSession], token: FromPath[str]
+    ) -> Response[bytes]:
         if not token.endswith(ICS_SUFFIX) or len(token) > 100:
             raise NotFoundException()
-        body = await read_person_feed_by_token(
-            state.sessionmaker, token.removesuffix(ICS_SUFFIX), today()
-        )
+        body = await read_person_feed_by_token(db_session, token.removesuffix(ICS_SUFFIX), today())
         if body is None:
             raise NotFoundException()
         return Response(body, media_type=ICS, headers={"Cache-Control": "private, no-store"})
 
     @get("/offentlig/{slug:str}/informationsmoeder", name="public_info_meetings")
-    async def info_page(self, state: State, slug: FromPath[str]) -> Template:
-        found = await read_published_info_meetings(state.sessionmaker, slug, today())
+    async def info_page(
+        self, db_session: NamedDependency[AsyncSession], slug: FromPath[str]
+    ) -> Template:
+        found = await read_published_info_meetings(db_session, slug, today())
         if found is None:
             raise NotFoundException()
         return Template(
@@ -99,8 +103,10 @@ class PublicCalendarController(Controller):
         )
 
     @get("/offentlig/{slug:str}/informationsmoeder.ics", name="public_info_meetings_feed")
-    async def info_feed(self, state: State, slug: FromPath[str]) -> Response[bytes]:
-        found = await read_published_info_meetings(state.sessionmaker, slug, today())
+    async def info_feed(
+        self, db_session: NamedDependency[AsyncSession], slug: FromPath[str]
+    ) -> Response[bytes]:
+        found = await read_published_info_meetings(db_session, slug, today())
         if found is None:
             raise NotFoundException()
         name = _("Information meetings, %(tenant)s") % {"tenant": found.tenant.name}

@@ -22,16 +22,16 @@ from dataclasses import dataclass
 
 from icalendar import Calendar, Event
 from sqlalchemy import select, update
-from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from sqlalchemy.ext.asyncio import AsyncSession
 
+from core import clock
 from core.activities.models import Activity, ActivityKind
 from core.activities.recurrence import local
 from core.activities.service import Occurrence, occurrences, person_activities
-from core.audit.service import record
+from core.audit.service import note
 from core.calendar.models import CalendarLink
 from core.courses.models import Course, CourseParticipant, CourseSession
-from core.db.base import utcnow
-from core.db.tenant_scope import tenant_scope
+from core.db.tenant_scope import reading_another_tenant
 from core.participants.models import Person
 from core.tenancy.models import Programme, Tenant, TenantKind
 from core.web.i18n import gettext as _
@@ -63,7 +63,7 @@ def render_calendar(name: str, events: Iterable[FeedEvent]) -> bytes:
     cal.add("prodid", PRODID)
     cal.add("version", "2.0")
     cal.add("x-wr-calname", name)
-    stamp = utcnow().replace(microsecond=0)
+    stamp = clock.now().replace(microsecond=0)
     for e in events:
         event = Event()
         event.add("uid", e.uid)
@@ -167,103 +167,74 @@ async def _forloeb_meetings(
 
 
 async def make_link(
-    sessionmaker: async_sessionmaker[AsyncSession],
-    tenant: Tenant,
-    person_id: uuid.UUID,
-    actor: str,
+    session: AsyncSession, tenant: Tenant, person_id: uuid.UUID, actor: str
 ) -> str | None:
     """A new calendar link for a person of ``tenant`` (revoking any earlier one); audited.
 
     :return: the token (shown once), or ``None`` if the person is not found in ``tenant``.
     """
     token = secrets.token_urlsafe(32)
-    with tenant_scope(tenant.id):
-        async with sessionmaker() as session, session.begin():
-            person = await session.scalar(select(Person.id).where(Person.id == person_id))
-            if person is None:
-                return None
-    async with sessionmaker() as session, session.begin():
-        await session.execute(
-            update(CalendarLink)
-            .where(
-                CalendarLink.owner_tenant_id == tenant.id,
-                CalendarLink.person_id == person_id,
-                CalendarLink.revoked_at.is_(None),
-            )
-            .values(revoked_at=utcnow())
+    person = await session.scalar(select(Person.id).where(Person.id == person_id))
+    if person is None:
+        return None
+    await session.execute(
+        update(CalendarLink)
+        .where(
+            CalendarLink.owner_tenant_id == tenant.id,
+            CalendarLink.person_id == person_id,
+            CalendarLink.revoked_at.is_(None),
         )
-        session.add(
-            CalendarLink(
-                token_hash=token_hash(token),
-                owner_tenant_id=tenant.id,
-                person_id=person_id,
-                created_by=actor,
-            )
-        )
-    await record(
-        sessionmaker,
-        "calendar_link_created",
-        actor=actor,
-        tenant_slug=tenant.slug,
-        object_type="person",
-        object_id=person_id,
+        .values(revoked_at=clock.now())
     )
+    session.add(
+        CalendarLink(
+            token_hash=token_hash(token),
+            owner_tenant_id=tenant.id,
+            person_id=person_id,
+            created_by=actor,
+        )
+    )
+    await session.flush()
+    note("calendar_link_created", object_type="person", object_id=person_id)
     return token
 
 
 async def revoke_links(
-    sessionmaker: async_sessionmaker[AsyncSession],
-    tenant: Tenant,
-    person_id: uuid.UUID,
-    actor: str,
+    session: AsyncSession, tenant: Tenant, person_id: uuid.UUID, actor: str
 ) -> bool:
     """Revoke the person's active calendar link, if any; audited. :return: ``False`` if the
     person is not found in ``tenant``."""
-    with tenant_scope(tenant.id):
-        async with sessionmaker() as session, session.begin():
-            if await session.scalar(select(Person.id).where(Person.id == person_id)) is None:
-                return False
-    async with sessionmaker() as session, session.begin():
-        result = await session.execute(
-            update(CalendarLink)
-            .where(
-                CalendarLink.owner_tenant_id == tenant.id,
-                CalendarLink.person_id == person_id,
-                CalendarLink.revoked_at.is_(None),
-            )
-            .values(revoked_at=utcnow())
+    if await session.scalar(select(Person.id).where(Person.id == person_id)) is None:
+        return False
+    result = await session.execute(
+        update(CalendarLink)
+        .where(
+            CalendarLink.owner_tenant_id == tenant.id,
+            CalendarLink.person_id == person_id,
+            CalendarLink.revoked_at.is_(None),
         )
-        changed = bool(getattr(result, "rowcount", 0))
-    if changed:
-        await record(
-            sessionmaker,
-            "calendar_link_revoked",
-            actor=actor,
-            tenant_slug=tenant.slug,
-            object_type="person",
-            object_id=person_id,
-        )
+        .values(revoked_at=clock.now())
+    )
+    if getattr(result, "rowcount", 0):
+        note("calendar_link_revoked", object_type="person", object_id=person_id)
     return True
 
 
 async def read_person_feed_by_token(
-    sessionmaker: async_sessionmaker[AsyncSession], token: str, today: dt.date
+    session: AsyncSession, token: str, today: dt.date
 ) -> bytes | None:
     """Cross-tenant entry point for ``/kalender/<token>.ics``: the feed of the link's person,
     read in the owner tenant's scope; ``None`` for an unknown or revoked token."""
-    with tenant_scope(None):
-        async with sessionmaker() as session:
-            link = await session.scalar(
-                select(CalendarLink).where(
-                    CalendarLink.token_hash == token_hash(token),
-                    CalendarLink.revoked_at.is_(None),
-                )
-            )
+    link = await session.scalar(
+        select(CalendarLink).where(
+            CalendarLink.token_hash == token_hash(token),
+            CalendarLink.revoked_at.is_(None),
+        )
+    )
     if link is None:
         return None
-    with tenant_scope(link.owner_tenant_id):
-        async with sessionmaker() as session:
-            events = await person_events(session, link.person_id, today)
+    async with reading_another_tenant(session, link.owner_tenant_id):
+        events = await person_events(session, link.person_id, today)
     return render_calendar(_("Makker calendar"), events)
 
 
@@ -274,33 +245,28 @@ class PublishedMeetings:
 
 
 async def read_published_info_meetings(
-    sessionmaker: async_sessionmaker[AsyncSession], tenant_slug: str, today: dt.date
+    session: AsyncSession, tenant_slug: str, today: dt.date
 ) -> PublishedMeetings | None:
     """Cross-tenant entry point for the public info-meeting page and feed: the municipality's
     *published* information meetings from today on; ``None`` for an unknown tenant."""
-    with tenant_scope(None):
-        async with sessionmaker() as session:
-            tenant = await session.scalar(
-                select(Tenant).where(
-                    Tenant.slug == tenant_slug, Tenant.kind == TenantKind.MUNICIPALITY
-                )
-            )
+    tenant = await session.scalar(
+        select(Tenant).where(Tenant.slug == tenant_slug, Tenant.kind == TenantKind.MUNICIPALITY)
+    )
     if tenant is None:
         return None
     found: list[Occurrence] = []
-    with tenant_scope(tenant.id):
-        async with sessionmaker() as session:
-            meetings = await session.scalars(
-                select(Activity).where(
-                    Activity.kind == ActivityKind.INFO_MEETING, Activity.published.is_(True)
-                )
+    async with reading_another_tenant(session, tenant.id):
+        meetings = await session.scalars(
+            select(Activity).where(
+                Activity.kind == ActivityKind.INFO_MEETING, Activity.published.is_(True)
             )
-            for meeting in meetings:
-                found += [
-                    o
-                    for o in await occurrences(
-                        session, meeting, today, today + dt.timedelta(days=FUTURE_DAYS)
-                    )
-                    if not o.cancelled
-                ]
+        )
+        for meeting in list(meetings):
+            found += [
+                o
+                for o in await occurrences(
+                    session, meeting, today, today + dt.timedelta(days=FUTURE_DAYS)
+                )
+                if not o.cancelled
+            ]
     return PublishedMeetings(tenant, sorted(found, key=lambda o: o.starts_at))

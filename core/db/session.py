@@ -11,11 +11,17 @@ from sqlalchemy.ext.asyncio import create_async_engine as _create_async_engine
 from core.db.tenant_scope import TenantSession
 
 
-def create_engine(url: str, **kwargs: Any) -> AsyncEngine:
+def create_engine(url: str, *, immediate: bool = False, **kwargs: Any) -> AsyncEngine:
     """Create an async engine; on SQLite foreign keys are switched on for every connection.
 
     ``hide_parameters``: an error's message never carries the statement's values (personal
-    data) into a log."""
+    data) into a log.
+
+    ``immediate`` (the application's engine): on SQLite every transaction begins with
+    ``BEGIN IMMEDIATE``: a request's transaction reads
+    and then writes (at least its audit row), and two such deferred transactions on SQLite can
+    deadlock, one of them failing at once with "database is locked". Taking the write lock at
+    the start makes concurrent requests wait their turn (up to the busy timeout) instead."""
     kwargs.setdefault("hide_parameters", True)
     engine = _create_async_engine(url, **kwargs)
     if engine.dialect.name == "sqlite":
@@ -24,9 +30,33 @@ def create_engine(url: str, **kwargs: Any) -> AsyncEngine:
         def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
             cursor = dbapi_connection.cursor()
             cursor.execute("PRAGMA foreign_keys=ON")
+            cursor.execute("PRAGMA busy_timeout=15000")
             cursor.close()
+            if immediate:
+                # The driver must not open transactions itself: the "begin" listener does.
+                dbapi_connection.isolation_level = None
+
+        if immediate:
+
+            @event.listens_for(engine.sync_engine, "begin")
+            def _sqlite_begin_immediate(connection: Any) -> None:
+                connection.exec_driver_sql("BEGIN IMMEDIATE")
 
     return engine
+
+
+def create_app_engine(url: str, pool_size: int, pool_timeout: float) -> AsyncEngine:
+    """The application's engine: a bounded pool (``pool_size`` connections, no overflow) whose
+    checkout waits at most ``pool_timeout`` seconds; the pipeline answers 503 after that.
+    No pre-ping: a dropped connection is detected on use and replaced by the pool."""
+    return create_engine(
+        url,
+        immediate=True,
+        pool_size=pool_size,
+        max_overflow=0,
+        pool_timeout=pool_timeout,
+        pool_recycle=1800,
+    )
 
 
 def create_sessionmaker(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:

@@ -20,12 +20,13 @@ switch; cross-tenant work enters each tenant's scope through an explicitly named
 from __future__ import annotations
 
 import uuid
-from collections.abc import Iterator
-from contextlib import contextmanager
+from collections.abc import AsyncIterator, Iterator
+from contextlib import asynccontextmanager, contextmanager
 from contextvars import ContextVar
 from typing import Any, cast
 
 from sqlalchemy import Table, event, inspect, text
+from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import ORMExecuteState, Session, with_loader_criteria
 from sqlalchemy.orm.state import InstanceState
 from sqlalchemy.sql import visitors
@@ -161,14 +162,67 @@ def _stamp_and_check_writes(session: Session, flush_context: Any, instances: Any
 def _bind_transaction_to_tenant(session: Session, transaction: Any, connection: Any) -> None:
     tenant_id = current_tenant_id()
     session.info[_SESSION_TENANT_KEY] = tenant_id or _NO_TENANT
+    # With no tenant nothing is set: a transaction-local setting of an earlier transaction is
+    # gone already, so row-level security sees no tenant and returns no rows (fails closed).
+    if tenant_id is not None and connection.dialect.name == "postgresql":
+        connection.execute(_SET_TENANT, {"tenant": str(tenant_id)})
+
+
+_SET_TENANT = text("SELECT set_config('app.tenant_id', :tenant, true)")
+
+
+async def bind_session_to_tenant(session: AsyncSession, tenant_id: uuid.UUID) -> None:
+    """Bind ``session``'s open transaction (begun with no tenant, e.g. to look the tenant up)
+    to ``tenant_id``: the request pipeline does this once per request, in the same transaction.
+
+    A transaction that is not open yet needs nothing: it binds itself when it begins."""
+    if not session.in_transaction():
+        return
+    began = session.info.get(_SESSION_TENANT_KEY)
+    if began == tenant_id:
+        return
+    if began not in (None, _NO_TENANT):
+        raise CrossTenantWriteError("the transaction already belongs to another tenant")
+    if session.new or session.dirty or session.deleted:
+        raise CrossTenantWriteError("unflushed changes made with no tenant")
+    connection = await session.connection()
     if connection.dialect.name == "postgresql":
-        connection.execute(
-            text("SELECT set_config('app.tenant_id', :tenant, true)"),
-            {"tenant": str(tenant_id) if tenant_id else ""},
-        )
+        await connection.execute(_SET_TENANT, {"tenant": str(tenant_id)})
+    session.info[_SESSION_TENANT_KEY] = tenant_id
 
 
 @event.listens_for(TenantSession, "after_transaction_end")
 def _release_tenant(session: Session, transaction: Any) -> None:
     if transaction.parent is None:
         session.info.pop(_SESSION_TENANT_KEY, None)
+
+
+@asynccontextmanager
+async def reading_another_tenant(
+    session: AsyncSession, tenant_id: uuid.UUID
+) -> AsyncIterator[None]:
+    """Read ``tenant_id``'s rows in the request's own transaction, then return to its tenant.
+
+    The one way for a request to cross tenants (a partner reading what a grant gives it, a
+    calendar token naming its tenant): explicitly named, read-only - pending changes before or
+    after the block raise :class:`CrossTenantWriteError` - and the PostgreSQL setting follows,
+    so row-level security still applies to every statement."""
+    if session.new or session.dirty or session.deleted:
+        raise CrossTenantWriteError("pending changes before reading another tenant")
+    connection = await session.connection()
+    began = session.info.get(_SESSION_TENANT_KEY)
+    previous = current_tenant_id()
+    postgres = connection.dialect.name == "postgresql"
+    token = _current_tenant.set(tenant_id)
+    session.info[_SESSION_TENANT_KEY] = tenant_id
+    if postgres:
+        await connection.execute(_SET_TENANT, {"tenant": str(tenant_id)})
+    try:
+        yield
+        if session.new or session.dirty or session.deleted:
+            raise CrossTenantWriteError("a write while reading another tenant")
+    finally:
+        _current_tenant.reset(token)
+        session.info[_SESSION_TENANT_KEY] = began
+        if postgres:
+            await connection.execute(_SET_TENANT, {"tenant": str(previous) if previous else ""})

@@ -13,13 +13,12 @@ from litestar import Request
 from litestar.exceptions import NotFoundException
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from core.audit.service import record
+from core.audit.service import note
 from core.forloeb.service import ForloebRow, get_forloeb, party_of
 from core.identity.guards import current_principal
 from core.mine.service import person_for_account
 from core.participants.service import NotFound
 from core.tenancy.models import Tenant
-from core.web.middleware import route_template
 
 COORDINATOR = "coordinator"
 
@@ -61,14 +60,6 @@ async def audit(
     object_id: object,
     detail: dict[str, Any] | None = None,
 ) -> None:
-    """One access-log row (ids only, never names, notes or reasons)."""
-    await record(
-        request.app.state.sessionmaker,
-        action,
-        actor=actor_of(request),
-        tenant_slug=tenant.slug,
-        route=route_template(request.scope),
-        object_type=object_type,
-        object_id=object_id,
-        detail=detail or {},
-    )
+    """One access-log row (ids only, never names, notes or reasons), written by the request
+    pipeline in the request's own transaction."""
+    note(action, object_type=object_type, object_id=object_id, detail=detail or {})

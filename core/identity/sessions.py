@@ -13,9 +13,8 @@ from typing import Any
 
 import msgspec
 from sqlalchemy import delete
-from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from sqlalchemy.ext.asyncio import AsyncSession
 
-from core.db.base import utcnow
 from core.identity.models import WebSession
 from core.identity.principal import Principal
 from core.settings import Settings
@@ -37,46 +36,50 @@ def _hash(raw: str) -> str:
 
 
 async def create_session(
-    sessionmaker: async_sessionmaker[AsyncSession],
+    session: AsyncSession,
     principal: Principal,
     id_token: str | None,
     hours: int,
+    now: dt.datetime,
 ) -> str:
     """Store a new session; return the cookie value (only its hash is stored).
 
-    Expired sessions are deleted on the way, so the table holds only live ones."""
+    Expired sessions are deleted on the way, so the table holds only live ones. The caller's
+    transaction (the request pipeline's) commits it."""
     raw = secrets.token_urlsafe(32)
-    async with sessionmaker() as session, session.begin():
-        await session.execute(delete(WebSession).where(WebSession.expires_at <= utcnow()))
-        session.add(
-            WebSession(
-                token_hash=_hash(raw),
-                principal=msgspec.to_builtins(principal),
-                id_token=id_token,
-                expires_at=utcnow() + dt.timedelta(hours=hours),
-            )
+    await session.execute(delete(WebSession).where(WebSession.expires_at <= now))
+    session.add(
+        WebSession(
+            token_hash=_hash(raw),
+            principal=msgspec.to_builtins(principal),
+            id_token=id_token,
+            expires_at=now + dt.timedelta(hours=hours),
         )
+    )
+    await session.flush()
     return raw
 
 
-async def load_session(
-    sessionmaker: async_sessionmaker[AsyncSession], raw: str
-) -> Principal | None:
-    async with sessionmaker() as session:
-        row = await session.get(WebSession, _hash(raw))
-    if row is None or row.expires_at <= utcnow():
+async def load_session(session: AsyncSession, raw: str, now: dt.datetime) -> Principal | None:
+    """The principal of a live web session, read in the request's own session."""
+    row = await session.get(WebSession, _hash(raw))
+    if row is None or _aware(row.expires_at) <= now:
         return None
     return msgspec.convert(row.principal, Principal)
 
 
-async def end_session(sessionmaker: async_sessionmaker[AsyncSession], raw: str) -> str | None:
+def _aware(moment: dt.datetime) -> dt.datetime:
+    return moment if moment.tzinfo else moment.replace(tzinfo=dt.UTC)
+
+
+async def end_session(session: AsyncSession, raw: str) -> str | None:
     """Delete the session; return its ID token (for the issuer's logout) if there was one."""
-    async with sessionmaker() as session, session.begin():
-        row = await session.get(WebSession, _hash(raw))
-        if row is None:
-            return None
-        id_token = row.id_token
-        await session.delete(row)
+    row = await session.get(WebSession, _hash(raw))
+    if row is None:
+        return None
+    id_token = row.id_token
+    await session.delete(row)
+    await session.flush()
     return id_token
 
 

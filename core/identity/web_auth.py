@@ -15,7 +15,6 @@ from litestar.enums import MediaType
 from litestar.params import FromQuery
 from litestar.response import Redirect, Template
 
-from core.audit.service import record
 from core.identity.principal import principal_from_claims
 from core.identity.sessions import (
     LOGIN_STATE_SECONDS,
@@ -29,6 +28,7 @@ from core.identity.sessions import (
 from core.identity.tokens import InvalidToken
 from core.settings import Settings
 from core.web.pages import safe_next
+from core.web.pipeline import request_context
 
 CALLBACK_PATH = "/auth/callback"
 
@@ -89,6 +89,7 @@ class AuthController(Controller):
     async def callback(self, request: Request[Any, Any, Any]) -> Any:
         """Exchange the code (with the PKCE verifier), validate the tokens, start a session."""
         app = request.app
+        ctx = request_context(request)
         code = request.query_params.get("code")
         state = request.query_params.get("state")
         settings: Settings = app.state.settings
@@ -102,13 +103,7 @@ class AuthController(Controller):
             or not state
             or not secrets.compare_digest(pending["state"], state)
         ):
-            await record(
-                app.state.sessionmaker,
-                "sign_in_failed",
-                actor=None,
-                route=CALLBACK_PATH,
-                detail={"reason": "state mismatch"},
-            )
+            ctx.audit_whatever_happens("sign_in_failed", detail={"reason": "state mismatch"})
             return failure
         validator = app.state.token_validator
         try:
@@ -138,21 +133,14 @@ class AuthController(Controller):
                 raise InvalidToken("ID token and access token name different people")
         except Exception as exc:  # noqa: BLE001 - any failure: no session
             reason = exc.reason if isinstance(exc, InvalidToken) else type(exc).__name__
-            await record(
-                app.state.sessionmaker,
-                "sign_in_failed",
-                actor=None,
-                route=CALLBACK_PATH,
-                detail={"reason": reason},
-            )
+            ctx.audit_whatever_happens("sign_in_failed", detail={"reason": reason})
             return failure
         principal = principal_from_claims(claims)
         raw = await create_session(
-            app.state.sessionmaker, principal, tokens.get("id_token"), settings.session_hours
+            ctx.session, principal, tokens.get("id_token"), settings.session_hours, ctx.clock.now()
         )
-        await record(
-            app.state.sessionmaker, "sign_in", actor=principal.subject, route=CALLBACK_PATH
-        )
+        ctx.actor = principal
+        ctx.audit("sign_in")
         target = pending["next"]
         if target == "/" and len(principal.tenants) == 1:
             target = f"/t/{next(iter(principal.tenants))}/"
@@ -171,18 +159,13 @@ class AuthController(Controller):
     async def logout(self, request: Request[Any, Any, Any]) -> Redirect:
         """End the session here and at the issuer."""
         app = request.app
+        ctx = request_context(request)
         settings: Settings = app.state.settings
         raw = request.cookies.get(session_cookie_name(settings))
         id_token = None
         if raw:
-            principal = request.scope.get("user")
-            id_token = await end_session(app.state.sessionmaker, raw)
-            await record(
-                app.state.sessionmaker,
-                "sign_out",
-                actor=getattr(principal, "subject", None),
-                route="/auth/logout",
-            )
+            id_token = await end_session(ctx.session, raw)
+            ctx.audit("sign_out")
         query = {
             "client_id": settings.oidc_client_id,
             "post_logout_redirect_uri": settings.base_url + "/",

@@ -23,9 +23,9 @@ from typing import Any
 
 from sqlalchemy import Select, func, or_, select
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from sqlalchemy.ext.asyncio import AsyncSession
 
-from core.audit.service import record
+from core.audit.service import note
 from core.db.base import utcnow
 from core.participants.models import (
     BASIC_FIELDS,
@@ -941,22 +941,17 @@ def role_label(role: str) -> str:
 
 
 async def audit(
-    sessionmaker: async_sessionmaker[AsyncSession],
+    _sessionmaker: Any,
     action: str,
     *,
-    actor: str,
-    tenant: Tenant,
-    route: str,
     person_id: uuid.UUID | None = None,
     detail: dict[str, Any] | None = None,
+    **_request: Any,
 ) -> None:
-    """One access-log row: who did what to which person (ids and criteria, no field values)."""
-    await record(
-        sessionmaker,
+    """One access-log row: who did what to which person (ids and criteria, no field values),
+    written by the request pipeline in the request's own transaction."""
+    note(
         action,
-        actor=actor,
-        tenant_slug=tenant.slug,
-        route=route,
         object_type="person" if person_id else None,
         object_id=person_id,
         detail=detail or {},

@@ -11,11 +11,12 @@ from typing import Any
 from litestar import Controller, Request, Response, get, put
 from litestar.datastructures import State
 from litestar.di import NamedDependency, Provide
-from litestar.exceptions import NotFoundException, ValidationException
+from litestar.exceptions import NotFoundException
 from litestar.params import FromPath, FromQuery, JSONBody
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.clock import today
+from core.errors import Invalid
 from core.identity.guards import coordinators, current_principal
 from core.participants.models import Person
 from core.participants.service import audit, person_has_consent
@@ -129,9 +130,9 @@ class ProgrammeRulesApiController(Controller):
             message = _(
                 "Requires consent: without a consent only name and contact details may be stored."
             )
-            raise ValidationException(
+            raise Invalid(
+                {k: message for k in answered},
                 detail=_("Some answers are not valid; nothing was saved."),
-                extra=[{"key": k, "message": message} for k in answered],
             )
         try:
             values = await set_intake_values(
@@ -139,9 +140,8 @@ class ProgrammeRulesApiController(Controller):
             )
         except IntakeValidationError as exc:
             await db_session.rollback()
-            raise ValidationException(
-                detail=_("Some answers are not valid; nothing was saved."),
-                extra=[{"key": k, "message": m} for k, m in exc.errors.items()],
+            raise Invalid(
+                exc.errors, detail=_("Some answers are not valid; nothing was saved.")
             ) from None
         principal = current_principal(request)
         await audit(

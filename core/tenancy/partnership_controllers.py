@@ -7,11 +7,11 @@ from typing import Annotated, Any
 
 import msgspec
 from litestar import Controller, Request, Response, delete, get, post
-from litestar.datastructures import State
 from litestar.di import NamedDependency, Provide
 from litestar.exceptions import NotFoundException, PermissionDeniedException
 from litestar.params import FromPath, JSONBody
 from litestar.response import Template
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.identity.guards import current_principal, requires_roles, tenant_admins
 from core.tenancy.models import Tenant, TenantKind
@@ -89,12 +89,12 @@ def _actor(request: Request[Any, Any, Any]) -> str:
     return principal.subject
 
 
-async def _listing(state: State, tenant: Tenant) -> tuple[list[GrantView], list[GrantView]]:
-    granted = await grants_given(state.sessionmaker, tenant)
+async def _listing(
+    db_session: NamedDependency[AsyncSession], tenant: Tenant
+) -> tuple[list[GrantView], list[GrantView]]:
+    granted = await grants_given(db_session, tenant)
     received = (
-        await grants_received(state.sessionmaker, tenant)
-        if tenant.kind == TenantKind.PARTNER
-        else []
+        await grants_received(db_session, tenant) if tenant.kind == TenantKind.PARTNER else []
     )
     return granted, received
 
@@ -106,17 +106,17 @@ class PartnershipApiController(Controller):
 
     @get("/", name="api_partnerships", guards=[view_partnerships])
     async def list_partnerships(
-        self, state: State, tenant: NamedDependency[Tenant]
+        self, db_session: NamedDependency[AsyncSession], tenant: NamedDependency[Tenant]
     ) -> PartnershipsOut:
         """Grants this organisation has given (owner) and received (partner)."""
-        granted, received = await _listing(state, tenant)
+        granted, received = await _listing(db_session, tenant)
         return PartnershipsOut([_out(g) for g in granted], [_out(g) for g in received])
 
     @post("/", name="api_partnership_grant", guards=[tenant_admins])
     async def grant(
         self,
         request: Request[Any, Any, Any],
-        state: State,
+        db_session: NamedDependency[AsyncSession],
         tenant: NamedDependency[Tenant],
         data: JSONBody[GrantIn],
     ) -> Response[Any]:
@@ -125,7 +125,7 @@ class PartnershipApiController(Controller):
         Granting again changes the scope of the existing grant."""
         try:
             view, created = await grant_partnership(
-                state.sessionmaker,
+                db_session,
                 tenant,
                 programme_slug=data.programme,
                 partner_slug=data.partner,
@@ -147,26 +147,24 @@ class PartnershipApiController(Controller):
     async def revoke(
         self,
         request: Request[Any, Any, Any],
-        state: State,
+        db_session: NamedDependency[AsyncSession],
         tenant: NamedDependency[Tenant],
         grant_id: FromPath[uuid.UUID],
     ) -> None:
         """Revoke a grant this organisation gave."""
-        if not await revoke_partnership(state.sessionmaker, tenant, grant_id, _actor(request)):
+        if not await revoke_partnership(db_session, tenant, grant_id, _actor(request)):
             raise NotFoundException()
 
     @get("/{grant_id:uuid}/summary", name="api_partnership_summary", guards=[partner_staff_only])
     async def summary(
         self,
         request: Request[Any, Any, Any],
-        state: State,
+        db_session: NamedDependency[AsyncSession],
         tenant: NamedDependency[Tenant],
         grant_id: FromPath[uuid.UUID],
     ) -> SummaryOut:
         """Numbers for a programme granted to this partner organisation (audited)."""
-        result = await read_summary_as_partner(
-            state.sessionmaker, tenant, grant_id, _actor(request)
-        )
+        result = await read_summary_as_partner(db_session, tenant, grant_id, _actor(request))
         if result is None:
             raise NotFoundException()
         return SummaryOut(result.mentees, result.mentors, result.by_status)
@@ -179,15 +177,13 @@ class PartnershipApiController(Controller):
     async def participants(
         self,
         request: Request[Any, Any, Any],
-        state: State,
+        db_session: NamedDependency[AsyncSession],
         tenant: NamedDependency[Tenant],
         grant_id: FromPath[uuid.UUID],
     ) -> list[ParticipantOut]:
         """The people of a programme granted with scope `participants` (audited)."""
         try:
-            rows = await read_participants_as_partner(
-                state.sessionmaker, tenant, grant_id, _actor(request)
-            )
+            rows = await read_participants_as_partner(db_session, tenant, grant_id, _actor(request))
         except ScopeNotGranted:
             raise PermissionDeniedException(
                 detail=_("The partnership gives access to numbers only.")
@@ -203,8 +199,10 @@ class PartnershipPagesController(Controller):
     dependencies = {"tenant": Provide(provide_tenant, sync_to_thread=False)}
 
     @get("/", name="partnerships_page", guards=[view_partnerships])
-    async def index(self, state: State, tenant: NamedDependency[Tenant]) -> Template:
-        granted, received = await _listing(state, tenant)
+    async def index(
+        self, db_session: NamedDependency[AsyncSession], tenant: NamedDependency[Tenant]
+    ) -> Template:
+        granted, received = await _listing(db_session, tenant)
         return Template(
             "tenancy/partnerships.html",
             context={
@@ -219,21 +217,19 @@ class PartnershipPagesController(Controller):
     async def detail(
         self,
         request: Request[Any, Any, Any],
-        state: State,
+        db_session: NamedDependency[AsyncSession],
         tenant: NamedDependency[Tenant],
         grant_id: FromPath[uuid.UUID],
     ) -> Template:
-        received = {g.id: g for g in await grants_received(state.sessionmaker, tenant)}
+        received = {g.id: g for g in await grants_received(db_session, tenant)}
         grant = received.get(grant_id)
         if grant is None:
             raise NotFoundException()
         actor = _actor(request)
-        summary = await read_summary_as_partner(state.sessionmaker, tenant, grant_id, actor)
+        summary = await read_summary_as_partner(db_session, tenant, grant_id, actor)
         participants = None
         if grant.scope.value == "participants":
-            participants = await read_participants_as_partner(
-                state.sessionmaker, tenant, grant_id, actor
-            )
+            participants = await read_participants_as_partner(db_session, tenant, grant_id, actor)
         return Template(
             "tenancy/partnership.html",
             context={

@@ -14,11 +14,11 @@ from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import select
-from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from sqlalchemy.ext.asyncio import AsyncSession
 
-from core.audit.service import record
-from core.db.base import utcnow
-from core.db.tenant_scope import tenant_scope
+from core import clock
+from core.audit.service import note
+from core.db.tenant_scope import reading_another_tenant
 from core.participants.models import Enrolment, Person
 from core.tenancy.models import (
     PartnershipScope,
@@ -68,18 +68,14 @@ class ParticipantView:
     status: str
 
 
-async def _views(
-    sessionmaker: async_sessionmaker[AsyncSession], grants: list[ProgrammePartnership]
-) -> list[GrantView]:
+async def _views(session: AsyncSession, grants: list[ProgrammePartnership]) -> list[GrantView]:
     """Describe grants; each programme name is read in its owner's tenant scope."""
-    async with sessionmaker() as session:
-        tenants = {t.id: t for t in await session.scalars(select(Tenant))}
+    tenants = {t.id: t for t in await session.scalars(select(Tenant))}
     views = []
     for grant in grants:
         owner, partner = tenants[grant.owner_tenant_id], tenants[grant.partner_tenant_id]
-        with tenant_scope(owner.id):
-            async with sessionmaker() as session:
-                programme = await session.get(Programme, grant.programme_id)
+        async with reading_another_tenant(session, owner.id):
+            programme = await session.get(Programme, grant.programme_id)
         assert programme is not None
         views.append(
             GrantView(
@@ -96,35 +92,28 @@ async def _views(
     return views
 
 
-async def _active_grants(
-    sessionmaker: async_sessionmaker[AsyncSession], party: Any, tenant: Tenant
-) -> list[GrantView]:
-    async with sessionmaker() as session:
-        stmt = (
-            select(ProgrammePartnership)
-            .where(party == tenant.id, ProgrammePartnership.revoked_at.is_(None))
-            .order_by(ProgrammePartnership.created_at)
-        )
-        grants = list(await session.scalars(stmt))
-    return await _views(sessionmaker, grants)
+async def _active_grants(session: AsyncSession, party: Any, tenant: Tenant) -> list[GrantView]:
+    stmt = (
+        select(ProgrammePartnership)
+        .where(party == tenant.id, ProgrammePartnership.revoked_at.is_(None))
+        .order_by(ProgrammePartnership.created_at)
+    )
+    grants = list(await session.scalars(stmt))
+    return await _views(session, grants)
 
 
-async def grants_given(
-    sessionmaker: async_sessionmaker[AsyncSession], owner: Tenant
-) -> list[GrantView]:
+async def grants_given(session: AsyncSession, owner: Tenant) -> list[GrantView]:
     """Active grants the owner tenant has given."""
-    return await _active_grants(sessionmaker, ProgrammePartnership.owner_tenant_id, owner)
+    return await _active_grants(session, ProgrammePartnership.owner_tenant_id, owner)
 
 
-async def grants_received(
-    sessionmaker: async_sessionmaker[AsyncSession], partner: Tenant
-) -> list[GrantView]:
+async def grants_received(session: AsyncSession, partner: Tenant) -> list[GrantView]:
     """Active grants given to the partner tenant."""
-    return await _active_grants(sessionmaker, ProgrammePartnership.partner_tenant_id, partner)
+    return await _active_grants(session, ProgrammePartnership.partner_tenant_id, partner)
 
 
 async def grant_partnership(
-    sessionmaker: async_sessionmaker[AsyncSession],
+    session: AsyncSession,
     owner: Tenant,
     *,
     programme_slug: str,
@@ -137,55 +126,47 @@ async def grant_partnership(
         wanted = PartnershipScope(scope)
     except ValueError:
         raise PartnershipError("scope", "scope must be aggregate or participants") from None
-    with tenant_scope(owner.id):
-        async with sessionmaker() as session:
-            programme = await session.scalar(
-                select(Programme).where(
-                    Programme.slug == programme_slug, Programme.archived_at.is_(None)
-                )
-            )
+    programme = await session.scalar(
+        select(Programme).where(Programme.slug == programme_slug, Programme.archived_at.is_(None))
+    )
     if programme is None:
         raise PartnershipError("programme", "no such programme in this organisation")
-    async with sessionmaker() as session, session.begin():
-        partner = await session.scalar(select(Tenant).where(Tenant.slug == partner_slug))
-        if partner is None or partner.kind != TenantKind.PARTNER:
-            raise PartnershipError("partner", "no such partner organisation")
-        grant = await session.scalar(
-            select(ProgrammePartnership).where(
-                ProgrammePartnership.owner_tenant_id == owner.id,
-                ProgrammePartnership.programme_id == programme.id,
-                ProgrammePartnership.partner_tenant_id == partner.id,
-                ProgrammePartnership.revoked_at.is_(None),
-            )
+    partner = await session.scalar(select(Tenant).where(Tenant.slug == partner_slug))
+    if partner is None or partner.kind != TenantKind.PARTNER:
+        raise PartnershipError("partner", "no such partner organisation")
+    grant = await session.scalar(
+        select(ProgrammePartnership).where(
+            ProgrammePartnership.owner_tenant_id == owner.id,
+            ProgrammePartnership.programme_id == programme.id,
+            ProgrammePartnership.partner_tenant_id == partner.id,
+            ProgrammePartnership.revoked_at.is_(None),
         )
-        created = grant is None
-        if grant is None:
-            grant = ProgrammePartnership(
-                owner_tenant_id=owner.id,
-                programme_id=programme.id,
-                partner_tenant_id=partner.id,
-                scope=wanted,
-                granted_by=actor,
-            )
-            session.add(grant)
-        else:
-            grant.scope = wanted
-        await session.flush()
-        view = GrantView(
-            grant.id,
-            owner.slug,
-            owner.name,
-            programme.slug,
-            programme.name,
-            partner.slug,
-            partner.name,
-            wanted,
+    )
+    created = grant is None
+    if grant is None:
+        grant = ProgrammePartnership(
+            owner_tenant_id=owner.id,
+            programme_id=programme.id,
+            partner_tenant_id=partner.id,
+            scope=wanted,
+            granted_by=actor,
         )
-    await record(
-        sessionmaker,
+        session.add(grant)
+    else:
+        grant.scope = wanted
+    await session.flush()
+    view = GrantView(
+        grant.id,
+        owner.slug,
+        owner.name,
+        programme.slug,
+        programme.name,
+        partner.slug,
+        partner.name,
+        wanted,
+    )
+    note(
         "partnership_granted",
-        actor=actor,
-        tenant_slug=owner.slug,
         object_type="programme_partnership",
         object_id=view.id,
         detail={"scope": wanted.value, "partner": partner_slug, "new": created},
@@ -194,56 +175,44 @@ async def grant_partnership(
 
 
 async def revoke_partnership(
-    sessionmaker: async_sessionmaker[AsyncSession], owner: Tenant, grant_id: uuid.UUID, actor: str
+    session: AsyncSession, owner: Tenant, grant_id: uuid.UUID, actor: str
 ) -> bool:
     """Revoke the owner's grant; ``False`` if there is no such active grant of this owner."""
-    async with sessionmaker() as session, session.begin():
-        grant = await session.get(ProgrammePartnership, grant_id)
-        if grant is None or grant.owner_tenant_id != owner.id or grant.revoked_at is not None:
-            return False
-        grant.revoked_at, grant.revoked_by = utcnow(), actor
-    await record(
-        sessionmaker,
-        "partnership_revoked",
-        actor=actor,
-        tenant_slug=owner.slug,
-        object_type="programme_partnership",
-        object_id=grant_id,
-    )
+    grant = await session.get(ProgrammePartnership, grant_id)
+    if grant is None or grant.owner_tenant_id != owner.id or grant.revoked_at is not None:
+        return False
+    grant.revoked_at, grant.revoked_by = clock.now(), actor
+    await session.flush()
+    note("partnership_revoked", object_type="programme_partnership", object_id=grant_id)
     return True
 
 
 async def _grant_for_partner(
-    sessionmaker: async_sessionmaker[AsyncSession], partner: Tenant, grant_id: uuid.UUID
+    session: AsyncSession, partner: Tenant, grant_id: uuid.UUID
 ) -> ProgrammePartnership | None:
-    async with sessionmaker() as session:
-        grant = await session.get(ProgrammePartnership, grant_id)
+    grant = await session.get(ProgrammePartnership, grant_id)
     if grant is None or grant.partner_tenant_id != partner.id or grant.revoked_at is not None:
         return None
     return grant
 
 
 async def read_summary_as_partner(
-    sessionmaker: async_sessionmaker[AsyncSession], partner: Tenant, grant_id: uuid.UUID, actor: str
+    session: AsyncSession, partner: Tenant, grant_id: uuid.UUID, actor: str
 ) -> ProgrammeSummary | None:
     """Numbers for the granted programme (any scope). ``None``: no such grant for this partner."""
-    grant = await _grant_for_partner(sessionmaker, partner, grant_id)
+    grant = await _grant_for_partner(session, partner, grant_id)
     if grant is None:
         return None
-    with tenant_scope(grant.owner_tenant_id):
-        async with sessionmaker() as session:
-            rows = list(
-                await session.execute(
-                    select(Enrolment.role, Enrolment.status).where(
-                        Enrolment.programme_id == grant.programme_id
-                    )
+    async with reading_another_tenant(session, grant.owner_tenant_id):
+        rows = list(
+            await session.execute(
+                select(Enrolment.role, Enrolment.status).where(
+                    Enrolment.programme_id == grant.programme_id
                 )
             )
-    await record(
-        sessionmaker,
+        )
+    note(
         "partner_read",
-        actor=actor,
-        tenant_slug=partner.slug,
         object_type="programme_partnership",
         object_id=grant.id,
         detail={"scope": "aggregate"},
@@ -257,39 +226,26 @@ async def read_summary_as_partner(
 
 
 async def read_participants_as_partner(
-    sessionmaker: async_sessionmaker[AsyncSession], partner: Tenant, grant_id: uuid.UUID, actor: str
+    session: AsyncSession, partner: Tenant, grant_id: uuid.UUID, actor: str
 ) -> list[ParticipantView] | None:
     """The granted programme's people. ``None``: no such grant; raises :class:`ScopeNotGranted`
-    when the grant is for numbers only."""
-    grant = await _grant_for_partner(sessionmaker, partner, grant_id)
+    when the grant is for numbers only (the pipeline records the 403 as a refusal)."""
+    grant = await _grant_for_partner(session, partner, grant_id)
     if grant is None:
         return None
     if grant.scope != PartnershipScope.PARTICIPANTS:
-        await record(
-            sessionmaker,
-            "access_denied",
-            actor=actor,
-            tenant_slug=partner.slug,
-            object_type="programme_partnership",
-            object_id=grant.id,
-            detail={"reason": "scope aggregate", "status": 403},
-        )
         raise ScopeNotGranted()
-    with tenant_scope(grant.owner_tenant_id):
-        async with sessionmaker() as session:
-            rows = list(
-                await session.execute(
-                    select(Person.id, Person.name, Enrolment.role, Enrolment.status)
-                    .join(Enrolment, Enrolment.person_id == Person.id)
-                    .where(Enrolment.programme_id == grant.programme_id)
-                    .order_by(Person.name)
-                )
+    async with reading_another_tenant(session, grant.owner_tenant_id):
+        rows = list(
+            await session.execute(
+                select(Person.id, Person.name, Enrolment.role, Enrolment.status)
+                .join(Enrolment, Enrolment.person_id == Person.id)
+                .where(Enrolment.programme_id == grant.programme_id)
+                .order_by(Person.name)
             )
-    await record(
-        sessionmaker,
+        )
+    note(
         "partner_read",
-        actor=actor,
-        tenant_slug=partner.slug,
         object_type="programme_partnership",
         object_id=grant.id,
         detail={"scope": "participants", "rows": len(rows)},

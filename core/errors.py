@@ -1,0 +1,170 @@
+"""The one error contract.
+
+Commands raise these; the app-level handlers (:func:`exception_handlers`) answer them - JSON
+under ``/api/`` and ``/schema``, a Danish page elsewhere - so no handler builds an error body of
+its own:
+
+* :class:`NotFound` -> 404 ``{"status_code": 404, "detail": "Not Found"}``: the same body for a
+  missing object and for another tenant's.
+* :class:`Invalid` -> 400 ``{"status_code": 400, "detail": ..., "errors": {field: message}}``;
+  messages in the request's language (Danish first, English second). Litestar's own validation
+  errors (a wrong type, a missing parameter) get the same shape with the real field names.
+* :class:`Conflict` -> 409 ``{"status_code": 409, "detail": ...}``.
+* :class:`Forbidden` -> 403 ``{"status_code": 403, "detail": ...}``.
+* An exhausted connection pool -> 503 with ``Retry-After`` and a Danish message, after a short,
+  bounded wait (``MAKKER_DB_POOL_TIMEOUT``), never a 30-second hang and a 500.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+from urllib.parse import urlencode
+
+from litestar import Request, Response
+from litestar.enums import MediaType
+from litestar.exceptions import (
+    NotFoundException,
+    PermissionDeniedException,
+    ValidationException,
+)
+from litestar.response import Redirect, Template
+from sqlalchemy.exc import TimeoutError as PoolTimeout
+
+from core.web.i18n import gettext as _
+from core.web.pipeline import LoginRequired
+
+NOT_FOUND_DETAIL = "Not Found"
+RETRY_AFTER_SECONDS = 2
+
+
+class MakkerError(Exception):
+    """Base of the contract's errors."""
+
+    status_code = 500
+
+    def __init__(self, detail: str = "") -> None:
+        super().__init__(detail)
+        self.detail = detail
+
+
+class NotFound(MakkerError, LookupError):
+    """A missing object, or another tenant's (the two look the same)."""
+
+    status_code = 404
+
+
+class Invalid(MakkerError, ValueError):
+    """Input is wrong; ``errors`` maps each field to a message. Nothing was stored."""
+
+    status_code = 400
+
+    def __init__(self, errors: Mapping[str, str] | None = None, detail: str = "") -> None:
+        # The exception's text names fields only: messages may quote input (personal data).
+        super().__init__(detail)
+        self.errors = dict(errors or {})
+        self.args = ("; ".join(self.errors),)
+
+
+class Conflict(MakkerError):
+    """The action cannot be done in the object's current state."""
+
+    status_code = 409
+
+
+class Forbidden(MakkerError, PermissionError):
+    """The caller may not do this."""
+
+    status_code = 403
+
+
+def is_api_path(path: str) -> bool:
+    return path.startswith(("/api/", "/schema"))
+
+
+def invalid_body(errors: Mapping[str, str], detail: str | None = None) -> dict[str, Any]:
+    return {
+        "status_code": 400,
+        "detail": detail or _("Some fields are not valid; nothing was saved."),
+        "errors": dict(errors),
+    }
+
+
+def _page(template: str, status: int, **context: Any) -> Response:
+    return Template(  # type: ignore[return-value]
+        template, status_code=status, media_type=MediaType.HTML, context=context
+    )
+
+
+def _not_found(request: Request, _exc: Exception) -> Response:
+    if is_api_path(request.url.path):
+        return Response({"status_code": 404, "detail": NOT_FOUND_DETAIL}, status_code=404)
+    return _page("errors/not_found.html", 404)
+
+
+def _forbidden(request: Request, exc: Exception) -> Response:
+    detail = getattr(exc, "detail", "") or _("Your role does not give access to this.")
+    if is_api_path(request.url.path):
+        return Response({"status_code": 403, "detail": detail}, status_code=403)
+    return _page("errors/forbidden.html", 403, detail=detail)
+
+
+def _invalid(request: Request, exc: Invalid) -> Response:
+    return Response(invalid_body(exc.errors, exc.detail or None), status_code=400)
+
+
+def _conflict(request: Request, exc: Conflict) -> Response:
+    return Response({"status_code": 409, "detail": exc.detail}, status_code=409)
+
+
+def _field_name(item: dict[str, Any]) -> str:
+    """Litestar names a body field ``key`` with ``source`` body; ``$.a.b`` paths are trimmed."""
+    key = str(item.get("key") or "body")
+    return key.removeprefix("$.").split(".", 1)[0] or "body"
+
+
+def _litestar_invalid(request: Request, exc: ValidationException) -> Response:
+    """Litestar's own validation errors in the contract's shape: Danish, per real field."""
+    extra = exc.extra if isinstance(exc.extra, list) else []
+    errors = {
+        _field_name(item): _("The value is not valid.")
+        for item in extra
+        if isinstance(item, dict) and item.get("key") != "tenant_slug"
+    }
+    if not errors and isinstance(exc.detail, str) and not exc.detail.startswith("Validation"):
+        # A handler's explicit 400 with its own (already translated) message.
+        return Response({"status_code": 400, "detail": exc.detail, "errors": {}}, status_code=400)
+    return Response(invalid_body(errors or {"body": _("The value is not valid.")}), status_code=400)
+
+
+def _pool_exhausted(request: Request, _exc: Exception) -> Response:
+    headers = {"Retry-After": str(RETRY_AFTER_SECONDS)}
+    detail = _("Makker is busy right now. Please try again in a moment.")
+    if is_api_path(request.url.path):
+        return Response({"status_code": 503, "detail": detail}, status_code=503, headers=headers)
+    return Template(  # type: ignore[return-value]
+        "errors/busy.html",
+        status_code=503,
+        media_type=MediaType.HTML,
+        headers=headers,
+        context={"detail": detail},
+    )
+
+
+def _login_required(request: Request, exc: LoginRequired) -> Response:
+    return Redirect(path=f"/auth/login?{urlencode({'next': exc.next_path})}", status_code=303)  # type: ignore[return-value]
+
+
+def exception_handlers() -> dict[Any, Any]:
+    """The app-level handlers of the contract (installed by :func:`core.app.create_app`)."""
+    return {
+        NotFoundException: _not_found,
+        NotFound: _not_found,
+        PermissionDeniedException: _forbidden,
+        Forbidden: _forbidden,
+        ValidationException: _litestar_invalid,
+        Invalid: _invalid,
+        Conflict: _conflict,
+        PoolTimeout: _pool_exhausted,
+        LoginRequired: _login_required,
+    }

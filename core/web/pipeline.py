@@ -1,0 +1,351 @@
+"""The request pipeline: one session, one transaction and one audit trail per request.
+
+How one request flows (see ``docs/architecture.md``)::
+
+    LocaleMiddleware -> RequestPipelineMiddleware -> guards -> handler -> after_request hook
+
+* :class:`RequestPipelineMiddleware` opens the request's **one** database session (lazily: a
+  request that never touches the database never checks out a connection), finds out who is
+  calling (Bearer token for ``/api/``, the session cookie for pages), and for a tenant route
+  resolves the tenant from the URL, refuses non-members with the same 404 as an unknown tenant,
+  and binds the tenant to the session's transaction once (``set_config`` on PostgreSQL).
+* The handler gets a :class:`RequestContext` (``ctx``) or just its session (``db_session``).
+  Services never commit; they flush.
+* :func:`finish_request` (the app's ``after_request`` hook) runs after the handler has built its
+  response and before anything is sent: for a success (status < 400) it adds the request's audit
+  rows to the same transaction and commits - a write and its audit row land or fail together;
+  otherwise the middleware's closing of the session rolls it back.
+* When the connection is back in the pool, the middleware writes refusal rows (401, 403, 404 on a
+  tenant route, a bad token, a failed sign-in) in a short transaction of their own, so a request
+  never holds two pooled connections.
+
+Every route declares its audit in its ``opt`` (:func:`audits` or :data:`NO_PERSONAL_DATA`);
+``tests/test_audit_declarations.py`` walks the route table and fails for any tenant route that
+does not.
+"""
+
+from __future__ import annotations
+
+from contextvars import ContextVar
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+from litestar import Request, Response
+from litestar.exceptions import NotAuthorizedException, NotFoundException
+from litestar.middleware import ASGIMiddleware
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from core.audit.models import AuditEvent
+from core.audit.service import AuditNote, start_request_notes, stop_request_notes
+from core.clock import Clock, get_clock
+from core.db.tenant_scope import bind_session_to_tenant, tenant_scope
+from core.identity.principal import Principal, principal_from_claims
+from core.identity.sessions import load_session, session_cookie_name
+from core.identity.tokens import InvalidToken
+from core.tenancy.models import Tenant
+from core.tenancy.service import get_tenant_by_slug
+
+if TYPE_CHECKING:
+    from litestar.types import ASGIApp, Message, Receive, Scope, Send
+
+    from core.plugin_api import MakkerPluginManager
+
+TENANT_PATH_PARAM = "tenant_slug"
+AUDIT_OPT = "audit"
+#: Statuses of a tenant route that are written to the audit log as a refusal.
+REFUSALS = frozenset({401, 403, 404})
+
+
+@dataclass(frozen=True)
+class Audit:
+    """What a route audits: ``action`` on an object of ``object_type`` whose id is the path
+    parameter ``id_param`` (or set by the handler through :meth:`RequestContext.audit`)."""
+
+    action: str
+    object_type: str | None = None
+    id_param: str | None = None
+
+
+@dataclass(frozen=True)
+class NoPersonalData:
+    """The route reads and writes no personal data (it still records refusals)."""
+
+
+NO_PERSONAL_DATA_MARK = NoPersonalData()
+#: ``opt`` for a route that touches no personal data.
+NO_PERSONAL_DATA: dict[str, Any] = {AUDIT_OPT: NO_PERSONAL_DATA_MARK}
+
+
+def audits(action: str, object_type: str | None = None, id_param: str | None = None) -> dict:
+    """``opt`` for a route that reads or writes personal data: one audit row per success."""
+    return {AUDIT_OPT: Audit(action, object_type, id_param)}
+
+
+class LoginRequired(Exception):
+    """A page needs a signed-in user; answered with a redirect to ``/auth/login``."""
+
+    def __init__(self, next_path: str) -> None:
+        super().__init__(next_path)
+        self.next_path = next_path
+
+
+@dataclass
+class RequestContext:
+    """Everything a command needs: the one session, tenant, actor, clock and plugins."""
+
+    scope: Any
+    sessionmaker: Any
+    plugins: MakkerPluginManager
+    clock: Clock
+    route: str
+    declared: Audit | NoPersonalData | None
+    actor: Principal | None = None
+    tenant: Tenant | None = None
+    notes: list[AuditNote] = field(default_factory=list)
+    after_release: list[AuditNote] = field(default_factory=list)
+    _session: AsyncSession | None = None
+
+    @property
+    def session(self) -> AsyncSession:
+        """The request's one session (opened on first use)."""
+        if self._session is None:
+            self._session = self.sessionmaker()
+        return self._session
+
+    @property
+    def actor_subject(self) -> str | None:
+        return self.actor.subject if self.actor else None
+
+    def audit(
+        self,
+        action: str | None = None,
+        *,
+        object_type: str | None = None,
+        object_id: object | None = None,
+        detail: dict[str, Any] | None = None,
+    ) -> None:
+        """Add an audit row to this request's transaction (written only if it succeeds).
+
+        Without arguments the route's declaration is used; a handler that notes rows replaces
+        the declared default row (e.g. to name the object it created)."""
+        declared = self.declared if isinstance(self.declared, Audit) else None
+        self.notes.append(
+            AuditNote(
+                action=action or (declared.action if declared else "unknown"),
+                object_type=object_type or (declared.object_type if declared else None),
+                object_id=None if object_id is None else str(object_id),
+                detail=detail or {},
+            )
+        )
+
+    def audit_whatever_happens(
+        self, action: str, *, detail: dict[str, Any] | None = None, object_type: str | None = None
+    ) -> None:
+        """An audit row written after the request's connection is released, whatever the outcome
+        (refusals, failed sign-ins): it survives the rollback of the request's transaction."""
+        self.after_release.append(AuditNote(action, object_type, None, detail or {}))
+
+    def default_note(self) -> AuditNote | None:
+        if not isinstance(self.declared, Audit):
+            return None
+        object_id = None
+        if self.declared.id_param:
+            value = self.scope.get("path_params", {}).get(self.declared.id_param)
+            object_id = None if value is None else str(value)
+        return AuditNote(self.declared.action, self.declared.object_type, object_id, {})
+
+    def audit_rows(self, notes: list[AuditNote]) -> list[AuditEvent]:
+        slug = (
+            self.tenant.slug
+            if self.tenant
+            else self.scope.get("path_params", {}).get(TENANT_PATH_PARAM)
+        )
+        return [
+            AuditEvent(
+                action=n.action,
+                actor=self.actor_subject,
+                tenant_slug=slug,
+                route=self.route,
+                object_type=n.object_type,
+                object_id=n.object_id,
+                detail=n.detail,
+                at=self.clock.now(),
+            )
+            for n in notes
+        ]
+
+
+_current: ContextVar[RequestContext | None] = ContextVar("makker_request", default=None)
+
+
+def current_context() -> RequestContext | None:
+    return _current.get()
+
+
+def request_context(request: Request[Any, Any, Any]) -> RequestContext:
+    """The context of ``request`` (set by :class:`RequestPipelineMiddleware`)."""
+    ctx = request.scope.get("state", {}).get("ctx")
+    if not isinstance(ctx, RequestContext):
+        raise RuntimeError("no request context: is RequestPipelineMiddleware installed?")
+    return ctx
+
+
+def _header(scope: Scope, name: bytes) -> str | None:
+    for key, value in scope.get("headers", []):
+        if key == name:
+            return str(value.decode("latin-1"))
+    return None
+
+
+def _cookie(scope: Scope, name: str) -> str | None:
+    for key, value in scope.get("headers", []):
+        if key == b"cookie":
+            for part in value.decode("latin-1").split(";"):
+                k, _, v = part.strip().partition("=")
+                if k == name:
+                    return v
+    return None
+
+
+def declared_audit(scope: Scope) -> Audit | NoPersonalData | None:
+    handler = scope.get("route_handler")
+    opt = getattr(handler, "opt", None) or {}
+    value = opt.get(AUDIT_OPT)
+    return value if isinstance(value, Audit | NoPersonalData) else None
+
+
+class RequestPipelineMiddleware(ASGIMiddleware):
+    """Identity, tenant and the one session of a request; refusals audited after release."""
+
+    async def handle(self, scope: Scope, receive: Receive, send: Send, next_app: ASGIApp) -> None:
+        app: Any = scope["litestar_app"]
+        path = str(scope["path"])
+        ctx = RequestContext(
+            scope=scope,
+            sessionmaker=app.state.sessionmaker,
+            plugins=app.state.plugin_manager,
+            clock=get_clock(),
+            route=str(scope.get("path_template") or path),
+            declared=declared_audit(scope),
+        )
+        scope.setdefault("state", {})["ctx"] = ctx
+        token = _current.set(ctx)
+        notes_token = start_request_notes(ctx.notes)
+        status: list[int] = []
+
+        async def send_wrapper(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                status.append(int(message["status"]))
+            await send(message)
+
+        slug = scope.get("path_params", {}).get(TENANT_PATH_PARAM)
+        try:
+            try:
+                await self._authenticate(ctx, scope, app, path)
+                if slug is None:
+                    with tenant_scope(None):
+                        await next_app(scope, receive, send_wrapper)
+                    return
+                tenant = await self._enter_tenant(ctx, scope, slug, path)
+                with tenant_scope(tenant.id):
+                    await bind_session_to_tenant(ctx.session, tenant.id)
+                    await next_app(scope, receive, send_wrapper)
+            finally:
+                if ctx._session is not None:
+                    await ctx._session.close()  # rolls back anything not committed
+                stop_request_notes(notes_token)
+                _current.reset(token)
+        finally:
+            # The request's connection is back in the pool: refusals get their own transaction.
+            if slug is not None and status and status[0] in REFUSALS and not ctx.after_release:
+                ctx.audit_whatever_happens(
+                    "access_denied", detail={"reason": "refused", "status": status[0]}
+                )
+            if ctx.after_release:
+                await self._write_after_release(ctx)
+
+    async def _authenticate(self, ctx: RequestContext, scope: Scope, app: Any, path: str) -> None:
+        principal: Principal | None = None
+        if path.startswith("/api/"):
+            authorization = _header(scope, b"authorization") or ""
+            if authorization.lower().startswith("bearer "):
+                try:
+                    claims = await app.state.token_validator.validate(authorization[7:].strip())
+                except InvalidToken as exc:
+                    ctx.audit_whatever_happens(
+                        "access_denied", detail={"reason": exc.reason, "status": 401}
+                    )
+                    raise NotAuthorizedException(
+                        detail="Invalid or expired access token",
+                        headers={"WWW-Authenticate": 'Bearer error="invalid_token"'},
+                    ) from None
+                principal = principal_from_claims(claims)
+        else:
+            raw = _cookie(scope, session_cookie_name(app.state.settings))
+            if raw:
+                with tenant_scope(None):
+                    principal = await load_session(ctx.session, raw, ctx.clock.now())
+        scope["user"] = principal
+        ctx.actor = principal
+
+    async def _enter_tenant(
+        self, ctx: RequestContext, scope: Scope, slug: str, path: str
+    ) -> Tenant:
+        principal = ctx.actor
+        if principal is None:
+            if path.startswith("/api/"):
+                raise NotAuthorizedException(headers={"WWW-Authenticate": "Bearer"})
+            raw_path = scope.get("raw_path") or path.encode()
+            query = scope.get("query_string") or b""
+            target = raw_path.decode("latin-1") + (f"?{query.decode('latin-1')}" if query else "")
+            raise LoginRequired(target)
+        with tenant_scope(None):
+            tenant = await get_tenant_by_slug(ctx.session, slug)
+        if tenant is None or not principal.can_enter(tenant.slug):
+            reason = "not a member" if tenant else "no such tenant"
+            ctx.audit_whatever_happens("access_denied", detail={"reason": reason, "status": 404})
+            raise NotFoundException()
+        # Detached: a handler's rollback (a refused form) must not expire the request's tenant.
+        ctx.session.expunge(tenant)
+        scope["state"]["tenant"] = tenant
+        ctx.tenant = tenant
+        return tenant
+
+    async def _write_after_release(self, ctx: RequestContext) -> None:
+        rows = ctx.audit_rows(ctx.after_release)
+        if ctx.tenant is None:
+            # An unknown or foreign tenant: keep the slug as given in the URL.
+            slug = ctx.scope.get("path_params", {}).get(TENANT_PATH_PARAM)
+            for row in rows:
+                row.tenant_slug = slug
+        with tenant_scope(None):
+            async with ctx.sessionmaker() as session, session.begin():
+                session.add_all(rows)
+
+
+async def finish_request(response: Response) -> Response:
+    """``after_request``: commit a success together with its audit rows, roll back the rest."""
+    ctx = _current.get()
+    if ctx is None:
+        return response
+    status = response.status_code or getattr(ctx.scope.get("route_handler"), "status_code", 200)
+    if status >= 400:
+        # Rolled back when the middleware closes the session - after the page is rendered, so
+        # a refused form can still show the objects it read (a rollback would expire them).
+        return response
+    notes = ctx.notes or ([n] if (n := ctx.default_note()) else [])
+    if notes:
+        ctx.session.add_all(ctx.audit_rows(notes))
+    if ctx._session is not None:
+        await ctx._session.commit()
+    return response
+
+
+def provide_ctx(request: Request[Any, Any, Any]) -> RequestContext:
+    """Dependency ``ctx``."""
+    return request_context(request)
+
+
+def provide_db_session(request: Request[Any, Any, Any]) -> AsyncSession:
+    """Dependency ``db_session``: the request's one session (the pipeline commits it)."""
+    return request_context(request).session
