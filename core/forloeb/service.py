@@ -39,8 +39,9 @@ from core.forloeb.models import (
 )
 from core.matching.assignment import global_assignment, suggestions
 from core.matching.types import MatchProfile, PairScore, Proposal, Suggestion
+from core.participants.errors import NUL_MESSAGE, FieldErrors, NotFound
+from core.participants.history import move_status
 from core.participants.models import Enrolment, EnrolmentRole, EnrolmentStatus, Intake, Person
-from core.participants.service import NUL_MESSAGE, FieldErrors, NotFound, move_status
 from core.plugin_api import (
     MakkerPluginManager,
     MatchingStrategy,

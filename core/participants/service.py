@@ -27,6 +27,9 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.audit.service import note
 from core.db.base import utcnow
+from core.forloeb.service import end_with_enrolment
+from core.participants.errors import NUL_MESSAGE, FieldErrors, NotFound
+from core.participants.history import add_event as _add_event
 from core.participants.models import (
     BASIC_FIELDS,
     FINAL_STATUSES,
@@ -109,18 +112,6 @@ _EMAIL = re.compile(r"^[^@\s]{1,64}@[^@\s]+\.[^@\s]{2,}$")
 _PHONE = re.compile(r"^\+?[0-9 ]{8,20}$")
 _POSTAL = re.compile(r"^[0-9]{4}$")
 _CPR = re.compile(r"\b[0-9]{6}-?[0-9]{4}\b")
-
-
-class FieldErrors(ValueError):
-    """Input is wrong; ``errors`` maps each field to a Danish message. Nothing was stored."""
-
-    def __init__(self, errors: Mapping[str, str]) -> None:
-        super().__init__("; ".join(errors))  # field names only: messages may quote input
-        self.errors = dict(errors)
-
-
-class NotFound(LookupError):
-    """A missing object and another tenant's look the same."""
 
 
 # -- reading ------------------------------------------------------------------------------
@@ -357,10 +348,6 @@ async def withdraw_consent(
 # -- people ---------------------------------------------------------------------------------
 
 
-def NUL_MESSAGE() -> str:  # noqa: N802 - a message, translated when used
-    return _("The text contains a character that is not allowed.")
-
-
 def _text(value: Any, limit: int, key: str, errors: dict[str, str]) -> str | None:
     if value is None:
         return None
@@ -592,20 +579,6 @@ async def _open_enrolment_exists(
     return open_one is not None
 
 
-def move_status(
-    session: AsyncSession,
-    enrolment: Enrolment,
-    to: EnrolmentStatus,
-    actor: str,
-    reason: str | None,
-) -> None:
-    """Record the status change in the history and set it (no commit, no checks but the
-    machine's): for services that move enrolments as part of a larger change (a forløb)."""
-    if to not in TRANSITIONS[EnrolmentStatus(enrolment.status)]:
-        raise ValueError(f"an enrolment cannot go from {enrolment.status} to {to.value}")
-    _add_event(session, enrolment, to, actor, reason)
-
-
 async def _in_open_forloeb(session: AsyncSession, enrolment: Enrolment) -> bool:
     from core.forloeb.models import OPEN_STATES, Forloeb
 
@@ -625,28 +598,7 @@ async def _end_forloeb(
     session: AsyncSession, enrolment: Enrolment, actor: str, today: dt.date, reason: str
 ) -> None:
     """A withdrawn enrolment ends its open forløb (see :mod:`core.forloeb.service`)."""
-    from core.forloeb.service import end_with_enrolment  # the forløb domain builds on this one
-
     await end_with_enrolment(session, enrolment, actor, today, reason)
-
-
-def _add_event(
-    session: AsyncSession,
-    enrolment: Enrolment,
-    to: EnrolmentStatus,
-    actor: str,
-    reason: str | None,
-) -> None:
-    session.add(
-        EnrolmentEvent(
-            enrolment_id=enrolment.id,
-            from_status=enrolment.status,
-            to_status=to.value,
-            actor=actor,
-            reason=reason,
-        )
-    )
-    enrolment.status = to.value
 
 
 async def history(session: AsyncSession, enrolment_id: uuid.UUID) -> list[EnrolmentEvent]:
