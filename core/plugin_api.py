@@ -11,7 +11,11 @@ How hooks are called:
 * **Programme hooks** (those with a ``programme`` argument) are called only for plugins that the
   programme enables, in ``tenants/<tenant>.toml`` at tenant or programme level. A plugin that is
   not enabled for a tenant is never called for it.
+  The exception is :func:`default_matching_strategy`, asked of every loaded plugin.
 * **Registration hooks** (no ``programme`` argument) are called for every loaded plugin.
+* **Answer hooks** (``firstresult``) want one answer: the first plugin that returns something
+  other than ``None`` gives it. Built-ins answer ``trylast``, so a third-party plugin that
+  answers replaces them.
 * A hook may return one item, a list of items or ``None``. The core checks each result: an
   exception or a value of the wrong type raises :class:`PluginError` naming the plugin - a broken
   rule never passes silently.
@@ -146,6 +150,43 @@ def plugin_config_schema() -> type[msgspec.Struct] | None:  # type: ignore[empty
     """
 
 
+# -- answers: one plugin answers (firstresult) -----------------------------------------------
+@hookspec(firstresult=True)
+def default_matching_strategy(programme: ProgrammeContext) -> str | None:  # type: ignore[empty-body]
+    """The matching strategy ``programme`` uses when it enables no plugin that registers one.
+
+    Unlike the programme hooks below, this hook is asked of **every loaded plugin**, whether the
+    programme enables it or not: the default is what applies when the tenant file names no
+    strategy. Return ``None`` to leave the choice to others (for example for another tenant's
+    programmes). Built-in: ``shared_experience`` answers ``"shared_experience"`` (``trylast``),
+    so any other plugin that answers replaces it.
+
+    :param programme: The programme, with the resolved settings of the plugins it enables.
+    :return: The name of a strategy with a scorer, registered through
+        :func:`register_matching_strategies` by any loaded plugin, or ``None``.
+
+    Stops at the first non-``None`` result (``trylast`` implementations are asked last). A name
+    that no plugin registers is an error.
+    """
+
+
+@hookspec(firstresult=True)
+def course_completion_threshold(programme: ProgrammeContext) -> int | None:  # type: ignore[empty-body]
+    """How many sessions of one of ``programme``'s mentor-course holds a mentor must attend to
+    have completed the course: the course page marks participants as completed by this number.
+
+    Asked of the plugins the programme enables, like the programme hooks below. Built-in:
+    ``mentor_course`` answers its ``min_sessions_attended`` setting (``trylast``), so another
+    enabled plugin that answers replaces it.
+
+    :param programme: The programme, with your resolved configuration.
+    :return: A whole number of sessions, at least 1, or ``None`` (no opinion).
+
+    Stops at the first non-``None`` result. With no answer the programme has no completion rule
+    and nobody is marked as completed.
+    """
+
+
 # -- programme hooks (called only for plugins the programme enables) -------------------------
 @hookspec
 def intake_fields(programme: ProgrammeContext) -> IntakeField | list[IntakeField] | None:  # type: ignore[empty-body]
@@ -256,6 +297,27 @@ def _schema(plugin: str, hook: str, result: Any) -> Any:
     return result
 
 
+def _one(
+    expected: type, valid: Callable[[Any], bool] = lambda _value: True, wanted: str = ""
+) -> Callable[[str, str, Any], Any]:
+    """The check of a ``firstresult`` hook: one value or ``None`` (never a list, which would
+    stop the hook at the first plugin)."""
+
+    def check(plugin: str, hook: str, result: Any) -> Any:
+        if result is None:
+            return None
+        if isinstance(result, bool) is not (expected is bool) or not isinstance(result, expected):
+            raise PluginError(
+                f"plugin {plugin!r}: hook {hook} returned {type(result).__name__}; expected "
+                f"{expected.__name__} or None"
+            )
+        if not valid(result):
+            raise PluginError(f"plugin {plugin!r}: hook {hook} returned {result!r}; {wanted}")
+        return result
+
+    return check
+
+
 def _nothing(plugin: str, hook: str, result: Any) -> Any:
     if result is not None:
         raise PluginError(
@@ -269,6 +331,8 @@ RESULT_CHECKS: dict[str, Callable[[str, str, Any], Any]] = {
     "register_programme_types": _items(ProgrammeType),
     "register_matching_strategies": _items(MatchingStrategy),
     "plugin_config_schema": _schema,
+    "default_matching_strategy": _one(str, bool, "expected a strategy's name"),
+    "course_completion_threshold": _one(int, lambda n: n >= 1, "expected at least 1"),
     "intake_fields": _items(IntakeField),
     "eligibility_verdicts": _items(Verdict),
     "forloeb_policy": _items(PolicyDecision),

@@ -66,6 +66,11 @@ def _minimum(programme: ProgrammeContext) -> int:
         return Config().min_sessions_attended
 
 
+@hookimpl(trylast=True)
+def course_completion_threshold(programme: ProgrammeContext) -> int:
+    return _minimum(programme)
+
+
 def completed_course(programme: ProgrammeContext, person: PersonContext) -> CourseRecord | None:
     """The person's first hold of ``programme`` with enough attendance, or ``None``."""
     minimum = _minimum(programme)

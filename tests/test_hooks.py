@@ -10,11 +10,14 @@ from pathlib import Path
 import pytest
 
 import core.plugin_api as api
+from core.courses.service import min_sessions_attended
+from core.forloeb.service import strategy_for
 from core.plugin_api import (
     DurationMonths,
     IntakeField,
     MatchingStrategy,
     Outcome,
+    PluginError,
     PolicyAction,
     PolicyDecision,
     ProgrammeType,
@@ -22,7 +25,13 @@ from core.plugin_api import (
     create_plugin_manager,
     hookimpl,
 )
-from core.programmes.registry import config_schemas, matching_strategies, programme_types
+from core.programmes.registry import (
+    config_schemas,
+    matching_strategies,
+    programme_hook,
+    programme_types,
+)
+from core.tenancy.models import Programme, Tenant, TenantKind
 from core.testing import PluginHarness, fake_programme
 
 TESTS = Path(__file__).parent
@@ -49,6 +58,8 @@ def _test_functions() -> set[str]:
 
 def test_there_are_hooks():
     assert hook_names() == [
+        "course_completion_threshold",
+        "default_matching_strategy",
         "eligibility_verdicts",
         "forloeb_event",
         "forloeb_policy",
@@ -205,3 +216,146 @@ def test_hook_forloeb_event():
     harness = PluginHarness(Listens(), name="listens")
     harness.notify(harness.transition("mentor", "matched", from_status="ready", today=TODAY))
     assert seen == [("test-programme", "ready", "matched")]
+
+
+def test_hook_default_matching_strategy():
+    class Default:
+        @hookimpl
+        def default_matching_strategy(self, programme):
+            return "shared_areas" if programme.tenant.slug == "testkommune" else None
+
+    pm = create_plugin_manager()
+    assert pm.hook.default_matching_strategy(programme=fake_programme(pm)) == "shared_experience"
+    pm.register(Default(), name="default")
+    # Asked of every loaded plugin: "default" is enabled for no programme here.
+    ours, other = fake_programme(pm), fake_programme(pm, tenant_slug="andenkommune")
+    assert [pm.hook.default_matching_strategy(programme=p) for p in (ours, other)] == [
+        "shared_areas",
+        "shared_experience",
+    ]
+    assert [strategy_for(pm, p)[0].name for p in (ours, other)] == [
+        "shared_areas",
+        "shared_experience",
+    ]
+
+
+def test_hook_default_matching_strategy_must_name_a_registered_strategy():
+    class Wrong:
+        @hookimpl
+        def default_matching_strategy(self):
+            return "no_such_strategy"
+
+    class Broken:
+        @hookimpl
+        def default_matching_strategy(self):
+            return ["shared_areas"]
+
+    pm = create_plugin_manager()
+    pm.register(Wrong(), name="wrong")
+    with pytest.raises(PluginError, match="the default 'no_such_strategy' is not registered"):
+        strategy_for(pm, fake_programme(pm))
+    pm = create_plugin_manager()
+    pm.register(Broken(), name="broken")
+    with pytest.raises(PluginError, match="plugin 'broken': hook default_matching_strategy"):
+        strategy_for(pm, fake_programme(pm))
+
+
+def test_hook_course_completion_threshold():
+    class Threshold:
+        @hookimpl
+        def course_completion_threshold(self, programme):
+            return 2
+
+    pm = create_plugin_manager()
+    pm.register(Threshold(), name="threshold")
+
+    def ask(**plugins):
+        programme = fake_programme(pm, programme_plugins=plugins)
+        return programme_hook(pm, "course_completion_threshold", programme)(programme=programme)
+
+    # Only enabled plugins are asked; the first answer wins over mentor_course's (trylast).
+    assert ask() is None
+    assert ask(mentor_course={"min_sessions_attended": 4}) == 4
+    assert ask(mentor_course={"min_sessions_attended": 4}, threshold={}) == 2
+
+
+@pytest.mark.parametrize("answer", [0, True, "5", [5]])
+def test_hook_course_completion_threshold_refuses_a_wrong_answer(answer):
+    class Wrong:
+        @hookimpl
+        def course_completion_threshold(self):
+            return answer
+
+    pm = create_plugin_manager()
+    pm.register(Wrong(), name="wrong")
+    programme = fake_programme(pm, programme_plugins={"wrong": {}})
+    with pytest.raises(PluginError, match="plugin 'wrong': hook course_completion_threshold"):
+        programme_hook(pm, "course_completion_threshold", programme)(programme=programme)
+
+
+def _rows(plugins: dict[str, dict[str, object]]) -> tuple[Tenant, Programme]:
+    tenant = Tenant(
+        slug="testkommune",
+        name="Testkommune",
+        kind=TenantKind.MUNICIPALITY,
+        municipality_code="999",
+        plugins={},
+    )
+    programme = Programme(
+        slug="btb",
+        name="Borger til Borger",
+        type="peer_mentor",
+        areas=[],
+        policy={},
+        plugins=plugins,
+    )
+    return tenant, programme
+
+
+def test_a_third_party_plugin_replaces_each_built_in_answer():
+    """Every answer the core takes from a built-in comes through a firstresult hook, and a
+    plugin registered after the built-ins (as a third-party one is) replaces it."""
+
+    class Strategy:
+        def matrix(self, mentees, mentors, config, today):
+            raise AssertionError("not scored here")
+
+        def explain(self, mentee, mentor, config, today):
+            raise AssertionError("not scored here")
+
+    class ThirdParty:
+        @hookimpl
+        def register_matching_strategies(self):
+            return MatchingStrategy(name="by_postcode", description="Nærmest.", scorer=Strategy())
+
+        @hookimpl
+        def default_matching_strategy(self):
+            return "by_postcode"
+
+        @hookimpl
+        def course_completion_threshold(self):
+            return 3
+
+    answers = sorted(
+        name for name in hook_names() if getattr(api, name).makker_spec.get("firstresult")
+    )
+    assert answers == ["course_completion_threshold", "default_matching_strategy"]
+    course = {"mentor_course": {"min_sessions_attended": 6}}
+
+    builtin = create_plugin_manager()
+    tenant, programme = _rows(course)
+    context = fake_programme(builtin, programme_plugins=course)
+    assert (
+        min_sessions_attended(builtin, tenant, programme),
+        strategy_for(builtin, context)[0].name,
+    ) == (6, "shared_experience")
+
+    replaced = create_plugin_manager()
+    replaced.register(ThirdParty(), name="third_party")
+    replaced.check_pending()
+    tenant, programme = _rows({**course, "third_party": {}})
+    context = fake_programme(replaced, programme_plugins=course)
+    assert (
+        min_sessions_attended(replaced, tenant, programme),
+        strategy_for(replaced, context)[0].name,
+    ) == (3, "by_postcode")

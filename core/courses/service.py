@@ -1,9 +1,10 @@
 """Mentor courses (hold): creating them, enrolling mentors, attendance, completion and state.
 
 Everything runs in the current tenant's scope; a course, session or person of another tenant is
-simply not found. Completion is the ``mentor_course`` plugin's rule (its
-``min_sessions_attended`` setting, per programme); when a mentor's rules all pass after their
-attendance is registered, an ``eligible`` mentor enrolment moves to ``ready``.
+simply not found. Completion is the enabled plugins' rule (the ``course_completion_threshold``
+hook; built in: the ``mentor_course`` plugin's ``min_sessions_attended`` setting); when a
+mentor's rules all pass after their attendance is registered, an ``eligible`` mentor enrolment
+moves to ``ready``.
 """
 
 from __future__ import annotations
@@ -261,12 +262,14 @@ class CourseDetail:
 
 
 def min_sessions_attended(pm: MakkerPluginManager, tenant: Tenant, programme: Programme) -> int:
-    """The programme's completion rule (the ``mentor_course`` plugin's setting)."""
-    from core.programmes.registry import programme_context
+    """The programme's completion rule: the sessions of one hold a mentor must attend, as the
+    enabled plugins answer ``course_completion_threshold`` (built in: ``mentor_course``'s
+    setting); 0 when none answers (no rule: nobody is marked as completed)."""
+    from core.programmes.registry import programme_context, programme_hook
 
     context = programme_context(pm, tenant, programme)
-    config = context.configs.get("mentor_course")
-    return int(getattr(config, "min_sessions_attended", 0) or 0)
+    answer = programme_hook(pm, "course_completion_threshold", context)(programme=context)
+    return int(answer or 0)
 
 
 async def course_detail(

@@ -10,7 +10,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 import uuid
-from collections.abc import Iterable, Sequence
+from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -20,7 +20,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 
 from core import clock
-from core.courses.records import course_records
+from core.courses.records import course_records_of
 from core.forloeb.attention import Attention, ForloebFacts, attention
 from core.forloeb.lifecycle import (
     ALLOWED,
@@ -53,11 +53,15 @@ from core.plugin_api import (
 )
 from core.programmes.intake import intake_fields
 from core.programmes.registry import matching_strategies, programme_context
-from core.programmes.service import check_transition, notify_transition, person_context
+from core.programmes.service import (
+    check_transition,
+    check_transitions,
+    notify_transition,
+    person_context,
+)
 from core.tenancy.models import Programme, Tenant
 from core.web.i18n import gettext as _
 
-DEFAULT_STRATEGY = "shared_experience"
 S = ForloebState
 #: Mentor enrolments that can take (more) mentees while they have free capacity: a mentor in
 #: a forløb is ``matched`` or ``active`` and stays in the pool up to their capacity.
@@ -145,14 +149,19 @@ def strategy_for(
     pm: MakkerPluginManager, context: ProgrammeContext
 ) -> tuple[MatchingStrategy, Any]:
     """The programme's matching strategy and its settings: the one an enabled plugin registers
-    (other than the default), else ``shared_experience``."""
+    (other than the default), else the default the plugins answer through the
+    ``default_matching_strategy`` hook (built in: ``shared_experience``)."""
     strategies = [s for s in matching_strategies(pm).values() if s.scorer is not None]
+    default = pm.hook.default_matching_strategy(programme=context)
     enabled = [s for s in strategies if s.plugin in context.configs]
-    chosen = [s for s in enabled if s.name != DEFAULT_STRATEGY] or [
-        s for s in strategies if s.name == DEFAULT_STRATEGY
+    chosen = [s for s in enabled if s.name != default] or [
+        s for s in strategies if s.name == default
     ]
     if not chosen:
-        raise PluginError(f"no matching strategy for {context.tenant.slug}/{context.slug}")
+        raise PluginError(
+            f"no matching strategy for {context.tenant.slug}/{context.slug}"
+            + (f" (the default {default!r} is not registered)" if default else "")
+        )
     if len(chosen) > 1:
         names = ", ".join(sorted(s.name for s in chosen))
         raise PluginError(
@@ -207,36 +216,45 @@ async def waiting_list(
     tenant: Tenant,
     programme: Programme,
     today: dt.date,
+    *,
+    mentees: Collection[uuid.UUID] | None = None,
+    mentors: Collection[uuid.UUID] | None = None,
 ) -> WaitingList:
     """The programme's candidates: ``ready`` mentees, mentors with free capacity.
 
     A candidate is *excluded* (shown with the reason, never matched) while paused
     (``paused_until`` after today) or when an enabled plugin vetoes the match (e.g. a mentor
     without a completed mentor course).
+
+    ``mentees``/``mentors`` (enrolment ids) read only those candidates of that side (the
+    suggestions for one citizen, the pairs of a proposal); the others are left out, not
+    excluded. Reads a fixed number of statements, however long the list.
     """
     context = programme_context(pm, tenant, programme)
     strategy, config = strategy_for(pm, context)
     fields = intake_fields(pm, context)
+    mentee_side = (Enrolment.role == EnrolmentRole.MENTEE) & (
+        Enrolment.status == EnrolmentStatus.READY.value
+    )
+    mentor_side = (Enrolment.role == EnrolmentRole.MENTOR) & Enrolment.status.in_(
+        [s.value for s in MENTOR_POOL]
+    )
+    if mentees is not None:
+        mentee_side &= Enrolment.id.in_(list(mentees))
+    if mentors is not None:
+        mentor_side &= Enrolment.id.in_(list(mentors))
     rows = (
         await session.execute(
             select(Enrolment, Person, Intake)
             .join(Person, Person.id == Enrolment.person_id)
             .outerjoin(Intake, Intake.enrolment_id == Enrolment.id)
-            .where(
-                Enrolment.programme_id == programme.id,
-                or_(
-                    (Enrolment.role == EnrolmentRole.MENTEE)
-                    & (Enrolment.status == EnrolmentStatus.READY.value),
-                    (Enrolment.role == EnrolmentRole.MENTOR)
-                    & Enrolment.status.in_([s.value for s in MENTOR_POOL]),
-                ),
-            )
+            .where(Enrolment.programme_id == programme.id, or_(mentee_side, mentor_side))
             .order_by(Enrolment.created_at, Enrolment.id)
         )
     ).all()
     busy = await _open_forloeb_counts(session, programme.id)
-    mentees: list[Candidate] = []
-    mentors: list[Candidate] = []
+    courses = await course_records_of(session, [person.id for _e, person, _i in rows])
+    found: list[tuple[Candidate, Transition]] = []
     for enrolment, person, intake in rows:
         is_mentor = enrolment.role == EnrolmentRole.MENTOR
         free = (intake.capacity if intake else 1) - busy.get(enrolment.id, 0) if is_mentor else 1
@@ -252,22 +270,23 @@ async def waiting_list(
             candidate.excluded.append(
                 _("No free places (takes %(n)d at once).") % {"n": intake.capacity if intake else 1}
             )
-        vetoes, _warnings = _policy(
-            pm,
-            context,
-            [
-                Transition(
-                    person=person_context(person, fields, await course_records(session, person.id)),
-                    role=enrolment.role.value,
-                    from_status=enrolment.status,
-                    to_status=EnrolmentStatus.MATCHED.value,
-                    on=today,
-                )
-            ],
+        transition = Transition(
+            person=person_context(person, fields, courses.get(person.id, ())),
+            role=enrolment.role.value,
+            from_status=enrolment.status,
+            to_status=EnrolmentStatus.MATCHED.value,
+            on=today,
         )
+        found.append((candidate, transition))
+    results = check_transitions(pm, context, [t for _c, t in found])
+    waiting = WaitingList(programme, context, strategy, config, [], [])
+    for (candidate, _t), result in zip(found, results, strict=True):
+        vetoes: list[PolicyDecision] = []
+        vetoes += [d for d in result.decisions if d.action == "veto" and d not in vetoes]
         candidate.excluded += [v.message for v in vetoes]
-        (mentors if is_mentor else mentees).append(candidate)
-    return WaitingList(programme, context, strategy, config, mentees, mentors)
+        is_mentor = candidate.enrolment.role == EnrolmentRole.MENTOR
+        (waiting.mentors if is_mentor else waiting.mentees).append(candidate)
+    return waiting
 
 
 def suggest(
@@ -276,6 +295,35 @@ def suggest(
     """The best ``top`` mentors for one mentee, with scores and explanations."""
     mentors = [c.profile for c in waiting.open_mentors]
     return suggestions(waiting.strategy.scorer, mentee.profile, mentors, waiting.config, today, top)
+
+
+@dataclass
+class MenteeSuggestions:
+    #: The waiting list read for this citizen: the citizen alone, and every mentor.
+    waiting: WaitingList
+    mentee: Candidate
+    suggestions: list[Suggestion]
+
+
+async def suggestions_for(
+    session: AsyncSession,
+    pm: MakkerPluginManager,
+    tenant: Tenant,
+    programme: Programme,
+    mentee: uuid.UUID,
+    today: dt.date,
+    top: int = 5,
+) -> MenteeSuggestions:
+    """:func:`suggest` for the mentee enrolment ``mentee``, reading and scoring only that
+    citizen (not the whole waiting list).
+
+    :raises NotFound: if ``mentee`` is not a citizen on the programme's waiting list.
+    """
+    waiting = await waiting_list(session, pm, tenant, programme, today, mentees=[mentee])
+    candidate = next((c for c in waiting.mentees if c.enrolment.id == mentee), None)
+    if candidate is None:
+        raise NotFound()
+    return MenteeSuggestions(waiting, candidate, suggest(waiting, candidate, today, top))
 
 
 def assign(waiting: WaitingList, today: dt.date) -> list[Proposal]:
@@ -314,7 +362,15 @@ async def create_proposals(
         .values(status=Enrolment.status)
         .execution_options(synchronize_session=False)
     )
-    waiting = await waiting_list(session, pm, tenant, programme, today)
+    waiting = await waiting_list(
+        session,
+        pm,
+        tenant,
+        programme,
+        today,
+        mentees={mentee_id for mentee_id, _ in pairs},
+        mentors={mentor_id for _, mentor_id in pairs},
+    )
     candidates = {c.enrolment.id: c for c in waiting.mentees + waiting.mentors}
     errors: dict[str, str] = {}
     free = {c.enrolment.id: c.free for c in waiting.mentors}
@@ -350,8 +406,11 @@ async def create_proposals(
     months = (policy.get("duration_months") or {"min": 6})["min"]
     created: list[Forloeb] = []
     try:
+        # All rows in two flushes (the forløb, then what refers to them), each a few batched
+        # statements, instead of a round trip per pair.
         for mentee, mentor, score in scored:
             forloeb = Forloeb(
+                id=uuid.uuid4(),
                 programme_id=programme.id,
                 mentee_enrolment_id=mentee.enrolment.id,
                 mentor_enrolment_id=mentor.enrolment.id,
@@ -368,7 +427,9 @@ async def create_proposals(
                 planned_months=months,
             )
             session.add(forloeb)
-            await session.flush()
+            created.append(forloeb)
+        await session.flush()
+        for forloeb, (mentee, mentor, _score) in zip(created, scored, strict=True):
             session.add(
                 ForloebEvent(
                     forloeb_id=forloeb.id, from_state=None, to_state=S.PROPOSED.value, actor=actor
@@ -377,7 +438,7 @@ async def create_proposals(
             for candidate in (mentee, mentor):
                 if candidate.enrolment.status == EnrolmentStatus.READY.value:
                     move_status(session, candidate.enrolment, EnrolmentStatus.MATCHED, actor, None)
-            created.append(forloeb)
+        await session.flush()
         await session.commit()
     except IntegrityError:
         # The partial unique index: the citizen was proposed at the same moment elsewhere.
@@ -510,10 +571,11 @@ async def _party_transitions(
     today: dt.date,
 ) -> list[Transition]:
     fields = intake_fields(pm, context)
+    courses = await course_records_of(session, [row.mentee.id, row.mentor.id])
     parties: list[tuple[Role, Person]] = [("mentee", row.mentee), ("mentor", row.mentor)]
     return [
         Transition(
-            person=person_context(person, fields, await course_records(session, person.id)),
+            person=person_context(person, fields, courses.get(person.id, ())),
             role=role,
             from_status=row.forloeb.state,
             to_status=to.value,

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 import uuid
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -150,6 +151,18 @@ def check_transition(
     hook = programme_hook(pm, "forloeb_policy", programme)
     results = hook(programme=programme, transition=transition)
     return PolicyResult([d for items in results for d in items])
+
+
+def check_transitions(
+    pm: MakkerPluginManager, programme: ProgrammeContext, transitions: Sequence[Transition]
+) -> list[PolicyResult]:
+    """:func:`check_transition` of many transitions (a waiting list), one result each, in
+    order; the enabled plugins are looked up once."""
+    hook = programme_hook(pm, "forloeb_policy", programme)
+    return [
+        PolicyResult([d for items in hook(programme=programme, transition=t) for d in items])
+        for t in transitions
+    ]
 
 
 def notify_transition(
