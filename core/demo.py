@@ -38,6 +38,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from core import clock
 from core.activities.models import Activity, ActivityKind, ActivityMember, Recurrence
 from core.activities.recurrence import add_months, monthly_days
+from core.audit.service import notes_written_to
 from core.courses.models import Course, CourseAttendance, CourseParticipant, CourseSession
 from core.db.tenant_scope import tenant_scope
 from core.forloeb.attention import FREQUENCY_DAYS
@@ -888,17 +889,23 @@ async def seed_demo(
         owner = tenants.get(owner_slug)
         if owner is None or partner_slug not in tenants:
             continue
-        existing = {
-            (g.programme_slug, g.partner_slug, g.scope.value)
-            for g in await grants_given(sessionmaker, owner)
-        }
-        if (programme, partner_slug, scope) not in existing:
-            await grant_partnership(
-                sessionmaker,
-                owner,
-                programme_slug=programme,
-                partner_slug=partner_slug,
-                scope=scope,
-                actor=DEMO_ACTOR,
-            )
+        with tenant_scope(owner.id):
+            async with (
+                sessionmaker() as session,
+                session.begin(),
+                notes_written_to(session, actor=DEMO_ACTOR, tenant_slug=owner.slug),
+            ):
+                existing = {
+                    (g.programme_slug, g.partner_slug, g.scope.value)
+                    for g in await grants_given(session, owner)
+                }
+                if (programme, partner_slug, scope) not in existing:
+                    await grant_partnership(
+                        session,
+                        owner,
+                        programme_slug=programme,
+                        partner_slug=partner_slug,
+                        scope=scope,
+                        actor=DEMO_ACTOR,
+                    )
     return added

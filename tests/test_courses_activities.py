@@ -317,7 +317,8 @@ async def test_completion_without_consent_leaves_the_mentor_eligible(sessionmake
     ids = await _world(sessionmaker, tenants.a, min_sessions=1, without_consent=(1,))
     pm = create_plugin_manager()
     with tenant_scope(tenants.a.id):
-        async with sessionmaker() as session:
+        # Commands do not commit; the caller's transaction does (the pipeline's in a request).
+        async with sessionmaker() as session, session.begin():
             btb = await session.scalar(select(Programme).where(Programme.slug == "btb"))
             course = await create_course(
                 session,

@@ -91,7 +91,8 @@ async def _state(sessionmaker, tenant, enrolment_id):
 async def _move(sessionmaker, tenant, enrolment_id, to, reason=None):
     pm = create_plugin_manager()
     with tenant_scope(tenant.id):
-        async with sessionmaker() as session:
+        # The command does not commit; the caller's transaction (a request's, here this one) does.
+        async with sessionmaker() as session, session.begin():
             enrolment = await service.get_enrolment(session, enrolment_id)
             return await service.transition(
                 session, pm, tenant, enrolment, to, "koordinator-1", TODAY, reason

@@ -86,6 +86,7 @@ async def test_veto_stops_a_transition_and_warning_is_returned(sessionmaker, ten
                 session, pm, tenants.a, changed.row, "paused", "k", TODAY, "Ferie"
             )
             assert (paused.row.forloeb.state, paused.warnings) == ("paused", [WARN])
+            await session.commit()  # commands do not commit: the caller (the pipeline) does
             with pytest.raises(FieldErrors) as excinfo:
                 await service.change_state(
                     session, pm, tenants.a, paused.row, "ended_early", "k", TODAY, "Flyttet"

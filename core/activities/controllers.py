@@ -39,6 +39,7 @@ from core.participants.models import Person
 from core.tenancy.models import Programme, Tenant
 from core.web.deps import provide_tenant
 from core.web.i18n import gettext as _
+from core.web.pipeline import NO_PERSONAL_DATA, audits
 
 Text = Annotated[str, msgspec.Meta(max_length=200)]
 
@@ -132,13 +133,13 @@ class ActivityApiController(Controller):
     tags = ["activities"]
     dependencies = {"tenant": Provide(provide_tenant, sync_to_thread=False)}
 
-    @get("/", name="api_activities", guards=[any_member])
+    @get("/", name="api_activities", opt=audits("activity.list"), guards=[any_member])
     async def list(self, db_session: NamedDependency[AsyncSession]) -> list[ActivityOut]:
         """The organisation's activities."""
         slugs = await _slugs(db_session)
         return [activity_out(a, slugs) for a in await list_activities(db_session)]
 
-    @post("/", name="api_activity_create", guards=[coordinators])
+    @post("/", name="api_activity_create", opt=NO_PERSONAL_DATA, guards=[coordinators])
     async def create(
         self, db_session: NamedDependency[AsyncSession], data: JSONBody[ActivityInS]
     ) -> Response[Any]:
@@ -151,7 +152,12 @@ class ActivityApiController(Controller):
             return field_error(exc.field, exc.message)
         return Response(activity_out(activity, await _slugs(db_session)), status_code=201)
 
-    @get("/{activity_id:uuid}", name="api_activity", guards=[any_member])
+    @get(
+        "/{activity_id:uuid}",
+        name="api_activity",
+        opt=audits("activity.read", "activity", "activity_id"),
+        guards=[any_member],
+    )
     async def detail(
         self,
         db_session: NamedDependency[AsyncSession],
@@ -171,7 +177,12 @@ class ActivityApiController(Controller):
             ],
         )
 
-    @post("/{activity_id:uuid}/members", name="api_activity_member_add", guards=[coordinators])
+    @post(
+        "/{activity_id:uuid}/members",
+        name="api_activity_member_add",
+        opt=audits("activity.member_add", "activity", "activity_id"),
+        guards=[coordinators],
+    )
     async def add(
         self,
         db_session: NamedDependency[AsyncSession],
@@ -192,6 +203,7 @@ class ActivityApiController(Controller):
     @put(
         "/{activity_id:uuid}/occurrences/{day:date}/attendance",
         name="api_activity_attendance",
+        opt=audits("activity.attendance", "activity", "activity_id"),
         guards=[coordinators],
     )
     async def attendance(
@@ -217,6 +229,7 @@ class ActivityApiController(Controller):
     @post(
         "/{activity_id:uuid}/occurrences/{day:date}/cancel",
         name="api_activity_cancel",
+        opt=NO_PERSONAL_DATA,
         guards=[coordinators],
         status_code=200,
     )
@@ -297,13 +310,19 @@ class ActivityPagesController(Controller):
             media_type=MediaType.HTML,
         )
 
-    @get("/", name="activities_page", guards=[any_member])
+    @get("/", name="activities_page", opt=audits("activity.list"), guards=[any_member])
     async def index(
         self, db_session: NamedDependency[AsyncSession], tenant: NamedDependency[Tenant]
     ) -> Template:
         return await self._index(db_session, tenant)
 
-    @post("/", name="activity_create_page", guards=[coordinators], media_type=MediaType.HTML)
+    @post(
+        "/",
+        name="activity_create_page",
+        opt=NO_PERSONAL_DATA,
+        guards=[coordinators],
+        media_type=MediaType.HTML,
+    )
     async def create(
         self,
         request: Request[Any, Any, Any],
@@ -323,7 +342,12 @@ class ActivityPagesController(Controller):
                 return Redirect(f"/t/{tenant.slug}/aktiviteter/{activity.id}", status_code=303)
         return await self._index(db_session, tenant, errors, raw, 400)
 
-    @get("/{activity_id:uuid}", name="activity_page", guards=[any_member])
+    @get(
+        "/{activity_id:uuid}",
+        name="activity_page",
+        opt=audits("activity.read", "activity", "activity_id"),
+        guards=[any_member],
+    )
     async def detail(
         self,
         db_session: NamedDependency[AsyncSession],
@@ -344,7 +368,12 @@ class ActivityPagesController(Controller):
             },
         )
 
-    @get("/{activity_id:uuid}/{day:date}", name="activity_attendance_page", guards=[coordinators])
+    @get(
+        "/{activity_id:uuid}/{day:date}",
+        name="activity_attendance_page",
+        opt=audits("activity.attendance_read", "activity", "activity_id"),
+        guards=[coordinators],
+    )
     async def attendance_form(
         self,
         db_session: NamedDependency[AsyncSession],
@@ -376,6 +405,7 @@ class ActivityPagesController(Controller):
     @post(
         "/{activity_id:uuid}/{day:date}",
         name="activity_attendance_save_page",
+        opt=audits("activity.attendance", "activity", "activity_id"),
         guards=[coordinators],
         media_type=MediaType.HTML,
     )
@@ -416,6 +446,7 @@ class ActivityPagesController(Controller):
     @post(
         "/{activity_id:uuid}/{day:date}/aflys",
         name="activity_cancel_page",
+        opt=NO_PERSONAL_DATA,
         guards=[coordinators],
         media_type=MediaType.HTML,
     )

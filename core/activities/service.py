@@ -113,7 +113,7 @@ async def create_activity(session: AsyncSession, data: ActivityIn) -> Activity:
         published=data.published,
     )
     session.add(activity)
-    await session.commit()
+    await session.flush()
     return activity
 
 
@@ -197,7 +197,7 @@ async def add_member(
     if exists is not None:
         return person, False
     session.add(ActivityMember(activity_id=activity.id, person_id=person_id))
-    await session.commit()
+    await session.flush()
     return person, True
 
 
@@ -223,7 +223,7 @@ async def cancel_occurrence(session: AsyncSession, activity: Activity, day: dt.d
     )
     if exists is None:
         session.add(ActivityCancellation(activity_id=activity.id, day=day))
-        await session.commit()
+        await session.flush()
     return True
 
 
@@ -266,7 +266,7 @@ async def set_occurrence_attendance(
     )
     for person_id in sorted(wanted):
         session.add(ActivityAttendance(activity_id=activity.id, day=day, person_id=person_id))
-    await session.commit()
+    await session.flush()
     return True
 
 

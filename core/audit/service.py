@@ -8,6 +8,8 @@ change and its audit row land or fail together. Outside a request (the CLI, the 
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass
 from typing import Any
@@ -60,6 +62,32 @@ def note(
             object_id=None if object_id is None else str(object_id),
             detail=detail or {},
         )
+    )
+
+
+@asynccontextmanager
+async def notes_written_to(
+    session: AsyncSession, *, actor: str | None, tenant_slug: str | None, route: str | None = None
+) -> AsyncIterator[None]:
+    """Outside a request (the CLI, the demo): collect :func:`note` calls of the block and add
+    them to ``session`` as audit rows, in the caller's transaction."""
+    notes: list[AuditNote] = []
+    token = start_request_notes(notes)
+    try:
+        yield
+    finally:
+        stop_request_notes(token)
+    session.add_all(
+        AuditEvent(
+            action=n.action,
+            actor=actor,
+            tenant_slug=tenant_slug,
+            route=route,
+            object_type=n.object_type,
+            object_id=n.object_id,
+            detail=n.detail,
+        )
+        for n in notes
     )
 
 

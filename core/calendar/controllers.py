@@ -32,6 +32,7 @@ from core.identity.guards import coordinators
 from core.tenancy.models import Tenant
 from core.web.deps import provide_tenant
 from core.web.i18n import gettext as _
+from core.web.pipeline import audits
 
 ICS = "text/calendar"
 ICS_SUFFIX = ".ics"
@@ -47,7 +48,12 @@ class CalendarLinkApiController(Controller):
     guards = [coordinators]
     dependencies = {"tenant": Provide(provide_tenant, sync_to_thread=False)}
 
-    @post("/", name="api_calendar_link_create", status_code=201)
+    @post(
+        "/",
+        name="api_calendar_link_create",
+        opt=audits("calendar_link_created", "person", "person_id"),
+        status_code=201,
+    )
     async def create(
         self,
         request: Request[Any, Any, Any],
@@ -62,7 +68,12 @@ class CalendarLinkApiController(Controller):
             raise NotFoundException()
         return CalendarLinkOut(f"{state.settings.base_url}/kalender/{token}{ICS_SUFFIX}")
 
-    @delete("/", name="api_calendar_link_revoke", status_code=204)
+    @delete(
+        "/",
+        name="api_calendar_link_revoke",
+        opt=audits("calendar_link_revoked", "person", "person_id"),
+        status_code=204,
+    )
     async def revoke(
         self,
         request: Request[Any, Any, Any],

@@ -41,6 +41,7 @@ from core.plugin_api import MakkerPluginManager
 from core.tenancy.models import Tenant
 from core.web.deps import provide_tenant
 from core.web.i18n import gettext as _
+from core.web.pipeline import NO_PERSONAL_DATA, audits
 
 Text200 = Annotated[str, msgspec.Meta(max_length=200)]
 
@@ -188,12 +189,12 @@ class CourseApiController(Controller):
         "plugin_manager": Provide(provide_plugin_manager, sync_to_thread=False),
     }
 
-    @get("/", name="api_courses", guards=[any_member])
+    @get("/", name="api_courses", opt=audits("course.list"), guards=[any_member])
     async def list(self, db_session: NamedDependency[AsyncSession]) -> list[CourseOut]:
         """The organisation's mentor courses (hold) with their state and sessions."""
         return [course_out(v) for v in await list_courses(db_session, today())]
 
-    @post("/", name="api_course_create", guards=[coordinators])
+    @post("/", name="api_course_create", opt=NO_PERSONAL_DATA, guards=[coordinators])
     async def create(
         self, db_session: NamedDependency[AsyncSession], data: JSONBody[CourseIn]
     ) -> Response[Any]:
@@ -217,7 +218,12 @@ class CourseApiController(Controller):
         views = {v.course.id: v for v in await list_courses(db_session, today())}
         return Response(course_out(views[course.id]), status_code=201)
 
-    @get("/{course_id:uuid}", name="api_course", guards=[coordinators])
+    @get(
+        "/{course_id:uuid}",
+        name="api_course",
+        opt=audits("course.read", "course", "course_id"),
+        guards=[coordinators],
+    )
     async def detail(
         self,
         db_session: NamedDependency[AsyncSession],
@@ -230,7 +236,10 @@ class CourseApiController(Controller):
         return detail_out(await course_detail(db_session, plugin_manager, tenant, course, today()))
 
     @post(
-        "/{course_id:uuid}/participants", name="api_course_participant_add", guards=[coordinators]
+        "/{course_id:uuid}/participants",
+        name="api_course_participant_add",
+        opt=audits("course.participant_add", "course", "course_id"),
+        guards=[coordinators],
     )
     async def add(
         self,
@@ -252,6 +261,7 @@ class CourseApiController(Controller):
     @put(
         "/{course_id:uuid}/sessions/{session_id:uuid}/attendance",
         name="api_course_attendance",
+        opt=audits("course.attendance", "course_session", "session_id"),
         guards=[coordinators],
     )
     async def attendance(
@@ -350,13 +360,19 @@ class CoursePagesController(Controller):
             media_type=MediaType.HTML,
         )
 
-    @get("/", name="courses_page", guards=[any_member])
+    @get("/", name="courses_page", opt=audits("course.list"), guards=[any_member])
     async def index(
         self, db_session: NamedDependency[AsyncSession], tenant: NamedDependency[Tenant]
     ) -> Template:
         return await self._index(db_session, tenant)
 
-    @post("/", name="course_create_page", guards=[coordinators], media_type=MediaType.HTML)
+    @post(
+        "/",
+        name="course_create_page",
+        opt=NO_PERSONAL_DATA,
+        guards=[coordinators],
+        media_type=MediaType.HTML,
+    )
     async def create(
         self,
         request: Request[Any, Any, Any],
@@ -448,7 +464,12 @@ class CoursePagesController(Controller):
             media_type=MediaType.HTML,
         )
 
-    @get("/{course_id:uuid}", name="course_page", guards=[coordinators])
+    @get(
+        "/{course_id:uuid}",
+        name="course_page",
+        opt=audits("course.read", "course", "course_id"),
+        guards=[coordinators],
+    )
     async def detail(
         self,
         db_session: NamedDependency[AsyncSession],
@@ -462,6 +483,7 @@ class CoursePagesController(Controller):
     @post(
         "/{course_id:uuid}/deltagere",
         name="course_participant_page",
+        opt=audits("course.participant_add", "course", "course_id"),
         guards=[coordinators],
         media_type=MediaType.HTML,
     )
@@ -489,6 +511,7 @@ class CoursePagesController(Controller):
     @get(
         "/{course_id:uuid}/gange/{session_id:uuid}",
         name="course_attendance_page",
+        opt=audits("course.attendance_read", "course_session", "session_id"),
         guards=[coordinators],
     )
     async def attendance_form(
@@ -518,6 +541,7 @@ class CoursePagesController(Controller):
     @post(
         "/{course_id:uuid}/gange/{session_id:uuid}",
         name="course_attendance_save_page",
+        opt=audits("course.attendance", "course_session", "session_id"),
         guards=[coordinators],
         media_type=MediaType.HTML,
     )

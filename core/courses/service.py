@@ -116,7 +116,7 @@ async def create_course(
                 place=s.place.strip(),
             )
         )
-    await session.commit()
+    await session.flush()
     return course
 
 
@@ -238,7 +238,7 @@ async def add_participant(
             _("The course is full (%(capacity)d places).") % {"capacity": course.capacity},
         )
     session.add(CourseParticipant(course_id=course.id, person_id=person_id))
-    await session.commit()
+    await session.flush()
     return person, True
 
 
@@ -376,7 +376,7 @@ async def set_attendance(
     became_ready = await promote_ready(
         session, pm, tenant, course, sorted(participants), actor, today
     )
-    await session.commit()
+    await session.flush()
     return became_ready
 
 

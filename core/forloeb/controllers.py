@@ -27,6 +27,7 @@ from core.programmes.service import access_programme_by_slug
 from core.tenancy.models import Programme, Tenant
 from core.web.deps import provide_tenant
 from core.web.i18n import gettext as _
+from core.web.pipeline import audits
 
 Text2000 = Annotated[str, msgspec.Meta(max_length=2000)]
 
@@ -284,7 +285,11 @@ class MatchingApiController(Controller):
     }
     exception_handlers = {PluginError: rules._plugin_error}
 
-    @get("/matching/suggestions", name="api_matching_suggestions")
+    @get(
+        "/matching/suggestions",
+        name="api_matching_suggestions",
+        opt=audits("matching.suggestions", "enrolment"),
+    )
     async def suggestions(
         self,
         request: Request[Any, Any, Any],
@@ -315,7 +320,11 @@ class MatchingApiController(Controller):
             for s in service.suggest(waiting, candidate, today(), top)
         ]
 
-    @get("/matching/assignment", name="api_matching_assignment")
+    @get(
+        "/matching/assignment",
+        name="api_matching_assignment",
+        opt=audits("matching.assignment", "programme"),
+    )
     async def assignment(
         self,
         request: Request[Any, Any, Any],
@@ -353,7 +362,7 @@ class MatchingApiController(Controller):
             excluded=[candidate_out(c) for c in waiting.mentees + waiting.mentors if c.excluded],
         )
 
-    @post("/proposals", name="api_proposals_create")
+    @post("/proposals", name="api_proposals_create", opt=audits("forloeb.propose", "forloeb"))
     async def propose(
         self,
         request: Request[Any, Any, Any],
@@ -393,7 +402,7 @@ class ForloebApiController(Controller):
     }
     exception_handlers = {PluginError: rules._plugin_error}
 
-    @get("/", name="api_forloeb_list", guards=[coordinators])
+    @get("/", name="api_forloeb_list", opt=audits("forloeb.list"), guards=[coordinators])
     async def list_forloeb(
         self,
         db_session: NamedDependency[AsyncSession],
@@ -409,7 +418,12 @@ class ForloebApiController(Controller):
         rows = await service.list_forloeb(db_session, states or (), programme_id)
         return [forloeb_out(r, True) for r in rows]
 
-    @get("/attention", name="api_forloeb_attention", guards=[coordinators])
+    @get(
+        "/attention",
+        name="api_forloeb_attention",
+        opt=audits("forloeb.attention"),
+        guards=[coordinators],
+    )
     async def attention(self, db_session: NamedDependency[AsyncSession]) -> list[AttentionOut]:
         """Forløb that need a look: no recent meeting, ending within 30 days, a proposal waiting
         more than 14 days, a pause past its planned resume date."""
@@ -423,7 +437,12 @@ class ForloebApiController(Controller):
             for a in await service.attention_list(db_session, today())
         ]
 
-    @get("/{forloeb_id:uuid}", name="api_forloeb", guards=[any_member])
+    @get(
+        "/{forloeb_id:uuid}",
+        name="api_forloeb",
+        opt=audits("forloeb.read", "forloeb", "forloeb_id"),
+        guards=[any_member],
+    )
     async def detail(
         self,
         request: Request[Any, Any, Any],
@@ -436,7 +455,12 @@ class ForloebApiController(Controller):
         await audit(request, tenant, "forloeb.read", "forloeb", row.forloeb.id)
         return await detail_out(db_session, row, viewer)
 
-    @post("/{forloeb_id:uuid}/acceptances", name="api_forloeb_accept", guards=[any_member])
+    @post(
+        "/{forloeb_id:uuid}/acceptances",
+        name="api_forloeb_accept",
+        opt=audits("forloeb.accept", "forloeb", "forloeb_id"),
+        guards=[any_member],
+    )
     async def accept(
         self,
         request: Request[Any, Any, Any],
@@ -461,7 +485,12 @@ class ForloebApiController(Controller):
             await detail_out(db_session, changed.row, viewer, changed.warnings), status_code=200
         )
 
-    @post("/{forloeb_id:uuid}/transitions", name="api_forloeb_transition", guards=[coordinators])
+    @post(
+        "/{forloeb_id:uuid}/transitions",
+        name="api_forloeb_transition",
+        opt=audits("forloeb.transition", "forloeb", "forloeb_id"),
+        guards=[coordinators],
+    )
     async def transition(
         self,
         request: Request[Any, Any, Any],
@@ -496,7 +525,12 @@ class ForloebApiController(Controller):
             await detail_out(db_session, changed.row, viewer, changed.warnings), status_code=200
         )
 
-    @put("/{forloeb_id:uuid}/plan", name="api_forloeb_plan", guards=[coordinators])
+    @put(
+        "/{forloeb_id:uuid}/plan",
+        name="api_forloeb_plan",
+        opt=audits("forloeb.plan", "forloeb", "forloeb_id"),
+        guards=[coordinators],
+    )
     async def plan(
         self,
         request: Request[Any, Any, Any],
@@ -515,7 +549,12 @@ class ForloebApiController(Controller):
         await audit(request, tenant, "forloeb.plan", "forloeb", row.forloeb.id)
         return Response(await detail_out(db_session, row, viewer), status_code=200)
 
-    @post("/{forloeb_id:uuid}/meetings", name="api_forloeb_meeting", guards=[any_member])
+    @post(
+        "/{forloeb_id:uuid}/meetings",
+        name="api_forloeb_meeting",
+        opt=audits("forloeb.meeting", "forloeb", "forloeb_id"),
+        guards=[any_member],
+    )
     async def meeting(
         self,
         request: Request[Any, Any, Any],

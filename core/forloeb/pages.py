@@ -31,6 +31,7 @@ from core.tenancy.models import Tenant
 from core.tenancy.service import list_active_programmes
 from core.web.deps import provide_tenant
 from core.web.i18n import gettext as _
+from core.web.pipeline import NO_PERSONAL_DATA, audits
 
 LABELS = {
     "state_label": service.state_label,
@@ -64,7 +65,7 @@ class MatchingPagesController(Controller):
     }
     exception_handlers = {PluginError: rules._plugin_error}
 
-    @get("/", name="matching_page")
+    @get("/", name="matching_page", opt=NO_PERSONAL_DATA)
     async def index(
         self,
         db_session: NamedDependency[AsyncSession],
@@ -112,7 +113,11 @@ class MatchingPagesController(Controller):
         context.update(extra or {})
         return _page(template, context, status_code)
 
-    @get("/{programme_slug:str}", name="matching_waiting_page")
+    @get(
+        "/{programme_slug:str}",
+        name="matching_waiting_page",
+        opt=audits("matching.waiting_list", "programme"),
+    )
     async def waiting(
         self,
         request: Request[Any, Any, Any],
@@ -125,7 +130,11 @@ class MatchingPagesController(Controller):
             request, db_session, tenant, plugin_manager, programme_slug, "forloeb/waiting.html"
         )
 
-    @get("/{programme_slug:str}/ventelisten", name="matching_assignment_page")
+    @get(
+        "/{programme_slug:str}/ventelisten",
+        name="matching_assignment_page",
+        opt=audits("matching.assignment", "programme"),
+    )
     async def assignment(
         self,
         request: Request[Any, Any, Any],
@@ -138,7 +147,11 @@ class MatchingPagesController(Controller):
             request, db_session, tenant, plugin_manager, programme_slug, "forloeb/assignment.html"
         )
 
-    @get("/{programme_slug:str}/borger/{mentee_id:uuid}", name="matching_suggestions_page")
+    @get(
+        "/{programme_slug:str}/borger/{mentee_id:uuid}",
+        name="matching_suggestions_page",
+        opt=audits("matching.suggestions", "enrolment", "mentee_id"),
+    )
     async def suggestions(
         self,
         request: Request[Any, Any, Any],
@@ -168,7 +181,12 @@ class MatchingPagesController(Controller):
             },
         )
 
-    @post("/{programme_slug:str}/forslag", name="matching_propose_page", media_type=MediaType.HTML)
+    @post(
+        "/{programme_slug:str}/forslag",
+        name="matching_propose_page",
+        opt=audits("forloeb.propose", "forloeb"),
+        media_type=MediaType.HTML,
+    )
     async def propose(
         self,
         request: Request[Any, Any, Any],
@@ -213,7 +231,7 @@ class ForloebPagesController(Controller):
     }
     exception_handlers = {PluginError: rules._plugin_error}
 
-    @get("/", name="forloeb_list_page", guards=[coordinators])
+    @get("/", name="forloeb_list_page", opt=audits("forloeb.list"), guards=[coordinators])
     async def index(
         self,
         db_session: NamedDependency[AsyncSession],
@@ -236,7 +254,12 @@ class ForloebPagesController(Controller):
             },
         )
 
-    @get("/opmaerksomhed", name="forloeb_attention_page", guards=[coordinators])
+    @get(
+        "/opmaerksomhed",
+        name="forloeb_attention_page",
+        opt=audits("forloeb.attention"),
+        guards=[coordinators],
+    )
     async def attention(
         self, db_session: NamedDependency[AsyncSession], tenant: NamedDependency[Tenant]
     ) -> Template:
@@ -319,7 +342,12 @@ class ForloebPagesController(Controller):
             return await self._detail(request, db_session, tenant, forloeb_id, None, warnings)
         return Redirect(f"/t/{tenant.slug}/forloeb/{forloeb_id}", status_code=303)
 
-    @get("/{forloeb_id:uuid}", name="forloeb_page", guards=[any_member])
+    @get(
+        "/{forloeb_id:uuid}",
+        name="forloeb_page",
+        opt=audits("forloeb.read", "forloeb", "forloeb_id"),
+        guards=[any_member],
+    )
     async def detail(
         self,
         request: Request[Any, Any, Any],
@@ -332,6 +360,7 @@ class ForloebPagesController(Controller):
     @post(
         "/{forloeb_id:uuid}/accept",
         name="forloeb_accept_page",
+        opt=audits("forloeb.accept", "forloeb", "forloeb_id"),
         guards=[any_member],
         media_type=MediaType.HTML,
     )
@@ -358,6 +387,7 @@ class ForloebPagesController(Controller):
     @post(
         "/{forloeb_id:uuid}/status",
         name="forloeb_status_page",
+        opt=audits("forloeb.transition", "forloeb", "forloeb_id"),
         guards=[coordinators],
         media_type=MediaType.HTML,
     )
@@ -402,6 +432,7 @@ class ForloebPagesController(Controller):
     @post(
         "/{forloeb_id:uuid}/plan",
         name="forloeb_plan_page",
+        opt=audits("forloeb.plan", "forloeb", "forloeb_id"),
         guards=[coordinators],
         media_type=MediaType.HTML,
     )
@@ -450,7 +481,12 @@ class ForloebPagesController(Controller):
             status_code,
         )
 
-    @get("/{forloeb_id:uuid}/moede", name="forloeb_meeting_form_page", guards=[any_member])
+    @get(
+        "/{forloeb_id:uuid}/moede",
+        name="forloeb_meeting_form_page",
+        opt=audits("forloeb.read", "forloeb", "forloeb_id"),
+        guards=[any_member],
+    )
     async def meeting_form(
         self,
         request: Request[Any, Any, Any],
@@ -465,6 +501,7 @@ class ForloebPagesController(Controller):
     @post(
         "/{forloeb_id:uuid}/moede",
         name="forloeb_meeting_page",
+        opt=audits("forloeb.meeting", "forloeb", "forloeb_id"),
         guards=[any_member],
         media_type=MediaType.HTML,
     )

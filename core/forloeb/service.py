@@ -467,7 +467,7 @@ async def create_proposals(
                 if candidate.enrolment.status == EnrolmentStatus.READY.value:
                     move_status(session, candidate.enrolment, EnrolmentStatus.MATCHED, actor, None)
         await session.flush()
-        await session.commit()
+        await session.flush()
     except IntegrityError:
         # The partial unique index: the citizen was proposed at the same moment elsewhere.
         await session.rollback()
@@ -719,7 +719,7 @@ async def change_state(
         forloeb.ended_on = today
         if mentee_e.status == EnrolmentStatus.ACTIVE.value:
             move_status(session, mentee_e, EnrolmentStatus.FINISHED, actor, reason)
-    await session.commit()
+    await session.flush()
     for transition in transitions:
         notify_transition(pm, context, transition)
     return Changed(await get_forloeb(session, forloeb.id), [w.message for w in warnings])
@@ -748,7 +748,7 @@ async def accept(
     setattr(forloeb, f"{party}_accepted_by", actor)
     if forloeb.mentee_accepted_at and forloeb.mentor_accepted_at:
         return await change_state(session, pm, tenant, row, S.ACTIVE.value, actor, today)
-    await session.commit()
+    await session.flush()
     return Changed(await get_forloeb(session, forloeb.id), [])
 
 
@@ -817,7 +817,7 @@ async def set_plan(
     if errors:
         raise FieldErrors(errors)
     row.forloeb.frequency, row.forloeb.planned_months = frequency, planned_months
-    await session.commit()
+    await session.flush()
     return await get_forloeb(session, row.forloeb.id)
 
 
@@ -892,7 +892,7 @@ async def log_meeting(
         logged_by=actor,
     )
     session.add(meeting)
-    await session.commit()
+    await session.flush()
     return meeting
 
 

@@ -31,6 +31,7 @@ from core.tenancy.models import Tenant
 from core.web.deps import provide_tenant
 from core.web.i18n import gettext as _
 from core.web.middleware import route_template
+from core.web.pipeline import audits
 
 
 def not_linked_text() -> str:
@@ -58,7 +59,7 @@ class AccountApiController(Controller):
     guards = [coordinators]
     dependencies = {"tenant": Provide(provide_tenant, sync_to_thread=False)}
 
-    @put("/", name="api_person_account")
+    @put("/", name="api_person_account", opt=audits("person.account", "person", "person_id"))
     async def put_account(
         self,
         request: Request[Any, Any, Any],
@@ -232,7 +233,7 @@ class MeApiController(Controller):
     guards = [any_member]
     dependencies = {"tenant": Provide(provide_tenant, sync_to_thread=False)}
 
-    @get("/", name="api_me")
+    @get("/", name="api_me", opt=audits("mine.read"))
     async def me(
         self,
         request: Request[Any, Any, Any],
@@ -250,7 +251,7 @@ class MyPageController(Controller):
     guards = [any_member]
     dependencies = {"tenant": Provide(provide_tenant, sync_to_thread=False)}
 
-    @get("/", name="my_page")
+    @get("/", name="my_page", opt=audits("mine.read"))
     async def index(
         self,
         request: Request[Any, Any, Any],

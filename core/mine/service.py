@@ -61,7 +61,7 @@ async def set_account(
     await check_account(session, person, value)
     person.account = value
     try:
-        await session.commit()
+        await session.flush()
     except IntegrityError:  # linked to someone else at the same moment
         await session.rollback()
         raise AccountError(_IN_USE()) from None

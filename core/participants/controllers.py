@@ -43,6 +43,7 @@ from core.tenancy.models import Tenant
 from core.web.deps import provide_tenant
 from core.web.i18n import gettext as _
 from core.web.middleware import route_template
+from core.web.pipeline import NO_PERSONAL_DATA, audits
 
 
 def actor_of(request: Request[Any, Any, Any]) -> str:
@@ -111,7 +112,7 @@ class ParticipantsApiController(Controller):
             detail=detail,
         )
 
-    @get("/people", name="api_people")
+    @get("/people", name="api_people", opt=audits("person.search"))
     async def list_people(
         self,
         request: Request[Any, Any, Any],
@@ -145,7 +146,7 @@ class ParticipantsApiController(Controller):
             )
         )
 
-    @post("/people", name="api_person_create")
+    @post("/people", name="api_person_create", opt=audits("person.create", "person"))
     async def create_person(
         self,
         request: Request[Any, Any, Any],
@@ -170,7 +171,11 @@ class ParticipantsApiController(Controller):
         await self._audit(request, state, tenant, "person.create", person.id)
         return Response(await person_out(db_session, person), status_code=201)
 
-    @get("/people/{person_id:uuid}", name="api_person")
+    @get(
+        "/people/{person_id:uuid}",
+        name="api_person",
+        opt=audits("person.read", "person", "person_id"),
+    )
     async def get_person(
         self,
         request: Request[Any, Any, Any],
@@ -184,7 +189,11 @@ class ParticipantsApiController(Controller):
         await self._audit(request, state, tenant, "person.read", person.id)
         return await person_out(db_session, person)
 
-    @patch("/people/{person_id:uuid}", name="api_person_update")
+    @patch(
+        "/people/{person_id:uuid}",
+        name="api_person_update",
+        opt=audits("person.update", "person", "person_id"),
+    )
     async def update_person(
         self,
         request: Request[Any, Any, Any],
@@ -206,7 +215,11 @@ class ParticipantsApiController(Controller):
         )
         return Response(await person_out(db_session, person))
 
-    @post("/people/{person_id:uuid}/enrolments", name="api_person_enrol")
+    @post(
+        "/people/{person_id:uuid}/enrolments",
+        name="api_person_enrol",
+        opt=audits("enrolment.create", "person", "person_id"),
+    )
     async def enrol(
         self,
         request: Request[Any, Any, Any],
@@ -237,7 +250,11 @@ class ParticipantsApiController(Controller):
         view = await service.enrolment_view(db_session, plugin_manager, tenant, enrolment, today())
         return Response(enrolment_out(view), status_code=201)
 
-    @get("/enrolments/{enrolment_id:uuid}", name="api_enrolment")
+    @get(
+        "/enrolments/{enrolment_id:uuid}",
+        name="api_enrolment",
+        opt=audits("enrolment.read", "enrolment", "enrolment_id"),
+    )
     async def get_enrolment(
         self,
         request: Request[Any, Any, Any],
@@ -283,7 +300,11 @@ class ParticipantsApiController(Controller):
         view = await service.enrolment_view(db_session, plugin_manager, tenant, enrolment, today())
         return Response(enrolment_out(view), status_code=200)
 
-    @post("/enrolments/{enrolment_id:uuid}/transitions", name="api_enrolment_transition")
+    @post(
+        "/enrolments/{enrolment_id:uuid}/transitions",
+        name="api_enrolment_transition",
+        opt=audits("enrolment.transition", "enrolment", "enrolment_id"),
+    )
     async def transition(
         self,
         request: Request[Any, Any, Any],
@@ -323,7 +344,11 @@ class ParticipantsApiController(Controller):
             {"to": data.to},
         )
 
-    @post("/enrolments/{enrolment_id:uuid}/consent", name="api_consent_give")
+    @post(
+        "/enrolments/{enrolment_id:uuid}/consent",
+        name="api_consent_give",
+        opt=audits("consent.give", "enrolment", "enrolment_id"),
+    )
     async def give_consent(
         self,
         request: Request[Any, Any, Any],
@@ -343,7 +368,11 @@ class ParticipantsApiController(Controller):
             request, state, tenant, plugin_manager, db_session, enrolment_id, "consent.give", run
         )
 
-    @post("/enrolments/{enrolment_id:uuid}/consent/withdraw", name="api_consent_withdraw")
+    @post(
+        "/enrolments/{enrolment_id:uuid}/consent/withdraw",
+        name="api_consent_withdraw",
+        opt=audits("consent.withdraw", "enrolment", "enrolment_id"),
+    )
     async def withdraw_consent(
         self,
         request: Request[Any, Any, Any],
@@ -372,7 +401,11 @@ class ParticipantsApiController(Controller):
             run,
         )
 
-    @put("/enrolments/{enrolment_id:uuid}/intake", name="api_enrolment_intake")
+    @put(
+        "/enrolments/{enrolment_id:uuid}/intake",
+        name="api_enrolment_intake",
+        opt=audits("intake.update", "enrolment", "enrolment_id"),
+    )
     async def save_intake(
         self,
         request: Request[Any, Any, Any],
@@ -411,7 +444,11 @@ class ParticipantsApiController(Controller):
             {"fields": fields},
         )
 
-    @post("/enrolments/{enrolment_id:uuid}/override", name="api_enrolment_override")
+    @post(
+        "/enrolments/{enrolment_id:uuid}/override",
+        name="api_enrolment_override",
+        opt=audits("enrolment.override", "enrolment", "enrolment_id"),
+    )
     async def override(
         self,
         request: Request[Any, Any, Any],
@@ -448,7 +485,11 @@ class ParticipantsApiController(Controller):
             run,
         )
 
-    @get("/programmes/{programme_slug:str}/consent-text", name="api_consent_text")
+    @get(
+        "/programmes/{programme_slug:str}/consent-text",
+        name="api_consent_text",
+        opt=NO_PERSONAL_DATA,
+    )
     async def consent_text(
         self,
         tenant: NamedDependency[Tenant],
@@ -460,12 +501,12 @@ class ParticipantsApiController(Controller):
         if programme is None:
             raise NotFoundException()
         text = await service.current_consent_text(db_session, tenant, programme)
-        await db_session.commit()
         return ConsentTextOut(programme.slug, text.version, text.body)
 
     @post(
         "/programmes/{programme_slug:str}/consent-text",
         name="api_consent_text_publish",
+        opt=audits("consent_text.publish"),
         guards=[tenant_admins],
     )
     async def publish_consent_text(

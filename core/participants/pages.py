@@ -29,6 +29,7 @@ from core.programmes import controllers as rules
 from core.tenancy.models import Tenant
 from core.web.deps import provide_tenant
 from core.web.middleware import route_template
+from core.web.pipeline import NO_PERSONAL_DATA, audits
 
 Form = dict[str, Any]
 
@@ -113,7 +114,7 @@ class ParticipantPagesController(Controller):
 
     # -- list ------------------------------------------------------------------------------
 
-    @get("/", name="participants_page")
+    @get("/", name="participants_page", opt=audits("person.search"))
     async def index(
         self,
         request: Request[Any, Any, Any],
@@ -148,7 +149,7 @@ class ParticipantPagesController(Controller):
 
     # -- create and edit ------------------------------------------------------------------
 
-    @get("/ny", name="participant_new_page")
+    @get("/ny", name="participant_new_page", opt=NO_PERSONAL_DATA)
     async def new(
         self, tenant: NamedDependency[Tenant], db_session: NamedDependency[AsyncSession]
     ) -> Template:
@@ -160,7 +161,7 @@ class ParticipantPagesController(Controller):
             programmes=await service.programmes(db_session),
         )
 
-    @post("/ny", name="participant_create_page")
+    @post("/ny", name="participant_create_page", opt=audits("person.create", "person"))
     async def create(
         self,
         request: Request[Any, Any, Any],
@@ -189,7 +190,11 @@ class ParticipantPagesController(Controller):
         await self._audit(request, state, tenant, "person.create", person.id)
         return Redirect(f"/t/{tenant.slug}/deltagere/{person.id}", status_code=303)
 
-    @get("/{person_id:uuid}", name="participant_page")
+    @get(
+        "/{person_id:uuid}",
+        name="participant_page",
+        opt=audits("person.read", "person", "person_id"),
+    )
     async def person(
         self,
         request: Request[Any, Any, Any],
@@ -217,7 +222,11 @@ class ParticipantPagesController(Controller):
             values={},
         )
 
-    @post("/{person_id:uuid}/tilmeld", name="participant_enrol_page")
+    @post(
+        "/{person_id:uuid}/tilmeld",
+        name="participant_enrol_page",
+        opt=audits("enrolment.create", "person", "person_id"),
+    )
     async def enrol(
         self,
         request: Request[Any, Any, Any],
@@ -261,7 +270,11 @@ class ParticipantPagesController(Controller):
         )
         return Redirect(f"/t/{tenant.slug}/deltagere/tilmelding/{enrolment.id}", status_code=303)
 
-    @get("/{person_id:uuid}/rediger", name="participant_edit_page")
+    @get(
+        "/{person_id:uuid}/rediger",
+        name="participant_edit_page",
+        opt=audits("person.read", "person", "person_id"),
+    )
     async def edit(
         self,
         request: Request[Any, Any, Any],
@@ -285,7 +298,11 @@ class ParticipantPagesController(Controller):
             genders=service.GENDER_SUGGESTIONS,
         )
 
-    @post("/{person_id:uuid}/rediger", name="participant_update_page")
+    @post(
+        "/{person_id:uuid}/rediger",
+        name="participant_update_page",
+        opt=audits("person.update", "person", "person_id"),
+    )
     async def update(
         self,
         request: Request[Any, Any, Any],
@@ -361,7 +378,11 @@ class ParticipantPagesController(Controller):
             areas=service.LIVED_EXPERIENCE_AREAS,
         )
 
-    @get("/tilmelding/{enrolment_id:uuid}", name="enrolment_page")
+    @get(
+        "/tilmelding/{enrolment_id:uuid}",
+        name="enrolment_page",
+        opt=audits("enrolment.read", "enrolment", "enrolment_id"),
+    )
     async def enrolment(
         self,
         request: Request[Any, Any, Any],
@@ -420,7 +441,11 @@ class ParticipantPagesController(Controller):
         await self._audit(request, state, tenant, action, enrolment.person_id, detail)
         return Redirect(f"/t/{tenant.slug}/deltagere/tilmelding/{enrolment.id}", status_code=303)
 
-    @post("/tilmelding/{enrolment_id:uuid}/samtykke", name="consent_give_page")
+    @post(
+        "/tilmelding/{enrolment_id:uuid}/samtykke",
+        name="consent_give_page",
+        opt=audits("consent.give", "enrolment", "enrolment_id"),
+    )
     async def give_consent(
         self,
         request: Request[Any, Any, Any],
@@ -437,7 +462,11 @@ class ParticipantPagesController(Controller):
             request, state, tenant, plugin_manager, db_session, enrolment_id, "consent.give", run
         )
 
-    @get("/tilmelding/{enrolment_id:uuid}/bekraeft", name="enrolment_confirm_page")
+    @get(
+        "/tilmelding/{enrolment_id:uuid}/bekraeft",
+        name="enrolment_confirm_page",
+        opt=audits("enrolment.read", "enrolment", "enrolment_id"),
+    )
     async def confirm(
         self,
         request: Request[Any, Any, Any],
@@ -473,7 +502,11 @@ class ParticipantPagesController(Controller):
             errors={},
         )
 
-    @post("/tilmelding/{enrolment_id:uuid}/status", name="enrolment_transition_page")
+    @post(
+        "/tilmelding/{enrolment_id:uuid}/status",
+        name="enrolment_transition_page",
+        opt=audits("enrolment.transition", "enrolment", "enrolment_id"),
+    )
     async def transition(
         self,
         request: Request[Any, Any, Any],
@@ -510,7 +543,11 @@ class ParticipantPagesController(Controller):
             run,
         )
 
-    @post("/tilmelding/{enrolment_id:uuid}/samtykke/tilbage", name="consent_withdraw_page")
+    @post(
+        "/tilmelding/{enrolment_id:uuid}/samtykke/tilbage",
+        name="consent_withdraw_page",
+        opt=audits("consent.withdraw", "enrolment", "enrolment_id"),
+    )
     async def withdraw_consent(
         self,
         request: Request[Any, Any, Any],
@@ -534,7 +571,11 @@ class ParticipantPagesController(Controller):
             run,
         )
 
-    @post("/tilmelding/{enrolment_id:uuid}/forsamtale", name="intake_save_page")
+    @post(
+        "/tilmelding/{enrolment_id:uuid}/forsamtale",
+        name="intake_save_page",
+        opt=audits("intake.update", "enrolment", "enrolment_id"),
+    )
     async def save_intake(
         self,
         request: Request[Any, Any, Any],
@@ -577,7 +618,11 @@ class ParticipantPagesController(Controller):
             plugin_values,
         )
 
-    @post("/tilmelding/{enrolment_id:uuid}/dispensation", name="override_page")
+    @post(
+        "/tilmelding/{enrolment_id:uuid}/dispensation",
+        name="override_page",
+        opt=audits("enrolment.override", "enrolment", "enrolment_id"),
+    )
     async def override(
         self,
         request: Request[Any, Any, Any],

@@ -309,7 +309,7 @@ async def publish_consent_text(
         programme_id=programme.id, version=current.version + 1, body=body, created_by=actor
     )
     session.add(text)
-    await session.commit()
+    await session.flush()
     return text
 
 
@@ -325,7 +325,7 @@ async def give_consent(
     text = await current_consent_text(session, tenant, programme, actor)
     consent = Consent(enrolment_id=enrolment.id, consent_text_id=text.id, recorded_by=actor)
     session.add(consent)
-    await session.commit()
+    await session.flush()
     return consent
 
 
@@ -341,7 +341,7 @@ async def withdraw_consent(
     if enrolment.status not in FINAL_STATUSES:
         _add_event(session, enrolment, EnrolmentStatus.WITHDRAWN, actor, "samtykke trukket tilbage")
         await _end_forloeb(session, enrolment, actor, today, "samtykke trukket tilbage")
-    await session.commit()
+    await session.flush()
     return consent
 
 
@@ -481,7 +481,7 @@ async def create_person(
     await session.flush()
     if programme is not None and role:
         _new_enrolment(session, person, programme, EnrolmentRole(role), actor)
-    await session.commit()
+    await session.flush()
     return person
 
 
@@ -495,7 +495,7 @@ async def update_person(
         raise FieldErrors(_consent_errors(needs))
     for key, value in clean.items():
         setattr(person, key, [] if value is None and key in _LIST_FIELDS else value)
-    await session.commit()
+    await session.flush()
     return person
 
 
@@ -556,7 +556,7 @@ async def enrol(
         raise duplicate
     enrolment = _new_enrolment(session, person, programme, EnrolmentRole(role), actor)
     try:
-        await session.commit()
+        await session.flush()
     except IntegrityError:
         # Two requests enrolled the same person at once: the partial unique index caught the
         # second one after the check above passed for both.
@@ -671,7 +671,7 @@ async def transition(
     _add_event(session, enrolment, target, actor, reason)
     if target == EnrolmentStatus.WITHDRAWN:
         await _end_forloeb(session, enrolment, actor, today, reason or "udmeldt")
-    await session.commit()
+    await session.flush()
     events = await history(session, enrolment.id)
     return events[-1]
 
@@ -718,7 +718,7 @@ async def override_fail(
     enrolment.override_reason = text
     enrolment.override_by = actor
     enrolment.override_at = utcnow()
-    await session.commit()
+    await session.flush()
     return [v.rule for v in report.verdicts if v.outcome == Outcome.FAIL]
 
 
@@ -866,7 +866,7 @@ async def save_intake(
     if plugin_clean:
         person = await session.get_one(Person, enrolment.person_id)
         person.attributes = apply_intake_values(person.attributes or {}, plugin_clean)
-    await session.commit()
+    await session.flush()
     return intake
 
 
@@ -961,7 +961,7 @@ async def enrolment_view(
         fields=await plugin_fields(pm, tenant, session, enrolment),
         events=await history(session, enrolment.id),
     )
-    await session.commit()  # keeps a default consent text made on first use
+    await session.flush()  # keeps a default consent text made on first use
     return view
 
 

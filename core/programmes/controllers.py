@@ -40,6 +40,7 @@ from core.tenancy.models import Programme, Tenant
 from core.web.deps import provide_tenant
 from core.web.i18n import gettext as _
 from core.web.middleware import route_template
+from core.web.pipeline import NO_PERSONAL_DATA, audits
 
 
 def provide_plugin_manager(state: State) -> MakkerPluginManager:
@@ -78,7 +79,11 @@ class ProgrammeRulesApiController(Controller):
     }
     exception_handlers = {PluginError: _plugin_error}
 
-    @get("/programmes/{programme_slug:str}/intake-fields", name="api_intake_fields")
+    @get(
+        "/programmes/{programme_slug:str}/intake-fields",
+        name="api_intake_fields",
+        opt=NO_PERSONAL_DATA,
+    )
     async def fields(
         self,
         tenant: NamedDependency[Tenant],
@@ -92,7 +97,11 @@ class ProgrammeRulesApiController(Controller):
         context = programme_context(plugin_manager, tenant, programme)
         return [IntakeFieldOut.of(f) for f in intake_fields(plugin_manager, context, role)]
 
-    @get("/people/{person_id:uuid}/intake", name="api_person_intake")
+    @get(
+        "/people/{person_id:uuid}/intake",
+        name="api_person_intake",
+        opt=audits("person_intake_answers_read", "person", "person_id"),
+    )
     async def get_intake(
         self,
         db_session: NamedDependency[AsyncSession],
@@ -109,7 +118,11 @@ class ProgrammeRulesApiController(Controller):
         values = {k: v for k, v in (person.attributes or {}).items() if k in keys}
         return IntakeValuesOut(person_id=str(person.id), programme=row.slug, values=values)
 
-    @put("/people/{person_id:uuid}/intake", name="api_person_intake_set")
+    @put(
+        "/people/{person_id:uuid}/intake",
+        name="api_person_intake_set",
+        opt=audits("person_intake_answers_updated", "person", "person_id"),
+    )
     async def set_intake(
         self,
         db_session: NamedDependency[AsyncSession],
@@ -155,7 +168,11 @@ class ProgrammeRulesApiController(Controller):
         )
         return IntakeValuesOut(person_id=str(person.id), programme=row.slug, values=values)
 
-    @get("/people/{person_id:uuid}/eligibility", name="api_person_eligibility")
+    @get(
+        "/people/{person_id:uuid}/eligibility",
+        name="api_person_eligibility",
+        opt=audits("person.eligibility", "person", "person_id"),
+    )
     async def eligibility(
         self,
         db_session: NamedDependency[AsyncSession],

@@ -126,7 +126,7 @@ async def set_intake_values(
     fields = intake_fields(pm, programme_context(pm, tenant, programme))
     clean = validate_intake_values(fields, values, today)
     person.attributes = apply_intake_values(person.attributes or {}, clean)
-    await session.commit()
+    await session.flush()
     keys = {f.key for f in fields}
     return {k: v for k, v in person.attributes.items() if k in keys}
 

@@ -12,6 +12,7 @@ from core.tenancy.models import Programme, Tenant
 from core.tenancy.schemas import DurationMonthsOut, ProgrammeOut, TenantOut
 from core.tenancy.service import list_active_programmes
 from core.web.deps import provide_tenant
+from core.web.pipeline import NO_PERSONAL_DATA
 
 
 def programme_out(programme: Programme) -> ProgrammeOut:
@@ -33,7 +34,7 @@ class TenantPagesController(Controller):
     guards = [any_member]
     dependencies = {"tenant": Provide(provide_tenant, sync_to_thread=False)}
 
-    @get("/", name="tenant_front")
+    @get("/", name="tenant_front", opt=NO_PERSONAL_DATA)
     async def front(
         self, tenant: NamedDependency[Tenant], db_session: NamedDependency[AsyncSession]
     ) -> Template:
@@ -50,7 +51,7 @@ class TenantApiController(Controller):
     guards = [any_member]
     dependencies = {"tenant": Provide(provide_tenant, sync_to_thread=False)}
 
-    @get("/", name="api_tenant")
+    @get("/", name="api_tenant", opt=NO_PERSONAL_DATA)
     async def tenant(self, tenant: NamedDependency[Tenant]) -> TenantOut:
         """The organisation named in the URL."""
         return TenantOut(
@@ -60,7 +61,7 @@ class TenantApiController(Controller):
             municipality_code=tenant.municipality_code,
         )
 
-    @get("/programmes", name="api_programmes")
+    @get("/programmes", name="api_programmes", opt=NO_PERSONAL_DATA)
     async def programmes(self, db_session: NamedDependency[AsyncSession]) -> list[ProgrammeOut]:
         """The organisation's active programmes with their forløb policy."""
         return [programme_out(p) for p in await list_active_programmes(db_session)]

@@ -28,6 +28,7 @@ from core.tenancy.partnerships import (
 )
 from core.web.deps import provide_tenant
 from core.web.i18n import gettext as _
+from core.web.pipeline import NO_PERSONAL_DATA, audits
 
 view_partnerships = requires_roles("tenant_admin", "coordinator", "partner_staff")
 partner_staff_only = requires_roles("partner_staff")
@@ -104,7 +105,7 @@ class PartnershipApiController(Controller):
     tags = ["partnerships"]
     dependencies = {"tenant": Provide(provide_tenant, sync_to_thread=False)}
 
-    @get("/", name="api_partnerships", guards=[view_partnerships])
+    @get("/", name="api_partnerships", opt=NO_PERSONAL_DATA, guards=[view_partnerships])
     async def list_partnerships(
         self, db_session: NamedDependency[AsyncSession], tenant: NamedDependency[Tenant]
     ) -> PartnershipsOut:
@@ -112,7 +113,12 @@ class PartnershipApiController(Controller):
         granted, received = await _listing(db_session, tenant)
         return PartnershipsOut([_out(g) for g in granted], [_out(g) for g in received])
 
-    @post("/", name="api_partnership_grant", guards=[tenant_admins])
+    @post(
+        "/",
+        name="api_partnership_grant",
+        opt=audits("partnership_granted", "programme_partnership"),
+        guards=[tenant_admins],
+    )
     async def grant(
         self,
         request: Request[Any, Any, Any],
@@ -142,7 +148,11 @@ class PartnershipApiController(Controller):
         return Response(_out(view), status_code=201 if created else 200)
 
     @delete(
-        "/{grant_id:uuid}", name="api_partnership_revoke", guards=[tenant_admins], status_code=204
+        "/{grant_id:uuid}",
+        name="api_partnership_revoke",
+        opt=audits("partnership_revoked", "programme_partnership", "grant_id"),
+        guards=[tenant_admins],
+        status_code=204,
     )
     async def revoke(
         self,
@@ -155,7 +165,12 @@ class PartnershipApiController(Controller):
         if not await revoke_partnership(db_session, tenant, grant_id, _actor(request)):
             raise NotFoundException()
 
-    @get("/{grant_id:uuid}/summary", name="api_partnership_summary", guards=[partner_staff_only])
+    @get(
+        "/{grant_id:uuid}/summary",
+        name="api_partnership_summary",
+        opt=audits("partner_read", "programme_partnership", "grant_id"),
+        guards=[partner_staff_only],
+    )
     async def summary(
         self,
         request: Request[Any, Any, Any],
@@ -172,6 +187,7 @@ class PartnershipApiController(Controller):
     @get(
         "/{grant_id:uuid}/participants",
         name="api_partnership_participants",
+        opt=audits("partner_read", "programme_partnership", "grant_id"),
         guards=[partner_staff_only],
     )
     async def participants(
@@ -198,7 +214,7 @@ class PartnershipPagesController(Controller):
     include_in_schema = False
     dependencies = {"tenant": Provide(provide_tenant, sync_to_thread=False)}
 
-    @get("/", name="partnerships_page", guards=[view_partnerships])
+    @get("/", name="partnerships_page", opt=NO_PERSONAL_DATA, guards=[view_partnerships])
     async def index(
         self, db_session: NamedDependency[AsyncSession], tenant: NamedDependency[Tenant]
     ) -> Template:
@@ -213,7 +229,12 @@ class PartnershipPagesController(Controller):
             },
         )
 
-    @get("/{grant_id:uuid}", name="partnership_page", guards=[partner_staff_only])
+    @get(
+        "/{grant_id:uuid}",
+        name="partnership_page",
+        opt=audits("partner_read", "programme_partnership", "grant_id"),
+        guards=[partner_staff_only],
+    )
     async def detail(
         self,
         request: Request[Any, Any, Any],
