@@ -328,7 +328,9 @@ async def finish_request(response: Response) -> Response:
     ctx = _current.get()
     if ctx is None:
         return response
-    status = response.status_code or getattr(ctx.scope.get("route_handler"), "status_code", 200)
+    status: int = (
+        response.status_code or getattr(ctx.scope.get("route_handler"), "status_code", None) or 200
+    )
     if status >= 400:
         # Rolled back when the middleware closes the session - after the page is rendered, so
         # a refused form can still show the objects it read (a rollback would expire them).
