@@ -101,14 +101,24 @@ def database(
     request: pytest.FixtureRequest,
 ) -> TestDatabase:
     """A migrated database on ``backend``, shared across tests of the session."""
-    if backend not in _migrated:
+    return migrated_database(backend, _migrated, tmp_path_factory, request)
+
+
+def migrated_database(
+    backend: str,
+    migrated: dict[str, TestDatabase],
+    tmp_path_factory: pytest.TempPathFactory,
+    request: pytest.FixtureRequest,
+) -> TestDatabase:
+    """The session's migrated database on ``backend``, for fixtures of any scope."""
+    if backend not in migrated:
         if backend == "sqlite":
             db = create_sqlite_database(tmp_path_factory.mktemp("sqlite"))
         else:
             db = request.getfixturevalue("postgres").create_database()
         db.upgrade()
-        _migrated[backend] = db
-    return _migrated[backend]
+        migrated[backend] = db
+    return migrated[backend]
 
 
 @pytest.fixture
@@ -134,6 +144,11 @@ class Tenants:
 @pytest.fixture
 async def tenants(sessionmaker: async_sessionmaker[AsyncSession]) -> Tenants:
     """Two municipalities and a partner, with slugs unique to this test."""
+    return await make_tenants(sessionmaker)
+
+
+async def make_tenants(sessionmaker: async_sessionmaker[AsyncSession]) -> Tenants:
+    """Two new municipalities and a partner, with unique slugs (for fixtures of any scope)."""
     n = f"{next(_slugs)}-{uuid.uuid4().hex[:6]}"
     made = [
         Tenant(
@@ -182,13 +197,18 @@ def _live_servers() -> Iterator[dict[str, LiveServer]]:
 @pytest.fixture
 def live(backend: str, database: TestDatabase, _live_servers: dict[str, LiveServer]) -> LiveServer:
     """A real server (one per backend, shared by the session) with its development issuer."""
-    if backend not in _live_servers:
+    return live_server(backend, database, _live_servers)
+
+
+def live_server(backend: str, database: TestDatabase, servers: dict[str, LiveServer]) -> LiveServer:
+    """The session's live server on ``backend``, for fixtures of any scope."""
+    if backend not in servers:
         port = free_port()
-        _live_servers[backend] = start_live_server(
+        servers[backend] = start_live_server(
             settings_for(
                 database,
                 base_url=f"http://127.0.0.1:{port}",
                 oidc_issuer=f"http://127.0.0.1:{port}/realms/makker",
             )
         )
-    return _live_servers[backend]
+    return servers[backend]
