@@ -32,10 +32,17 @@ from litestar.response import Redirect, Template
 from sqlalchemy.exc import TimeoutError as PoolTimeout
 
 from core.web.i18n import gettext as _
-from core.web.pipeline import LoginRequired
 
 NOT_FOUND_DETAIL = "Not Found"
 RETRY_AFTER_SECONDS = 2
+
+
+class LoginRequired(Exception):
+    """A page needs a signed-in user; answered with a redirect to ``/auth/login``."""
+
+    def __init__(self, next_path: str) -> None:
+        super().__init__(next_path)
+        self.next_path = next_path
 
 
 class MakkerError(Exception):

@@ -191,3 +191,24 @@ async def test_an_exhausted_pool_answers_503_with_retry_after(database, shipped)
         "detail": "Makker har travlt lige nu. Prøv igen om et øjeblik.",
     }
     assert served.status_code == 200
+
+
+async def test_the_people_list_pages_with_limit_and_offset(api, shipped, sessionmaker):
+    kolding = shipped["kolding"]
+    for _ in range(3):
+        await add_person(sessionmaker, kolding, consent=False)
+    url = f"/api/v1/t/{kolding.slug}/people"
+    everyone = (await api.get(url, params={"limit": 100})).json()
+    ids = [p["id"] for p in everyone["items"]]
+    assert everyone["total"] == len(ids) >= 3
+    second = (await api.get(url, params={"limit": 2, "offset": 1})).json()
+    assert [p["id"] for p in second["items"]] == ids[1:3]
+    assert (second["page_size"], second["offset"]) == (2, 1)
+    refused = await api.get(url, params={"limit": 101, "offset": -1})
+    assert (refused.status_code, refused.json()["errors"]) == (
+        400,
+        {
+            "limit": "Vælg fra 1 til 100 rækker pr. side.",
+            "offset": "Forskydningen skal være 0 eller mere.",
+        },
+    )

@@ -323,6 +323,8 @@ async def test_every_access_writes_one_audit_row_without_field_values(
         "role": "mentee",
         "status": None,
         "page": 1,
+        "limit": 20,
+        "offset": 0,
     }
     assert rows[4].detail == {"fields": ["birth_year", "gender", "interests"]}
     dumped = repr([(r.action, r.route, r.object_id, r.detail) for r in rows])

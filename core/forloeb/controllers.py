@@ -303,11 +303,13 @@ class MatchingApiController(Controller):
         """The best mentors with free places for one mentee on the waiting list, with scores
         and the Danish explanation of every point."""
         programme = await programme_or_404(db_session, programme_slug)
-        waiting = await service.waiting_list(db_session, plugin_manager, tenant, programme, today())
-        candidate = next((c for c in waiting.mentees if c.enrolment.id == mentee), None)
-        if candidate is None:
-            raise NotFoundException()
-        keys = waiting.by_key()
+        try:
+            found = await service.suggestions_for(
+                db_session, plugin_manager, tenant, programme, mentee, today(), top
+            )
+        except service.NotFound:
+            raise NotFoundException() from None
+        keys = found.waiting.by_key()
         await audit(request, tenant, "matching.suggestions", "enrolment", mentee)
         return [
             SuggestionOut(
@@ -317,7 +319,7 @@ class MatchingApiController(Controller):
                 s.free_capacity,
                 _reasons(s.score.reasons),
             )
-            for s in service.suggest(waiting, candidate, today(), top)
+            for s in found.suggestions
         ]
 
     @get(

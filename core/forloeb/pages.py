@@ -164,19 +164,21 @@ class MatchingPagesController(Controller):
         """Suggested mentors for the mentee enrolment ``mentee_id``."""
         enrolment_id = mentee_id
         programme = await programme_or_404(db_session, programme_slug)
-        waiting = await service.waiting_list(db_session, plugin_manager, tenant, programme, today())
-        mentee = next((c for c in waiting.mentees if c.enrolment.id == enrolment_id), None)
-        if mentee is None:
-            raise NotFoundException()
+        try:
+            found = await service.suggestions_for(
+                db_session, plugin_manager, tenant, programme, enrolment_id, today()
+            )
+        except service.NotFound:
+            raise NotFoundException() from None
         await audit(request, tenant, "matching.suggestions", "enrolment", enrolment_id)
         return _page(
             "forloeb/suggestions.html",
             {
                 "tenant": tenant,
                 "programme": programme,
-                "mentee": mentee,
-                "suggestions": service.suggest(waiting, mentee, today()),
-                "keys": waiting.by_key(),
+                "mentee": found.mentee,
+                "suggestions": found.suggestions,
+                "keys": found.waiting.by_key(),
                 "active_nav": "matching",
             },
         )

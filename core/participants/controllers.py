@@ -124,10 +124,13 @@ class ParticipantsApiController(Controller):
         role: FromQuery[str] = "",
         status: FromQuery[str] = "",
         page: FromQuery[int] = 1,
+        limit: FromQuery[int] = service.PAGE_SIZE,
+        offset: FromQuery[int | None] = None,
     ) -> Response[Any]:
         """Search people by name, e-mail, phone or case reference; filter by programme (slug),
-        role and status; 20 per page."""
-        criteria = service.SearchCriteria(q, programme, role, status, page)
+        role and status; ``limit`` per page (20 unless given, at most 100), from ``page`` or
+        from ``offset`` rows in."""
+        criteria = service.SearchCriteria(q, programme, role, status, page, limit, offset)
         try:
             result = await service.search_people(db_session, criteria)
         except service.FieldErrors as exc:
@@ -142,7 +145,8 @@ class ParticipantsApiController(Controller):
                 total=result.total,
                 page=result.page,
                 pages=result.pages,
-                page_size=service.PAGE_SIZE,
+                page_size=criteria.limit,
+                offset=criteria.start,
             )
         )
 

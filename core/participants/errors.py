@@ -8,19 +8,21 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
+from core import errors
+from core.errors import Invalid
 from core.web.i18n import gettext as _
 
 
-class FieldErrors(ValueError):
-    """Input is wrong; ``errors`` maps each field to a Danish message. Nothing was stored."""
+class FieldErrors(Invalid):
+    """Input is wrong; ``errors`` maps each field to a Danish message. Nothing was stored.
+    (The contract's :class:`core.errors.Invalid`: uncaught, it is answered 400.)"""
 
     def __init__(self, errors: Mapping[str, str]) -> None:
-        super().__init__("; ".join(errors))  # field names only: messages may quote input
-        self.errors = dict(errors)
+        super().__init__(errors)
 
 
-class NotFound(LookupError):
-    """A missing object and another tenant's look the same."""
+class NotFound(errors.NotFound):
+    """A missing object and another tenant's look the same (answered 404 when uncaught)."""
 
 
 def NUL_MESSAGE() -> str:  # noqa: N802 - a message, translated when used

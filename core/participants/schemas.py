@@ -93,6 +93,7 @@ class PeoplePageOut(msgspec.Struct):
     page: int
     pages: int
     page_size: int
+    offset: int = 0
 
 
 class EnrolIn(msgspec.Struct, forbid_unknown_fields=True):

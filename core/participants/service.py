@@ -62,6 +62,7 @@ AVAILABILITY = tuple(f"{d}_{p}" for d in WEEKDAYS for p in DAY_PARTS)
 GENDER_SUGGESTIONS = ("kvinde", "mand", "andet", "ønsker ikke at oplyse")
 LIVED_EXPERIENCE_AREAS = ("psykiatri", "handicap", "misbrug")
 PAGE_SIZE = 20
+MAX_PAGE_SIZE = 100
 TEXT_MAX = 4000
 
 PERSON_FIELDS = (
@@ -152,6 +153,13 @@ class SearchCriteria:
     role: str = ""
     status: str = ""
     page: int = 1
+    #: Rows per page (1-100); ``offset`` (when given) replaces the page's own offset.
+    limit: int = PAGE_SIZE
+    offset: int | None = None
+
+    @property
+    def start(self) -> int:
+        return self.offset if self.offset is not None else (self.page - 1) * self.limit
 
     def audit_detail(self) -> dict[str, Any]:
         """What the access log keeps: which filters were used, never the search text."""
@@ -161,6 +169,8 @@ class SearchCriteria:
             "role": self.role or None,
             "status": self.status or None,
             "page": self.page,
+            "limit": self.limit,
+            "offset": self.start,
         }
 
 
@@ -213,6 +223,10 @@ def check_criteria(criteria: SearchCriteria) -> None:
         errors["status"] = _("Unknown status.")
     if criteria.page < 1:
         errors["page"] = _("The page number must be 1 or more.")
+    if not 1 <= criteria.limit <= MAX_PAGE_SIZE:
+        errors["limit"] = _("Choose from 1 to 100 rows per page.")
+    if criteria.offset is not None and criteria.offset < 0:
+        errors["offset"] = _("The offset must be 0 or more.")
     if len(criteria.q) > 200:
         errors["q"] = _("The search text is too long.")
     if errors:
@@ -224,14 +238,14 @@ async def search_people(session: AsyncSession, criteria: SearchCriteria) -> Sear
     check_criteria(criteria)
     ids = _filtered(criteria)
     total = await session.scalar(select(func.count()).select_from(ids.subquery())) or 0
-    pages = max(1, -(-total // PAGE_SIZE))
+    pages = max(1, -(-total // criteria.limit))
     people = list(
         await session.scalars(
             select(Person)
             .where(Person.id.in_(ids))
             .order_by(Person.name, Person.id)
-            .offset((criteria.page - 1) * PAGE_SIZE)
-            .limit(PAGE_SIZE)
+            .offset(criteria.start)
+            .limit(criteria.limit)
         )
     )
     by_person = await _enrolments_of(session, [p.id for p in people])

@@ -39,6 +39,7 @@ from core.audit.models import AuditEvent
 from core.audit.service import AuditNote, start_request_notes, stop_request_notes
 from core.clock import Clock, get_clock
 from core.db.tenant_scope import bind_session_to_tenant, tenant_scope
+from core.errors import LoginRequired
 from core.identity.principal import Principal, principal_from_claims
 from core.identity.sessions import load_session, session_cookie_name
 from core.identity.tokens import InvalidToken
@@ -79,14 +80,6 @@ NO_PERSONAL_DATA: dict[str, Any] = {AUDIT_OPT: NO_PERSONAL_DATA_MARK}
 def audits(action: str, object_type: str | None = None, id_param: str | None = None) -> dict:
     """``opt`` for a route that reads or writes personal data: one audit row per success."""
     return {AUDIT_OPT: Audit(action, object_type, id_param)}
-
-
-class LoginRequired(Exception):
-    """A page needs a signed-in user; answered with a redirect to ``/auth/login``."""
-
-    def __init__(self, next_path: str) -> None:
-        super().__init__(next_path)
-        self.next_path = next_path
 
 
 @dataclass

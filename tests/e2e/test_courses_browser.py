@@ -41,6 +41,7 @@ async def _eligible_mentor(sessionmaker, tenant) -> tuple[str, str]:
             session.add(enrolment)
             await session.commit()
             await give_consent(session, tenant, enrolment, "test-opsætning")
+            await session.commit()  # commands do not commit; their caller does
             return str(person.id), str(enrolment.id)
 
 
