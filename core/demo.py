@@ -39,6 +39,7 @@ from core import clock
 from core.activities.models import Activity, ActivityKind, ActivityMember, Recurrence
 from core.activities.recurrence import add_months, monthly_days
 from core.audit.service import notes_written_to
+from core.context import context_for
 from core.courses.models import Course, CourseAttendance, CourseParticipant, CourseSession
 from core.db.tenant_scope import tenant_scope
 from core.forloeb.attention import FREQUENCY_DAYS
@@ -55,8 +56,10 @@ from core.participants.models import (
     Person,
 )
 from core.participants.service import current_consent_text
+from core.plugin_api import create_plugin_manager
 from core.tenancy.models import Programme, Tenant
 from core.tenancy.partnerships import grant_partnership, grants_given
+from core.tenancy.schemas import GrantIn
 
 FIRST_NAMES = (
     "Anna",
@@ -900,12 +903,6 @@ async def seed_demo(
                     for g in await grants_given(session, owner)
                 }
                 if (programme, partner_slug, scope) not in existing:
-                    await grant_partnership(
-                        session,
-                        owner,
-                        programme_slug=programme,
-                        partner_slug=partner_slug,
-                        scope=scope,
-                        actor=DEMO_ACTOR,
-                    )
+                    ctx = context_for(session, owner, create_plugin_manager(), DEMO_ACTOR)
+                    await grant_partnership(ctx, GrantIn(programme, partner_slug, scope))
     return added

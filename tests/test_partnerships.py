@@ -205,7 +205,7 @@ async def test_bad_grant_requests_change_nothing(
     response = await api["admin_a"].post(f"/api/v1/t/{t.a.slug}/partnerships/", json=payload)
     assert (response.status_code, response.json()) == (
         400,
-        {"status_code": 400, "detail": detail, "field": field},
+        {"status_code": 400, "detail": detail, "errors": {field: detail}},
     )
     async with sessionmaker() as session:
         count = await session.scalar(
@@ -222,7 +222,7 @@ async def test_municipality_cannot_be_granted_as_partner(api, owner_data):
         f"/api/v1/t/{t.a.slug}/partnerships/",
         json={"programme": "psyk", "partner": t.b.slug, "scope": "participants"},
     )
-    assert (response.status_code, response.json()["field"]) == (400, "partner")
+    assert (response.status_code, list(response.json()["errors"])) == (400, ["partner"])
 
 
 async def test_grants_and_partner_reads_are_audited_without_names(api, owner_data, sessionmaker):

@@ -2,8 +2,9 @@
 
 The owner grants a partner a scope on one programme (``aggregate``: numbers; ``participants``:
 the programme's people and the numbers). Every grant, revocation and partner read is audited.
-The functions that cross tenants say so in their names (``..._as_partner``) and enter the owner's
-tenant scope explicitly, so the ORM guard and row-level security apply as usual.
+The functions that cross tenants say so in their names (``..._as_partner``) and read the owner's
+tenant explicitly (:func:`core.db.tenant_scope.reading_another_tenant`), so the ORM guard and
+row-level security apply as usual. Commands take a :class:`core.context.Context`.
 """
 
 from __future__ import annotations
@@ -16,9 +17,9 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from core import clock
-from core.audit.service import note
+from core.context import Context
 from core.db.tenant_scope import reading_another_tenant
+from core.errors import Forbidden, Invalid, NotFound
 from core.participants.models import Enrolment, Person
 from core.tenancy.models import (
     PartnershipScope,
@@ -27,18 +28,8 @@ from core.tenancy.models import (
     Tenant,
     TenantKind,
 )
-
-
-class PartnershipError(ValueError):
-    """Invalid grant request; ``field`` names the input at fault."""
-
-    def __init__(self, field: str, message: str) -> None:
-        super().__init__(message)
-        self.field = field
-
-
-class ScopeNotGranted(PermissionError):
-    """The grant exists but does not cover what was asked for."""
+from core.tenancy.schemas import GrantIn
+from core.web.i18n import gettext as _
 
 
 @dataclass(frozen=True)
@@ -112,28 +103,26 @@ async def grants_received(session: AsyncSession, partner: Tenant) -> list[GrantV
     return await _active_grants(session, ProgrammePartnership.partner_tenant_id, partner)
 
 
-async def grant_partnership(
-    session: AsyncSession,
-    owner: Tenant,
-    *,
-    programme_slug: str,
-    partner_slug: str,
-    scope: str,
-    actor: str,
-) -> tuple[GrantView, bool]:
-    """Grant (or change the scope of) a partnership. Returns the grant and whether it is new."""
+async def grant_partnership(ctx: Context, data: GrantIn) -> tuple[GrantView, bool]:
+    """Grant (or change the scope of) a partnership on one of the owner's programmes.
+
+    :return: the grant and whether it is new.
+    :raises Invalid: naming the field at fault; nothing is stored."""
+    owner, session = ctx.tenant, ctx.session
     try:
-        wanted = PartnershipScope(scope)
+        wanted = PartnershipScope(data.scope)
     except ValueError:
-        raise PartnershipError("scope", "scope must be aggregate or participants") from None
+        raise _invalid(
+            "scope", _("Choose the scope aggregate (numbers) or participants (people).")
+        ) from None
     programme = await session.scalar(
-        select(Programme).where(Programme.slug == programme_slug, Programme.archived_at.is_(None))
+        select(Programme).where(Programme.slug == data.programme, Programme.archived_at.is_(None))
     )
     if programme is None:
-        raise PartnershipError("programme", "no such programme in this organisation")
-    partner = await session.scalar(select(Tenant).where(Tenant.slug == partner_slug))
+        raise _invalid("programme", _("The programme does not exist in this organisation."))
+    partner = await session.scalar(select(Tenant).where(Tenant.slug == data.partner))
     if partner is None or partner.kind != TenantKind.PARTNER:
-        raise PartnershipError("partner", "no such partner organisation")
+        raise _invalid("partner", _("There is no partner organisation with that name."))
     grant = await session.scalar(
         select(ProgrammePartnership).where(
             ProgrammePartnership.owner_tenant_id == owner.id,
@@ -149,7 +138,7 @@ async def grant_partnership(
             programme_id=programme.id,
             partner_tenant_id=partner.id,
             scope=wanted,
-            granted_by=actor,
+            granted_by=ctx.actor,
         )
         session.add(grant)
     else:
@@ -165,53 +154,50 @@ async def grant_partnership(
         partner.name,
         wanted,
     )
-    note(
+    ctx.audit(
         "partnership_granted",
         object_type="programme_partnership",
         object_id=view.id,
-        detail={"scope": wanted.value, "partner": partner_slug, "new": created},
+        detail={"scope": wanted.value, "partner": data.partner, "new": created},
     )
     return view, created
 
 
-async def revoke_partnership(
-    session: AsyncSession, owner: Tenant, grant_id: uuid.UUID, actor: str
-) -> bool:
-    """Revoke the owner's grant; ``False`` if there is no such active grant of this owner."""
-    grant = await session.get(ProgrammePartnership, grant_id)
-    if grant is None or grant.owner_tenant_id != owner.id or grant.revoked_at is not None:
-        return False
-    grant.revoked_at, grant.revoked_by = clock.now(), actor
-    await session.flush()
-    note("partnership_revoked", object_type="programme_partnership", object_id=grant_id)
-    return True
+def _invalid(field: str, message: str) -> Invalid:
+    return Invalid({field: message}, detail=message)
 
 
-async def _grant_for_partner(
-    session: AsyncSession, partner: Tenant, grant_id: uuid.UUID
-) -> ProgrammePartnership | None:
-    grant = await session.get(ProgrammePartnership, grant_id)
-    if grant is None or grant.partner_tenant_id != partner.id or grant.revoked_at is not None:
-        return None
+async def revoke_partnership(ctx: Context, grant_id: uuid.UUID) -> None:
+    """Revoke one of the owner's active grants. :raises NotFound: no such active grant."""
+    grant = await ctx.session.get(ProgrammePartnership, grant_id)
+    if grant is None or grant.owner_tenant_id != ctx.tenant.id or grant.revoked_at is not None:
+        raise NotFound()
+    grant.revoked_at, grant.revoked_by = ctx.now(), ctx.actor
+    await ctx.session.flush()
+    ctx.audit("partnership_revoked", object_type="programme_partnership", object_id=grant_id)
+
+
+async def _grant_for_partner(ctx: Context, grant_id: uuid.UUID) -> ProgrammePartnership:
+    grant = await ctx.session.get(ProgrammePartnership, grant_id)
+    if grant is None or grant.partner_tenant_id != ctx.tenant.id or grant.revoked_at is not None:
+        raise NotFound()
     return grant
 
 
-async def read_summary_as_partner(
-    session: AsyncSession, partner: Tenant, grant_id: uuid.UUID, actor: str
-) -> ProgrammeSummary | None:
-    """Numbers for the granted programme (any scope). ``None``: no such grant for this partner."""
-    grant = await _grant_for_partner(session, partner, grant_id)
-    if grant is None:
-        return None
-    async with reading_another_tenant(session, grant.owner_tenant_id):
+async def read_summary_as_partner(ctx: Context, grant_id: uuid.UUID) -> ProgrammeSummary:
+    """Numbers for the granted programme (any scope), read in the owner's tenant; audited.
+
+    :raises NotFound: no such active grant for this partner."""
+    grant = await _grant_for_partner(ctx, grant_id)
+    async with reading_another_tenant(ctx.session, grant.owner_tenant_id):
         rows = list(
-            await session.execute(
+            await ctx.session.execute(
                 select(Enrolment.role, Enrolment.status).where(
                     Enrolment.programme_id == grant.programme_id
                 )
             )
         )
-    note(
+    ctx.audit(
         "partner_read",
         object_type="programme_partnership",
         object_id=grant.id,
@@ -225,26 +211,24 @@ async def read_summary_as_partner(
     )
 
 
-async def read_participants_as_partner(
-    session: AsyncSession, partner: Tenant, grant_id: uuid.UUID, actor: str
-) -> list[ParticipantView] | None:
-    """The granted programme's people. ``None``: no such grant; raises :class:`ScopeNotGranted`
-    when the grant is for numbers only (the pipeline records the 403 as a refusal)."""
-    grant = await _grant_for_partner(session, partner, grant_id)
-    if grant is None:
-        return None
+async def read_participants_as_partner(ctx: Context, grant_id: uuid.UUID) -> list[ParticipantView]:
+    """The granted programme's people, read in the owner's tenant; audited.
+
+    :raises NotFound: no such active grant for this partner.
+    :raises Forbidden: the grant is for numbers only (recorded as a refusal)."""
+    grant = await _grant_for_partner(ctx, grant_id)
     if grant.scope != PartnershipScope.PARTICIPANTS:
-        raise ScopeNotGranted()
-    async with reading_another_tenant(session, grant.owner_tenant_id):
+        raise Forbidden(_("The partnership gives access to numbers only."))
+    async with reading_another_tenant(ctx.session, grant.owner_tenant_id):
         rows = list(
-            await session.execute(
+            await ctx.session.execute(
                 select(Person.id, Person.name, Enrolment.role, Enrolment.status)
                 .join(Enrolment, Enrolment.person_id == Person.id)
                 .where(Enrolment.programme_id == grant.programme_id)
                 .order_by(Person.name)
             )
         )
-    note(
+    ctx.audit(
         "partner_read",
         object_type="programme_partnership",
         object_id=grant.id,

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import uuid
+from typing import Annotated
+
 import msgspec
 
 
@@ -25,3 +28,38 @@ class TenantOut(msgspec.Struct):
     name: str
     kind: str
     municipality_code: str | None
+
+
+class GrantIn(msgspec.Struct, forbid_unknown_fields=True):
+    """A partnership grant: the owner's programme, the partner organisation, the scope."""
+
+    programme: Annotated[str, msgspec.Meta(min_length=1, max_length=60)]
+    partner: Annotated[str, msgspec.Meta(min_length=1, max_length=40)]
+    scope: str
+
+
+class GrantOut(msgspec.Struct):
+    id: uuid.UUID
+    owner: str
+    programme: str
+    programme_name: str
+    partner: str
+    scope: str
+
+
+class PartnershipsOut(msgspec.Struct):
+    granted: list[GrantOut]
+    received: list[GrantOut]
+
+
+class SummaryOut(msgspec.Struct):
+    mentees: int
+    mentors: int
+    by_status: dict[str, int]
+
+
+class ParticipantOut(msgspec.Struct):
+    person_id: uuid.UUID
+    name: str
+    role: str
+    status: str

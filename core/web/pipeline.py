@@ -38,6 +38,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from core.audit.models import AuditEvent
 from core.audit.service import AuditNote, start_request_notes, stop_request_notes
 from core.clock import Clock, get_clock
+from core.context import Context
 from core.db.tenant_scope import bind_session_to_tenant, tenant_scope
 from core.errors import LoginRequired
 from core.identity.principal import Principal, principal_from_claims
@@ -96,6 +97,7 @@ class RequestContext:
     tenant: Tenant | None = None
     notes: list[AuditNote] = field(default_factory=list)
     after_release: list[AuditNote] = field(default_factory=list)
+    command: Context | None = None
     _session: AsyncSession | None = None
 
     @property
@@ -336,9 +338,21 @@ async def finish_request(response: Response) -> Response:
     return response
 
 
-def provide_ctx(request: Request[Any, Any, Any]) -> RequestContext:
-    """Dependency ``ctx``."""
-    return request_context(request)
+def provide_ctx(request: Request[Any, Any, Any]) -> Context:
+    """Dependency ``ctx``: the :class:`core.context.Context` of a tenant route's commands."""
+    rc = request_context(request)
+    if rc.tenant is None:
+        raise RuntimeError("ctx is only for tenant routes")
+    if rc.command is None:
+        rc.command = Context(
+            session=rc.session,
+            tenant=rc.tenant,
+            actor=rc.actor_subject or "",
+            plugins=rc.plugins,
+            clock=rc.clock,
+            principal=rc.actor,
+        )
+    return rc.command
 
 
 def provide_db_session(request: Request[Any, Any, Any]) -> AsyncSession:
