@@ -28,7 +28,8 @@ def test_plugins_list_shows_versions_hooks_and_who_enables_each_plugin():
             "  hooks: eligibility_verdicts, intake_fields",
             "  enabled by: kolding (all programmes), vejle (all programmes)",
             "mentor_course 0.1.0",
-            "  hooks: eligibility_verdicts, forloeb_policy, intake_fields, plugin_config_schema",
+            "  hooks: course_completion_threshold, eligibility_verdicts, forloeb_policy,"
+            " intake_fields, plugin_config_schema",
             "  enabled by: kolding (all programmes), vejle (all programmes)",
             "misbrug 0.1.0",
             "  hooks: eligibility_verdicts, intake_fields, plugin_config_schema",
@@ -37,7 +38,7 @@ def test_plugins_list_shows_versions_hooks_and_who_enables_each_plugin():
             "  hooks: eligibility_verdicts, intake_fields",
             "  enabled by: vejle/peer-to-peer",
             "shared_experience 0.1.0",
-            "  hooks: plugin_config_schema, register_matching_strategies",
+            "  hooks: default_matching_strategy, plugin_config_schema, register_matching_strategies",
             "  enabled by: always (registration hooks only)",
             "shared_areas 0.1.0",
             "  hooks: register_matching_strategies",

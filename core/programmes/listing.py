@@ -17,12 +17,19 @@ class PluginRow:
     enabled_by: list[str]
 
 
+#: Hooks with a ``programme`` argument that are nevertheless asked of every loaded plugin (the
+#: default applies exactly when a programme enables nothing that answers).
+ASKED_OF_EVERY_PLUGIN = frozenset({"default_matching_strategy"})
+
+
 def programme_hook_names(pm: MakkerPluginManager) -> set[str]:
     """Hooks with a ``programme`` argument: called only for plugins the programme enables."""
     return {
         name
         for name, caller in vars(pm.hook).items()
-        if caller.spec is not None and "programme" in caller.spec.argnames
+        if caller.spec is not None
+        and "programme" in caller.spec.argnames
+        and name not in ASKED_OF_EVERY_PLUGIN
     }
 
 
