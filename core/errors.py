@@ -17,6 +17,7 @@ its own:
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from typing import Any
 from urllib.parse import urlencode
@@ -24,6 +25,7 @@ from urllib.parse import urlencode
 from litestar import Request, Response
 from litestar.enums import MediaType
 from litestar.exceptions import (
+    ClientException,
     NotFoundException,
     PermissionDeniedException,
     ValidationException,
@@ -124,24 +126,58 @@ def _conflict(request: Request, exc: Conflict) -> Response:
     return Response({"status_code": 409, "detail": exc.detail}, status_code=409)
 
 
-def _field_name(item: dict[str, Any]) -> str:
-    """Litestar names a body field ``key`` with ``source`` body; ``$.a.b`` paths are trimmed."""
+_MISSING = re.compile(r"Missing required \w+ parameter '([^']{1,60})'")
+_UNKNOWN_FIELD = re.compile(r"unknown field `([^`]{1,60})`")
+
+
+def _field_error(item: dict[str, Any]) -> tuple[str, str]:
+    """(field, Danish message) for one of Litestar's validation items: the body is decoded
+    as a whole (``key`` ``data``), so the field is read from msgspec's message."""
+    message = str(item.get("message") or "")
+    unknown = _UNKNOWN_FIELD.search(message)
+    if unknown:
+        return unknown.group(1), _("The field is not known.")
     key = str(item.get("key") or "body")
-    return key.removeprefix("$.").split(".", 1)[0] or "body"
+    if key == "data":
+        path = re.search(r"at `\$\.([A-Za-z_][\w]*)", message)
+        key = path.group(1) if path else "body"
+    return key.removeprefix("$.").split(".", 1)[0] or "body", _("The value is not valid.")
 
 
 def _litestar_invalid(request: Request, exc: ValidationException) -> Response:
     """Litestar's own validation errors in the contract's shape: Danish, per real field."""
     extra = exc.extra if isinstance(exc.extra, list) else []
-    errors = {
-        _field_name(item): _("The value is not valid.")
+    errors = dict(
+        _field_error(item)
         for item in extra
         if isinstance(item, dict) and item.get("key") != "tenant_slug"
-    }
+    )
+    missing = _MISSING.match(str(exc.detail))
+    if not errors and missing:
+        errors = {missing.group(1): _("The field is required.")}
     if not errors and isinstance(exc.detail, str) and not exc.detail.startswith("Validation"):
         # A handler's explicit 400 with its own (already translated) message.
         return Response({"status_code": 400, "detail": exc.detail, "errors": {}}, status_code=400)
     return Response(invalid_body(errors or {"body": _("The value is not valid.")}), status_code=400)
+
+
+def _client_error(request: Request, exc: ClientException) -> Response:
+    """A request Litestar could not read (malformed JSON, bad encoding) in the contract's shape
+    and in Danish; other client errors (401, 405, ...) keep their status, detail and headers."""
+    if exc.status_code != 400:
+        return Response(
+            {"status_code": exc.status_code, "detail": exc.detail},
+            status_code=exc.status_code,
+            headers=exc.headers,
+        )
+    message = _("The request could not be read: it is not valid JSON in UTF-8.")
+    return Response(invalid_body({"body": message}, message), status_code=400)
+
+
+def _too_deep(request: Request, _exc: RecursionError) -> Response:
+    """A body nested too deeply to decode (msgspec recurses): 400, not 500."""
+    message = _("The request is nested too deeply.")
+    return Response(invalid_body({"body": message}, message), status_code=400)
 
 
 def _pool_exhausted(request: Request, _exc: Exception) -> Response:
@@ -170,6 +206,8 @@ def exception_handlers() -> dict[Any, Any]:
         PermissionDeniedException: _forbidden,
         Forbidden: _forbidden,
         ValidationException: _litestar_invalid,
+        ClientException: _client_error,
+        RecursionError: _too_deep,
         Invalid: _invalid,
         Conflict: _conflict,
         PoolTimeout: _pool_exhausted,

@@ -212,3 +212,43 @@ async def test_the_people_list_pages_with_limit_and_offset(api, shipped, session
             "offset": "Forskydningen skal være 0 eller mere.",
         },
     )
+
+
+@pytest.mark.parametrize(
+    ("body", "errors"),
+    [
+        ({"name": 5}, {"name": "Værdien er ikke gyldig."}),
+        ({"name": "Anna", "ukendt": 1}, {"ukendt": "Feltet kendes ikke."}),
+        (b"not json", {"body": "Forespørgslen kunne ikke læses: den er ikke gyldig JSON i UTF-8."}),
+        (
+            b'{"name": "\xff"}',
+            {"body": "Forespørgslen kunne ikke læses: den er ikke gyldig JSON i UTF-8."},
+        ),
+        (
+            b'{"name": "\\ud800"}',
+            {"body": "Forespørgslen kunne ikke læses: den er ikke gyldig JSON i UTF-8."},
+        ),
+        (b"[" * 2000 + b"]" * 2000, {"body": "Forespørgslen er indlejret for dybt."}),
+    ],
+)
+async def test_a_body_that_cannot_be_read_is_a_danish_400_per_field(api, shipped, body, errors):
+    url = f"/api/v1/t/{shipped['kolding'].slug}/people"
+    if isinstance(body, dict):
+        response = await api.post(url, json=body)
+    else:
+        response = await api.post(url, content=body, headers={"content-type": "application/json"})
+    assert (response.status_code, response.json()["errors"]) == (400, errors)
+
+
+async def test_a_missing_or_wrong_query_parameter_is_a_danish_400(api, shipped):
+    base = f"/api/v1/t/{shipped['kolding'].slug}"
+    missing = await api.get(f"{base}/programmes/borger-til-borger/matching/suggestions")
+    wrong = await api.get(f"{base}/people", params={"limit": "x"})
+    assert (missing.status_code, missing.json()["errors"]) == (
+        400,
+        {"mentee": "Feltet skal udfyldes."},
+    )
+    assert (wrong.status_code, wrong.json()["errors"]) == (
+        400,
+        {"limit": "Værdien er ikke gyldig."},
+    )
