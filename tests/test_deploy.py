@@ -289,6 +289,8 @@ def test_postgres_init_creates_owner_and_unprivileged_app_role():
 # -- Dockerfile --------------------------------------------------------------------------------
 def _dockerfile_instructions() -> list[tuple[str, str]]:
     text = DOCKERFILE.read_text(encoding="utf-8").replace("\\\n", " ")
+    # The runtime image: what follows the last FROM (the build stage comes before it).
+    text = text[text.rindex("\nFROM ") :]
     lines = [line.strip() for line in text.splitlines()]
     return [
         (line.split(None, 1)[0].upper(), line.split(None, 1)[1])
@@ -310,12 +312,21 @@ def test_dockerfile_runs_as_a_non_root_user():
 def test_dockerfile_base_install_and_healthcheck():
     instructions = _dockerfile_instructions()
     assert instructions[0] == ("FROM", "python:3.11-slim")
-    assert ("RUN", "pip install . && rm -rf /build") in instructions
+    assert ("COPY", "--from=build /wheels /wheels") in instructions
+    assert ("RUN", "pip install /wheels/*.whl && rm -rf /wheels") in instructions
     (healthcheck,) = [arg for op, arg in instructions if op == "HEALTHCHECK"]
     assert "urllib.request.urlopen('http://127.0.0.1:8000/health/live'" in healthcheck
     # tenant files are not in the wheel; the settings default would point into site-packages
     assert ("COPY", "tenants ./tenants") in instructions
     assert "MAKKER_TENANTS_DIR=/app/tenants" in DOCKERFILE.read_text(encoding="utf-8")
+
+
+def test_dockerfile_builds_the_front_end_in_a_build_stage():
+    text = DOCKERFILE.read_text(encoding="utf-8")
+    build = text[: text.rindex("\nFROM ")]
+    assert "FROM python:3.11-slim AS build" in build
+    assert "package.json package-lock.json" in build
+    assert "RUN pip wheel --no-deps --wheel-dir /wheels ." in build
 
 
 def test_dockerfile_bakes_in_no_secrets():
