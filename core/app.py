@@ -22,9 +22,12 @@ from litestar.static_files import create_static_files_router
 from litestar.template.config import TemplateConfig
 
 import core
-from core.activities.controllers import ActivityApiController, ActivityPagesController
-from core.calendar.controllers import CalendarLinkApiController, PublicCalendarController
-from core.courses.controllers import CourseApiController, CoursePagesController
+from core.activities.api import ActivityApiController
+from core.activities.pages import ActivityPagesController
+from core.calendar.api import CalendarLinkApiController
+from core.calendar.pages import PublicCalendarController
+from core.courses.api import CourseApiController
+from core.courses.pages import CoursePagesController
 from core.db.session import create_app_engine, create_sessionmaker
 from core.errors import exception_handlers
 from core.forloeb.controllers import ForloebApiController, MatchingApiController
@@ -33,7 +36,8 @@ from core.identity.dev_issuer import DevIssuer
 from core.identity.dev_issuer_routes import dev_issuer_router
 from core.identity.tokens import TokenValidator
 from core.identity.web_auth import AuthController
-from core.mine.controllers import AccountApiController, MeApiController, MyPageController
+from core.mine.api import AccountApiController, MeApiController
+from core.mine.pages import MyPageController
 from core.participants.controllers import ParticipantsApiController
 from core.participants.pages import ParticipantPagesController
 from core.plugin_api import create_plugin_manager

@@ -12,7 +12,7 @@ import pytest
 from core import clock as app_clock
 from core.activities.models import Recurrence
 from core.activities.recurrence import ZONE, add_months, monthly_days, occurrence_days
-from core.courses.service import FINISHED, PLANNED, RUNNING, course_state, programme_summary
+from core.courses.queries import FINISHED, PLANNED, RUNNING, course_state, programme_summary
 from core.db.tenant_scope import tenant_scope
 from core.participants.models import Consent, Enrolment, EnrolmentEvent, EnrolmentRole, Person
 from core.participants.service import current_consent_text
@@ -242,10 +242,11 @@ async def test_course_completion_makes_the_mentor_ready_only_in_that_programme(
         again = await api.post(f"/courses/{cid}/participants", json={"person_id": str(ids[0])})
         assert again.status_code == 200
         full = await api.post(f"/courses/{cid}/participants", json={"person_id": str(ids[2])})
+        full_text = "Holdet er fuldt (2 pladser)."
         assert full.json() == {
             "status_code": 400,
-            "detail": "Holdet er fuldt (2 pladser).",
-            "field": "person_id",
+            "detail": full_text,
+            "errors": {"person_id": full_text},
         }
         mentee = await api.post(f"/courses/{cid}/participants", json={"person_id": str(ids[4])})
         assert (mentee.status_code, mentee.json()["detail"]) == (
@@ -270,7 +271,7 @@ async def test_course_completion_makes_the_mentor_ready_only_in_that_programme(
         stranger = await api.put(
             f"/courses/{cid}/sessions/{sessions[0]}/attendance", json={"present": [str(ids[2])]}
         )
-        assert stranger.json()["field"] == "present"
+        assert list(stranger.json()["errors"]) == ["present"]
     assert await _statuses(sessionmaker, tenants.a, ids[0]) == {"btb": "ready", "andet": "eligible"}
     assert await _statuses(sessionmaker, tenants.a, ids[1]) == {"btb": "eligible"}
     # The change went through the participants' status service: one history event, by the
@@ -309,29 +310,37 @@ async def _history(sessionmaker, tenant, person_id) -> list[tuple]:
 
 
 async def test_completion_without_consent_leaves_the_mentor_eligible(sessionmaker, tenants):
-    from sqlalchemy import select
 
-    from core.courses.service import SessionIn, add_participant, create_course, set_attendance
+    from core.audit.service import notes_written_to
+    from core.context import context_for
+    from core.courses import commands
+    from core.courses.schemas import CourseIn, PersonIdIn, PresentIn, SessionIn
     from core.plugin_api import create_plugin_manager
 
     ids = await _world(sessionmaker, tenants.a, min_sessions=1, without_consent=(1,))
     pm = create_plugin_manager()
     with tenant_scope(tenants.a.id):
         # Commands do not commit; the caller's transaction does (the pipeline's in a request).
-        async with sessionmaker() as session, session.begin():
-            btb = await session.scalar(select(Programme).where(Programme.slug == "btb"))
-            course = await create_course(
-                session,
-                btb,
-                number=None,
-                capacity=10,
-                sessions=[SessionIn(dt.date(2026, 6, 3), dt.time(10), dt.time(15), "Recovery")],
+        async with (
+            sessionmaker() as session,
+            session.begin(),
+            notes_written_to(session, actor="koord", tenant_slug=tenants.a.slug),
+        ):
+            ctx = context_for(
+                session, tenants.a, pm, "koord", app_clock.Clock(app_clock.at_noon(TODAY))
+            )
+            view = await commands.create_course(
+                ctx,
+                CourseIn(
+                    "btb",
+                    10,
+                    [SessionIn(dt.date(2026, 6, 3), dt.time(10), dt.time(15), "Recovery")],
+                ),
             )
             for person in ids[:2]:
-                await add_participant(session, course, person)
-            sessions = await course_sessions(session, course)
-            ready = await set_attendance(
-                session, pm, tenants.a, course, sessions[0], ids[:2], actor="koord", today=TODAY
+                await commands.add_participant(ctx, view.course.id, PersonIdIn(person))
+            ready = await commands.set_attendance(
+                ctx, view.course.id, view.sessions[0].id, PresentIn(ids[:2])
             )
     assert ready == [ids[0]]
     assert await _statuses(sessionmaker, tenants.a, ids[0]) == {"btb": "ready", "andet": "eligible"}
@@ -378,7 +387,11 @@ async def test_bad_course_input_is_400_in_danish_and_stores_nothing(live, sessio
         ]
         for body, field, message in cases:
             response = await api.post("/courses/", json=body)
-            assert response.json() == {"status_code": 400, "detail": message, "field": field}
+            assert response.json() == {
+                "status_code": 400,
+                "detail": message,
+                "errors": {field: message},
+            }
         assert (await api.get("/courses/")).json() == []
 
 
@@ -403,10 +416,11 @@ async def test_activities_membership_recurrence_cancel_and_attendance(live, sess
             await api.post(f"/activities/{sid}/members", json={"person_id": str(ids[0])})
         ).status_code == 201
         citizen = await api.post(f"/activities/{sid}/members", json={"person_id": str(ids[4])})
+        only_mentors = "Gruppesparring er kun for mentorer."
         assert citizen.json() == {
             "status_code": 400,
-            "detail": "Gruppesparring er kun for mentorer.",
-            "field": "person_id",
+            "detail": only_mentors,
+            "errors": {"person_id": only_mentors},
         }
         detail = (
             await api.get(f"/activities/{sid}", params={"start": "2027-01-01", "days": 120})
@@ -470,10 +484,11 @@ async def test_activities_membership_recurrence_cancel_and_attendance(live, sess
                 "published": False,
             },
         )
+        ends_text = "Aktiviteten skal slutte, efter den begynder."
         assert bad.json() == {
             "status_code": 400,
-            "detail": "Aktiviteten skal slutte, efter den begynder.",
-            "field": "ends",
+            "detail": ends_text,
+            "errors": {"ends": ends_text},
         }
         assert len((await api.get("/activities/")).json()) == 2
 
@@ -581,7 +596,7 @@ async def test_published_info_meetings_page_and_feed(live, sessionmaker, tenants
                 "published": True,
             },
         )
-        assert wrong.json()["field"] == "published"
+        assert list(wrong.json()["errors"]) == ["published"]
     async with httpx.AsyncClient(base_url=live.url) as anonymous:
         page = await anonymous.get(f"/offentlig/{tenants.a.slug}/informationsmoeder")
         assert page.status_code == 200

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 import core.plugin_api as api
-from core.courses.service import min_sessions_attended
+from core.courses.queries import min_sessions_attended
 from core.forloeb.service import strategy_for
 from core.plugin_api import (
     DurationMonths,

@@ -8,31 +8,29 @@
 
 The public URLs carry no tenant the middleware could scope to, so the functions here that serve
 them are the explicitly named cross-tenant entry points: they find the owner first and then
-read inside that tenant's scope only.
+read inside that tenant's scope only. Making and revoking links are commands
+(:mod:`core.calendar.commands`).
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import hashlib
-import secrets
 import uuid
 from collections.abc import Iterable
 from dataclasses import dataclass
 
 from icalendar import Calendar, Event
-from sqlalchemy import select, update
+from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from core import clock
 from core.activities.models import Activity, ActivityKind
+from core.activities.queries import Occurrence, occurrences, person_activities
 from core.activities.recurrence import local
-from core.activities.service import Occurrence, occurrences, person_activities
-from core.audit.service import note
 from core.calendar.models import CalendarLink
 from core.courses.models import Course, CourseParticipant, CourseSession
 from core.db.tenant_scope import reading_another_tenant
-from core.participants.models import Person
 from core.tenancy.models import Programme, Tenant, TenantKind
 from core.web.i18n import gettext as _
 
@@ -164,60 +162,6 @@ async def _forloeb_meetings(
         )
         for m in meetings
     ]
-
-
-async def make_link(
-    session: AsyncSession, tenant: Tenant, person_id: uuid.UUID, actor: str
-) -> str | None:
-    """A new calendar link for a person of ``tenant`` (revoking any earlier one); audited.
-
-    :return: the token (shown once), or ``None`` if the person is not found in ``tenant``.
-    """
-    token = secrets.token_urlsafe(32)
-    person = await session.scalar(select(Person.id).where(Person.id == person_id))
-    if person is None:
-        return None
-    await session.execute(
-        update(CalendarLink)
-        .where(
-            CalendarLink.owner_tenant_id == tenant.id,
-            CalendarLink.person_id == person_id,
-            CalendarLink.revoked_at.is_(None),
-        )
-        .values(revoked_at=clock.now())
-    )
-    session.add(
-        CalendarLink(
-            token_hash=token_hash(token),
-            owner_tenant_id=tenant.id,
-            person_id=person_id,
-            created_by=actor,
-        )
-    )
-    await session.flush()
-    note("calendar_link_created", object_type="person", object_id=person_id)
-    return token
-
-
-async def revoke_links(
-    session: AsyncSession, tenant: Tenant, person_id: uuid.UUID, actor: str
-) -> bool:
-    """Revoke the person's active calendar link, if any; audited. :return: ``False`` if the
-    person is not found in ``tenant``."""
-    if await session.scalar(select(Person.id).where(Person.id == person_id)) is None:
-        return False
-    result = await session.execute(
-        update(CalendarLink)
-        .where(
-            CalendarLink.owner_tenant_id == tenant.id,
-            CalendarLink.person_id == person_id,
-            CalendarLink.revoked_at.is_(None),
-        )
-        .values(revoked_at=clock.now())
-    )
-    if getattr(result, "rowcount", 0):
-        note("calendar_link_revoked", object_type="person", object_id=person_id)
-    return True
 
 
 async def read_person_feed_by_token(

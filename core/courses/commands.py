@@ -1,0 +1,208 @@
+"""Mentor courses (hold): one command per action, ``async def x(ctx, data)``.
+
+Commands validate (raising :class:`core.errors.Invalid` with a Danish message per field, before
+anything is written), write through ``ctx.session`` (flush, never commit) and note their audit
+rows with ids only. When a mentor's rules all pass after their attendance is registered, an
+``eligible`` mentor enrolment moves to ``ready`` through the participants' status service.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Sequence
+
+from sqlalchemy import delete, func, select
+
+from core.context import Context
+from core.courses.models import Course, CourseAttendance, CourseParticipant, CourseSession
+from core.courses.queries import (
+    CourseView,
+    course_of,
+    course_state,
+    mentor_enrolment,
+    programme_of,
+    session_of,
+)
+from core.courses.schemas import CourseIn, PersonIdIn, PresentIn
+from core.errors import Invalid, NotFound
+from core.participants.models import Enrolment, Person
+from core.participants.service import FieldErrors, transition
+from core.plugin_api import Outcome
+from core.programmes.service import eligibility_for
+from core.tenancy.models import Programme
+from core.web.i18n import gettext as _
+
+MAX_SESSIONS = 24
+MAX_CAPACITY = 100
+
+
+def _invalid(field: str, message: str) -> Invalid:
+    return Invalid({field: message}, detail=message)
+
+
+async def create_course(ctx: Context, data: CourseIn) -> CourseView:
+    """Create a hold with its sessions (in date order).
+
+    :raises Invalid: for an unknown programme, a used number, a capacity outside 1-100, no
+        sessions or more than 24, a session ending before it starts, or an empty topic."""
+    session = ctx.session
+    programme = await programme_of(session, data.programme)
+    if programme is None:
+        raise _invalid("programme", _("The programme does not exist in this organisation."))
+    if not 1 <= data.capacity <= MAX_CAPACITY:
+        raise _invalid("capacity", _("The capacity must be between 1 and 100."))
+    if not 1 <= len(data.sessions) <= MAX_SESSIONS:
+        raise _invalid("sessions", _("A course has between 1 and 24 sessions."))
+    for s in data.sessions:
+        if s.ends <= s.starts:
+            raise _invalid("sessions", _("A session must end after it starts."))
+        if not s.topic.strip():
+            raise _invalid("sessions", _("Each session needs a topic."))
+    used = set(
+        await session.scalars(select(Course.number).where(Course.programme_id == programme.id))
+    )
+    number = data.number
+    if number is None:
+        number = max(used, default=0) + 1
+    elif not 1 <= number <= 999:
+        raise _invalid("number", _("The course number must be between 1 and 999."))
+    elif number in used:
+        raise _invalid("number", _("Course %(number)d already exists.") % {"number": number})
+    ordered = sorted(data.sessions, key=lambda s: (s.day, s.starts))
+    course = Course(
+        programme_id=programme.id, number=number, start_date=ordered[0].day, capacity=data.capacity
+    )
+    session.add(course)
+    await session.flush()
+    rows = [
+        CourseSession(
+            course_id=course.id,
+            position=position,
+            day=s.day,
+            starts=s.starts,
+            ends=s.ends,
+            topic=s.topic.strip(),
+            place=s.place.strip(),
+        )
+        for position, s in enumerate(ordered, start=1)
+    ]
+    session.add_all(rows)
+    await session.flush()
+    return CourseView(course, programme, course_state([s.day for s in rows], ctx.today()), rows, 0)
+
+
+async def add_participant(ctx: Context, course_id: uuid.UUID, data: PersonIdIn) -> bool:
+    """Enrol a mentor of the course's programme on the hold. :return: whether they were added
+    (``False``: already on it).
+
+    :raises NotFound: no such course or person in this tenant.
+    :raises Invalid: the person is not a mentor in the course's programme, or the hold is full.
+    """
+    session = ctx.session
+    course = await course_of(session, course_id)
+    person_id = data.person_id
+    if await session.scalar(select(Person.id).where(Person.id == person_id)) is None:
+        raise NotFound()
+    existing = await session.scalar(
+        select(CourseParticipant.id).where(
+            CourseParticipant.course_id == course.id, CourseParticipant.person_id == person_id
+        )
+    )
+    if existing is not None:
+        return False
+    if await mentor_enrolment(session, course.programme_id, person_id) is None:
+        raise _invalid(
+            "person_id", _("Only mentors enrolled in the programme can take its course.")
+        )
+    taken = await session.scalar(
+        select(func.count())
+        .select_from(CourseParticipant)
+        .where(CourseParticipant.course_id == course.id)
+    )
+    if (taken or 0) >= course.capacity:
+        raise _invalid(
+            "person_id",
+            _("The course is full (%(capacity)d places).") % {"capacity": course.capacity},
+        )
+    session.add(CourseParticipant(course_id=course.id, person_id=person_id))
+    await session.flush()
+    ctx.audit("course.participant_add", object_type="course", object_id=course.id)
+    return True
+
+
+async def set_attendance(
+    ctx: Context, course_id: uuid.UUID, session_id: uuid.UUID, data: PresentIn
+) -> list[uuid.UUID]:
+    """Record who was present at one session (everyone else was absent). Then move every
+    participant whose rules now all pass from ``eligible`` to ``ready`` (a history event each,
+    by ``ctx.actor``; without consent a mentor stays).
+
+    :raises NotFound: no such course, or no such session of it.
+    :raises Invalid: someone named is not a participant of the hold.
+    :return: ids of the people who became ready.
+    """
+    session = ctx.session
+    course = await course_of(session, course_id)
+    course_session = await session_of(session, course, session_id)
+    participants = set(
+        await session.scalars(
+            select(CourseParticipant.person_id).where(CourseParticipant.course_id == course.id)
+        )
+    )
+    wanted = set(data.present)
+    if not wanted <= participants:
+        raise _invalid("present", _("Only the course's participants can be registered as present."))
+    await session.execute(
+        delete(CourseAttendance).where(CourseAttendance.session_id == course_session.id)
+    )
+    for person_id in sorted(wanted):
+        session.add(CourseAttendance(session_id=course_session.id, person_id=person_id))
+    await session.flush()
+    became_ready = await promote_ready(ctx, course, sorted(participants))
+    await session.flush()
+    ctx.audit("course.attendance", object_type="course_session", object_id=course_session.id)
+    return became_ready
+
+
+async def promote_ready(
+    ctx: Context, course: Course, people: Sequence[uuid.UUID]
+) -> list[uuid.UUID]:
+    """Move each of ``people`` whose mentor enrolment in the course's programme is ``eligible``
+    and whose rules (the course among them) all pass to ``ready``."""
+    session = ctx.session
+    programme = await session.get_one(Programme, course.programme_id)
+    ready = []
+    for person_id in people:
+        enrolment = await mentor_enrolment(session, programme.id, person_id)
+        if enrolment is None or enrolment.status != "eligible":
+            continue
+        person = await session.get_one(Person, person_id)
+        report = await eligibility_for(
+            session, ctx.plugins, ctx.tenant, programme, person, "mentor", ctx.today()
+        )
+        if report.outcome != Outcome.PASS:
+            continue
+        if await make_ready(ctx, enrolment, course):
+            ready.append(person_id)
+    return ready
+
+
+async def make_ready(ctx: Context, enrolment: Enrolment, course: Course) -> bool:
+    """``eligible -> ready`` through the participants' status service, which checks the
+    machine and the consent and writes the history event (by ``ctx.actor``, with the hold as
+    reason). :return: ``False`` (nothing changed) if the service refuses the change, e.g.
+    because the person's consent is missing."""
+    try:
+        await transition(
+            ctx.session,
+            ctx.plugins,
+            ctx.tenant,
+            enrolment,
+            "ready",
+            ctx.actor,
+            ctx.today(),
+            reason=f"mentorkursus gennemført (hold {course.number})",
+        )
+    except FieldErrors:
+        return False
+    return True

@@ -1,0 +1,124 @@
+"""Mentor courses (hold): the msgspec Structs in and out of the commands, API and pages."""
+
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+from typing import Annotated
+
+import msgspec
+
+from core.activities.recurrence import monthly_days
+from core.web.i18n import gettext as _
+
+Text200 = Annotated[str, msgspec.Meta(max_length=200)]
+
+
+class SessionIn(msgspec.Struct, forbid_unknown_fields=True):
+    """One session of a new hold."""
+
+    day: dt.date
+    starts: dt.time
+    ends: dt.time
+    topic: Text200
+    place: Text200 = ""
+
+
+class CourseIn(msgspec.Struct, forbid_unknown_fields=True):
+    """A new hold: the programme (slug), places, sessions; ``number`` defaults to the next."""
+
+    programme: Annotated[str, msgspec.Meta(min_length=1, max_length=60)]
+    capacity: int
+    sessions: list[SessionIn]
+    number: int | None = None
+
+
+class CoursePlanIn(msgspec.Struct):
+    """The page's "new hold" form: ``count`` monthly sessions from ``start``, one topic a line."""
+
+    programme: Annotated[str, msgspec.Meta(min_length=1, max_length=60)]
+    start: dt.date
+    count: Annotated[int, msgspec.Meta(ge=1, le=24)]
+    capacity: int
+    starts: dt.time
+    ends: dt.time
+    place: Text200 = ""
+    topics: str = ""
+
+    @staticmethod
+    def messages() -> dict[str, str]:
+        """The form's messages per field (translated when asked)."""
+        return {
+            "programme": _("Choose a programme."),
+            "start": _("Enter the date of the first session."),
+            "count": _("Enter a number of sessions between 1 and 24."),
+            "capacity": _("The capacity must be between 1 and 100."),
+            "starts": _("Enter a time like 10:00."),
+            "ends": _("Enter a time like 10:00."),
+        }
+
+    def course_in(self) -> CourseIn:
+        """The same hold as the API's :class:`CourseIn` (sessions without a topic line are
+        called "Session n")."""
+        topics = [t.strip()[:200] for t in self.topics.splitlines() if t.strip()]
+        sessions = [
+            SessionIn(
+                day,
+                self.starts,
+                self.ends,
+                topics[i] if i < len(topics) else _("Session %(number)d") % {"number": i + 1},
+                self.place,
+            )
+            for i, day in enumerate(monthly_days(self.start, self.count))
+        ]
+        return CourseIn(self.programme, self.capacity, sessions)
+
+
+class PersonIdIn(msgspec.Struct, forbid_unknown_fields=True):
+    person_id: uuid.UUID
+
+
+class PresentIn(msgspec.Struct, forbid_unknown_fields=True):
+    present: list[uuid.UUID]
+
+
+class SessionOut(msgspec.Struct):
+    id: uuid.UUID
+    position: int
+    day: dt.date
+    starts: dt.time
+    ends: dt.time
+    topic: str
+    place: str
+
+
+class CourseOut(msgspec.Struct):
+    id: uuid.UUID
+    programme: str
+    number: int
+    state: str
+    start_date: dt.date
+    capacity: int
+    participants: int
+    sessions: list[SessionOut]
+
+
+class ProgressOut(msgspec.Struct):
+    person_id: uuid.UUID
+    name: str
+    attended: int
+    completed: bool
+    enrolment_status: str | None
+    missing_sessions: list[int]
+
+
+class CourseDetailOut(msgspec.Struct):
+    course: CourseOut
+    min_sessions_attended: int
+    participants: list[ProgressOut]
+
+
+class AttendanceOut(msgspec.Struct):
+    session_id: uuid.UUID
+    present: list[uuid.UUID]
+    became_ready: list[uuid.UUID]

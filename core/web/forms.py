@@ -1,0 +1,82 @@
+"""Forms for page handlers: a posted form becomes the same msgspec Struct the JSON API takes.
+
+A page handler is an adapter: it reads the form (:func:`read_form`), converts it with
+:func:`form_struct` - every field at fault is reported at once, as the contract's
+:class:`core.errors.Invalid` - calls the command, and on ``Invalid`` renders the form again with
+``errors`` and status 400 (:func:`page`). The request pipeline rolls the transaction back for
+any status >= 400, after the page is rendered.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Collection, Mapping
+from typing import Any, TypeVar
+
+import msgspec
+from litestar import Request
+from litestar.enums import MediaType
+from litestar.response import Template
+
+from core.errors import Invalid
+from core.web.i18n import gettext as _
+
+S = TypeVar("S", bound=msgspec.Struct)
+
+
+async def read_form(
+    request: Request[Any, Any, Any], lists: Collection[str] = (), checks: Collection[str] = ()
+) -> dict[str, Any]:
+    """The posted form as a dict: one string per field, a list for the fields in ``lists`` and
+    ``True``/``False`` for the checkboxes in ``checks`` (ticked or not)."""
+    form = await request.form()
+    data: dict[str, Any] = {k: str(v) for k, v in form.items() if k not in lists}
+    for key in lists:
+        data[key] = [str(v) for v in form.getall(key, [])]
+    for key in checks:
+        data[key] = key in form
+    return data
+
+
+def form_struct(
+    data: Mapping[str, Any], cls: type[S], messages: Mapping[str, str] | None = None
+) -> S:
+    """Convert form values to ``cls`` (strings to dates, times, numbers, UUIDs...); an empty
+    field that has a default gets the default.
+
+    :raises Invalid: naming every field whose value does not convert or is missing, with the
+        message from ``messages`` (else a general one); unknown form fields are ignored."""
+    messages = messages or {}
+    errors: dict[str, str] = {}
+    values: dict[str, Any] = {}
+    for f in msgspec.structs.fields(cls):
+        if data.get(f.encode_name, "") == "" and not f.required:
+            continue
+        if f.encode_name not in data:
+            if f.required:
+                errors[f.name] = messages.get(f.name) or _("The value is not valid.")
+            continue
+        try:
+            values[f.encode_name] = msgspec.convert(
+                _as_browsers_send(data[f.encode_name], f.type), f.type, strict=False
+            )
+        except msgspec.ValidationError:
+            errors[f.name] = messages.get(f.name) or _("The value is not valid.")
+    if errors:
+        raise Invalid(errors)
+    try:
+        return msgspec.convert(values, cls, strict=False)
+    except msgspec.ValidationError as exc:  # a rule of the Struct as a whole
+        raise Invalid({"body": str(exc)}) from None
+
+
+def _as_browsers_send(value: Any, type_: Any) -> Any:
+    """A time input sends ``10:00``; msgspec wants seconds (``10:00:00``)."""
+    if type_ in (dt.time, dt.time | None) and isinstance(value, str) and len(value) == 5:
+        return f"{value}:00"
+    return value
+
+
+def page(template: str, status_code: int = 200, **context: Any) -> Template:
+    """An HTML page (a form shown again after :class:`Invalid` gets ``status_code=400``)."""
+    return Template(template, context=context, status_code=status_code, media_type=MediaType.HTML)
