@@ -8,8 +8,13 @@ import datetime as dt
 import pytest
 from sqlalchemy import func, select
 
+from core.audit.service import notes_written_to
+from core.clock import Clock, at_noon
+from core.context import context_for
 from core.db.tenant_scope import tenant_scope
-from core.participants import service
+from core.participants import enrolments
+from core.participants.errors import FieldErrors
+from core.participants.labels import status_label
 from core.participants.models import (
     FINAL_STATUSES,
     TRANSITIONS,
@@ -22,6 +27,7 @@ from core.participants.models import (
     Intake,
     Person,
 )
+from core.participants.schemas import EnrolIn, TransitionIn
 from core.plugin_api import create_plugin_manager
 from core.tenancy.models import Programme
 
@@ -88,15 +94,19 @@ async def _state(sessionmaker, tenant, enrolment_id):
             return status, events
 
 
+def _context(session, tenant):
+    clock = Clock(at_noon(TODAY))
+    return context_for(session, tenant, create_plugin_manager(), "koordinator-1", clock)
+
+
 async def _move(sessionmaker, tenant, enrolment_id, to, reason=None):
-    pm = create_plugin_manager()
     with tenant_scope(tenant.id):
         # The command does not commit; the caller's transaction (a request's, here this one) does.
         async with sessionmaker() as session, session.begin():
-            enrolment = await service.get_enrolment(session, enrolment_id)
-            return await service.transition(
-                session, pm, tenant, enrolment, to, "koordinator-1", TODAY, reason
-            )
+            ctx = _context(session, tenant)
+            async with notes_written_to(session, actor=ctx.actor, tenant_slug=tenant.slug):
+                enrolment = await enrolments.transition(ctx, enrolment_id, TransitionIn(to, reason))
+            return (await enrolments.history(session, enrolment.id))[-1]
 
 
 @pytest.mark.parametrize(("source", "target"), PAIRS, ids=[f"{a}-{b}" for a, b in PAIRS])
@@ -112,9 +122,9 @@ async def test_transition(sessionmaker, tenants, source, target):
         )
         assert await _state(sessionmaker, tenants.a, enrolment_id) == (target.value, 1)
     else:
-        with pytest.raises(service.FieldErrors) as caught:
+        with pytest.raises(FieldErrors) as caught:
             await _move(sessionmaker, tenants.a, enrolment_id, target.value)
-        labels = {s: service.status_label(s.value) for s in EnrolmentStatus}
+        labels = {s: status_label(s.value) for s in EnrolmentStatus}
         assert caught.value.errors == {
             "to": f"Status kan ikke skifte fra {labels[source]} til {labels[target]}."
         }
@@ -123,7 +133,7 @@ async def test_transition(sessionmaker, tenants, source, target):
 
 async def test_unknown_status_is_refused(sessionmaker, tenants):
     enrolment_id = await _enrolment(sessionmaker, tenants.a, "interested")
-    with pytest.raises(service.FieldErrors) as caught:
+    with pytest.raises(FieldErrors) as caught:
         await _move(sessionmaker, tenants.a, enrolment_id, "paused")
     assert caught.value.errors == {"to": "Ukendt status."}
     assert await _state(sessionmaker, tenants.a, enrolment_id) == ("interested", 0)
@@ -141,7 +151,7 @@ async def test_conditions_of_a_transition(
     sessionmaker, tenants, source, target, consent, intake, message
 ):
     enrolment_id = await _enrolment(sessionmaker, tenants.a, source, consent=consent, intake=intake)
-    with pytest.raises(service.FieldErrors) as caught:
+    with pytest.raises(FieldErrors) as caught:
         await _move(sessionmaker, tenants.a, enrolment_id, target)
     assert caught.value.errors == {"to": message}
     assert await _state(sessionmaker, tenants.a, enrolment_id) == (source, 0)
@@ -165,13 +175,13 @@ async def test_a_duplicate_enrolment_that_slips_past_the_check_is_a_clear_error(
 ):
     """Two simultaneous requests: both pass the check, the unique index stops the second."""
     enrolment_id = await _enrolment(sessionmaker, tenants.a, "interested")
-    monkeypatch.setattr(service, "_open_enrolment_exists", _no_open_enrolment)
+    monkeypatch.setattr(enrolments, "_open_enrolment_exists", _no_open_enrolment)
     with tenant_scope(tenants.a.id):
         async with sessionmaker() as session:
-            existing = await service.get_enrolment(session, enrolment_id)
-            person = await service.get_person(session, existing.person_id)
-            with pytest.raises(service.FieldErrors) as excinfo:
-                await service.enrol(session, person, "p", "mentee", "koordinator-1")
+            existing = await enrolments.get_enrolment(session, enrolment_id)
+            ctx = _context(session, tenants.a)
+            with pytest.raises(FieldErrors) as excinfo:
+                await enrolments.enrol(ctx, existing.person_id, EnrolIn("p", "mentee"))
         async with sessionmaker() as session:
             count = await session.scalar(select(func.count()).select_from(Enrolment))
     assert excinfo.value.errors == {

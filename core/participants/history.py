@@ -44,3 +44,9 @@ def add_event(
         )
     )
     enrolment.status = to.value
+
+
+def allowed_next(status: str) -> list[EnrolmentStatus]:
+    """The statuses an enrolment in ``status`` may move to, in machine order."""
+    targets = TRANSITIONS.get(EnrolmentStatus(status), frozenset())
+    return [s for s in EnrolmentStatus if s in targets]

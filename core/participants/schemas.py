@@ -4,12 +4,48 @@ from __future__ import annotations
 
 import datetime as dt
 import uuid
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import msgspec
 
-from core.participants import service
+from core.participants.history import allowed_next
 from core.programmes.schemas import IntakeFieldOut, VerdictOut
+
+if TYPE_CHECKING:
+    from core.participants.enrolments import EnrolmentView
+
+#: Rows per page of the people list unless asked otherwise, and the most.
+PAGE_SIZE = 20
+MAX_PAGE_SIZE = 100
+
+
+class PeopleQuery(msgspec.Struct, frozen=True):
+    """A search of people: text (name, e-mail, phone or case reference), filters and a page."""
+
+    q: str = ""
+    programme: str = ""
+    role: str = ""
+    status: str = ""
+    page: int = 1
+    #: Rows per page (1-100); ``offset`` (when given) replaces the page's own offset.
+    limit: int = PAGE_SIZE
+    offset: int | None = None
+
+    @property
+    def start(self) -> int:
+        return self.offset if self.offset is not None else (self.page - 1) * self.limit
+
+    def audit_detail(self) -> dict[str, Any]:
+        """What the access log keeps: which filters were used, never the search text."""
+        return {
+            "text_search": bool(self.q.strip()),
+            "programme": self.programme or None,
+            "role": self.role or None,
+            "status": self.status or None,
+            "page": self.page,
+            "limit": self.limit,
+            "offset": self.start,
+        }
 
 
 class PersonIn(msgspec.Struct, forbid_unknown_fields=True):
@@ -49,11 +85,19 @@ class PersonPatch(msgspec.Struct, forbid_unknown_fields=True):
     external_ref: str | None | msgspec.UnsetType = msgspec.UNSET
 
     def values(self) -> dict[str, Any]:
+        """The person fields given (not ``account``)."""
         return {
             f: getattr(self, f)
             for f in self.__struct_fields__
-            if getattr(self, f) is not msgspec.UNSET
+            if f != "account" and getattr(self, f) is not msgspec.UNSET
         }
+
+
+class PersonForm(PersonPatch, forbid_unknown_fields=True):
+    """The edit page: the fields and the linked sign-in (``Mit forløb``; blank removes it).
+    The JSON API links sign-ins under ``/mine``."""
+
+    account: str | None | msgspec.UnsetType = msgspec.UNSET
 
 
 class EnrolmentBriefOut(msgspec.Struct):
@@ -236,7 +280,7 @@ def brief(view: tuple[Any, Any]) -> EnrolmentBriefOut:
     )
 
 
-def enrolment_out(view: service.EnrolmentView) -> EnrolmentOut:
+def enrolment_out(view: EnrolmentView) -> EnrolmentOut:
     e = view.enrolment
     intake = view.intake
     consent = view.consent
@@ -247,7 +291,7 @@ def enrolment_out(view: service.EnrolmentView) -> EnrolmentOut:
         programme=view.programme.slug,
         role=str(getattr(e.role, "value", e.role)),
         status=e.status,
-        allowed_next=[s.value for s in service.allowed_next(e.status)],
+        allowed_next=[s.value for s in allowed_next(e.status)],
         consent=ConsentOut(
             given_at=consent.given_at,
             recorded_by=consent.recorded_by,

@@ -15,13 +15,11 @@ from litestar.exceptions import NotFoundException
 from litestar.params import FromPath, FromQuery, JSONBody
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from core.clock import today
-from core.errors import Invalid
-from core.identity.guards import coordinators, current_principal
-from core.participants.models import Person
-from core.participants.service import audit, person_has_consent
+from core.context import Context
+from core.identity.guards import coordinators
+from core.participants import intake
 from core.plugin_api import MakkerPluginManager, PluginError, Role
-from core.programmes.intake import IntakeValidationError, intake_fields
+from core.programmes.intake import intake_fields
 from core.programmes.registry import programme_context
 from core.programmes.schemas import (
     EligibilityOut,
@@ -30,16 +28,9 @@ from core.programmes.schemas import (
     IntakeValuesOut,
     VerdictOut,
 )
-from core.programmes.service import (
-    access_person_by_id,
-    access_programme_by_slug,
-    eligibility_for,
-    set_intake_values,
-)
+from core.programmes.service import access_programme_by_slug
 from core.tenancy.models import Programme, Tenant
 from core.web.deps import provide_tenant
-from core.web.i18n import gettext as _
-from core.web.middleware import route_template
 from core.web.pipeline import NO_PERSONAL_DATA, audits
 
 
@@ -52,13 +43,6 @@ async def _programme(session: AsyncSession, slug: str) -> Programme:
     if programme is None:
         raise NotFoundException()
     return programme
-
-
-async def _person(session: AsyncSession, person_id: uuid.UUID) -> Person:
-    person = await access_person_by_id(session, person_id)
-    if person is None:
-        raise NotFoundException()
-    return person
 
 
 def _plugin_error(request: Request[Any, Any, Any], exc: PluginError) -> Response[Any]:
@@ -104,18 +88,12 @@ class ProgrammeRulesApiController(Controller):
     )
     async def get_intake(
         self,
-        db_session: NamedDependency[AsyncSession],
-        tenant: NamedDependency[Tenant],
-        plugin_manager: NamedDependency[MakkerPluginManager],
+        ctx: NamedDependency[Context],
         person_id: FromPath[uuid.UUID],
         programme: FromQuery[str],
     ) -> IntakeValuesOut:
         """The person's answers to the programme's intake questions."""
-        row = await _programme(db_session, programme)
-        person = await _person(db_session, person_id)
-        fields = intake_fields(plugin_manager, programme_context(plugin_manager, tenant, row))
-        keys = {f.key for f in fields}
-        values = {k: v for k, v in (person.attributes or {}).items() if k in keys}
+        person, row, values = await intake.read_answers(ctx, person_id, programme)
         return IntakeValuesOut(person_id=str(person.id), programme=row.slug, values=values)
 
     @put(
@@ -125,47 +103,15 @@ class ProgrammeRulesApiController(Controller):
     )
     async def set_intake(
         self,
-        db_session: NamedDependency[AsyncSession],
-        tenant: NamedDependency[Tenant],
-        plugin_manager: NamedDependency[MakkerPluginManager],
+        ctx: NamedDependency[Context],
         person_id: FromPath[uuid.UUID],
         programme: FromQuery[str],
         data: JSONBody[IntakeValuesIn],
-        request: Request[Any, Any, Any],
     ) -> IntakeValuesOut:
         """Set answers (``null`` clears one). A wrong value gives 400 naming each wrong field,
         and then nothing is stored. Answers need the person's consent (GDPR Art. 9): without
         one, only clearing answers is allowed. Each change writes one access-log row."""
-        row = await _programme(db_session, programme)
-        person = await _person(db_session, person_id)
-        answered = sorted(k for k, v in data.values.items() if v not in (None, []))
-        if answered and not await person_has_consent(db_session, person.id):
-            message = _(
-                "Requires consent: without a consent only name and contact details may be stored."
-            )
-            raise Invalid(
-                {k: message for k in answered},
-                detail=_("Some answers are not valid; nothing was saved."),
-            )
-        try:
-            values = await set_intake_values(
-                db_session, plugin_manager, tenant, row, person, data.values, today()
-            )
-        except IntakeValidationError as exc:
-            await db_session.rollback()
-            raise Invalid(
-                exc.errors, detail=_("Some answers are not valid; nothing was saved.")
-            ) from None
-        principal = current_principal(request)
-        await audit(
-            request.app.state.sessionmaker,
-            "person_intake_answers_updated",
-            actor=principal.subject if principal else "",
-            tenant=tenant,
-            route=route_template(request.scope),
-            person_id=person.id,
-            detail={"fields": sorted(data.values)},
-        )
+        person, row, values = await intake.set_answers(ctx, person_id, programme, data)
         return IntakeValuesOut(person_id=str(person.id), programme=row.slug, values=values)
 
     @get(
@@ -175,19 +121,13 @@ class ProgrammeRulesApiController(Controller):
     )
     async def eligibility(
         self,
-        db_session: NamedDependency[AsyncSession],
-        tenant: NamedDependency[Tenant],
-        plugin_manager: NamedDependency[MakkerPluginManager],
+        ctx: NamedDependency[Context],
         person_id: FromPath[uuid.UUID],
         programme: FromQuery[str],
         role: FromQuery[Role],
     ) -> EligibilityOut:
         """Each enabled rule's verdict on the person for the programme and role."""
-        row = await _programme(db_session, programme)
-        person = await _person(db_session, person_id)
-        report = await eligibility_for(
-            db_session, plugin_manager, tenant, row, person, role, today()
-        )
+        person, row, report = await intake.person_eligibility(ctx, person_id, programme, role)
         return EligibilityOut(
             person_id=str(person.id),
             programme=row.slug,

@@ -1,0 +1,235 @@
+"""The før-samtale (intake) of an enrolment and a person's answers to the plugins' questions.
+
+Both need a consent (GDPR Art. 9): the før-samtale on *that* enrolment; plugin answers on any
+of the person's enrolments (clearing answers needs none). Plugin answers live in
+``Person.attributes``. Commands take a :class:`core.context.Context`, raise
+:class:`FieldErrors` before writing, flush (never commit) and note their audit row.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+from collections.abc import Mapping
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from core.context import Context
+from core.errors import Invalid
+from core.participants.consent import active_consent, person_has_consent
+from core.participants.errors import FieldErrors
+from core.participants.lookup import audit_enrolment, get_enrolment, get_person, get_programme
+from core.participants.models import FINAL_STATUSES, Enrolment, EnrolmentRole, Intake, Person
+from core.participants.schemas import IntakeIn
+from core.participants.validation import TEXT_MAX, text, word_list
+from core.plugin_api import IntakeField, MakkerPluginManager, Role
+from core.programmes.intake import (
+    IntakeValidationError,
+    apply_intake_values,
+    intake_fields,
+    validate_intake_values,
+)
+from core.programmes.registry import programme_context
+from core.programmes.schemas import IntakeValuesIn
+from core.programmes.service import EligibilityReport, eligibility_for, set_intake_values
+from core.tenancy.models import Programme, Tenant
+from core.web.i18n import gettext as _
+
+LIVED_EXPERIENCE_AREAS = ("psykiatri", "handicap", "misbrug")
+#: Most mentees a mentor can take at once.
+MAX_CAPACITY = 10
+
+
+# -- queries --------------------------------------------------------------------------------
+
+
+async def get_intake(session: AsyncSession, enrolment_id: uuid.UUID) -> Intake | None:
+    return await session.scalar(select(Intake).where(Intake.enrolment_id == enrolment_id))
+
+
+async def plugin_fields(
+    pm: MakkerPluginManager, tenant: Tenant, session: AsyncSession, enrolment: Enrolment
+) -> list[IntakeField]:
+    """The programme's plugin questions for the enrolment's role."""
+    programme = await session.get_one(Programme, enrolment.programme_id)
+    context = programme_context(pm, tenant, programme)
+    return intake_fields(pm, context, EnrolmentRole(enrolment.role).value)  # type: ignore[arg-type]
+
+
+async def fields_of(ctx: Context, enrolment_id: uuid.UUID) -> list[IntakeField]:
+    """The plugin questions of an enrolment (to read a posted før-samtale form)."""
+    enrolment = await get_enrolment(ctx.session, enrolment_id)
+    return await plugin_fields(ctx.plugins, ctx.tenant, ctx.session, enrolment)
+
+
+# -- the før-samtale ------------------------------------------------------------------------
+
+
+def _date(raw: Any, key: str, errors: dict[str, str]) -> dt.date | None:
+    if raw in (None, ""):
+        return None
+    try:
+        if isinstance(raw, str) and len(raw) == 10:
+            return dt.date.fromisoformat(raw)
+    except ValueError:
+        pass
+    errors[key] = _("Expected a date (YYYY-MM-DD).")
+    return None
+
+
+def _age(raw: Any, key: str, errors: dict[str, str]) -> int | None:
+    if raw is not None and (isinstance(raw, bool) or not isinstance(raw, int)):
+        errors[key] = _("Write an age in whole years.")
+    elif raw is not None and not 15 <= raw <= 100:
+        errors[key] = _("Write an age between 15 and 100.")
+    return raw  # type: ignore[no-any-return]
+
+
+def clean_intake(values: Mapping[str, Any], today: dt.date) -> dict[str, Any]:
+    """The før-samtale's fields given in ``values``, checked; raise :class:`FieldErrors`."""
+    errors: dict[str, str] = {}
+    clean: dict[str, Any] = {}
+    if "held_on" in values:
+        day = _date(values["held_on"], "held_on", errors)
+        if day is not None and day > today:
+            errors["held_on"] = _("The date must not be in the future.")
+        clean["held_on"] = day
+    for key, limit in (("staff", 200), ("wish_gender", 60), ("wish_area", 200)):
+        if key in values:
+            clean[key] = text(values[key], limit, key, errors)
+    for key in ("motivation", "expectations", "wish_activities", "challenges", "chemistry_notes"):
+        if key in values:
+            clean[key] = text(values[key], TEXT_MAX, key, errors)
+    for key in ("wish_age_min", "wish_age_max"):
+        if key in values:
+            clean[key] = _age(values[key], key, errors)
+    for key in ("wish_gender_required", "wish_age_required"):
+        if key in values:
+            clean[key] = bool(values[key])
+    if "capacity" in values:
+        raw = values["capacity"]
+        if isinstance(raw, bool) or not isinstance(raw, int) or not 1 <= raw <= MAX_CAPACITY:
+            errors["capacity"] = _("Write a number of mentees between 1 and %(max)d.") % {
+                "max": MAX_CAPACITY
+            }
+        clean["capacity"] = raw
+    if "paused_until" in values:
+        clean["paused_until"] = _date(values["paused_until"], "paused_until", errors)
+    lo, hi = clean.get("wish_age_min"), clean.get("wish_age_max")
+    checked = "wish_age_min" not in errors and "wish_age_max" not in errors
+    if checked and lo is not None and hi is not None and lo > hi:
+        errors["wish_age_max"] = _("The highest age must not be below the lowest.")
+    if "lived_experience" in values:
+        clean["lived_experience"] = word_list(
+            values["lived_experience"], "lived_experience", errors, LIVED_EXPERIENCE_AREAS
+        )
+    if errors:
+        raise FieldErrors(errors)
+    return clean
+
+
+async def save_intake(ctx: Context, enrolment_id: uuid.UUID, data: IntakeIn) -> Enrolment:
+    """Record or change the før-samtale and the plugin answers (needs consent on the
+    enrolment). Plugin answers go to ``Person.attributes``; ``None`` clears one."""
+    session = ctx.session
+    enrolment = await get_enrolment(session, enrolment_id)
+    if enrolment.status in FINAL_STATUSES:
+        raise FieldErrors({"intake": _("The enrolment has ended; start a new enrolment.")})
+    if await active_consent(session, enrolment.id) is None:
+        raise FieldErrors(
+            {"intake": _("Record the person's consent before the før-samtale is stored.")}
+        )
+    values = data.intake_values()
+    errors: dict[str, str] = {}
+    clean: dict[str, Any] = {}
+    try:
+        clean = clean_intake(values, ctx.today())
+    except FieldErrors as exc:
+        errors.update(exc.errors)
+    fields = await plugin_fields(ctx.plugins, ctx.tenant, session, enrolment)
+    plugin_clean: dict[str, Any] = {}
+    try:
+        plugin_clean = validate_intake_values(fields, data.values, ctx.today())
+    except IntakeValidationError as exc:
+        errors.update(exc.errors)
+    if errors:
+        raise FieldErrors(errors)
+    intake = await get_intake(session, enrolment.id)
+    if intake is None:
+        intake = Intake(enrolment_id=enrolment.id, lived_experience=[], staff=None)
+        session.add(intake)
+    for key, value in clean.items():
+        setattr(intake, key, [] if value is None and key == "lived_experience" else value)
+    if intake.held_on is None:
+        intake.held_on = ctx.today()
+    if not intake.staff:
+        intake.staff = ctx.actor
+    if plugin_clean:
+        person = await session.get_one(Person, enrolment.person_id)
+        person.attributes = apply_intake_values(person.attributes or {}, plugin_clean)
+    await session.flush()
+    audit_enrolment(ctx, "intake.update", enrolment, {"fields": sorted([*values, *data.values])})
+    return enrolment
+
+
+# -- a person's answers and verdicts for a programme ----------------------------------------
+
+
+def _answers(fields: list[IntakeField], person: Person) -> dict[str, Any]:
+    keys = {f.key for f in fields}
+    return {k: v for k, v in (person.attributes or {}).items() if k in keys}
+
+
+async def read_answers(
+    ctx: Context, person_id: uuid.UUID, programme_slug: str
+) -> tuple[Person, Programme, dict[str, Any]]:
+    """The person's answers to the programme's intake questions (audited by the route)."""
+    programme = await get_programme(ctx.session, programme_slug)
+    person = await get_person(ctx.session, person_id)
+    fields = intake_fields(ctx.plugins, programme_context(ctx.plugins, ctx.tenant, programme))
+    return person, programme, _answers(fields, person)
+
+
+async def set_answers(
+    ctx: Context, person_id: uuid.UUID, programme_slug: str, data: IntakeValuesIn
+) -> tuple[Person, Programme, dict[str, Any]]:
+    """Set answers (``None`` clears one); answering needs the person's consent.
+
+    :raises Invalid: naming each wrong field; nothing is stored."""
+    programme = await get_programme(ctx.session, programme_slug)
+    person = await get_person(ctx.session, person_id)
+    detail = _("Some answers are not valid; nothing was saved.")
+    answered = sorted(k for k, v in data.values.items() if v not in (None, []))
+    if answered and not await person_has_consent(ctx.session, person.id):
+        message = _(
+            "Requires consent: without a consent only name and contact details may be stored."
+        )
+        raise Invalid({k: message for k in answered}, detail=detail)
+    try:
+        answers = await set_intake_values(
+            ctx.session, ctx.plugins, ctx.tenant, programme, person, data.values, ctx.today()
+        )
+    except IntakeValidationError as exc:
+        raise Invalid(exc.errors, detail=detail) from None
+    ctx.audit(
+        "person_intake_answers_updated",
+        object_type="person",
+        object_id=person.id,
+        detail={"fields": sorted(data.values)},
+    )
+    return person, programme, answers
+
+
+async def person_eligibility(
+    ctx: Context, person_id: uuid.UUID, programme_slug: str, role: Role
+) -> tuple[Person, Programme, EligibilityReport]:
+    """Each enabled rule's verdict on the person for the programme and role (audited by the
+    route)."""
+    programme = await get_programme(ctx.session, programme_slug)
+    person = await get_person(ctx.session, person_id)
+    report = await eligibility_for(
+        ctx.session, ctx.plugins, ctx.tenant, programme, person, role, ctx.today()
+    )
+    return person, programme, report
