@@ -10,11 +10,15 @@ import datetime as dt
 import pytest
 from sqlalchemy import select
 
+from core.audit.service import notes_written_to
+from core.context import context_for
 from core.db.tenant_scope import tenant_scope
-from core.forloeb import service
+from core.errors import Invalid
+from core.forloeb import commands, proposals
 from core.forloeb.models import Forloeb
+from core.forloeb.schemas import AcceptIn, TransitionIn
+from core.matching.waiting_list import assign, suggest, waiting_list
 from core.participants.models import Enrolment
-from core.participants.service import FieldErrors
 from core.plugin_api import PolicyAction, PolicyDecision, create_plugin_manager, hookimpl
 from core.tenancy.models import Programme
 from tests.test_forloeb import TODAY, _world
@@ -51,7 +55,8 @@ class Strict:
 
 
 @pytest.fixture
-async def setup(sessionmaker, tenants):
+async def setup(sessionmaker, tenants, clock):
+    clock.set(TODAY)
     ids = await _world(sessionmaker, tenants.a)
     with tenant_scope(tenants.a.id):
         async with sessionmaker() as session, session.begin():
@@ -67,30 +72,24 @@ async def test_veto_stops_a_transition_and_warning_is_returned(sessionmaker, ten
     ids, plugin, pm = setup
     with tenant_scope(tenants.a.id):
         async with sessionmaker() as session:
+            ctx = context_for(session, tenants.a, pm, "k")
+            audited = notes_written_to(session, actor="k", tenant_slug=tenants.a.slug)
             programme = await session.scalar(select(Programme))
-            [created] = await service.create_proposals(
-                session,
-                pm,
-                tenants.a,
-                programme,
-                [(ids["Anna Angst"], ids["Mette Mentor"])],
-                "k",
-                TODAY,
-            )
-            forloeb_id = created.id
-            row = await service.get_forloeb(session, forloeb_id)
-            await service.accept(session, pm, tenants.a, row, "mentee", "k", TODAY)
-            changed = await service.accept(session, pm, tenants.a, row, "mentor", "k", TODAY)
-            assert (changed.row.forloeb.state, changed.warnings) == ("active", [])
-            paused = await service.change_state(
-                session, pm, tenants.a, changed.row, "paused", "k", TODAY, "Ferie"
-            )
-            assert (paused.row.forloeb.state, paused.warnings) == ("paused", [WARN])
-            await session.commit()  # commands do not commit: the caller (the pipeline) does
-            with pytest.raises(FieldErrors) as excinfo:
-                await service.change_state(
-                    session, pm, tenants.a, paused.row, "ended_early", "k", TODAY, "Flyttet"
+            async with audited:
+                [created] = await proposals.create_proposals(
+                    ctx, programme, [(ids["Anna Angst"], ids["Mette Mentor"])]
                 )
+                forloeb_id = created.id
+                await commands.accept(ctx, forloeb_id, AcceptIn("mentee"))
+                changed = await commands.accept(ctx, forloeb_id, AcceptIn("mentor"))
+                assert (changed.row.forloeb.state, changed.warnings) == ("active", [])
+                paused = await commands.change_state(
+                    ctx, forloeb_id, TransitionIn("paused", "Ferie")
+                )
+                assert (paused.row.forloeb.state, paused.warnings) == ("paused", [WARN])
+            await session.commit()  # commands do not commit: the caller (the pipeline) does
+            with pytest.raises(Invalid) as excinfo:
+                await commands.change_state(ctx, forloeb_id, TransitionIn("ended_early", "Flyttet"))
             assert excinfo.value.errors == {"to": VETO}
             await session.rollback()
         async with sessionmaker() as session:
@@ -111,26 +110,21 @@ async def test_a_vetoed_candidate_is_excluded_with_the_plugins_message(
     plugin.blocked.add(ids["person:Mette Mentor"])
     with tenant_scope(tenants.a.id):
         async with sessionmaker() as session:
+            ctx = context_for(session, tenants.a, pm, "k")
             programme = await session.scalar(select(Programme))
-            waiting = await service.waiting_list(session, pm, tenants.a, programme, TODAY)
+            waiting = await waiting_list(ctx, programme)
             assert [(c.person.name, c.excluded) for c in waiting.mentors] == [
                 ("Mette Mentor", [BLOCKED]),
                 ("Morten Mentor", []),
                 ("Pia Pause", ["Sat på pause til 01.01.2027."]),
             ]
-            assert [(p.mentee, p.mentor) for p in service.assign(waiting, TODAY)] == [
+            assert [(p.mentee, p.mentor) for p in assign(waiting, TODAY)] == [
                 (str(ids["Anna Angst"]), str(ids["Morten Mentor"])),
                 (str(ids["Bent Bipolar"]), str(ids["Morten Mentor"])),
             ]
-            with pytest.raises(FieldErrors) as excinfo:
-                await service.create_proposals(
-                    session,
-                    pm,
-                    tenants.a,
-                    programme,
-                    [(ids["Anna Angst"], ids["Mette Mentor"])],
-                    "k",
-                    TODAY,
+            with pytest.raises(Invalid) as excinfo:
+                await proposals.create_proposals(
+                    ctx, programme, [(ids["Anna Angst"], ids["Mette Mentor"])]
                 )
             assert excinfo.value.errors == {"pairs.0": BLOCKED}
             await session.rollback()
@@ -138,7 +132,8 @@ async def test_a_vetoed_candidate_is_excluded_with_the_plugins_message(
     assert statuses[ids["Mette Mentor"]] == "ready"
 
 
-async def test_a_programme_enabling_shared_areas_is_matched_by_it(sessionmaker, tenants):
+async def test_a_programme_enabling_shared_areas_is_matched_by_it(sessionmaker, tenants, clock):
+    clock.set(TODAY)
     await _world(sessionmaker, tenants.a)
     with tenant_scope(tenants.a.id):
         async with sessionmaker() as session, session.begin():
@@ -147,9 +142,10 @@ async def test_a_programme_enabling_shared_areas_is_matched_by_it(sessionmaker, 
         async with sessionmaker() as session:
             programme = await session.scalar(select(Programme))
             pm = create_plugin_manager()
-            waiting = await service.waiting_list(session, pm, tenants.a, programme, TODAY)
+            ctx = context_for(session, tenants.a, pm, "k")
+            waiting = await waiting_list(ctx, programme)
             mentee = next(c for c in waiting.mentees if c.person.name == "Anna Angst")
-            suggested = service.suggest(waiting, mentee, dt.date(2026, 11, 23))
+            suggested = suggest(waiting, mentee, dt.date(2026, 11, 23))
     assert waiting.strategy.name == "shared_areas"
     assert {(s.score.points, tuple(r.text for r in s.score.reasons)) for s in suggested} == {
         (1.0, ("begge har erfaring med psykiatri",))

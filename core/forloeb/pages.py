@@ -1,43 +1,50 @@
 """Matching and forløb pages: the waiting list, suggestions, the whole list matched in one
 action, proposals, the forløb page for coordinators and the pair, meetings from a phone, and
-the attention list. Forms redirect (303) on success and re-render (400) with the errors."""
+the attention list. Adapters over the same commands and queries as the JSON API: a form becomes
+the command's Struct (:func:`core.forloeb.schemas.from_form`); success redirects (303), and an
+:class:`core.errors.Invalid` shows the page again with its errors (400)."""
 
 from __future__ import annotations
 
-import datetime as dt
 import uuid
 from typing import Annotated, Any
 
 from litestar import Controller, Request, get, post
-from litestar.di import NamedDependency, Provide
+from litestar.di import NamedDependency
 from litestar.enums import MediaType
-from litestar.exceptions import NotFoundException
 from litestar.params import FromPath, QueryParameter
 from litestar.response import Redirect, Template
-from sqlalchemy.ext.asyncio import AsyncSession
 
-from core.clock import today
-from core.forloeb import service
-from core.forloeb.access import actor_of as actor
-from core.forloeb.access import audit, forloeb_for
-from core.forloeb.controllers import programme_or_404
+from core.context import Context
+from core.errors import Invalid
+from core.forloeb import commands, meetings, proposals, queries
+from core.forloeb.access import access_forloeb
+from core.forloeb.labels import activity_label, attention_text, state_label
 from core.forloeb.lifecycle import ALLOWED, NEEDS_REASON, ForloebState
-from core.forloeb.models import ACTIVITIES, OPEN_STATES
+from core.forloeb.models import ACTIVITIES
+from core.forloeb.rows import ForloebRow
+from core.forloeb.schemas import (
+    AcceptIn,
+    ListIn,
+    MeetingIn,
+    PlanIn,
+    TransitionIn,
+    from_form,
+    proposals_from_form,
+)
 from core.identity.guards import any_member, coordinators
-from core.participants.service import FieldErrors
-from core.plugin_api import MakkerPluginManager, PluginError
+from core.matching import queries as matching
+from core.plugin_api import PluginError
 from core.programmes import controllers as rules
-from core.tenancy.models import Tenant
-from core.tenancy.service import list_active_programmes
-from core.web.deps import provide_tenant
 from core.web.i18n import gettext as _
 from core.web.pipeline import NO_PERSONAL_DATA, audits
 
 LABELS = {
-    "state_label": service.state_label,
-    "activity_label": service.activity_label,
-    "attention_text": service.attention_text,
+    "state_label": state_label,
+    "activity_label": activity_label,
+    "attention_text": attention_text,
 }
+STATES = [s.value for s in ForloebState]
 
 
 def _page(name: str, context: dict[str, Any], status_code: int = 200) -> Template:
@@ -46,72 +53,37 @@ def _page(name: str, context: dict[str, Any], status_code: int = 200) -> Templat
     )
 
 
-def _pairs(form: Any) -> list[tuple[uuid.UUID, uuid.UUID]]:
-    """``pair`` values ``"<mentee enrolment>:<mentor enrolment>"`` from a form."""
-    pairs = []
-    for value in form.getall("pair", []):
-        mentee, _sep, mentor = str(value).partition(":")
-        pairs.append((uuid.UUID(mentee), uuid.UUID(mentor)))
-    return pairs
+async def _waiting_page(
+    ctx: Context, programme_slug: str, errors: dict[str, str] | None = None, status: int = 200
+) -> Template:
+    waiting = await matching.waiting_for(ctx, programme_slug)
+    return _page(
+        "forloeb/waiting.html",
+        {
+            "tenant": ctx.tenant,
+            "programme": waiting.programme,
+            "waiting": waiting,
+            "keys": waiting.by_key(),
+            "errors": errors or {},
+            "active_nav": "matching",
+        },
+        status,
+    )
 
 
 class MatchingPagesController(Controller):
     path = "/t/{tenant_slug:str}/matchning"
     include_in_schema = False
     guards = [coordinators]
-    dependencies = {
-        "tenant": Provide(provide_tenant, sync_to_thread=False),
-        "plugin_manager": Provide(rules.provide_plugin_manager, sync_to_thread=False),
-    }
     exception_handlers = {PluginError: rules._plugin_error}
 
     @get("/", name="matching_page", opt=NO_PERSONAL_DATA)
-    async def index(
-        self,
-        db_session: NamedDependency[AsyncSession],
-        tenant: NamedDependency[Tenant],
-        plugin_manager: NamedDependency[MakkerPluginManager],
-    ) -> Template:
-        rows = []
-        for programme in await list_active_programmes(db_session):
-            waiting = await service.waiting_list(
-                db_session, plugin_manager, tenant, programme, today()
-            )
-            rows.append((programme, len(waiting.open_mentees), len(waiting.open_mentors)))
+    async def index(self, ctx: NamedDependency[Context]) -> Template:
+        rows = await matching.overview(ctx)
         return _page(
             "forloeb/matching_index.html",
-            {"tenant": tenant, "rows": rows, "active_nav": "matching"},
+            {"tenant": ctx.tenant, "rows": rows, "active_nav": "matching"},
         )
-
-    async def _waiting(
-        self,
-        request: Request[Any, Any, Any],
-        db_session: AsyncSession,
-        tenant: Tenant,
-        plugin_manager: MakkerPluginManager,
-        programme_slug: str,
-        template: str,
-        extra: dict[str, Any] | None = None,
-        status_code: int = 200,
-    ) -> Template:
-        programme = await programme_or_404(db_session, programme_slug)
-        waiting = await service.waiting_list(db_session, plugin_manager, tenant, programme, today())
-        context: dict[str, Any] = {
-            "tenant": tenant,
-            "programme": programme,
-            "waiting": waiting,
-            "keys": waiting.by_key(),
-            "errors": {},
-            "active_nav": "matching",
-        }
-        if template == "forloeb/assignment.html":
-            plan = service.assign(waiting, today())
-            matched = {p.mentee for p in plan}
-            context["plan"] = plan
-            context["unmatched"] = [c for c in waiting.open_mentees if c.profile.key not in matched]
-            await audit(request, tenant, "matching.assignment", "programme", programme.id)
-        context.update(extra or {})
-        return _page(template, context, status_code)
 
     @get(
         "/{programme_slug:str}",
@@ -119,16 +91,9 @@ class MatchingPagesController(Controller):
         opt=audits("matching.waiting_list", "programme"),
     )
     async def waiting(
-        self,
-        request: Request[Any, Any, Any],
-        db_session: NamedDependency[AsyncSession],
-        tenant: NamedDependency[Tenant],
-        plugin_manager: NamedDependency[MakkerPluginManager],
-        programme_slug: FromPath[str],
+        self, ctx: NamedDependency[Context], programme_slug: FromPath[str]
     ) -> Template:
-        return await self._waiting(
-            request, db_session, tenant, plugin_manager, programme_slug, "forloeb/waiting.html"
-        )
+        return await _waiting_page(ctx, programme_slug)
 
     @get(
         "/{programme_slug:str}/ventelisten",
@@ -136,15 +101,21 @@ class MatchingPagesController(Controller):
         opt=audits("matching.assignment", "programme"),
     )
     async def assignment(
-        self,
-        request: Request[Any, Any, Any],
-        db_session: NamedDependency[AsyncSession],
-        tenant: NamedDependency[Tenant],
-        plugin_manager: NamedDependency[MakkerPluginManager],
-        programme_slug: FromPath[str],
+        self, ctx: NamedDependency[Context], programme_slug: FromPath[str]
     ) -> Template:
-        return await self._waiting(
-            request, db_session, tenant, plugin_manager, programme_slug, "forloeb/assignment.html"
+        plan = await matching.assignment(ctx, programme_slug)
+        return _page(
+            "forloeb/assignment.html",
+            {
+                "tenant": ctx.tenant,
+                "programme": plan.waiting.programme,
+                "waiting": plan.waiting,
+                "keys": plan.waiting.by_key(),
+                "plan": plan.proposals,
+                "unmatched": plan.unmatched,
+                "errors": {},
+                "active_nav": "matching",
+            },
         )
 
     @get(
@@ -154,28 +125,17 @@ class MatchingPagesController(Controller):
     )
     async def suggestions(
         self,
-        request: Request[Any, Any, Any],
-        db_session: NamedDependency[AsyncSession],
-        tenant: NamedDependency[Tenant],
-        plugin_manager: NamedDependency[MakkerPluginManager],
+        ctx: NamedDependency[Context],
         programme_slug: FromPath[str],
         mentee_id: FromPath[uuid.UUID],
     ) -> Template:
         """Suggested mentors for the mentee enrolment ``mentee_id``."""
-        enrolment_id = mentee_id
-        programme = await programme_or_404(db_session, programme_slug)
-        try:
-            found = await service.suggestions_for(
-                db_session, plugin_manager, tenant, programme, enrolment_id, today()
-            )
-        except service.NotFound:
-            raise NotFoundException() from None
-        await audit(request, tenant, "matching.suggestions", "enrolment", enrolment_id)
+        found = await matching.suggestions(ctx, programme_slug, mentee_id)
         return _page(
             "forloeb/suggestions.html",
             {
-                "tenant": tenant,
-                "programme": programme,
+                "tenant": ctx.tenant,
+                "programme": found.waiting.programme,
                 "mentee": found.mentee,
                 "suggestions": found.suggestions,
                 "keys": found.waiting.by_key(),
@@ -192,66 +152,121 @@ class MatchingPagesController(Controller):
     async def propose(
         self,
         request: Request[Any, Any, Any],
-        db_session: NamedDependency[AsyncSession],
-        tenant: NamedDependency[Tenant],
-        plugin_manager: NamedDependency[MakkerPluginManager],
+        ctx: NamedDependency[Context],
         programme_slug: FromPath[str],
     ) -> Any:
-        programme = await programme_or_404(db_session, programme_slug)
-        form = await request.form()
+        data = proposals_from_form((await request.form()).getall("pair", []))
         try:
-            pairs = _pairs(form)
-        except ValueError:
-            pairs = []
-        try:
-            created = await service.create_proposals(
-                db_session, plugin_manager, tenant, programme, pairs, actor(request), today()
-            )
-        except FieldErrors as exc:
-            await db_session.rollback()
-            return await self._waiting(
-                request,
-                db_session,
-                tenant,
-                plugin_manager,
-                programme_slug,
-                "forloeb/waiting.html",
-                {"errors": exc.errors},
-                400,
-            )
-        for f in created:
-            await audit(request, tenant, "forloeb.propose", "forloeb", f.id)
-        return Redirect(f"/t/{tenant.slug}/forloeb/?state=proposed", status_code=303)
+            await proposals.propose(ctx, programme_slug, data)
+        except Invalid as exc:
+            return await _waiting_page(ctx, programme_slug, exc.errors, 400)
+        return Redirect(f"/t/{ctx.tenant.slug}/forloeb/?state=proposed", status_code=303)
+
+
+def _detail_page(
+    ctx: Context,
+    d: queries.ForloebDetail,
+    errors: dict[str, str] | None = None,
+    status_code: int = 200,
+) -> Template:
+    f = d.row.forloeb
+    current = ForloebState(f.state)
+    policy = d.row.programme.policy or {}
+    return _page(
+        "forloeb/detail.html",
+        {
+            "tenant": ctx.tenant,
+            "row": d.row,
+            "f": f,
+            "viewer": d.viewer,
+            "coordinator": d.coordinator,
+            "events": d.events,
+            "pauses": d.pauses,
+            "meetings": d.meetings,
+            "planned_end": d.planned_end,
+            "targets": [
+                (s.value, (current, s) in NEEDS_REASON)
+                for s in ForloebState
+                if s in ALLOWED[current]
+                and not (current == ForloebState.PROPOSED and s == ForloebState.ACTIVE)
+            ],
+            "open": d.open,
+            "frequencies": list(policy.get("meeting_frequencies") or ()),
+            "months": policy.get("duration_months")
+            or {"min": f.planned_months, "max": f.planned_months},
+            "errors": errors or {},
+            "warnings": d.warnings,
+            "today": ctx.today(),
+            "active_nav": "forloeb" if d.coordinator else "mine",
+        },
+        status_code,
+    )
+
+
+async def _stored(ctx: Context, forloeb_id: uuid.UUID) -> tuple[ForloebRow, str]:
+    """The forløb as stored, after a refused command (its changes are undone first)."""
+    await ctx.session.rollback()
+    return await access_forloeb(ctx, forloeb_id)
+
+
+async def _refused(ctx: Context, forloeb_id: uuid.UUID, exc: Invalid) -> Template:
+    """Nothing was stored: the forløb page again, with the errors (400)."""
+    row, viewer = await _stored(ctx, forloeb_id)
+    return _detail_page(ctx, await queries.detail_of(ctx, row, viewer), exc.errors, 400)
+
+
+async def _done(ctx: Context, changed: commands.Changed) -> Any:
+    """Back to the forløb page; with the plugins' warnings shown when there are any."""
+    if changed.warnings:
+        return _detail_page(
+            ctx, await queries.detail_of(ctx, changed.row, changed.viewer, changed.warnings)
+        )
+    return Redirect(f"/t/{ctx.tenant.slug}/forloeb/{changed.row.forloeb.id}", status_code=303)
+
+
+def _meeting_page(
+    ctx: Context,
+    row: ForloebRow,
+    viewer: str,
+    values: Any,
+    errors: dict[str, str],
+    status_code: int = 200,
+) -> Template:
+    return _page(
+        "forloeb/meeting.html",
+        {
+            "tenant": ctx.tenant,
+            "row": row,
+            "viewer": viewer,
+            "activities": ACTIVITIES,
+            "values": values,
+            "errors": errors,
+            "active_nav": "forloeb" if viewer == "coordinator" else "mine",
+        },
+        status_code,
+    )
 
 
 class ForloebPagesController(Controller):
     path = "/t/{tenant_slug:str}/forloeb"
     include_in_schema = False
-    dependencies = {
-        "tenant": Provide(provide_tenant, sync_to_thread=False),
-        "plugin_manager": Provide(rules.provide_plugin_manager, sync_to_thread=False),
-    }
     exception_handlers = {PluginError: rules._plugin_error}
 
     @get("/", name="forloeb_list_page", opt=audits("forloeb.list"), guards=[coordinators])
     async def index(
         self,
-        db_session: NamedDependency[AsyncSession],
-        tenant: NamedDependency[Tenant],
+        ctx: NamedDependency[Context],
         state_filter: Annotated[str | None, QueryParameter(name="state")] = None,
     ) -> Template:
-        state = state_filter
-        states = [state] if state in {s.value for s in ForloebState} else []
-        rows = await service.list_forloeb(db_session, states)
-        attention = await service.attention_list(db_session, today())
+        states = [state_filter] if state_filter in STATES else []
         return _page(
             "forloeb/list.html",
             {
-                "tenant": tenant,
-                "rows": rows,
+                "tenant": ctx.tenant,
+                "rows": await queries.find_forloeb(ctx, ListIn(states)),
                 "state": states[0] if states else "",
-                "states": [s.value for s in ForloebState],
-                "attention_count": len(attention),
+                "states": STATES,
+                "attention_count": len(await queries.attention_list(ctx)),
                 "active_nav": "forloeb",
             },
         )
@@ -262,87 +277,15 @@ class ForloebPagesController(Controller):
         opt=audits("forloeb.attention"),
         guards=[coordinators],
     )
-    async def attention(
-        self, db_session: NamedDependency[AsyncSession], tenant: NamedDependency[Tenant]
-    ) -> Template:
+    async def attention(self, ctx: NamedDependency[Context]) -> Template:
         return _page(
             "forloeb/attention.html",
             {
-                "tenant": tenant,
-                "items": await service.attention_list(db_session, today()),
+                "tenant": ctx.tenant,
+                "items": await queries.attention_list(ctx),
                 "active_nav": "forloeb",
             },
         )
-
-    async def _detail(
-        self,
-        request: Request[Any, Any, Any],
-        db_session: AsyncSession,
-        tenant: Tenant,
-        forloeb_id: uuid.UUID,
-        errors: dict[str, str] | None = None,
-        warnings: list[str] | None = None,
-        status_code: int = 200,
-    ) -> Template:
-        row, viewer = await forloeb_for(request, db_session, forloeb_id)
-        f = row.forloeb
-        pause_rows = await service.pauses(db_session, f.id)
-        current = ForloebState(f.state)
-        await audit(request, tenant, "forloeb.read", "forloeb", f.id)
-        return _page(
-            "forloeb/detail.html",
-            {
-                "tenant": tenant,
-                "row": row,
-                "f": f,
-                "viewer": viewer,
-                "coordinator": viewer == "coordinator",
-                "events": await service.events(db_session, f.id),
-                "pauses": pause_rows,
-                "meetings": await service.meetings(db_session, f.id),
-                "planned_end": service.planned_end_of(f, pause_rows, today()),
-                "targets": [
-                    (s.value, (current, s) in NEEDS_REASON)
-                    for s in ForloebState
-                    if s in ALLOWED[current]
-                    and not (current == ForloebState.PROPOSED and s == ForloebState.ACTIVE)
-                ],
-                "open": f.state in {s.value for s in OPEN_STATES},
-                "frequencies": list((row.programme.policy or {}).get("meeting_frequencies") or ()),
-                "months": (row.programme.policy or {}).get("duration_months")
-                or {"min": f.planned_months, "max": f.planned_months},
-                "errors": errors or {},
-                "warnings": warnings or [],
-                "today": today(),
-                "active_nav": "forloeb" if viewer == "coordinator" else "mine",
-            },
-            status_code,
-        )
-
-    async def _refused(
-        self,
-        request: Request[Any, Any, Any],
-        db_session: AsyncSession,
-        tenant: Tenant,
-        forloeb_id: uuid.UUID,
-        exc: FieldErrors,
-    ) -> Template:
-        """Nothing was stored: the forløb page again, with the errors (400)."""
-        await db_session.rollback()
-        return await self._detail(request, db_session, tenant, forloeb_id, exc.errors, None, 400)
-
-    async def _done(
-        self,
-        request: Request[Any, Any, Any],
-        db_session: AsyncSession,
-        tenant: Tenant,
-        forloeb_id: uuid.UUID,
-        warnings: list[str],
-    ) -> Any:
-        """Back to the forløb page; with the plugins' warnings shown when there are any."""
-        if warnings:
-            return await self._detail(request, db_session, tenant, forloeb_id, None, warnings)
-        return Redirect(f"/t/{tenant.slug}/forloeb/{forloeb_id}", status_code=303)
 
     @get(
         "/{forloeb_id:uuid}",
@@ -351,13 +294,9 @@ class ForloebPagesController(Controller):
         guards=[any_member],
     )
     async def detail(
-        self,
-        request: Request[Any, Any, Any],
-        db_session: NamedDependency[AsyncSession],
-        tenant: NamedDependency[Tenant],
-        forloeb_id: FromPath[uuid.UUID],
+        self, ctx: NamedDependency[Context], forloeb_id: FromPath[uuid.UUID]
     ) -> Template:
-        return await self._detail(request, db_session, tenant, forloeb_id)
+        return _detail_page(ctx, await queries.forloeb_detail(ctx, forloeb_id))
 
     @post(
         "/{forloeb_id:uuid}/accept",
@@ -369,22 +308,15 @@ class ForloebPagesController(Controller):
     async def accept(
         self,
         request: Request[Any, Any, Any],
-        db_session: NamedDependency[AsyncSession],
-        tenant: NamedDependency[Tenant],
-        plugin_manager: NamedDependency[MakkerPluginManager],
+        ctx: NamedDependency[Context],
         forloeb_id: FromPath[uuid.UUID],
     ) -> Any:
-        row, viewer = await forloeb_for(request, db_session, forloeb_id)
-        form = await request.form()
-        party = str(form.get("party", "")) if viewer == "coordinator" else viewer
         try:
-            changed = await service.accept(
-                db_session, plugin_manager, tenant, row, party, actor(request), today()
-            )
-        except FieldErrors as exc:
-            return await self._refused(request, db_session, tenant, forloeb_id, exc)
-        await audit(request, tenant, "forloeb.accept", "forloeb", row.forloeb.id, {"party": party})
-        return await self._done(request, db_session, tenant, forloeb_id, changed.warnings)
+            data = from_form(await request.form(), AcceptIn)
+            changed = await commands.accept(ctx, forloeb_id, data)
+        except Invalid as exc:
+            return await _refused(ctx, forloeb_id, exc)
+        return await _done(ctx, changed)
 
     @post(
         "/{forloeb_id:uuid}/status",
@@ -396,40 +328,16 @@ class ForloebPagesController(Controller):
     async def status(
         self,
         request: Request[Any, Any, Any],
-        db_session: NamedDependency[AsyncSession],
-        tenant: NamedDependency[Tenant],
-        plugin_manager: NamedDependency[MakkerPluginManager],
+        ctx: NamedDependency[Context],
         forloeb_id: FromPath[uuid.UUID],
     ) -> Any:
-        row, _viewer = await forloeb_for(request, db_session, forloeb_id)
-        form = await request.form()
-        to = str(form.get("to", ""))
-        resume_on: dt.date | None = None
-        raw = str(form.get("resume_on", "") or "")
-        errors: dict[str, str] = {}
-        if raw:
-            try:
-                resume_on = dt.date.fromisoformat(raw)
-            except ValueError:
-                errors["resume_on"] = _("Expected a date (YYYY-MM-DD).")
+        messages = {"resume_on": _("Expected a date (YYYY-MM-DD).")}
         try:
-            if errors:
-                raise FieldErrors(errors)
-            changed = await service.change_state(
-                db_session,
-                plugin_manager,
-                tenant,
-                row,
-                to,
-                actor(request),
-                today(),
-                str(form.get("reason", "") or ""),
-                resume_on,
-            )
-        except FieldErrors as exc:
-            return await self._refused(request, db_session, tenant, forloeb_id, exc)
-        await audit(request, tenant, "forloeb.transition", "forloeb", row.forloeb.id, {"to": to})
-        return await self._done(request, db_session, tenant, forloeb_id, changed.warnings)
+            data = from_form(await request.form(), TransitionIn, messages)
+            changed = await commands.change_state(ctx, forloeb_id, data)
+        except Invalid as exc:
+            return await _refused(ctx, forloeb_id, exc)
+        return await _done(ctx, changed)
 
     @post(
         "/{forloeb_id:uuid}/plan",
@@ -441,47 +349,15 @@ class ForloebPagesController(Controller):
     async def plan(
         self,
         request: Request[Any, Any, Any],
-        db_session: NamedDependency[AsyncSession],
-        tenant: NamedDependency[Tenant],
+        ctx: NamedDependency[Context],
         forloeb_id: FromPath[uuid.UUID],
     ) -> Any:
-        row, _viewer = await forloeb_for(request, db_session, forloeb_id)
-        form = await request.form()
-        raw = str(form.get("planned_months", "") or "")
         try:
-            await service.set_plan(
-                db_session,
-                row,
-                str(form.get("frequency", "") or ""),
-                int(raw) if raw.strip().isdigit() else -1,
-            )
-        except FieldErrors as exc:
-            return await self._refused(request, db_session, tenant, forloeb_id, exc)
-        await audit(request, tenant, "forloeb.plan", "forloeb", row.forloeb.id)
-        return Redirect(f"/t/{tenant.slug}/forloeb/{forloeb_id}", status_code=303)
-
-    def _meeting_form(
-        self,
-        tenant: Tenant,
-        row: service.ForloebRow,
-        viewer: str,
-        values: dict[str, Any],
-        errors: dict[str, str],
-        status_code: int = 200,
-    ) -> Template:
-        return _page(
-            "forloeb/meeting.html",
-            {
-                "tenant": tenant,
-                "row": row,
-                "viewer": viewer,
-                "activities": ACTIVITIES,
-                "values": values,
-                "errors": errors,
-                "active_nav": "forloeb" if viewer == "coordinator" else "mine",
-            },
-            status_code,
-        )
+            data = from_form(await request.form(), PlanIn)
+            await commands.set_plan(ctx, forloeb_id, data)
+        except Invalid as exc:
+            return await _refused(ctx, forloeb_id, exc)
+        return Redirect(f"/t/{ctx.tenant.slug}/forloeb/{forloeb_id}", status_code=303)
 
     @get(
         "/{forloeb_id:uuid}/moede",
@@ -490,15 +366,11 @@ class ForloebPagesController(Controller):
         guards=[any_member],
     )
     async def meeting_form(
-        self,
-        request: Request[Any, Any, Any],
-        db_session: NamedDependency[AsyncSession],
-        tenant: NamedDependency[Tenant],
-        forloeb_id: FromPath[uuid.UUID],
+        self, ctx: NamedDependency[Context], forloeb_id: FromPath[uuid.UUID]
     ) -> Template:
-        row, viewer = await forloeb_for(request, db_session, forloeb_id)
-        values = {"day": today().isoformat(), "activity": "", "duration_minutes": "60"}
-        return self._meeting_form(tenant, row, viewer, values, {})
+        row, viewer = await queries.meeting_form(ctx, forloeb_id)
+        values = {"day": ctx.today().isoformat(), "activity": "", "duration_minutes": "60"}
+        return _meeting_page(ctx, row, viewer, values, {})
 
     @post(
         "/{forloeb_id:uuid}/moede",
@@ -510,29 +382,15 @@ class ForloebPagesController(Controller):
     async def meeting(
         self,
         request: Request[Any, Any, Any],
-        db_session: NamedDependency[AsyncSession],
-        tenant: NamedDependency[Tenant],
+        ctx: NamedDependency[Context],
         forloeb_id: FromPath[uuid.UUID],
     ) -> Any:
-        row, viewer = await forloeb_for(request, db_session, forloeb_id)
         form = await request.form()
-        values: dict[str, str | bool] = {
-            k: str(form.get(k, "") or "") for k in ("day", "activity", "duration_minutes", "note")
-        }
-        values["cancelled"] = "cancelled" in form
+        values = {**dict(form.items()), "cancelled": "cancelled" in form}
         try:
-            await service.log_meeting(
-                db_session,
-                row,
-                logged_as=viewer,
-                actor=actor(request),
-                values=values,
-                today=today(),
-            )
-        except FieldErrors as exc:
-            await db_session.rollback()
-            # The rollback expired the loaded rows: read them again for the form.
-            row, viewer = await forloeb_for(request, db_session, forloeb_id)
-            return self._meeting_form(tenant, row, viewer, values, exc.errors, 400)
-        await audit(request, tenant, "forloeb.meeting", "forloeb", row.forloeb.id)
-        return Redirect(f"/t/{tenant.slug}/forloeb/{forloeb_id}?gemt=1", status_code=303)
+            data = from_form(values, MeetingIn)
+            await meetings.log_meeting(ctx, forloeb_id, data)
+        except Invalid as exc:
+            row, viewer = await _stored(ctx, forloeb_id)
+            return _meeting_page(ctx, row, viewer, values, exc.errors, 400)
+        return Redirect(f"/t/{ctx.tenant.slug}/forloeb/{forloeb_id}?gemt=1", status_code=303)

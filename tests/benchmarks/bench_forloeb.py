@@ -4,11 +4,14 @@ Run:  python -m tests.benchmarks.bench_forloeb
 
 Seeds one programme with 1,000 candidates (600 citizens, 400 mentors of capacity 1-2 with their
 før-samtaler; most mentors have completed a mentor course of 4 sessions, the ``mentor_course``
-rule is enabled, some candidates are paused) and measures, through :mod:`core.forloeb.service`:
+rule is enabled, some candidates are paused) and measures, through the commands
+(:mod:`core.matching.waiting_list`, :mod:`core.forloeb.proposals`; a context of their own):
 
 * the waiting list plus the global assignment of the whole list;
 * suggestions for one citizen;
-* 500 proposals (the first 500 pairs of the assignment), committed.
+* 500 proposals (the first 500 pairs of the assignment), committed; and the same through the
+  API's command (``propose``: the programme looked up, the proposals read back in one statement,
+  an audit row each).
 
 Prints, per backend, the SQL statements sent and the median wall time of several runs (a fresh
 session each run, as a request would have). PostgreSQL is ``MAKKER_TEST_DATABASE_URL`` or an
@@ -33,11 +36,16 @@ from typing import Any
 from sqlalchemy import delete, event, select, update
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
+from core.audit.service import notes_written_to
+from core.clock import Clock, at_noon
+from core.context import Context, context_for
 from core.courses.models import Course, CourseAttendance, CourseParticipant, CourseSession
 from core.db.session import create_engine, create_sessionmaker
 from core.db.tenant_scope import tenant_scope
-from core.forloeb import service
 from core.forloeb.models import Forloeb, ForloebEvent
+from core.forloeb.proposals import create_proposals, propose
+from core.forloeb.schemas import PairIn, ProposalsIn
+from core.matching.waiting_list import assign, suggestions_for, waiting_list
 from core.participants.models import (
     Enrolment,
     EnrolmentEvent,
@@ -203,37 +211,43 @@ async def bench(database: TestDatabase) -> dict[str, Figures]:
     tenant, programme = await seed(sessionmaker)
     counter = Counter(engine)
     results: dict[str, Figures] = {}
+    clock = Clock(at_noon(TODAY))
+
+    def ctx_of(session: AsyncSession) -> Context:
+        return context_for(session, tenant, pm, "bench", clock)
+
     with tenant_scope(tenant.id):
 
         async def waiting_and_assignment() -> list[Any]:
             async with sessionmaker() as session:
-                waiting = await service.waiting_list(session, pm, tenant, programme, TODAY)
-                return service.assign(waiting, TODAY)
+                waiting = await waiting_list(ctx_of(session), programme)
+                return assign(waiting, TODAY)
 
         async with sessionmaker() as session:
-            waiting = await service.waiting_list(session, pm, tenant, programme, TODAY)
-            plan = service.assign(waiting, TODAY)
+            waiting = await waiting_list(ctx_of(session), programme)
+            plan = assign(waiting, TODAY)
             citizen = waiting.open_mentees[len(waiting.open_mentees) // 2].enrolment.id
         pairs = [(uuid.UUID(p.mentee), uuid.UUID(p.mentor)) for p in plan][:PROPOSALS]
         assert len(pairs) == PROPOSALS, len(pairs)
 
-        async def one_citizen() -> list[Any]:
+        async def one_citizen() -> Any:
             async with sessionmaker() as session:
-                if hasattr(service, "suggestions_for"):
-                    return await service.suggestions_for(
-                        session, pm, tenant, programme, citizen, TODAY
-                    )
-                waiting = await service.waiting_list(session, pm, tenant, programme, TODAY)
-                mentee = next(c for c in waiting.mentees if c.enrolment.id == citizen)
-                return service.suggest(waiting, mentee, TODAY)
+                return await suggestions_for(ctx_of(session), programme, citizen)
 
         async def proposals() -> None:
             async with sessionmaker() as session:
-                created = await service.create_proposals(
-                    session, pm, tenant, programme, pairs, "bench", TODAY
-                )
+                created = await create_proposals(ctx_of(session), programme, pairs)
                 await session.commit()
                 assert len(created) == PROPOSALS
+
+        async def proposals_command() -> None:
+            data = ProposalsIn([PairIn(mentee, mentor) for mentee, mentor in pairs])
+            async with sessionmaker() as session:
+                with_audit = notes_written_to(session, actor="bench", tenant_slug=tenant.slug)
+                async with with_audit:
+                    rows = await propose(ctx_of(session), programme.slug, data)
+                await session.commit()
+                assert len(rows) == PROPOSALS
 
         async def reset() -> None:
             async with sessionmaker() as session, session.begin():
@@ -255,14 +269,18 @@ async def bench(database: TestDatabase) -> dict[str, Figures]:
         await waiting_and_assignment()  # warm up (imports, caches)
         results["waiting list + assignment"] = await measure(counter, RUNS, waiting_and_assignment)
         results["suggestions for one citizen"] = await measure(counter, RUNS, one_citizen)
-        walls: list[float] = []
-        cpus: list[float] = []
-        statements = 0
-        for _ in range(PROPOSAL_RUNS):
-            await reset()
-            statements, wall, cpu = await measure(counter, 1, proposals)
-            walls, cpus = walls + wall, cpus + cpu
-        results[f"{PROPOSALS} proposals"] = (statements, walls, cpus)
+        for name, action in (
+            (f"{PROPOSALS} proposals", proposals),
+            (f"{PROPOSALS} proposals (command)", proposals_command),
+        ):
+            walls: list[float] = []
+            cpus: list[float] = []
+            statements = 0
+            for _ in range(PROPOSAL_RUNS):
+                await reset()
+                statements, wall, cpu = await measure(counter, 1, action)
+                walls, cpus = walls + wall, cpus + cpu
+            results[name] = (statements, walls, cpus)
     await engine.dispose()
     return results
 

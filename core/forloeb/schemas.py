@@ -1,0 +1,303 @@
+"""msgspec Structs in and out of the matching and forløb commands, and :func:`from_form`, which
+turns a page's form into the same Struct the JSON API decodes (so both run one command)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+import uuid
+from collections.abc import Mapping
+from typing import TYPE_CHECKING, Annotated, Any, TypeVar
+
+import msgspec
+
+from core.errors import Invalid
+from core.forloeb.models import OPEN_STATES
+from core.web.i18n import gettext as _
+
+if TYPE_CHECKING:
+    from core.forloeb.queries import ForloebDetail
+    from core.forloeb.rows import ForloebRow
+    from core.matching.waiting_list import Candidate
+
+Text2000 = Annotated[str, msgspec.Meta(max_length=2000)]
+T = TypeVar("T", bound=msgspec.Struct)
+
+# -- in ------------------------------------------------------------------------------------
+
+
+class PairIn(msgspec.Struct, forbid_unknown_fields=True):
+    #: The citizen's (mentee's) enrolment id.
+    mentee: uuid.UUID
+    #: The mentor's enrolment id.
+    mentor: uuid.UUID
+
+
+class ProposalsIn(msgspec.Struct, forbid_unknown_fields=True):
+    pairs: Annotated[list[PairIn], msgspec.Meta(max_length=2000)]
+
+
+class AcceptIn(msgspec.Struct, forbid_unknown_fields=True):
+    #: Coordinators say which party accepted; a mentor or citizen accepts for themselves.
+    party: str | None = None
+
+
+class TransitionIn(msgspec.Struct, forbid_unknown_fields=True):
+    to: str
+    reason: Text2000 | None = None
+    #: For a pause: when the pair plans to meet again.
+    resume_on: dt.date | None = None
+
+
+class PlanIn(msgspec.Struct, forbid_unknown_fields=True):
+    #: One of the programme's meeting frequencies (e.g. `weekly`, `fortnightly`).
+    frequency: str
+    #: Within the programme's duration (Kolding 6-9, Vejle 6).
+    planned_months: int
+
+
+class MeetingIn(msgspec.Struct, forbid_unknown_fields=True):
+    #: ``YYYY-MM-DD``; checked by the command (a Danish message per case).
+    day: str = ""
+    activity: str = ""
+    duration_minutes: int | None = None
+    cancelled: bool = False
+    note: Text2000 | None = None
+
+
+class ListIn(msgspec.Struct, forbid_unknown_fields=True):
+    #: Only forløb in these states (none: all).
+    state: list[str] = []
+    #: Only this programme's (slug).
+    programme: str | None = None
+
+
+_AT = re.compile(r"at `\$\.(\w+)")
+_MISSING = re.compile(r"missing required field `(\w+)`")
+
+
+def from_form(
+    form: Mapping[str, Any],
+    struct: type[T],
+    messages: Mapping[str, str] | None = None,
+    **values: Any,
+) -> T:
+    """The Struct of a submitted form: the Struct's fields that were filled in (an empty field
+    is left out, so its default applies), plus ``values``; strings are converted as the JSON API
+    would decode them (``msgspec.convert(..., strict=False)``).
+
+    :raises Invalid: a value of the wrong type or a missing one, named by its field, with the
+        message from ``messages`` (else a general one)."""
+    given = {
+        name: form[name]
+        for name in struct.__struct_fields__
+        if name in form and form[name] not in ("", None)
+    }
+    try:
+        return msgspec.convert({**given, **values}, struct, strict=False)
+    except msgspec.ValidationError as exc:
+        found = _AT.search(str(exc)) or _MISSING.search(str(exc))
+        name = found.group(1) if found else "body"
+        message = (messages or {}).get(name) or _("The value is not valid.")
+        raise Invalid({name: message}) from None
+
+
+# -- out -----------------------------------------------------------------------------------
+
+
+class ReasonOut(msgspec.Struct):
+    code: str
+    text: str
+    points: float
+
+
+class SuggestionOut(msgspec.Struct):
+    mentor_enrolment_id: uuid.UUID
+    mentor_name: str
+    score: float
+    free_places: int
+    reasons: list[ReasonOut]
+
+
+class CandidateOut(msgspec.Struct):
+    enrolment_id: uuid.UUID
+    person_id: uuid.UUID
+    name: str
+    role: str
+    free_places: int
+    excluded: list[str]
+
+
+class PairOut(msgspec.Struct):
+    mentee_enrolment_id: uuid.UUID
+    mentee_name: str
+    mentor_enrolment_id: uuid.UUID
+    mentor_name: str
+    score: float
+    reasons: list[ReasonOut]
+
+
+class AssignmentOut(msgspec.Struct):
+    """A proposal plan for the whole waiting list; nothing is stored until it is posted."""
+
+    programme: str
+    strategy: str
+    pairs: list[PairOut]
+    total_score: float
+    unmatched: list[CandidateOut]
+    excluded: list[CandidateOut]
+
+
+class PartyOut(msgspec.Struct):
+    person_id: uuid.UUID
+    enrolment_id: uuid.UUID
+    name: str
+    phone: str | None
+    accepted_at: dt.datetime | None
+
+
+class ForloebOut(msgspec.Struct):
+    id: uuid.UUID
+    programme: str
+    state: str
+    mentee: PartyOut
+    mentor: PartyOut
+    proposed_on: dt.date
+    started_on: dt.date | None
+    ended_on: dt.date | None
+    frequency: str
+    planned_months: int
+    #: Coordinators only (the explanation names shared experience); ``None`` for the pair.
+    strategy: str | None = None
+    score: float | None = None
+    reasons: list[ReasonOut] | None = None
+
+
+class EventOut(msgspec.Struct):
+    from_state: str | None
+    to_state: str
+    actor: str
+    at: dt.datetime
+    reason: str | None
+
+
+class PauseOut(msgspec.Struct):
+    starts_on: dt.date
+    ends_on: dt.date | None
+    planned_resume: dt.date | None
+
+
+class MeetingOut(msgspec.Struct):
+    id: uuid.UUID
+    day: dt.date
+    activity: str
+    duration_minutes: int | None
+    cancelled: bool
+    note: str | None
+    logged_as: str
+
+
+class ForloebDetailOut(msgspec.Struct):
+    forloeb: ForloebOut
+    #: The caller's part: ``coordinator``, ``mentor`` or ``mentee``.
+    viewer: str
+    planned_end: dt.date | None
+    events: list[EventOut]
+    pauses: list[PauseOut]
+    meetings: list[MeetingOut]
+    warnings: list[str] = []
+
+
+class AttentionOut(msgspec.Struct):
+    forloeb: ForloebOut
+    codes: list[str]
+    texts: list[str]
+    days: list[int]
+
+
+def reasons_out(items: list[dict[str, Any]] | tuple[Any, ...]) -> list[ReasonOut]:
+    out = []
+    for r in items:
+        if isinstance(r, dict):
+            out.append(ReasonOut(r["code"], r["text"], float(r["points"])))
+        else:
+            out.append(ReasonOut(r.code, r.text, round(float(r.points), 4)))
+    return out
+
+
+def forloeb_out(row: ForloebRow, coordinator: bool) -> ForloebOut:
+    f = row.forloeb
+    # The pair reach each other by phone while the forløb is open, not after it ended.
+    phones = coordinator or f.state in {s.value for s in OPEN_STATES}
+    return ForloebOut(
+        id=f.id,
+        programme=row.programme.slug,
+        state=f.state,
+        mentee=PartyOut(
+            row.mentee.id,
+            row.mentee_enrolment.id,
+            row.mentee.name,
+            row.mentee.phone if phones else None,
+            f.mentee_accepted_at,
+        ),
+        mentor=PartyOut(
+            row.mentor.id,
+            row.mentor_enrolment.id,
+            row.mentor.name,
+            row.mentor.phone if phones else None,
+            f.mentor_accepted_at,
+        ),
+        proposed_on=f.proposed_on,
+        started_on=f.started_on,
+        ended_on=f.ended_on,
+        frequency=f.frequency,
+        planned_months=f.planned_months,
+        strategy=f.strategy if coordinator else None,
+        score=f.score if coordinator else None,
+        reasons=reasons_out(f.reasons or []) if coordinator else None,
+    )
+
+
+def meeting_out(m: Any) -> MeetingOut:
+    return MeetingOut(m.id, m.day, m.activity, m.duration_minutes, m.cancelled, m.note, m.logged_as)
+
+
+def detail_out(d: ForloebDetail) -> ForloebDetailOut:
+    coordinator = d.coordinator
+    return ForloebDetailOut(
+        forloeb=forloeb_out(d.row, coordinator),
+        viewer=d.viewer,
+        planned_end=d.planned_end,
+        events=[
+            EventOut(
+                e.from_state,
+                e.to_state,
+                e.actor if coordinator else "",
+                e.at,
+                e.reason if coordinator else None,
+            )
+            for e in d.events
+        ],
+        pauses=[PauseOut(p.starts_on, p.ends_on, p.planned_resume) for p in d.pauses],
+        meetings=[meeting_out(m) for m in d.meetings],
+        warnings=list(d.warnings),
+    )
+
+
+def candidate_out(c: Candidate) -> CandidateOut:
+    return CandidateOut(
+        c.enrolment.id, c.person.id, c.person.name, c.enrolment.role.value, c.free, c.excluded
+    )
+
+
+def proposals_from_form(values: list[str]) -> ProposalsIn:
+    """The pairs of the waiting-list form: ``pair`` values ``"<mentee>:<mentor>"`` (enrolment
+    ids). A malformed value proposes nothing (the command then asks for a pair)."""
+    pairs = []
+    for value in values:
+        mentee, _sep, mentor = str(value).partition(":")
+        try:
+            pairs.append(PairIn(uuid.UUID(mentee), uuid.UUID(mentor)))
+        except ValueError:
+            return ProposalsIn([])
+    return ProposalsIn(pairs)
