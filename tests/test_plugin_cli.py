@@ -38,7 +38,8 @@ def test_plugins_list_shows_versions_hooks_and_who_enables_each_plugin():
             "  hooks: eligibility_verdicts, intake_fields",
             "  enabled by: vejle/peer-to-peer",
             "shared_experience 0.1.0",
-            "  hooks: default_matching_strategy, plugin_config_schema, register_matching_strategies",
+            "  hooks: default_matching_strategy, plugin_config_schema,"
+            " register_matching_strategies",
             "  enabled by: always (registration hooks only)",
             "shared_areas 0.1.0",
             "  hooks: register_matching_strategies",
