@@ -4,41 +4,26 @@ The participants domain is now split by sub-domain - :mod:`~core.participants.pe
 :mod:`~core.participants.consent`, :mod:`~core.participants.enrolments` and
 :mod:`~core.participants.intake` - with commands that take a :class:`core.context.Context`.
 New code imports those modules. The names here keep their old signatures for the importers
-in other domains (forløb, courses, mine, the demo) until they move over; none of them notes an
-audit row of its own except :func:`audit`.
+in other domains (forløb, courses, the demo) and their tests until they move over; none of them
+notes an audit row.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-import uuid
-from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from core.audit.service import note
 from core.clock import Clock, at_noon
 from core.context import context_for
 from core.participants.consent import current_consent_text, record_consent
 from core.participants.enrolments import move
 from core.participants.errors import FieldErrors, NotFound
-from core.participants.labels import status_label
-from core.participants.lookup import get_enrolment, get_person
 from core.participants.models import Consent, Enrolment, EnrolmentEvent
 from core.plugin_api import MakkerPluginManager
 from core.tenancy.models import Tenant
 
-__all__ = [
-    "FieldErrors",
-    "NotFound",
-    "audit",
-    "current_consent_text",
-    "get_enrolment",
-    "get_person",
-    "give_consent",
-    "status_label",
-    "transition",
-]
+__all__ = ["FieldErrors", "NotFound", "current_consent_text", "give_consent", "transition"]
 
 
 async def give_consent(
@@ -61,21 +46,3 @@ async def transition(
     """Move the enrolment (see :func:`core.participants.enrolments.move`; no audit row)."""
     ctx = context_for(session, tenant, pm, actor, Clock(at_noon(today)))
     return await move(ctx, enrolment, to, reason)
-
-
-async def audit(
-    _sessionmaker: Any,
-    action: str,
-    *,
-    person_id: uuid.UUID | None = None,
-    detail: dict[str, Any] | None = None,
-    **_request: Any,
-) -> None:
-    """One access-log row about a person (ids and criteria, no field values), written by the
-    request pipeline in the request's own transaction. (Commands use ``ctx.audit``.)"""
-    note(
-        action,
-        object_type="person" if person_id else None,
-        object_id=person_id,
-        detail=detail or {},
-    )
