@@ -123,6 +123,15 @@ MISTAKES = {
         VEJLE.replace('["one_to_two_per_fortnight"]', "[]"),
         "vejle.toml:33: programmes[1].policy.meeting_frequencies: Expected `array` of length >= 1",
     ),
+    "accessibility_statement_not_https": (
+        "vejle",
+        VEJLE.replace(
+            'municipality_code = "630"',
+            'municipality_code = "630"\naccessibility_statement_url = "http://example.dk/was"',
+        ),
+        "vejle.toml:6: accessibility_statement_url: expected an https:// address of the "
+        "published statement, e.g. https://www.was.digst.dk/makker-kolding",
+    ),
     "plugin_config_not_a_table": (
         "vejle",
         VEJLE.replace(

@@ -242,3 +242,39 @@ def test_templates_load_nothing_from_other_hosts():
     for template in (REPO / "core").rglob("*.html"):
         refs = re.findall(r'(?:src|href)="(https?:)?//', template.read_text(encoding="utf-8"))
         assert refs == [], template
+
+
+async def test_every_page_footer_links_the_accessibility_statement(client, signed_in, shipped):
+    kolding = shipped["kolding"]
+    anonymous = await client.get("/")
+    inside = await signed_in.get(f"/t/{kolding}/")
+    assert '<a href="/tilgaengelighedserklaering">Tilgængelighedserklæring</a>' in anonymous.text
+    assert (
+        f'<a href="/tilgaengelighedserklaering?organisation={kolding}">Tilgængelighedserklæring</a>'
+    ) in inside.text
+
+
+async def test_accessibility_statement_names_the_organisation_and_links_its_own(
+    client, sessionmaker, shipped
+):
+    from sqlalchemy import update
+
+    from core.tenancy.models import Tenant
+
+    kolding = shipped["kolding"]
+    async with sessionmaker() as session, session.begin():
+        await session.execute(
+            update(Tenant)
+            .where(Tenant.slug == kolding)
+            .values(accessibility_statement_url="https://www.was.digst.dk/makker-test")
+        )
+    general = await client.get("/tilgaengelighedserklaering")
+    named = await client.get(f"/tilgaengelighedserklaering?organisation={kolding}")
+    unknown = await client.get("/tilgaengelighedserklaering?organisation=findes-ikke")
+    assert (general.status_code, named.status_code, unknown.status_code) == (200, 200, 200)
+    assert "<h1>Tilgængelighedserklæring for Makker</h1>" in general.text
+    assert "De kommuner og organisationer, der bruger Makker" in general.text
+    assert "Kolding Kommune er forpligtet til at gøre Makker tilgængeligt" in named.text
+    assert '<a href="https://www.was.digst.dk/makker-test">' in named.text
+    assert "Digitaliseringsstyrelsen" in named.text
+    assert unknown.text == general.text

@@ -29,6 +29,8 @@ Slug = Annotated[str, msgspec.Meta(pattern=r"^[a-z][a-z0-9-]{1,39}$")]
 ProgrammeSlug = Annotated[str, msgspec.Meta(pattern=r"^[a-z][a-z0-9-]{1,59}$")]
 Identifier = Annotated[str, msgspec.Meta(pattern=r"^[a-z][a-z0-9_]{1,59}$")]
 Name = Annotated[str, msgspec.Meta(min_length=1, max_length=200)]
+HttpsUrl = Annotated[str, msgspec.Meta(max_length=500)]
+_HTTPS_URL = re.compile(r"^https://[^\s/]+\.[^\s/]{2,}(/\S*)?$")
 Months = Annotated[int, msgspec.Meta(ge=1, le=36)]
 
 
@@ -60,6 +62,9 @@ class TenantConfig(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
     name: Name
     kind: Literal["municipality", "partner"]
     municipality_code: Annotated[str, msgspec.Meta(pattern=r"^[0-9]{3}$")] | None = None
+    #: The organisation's published accessibility statement (webtilgængelighedsloven), e.g. on
+    #: Digitaliseringsstyrelsen's was.digst.dk; linked from the statement page of every footer.
+    accessibility_statement_url: HttpsUrl | None = None
     #: Enabled plugins with their tenant-level configuration: ``{plugin: {key: value}}``.
     plugins: dict[str, Any] = {}
     programmes: list[ProgrammeConfig] = []
@@ -265,6 +270,13 @@ def parse_tenant_text(
         )
     if config.kind == "partner" and config.municipality_code is not None:
         raise fail("only municipalities have a municipality code", "municipality_code")
+    url = config.accessibility_statement_url
+    if url is not None and not _HTTPS_URL.match(url):
+        raise fail(
+            "expected an https:// address of the published statement, "
+            "e.g. https://www.was.digst.dk/makker-kolding",
+            "accessibility_statement_url",
+        )
     pm = plugin_manager or _default_plugin_manager()
     schemas = config_schemas(pm)
     types = programme_types(pm)

@@ -40,6 +40,8 @@ class Tenant(Model):
     municipality_code: Mapped[str | None] = mapped_column(String(3))
     #: Enabled plugins with their tenant-level configuration: ``{plugin: {key: value}}``.
     plugins: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    #: The organisation's published accessibility statement (https), linked from every footer.
+    accessibility_statement_url: Mapped[str | None] = mapped_column(String(500))
 
 
 class Programme(TenantOwned, Model):

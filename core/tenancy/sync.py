@@ -75,6 +75,7 @@ async def sync_tenants(
                 "kind": TenantKind(config.kind),
                 "municipality_code": config.municipality_code,
                 "plugins": dict(config.plugins),
+                "accessibility_statement_url": config.accessibility_statement_url,
             }
             if tenant is None:
                 tenant = Tenant(slug=config.slug, **values)

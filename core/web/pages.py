@@ -1,7 +1,9 @@
-"""Pages that belong to no tenant: the organisation list and the language switch."""
+"""Pages that belong to no tenant: the organisation list, the accessibility statement and the
+language switch."""
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -9,11 +11,17 @@ from litestar import Controller, Request, get
 from litestar.di import NamedDependency
 from litestar.params import FromPath, FromQuery
 from litestar.response import Redirect, Template
+from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.identity.principal import Principal
+from core.tenancy.models import Tenant
 from core.tenancy.service import list_tenants
 from core.web.i18n import LOCALE_COOKIE, LOCALES
+
+#: When the statement was last prepared (a self-assessment and the automated axe-core checks of
+#: the browser tests); change it when the statement is reviewed.
+ACCESSIBILITY_REVIEWED = dt.date(2026, 11, 30)
 
 
 def safe_next(target: str | None) -> str:
@@ -39,6 +47,20 @@ class PagesController(Controller):
         if isinstance(principal, Principal):
             tenants = [t for t in await list_tenants(db_session) if principal.can_enter(t.slug)]
         return Template("index.html", context={"tenants": tenants})
+
+    @get("/tilgaengelighedserklaering", name="accessibility_statement")
+    async def accessibility_statement(
+        self, db_session: NamedDependency[AsyncSession], organisation: FromQuery[str | None] = None
+    ) -> Template:
+        """The accessibility statement (webtilgængelighedsloven), linked from every footer; with
+        ``organisation`` it names that organisation and links its published statement."""
+        found = None
+        if organisation and len(organisation) <= 40:
+            found = await db_session.scalar(select(Tenant).where(Tenant.slug == organisation))
+        return Template(
+            "accessibility_statement.html",
+            context={"organisation": found, "reviewed": ACCESSIBILITY_REVIEWED},
+        )
 
     @get("/sprog/{code:str}", name="set_language")
     async def set_language(
