@@ -1,7 +1,7 @@
 """Matching and forløb pages: the waiting list, suggestions, the whole list matched in one
 action, proposals, the forløb page for coordinators and the pair, meetings from a phone, and
 the attention list. Adapters over the same commands and queries as the JSON API: a form becomes
-the command's Struct (:func:`core.forloeb.schemas.from_form`); success redirects (303), and an
+the command's Struct (:func:`core.web.forms.form_struct`); success redirects (303), and an
 :class:`core.errors.Invalid` shows the page again with its errors (400)."""
 
 from __future__ import annotations
@@ -29,13 +29,13 @@ from core.forloeb.schemas import (
     MeetingIn,
     PlanIn,
     TransitionIn,
-    from_form,
     proposals_from_form,
 )
 from core.identity.guards import any_member, coordinators
 from core.matching import queries as matching
 from core.plugin_api import PluginError
 from core.programmes import controllers as rules
+from core.web.forms import form_struct, read_form
 from core.web.i18n import gettext as _
 from core.web.pipeline import NO_PERSONAL_DATA, audits
 
@@ -155,7 +155,7 @@ class MatchingPagesController(Controller):
         ctx: NamedDependency[Context],
         programme_slug: FromPath[str],
     ) -> Any:
-        data = proposals_from_form((await request.form()).getall("pair", []))
+        data = proposals_from_form((await read_form(request, lists=("pair",)))["pair"])
         try:
             await proposals.propose(ctx, programme_slug, data)
         except Invalid as exc:
@@ -312,7 +312,7 @@ class ForloebPagesController(Controller):
         forloeb_id: FromPath[uuid.UUID],
     ) -> Any:
         try:
-            data = from_form(await request.form(), AcceptIn)
+            data = form_struct(await read_form(request), AcceptIn)
             changed = await commands.accept(ctx, forloeb_id, data)
         except Invalid as exc:
             return await _refused(ctx, forloeb_id, exc)
@@ -333,7 +333,7 @@ class ForloebPagesController(Controller):
     ) -> Any:
         messages = {"resume_on": _("Expected a date (YYYY-MM-DD).")}
         try:
-            data = from_form(await request.form(), TransitionIn, messages)
+            data = form_struct(await read_form(request), TransitionIn, messages)
             changed = await commands.change_state(ctx, forloeb_id, data)
         except Invalid as exc:
             return await _refused(ctx, forloeb_id, exc)
@@ -353,7 +353,7 @@ class ForloebPagesController(Controller):
         forloeb_id: FromPath[uuid.UUID],
     ) -> Any:
         try:
-            data = from_form(await request.form(), PlanIn)
+            data = form_struct(await read_form(request), PlanIn)
             await commands.set_plan(ctx, forloeb_id, data)
         except Invalid as exc:
             return await _refused(ctx, forloeb_id, exc)
@@ -385,10 +385,9 @@ class ForloebPagesController(Controller):
         ctx: NamedDependency[Context],
         forloeb_id: FromPath[uuid.UUID],
     ) -> Any:
-        form = await request.form()
-        values = {**dict(form.items()), "cancelled": "cancelled" in form}
+        values = await read_form(request, checks=("cancelled",))
         try:
-            data = from_form(values, MeetingIn)
+            data = form_struct(values, MeetingIn)
             await meetings.log_meeting(ctx, forloeb_id, data)
         except Invalid as exc:
             row, viewer = await _stored(ctx, forloeb_id)

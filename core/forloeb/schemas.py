@@ -1,19 +1,16 @@
-"""msgspec Structs in and out of the matching and forløb commands, and :func:`from_form`, which
-turns a page's form into the same Struct the JSON API decodes (so both run one command)."""
+"""msgspec Structs in and out of the matching and forløb commands. A page converts its form into
+the same Struct the JSON API decodes (:func:`core.web.forms.form_struct`), so both run one
+command."""
 
 from __future__ import annotations
 
 import datetime as dt
-import re
 import uuid
-from collections.abc import Mapping
-from typing import TYPE_CHECKING, Annotated, Any, TypeVar
+from typing import TYPE_CHECKING, Annotated, Any
 
 import msgspec
 
-from core.errors import Invalid
 from core.forloeb.models import OPEN_STATES
-from core.web.i18n import gettext as _
 
 if TYPE_CHECKING:
     from core.forloeb.queries import ForloebDetail
@@ -21,7 +18,6 @@ if TYPE_CHECKING:
     from core.matching.waiting_list import Candidate
 
 Text2000 = Annotated[str, msgspec.Meta(max_length=2000)]
-T = TypeVar("T", bound=msgspec.Struct)
 
 # -- in ------------------------------------------------------------------------------------
 
@@ -70,36 +66,6 @@ class ListIn(msgspec.Struct, forbid_unknown_fields=True):
     state: list[str] = []
     #: Only this programme's (slug).
     programme: str | None = None
-
-
-_AT = re.compile(r"at `\$\.(\w+)")
-_MISSING = re.compile(r"missing required field `(\w+)`")
-
-
-def from_form(
-    form: Mapping[str, Any],
-    struct: type[T],
-    messages: Mapping[str, str] | None = None,
-    **values: Any,
-) -> T:
-    """The Struct of a submitted form: the Struct's fields that were filled in (an empty field
-    is left out, so its default applies), plus ``values``; strings are converted as the JSON API
-    would decode them (``msgspec.convert(..., strict=False)``).
-
-    :raises Invalid: a value of the wrong type or a missing one, named by its field, with the
-        message from ``messages`` (else a general one)."""
-    given = {
-        name: form[name]
-        for name in struct.__struct_fields__
-        if name in form and form[name] not in ("", None)
-    }
-    try:
-        return msgspec.convert({**given, **values}, struct, strict=False)
-    except msgspec.ValidationError as exc:
-        found = _AT.search(str(exc)) or _MISSING.search(str(exc))
-        name = found.group(1) if found else "body"
-        message = (messages or {}).get(name) or _("The value is not valid.")
-        raise Invalid({name: message}) from None
 
 
 # -- out -----------------------------------------------------------------------------------
