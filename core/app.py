@@ -165,7 +165,9 @@ def create_app(settings: Settings | None = None) -> Litestar:
         exception_handlers=exception_handlers(),
         logging_config=LoggingConfig(
             log_exceptions="always",
-            disable_stack_trace={400, 401, 403, 404, 405, 409, 422},
+            # Refusals and redirects to sign-in are answers, not failures: not logged (they are
+            # audited where it matters); 5xx and unexpected exceptions are logged with a trace.
+            disable_stack_trace={303, 400, 401, 403, 404, 405, 409, 422, 429},
             root={"level": settings.log_level, "handlers": ["queue_listener"]},
             # httpx/httpcore trace headers (Set-Cookie, Authorization) and aiosqlite traces SQL
             # parameters (personal data) at DEBUG: never let them through, whatever the level.

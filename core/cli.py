@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 import click
+from sqlalchemy.engine import make_url
 
 from core.settings import Settings, SettingsError, load_settings
 
@@ -215,7 +216,8 @@ def demo(host: str, port: int, no_serve: bool) -> None:
         return await sync_tenants(sm, configs), await seed_demo(sm, settings.oidc_issuer)
 
     report, added = asyncio.run(_with_sessionmaker(settings, prepare))
-    click.echo(f"database ready ({settings.database_url})")
+    shown = make_url(settings.database_url).render_as_string(hide_password=True)
+    click.echo(f"database ready ({shown})")
     click.echo("tenants: " + ("changes applied" if report.changed else "unchanged"))
     click.echo("demo people added: " + ", ".join(f"{k} {v}" for k, v in added.items()))
     if no_serve:

@@ -42,6 +42,8 @@ RETRY_AFTER_SECONDS = 2
 class LoginRequired(Exception):
     """A page needs a signed-in user; answered with a redirect to ``/auth/login``."""
 
+    status_code = 303
+
     def __init__(self, next_path: str) -> None:
         super().__init__(next_path)
         self.next_path = next_path
@@ -194,6 +196,13 @@ def _pool_exhausted(request: Request, _exc: Exception) -> Response:
     )
 
 
+def _server_error(request: Request, _exc: Exception) -> Response:
+    """Anything unexpected: a 500 without details (they are in the log, never in the answer)."""
+    if is_api_path(request.url.path):
+        return Response({"status_code": 500, "detail": "Internal Server Error"}, status_code=500)
+    return _page("errors/server_error.html", 500)
+
+
 def _login_required(request: Request, exc: LoginRequired) -> Response:
     return Redirect(path=f"/auth/login?{urlencode({'next': exc.next_path})}", status_code=303)  # type: ignore[return-value]
 
@@ -212,4 +221,5 @@ def exception_handlers() -> dict[Any, Any]:
         Conflict: _conflict,
         PoolTimeout: _pool_exhausted,
         LoginRequired: _login_required,
+        500: _server_error,
     }

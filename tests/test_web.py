@@ -278,3 +278,30 @@ async def test_accessibility_statement_names_the_organisation_and_links_its_own(
     assert '<a href="https://www.was.digst.dk/makker-test">' in named.text
     assert "Digitaliseringsstyrelsen" in named.text
     assert unknown.text == general.text
+
+
+async def test_an_unexpected_error_on_a_page_is_a_danish_page_without_details(
+    client, monkeypatch, caplog
+):
+    def broken(*_args):
+        raise RuntimeError("secret detail 4711")
+
+    monkeypatch.setattr("core.web.pages.select", broken)
+    response = await client.get("/tilgaengelighedserklaering?organisation=kolding")
+    assert response.status_code == 500
+    assert "<h1>Der skete en fejl</h1>" in response.text
+    assert '<a href="/">Gå til forsiden</a>' in response.text
+    assert "4711" not in response.text
+
+
+async def test_a_page_that_needs_sign_in_redirects_without_logging_an_error(live, shipped, caplog):
+    import logging
+
+    caplog.set_level(logging.INFO)
+    async with httpx.AsyncClient(base_url=live.url) as http:
+        response = await http.get(f"/t/{shipped['kolding']}/deltagere/")
+    assert (response.status_code, response.headers["location"]) == (
+        303,
+        f"/auth/login?next=%2Ft%2F{shipped['kolding']}%2Fdeltagere%2F",
+    )
+    assert [r for r in caplog.records if r.levelno >= logging.ERROR] == []
