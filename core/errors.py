@@ -11,6 +11,7 @@ its own:
   errors (a wrong type, a missing parameter) get the same shape with the real field names.
 * :class:`Conflict` -> 409 ``{"status_code": 409, "detail": ...}``.
 * :class:`Forbidden` -> 403 ``{"status_code": 403, "detail": ...}``.
+* A failing plugin -> 500 naming the plugin (never a pass).
 * An exhausted connection pool -> 503 with ``Retry-After`` and a Danish message, after a short,
   bounded wait (``MAKKER_DB_POOL_TIMEOUT``), never a 30-second hang and a 500.
 """
@@ -33,6 +34,7 @@ from litestar.exceptions import (
 from litestar.response import Redirect, Template
 from sqlalchemy.exc import TimeoutError as PoolTimeout
 
+from core.plugin_api import PluginError
 from core.web.i18n import gettext as _
 
 NOT_FOUND_DETAIL = "Not Found"
@@ -196,6 +198,15 @@ def _pool_exhausted(request: Request, _exc: Exception) -> Response:
     )
 
 
+def _plugin_failed(request: Request, exc: PluginError) -> Response:
+    """A broken plugin is a server error, never a pass. The detail names the plugin (and no
+    data the plugin's exception may quote); pages get the 500 page."""
+    request.logger.error("plugin error: %s", exc.summary)
+    if is_api_path(request.url.path):
+        return Response({"status_code": 500, "detail": exc.summary}, status_code=500)
+    return _page("errors/server_error.html", 500)
+
+
 def _server_error(request: Request, _exc: Exception) -> Response:
     """Anything unexpected: a 500 without details (they are in the log, never in the answer)."""
     if is_api_path(request.url.path):
@@ -221,5 +232,6 @@ def exception_handlers() -> dict[Any, Any]:
         Conflict: _conflict,
         PoolTimeout: _pool_exhausted,
         LoginRequired: _login_required,
+        PluginError: _plugin_failed,
         500: _server_error,
     }

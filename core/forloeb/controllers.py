@@ -36,8 +36,6 @@ from core.forloeb.schemas import (
 )
 from core.identity.guards import any_member, coordinators
 from core.matching import queries as matching
-from core.plugin_api import PluginError
-from core.programmes import controllers as rules
 from core.web.pipeline import audits
 
 
@@ -49,7 +47,6 @@ class MatchingApiController(Controller):
     path = "/api/v1/t/{tenant_slug:str}/programmes/{programme_slug:str}"
     tags = ["matching"]
     guards = [coordinators]
-    exception_handlers = {PluginError: rules._plugin_error}
 
     @get(
         "/matching/suggestions",
@@ -129,7 +126,6 @@ class MatchingApiController(Controller):
 class ForloebApiController(Controller):
     path = "/api/v1/t/{tenant_slug:str}/forloeb"
     tags = ["forloeb"]
-    exception_handlers = {PluginError: rules._plugin_error}
 
     @get("/", name="api_forloeb_list", opt=audits("forloeb.list"), guards=[coordinators])
     async def list_forloeb(

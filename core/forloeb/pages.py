@@ -33,8 +33,6 @@ from core.forloeb.schemas import (
 )
 from core.identity.guards import any_member, coordinators
 from core.matching import queries as matching
-from core.plugin_api import PluginError
-from core.programmes import controllers as rules
 from core.web.forms import form_struct, read_form
 from core.web.i18n import gettext as _
 from core.web.pipeline import NO_PERSONAL_DATA, audits
@@ -75,7 +73,6 @@ class MatchingPagesController(Controller):
     path = "/t/{tenant_slug:str}/matchning"
     include_in_schema = False
     guards = [coordinators]
-    exception_handlers = {PluginError: rules._plugin_error}
 
     @get("/", name="matching_page", opt=NO_PERSONAL_DATA)
     async def index(self, ctx: NamedDependency[Context]) -> Template:
@@ -250,7 +247,6 @@ def _meeting_page(
 class ForloebPagesController(Controller):
     path = "/t/{tenant_slug:str}/forloeb"
     include_in_schema = False
-    exception_handlers = {PluginError: rules._plugin_error}
 
     @get("/", name="forloeb_list_page", opt=audits("forloeb.list"), guards=[coordinators])
     async def index(

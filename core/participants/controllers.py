@@ -39,8 +39,6 @@ from core.participants.schemas import (
     brief,
     enrolment_out,
 )
-from core.plugin_api import PluginError
-from core.programmes import controllers as rules
 from core.web.pipeline import NO_PERSONAL_DATA, audits
 
 
@@ -72,7 +70,6 @@ class ParticipantsApiController(Controller):
     path = "/api/v1/t/{tenant_slug:str}"
     tags = ["participants"]
     guards = [coordinators]
-    exception_handlers = {PluginError: rules._plugin_error}
 
     @get("/people", name="api_people", opt=audits("person.search"))
     async def list_people(

@@ -6,9 +6,8 @@ A person or programme that does not exist and one of another tenant give the sam
 from __future__ import annotations
 
 import uuid
-from typing import Any
 
-from litestar import Controller, Request, Response, get, put
+from litestar import Controller, get, put
 from litestar.datastructures import State
 from litestar.di import NamedDependency, Provide
 from litestar.exceptions import NotFoundException
@@ -18,7 +17,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from core.context import Context
 from core.identity.guards import coordinators
 from core.participants import intake
-from core.plugin_api import MakkerPluginManager, PluginError, Role
+from core.plugin_api import MakkerPluginManager, Role
 from core.programmes.intake import intake_fields
 from core.programmes.registry import programme_context
 from core.programmes.schemas import (
@@ -45,13 +44,6 @@ async def _programme(session: AsyncSession, slug: str) -> Programme:
     return programme
 
 
-def _plugin_error(request: Request[Any, Any, Any], exc: PluginError) -> Response[Any]:
-    """A broken plugin is a server error, never a pass. The detail names the plugin (and no
-    data the plugin's exception may quote)."""
-    request.logger.error("plugin error: %s", exc.summary)
-    return Response({"status_code": 500, "detail": exc.summary}, status_code=500)
-
-
 class ProgrammeRulesApiController(Controller):
     path = "/api/v1/t/{tenant_slug:str}"
     tags = ["programme rules"]
@@ -61,7 +53,6 @@ class ProgrammeRulesApiController(Controller):
         "tenant": Provide(provide_tenant, sync_to_thread=False),
         "plugin_manager": Provide(provide_plugin_manager, sync_to_thread=False),
     }
-    exception_handlers = {PluginError: _plugin_error}
 
     @get(
         "/programmes/{programme_slug:str}/intake-fields",
