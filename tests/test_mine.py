@@ -209,7 +209,7 @@ async def test_mentor_sees_the_hold_and_supervision_mentee_does_not(live, sessio
     assert "Mit forløb" in page.text
     assert "Hold 3" in page.text
     assert "Aktivitet supervision" in page.text
-    assert f'href="/t/{tenants.a.slug}/mit/" aria-current="page"' in page.text
+    assert f'href="/t/{tenants.a.slug}/mit/" class="nav-link" aria-current="page"' in page.text
     async with httpx.AsyncClient() as browser:
         await browser_sign_in(browser, live, mentee)
         page = await browser.get(f"{live.url}/t/{tenants.a.slug}/mit/")
