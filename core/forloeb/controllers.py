@@ -14,22 +14,24 @@ from litestar.params import FromPath, FromQuery, JSONBody, QueryParameter
 from core.context import Context
 from core.forloeb import commands, meetings, proposals, queries
 from core.forloeb.labels import attention_text
+from core.forloeb.queries import ForloebDetail
 from core.forloeb.schemas import (
     AcceptIn,
     AssignmentOut,
     AttentionOut,
+    EventOut,
     ForloebDetailOut,
     ForloebOut,
     ListIn,
     MeetingIn,
     MeetingOut,
     PairOut,
+    PauseOut,
     PlanIn,
     ProposalsIn,
     SuggestionOut,
     TransitionIn,
     candidate_out,
-    detail_out,
     forloeb_out,
     meeting_out,
     reasons_out,
@@ -234,3 +236,25 @@ class ForloebApiController(Controller):
 
 
 __all__ = ["ForloebApiController", "MatchingApiController"]
+
+
+def detail_out(d: ForloebDetail) -> ForloebDetailOut:
+    coordinator = d.coordinator
+    return ForloebDetailOut(
+        forloeb=forloeb_out(d.row, coordinator),
+        viewer=d.viewer,
+        planned_end=d.planned_end,
+        events=[
+            EventOut(
+                e.from_state,
+                e.to_state,
+                e.actor if coordinator else "",
+                e.at,
+                e.reason if coordinator else None,
+            )
+            for e in d.events
+        ],
+        pauses=[PauseOut(p.starts_on, p.ends_on, p.planned_resume) for p in d.pauses],
+        meetings=[meeting_out(m) for m in d.meetings],
+        warnings=list(d.warnings),
+    )

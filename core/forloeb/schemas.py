@@ -13,7 +13,6 @@ import msgspec
 from core.forloeb.models import OPEN_STATES
 
 if TYPE_CHECKING:
-    from core.forloeb.queries import ForloebDetail
     from core.forloeb.rows import ForloebRow
     from core.matching.waiting_list import Candidate
 
@@ -226,28 +225,6 @@ def forloeb_out(row: ForloebRow, coordinator: bool) -> ForloebOut:
 
 def meeting_out(m: Any) -> MeetingOut:
     return MeetingOut(m.id, m.day, m.activity, m.duration_minutes, m.cancelled, m.note, m.logged_as)
-
-
-def detail_out(d: ForloebDetail) -> ForloebDetailOut:
-    coordinator = d.coordinator
-    return ForloebDetailOut(
-        forloeb=forloeb_out(d.row, coordinator),
-        viewer=d.viewer,
-        planned_end=d.planned_end,
-        events=[
-            EventOut(
-                e.from_state,
-                e.to_state,
-                e.actor if coordinator else "",
-                e.at,
-                e.reason if coordinator else None,
-            )
-            for e in d.events
-        ],
-        pauses=[PauseOut(p.starts_on, p.ends_on, p.planned_resume) for p in d.pauses],
-        meetings=[meeting_out(m) for m in d.meetings],
-        warnings=list(d.warnings),
-    )
 
 
 def candidate_out(c: Candidate) -> CandidateOut:

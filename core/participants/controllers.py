@@ -19,16 +19,23 @@ from core.context import Context
 from core.identity.guards import coordinators, tenant_admins
 from core.participants import consent, enrolments, intake, people
 from core.participants.consent import person_has_consent
+from core.participants.enrolments import EnrolmentView
+from core.participants.history import allowed_next
 from core.participants.lookup import enrolments_of
 from core.participants.models import Enrolment, Person
 from core.participants.schemas import (
     PAGE_SIZE,
+    ConsentOut,
     ConsentTextIn,
     ConsentTextOut,
     EnrolIn,
     EnrolmentOut,
+    EventOut,
+    IntakeFieldOut,
     IntakeIn,
+    IntakeOut,
     OverrideIn,
+    OverrideOut,
     PeoplePageOut,
     PeopleQuery,
     PersonIn,
@@ -36,8 +43,8 @@ from core.participants.schemas import (
     PersonPatch,
     PersonSummaryOut,
     TransitionIn,
+    VerdictOut,
     brief,
-    enrolment_out,
 )
 from core.web.pipeline import NO_PERSONAL_DATA, audits
 
@@ -253,3 +260,58 @@ class ParticipantsApiController(Controller):
         version they were given to."""
         text = await consent.publish_consent_text(ctx, programme_slug, data)
         return ConsentTextOut(programme_slug, text.version, text.body)
+
+
+def enrolment_out(view: EnrolmentView) -> EnrolmentOut:
+    e = view.enrolment
+    intake = view.intake
+    consent = view.consent
+    text = view.consent_text
+    return EnrolmentOut(
+        id=e.id,
+        person_id=e.person_id,
+        programme=view.programme.slug,
+        role=str(getattr(e.role, "value", e.role)),
+        status=e.status,
+        allowed_next=[s.value for s in allowed_next(e.status)],
+        consent=ConsentOut(
+            given_at=consent.given_at,
+            recorded_by=consent.recorded_by,
+            withdrawn_at=consent.withdrawn_at,
+            withdrawn_recorded_by=consent.withdrawn_recorded_by,
+            text_version=text.version if text else 0,
+        )
+        if consent
+        else None,
+        consent_text=ConsentTextOut(view.programme.slug, text.version, text.body) if text else None,
+        intake=IntakeOut(
+            held_on=intake.held_on,
+            staff=intake.staff,
+            motivation=intake.motivation,
+            expectations=intake.expectations,
+            wish_gender=intake.wish_gender,
+            wish_age_min=intake.wish_age_min,
+            wish_age_max=intake.wish_age_max,
+            wish_activities=intake.wish_activities,
+            wish_area=intake.wish_area,
+            lived_experience=list(intake.lived_experience or []),
+            challenges=intake.challenges,
+            chemistry_notes=intake.chemistry_notes,
+            wish_gender_required=intake.wish_gender_required,
+            wish_age_required=intake.wish_age_required,
+            capacity=intake.capacity,
+            paused_until=intake.paused_until,
+        )
+        if intake
+        else None,
+        intake_fields=[IntakeFieldOut.of(f) for f in view.fields],
+        intake_values=view.plugin_values,
+        eligibility=view.report.outcome.value,
+        verdicts=[VerdictOut.of(v) for v in view.report.verdicts],
+        override=OverrideOut(e.override_reason, e.override_by, e.override_at)
+        if e.override_reason
+        else None,
+        history=[
+            EventOut(ev.from_status, ev.to_status, ev.actor, ev.at, ev.reason) for ev in view.events
+        ],
+    )

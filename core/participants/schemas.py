@@ -4,15 +4,11 @@ from __future__ import annotations
 
 import datetime as dt
 import uuid
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import msgspec
 
-from core.participants.history import allowed_next
 from core.programmes.schemas import IntakeFieldOut, VerdictOut
-
-if TYPE_CHECKING:
-    from core.participants.enrolments import EnrolmentView
 
 #: Rows per page of the people list unless asked otherwise, and the most.
 PAGE_SIZE = 20
@@ -277,59 +273,4 @@ def brief(view: tuple[Any, Any]) -> EnrolmentBriefOut:
         programme_name=programme.name,
         role=str(getattr(enrolment.role, "value", enrolment.role)),
         status=enrolment.status,
-    )
-
-
-def enrolment_out(view: EnrolmentView) -> EnrolmentOut:
-    e = view.enrolment
-    intake = view.intake
-    consent = view.consent
-    text = view.consent_text
-    return EnrolmentOut(
-        id=e.id,
-        person_id=e.person_id,
-        programme=view.programme.slug,
-        role=str(getattr(e.role, "value", e.role)),
-        status=e.status,
-        allowed_next=[s.value for s in allowed_next(e.status)],
-        consent=ConsentOut(
-            given_at=consent.given_at,
-            recorded_by=consent.recorded_by,
-            withdrawn_at=consent.withdrawn_at,
-            withdrawn_recorded_by=consent.withdrawn_recorded_by,
-            text_version=text.version if text else 0,
-        )
-        if consent
-        else None,
-        consent_text=ConsentTextOut(view.programme.slug, text.version, text.body) if text else None,
-        intake=IntakeOut(
-            held_on=intake.held_on,
-            staff=intake.staff,
-            motivation=intake.motivation,
-            expectations=intake.expectations,
-            wish_gender=intake.wish_gender,
-            wish_age_min=intake.wish_age_min,
-            wish_age_max=intake.wish_age_max,
-            wish_activities=intake.wish_activities,
-            wish_area=intake.wish_area,
-            lived_experience=list(intake.lived_experience or []),
-            challenges=intake.challenges,
-            chemistry_notes=intake.chemistry_notes,
-            wish_gender_required=intake.wish_gender_required,
-            wish_age_required=intake.wish_age_required,
-            capacity=intake.capacity,
-            paused_until=intake.paused_until,
-        )
-        if intake
-        else None,
-        intake_fields=[IntakeFieldOut.of(f) for f in view.fields],
-        intake_values=view.plugin_values,
-        eligibility=view.report.outcome.value,
-        verdicts=[VerdictOut.of(v) for v in view.report.verdicts],
-        override=OverrideOut(e.override_reason, e.override_by, e.override_at)
-        if e.override_reason
-        else None,
-        history=[
-            EventOut(ev.from_status, ev.to_status, ev.actor, ev.at, ev.reason) for ev in view.events
-        ],
     )
