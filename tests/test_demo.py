@@ -362,11 +362,12 @@ def test_demo_serves_and_second_run_changes_nothing(tmp_path):
         # Kolding's interest group (2 mentors, 5 citizens) and supervision, Vejle's info meeting.
         "activity": 3,
         "activity_member": 7,
-        # Issue 6: ten on Vejle's misbrug waiting list (up to `ready`, with a før-samtale), the
-        # others active in a forløb (with its proposal and start) with the mentors' intakes.
+        # Issue 6: ten on Vejle's misbrug waiting list (up to `ready`), the others active in a
+        # forløb (with its proposal and start); everyone had a før-samtale (the rules need one
+        # before `eligible`).
         "consent": 171 + 58,
         "enrolment_event": (171 + 48) * 6 + 10 * 4,
-        "intake": 69 + 12 + 6 + 10,
+        "intake": 171 + 58,
         "forloeb": 102 + 18 + 12,
         "forloeb_event": 2 * (102 + 18 + 12),
         "forloeb_pause": 0,

@@ -9,6 +9,7 @@ from __future__ import annotations
 import uuid
 from collections.abc import Collection, Sequence
 from dataclasses import dataclass
+from functools import cache
 from typing import Any
 
 from sqlalchemy import or_, select
@@ -31,7 +32,10 @@ class ForloebRow:
     mentor_enrolment: Enrolment
 
 
+@cache
 def _rows_query() -> Any:
+    """The statement (built once: making the four aliases and their column collections costs
+    a few milliseconds, more than running the query) and the two enrolment aliases."""
     mentee_e, mentor_e = aliased(Enrolment), aliased(Enrolment)
     mentee_p, mentor_p = aliased(Person), aliased(Person)
     return (
