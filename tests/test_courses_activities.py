@@ -14,8 +14,8 @@ from core.activities.models import Recurrence
 from core.activities.recurrence import ZONE, add_months, monthly_days, occurrence_days
 from core.courses.queries import FINISHED, PLANNED, RUNNING, course_state, programme_summary
 from core.db.tenant_scope import tenant_scope
+from core.participants.consent import current_consent_text
 from core.participants.models import Consent, Enrolment, EnrolmentEvent, EnrolmentRole, Person
-from core.participants.service import current_consent_text
 from core.plugin_api import CourseRecord, PersonContext
 from core.tenancy.models import Programme
 from core.testing import PluginHarness

@@ -11,7 +11,7 @@ import pytest
 
 import core.plugin_api as api
 from core.courses.queries import min_sessions_attended
-from core.forloeb.service import strategy_for
+from core.matching.waiting_list import strategy_for
 from core.plugin_api import (
     DurationMonths,
     IntakeField,

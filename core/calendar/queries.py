@@ -143,8 +143,9 @@ async def _forloeb_meetings(
 ) -> list[FeedEvent]:
     """The logged meetings and afbud of the person's forløb, as all-day events (no names and
     no notes: the feed is read by calendar programs)."""
+    from core.forloeb.labels import activity_label
     from core.forloeb.models import Meeting
-    from core.forloeb.service import activity_label, list_forloeb
+    from core.forloeb.rows import list_forloeb
 
     ids = [row.forloeb.id for row in await list_forloeb(session, person_id=person_id)]
     if not ids:

@@ -25,8 +25,9 @@ from core.courses.queries import (
 )
 from core.courses.schemas import CourseIn, PersonIdIn, PresentIn
 from core.errors import Invalid, NotFound
+from core.participants.enrolments import move
+from core.participants.errors import FieldErrors
 from core.participants.models import Enrolment, Person
-from core.participants.service import FieldErrors, transition
 from core.plugin_api import Outcome
 from core.programmes.service import eligibility_for
 from core.tenancy.models import Programme
@@ -188,21 +189,13 @@ async def promote_ready(
 
 
 async def make_ready(ctx: Context, enrolment: Enrolment, course: Course) -> bool:
-    """``eligible -> ready`` through the participants' status service, which checks the
+    """``eligible -> ready`` through :func:`core.participants.enrolments.move`, which checks the
     machine and the consent and writes the history event (by ``ctx.actor``, with the hold as
     reason). :return: ``False`` (nothing changed) if the service refuses the change, e.g.
     because the person's consent is missing."""
     try:
-        await transition(
-            ctx.session,
-            ctx.plugins,
-            ctx.tenant,
-            enrolment,
-            "ready",
-            ctx.actor,
-            ctx.today(),
-            reason=f"mentorkursus gennemført (hold {course.number})",
-        )
+        reason = f"mentorkursus gennemført (hold {course.number})"
+        await move(ctx, enrolment, "ready", reason=reason)
     except FieldErrors:
         return False
     return True

@@ -8,7 +8,7 @@ from litestar.di import NamedDependency
 from litestar.response import Template
 
 from core.context import Context
-from core.forloeb.service import state_label
+from core.forloeb.labels import state_label
 from core.identity.guards import any_member
 from core.mine.queries import my_overview, not_linked_text
 from core.web.forms import page

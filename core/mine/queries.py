@@ -24,7 +24,7 @@ from core.activities.queries import KIND_LABELS, Occurrence, list_activities, oc
 from core.context import Context
 from core.courses.models import Course, CourseAttendance, CourseParticipant, CourseSession
 from core.courses.queries import course_state
-from core.forloeb.service import ForloebRow, list_forloeb
+from core.forloeb.rows import ForloebRow, list_forloeb
 from core.participants.models import FINAL_STATUSES, Enrolment, EnrolmentRole, Person
 from core.tenancy.models import Programme
 from core.web.i18n import gettext as _

@@ -15,7 +15,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.context import Context
 from core.db.base import utcnow
-from core.forloeb.service import end_with_enrolment
+from core.forloeb.commands import end_with_enrolment
 from core.participants.errors import FieldErrors
 from core.participants.history import add_event
 from core.participants.lookup import audit_enrolment, get_enrolment, get_programme

@@ -1,7 +1,7 @@
 """The participants domain's errors, shared by the services built on it (forløb, courses).
 
-They live apart from :mod:`core.participants.service` so that a service the participants
-service itself calls (:mod:`core.forloeb.service`) can raise them without importing it back.
+They live apart from the participants' commands so that a domain those commands call
+(:mod:`core.forloeb.commands`) can raise them without importing the commands back.
 """
 
 from __future__ import annotations

@@ -1,8 +1,8 @@
 """An enrolment's status history: every status change is an event with actor and reason.
 
-The primitive the participants service and the forløb service both move enrolments with (a
+The primitive the participants' commands and the forløb commands both move enrolments with (a
 forløb proposal, acceptance or end moves its parties' enrolments), kept apart from
-:mod:`core.participants.service` so neither service has to import the other back.
+:mod:`core.participants.enrolments` so neither domain has to import the other back.
 """
 
 from __future__ import annotations

@@ -278,9 +278,9 @@ async def update_person(ctx: Context, person_id: uuid.UUID, data: PersonPatch) -
 
 
 async def _link_account(ctx: Context, person: Person, account: str | None) -> None:
-    # Imported here: core.mine.service imports the courses and forløb services, which import
-    # the participants re-exports (core.participants.service) back.
-    from core.mine import service as mine
+    # Imported here: core.mine's queries import the forløb rows, which import the
+    # participants' models (and through them this package) back.
+    from core.mine import commands as mine
 
     try:
         await mine.check_account(ctx.session, person, account)

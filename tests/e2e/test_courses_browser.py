@@ -11,8 +11,8 @@ from sqlalchemy import select
 from core import clock as app_clock
 from core.activities.recurrence import add_months, monthly_days
 from core.db.tenant_scope import tenant_scope
+from core.participants.consent import record_consent
 from core.participants.models import Enrolment, EnrolmentEvent, EnrolmentRole, Person
-from core.participants.service import give_consent
 from core.tenancy.models import Programme
 
 
@@ -40,7 +40,7 @@ async def _eligible_mentor(sessionmaker, tenant) -> tuple[str, str]:
             )
             session.add(enrolment)
             await session.commit()
-            await give_consent(session, tenant, enrolment, "test-opsætning")
+            await record_consent(session, tenant, enrolment, "test-opsætning")
             await session.commit()  # commands do not commit; their caller does
             return str(person.id), str(enrolment.id)
 
