@@ -54,6 +54,7 @@ GRANT_VIEW = ("tenant_admin", "coordinator", "partner_staff")
 PUBLIC: dict[tuple[str, str], int] = {
     ("GET", "/"): 200,
     ("GET", "/sprog/{code:str}"): 303,
+    ("GET", "/tilgaengelighedserklaering"): 200,
     ("GET", "/health/live"): 200,
     ("GET", "/health/ready"): 200,
     ("GET", "/auth/login"): 303,
