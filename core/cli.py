@@ -177,6 +177,21 @@ def plugins_list(directory: Path | None) -> None:
         click.echo(line)
 
 
+def _reset_demo_database(settings: Any) -> None:
+    """``demo --reset``: the SQLite file is deleted; a PostgreSQL database is migrated down to
+    nothing (as the owner role), so the upgrade that follows starts it over."""
+    from core.db import migrate
+
+    url = make_url(settings.database_url)
+    if url.get_backend_name() == "sqlite":
+        if url.database and url.database != ":memory:":
+            for suffix in ("", "-wal", "-shm", "-journal"):
+                Path(url.database + suffix).unlink(missing_ok=True)
+    else:
+        migrate.downgrade(settings.migration_database_url, "base", settings.db_app_role)
+    click.echo("demo database reset")
+
+
 # -- running --------------------------------------------------------------------------------
 @main.command()
 @click.option("--host", default="127.0.0.1", show_default=True)
@@ -195,7 +210,10 @@ def serve(host: str, port: int) -> None:
 @click.option("--host", default="127.0.0.1", show_default=True)
 @click.option("--port", default=8000, show_default=True, type=int)
 @click.option("--no-serve", is_flag=True, help="Prepare the database only; do not serve.")
-def demo(host: str, port: int, no_serve: bool) -> None:
+@click.option(
+    "--reset", is_flag=True, help="Start the demo database over (everything in it is deleted)."
+)
+def demo(host: str, port: int, no_serve: bool, reset: bool) -> None:
     """Create or upgrade a local database, sync the tenants, seed demo people and serve."""
     from core.db import migrate
     from core.demo import seed_demo
@@ -209,6 +227,8 @@ def demo(host: str, port: int, no_serve: bool) -> None:
         base = f"http://{host}:{port}"
         issuer = os.environ.get("MAKKER_OIDC_ISSUER") or f"{base}/realms/makker"
         settings = dataclasses.replace(settings, base_url=base, oidc_issuer=issuer)
+    if reset:
+        _reset_demo_database(settings)
     migrate.upgrade(settings.migration_database_url, "head", settings.db_app_role)
     configs = _load_tenant_files(settings.tenants_dir)
 

@@ -385,6 +385,20 @@ def test_demo_serves_and_second_run_changes_nothing(tmp_path):
     # takes two citizens) go ready -> matched -> active; the mentor's first meeting.
     assert changed == {"forloeb": 5, "forloeb_event": 10, "enrolment_event": 18, "meeting": 1}
 
+    # `makker demo --reset` starts over: the walkthrough can be repeated (the waiting list is
+    # back, the five forløb gone).
+    reset = subprocess.run(
+        [sys.executable, "-m", "core.cli", "demo", "--reset", "--no-serve"],
+        cwd=tmp_path,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert reset.returncode == 0, reset.stderr[-2000:]
+    assert reset.stdout.splitlines()[0] == "demo database reset"
+    assert _counts(db) == first
+
 
 def test_demo_people_are_fictional_and_stable():
     from core.demo import DEMO_WAITING_PEOPLE, FICTIONAL_SURNAMES, FIRST_NAMES, demo_names
