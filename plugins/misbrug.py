@@ -1,18 +1,23 @@
 """``misbrug``: a mentor in a misbrug programme must have been free of abuse long enough.
 
-The period is ``min_sober_days`` **days** (default 365), counted from the date the mentor has
-been free of abuse (the intake field ``misbrug.sober_since``): the mentor is eligible from
-``sober_since + min_sober_days`` on. Exactly 365 days is enough; 364 is not. Counting in days
-makes leap years explicit: across a 29 February, 365 days end one calendar day before the
-anniversary (sober since 2023-03-01 -> eligible on 2024-02-29).
+The period is ``min_sober_years`` **calendar years** (default 1), counted from the date the
+mentor has been free of abuse (the intake field ``misbrug.sober_since``): the mentor is eligible
+from the anniversary on, ``sober_since + relativedelta(years=min_sober_years)``. Sober since
+2025-03-01: eligible on 2026-03-01, not on 2026-02-28 (although 2025-03-01 + 365 days would be
+2026-03-01 too, a year across a leap day is 366 days). A 29 February counts to 28 February in a
+year without it: sober since 2024-02-29, eligible on 2025-02-28.
+
+The old setting ``min_sober_days`` (days) is refused by ``makker tenants check`` with a message
+that names ``min_sober_years``.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-from typing import Annotated
+from typing import Annotated, ClassVar
 
 import msgspec
+from dateutil.relativedelta import relativedelta
 
 from core.plugin_api import (
     IntakeField,
@@ -28,8 +33,14 @@ SOBER_SINCE = "misbrug.sober_since"
 
 
 class MisbrugConfig(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
-    #: Days a mentor must have been free of abuse.
-    min_sober_days: Annotated[int, msgspec.Meta(ge=1, le=3650)] = 365
+    #: Calendar years a mentor must have been free of abuse.
+    min_sober_years: Annotated[int, msgspec.Meta(ge=1, le=10)] = 1
+
+    #: Settings this plugin no longer takes, with what to write instead (tenant file check).
+    retired_settings: ClassVar[dict[str, str]] = {
+        "min_sober_days": "replaced by min_sober_years (whole calendar years, e.g. "
+        "min_sober_years = 1 for at least one year)",
+    }
 
 
 @hookimpl
@@ -49,23 +60,27 @@ def intake_fields() -> IntakeField:
     )
 
 
+def _danish(day: dt.date) -> str:
+    return day.strftime("%d.%m.%Y")
+
+
 @hookimpl
 def eligibility_verdicts(
     programme: ProgrammeContext, person: PersonContext, role: Role, today: dt.date
 ) -> Verdict | None:
     if role != "mentor":
         return None
-    days = programme.config(MisbrugConfig).min_sober_days
+    years = programme.config(MisbrugConfig).min_sober_years
     since: dt.date | None = person.get(SOBER_SINCE)
     if since is None:
         return Verdict.unknown(RULE, "Ædruelighedsdato mangler.")
-    eligible_from = since + dt.timedelta(days=days)
+    eligible_from = since + relativedelta(years=years)
     if today >= eligible_from:
         return Verdict.passed(
-            RULE, f"Har været ude af misbrug i mindst {days} dage (siden {since.isoformat()})."
+            RULE, f"Har været ude af misbrug i mindst {years} år (siden {_danish(since)})."
         )
     return Verdict.failed(
         RULE,
-        f"Har været ude af misbrug i {(today - since).days} dage; kravet er mindst {days} dage "
-        f"(opfyldt fra {eligible_from.isoformat()}).",
+        f"Har været ude af misbrug siden {_danish(since)}; kravet er mindst {years} år "
+        f"(opfyldt fra {_danish(eligible_from)}).",
     )

@@ -51,8 +51,8 @@ async def test_sober_since_is_judged_on_the_danish_date_after_midnight(
     api, shipped, sessionmaker, clock
 ):
     """At 00:30 on 1 December in Denmark, someone sober since 1 December 2025 has been sober
-    for 365 days (on the UTC date it would be 364, and a fail), and "today" (1 December) is an
-    allowed answer, not a date in the future."""
+    for a year (on the UTC date, 30 November, it would be a day short, and a fail), and "today"
+    (1 December) is an allowed answer, not a date in the future."""
     clock.set(AFTER_DANISH_MIDNIGHT)
     vejle = shipped["vejle"]
     base = f"/api/v1/t/{vejle.slug}"
@@ -72,7 +72,7 @@ async def test_sober_since_is_judged_on_the_danish_date_after_midnight(
     assert response.status_code == 200
     assert response.json()["outcome"] == "pass"
     assert response.json()["verdicts"][0]["rule"] == "misbrug"
-    assert "365 dage" in response.json()["verdicts"][0]["explanation"]
+    assert "mindst 1 år" in response.json()["verdicts"][0]["explanation"]
 
     intake = f"{base}/people/{person_id}/intake?programme=misbrug-mentor"
     today = await api.put(intake, json={"values": {"misbrug.sober_since": "2026-12-01"}})

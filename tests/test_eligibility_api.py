@@ -65,8 +65,8 @@ async def test_eligibility_lists_each_rule_with_its_explanation(
             {
                 "rule": "misbrug",
                 "outcome": "fail",
-                "explanation": "Har været ude af misbrug i 364 dage; kravet er mindst 365 dage "
-                "(opfyldt fra 2026-11-24).",
+                "explanation": "Har været ude af misbrug siden 24.11.2025; kravet er mindst 1 år "
+                "(opfyldt fra 24.11.2026).",
             },
             {
                 "rule": "mentor_course",

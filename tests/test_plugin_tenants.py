@@ -74,25 +74,25 @@ async def test_vejle_85_is_enabled_only_for_peer_to_peer(sessionmaker, shipped):
     misbrug = programme_context(pm, shipped["vejle"], vejle["misbrug-mentor"])
     assert sorted(p2p.configs) == ["lived_experience", "mentor_course", "vejle_85"]
     assert sorted(misbrug.configs) == ["lived_experience", "mentor_course", "misbrug"]
-    assert misbrug.config(MisbrugConfig) == MisbrugConfig(min_sober_days=365)
+    assert misbrug.config(MisbrugConfig) == MisbrugConfig(min_sober_years=1)
 
 
 def test_config_falls_back_programme_then_tenant_then_defaults():
     pm = create_plugin_manager()
     both = fake_programme(
         pm,
-        tenant_plugins={"misbrug": {"min_sober_days": 400}},
-        programme_plugins={"misbrug": {"min_sober_days": 500}},
+        tenant_plugins={"misbrug": {"min_sober_years": 2}},
+        programme_plugins={"misbrug": {"min_sober_years": 3}},
     )
-    tenant_only = fake_programme(pm, tenant_plugins={"misbrug": {"min_sober_days": 400}})
+    tenant_only = fake_programme(pm, tenant_plugins={"misbrug": {"min_sober_years": 2}})
     programme_empty = fake_programme(
-        pm, tenant_plugins={"misbrug": {"min_sober_days": 400}}, programme_plugins={"misbrug": {}}
+        pm, tenant_plugins={"misbrug": {"min_sober_years": 2}}, programme_plugins={"misbrug": {}}
     )
     defaults = fake_programme(pm, programme_plugins={"misbrug": {}})
     assert [
-        p.config(MisbrugConfig).min_sober_days
+        p.config(MisbrugConfig).min_sober_years
         for p in (both, tenant_only, programme_empty, defaults)
-    ] == [500, 400, 400, 365]
+    ] == [3, 2, 2, 1]
     assert fake_programme(pm).configs == {}
 
 
@@ -116,18 +116,24 @@ def _tenant_dir(tmp_path: Path, replace: tuple[str, str]) -> Path:
     ("replace", "message"),
     [
         (
-            ("min_sober_days = 365", 'min_sober_days = "et år"'),
-            "vejle.toml:36: programmes[1].plugins.misbrug.min_sober_days: Expected `int`, got "
+            ("min_sober_years = 1", 'min_sober_years = "et år"'),
+            "vejle.toml:36: programmes[1].plugins.misbrug.min_sober_years: Expected `int`, got "
             "`str`",
         ),
         (
-            ("min_sober_days = 365", "min_sober_days = 0"),
-            "vejle.toml:36: programmes[1].plugins.misbrug.min_sober_days: Expected `int` >= 1",
+            ("min_sober_years = 1", "min_sober_years = 0"),
+            "vejle.toml:36: programmes[1].plugins.misbrug.min_sober_years: Expected `int` >= 1",
         ),
         (
-            ("min_sober_days = 365", "min_sobre_days = 365"),
-            "vejle.toml:36: programmes[1].plugins.misbrug.min_sobre_days: unknown key (expected "
-            "one of min_sober_days)",
+            ("min_sober_years = 1", "min_sober_days = 365"),
+            "vejle.toml:36: programmes[1].plugins.misbrug.min_sober_days: replaced by "
+            "min_sober_years (whole calendar years, e.g. min_sober_years = 1 for at least one "
+            "year)",
+        ),
+        (
+            ("min_sober_years = 1", "min_sobre_years = 1"),
+            "vejle.toml:36: programmes[1].plugins.misbrug.min_sobre_years: unknown key (expected "
+            "one of min_sober_years)",
         ),
         (
             ("[plugins.mentor_course]", "[plugins.mentor_kursus]"),

@@ -20,10 +20,10 @@ def sober() -> PluginHarness:
     return PluginHarness(misbrug, areas=("misbrug",))
 
 
-def test_mentor_sober_exactly_365_days_is_eligible(sober):
+def test_mentor_sober_exactly_one_calendar_year_is_eligible(sober):
     verdict = sober.verdict("mentor", {"misbrug.sober_since": "2025-11-23"}, today=TODAY)
     assert verdict == misbrug.Verdict.passed(
-        "misbrug", "Har været ude af misbrug i mindst 365 dage (siden 2025-11-23)."
+        "misbrug", "Har været ude af misbrug i mindst 1 år (siden 23.11.2025)."
     )
 
 
@@ -31,21 +31,28 @@ def test_mentor_sober_a_day_less_than_a_year_is_ineligible(sober):
     verdict = sober.verdict("mentor", {"misbrug.sober_since": "2025-11-24"}, today=TODAY)
     assert verdict.outcome == Outcome.FAIL
     assert verdict.explanation == (
-        "Har været ude af misbrug i 364 dage; kravet er mindst 365 dage (opfyldt fra 2026-11-24)."
+        "Har været ude af misbrug siden 24.11.2025; kravet er mindst 1 år (opfyldt fra 24.11.2026)."
     )
 
 
-def test_leap_day_sober_date_counts_365_days(sober):
+def test_a_year_is_the_anniversary_not_365_days(sober):
+    # 2025-03-01 + 365 days would be 2026-03-01 as well; the day before must still fail.
+    since = {"misbrug.sober_since": "2025-03-01"}
+    assert sober.verdict("mentor", since, today=dt.date(2026, 2, 28)).outcome == Outcome.FAIL
+    assert sober.verdict("mentor", since, today=dt.date(2026, 3, 1)).outcome == Outcome.PASS
+
+
+def test_a_year_across_a_leap_day_is_the_anniversary_not_365_days(sober):
+    # 2023-03-01 + 365 days = 2024-02-29: counting days would pass a day early.
+    since = {"misbrug.sober_since": "2023-03-01"}
+    assert sober.verdict("mentor", since, today=dt.date(2024, 2, 29)).outcome == Outcome.FAIL
+    assert sober.verdict("mentor", since, today=dt.date(2024, 3, 1)).outcome == Outcome.PASS
+
+
+def test_sober_since_29_february_counts_to_28_february(sober):
     since = {"misbrug.sober_since": "2024-02-29"}
     assert sober.verdict("mentor", since, today=dt.date(2025, 2, 27)).outcome == Outcome.FAIL
     assert sober.verdict("mentor", since, today=dt.date(2025, 2, 28)).outcome == Outcome.PASS
-
-
-def test_year_across_a_leap_day_is_365_days_not_the_anniversary(sober):
-    # Documented choice: days, not calendar years. 2023-03-01 + 365 days = 2024-02-29.
-    since = {"misbrug.sober_since": "2023-03-01"}
-    assert sober.verdict("mentor", since, today=dt.date(2024, 2, 28)).outcome == Outcome.FAIL
-    assert sober.verdict("mentor", since, today=dt.date(2024, 2, 29)).outcome == Outcome.PASS
 
 
 def test_missing_sober_date_is_unknown(sober):
@@ -68,17 +75,24 @@ def test_misbrug_rule_does_not_judge_mentees(sober):
     assert sober.verdicts("mentee", {}, today=TODAY) == []
 
 
-def test_min_sober_days_is_configurable():
-    harness = PluginHarness(misbrug, config={"min_sober_days": 730})
+def test_min_sober_years_is_configurable():
+    harness = PluginHarness(misbrug, config={"min_sober_years": 2})
     since = {"misbrug.sober_since": "2024-11-23"}
     assert harness.verdict("mentor", since, today=TODAY).outcome == Outcome.PASS
     since = {"misbrug.sober_since": "2024-11-24"}
-    assert harness.verdict("mentor", since, today=TODAY).outcome == Outcome.FAIL
+    verdict = harness.verdict("mentor", since, today=TODAY)
+    assert verdict.outcome == Outcome.FAIL
+    assert verdict.explanation.endswith("kravet er mindst 2 år (opfyldt fra 24.11.2026).")
 
 
-def test_invalid_min_sober_days_is_a_plugin_error_naming_the_plugin():
+def test_invalid_min_sober_years_is_a_plugin_error_naming_the_plugin():
     with pytest.raises(PluginError, match=r"plugin 'misbrug': settings for .* invalid"):
-        PluginHarness(misbrug, config={"min_sober_days": 0})
+        PluginHarness(misbrug, config={"min_sober_years": 0})
+
+
+def test_the_old_min_sober_days_setting_is_refused_naming_its_replacement():
+    with pytest.raises(PluginError, match=r"invalid: replaced by min_sober_years"):
+        PluginHarness(misbrug, config={"min_sober_days": 365})
 
 
 def test_misbrug_asks_one_date_field_of_mentors(sober):

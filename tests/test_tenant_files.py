@@ -31,7 +31,7 @@ def test_shipped_tenant_files_are_valid_and_complete():
     assert btb.policy.meeting_frequencies == ["weekly", "fortnightly"]
     vejle = configs["vejle"]
     assert [p.slug for p in vejle.programmes] == ["peer-to-peer", "misbrug-mentor"]
-    assert vejle.programmes[1].plugins == {"misbrug": {"min_sober_days": 365}}
+    assert vejle.programmes[1].plugins == {"misbrug": {"min_sober_years": 1}}
     assert vejle.programmes[0].policy.duration_months.max == 6
     partner = configs["psykiatrifonden"]
     assert (partner.kind, partner.municipality_code, partner.programmes) == ("partner", None, [])
@@ -135,7 +135,7 @@ MISTAKES = {
     "plugin_config_not_a_table": (
         "vejle",
         VEJLE.replace(
-            "[programmes.plugins.misbrug]\nmin_sober_days = 365",
+            "[programmes.plugins.misbrug]\nmin_sober_years = 1",
             "[programmes.plugins]\nmisbrug = true",
         ),
         "vejle.toml:36: programmes[1].plugins.misbrug: expected a table of plugin settings, "

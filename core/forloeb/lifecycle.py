@@ -8,10 +8,11 @@ moved later by every day spent paused.
 
 from __future__ import annotations
 
-import calendar
 import datetime as dt
 import enum
 from dataclasses import dataclass
+
+from dateutil.relativedelta import relativedelta
 
 
 class ForloebState(enum.StrEnum):
@@ -56,10 +57,10 @@ def check_transition(current: ForloebState, target: ForloebState, reason: str | 
 
 
 def add_months(day: dt.date, months: int) -> dt.date:
-    """``day`` plus ``months`` calendar months; the 31st becomes the month's last day."""
-    month_index = day.month - 1 + months
-    year, month = day.year + month_index // 12, month_index % 12 + 1
-    return dt.date(year, month, min(day.day, calendar.monthrange(year, month)[1]))
+    """``day`` plus ``months`` calendar months (``dateutil``'s ``relativedelta``); the 31st
+    becomes the month's last day, 29 February the 28th in a year without it."""
+    result: dt.date = day + relativedelta(months=months)
+    return result
 
 
 @dataclass(frozen=True)

@@ -61,7 +61,7 @@ def matching_strategies(pm: MakkerPluginManager) -> dict[str, MatchingStrategy]:
 
 class PluginConfigError(ValueError):
     """A plugin's settings in a tenant file are wrong. ``path`` is the key path inside the
-    plugin's table (e.g. ``["min_sober_days"]``); the message says what was expected."""
+    plugin's table (e.g. ``["min_sober_years"]``); the message says what was expected."""
 
     def __init__(self, message: str, path: list[str | int]) -> None:
         super().__init__(message)
@@ -71,14 +71,20 @@ class PluginConfigError(ValueError):
 def check_plugin_config(
     schema: type[msgspec.Struct] | None, values: Mapping[str, Any]
 ) -> msgspec.Struct | None:
-    """Validate one level of settings (tenant or programme) against a plugin's schema."""
+    """Validate one level of settings (tenant or programme) against a plugin's schema.
+
+    A setting the plugin no longer takes is refused with the plugin's own hint when the schema
+    lists it in a ``retired_settings`` class variable (``{old key: what to write instead}``)."""
     if schema is None:
         if values:
             key = next(iter(values))
             raise PluginConfigError("unknown key (this plugin takes no settings)", [key])
         return None
     known = set(schema.__struct_fields__)
+    retired: Mapping[str, str] = getattr(schema, "retired_settings", {})
     for key in values:
+        if key in retired and key not in known:
+            raise PluginConfigError(retired[key], [key])
         if key not in known:
             raise PluginConfigError(
                 f"unknown key (expected one of {', '.join(sorted(known))})", [key]
