@@ -376,6 +376,12 @@ def test_demo_serves_and_second_run_changes_nothing(tmp_path):
 
     def second_run(port: int) -> None:
         assert _counts(db) == first  # the second seeding added nothing
+        # Kolding's 102 forløb, 20 a page: the last page holds two.
+        last = asyncio.run(
+            _sign_in_and_get(port, "kolding-koordinator", "/t/kolding/forloeb/?side=6")
+        )
+        assert "Side 6 af 6" in last.text and "102 forløb" in last.text
+        assert last.text.count('<li class="card forloeb">') == 2
         asyncio.run(_match_confirm_and_meet(port))
 
     _run_demo_and_fetch(tmp_path, env, while_running=second_run)

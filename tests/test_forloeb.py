@@ -6,6 +6,7 @@ and what a mentee sees."""
 from __future__ import annotations
 
 import datetime as dt
+import re
 import uuid
 
 import httpx
@@ -576,9 +577,57 @@ async def test_forloeb_list_filters_by_state(live, sessionmaker, tenants, today)
         active = (await api.get("/forloeb", params={"state": "active"})).json()
         proposed = (await api.get("/forloeb", params={"state": "proposed"})).json()
         everything = (await api.get("/forloeb")).json()
+        by_name = (await api.get("/forloeb", params={"sort": "name"})).json()
+        second = await api.get("/forloeb", params={"sort": "name", "limit": 1, "offset": 1})
+        oldest = (await api.get("/forloeb", params={"sort": "oldest"})).json()
+        refused = await api.get("/forloeb", params={"sort": "random", "limit": 0, "offset": -1})
     assert [f["mentee"]["name"] for f in active] == ["Anna Angst"]
     assert [f["mentee"]["name"] for f in proposed] == ["Bent Bipolar"]
     assert len(everything) == 2
+    assert [f["mentee"]["name"] for f in by_name] == ["Anna Angst", "Bent Bipolar"]
+    assert [f["mentee"]["name"] for f in second.json()] == ["Bent Bipolar"]
+    assert [f["id"] for f in oldest] == [f["id"] for f in reversed(everything)]
+    assert (refused.status_code, refused.json()["errors"]) == (
+        400,
+        {
+            "sort": "Sortér efter nyeste, ældste eller navn.",
+            "limit": "Vælg fra 1 til 500 rækker.",
+            "offset": "Forskydningen skal være 0 eller mere.",
+        },
+    )
+
+
+def test_the_pagination_links_the_pages_around_the_current_one():
+    from core.app import create_app
+    from core.settings import Settings
+
+    app = create_app(Settings())
+    env = app.template_engine.engine  # type: ignore[union-attr]
+    template = env.from_string(
+        '{% from "_pagination.html" import pagination %}'
+        "{% macro href(n) %}?side={{ n }}{% endmacro %}{{ pagination(4, 9, href) }}"
+    )
+    html = template.render()
+    pages = re.findall(r'<a href="\?side=(\d+)" class="button ([\w -]+?)"', html)
+    assert pages == [
+        ("3", "button-arrow button-previous"),
+        ("2", "button-secondary"),
+        ("3", "button-secondary"),
+        ("4", "current-page"),
+        ("5", "button-secondary"),
+        ("6", "button-secondary"),
+        ("5", "button-arrow button-next"),
+    ]
+    assert "Side 4 af 9" in html
+    assert (
+        env.from_string(
+            '{% from "_pagination.html" import pagination %}'
+            "{% macro href(n) %}?side={{ n }}{% endmacro %}{{ pagination(1, 1, href) }}"
+        )
+        .render()
+        .strip()
+        == ""
+    )
 
 
 async def test_the_persons_calendar_feed_holds_the_forloeb_meetings_without_names_or_notes(

@@ -137,10 +137,17 @@ class ForloebApiController(Controller):
             list[str] | None, QueryParameter(name="state", description="Filter by state.")
         ] = None,
         programme: FromQuery[str | None] = None,
+        attention: FromQuery[bool] = False,
+        sort: FromQuery[str] = "newest",
+        limit: FromQuery[int] = 500,
+        offset: FromQuery[int] = 0,
     ) -> list[ForloebOut]:
-        """The organisation's forløb and proposals, newest first."""
-        rows = await queries.find_forloeb(ctx, ListIn(states or [], programme))
-        return [forloeb_out(r, True) for r in rows]
+        """The organisation's forløb and proposals: by state, programme and need of attention;
+        sorted newest or oldest first or by the citizen's name; ``limit`` (1-500) from
+        ``offset``."""
+        query = ListIn(states or [], programme, attention, sort, limit, offset)
+        page = await queries.find_forloeb(ctx, query)
+        return [forloeb_out(r, True) for r in page.rows]
 
     @get(
         "/attention",

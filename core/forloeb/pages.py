@@ -12,7 +12,7 @@ from typing import Annotated, Any
 from litestar import Controller, Request, get, post
 from litestar.di import NamedDependency
 from litestar.enums import MediaType
-from litestar.params import FromPath, QueryParameter
+from litestar.params import FromPath, FromQuery, QueryParameter
 from litestar.response import Redirect, Template
 
 from core.context import Context
@@ -24,6 +24,8 @@ from core.forloeb.lifecycle import ALLOWED, NEEDS_REASON, ForloebState
 from core.forloeb.models import ACTIVITIES
 from core.forloeb.rows import ForloebRow
 from core.forloeb.schemas import (
+    LIST_PAGE_SIZE,
+    LIST_SORTS,
     AcceptIn,
     ListIn,
     MeetingIn,
@@ -253,15 +255,36 @@ class ForloebPagesController(Controller):
         self,
         ctx: NamedDependency[Context],
         state_filter: Annotated[str | None, QueryParameter(name="state")] = None,
+        programme: FromQuery[str | None] = None,
+        attention: FromQuery[str | None] = None,
+        sort: FromQuery[str | None] = None,
+        side: FromQuery[str | None] = None,
     ) -> Template:
-        states = [state_filter] if state_filter in STATES else []
+        """The list, 20 a page: filters and sort from the form; a wrong value shows them all."""
+        page_no = int(side) if side and side.isdigit() and 0 < int(side) < 10_000 else 1
+        programmes = await queries.programmes_of(ctx)
+        query = ListIn(
+            [state_filter] if state_filter in STATES else [],
+            programme if programme in {p.slug for p in programmes} else None,
+            attention == "1",
+            sort if sort in LIST_SORTS else "newest",
+            LIST_PAGE_SIZE,
+            (page_no - 1) * LIST_PAGE_SIZE,
+        )
+        found = await queries.find_forloeb(ctx, query)
         return _page(
             "forloeb/list.html",
             {
                 "tenant": ctx.tenant,
-                "rows": await queries.find_forloeb(ctx, ListIn(states)),
-                "state": states[0] if states else "",
+                "rows": found.rows,
+                "total": found.total,
+                "page_no": page_no,
+                "pages": max(1, -(-found.total // LIST_PAGE_SIZE)),
+                "query": query,
+                "state": query.state[0] if query.state else "",
                 "states": STATES,
+                "programmes": programmes,
+                "sorts": LIST_SORTS,
                 "attention_count": len(await queries.attention_list(ctx)),
                 "active_nav": "forloeb",
             },

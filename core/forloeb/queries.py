@@ -16,15 +16,16 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.context import Context
-from core.errors import NotFound
+from core.errors import Invalid, NotFound
 from core.forloeb.access import COORDINATOR, access_forloeb
 from core.forloeb.attention import Attention, ForloebFacts, attention
 from core.forloeb.lifecycle import ForloebState, Pause, planned_end
 from core.forloeb.models import OPEN_STATES, Forloeb, ForloebEvent, ForloebPause, Meeting
 from core.forloeb.rows import ForloebRow, list_forloeb
-from core.forloeb.schemas import ListIn
+from core.forloeb.schemas import LIST_SORTS, ListIn
 from core.programmes.service import access_programme_by_slug
 from core.tenancy.models import Programme
+from core.web.i18n import gettext as _
 
 OPEN = frozenset(s.value for s in OPEN_STATES)
 
@@ -136,14 +137,52 @@ async def meeting_form(ctx: Context, forloeb_id: uuid.UUID) -> tuple[ForloebRow,
 # -- lists ---------------------------------------------------------------------------------
 
 
-async def find_forloeb(ctx: Context, data: ListIn) -> list[ForloebRow]:
-    """The organisation's forløb and proposals, newest first, by state and programme.
+@dataclass
+class ForloebPage:
+    rows: list[ForloebRow]
+    #: How many match the filters (all pages).
+    total: int
 
+
+async def programmes_of(ctx: Context) -> list[Programme]:
+    """The tenant's programmes that are not archived, by name (for filters)."""
+    return list(
+        await ctx.session.scalars(
+            select(Programme).where(Programme.archived_at.is_(None)).order_by(Programme.name)
+        )
+    )
+
+
+async def find_forloeb(ctx: Context, data: ListIn) -> ForloebPage:
+    """The organisation's forløb and proposals by state, programme and need of attention,
+    sorted, one page of them. A tenant holds hundreds, not millions: one statement reads the
+    filtered rows, the attention filter and the order are applied to them.
+
+    :raises Invalid: an unknown state or sort, a limit outside 1-500 or a negative offset.
     :raises NotFound: ``data.programme`` is not one of the tenant's programmes."""
+    errors = {}
+    if any(state not in {s.value for s in ForloebState} for state in data.state):
+        errors["state"] = _("Unknown state.")
+    if data.sort not in LIST_SORTS:
+        errors["sort"] = _("Sort by newest, oldest or name.")
+    if not 1 <= data.limit <= 500:
+        errors["limit"] = _("Choose from 1 to 500 rows.")
+    if data.offset < 0:
+        errors["offset"] = _("The offset must be 0 or more.")
+    if errors:
+        raise Invalid(errors)
     programme_id = None
     if data.programme:
         programme_id = (await programme_by_slug(ctx, data.programme)).id
-    return await list_forloeb(ctx.session, data.state, programme_id)
+    rows = await list_forloeb(ctx.session, data.state, programme_id)
+    if data.attention:
+        needing = {a.row.forloeb.id for a in await attention_list(ctx)}
+        rows = [r for r in rows if r.forloeb.id in needing]
+    if data.sort == "oldest":
+        rows.reverse()
+    elif data.sort == "name":
+        rows.sort(key=lambda r: (r.mentee.name.casefold(), r.mentor.name.casefold()))
+    return ForloebPage(rows[data.offset : data.offset + data.limit], len(rows))
 
 
 @dataclass

@@ -60,11 +60,23 @@ class MeetingIn(msgspec.Struct, forbid_unknown_fields=True):
     note: Text2000 | None = None
 
 
+#: How a list of forløb can be sorted: newest or oldest proposal first, or by the citizen's name.
+LIST_SORTS = ("newest", "oldest", "name")
+#: Forløb per page on the list page.
+LIST_PAGE_SIZE = 20
+
+
 class ListIn(msgspec.Struct, forbid_unknown_fields=True):
     #: Only forløb in these states (none: all).
     state: list[str] = []
     #: Only this programme's (slug).
     programme: str | None = None
+    #: Only open forløb that need a coordinator's look (the attention list).
+    attention: bool = False
+    sort: str = "newest"
+    #: At most this many (1-500), from ``offset`` on.
+    limit: int = 500
+    offset: int = 0
 
 
 # -- out -----------------------------------------------------------------------------------
