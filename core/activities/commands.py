@@ -23,11 +23,12 @@ from core.activities.models import (
     Recurrence,
 )
 from core.activities.queries import activity_of, is_cancelled, is_occurrence
-from core.activities.schemas import ActivityIn, PersonIdIn, PresentIn
+from core.activities.schemas import TEXT_LIMITS, ActivityIn, PersonIdIn, PresentIn
 from core.context import Context
 from core.errors import Invalid, NotFound
 from core.participants.models import Enrolment, EnrolmentRole, Person
 from core.tenancy.models import Programme
+from core.web import text as chars
 from core.web.i18n import gettext as _
 
 
@@ -47,7 +48,14 @@ async def create_activity(ctx: Context, data: ActivityIn) -> Activity:
         recurrence = Recurrence(data.recurrence)
     except ValueError:
         raise _invalid("recurrence", _("Choose none, weekly or monthly.")) from None
-    if not data.title.strip():
+    texts = {
+        key: message
+        for key, limit in TEXT_LIMITS.items()
+        if (message := chars.fault(getattr(data, key), limit, multiline=key == "description"))
+    }
+    if texts:
+        raise Invalid(texts, detail=next(iter(texts.values())))
+    if chars.is_blank(data.title):
         raise _invalid("title", _("The activity needs a title."))
     if data.ends <= data.starts:
         raise _invalid("ends", _("The activity must end after it starts."))
@@ -69,7 +77,7 @@ async def create_activity(ctx: Context, data: ActivityIn) -> Activity:
         programme_id=programme_id,
         kind=kind,
         title=data.title.strip(),
-        description=data.description.strip(),
+        description=chars.line_feeds(data.description).strip(),
         place=data.place.strip(),
         room=data.room.strip(),
         first_on=data.first_on,

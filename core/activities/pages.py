@@ -52,7 +52,7 @@ async def _index(ctx: Context, errors: Invalid | None = None, form: Any = None) 
         kinds=KIND_LABELS,
         programmes=await list_active_programmes(ctx.session),
         errors=errors.errors if errors else {},
-        form=form or {},
+        form=form or {"starts": "17:00", "ends": "19:00"},
         active_nav="activities",
     )
 

@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import datetime as dt
 import uuid
-from typing import Annotated
 
 import msgspec
 
 from core.web.i18n import gettext as _
 
-Text = Annotated[str, msgspec.Meta(max_length=200)]
+#: The longest title, place, room and description (checked by the command, in Danish).
+TEXT_LIMITS = {"title": 200, "place": 200, "room": 100, "description": 2000}
 
 
 class ActivityIn(msgspec.Struct, forbid_unknown_fields=True):
@@ -18,16 +18,17 @@ class ActivityIn(msgspec.Struct, forbid_unknown_fields=True):
     `recurrence`: none, weekly, monthly; `published` only for info meetings)."""
 
     kind: str
-    title: Text
+    title: str
     first_on: dt.date
     starts: dt.time
     ends: dt.time
     recurrence: str = "none"
     until: dt.date | None = None
     programme: str | None = None
-    place: Text = ""
-    room: Annotated[str, msgspec.Meta(max_length=100)] = ""
-    description: Annotated[str, msgspec.Meta(max_length=2000)] = ""
+    place: str = ""
+    room: str = ""
+    #: Several lines allowed.
+    description: str = ""
     published: bool = False
 
     @staticmethod

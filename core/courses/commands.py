@@ -23,7 +23,7 @@ from core.courses.queries import (
     programme_of,
     session_of,
 )
-from core.courses.schemas import CourseIn, PersonIdIn, PresentIn
+from core.courses.schemas import TEXT_MAX, CourseIn, PersonIdIn, PresentIn
 from core.errors import Invalid, NotFound
 from core.participants.enrolments import move
 from core.participants.errors import FieldErrors
@@ -31,6 +31,7 @@ from core.participants.models import Enrolment, Person
 from core.plugin_api import Outcome
 from core.programmes.service import eligibility_for
 from core.tenancy.models import Programme
+from core.web import text as chars
 from core.web.i18n import gettext as _
 
 MAX_SESSIONS = 24
@@ -57,8 +58,10 @@ async def create_course(ctx: Context, data: CourseIn) -> CourseView:
     for s in data.sessions:
         if s.ends <= s.starts:
             raise _invalid("sessions", _("A session must end after it starts."))
-        if not s.topic.strip():
+        if chars.is_blank(s.topic):
             raise _invalid("sessions", _("Each session needs a topic."))
+        if message := chars.fault(s.topic, TEXT_MAX) or chars.fault(s.place, TEXT_MAX):
+            raise _invalid("sessions", message)
     used = set(
         await session.scalars(select(Course.number).where(Course.programme_id == programme.id))
     )

@@ -33,16 +33,25 @@ from core.web.forms import form_struct, page, read_form
 from core.web.i18n import gettext as _
 from core.web.pipeline import NO_PERSONAL_DATA, audits
 
+#: The new-hold form's first values.
+_NEW_COURSE = {"count": "6", "starts": "10:00", "ends": "15:00", "capacity": "15"}
+
 
 async def _index(ctx: Context, errors: Invalid | None = None, form: Any = None) -> Template:
+    programmes = await list_active_programmes(ctx.session)
+    # The command's "sessions" (how many, their times) is the form's number of sessions.
+    shown = {
+        "count" if k == "sessions" else k: m for k, m in (errors.errors if errors else {}).items()
+    }
     return page(
         "courses/index.html",
         400 if errors else 200,
         tenant=ctx.tenant,
         groups=grouped(await list_courses(ctx.session, ctx.today())),
-        programmes=await list_active_programmes(ctx.session),
-        errors=errors.errors if errors else {},
-        form=form or {},
+        programmes=programmes,
+        programme_options=[(p.slug, p.name) for p in programmes],
+        errors=shown,
+        form=form or _NEW_COURSE,
         active_nav="courses",
     )
 

@@ -9,9 +9,12 @@ from typing import Annotated
 import msgspec
 
 from core.activities.recurrence import monthly_days
+from core.errors import Invalid
+from core.web import text as chars
 from core.web.i18n import gettext as _
 
-Text200 = Annotated[str, msgspec.Meta(max_length=200)]
+#: The longest topic or place (checked by the commands, with a Danish message).
+TEXT_MAX = 200
 
 
 class SessionIn(msgspec.Struct, forbid_unknown_fields=True):
@@ -20,8 +23,8 @@ class SessionIn(msgspec.Struct, forbid_unknown_fields=True):
     day: dt.date
     starts: dt.time
     ends: dt.time
-    topic: Text200
-    place: Text200 = ""
+    topic: str
+    place: str = ""
 
 
 class CourseIn(msgspec.Struct, forbid_unknown_fields=True):
@@ -42,7 +45,7 @@ class CoursePlanIn(msgspec.Struct):
     capacity: int
     starts: dt.time
     ends: dt.time
-    place: Text200 = ""
+    place: str = ""
     topics: str = ""
 
     @staticmethod
@@ -59,8 +62,23 @@ class CoursePlanIn(msgspec.Struct):
 
     def course_in(self) -> CourseIn:
         """The same hold as the API's :class:`CourseIn` (sessions without a topic line are
-        called "Session n")."""
-        topics = [t.strip()[:200] for t in self.topics.splitlines() if t.strip()]
+        called "Session n").
+
+        :raises Invalid: per form field (``place``, ``topics``: too long or a forbidden
+            character - never cut to fit; ``ends`` before ``starts``)."""
+        errors: dict[str, str] = {}
+        if message := chars.fault(self.place, TEXT_MAX):
+            errors["place"] = message
+        lines = chars.line_feeds(self.topics).split("\n")
+        if message := chars.check("\n".join(lines), multiline=True) or next(
+            (m for m in (chars.fault(t, TEXT_MAX) for t in lines) if m), None
+        ):
+            errors["topics"] = message
+        if self.ends <= self.starts:
+            errors["ends"] = _("A session must end after it starts.")
+        if errors:
+            raise Invalid(errors, detail=next(iter(errors.values())))
+        topics = [t.strip() for t in lines if not chars.is_blank(t)]
         sessions = [
             SessionIn(
                 day,

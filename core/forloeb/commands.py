@@ -33,6 +33,7 @@ from core.forloeb.schemas import AcceptIn, PlanIn, TransitionIn
 from core.participants.errors import NUL_MESSAGE
 from core.participants.history import move_status
 from core.participants.models import Enrolment, EnrolmentRole, EnrolmentStatus, Person
+from core.participants.validation import pause_end_fault
 from core.plugin_api import (
     MakkerPluginManager,
     PolicyDecision,
@@ -168,8 +169,11 @@ async def _move(ctx: Context, row: ForloebRow, data: TransitionIn) -> list[str]:
         and not (forloeb.mentee_accepted_at and forloeb.mentor_accepted_at)
     ):
         errors["to"] = _("Both the citizen and the mentor must accept the proposal first.")
-    if target == S.PAUSED and data.resume_on is not None and data.resume_on <= today:
-        errors["resume_on"] = _("The planned resume date must be after today.")
+    if target == S.PAUSED and data.resume_on is not None:
+        if data.resume_on <= today:
+            errors["resume_on"] = _("The planned resume date must be after today.")
+        elif fault := pause_end_fault(data.resume_on, today):
+            errors["resume_on"] = fault
     if errors:
         raise Invalid(errors)
     context = programme_context(ctx.plugins, ctx.tenant, row.programme)

@@ -166,7 +166,7 @@ async def move(
     row: :func:`transition` is the command; other services move enrolments with this)."""
     session = ctx.session
     errors: dict[str, str] = {}
-    reason = text(reason, 2000, "reason", errors)
+    reason = text(reason, 2000, "reason", errors, multiline=True)
     if errors:
         raise FieldErrors(errors)
     try:
@@ -235,7 +235,7 @@ async def override(ctx: Context, enrolment_id: uuid.UUID, data: OverrideIn) -> E
     names of the failing rules)."""
     enrolment = await get_enrolment(ctx.session, enrolment_id)
     errors: dict[str, str] = {}
-    reason = text(data.reason, 2000, "reason", errors) or ""
+    reason = text(data.reason, 2000, "reason", errors, multiline=True) or ""
     if not errors and len(reason) < 10:
         errors["reason"] = _("Write a reason of at least 10 characters.")
     if errors:

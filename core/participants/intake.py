@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 import uuid
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Any
 
 from sqlalchemy import select
@@ -23,7 +23,13 @@ from core.participants.errors import FieldErrors
 from core.participants.lookup import audit_enrolment, get_enrolment, get_person, get_programme
 from core.participants.models import FINAL_STATUSES, Enrolment, EnrolmentRole, Intake, Person
 from core.participants.schemas import IntakeIn
-from core.participants.validation import TEXT_MAX, text, word_list
+from core.participants.validation import (
+    TEXT_MAX,
+    intake_date_fault,
+    pause_end_fault,
+    text,
+    word_list,
+)
 from core.plugin_api import IntakeField, MakkerPluginManager, Role
 from core.programmes.intake import (
     IntakeValidationError,
@@ -87,21 +93,31 @@ def _age(raw: Any, key: str, errors: dict[str, str]) -> int | None:
     return raw  # type: ignore[no-any-return]
 
 
-def clean_intake(values: Mapping[str, Any], today: dt.date) -> dict[str, Any]:
-    """The før-samtale's fields given in ``values``, checked; raise :class:`FieldErrors`."""
+def clean_intake(
+    values: Mapping[str, Any], today: dt.date, stored: Intake | None = None
+) -> dict[str, Any]:
+    """The før-samtale's fields given in ``values``, checked; raise :class:`FieldErrors`.
+
+    A date is checked against today's limits when it changes: the ``stored`` før-samtale's own
+    dates are kept as they are (an unchanged form can always be saved again)."""
     errors: dict[str, str] = {}
     clean: dict[str, Any] = {}
+
+    def check_date(key: str, rule: Callable[[dt.date, dt.date], str | None]) -> None:
+        day = _date(values[key], key, errors)
+        fault = None if day is None or day == getattr(stored, key, None) else rule(day, today)
+        if fault:
+            errors[key] = fault
+        clean[key] = day
+
     if "held_on" in values:
-        day = _date(values["held_on"], "held_on", errors)
-        if day is not None and day > today:
-            errors["held_on"] = _("The date must not be in the future.")
-        clean["held_on"] = day
+        check_date("held_on", intake_date_fault)
     for key, limit in (("staff", 200), ("wish_gender", 60), ("wish_area", 200)):
         if key in values:
             clean[key] = text(values[key], limit, key, errors)
     for key in ("motivation", "expectations", "wish_activities", "challenges", "chemistry_notes"):
         if key in values:
-            clean[key] = text(values[key], TEXT_MAX, key, errors)
+            clean[key] = text(values[key], TEXT_MAX, key, errors, multiline=True)
     for key in ("wish_age_min", "wish_age_max"):
         if key in values:
             clean[key] = _age(values[key], key, errors)
@@ -116,7 +132,7 @@ def clean_intake(values: Mapping[str, Any], today: dt.date) -> dict[str, Any]:
             }
         clean["capacity"] = raw
     if "paused_until" in values:
-        clean["paused_until"] = _date(values["paused_until"], "paused_until", errors)
+        check_date("paused_until", pause_end_fault)
     lo, hi = clean.get("wish_age_min"), clean.get("wish_age_max")
     checked = "wish_age_min" not in errors and "wish_age_max" not in errors
     if checked and lo is not None and hi is not None and lo > hi:
@@ -142,10 +158,11 @@ async def save_intake(ctx: Context, enrolment_id: uuid.UUID, data: IntakeIn) -> 
             {"intake": _("Record the person's consent before the før-samtale is stored.")}
         )
     values = data.intake_values()
+    intake = await get_intake(session, enrolment.id)
     errors: dict[str, str] = {}
     clean: dict[str, Any] = {}
     try:
-        clean = clean_intake(values, ctx.today())
+        clean = clean_intake(values, ctx.today(), intake)
     except FieldErrors as exc:
         errors.update(exc.errors)
     fields = await plugin_fields(ctx.plugins, ctx.tenant, session, enrolment)
@@ -156,7 +173,6 @@ async def save_intake(ctx: Context, enrolment_id: uuid.UUID, data: IntakeIn) -> 
         errors.update(exc.errors)
     if errors:
         raise FieldErrors(errors)
-    intake = await get_intake(session, enrolment.id)
     if intake is None:
         intake = Intake(enrolment_id=enrolment.id, lived_experience=[], staff=None)
         session.add(intake)

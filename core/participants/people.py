@@ -29,6 +29,7 @@ from core.participants.models import BASIC_FIELDS, Enrolment, EnrolmentRole, Enr
 from core.participants.schemas import MAX_PAGE_SIZE, PeopleQuery, PersonIn, PersonPatch
 from core.participants.validation import text, word_list
 from core.tenancy.models import Programme
+from core.web import text as chars
 from core.web.i18n import gettext as _
 
 WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
@@ -160,7 +161,7 @@ def clean_person_values(values: Mapping[str, Any], today: dt.date) -> dict[str, 
         errors[key] = _("Unknown field.")
     if "name" in values:
         name = text(values["name"], 200, "name", errors)
-        if not name and "name" not in errors:
+        if (not name or chars.is_blank(name)) and "name" not in errors:
             errors["name"] = _("Write the person's name.")
         clean["name"] = name
     if "email" in values:

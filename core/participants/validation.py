@@ -6,18 +6,31 @@ command reports every field at fault at once and raises :class:`FieldErrors` bef
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Sequence
 from typing import Any
 
+from dateutil.relativedelta import relativedelta
+
 from core.participants.errors import NUL_MESSAGE
+from core.web import text as chars
 from core.web.i18n import gettext as _
 
 #: Longest free text (motivation, notes ...).
 TEXT_MAX = 4000
+#: How far back a før-samtale may be dated.
+INTAKE_YEARS_BACK = 5
+#: How far ahead a pause may be planned to end.
+PAUSE_MONTHS_AHEAD = 12
 
 
-def text(value: Any, limit: int, key: str, errors: dict[str, str]) -> str | None:
-    """``value`` stripped (blank is ``None``), or a message in ``errors[key]``."""
+def text(
+    value: Any, limit: int, key: str, errors: dict[str, str], multiline: bool = False
+) -> str | None:
+    """``value`` stripped (blank is ``None``), or a message in ``errors[key]``.
+
+    One line unless ``multiline`` (notes, motivation: line feeds allowed, a browser's CR LF
+    stored as LF); control and bidi-override characters are refused (:mod:`core.web.text`)."""
     if value is None:
         return None
     if not isinstance(value, str):
@@ -25,6 +38,12 @@ def text(value: Any, limit: int, key: str, errors: dict[str, str]) -> str | None
         return None
     if "\x00" in value:
         errors[key] = NUL_MESSAGE()
+        return None
+    if multiline:
+        value = chars.line_feeds(value)
+    fault = chars.check(value, multiline)
+    if fault:
+        errors[key] = fault
         return None
     value = value.strip()
     if len(value) > limit:
@@ -44,7 +63,10 @@ def word_list(
     if not isinstance(value, list) or any(not isinstance(v, str) for v in value):
         errors[key] = _("Expected a list of words.")
         return []
-    items = list(dict.fromkeys(v.strip() for v in value if v.strip()))
+    if any(chars.has_forbidden(v) for v in value):
+        errors[key] = chars.SINGLE_LINE_FORBIDDEN_MESSAGE()
+        return []
+    items = list(dict.fromkeys(v.strip() for v in value if not chars.is_blank(v)))
     if len(items) > 30 or any(len(v) > 60 for v in items):
         errors[key] = _("At most 30 items of at most 60 characters each.")
         return []
@@ -52,3 +74,32 @@ def word_list(
         errors[key] = _("Choose from the listed values.")
         return []
     return items
+
+
+# -- dates: one rule per kind ---------------------------------------------------------------
+
+
+def intake_date_fault(day: dt.date, today: dt.date) -> str | None:
+    """A før-samtale's date: today or within :data:`INTAKE_YEARS_BACK` years back."""
+    if day > today:
+        return _("The date must not be in the future.")
+    earliest = today - relativedelta(years=INTAKE_YEARS_BACK)
+    if day < earliest:
+        return _("The før-samtale must be dated within the last %(n)d years (from %(date)s).") % {
+            "n": INTAKE_YEARS_BACK,
+            "date": earliest.strftime("%d.%m.%Y"),
+        }
+    return None
+
+
+def pause_end_fault(day: dt.date, today: dt.date) -> str | None:
+    """The end of a pause (a mentor's "not before", a forløb's planned resume): from today
+    and at most :data:`PAUSE_MONTHS_AHEAD` months ahead (calendar months)."""
+    latest = today + relativedelta(months=PAUSE_MONTHS_AHEAD)
+    if day < today:
+        return _("The pause cannot end in the past.")
+    if day > latest:
+        return _("A pause can last at most a year (until %(date)s).") % {
+            "date": latest.strftime("%d.%m.%Y")
+        }
+    return None

@@ -12,6 +12,8 @@ import datetime as dt
 from collections.abc import Mapping
 from typing import Any
 
+from dateutil.relativedelta import relativedelta
+
 from core.plugin_api import IntakeField, MakkerPluginManager, ProgrammeContext, Role
 from core.programmes.registry import programme_hook
 from core.web.i18n import gettext as _
@@ -34,6 +36,27 @@ class IntakeValidationError(ValueError):
         self.errors = errors
 
 
+#: No date a plugin asks about (sober since, a course completed) lies before this day.
+EARLIEST_DATE = dt.date(1900, 1, 1)
+#: How far ahead a date field that may be in the future may lie.
+YEARS_AHEAD = 10
+
+
+def plugin_date_fault(field: IntakeField, date: dt.date, today: dt.date) -> str | None:
+    """The one rule for a plugin's date field: from :data:`EARLIEST_DATE`, and at most today
+    (``not_in_future``) or :data:`YEARS_AHEAD` years ahead."""
+    if date < EARLIEST_DATE:
+        return _("The date must be %(date)s or later.") % {
+            "date": EARLIEST_DATE.strftime("%d.%m.%Y")
+        }
+    if field.not_in_future and date > today:
+        return _("The date must not be in the future.")
+    latest = today + relativedelta(years=YEARS_AHEAD)
+    if date > latest:
+        return _("The date must be %(date)s or earlier.") % {"date": latest.strftime("%d.%m.%Y")}
+    return None
+
+
 def _check(field: IntakeField, value: Any, today: dt.date) -> Any:
     """The JSON value to store for ``value``; raises ``ValueError`` with a user message."""
     if field.type == "date":
@@ -45,8 +68,9 @@ def _check(field: IntakeField, value: Any, today: dt.date) -> Any:
             raise ValueError(_("Expected a date (YYYY-MM-DD).")) from None
         if len(value) != 10:
             raise ValueError(_("Expected a date (YYYY-MM-DD)."))
-        if field.not_in_future and date > today:
-            raise ValueError(_("The date must not be in the future."))
+        fault = plugin_date_fault(field, date, today)
+        if fault:
+            raise ValueError(fault)
         return date.isoformat()
     if field.type == "boolean":
         if not isinstance(value, bool):

@@ -1,0 +1,391 @@
+# ruff: noqa: F811 - pytest fixtures imported from tests.plugin_fixtures are parameters here
+"""Found by testing as a new user would (issue 12): an unchanged save, long texts, invisible
+names and implausible dates - each refused per field in Danish (API and pages), nothing stored."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from html import unescape
+from html.parser import HTMLParser
+
+import httpx
+import pytest
+from sqlalchemy import func, select
+
+from core.activities.models import Activity
+from core.courses.models import Course
+from core.db.tenant_scope import tenant_scope
+from core.forloeb.schemas import TransitionIn
+from core.participants.models import Person
+from core.participants.validation import pause_end_fault
+from tests.live import browser_sign_in, csrf_token
+from tests.plugin_fixtures import api, shipped  # noqa: F401 - fixtures
+
+TODAY = dt.date(2026, 11, 23)
+TOO_LONG = "x" * 10_000
+
+
+@pytest.fixture(autouse=True)
+def _today(clock):
+    clock.set(TODAY)
+
+
+class _Form(HTMLParser):
+    """The fields a browser would post from a page's first ``method=post`` form."""
+
+    def __init__(self, action: str) -> None:
+        super().__init__()
+        self.action, self.inside, self.fields = action, False, []
+        self._textarea: str | None = None
+
+    def handle_starttag(self, tag, attrs):
+        a = dict(attrs)
+        if tag == "form" and a.get("action") == self.action:
+            self.inside = True
+        if not self.inside:
+            return
+        if tag == "input" and a.get("name"):
+            if a.get("type") in ("checkbox", "radio") and "checked" not in a:
+                return
+            self.fields.append((a["name"], a.get("value") or ""))
+        if tag == "textarea":
+            self._textarea = a["name"]
+            self.fields.append((a["name"], ""))
+
+    def handle_data(self, data):
+        if self._textarea:
+            self.fields[-1] = (self._textarea, self.fields[-1][1] + data)
+
+    def handle_endtag(self, tag):
+        self._textarea = None if tag == "textarea" else self._textarea
+        self.inside = self.inside and tag != "form"
+
+
+def form_of(html: str, action: str) -> dict[str, list[str]]:
+    parser = _Form(action)
+    parser.feed(html)
+    assert parser.fields, f"no form posting to {action}"
+    fields: dict[str, list[str]] = {}
+    for name, value in parser.fields:
+        fields.setdefault(name, []).append(value)
+    return fields
+
+
+@asynccontextmanager
+async def _coordinator(live, tenant, name: str) -> AsyncIterator[httpx.AsyncClient]:
+    """A coordinator's browser, signed in."""
+    live.add_user(name, ("coordinator",), (tenant.slug,))
+    async with httpx.AsyncClient(base_url=live.url) as http:
+        await browser_sign_in(http, live, name)
+        yield http
+
+
+def _api(live, tenant, token: str) -> httpx.AsyncClient:
+    return httpx.AsyncClient(
+        base_url=f"{live.url}/api/v1/t/{tenant.slug}",
+        headers={"Authorization": f"Bearer {token}"},
+    )
+
+
+async def _count(sessionmaker, tenant, model) -> int:
+    with tenant_scope(tenant.id):
+        async with sessionmaker() as session:
+            return await session.scalar(select(func.count()).select_from(model)) or 0
+
+
+async def _person(sessionmaker, tenant, person_id) -> dict:
+    with tenant_scope(tenant.id):
+        async with sessionmaker() as session:
+            p = await session.get_one(Person, person_id)
+            return {c.key: getattr(p, c.key) for c in Person.__table__.columns}
+
+
+def _field_error(html: str, field: str) -> str:
+    """The field's error message, and the field marked invalid and listed in the summary."""
+    text = unescape(html)
+    assert re.search(rf'id="f-{field}"[^>]*\s+aria-invalid="true"', text, re.S) or re.search(
+        rf'id="f-{field}"[^>]*>', text
+    ), field
+    tag = re.search(rf'<(?:input|select|textarea) id="f-{field}"[^>]*>', text, re.S)
+    assert tag and 'aria-invalid="true"' in tag[0], f"{field} is not marked invalid"
+    assert f'href="#f-{field}"' in text, f"{field} is not in the error summary"
+    match = re.search(rf'<span class="error" id="e-{field}">([^<]*)</span>', text)
+    assert match, f"no message for {field}"
+    return match[1]
+
+
+# -- 1. an unchanged save ---------------------------------------------------------------------
+
+
+async def test_an_unchanged_save_of_the_edit_page_changes_nothing(live, sessionmaker, tenants):
+    from tests.test_courses_activities import _world
+
+    ids = await _world(sessionmaker, tenants.a)  # every person has a consent
+    with tenant_scope(tenants.a.id):
+        async with sessionmaker() as session, session.begin():
+            listed = await session.get_one(Person, ids[1])
+            listed.languages, listed.interests = ["dansk", "engelsk"], ["fodbold"]
+            listed.availability, listed.birth_year, listed.phone = ["mon_evening"], 1980, "20304050"
+    async with _coordinator(live, tenants.a, f"i12-edit-{tenants.a.slug}") as http:
+        for person_id in (ids[0], ids[1]):
+            before = await _person(sessionmaker, tenants.a, person_id)
+            path = f"/t/{tenants.a.slug}/deltagere/{person_id}/rediger"
+            page = await http.get(path)
+            assert page.status_code == 200
+            fields = form_of(page.text, path)
+            assert fields["languages"] != ["[]"] and fields["interests"] != ["[]"]
+            saved = await http.post(path, data=fields)
+            assert saved.status_code == 303, saved.text
+            after = await _person(sessionmaker, tenants.a, person_id)
+            assert {k: v for k, v in after.items() if k != "updated_at"} == {
+                k: v for k, v in before.items() if k != "updated_at"
+            }
+        assert (before["languages"], before["interests"]) == (["dansk", "engelsk"], ["fodbold"])
+
+
+# -- 2. holds and activities: long texts, no places, the error summary -------------------------
+
+
+async def test_long_texts_and_a_hold_without_places_are_refused_in_danish(
+    live, sessionmaker, tenants
+):
+    from tests.test_courses_activities import _sessions, _world
+
+    await _world(sessionmaker, tenants.a)
+    long_message = "Teksten er for lang (højst 200 tegn)."
+    name = f"i12-hold-{tenants.a.slug}"
+    live.add_user(name, ("coordinator",), (tenants.a.slug,))
+    token = await live.access_token(name)
+    async with _coordinator(live, tenants.a, name) as http, _api(live, tenants.a, token) as api:
+        session = {**_sessions(TODAY, 1)[0]}
+        for body, field, message in [
+            ({"capacity": 0}, "capacity", "Antallet af pladser skal være mellem 1 og 100."),
+            ({"sessions": [{**session, "place": TOO_LONG}]}, "sessions", long_message),
+            ({"sessions": [{**session, "topic": TOO_LONG}]}, "sessions", long_message),
+        ]:
+            response = await api.post(
+                "/courses/", json={"programme": "btb", "capacity": 10, "sessions": [session]} | body
+            )
+            assert (response.status_code, response.json()["errors"]) == (400, {field: message})
+        activity = {"kind": "cafe", "title": "Café", "first_on": "2026-12-01"}
+        activity |= {"starts": "17:00:00", "ends": "19:00:00"}
+        for field, limit in (("title", 200), ("place", 200), ("room", 100), ("description", 2000)):
+            response = await api.post("/activities/", json={**activity, field: TOO_LONG})
+            assert (response.status_code, response.json()["errors"]) == (
+                400,
+                {field: f"Teksten er for lang (højst {limit} tegn)."},
+            ), field
+
+        index = await http.get(f"/t/{tenants.a.slug}/hold/")
+        form = {
+            "_csrf_token": csrf_token(index.text),
+            "programme": "btb",
+            "start": "2027-01-31",
+            "count": "2",
+            "starts": "10:00",
+            "ends": "15:00",
+            "capacity": "12",
+            "place": "",
+            "topics": "Recovery\r\nAt sige nej",
+        }
+        for change, field, message in [
+            ({"capacity": "0"}, "capacity", "Antallet af pladser skal være mellem 1 og 100."),
+            ({"place": TOO_LONG}, "place", long_message),
+            ({"topics": f"Recovery\r\n{'y' * 201}"}, "topics", long_message),
+            ({"ends": "09:00"}, "ends", "En undervisningsgang skal slutte, efter den begynder."),
+        ]:
+            bad = await http.post(f"/t/{tenants.a.slug}/hold/", data={**form, **change})
+            assert bad.status_code == 400
+            assert "Nogle felter er ikke udfyldt korrekt; intet er gemt." in bad.text
+            assert _field_error(bad.text, field) == message
+        index = await http.get(f"/t/{tenants.a.slug}/aktiviteter/")
+        page_form = {
+            "_csrf_token": csrf_token(index.text),
+            "kind": "cafe",
+            "title": "Café",
+            "first_on": "2026-12-01",
+            "starts": "17:00",
+            "ends": "19:00",
+            "recurrence": "none",
+        }
+        bad = await http.post(
+            f"/t/{tenants.a.slug}/aktiviteter/", data={**page_form, "title": TOO_LONG}
+        )
+        assert bad.status_code == 400
+        assert _field_error(bad.text, "title") == long_message
+    assert await _count(sessionmaker, tenants.a, Course) == 0
+    assert await _count(sessionmaker, tenants.a, Activity) == 0
+
+
+# -- 3. control and invisible characters --------------------------------------------------------
+
+INVISIBLE_NAMES = [
+    "\u200b\u200c\u200d\u2060",
+    "\ufeff",
+    " \u200b ",
+]
+CONTROL_NAMES = [
+    "\x1b[31mAnna\x1b[0m",
+    "Anna\r\nDemosen",
+    "Anna\x07",
+    "Anna\u202eDemosen",
+    "Anna\u2066Demosen\u2069",
+    "Anna\uffff",
+    "Anna\x85",
+]
+
+
+async def test_names_of_control_or_invisible_characters_are_refused(live, sessionmaker, tenants):
+    from tests.test_courses_activities import _world
+
+    ids = await _world(sessionmaker, tenants.a)
+    name = f"i12-names-{tenants.a.slug}"
+    people = await _count(sessionmaker, tenants.a, Person)
+    one_line = (
+        "Teksten indeholder et kontroltegn, et linjeskift eller et tegn, der vender "
+        "skriveretningen; skriv den på én linje med almindelige tegn."
+    )
+    live.add_user(name, ("coordinator",), (tenants.a.slug,))
+    token = await live.access_token(name)
+    async with _coordinator(live, tenants.a, name) as http, _api(live, tenants.a, token) as api:
+        for bad_name in INVISIBLE_NAMES + CONTROL_NAMES:
+            expected = "Skriv personens navn." if bad_name in INVISIBLE_NAMES else one_line
+            created = await api.post("/people", json={"name": bad_name})
+            assert (created.status_code, created.json()["errors"]) == (
+                400,
+                {"name": expected},
+            ), repr(bad_name)
+            changed = await api.patch(f"/people/{ids[0]}", json={"name": bad_name})
+            assert changed.json()["errors"] == {"name": expected}, repr(bad_name)
+        for field in ("address", "gender", "external_ref"):
+            response = await api.patch(f"/people/{ids[0]}", json={field: "a\x1bb"})
+            assert response.json()["errors"] == {field: one_line}, field
+        response = await api.patch(f"/people/{ids[0]}", json={"languages": ["dansk\u202e"]})
+        assert response.json()["errors"] == {"languages": one_line}
+        activity = {"kind": "cafe", "first_on": "2026-12-01", "starts": "17:00:00"}
+        activity |= {"ends": "19:00:00"}
+        for title, message in (
+            ("\u200b\ufeff", "Aktiviteten skal have en titel."),
+            ("a\nb", one_line),
+        ):
+            response = await api.post("/activities/", json={**activity, "title": title})
+            assert response.json()["errors"] == {"title": message}
+        # Line feeds are fine in multi-line text (a browser's CR LF is stored as LF), other
+        # control characters are not.
+        fine = await api.post(
+            "/activities/", json={**activity, "title": "Café", "description": "En\r\nTo"}
+        )
+        assert fine.status_code == 201, fine.text
+        response = await api.post(
+            "/activities/", json={**activity, "title": "Café", "description": "En\x1b[2J"}
+        )
+        assert list(response.json()["errors"]) == ["description"]
+
+        path = f"/t/{tenants.a.slug}/deltagere/{ids[0]}/rediger"
+        edit = await http.get(path)
+        fields = form_of(edit.text, path)
+        for bad_name in ("\u200b", "Anna\x1b[0m"):
+            bad = await http.post(path, data={**fields, "name": bad_name})
+            assert bad.status_code == 400
+            assert _field_error(bad.text, "name") in ("Skriv personens navn.", one_line)
+        hold = await http.get(f"/t/{tenants.a.slug}/hold/")
+        bad = await http.post(
+            f"/t/{tenants.a.slug}/hold/",
+            data={
+                "_csrf_token": csrf_token(hold.text),
+                "programme": "btb",
+                "start": "2027-01-31",
+                "count": "1",
+                "starts": "10:00",
+                "ends": "15:00",
+                "capacity": "12",
+                "place": "Sal\u202e1",
+            },
+        )
+        assert bad.status_code == 400 and _field_error(bad.text, "place") == one_line
+    assert await _count(sessionmaker, tenants.a, Person) == people
+    with tenant_scope(tenants.a.id):
+        async with sessionmaker() as session:
+            assert (await session.get_one(Person, ids[0])).name == "Mentor 0 Demosen"
+            activities = list(await session.scalars(select(Activity)))
+    assert [a.description for a in activities] == ["En\nTo"]
+
+
+# -- 4. implausible dates -----------------------------------------------------------------------
+
+
+async def test_implausible_dates_are_refused_with_danish_field_messages(api, shipped, sessionmaker):
+    vejle = shipped["vejle"]
+    base = f"/api/v1/t/{vejle.slug}"
+    created = await api.post(
+        f"{base}/people",
+        json={"name": "Mona Demosen", "programme": "misbrug-mentor", "role": "mentor"},
+    )
+    assert created.status_code == 201, created.text
+    url = f"{base}/enrolments/{created.json()['enrolments'][0]['id']}"
+    assert (await api.post(f"{url}/consent")).status_code == 200
+    bad = await api.put(
+        f"{url}/intake",
+        json={
+            "held_on": "0001-01-01",
+            "paused_until": "2099-01-01",
+            "values": {"misbrug.sober_since": "0001-01-01"},
+        },
+    )
+    assert (bad.status_code, bad.json()["errors"]) == (
+        400,
+        {
+            "held_on": "Før-samtalen skal være dateret inden for de seneste 5 år (fra 23.11.2021).",
+            "paused_until": "En pause kan højst vare et år (til 23.11.2027).",
+            "misbrug.sober_since": "Datoen skal være 01.01.1900 eller senere.",
+        },
+    )
+    for body, field, message in [
+        ({"held_on": "2026-11-24"}, "held_on", "Datoen må ikke ligge i fremtiden."),
+        ({"paused_until": "2026-11-22"}, "paused_until", "Pausen kan ikke slutte i fortiden."),
+        (
+            {"paused_until": "2027-11-24"},
+            "paused_until",
+            "En pause kan højst vare et år (til 23.11.2027).",
+        ),
+        (
+            {"values": {"misbrug.sober_since": "1899-12-31"}},
+            "misbrug.sober_since",
+            "Datoen skal være 01.01.1900 eller senere.",
+        ),
+    ]:
+        response = await api.put(f"{url}/intake", json=body)
+        assert (response.status_code, response.json()["errors"]) == (400, {field: message})
+    person_id = created.json()["id"]
+    answers = await api.put(
+        f"{base}/people/{person_id}/intake",
+        params={"programme": "misbrug-mentor"},
+        json={"values": {"misbrug.sober_since": "0001-01-01"}},
+    )
+    assert answers.status_code == 400
+    assert answers.json()["errors"] == {
+        "misbrug.sober_since": "Datoen skal være 01.01.1900 eller senere."
+    }
+    good = await api.put(
+        f"{url}/intake",
+        json={
+            "held_on": "2021-11-23",
+            "paused_until": "2027-11-23",
+            "values": {"misbrug.sober_since": "1900-01-01"},
+        },
+    )
+    assert good.status_code == 200, good.text
+    intake = (await api.get(url)).json()["intake"]
+    assert (intake["held_on"], intake["paused_until"]) == ("2021-11-23", "2027-11-23")
+
+
+def test_a_pause_ends_from_today_to_a_calendar_year_ahead():
+    leap = dt.date(2028, 2, 29)
+    assert pause_end_fault(leap, leap) is None
+    assert pause_end_fault(dt.date(2029, 2, 28), leap) is None  # relativedelta: clamped
+    assert pause_end_fault(dt.date(2029, 3, 1), leap) is not None
+    assert pause_end_fault(dt.date(2028, 2, 28), leap) is not None
+    assert TransitionIn(to="paused", resume_on=dt.date(2099, 1, 1)).resume_on  # checked by _move
