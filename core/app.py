@@ -20,6 +20,7 @@ from litestar.plugins.htmx import HTMXPlugin
 from litestar.plugins.jinja import JinjaTemplateEngine
 from litestar.static_files import create_static_files_router
 from litestar.template.config import TemplateConfig
+from sqlalchemy.exc import TimeoutError as PoolTimeout
 
 import core
 from core.activities.api import ActivityApiController
@@ -49,7 +50,7 @@ from core.tenancy.partnership_controllers import (
     PartnershipPagesController,
 )
 from core.web import i18n
-from core.web.filters import local_time
+from core.web.filters import FILTERS
 from core.web.health import HealthController
 from core.web.middleware import LocaleMiddleware
 from core.web.pages import PagesController
@@ -81,7 +82,7 @@ def _configure_jinja(engine: JinjaTemplateEngine) -> None:
     env.install_gettext_callables(i18n.gettext, i18n.ngettext, newstyle=True)  # type: ignore[attr-defined]
     env.globals["get_locale"] = i18n.get_locale
     env.globals["locale_names"] = i18n.LOCALE_NAMES
-    env.filters["local_time"] = local_time
+    env.filters.update(FILTERS)
 
 
 def create_app(settings: Settings | None = None) -> Litestar:
@@ -167,7 +168,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
             log_exceptions="always",
             # Refusals and redirects to sign-in are answers, not failures: not logged (they are
             # audited where it matters); 5xx and unexpected exceptions are logged with a trace.
-            disable_stack_trace={303, 400, 401, 403, 404, 405, 409, 422, 429},
+            disable_stack_trace={303, 400, 401, 403, 404, 405, 409, 422, 429, PoolTimeout},
             root={"level": settings.log_level, "handlers": ["queue_listener"]},
             # httpx/httpcore trace headers (Set-Cookie, Authorization) and aiosqlite traces SQL
             # parameters (personal data) at DEBUG: never let them through, whatever the level.

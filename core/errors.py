@@ -131,6 +131,7 @@ def _conflict(request: Request, exc: Conflict) -> Response:
 
 
 _MISSING = re.compile(r"Missing required \w+ parameter '([^']{1,60})'")
+_MISSING_FIELD = re.compile(r"missing required field `([^`]{1,60})`")
 _UNKNOWN_FIELD = re.compile(r"unknown field `([^`]{1,60})`")
 
 
@@ -141,6 +142,9 @@ def _field_error(item: dict[str, Any]) -> tuple[str, str]:
     unknown = _UNKNOWN_FIELD.search(message)
     if unknown:
         return unknown.group(1), _("The field is not known.")
+    missing = _MISSING_FIELD.search(message)
+    if missing:
+        return missing.group(1), _("The field is required.")
     key = str(item.get("key") or "body")
     if key == "data":
         path = re.search(r"at `\$\.([A-Za-z_][\w]*)", message)
@@ -162,7 +166,14 @@ def _litestar_invalid(request: Request, exc: ValidationException) -> Response:
     if not errors and isinstance(exc.detail, str) and not exc.detail.startswith("Validation"):
         # A handler's explicit 400 with its own (already translated) message.
         return Response({"status_code": 400, "detail": exc.detail, "errors": {}}, status_code=400)
-    return Response(invalid_body(errors or {"body": _("The value is not valid.")}), status_code=400)
+    errors = errors or {"body": _("The value is not valid.")}
+    if request.method in ("GET", "HEAD"):
+        detail = _("Some values in the address are not valid.")
+    else:
+        detail = _("Some fields are not valid; nothing was saved.")
+    if not is_api_path(request.url.path):
+        return _page("errors/bad_request.html", 400, detail=detail, errors=errors)
+    return Response(invalid_body(errors, detail), status_code=400)
 
 
 def _client_error(request: Request, exc: ClientException) -> Response:
@@ -185,6 +196,8 @@ def _too_deep(request: Request, _exc: RecursionError) -> Response:
 
 
 def _pool_exhausted(request: Request, _exc: Exception) -> Response:
+    # One line, no traceback: the overload is the operator's signal, not a bug to debug.
+    request.logger.warning("database pool exhausted: answered 503 on %s", request.url.path)
     headers = {"Retry-After": str(RETRY_AFTER_SECONDS)}
     detail = _("Makker is busy right now. Please try again in a moment.")
     if is_api_path(request.url.path):

@@ -252,3 +252,31 @@ async def test_a_missing_or_wrong_query_parameter_is_a_danish_400(api, shipped):
         400,
         {"limit": "Værdien er ikke gyldig."},
     )
+
+
+async def test_a_missing_body_field_and_a_too_large_offset_are_named(api, shipped):
+    base = f"/api/v1/t/{shipped['kolding'].slug}"
+    missing = await api.post(f"{base}/people", json={})
+    huge = await api.get(f"{base}/people", params={"offset": 2**63, "page": 2**40})
+    assert (missing.status_code, missing.json()["errors"]) == (
+        400,
+        {"name": "Feltet skal udfyldes."},
+    )
+    assert (huge.status_code, huge.json()["errors"]) == (
+        400,
+        {"page": "Tallet er for stort.", "offset": "Tallet er for stort."},
+    )
+
+
+async def test_an_anonymous_api_call_to_a_tenant_is_audited_as_refused(
+    database, shipped, sessionmaker
+):
+    from litestar.testing import AsyncTestClient
+
+    kolding = shipped["kolding"]
+    before = await _audit_count(sessionmaker, kolding.slug)
+    async with AsyncTestClient(app=create_app(settings_for(database))) as client:
+        response = await client.get(f"/api/v1/t/{kolding.slug}/people")
+    assert response.status_code == 401
+    after = await _audit_count(sessionmaker, kolding.slug)
+    assert after[len(before) :] == [("access_denied", None, {"reason": "no token", "status": 401})]

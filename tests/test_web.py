@@ -305,3 +305,12 @@ async def test_a_page_that_needs_sign_in_redirects_without_logging_an_error(live
         f"/auth/login?next=%2Ft%2F{shipped['kolding']}%2Fdeltagere%2F",
     )
     assert [r for r in caplog.records if r.levelno >= logging.ERROR] == []
+
+
+async def test_a_bad_value_in_a_page_address_is_a_danish_page(signed_in, shipped):
+    response = await signed_in.get(f"/t/{shipped['kolding']}/deltagere/", params={"page": "abc"})
+    assert response.status_code == 400
+    assert response.headers["content-type"].startswith("text/html")
+    assert "<h1>Noget er ikke rigtigt</h1>" in response.text
+    assert "Nogle værdier i adressen er ikke gyldige." in response.text
+    assert "<li>page: Værdien er ikke gyldig.</li>" in response.text

@@ -57,6 +57,10 @@ _PHONE = re.compile(r"^\+?[0-9 ]{8,20}$")
 _POSTAL = re.compile(r"^[0-9]{4}$")
 _CPR = re.compile(r"\b[0-9]{6}-?[0-9]{4}\b")
 
+#: Bounds that keep a page request a page request (and inside a 64-bit database integer).
+MAX_PAGE_NUMBER = 100_000
+MAX_OFFSET = 10_000_000
+
 
 # -- search ---------------------------------------------------------------------------------
 
@@ -110,10 +114,14 @@ def check_criteria(criteria: PeopleQuery) -> None:
         errors["status"] = _("Unknown status.")
     if criteria.page < 1:
         errors["page"] = _("The page number must be 1 or more.")
+    elif criteria.page > MAX_PAGE_NUMBER:
+        errors["page"] = _("The number is too large.")
     if not 1 <= criteria.limit <= MAX_PAGE_SIZE:
         errors["limit"] = _("Choose from 1 to 100 rows per page.")
     if criteria.offset is not None and criteria.offset < 0:
         errors["offset"] = _("The offset must be 0 or more.")
+    elif criteria.offset is not None and criteria.offset > MAX_OFFSET:
+        errors["offset"] = _("The number is too large.")
     if len(criteria.q) > 200:
         errors["q"] = _("The search text is too long.")
     if errors:

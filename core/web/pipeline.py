@@ -20,7 +20,7 @@ How one request flows (see ``docs/architecture.md``)::
   never holds two pooled connections.
 
 Every route declares its audit in its ``opt`` (:func:`audits` or :data:`NO_PERSONAL_DATA`);
-``tests/test_audit_declarations.py`` walks the route table and fails for any tenant route that
+``tests/test_audit_pipeline.py`` walks the route table and fails for any tenant route that
 does not.
 """
 
@@ -289,6 +289,9 @@ class RequestPipelineMiddleware(ASGIMiddleware):
         principal = ctx.actor
         if principal is None:
             if path.startswith("/api/"):
+                ctx.audit_whatever_happens(
+                    "access_denied", detail={"reason": "no token", "status": 401}
+                )
                 raise NotAuthorizedException(headers={"WWW-Authenticate": "Bearer"})
             raw_path = scope.get("raw_path") or path.encode()
             query = scope.get("query_string") or b""
