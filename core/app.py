@@ -50,7 +50,7 @@ from core.tenancy.partnership_controllers import (
     PartnershipPagesController,
 )
 from core.web import i18n
-from core.web.filters import local_time
+from core.web.filters import FILTERS
 from core.web.health import HealthController
 from core.web.middleware import LocaleMiddleware
 from core.web.pages import PagesController
@@ -82,7 +82,7 @@ def _configure_jinja(engine: JinjaTemplateEngine) -> None:
     env.install_gettext_callables(i18n.gettext, i18n.ngettext, newstyle=True)  # type: ignore[attr-defined]
     env.globals["get_locale"] = i18n.get_locale
     env.globals["locale_names"] = i18n.LOCALE_NAMES
-    env.filters["local_time"] = local_time
+    env.filters.update(FILTERS)
 
 
 def create_app(settings: Settings | None = None) -> Litestar:

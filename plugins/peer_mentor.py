@@ -19,5 +19,5 @@ def register_programme_types() -> ProgrammeType:
 def register_matching_strategies() -> MatchingStrategy:
     return MatchingStrategy(
         name="manual",
-        description="The coordinator proposes each pair by hand.",
+        description="Koordinatoren foreslår parrene manuelt.",
     )

@@ -44,6 +44,7 @@ from core.plugin_api import (
 from core.programmes.intake import intake_fields
 from core.programmes.registry import programme_context
 from core.programmes.service import check_transition, notify_transition, person_context
+from core.web.filters import months_text
 from core.web.i18n import gettext as _
 
 S = ForloebState
@@ -265,9 +266,8 @@ async def set_plan(ctx: Context, forloeb_id: uuid.UUID, data: PlanIn) -> Changed
     if data.frequency not in frequencies:
         errors["frequency"] = _("Choose one of the programme's meeting frequencies.")
     if not months["min"] <= data.planned_months <= months["max"]:
-        errors["planned_months"] = _("The planned length must be %(min)d-%(max)d months.") % {
-            "min": months["min"],
-            "max": months["max"],
+        errors["planned_months"] = _("The planned length must be %(months)s.") % {
+            "months": months_text(months["min"], months["max"])
         }
     if errors:
         raise Invalid(errors)

@@ -44,6 +44,10 @@ from core.tenancy.models import Programme, Tenant
 from core.web.i18n import gettext as _
 
 LIVED_EXPERIENCE_AREAS = ("psykiatri", "handicap", "misbrug")
+#: The programme question that asks what the før-samtale's "Egen erfaring" asks (the built-in
+#: ``lived_experience`` rule's). Where a programme asks it, it is the one answer: the form shows
+#: one group, and the rule (person attributes) and matching (the før-samtale) read the same.
+LIVED_EXPERIENCE_QUESTION = "lived_experience.areas"
 #: Most mentees a mentor can take at once.
 MAX_CAPACITY = 10
 
@@ -146,6 +150,30 @@ def clean_intake(
     return clean
 
 
+def one_lived_experience(
+    fields: list[IntakeField],
+    clean: dict[str, Any],
+    plugin_clean: dict[str, Any],
+    errors: dict[str, str],
+) -> None:
+    """Where the programme asks :data:`LIVED_EXPERIENCE_QUESTION`, the før-samtale's lived
+    experience and that answer are one: the one given is copied to the other (both given and
+    different is an error)."""
+    if not any(f.key == LIVED_EXPERIENCE_QUESTION for f in fields):
+        return
+    core, asked = "lived_experience" in clean, LIVED_EXPERIENCE_QUESTION in plugin_clean
+    if core and asked:
+        answer = plugin_clean[LIVED_EXPERIENCE_QUESTION] or []
+        if sorted(clean["lived_experience"] or []) != sorted(answer):
+            errors["lived_experience"] = _(
+                "Lived experience is given twice with different answers; give it once."
+            )
+    elif asked:
+        clean["lived_experience"] = list(plugin_clean[LIVED_EXPERIENCE_QUESTION] or [])
+    elif core:
+        plugin_clean[LIVED_EXPERIENCE_QUESTION] = list(clean["lived_experience"] or []) or None
+
+
 async def save_intake(ctx: Context, enrolment_id: uuid.UUID, data: IntakeIn) -> Enrolment:
     """Record or change the før-samtale and the plugin answers (needs consent on the
     enrolment). Plugin answers go to ``Person.attributes``; ``None`` clears one."""
@@ -171,6 +199,7 @@ async def save_intake(ctx: Context, enrolment_id: uuid.UUID, data: IntakeIn) -> 
         plugin_clean = validate_intake_values(fields, data.values, ctx.today())
     except IntakeValidationError as exc:
         errors.update(exc.errors)
+    one_lived_experience(fields, clean, plugin_clean, errors)
     if errors:
         raise FieldErrors(errors)
     if intake is None:
@@ -181,13 +210,20 @@ async def save_intake(ctx: Context, enrolment_id: uuid.UUID, data: IntakeIn) -> 
     if intake.held_on is None:
         intake.held_on = ctx.today()
     if not intake.staff:
-        intake.staff = ctx.actor
+        intake.staff = staff_name(ctx)
     if plugin_clean:
         person = await session.get_one(Person, enrolment.person_id)
         person.attributes = apply_intake_values(person.attributes or {}, plugin_clean)
     await session.flush()
     audit_enrolment(ctx, "intake.update", enrolment, {"fields": sorted([*values, *data.values])})
     return enrolment
+
+
+def staff_name(ctx: Context) -> str | None:
+    """Who held the før-samtale when the form does not say: the signed-in user's name, never an
+    internal id (none outside a request)."""
+    principal = ctx.principal
+    return (principal.name or principal.username or None) if principal else None
 
 
 # -- a person's answers and verdicts for a programme ----------------------------------------
