@@ -100,7 +100,7 @@ def eligibility_verdicts(
         )
     completed = _completed_before(person, today)
     if completed is not None:
-        return Verdict.passed(RULE, f"Gennemførte mentorkurset {completed.isoformat()}.")
+        return Verdict.passed(RULE, f"Gennemførte mentorkurset {completed.strftime('%d.%m.%Y')}.")
     own = [r for r in person.courses if r.programme == programme.slug]
     if own:
         best = max(own, key=lambda r: r.attended)

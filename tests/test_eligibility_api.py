@@ -71,7 +71,7 @@ async def test_eligibility_lists_each_rule_with_its_explanation(
             {
                 "rule": "mentor_course",
                 "outcome": "pass",
-                "explanation": "Gennemførte mentorkurset 2026-09-01.",
+                "explanation": "Gennemførte mentorkurset 01.09.2026.",
             },
             {
                 "rule": "lived_experience",

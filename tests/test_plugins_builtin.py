@@ -204,7 +204,7 @@ def course() -> PluginHarness:
 def test_mentor_who_completed_the_course_passes(course):
     verdict = course.verdict("mentor", {"mentor_course.completed_on": "2026-10-01"}, today=TODAY)
     assert verdict == mentor_course.Verdict.passed(
-        "mentor_course", "Gennemførte mentorkurset 2026-10-01."
+        "mentor_course", "Gennemførte mentorkurset 01.10.2026."
     )
 
 
