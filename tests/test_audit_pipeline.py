@@ -280,3 +280,36 @@ async def test_an_anonymous_api_call_to_a_tenant_is_audited_as_refused(
     assert response.status_code == 401
     after = await _audit_count(sessionmaker, kolding.slug)
     assert after[len(before) :] == [("access_denied", None, {"reason": "no token", "status": 401})]
+
+
+@pytest.mark.parametrize("path", ["/courses", "/activities"])
+async def test_lists_take_limit_and_offset(api, shipped, path):
+    base = f"/api/v1/t/{shipped['kolding'].slug}{path}"
+    for n in (1, 2, 3):
+        if path == "/courses":
+            session = {"day": f"2027-0{n}-10", "starts": "10:00:00", "ends": "15:00:00"}
+            body = {
+                "programme": "borger-til-borger",
+                "capacity": 8,
+                "sessions": [{**session, "topic": "Recovery"}],
+            }
+        else:
+            body = {
+                "kind": "cafe",
+                "title": f"Café {n}",
+                "first_on": f"2027-0{n}-10",
+                "starts": "17:00:00",
+                "ends": "19:00:00",
+            }
+        assert (await api.post(f"{base}/", json=body)).status_code == 201
+    everything = (await api.get(base)).json()
+    assert len(everything) == 3
+    window = await api.get(base, params={"limit": 1, "offset": 1})
+    beyond = await api.get(base, params={"limit": 5, "offset": len(everything)})
+    refused = await api.get(base, params={"limit": 0, "offset": -1})
+    assert window.json() == everything[1:2]
+    assert (beyond.status_code, beyond.json()) == (200, [])
+    assert (refused.status_code, refused.json()["errors"]) == (
+        400,
+        {"limit": "Vælg fra 1 til 500 rækker.", "offset": "Forskydningen skal være 0 eller mere."},
+    )

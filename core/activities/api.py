@@ -30,6 +30,7 @@ from core.activities.schemas import (
 )
 from core.context import Context
 from core.identity.guards import any_member, coordinators
+from core.web.paging import check_paging, page_of
 from core.web.pipeline import NO_PERSONAL_DATA, audits
 
 
@@ -55,10 +56,14 @@ class ActivityApiController(Controller):
     tags = ["activities"]
 
     @get("/", name="api_activities", opt=audits("activity.list"), guards=[any_member])
-    async def list(self, ctx: NamedDependency[Context]) -> list[ActivityOut]:
-        """The organisation's activities."""
+    async def list(
+        self, ctx: NamedDependency[Context], limit: FromQuery[int] = 500, offset: FromQuery[int] = 0
+    ) -> list[ActivityOut]:
+        """The organisation's activities; ``limit`` (1-500) from ``offset``."""
+        check_paging(limit, offset)
         slugs = await programme_slugs(ctx.session)
-        return [activity_out(a, slugs) for a in await list_activities(ctx.session)]
+        found = page_of(await list_activities(ctx.session), limit, offset)
+        return [activity_out(a, slugs) for a in found]
 
     @post("/", name="api_activity_create", opt=NO_PERSONAL_DATA, guards=[coordinators])
     async def create(

@@ -7,7 +7,7 @@ from typing import Any
 
 from litestar import Controller, Response, get, post, put
 from litestar.di import NamedDependency
-from litestar.params import FromPath, JSONBody
+from litestar.params import FromPath, FromQuery, JSONBody
 
 from core.context import Context
 from core.courses import commands
@@ -23,6 +23,7 @@ from core.courses.schemas import (
     SessionOut,
 )
 from core.identity.guards import any_member, coordinators
+from core.web.paging import check_paging, page_of
 from core.web.pipeline import NO_PERSONAL_DATA, audits
 
 
@@ -66,9 +67,14 @@ class CourseApiController(Controller):
     tags = ["courses"]
 
     @get("/", name="api_courses", opt=audits("course.list"), guards=[any_member])
-    async def list(self, ctx: NamedDependency[Context]) -> list[CourseOut]:
-        """The organisation's mentor courses (hold) with their state and sessions."""
-        return [course_out(v) for v in await list_courses(ctx.session, ctx.today())]
+    async def list(
+        self, ctx: NamedDependency[Context], limit: FromQuery[int] = 500, offset: FromQuery[int] = 0
+    ) -> list[CourseOut]:
+        """The organisation's mentor courses (hold) with their state and sessions; ``limit``
+        (1-500) from ``offset``."""
+        check_paging(limit, offset)
+        views = await list_courses(ctx.session, ctx.today())
+        return [course_out(v) for v in page_of(views, limit, offset)]
 
     @post("/", name="api_course_create", opt=NO_PERSONAL_DATA, guards=[coordinators])
     async def create(
