@@ -229,7 +229,7 @@ async def load_postgres(superuser_dsn: str, n_tenants: int, people_per_tenant: i
                     records = [
                         tuple(
                             json.dumps(v) if isinstance(v, dict | list) else v
-                            for v in (row[c] for c in columns)
+                            for v in (row.get(c) for c in columns)  # a newer nullable column: NULL
                         )
                         for row in getattr(rows, attr)
                     ]
