@@ -51,7 +51,7 @@ PHONE_HEIGHT = 844
 _DAY = dt.date(2026, 11, 23)
 
 # The roles pages are seen as (the user names are made unique per module world).
-ANON, COORD, MENTOR, PARTNER = "anonymous", "coordinator", "mentor", "partner_staff"
+ANON, COORD, MENTOR, MENTEE, PARTNER = "anonymous", "coordinator", "mentor", "mentee", "partner"
 
 
 @dataclass(frozen=True)
@@ -68,7 +68,7 @@ PAGES: dict[str, Page] = {
     "/tilgaengelighedserklaering": Page((ANON,)),
     "/offentlig/{slug:str}/informationsmoeder": Page((ANON,)),
     _T: Page((COORD, MENTOR)),
-    f"{_T}/mit": Page((MENTOR,)),
+    f"{_T}/mit": Page((MENTOR, MENTEE)),
     f"{_T}/partnerskaber": Page(),
     f"{_T}/partnerskaber/{{grant_id:uuid}}": Page((PARTNER,), under="partner"),
     f"{_T}/deltagere": Page(),
@@ -89,7 +89,7 @@ PAGES: dict[str, Page] = {
     f"{_T}/matchning/{{programme_slug:str}}/borger/{{mentee_id:uuid}}": Page(),
     f"{_T}/forloeb": Page(),
     f"{_T}/forloeb/opmaerksomhed": Page(),
-    f"{_T}/forloeb/{{forloeb_id:uuid}}": Page((COORD, MENTOR)),
+    f"{_T}/forloeb/{{forloeb_id:uuid}}": Page((COORD, MENTOR, MENTEE)),
     f"{_T}/forloeb/{{forloeb_id:uuid}}/moede": Page((COORD, MENTOR)),
 }
 #: GET routes in the swept part of the route table that are not HTML pages.
@@ -99,7 +99,11 @@ NOT_PAGES = {
     "/offentlig/{slug:str}/informationsmoeder.ics": "an iCalendar feed",
 }
 #: Not part of the route table, but pages all the same: the error page.
-EXTRA = {"not-found": (f"{_T}/findes-ikke", Page())}
+EXTRA = {
+    "not-found": (f"{_T}/findes-ikke", Page()),
+    # The partner's own list (a branch of the partnerships template of its own).
+    "/t/partnerskaber (partner)": (f"{_T}/partnerskaber", Page((PARTNER,), under="partner")),
+}
 SKIPPED_PREFIXES = ("/api/", "/realms/", "/admin/", "/static", "/schema", "/auth", "/health")
 
 #: The page's scroll width, and visible elements reaching past the viewport's right edge that
@@ -181,11 +185,11 @@ async def world(live, database, _on_day) -> AsyncIterator[World]:
         MENTOR: f"a11y-mentor-{owner}",
         PARTNER: f"a11y-partner-{owner}",
         "admin": f"a11y-admin-{owner}",
-        "mentee": f"a11y-mentee-{owner}",
+        MENTEE: f"a11y-mentee-{owner}",
     }
     live.add_user(users[COORD], ("coordinator",), (owner,))
     live.add_user(users[MENTOR], ("mentor",), (owner,))
-    live.add_user(users["mentee"], ("mentee",), (owner,))
+    live.add_user(users[MENTEE], ("mentee",), (owner,))
     live.add_user(users[PARTNER], ("partner_staff",), (partner,))
     live.add_user(users["admin"], ("tenant_admin",), (owner,))
     with tenant_scope(tenants.a.id):
@@ -203,9 +207,7 @@ async def world(live, database, _on_day) -> AsyncIterator[World]:
             text = ConsentText(programme_id=programme.id, version=1, body="Tekst", created_by="t")
             session.add(text)
             await session.flush()
-            objects = await _objects(
-                live, session, programme, text, (users[MENTOR], users["mentee"])
-            )
+            objects = await _objects(live, session, programme, text, (users[MENTOR], users[MENTEE]))
             # Real data is longer than the matrix's: long addresses and words must reflow.
             person = await session.get_one(Person, uuid.UUID(objects["{person_id:uuid}"]))
             person.name = "Marie-Louise Christiansen-Søndergaard"
