@@ -46,6 +46,7 @@ from core.identity.sessions import load_session, session_cookie_name
 from core.identity.tokens import InvalidToken
 from core.tenancy.models import Tenant
 from core.tenancy.service import get_tenant_by_slug
+from core.web.middleware import cookie
 
 if TYPE_CHECKING:
     from litestar.types import ASGIApp, Message, Receive, Scope, Send
@@ -192,16 +193,6 @@ def _header(scope: Scope, name: bytes) -> str | None:
     return None
 
 
-def _cookie(scope: Scope, name: str) -> str | None:
-    for key, value in scope.get("headers", []):
-        if key == b"cookie":
-            for part in value.decode("latin-1").split(";"):
-                k, _, v = part.strip().partition("=")
-                if k == name:
-                    return v
-    return None
-
-
 def declared_audit(scope: Scope) -> Audit | NoPersonalData | None:
     handler = scope.get("route_handler")
     opt = getattr(handler, "opt", None) or {}
@@ -276,7 +267,7 @@ class RequestPipelineMiddleware(ASGIMiddleware):
                     ) from None
                 principal = principal_from_claims(claims)
         else:
-            raw = _cookie(scope, session_cookie_name(app.state.settings))
+            raw = cookie(scope, session_cookie_name(app.state.settings))
             if raw:
                 with tenant_scope(None):
                     principal = await load_session(ctx.session, raw, ctx.clock.now())
