@@ -11,12 +11,11 @@ from litestar.di import NamedDependency
 from litestar.params import FromPath
 
 from core.calendar import commands
+from core.calendar.queries import feed_url
 from core.calendar.schemas import CalendarLinkOut
 from core.context import Context
 from core.identity.guards import coordinators
 from core.web.pipeline import audits
-
-ICS_SUFFIX = ".ics"
 
 
 class CalendarLinkApiController(Controller):
@@ -35,7 +34,7 @@ class CalendarLinkApiController(Controller):
     ) -> CalendarLinkOut:
         """A new link to the person's .ics feed (shown once; an earlier link stops working)."""
         token = await commands.make_link(ctx, person_id)
-        return CalendarLinkOut(f"{state.settings.base_url}/kalender/{token}{ICS_SUFFIX}")
+        return CalendarLinkOut(feed_url(state.settings.base_url, token))
 
     @delete(
         "/",

@@ -12,8 +12,8 @@ from litestar.params import FromPath
 from litestar.response import Template
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from core.calendar.api import ICS_SUFFIX
 from core.calendar.queries import (
+    ICS_SUFFIX,
     occurrence_event,
     read_person_feed_by_token,
     read_published_info_meetings,

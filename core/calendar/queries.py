@@ -37,10 +37,41 @@ from core.web.i18n import gettext as _
 PRODID = "-//Makker//Makker//DA"
 #: A person's feed covers this window around today.
 PAST_DAYS, FUTURE_DAYS = 60, 400
+#: A person's feed URL ends in this (``/kalender/<token>.ics``).
+ICS_SUFFIX = ".ics"
 
 
 def token_hash(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
+
+
+def feed_url(base_url: str, token: str) -> str:
+    """The public URL of the feed behind ``token`` (``<base>/kalender/<token>.ics``)."""
+    return f"{base_url}/kalender/{token}{ICS_SUFFIX}"
+
+
+def webcal_url(url: str) -> str:
+    """The same feed as a ``webcal://`` link: a phone or calendar program opens it as a
+    subscription (it fetches the feed over HTTP(S) and keeps it up to date)."""
+    return "webcal://" + url.split("://", 1)[-1]
+
+
+async def active_link(
+    session: AsyncSession, tenant_id: uuid.UUID, person_id: uuid.UUID
+) -> CalendarLink | None:
+    """The person's calendar link that still works, if any (the token is not stored, so the
+    link itself cannot be shown again; :attr:`CalendarLink.created_at` says when it was made).
+    The table is global: the tenant is named explicitly."""
+    return await session.scalar(
+        select(CalendarLink)
+        .where(
+            CalendarLink.owner_tenant_id == tenant_id,
+            CalendarLink.person_id == person_id,
+            CalendarLink.revoked_at.is_(None),
+        )
+        .order_by(CalendarLink.created_at.desc())
+        .limit(1)
+    )
 
 
 @dataclass(frozen=True)
