@@ -152,7 +152,7 @@ async def test_coordinator_matches_and_the_mentor_logs_a_meeting_on_a_phone(
     assert await mobile.locator("h1").inner_text() == "Mit forløb"
     mine = mobile.locator("section.my-forloeb")
     assert await mine.locator("h2").inner_text() == "Din borger: Anna Angst"
-    assert await mine.locator("p.muted").inner_text() == "Borger til Borger · Aktivt"
+    assert await mine.locator("p.card-subheading").inner_text() == "Borger til Borger · Aktivt"
     await _no_horizontal_scroll(mobile)
     await mine.locator("a:text-is('Registrér et møde')").click()
     await mobile.wait_for_selector("h1:text-is('Registrér et møde')")
