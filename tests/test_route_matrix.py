@@ -244,6 +244,8 @@ _ACTIVITY = {
 }
 _API = "/api/v1/t/{tenant_slug:str}"
 _PAGE = "/t/{tenant_slug:str}"
+#: Members whose sign-in is not linked to a person of the tenant (Mit forløb's own actions).
+_NOT_LINKED = dict.fromkeys(("platform_admin", "tenant_admin", "coordinator", "partner_staff"), 404)
 TENANT_ROUTES.update(
     {
         ("GET", f"{_API}/courses"): TenantRoute(ANY, 200),
@@ -280,6 +282,14 @@ TENANT_ROUTES.update(
         ),
         ("GET", f"{_API}/me"): TenantRoute(ANY, 200),
         ("GET", f"{_PAGE}/mit"): TenantRoute(ANY, 200),
+        # The caller's own calendar link (issue 12): only a sign-in linked to a person has one
+        # (the personas `mentor` and `mentee`); the others get 404.
+        ("POST", f"{_API}/me/calendar-link"): TenantRoute(ANY, 201, by_role=_NOT_LINKED),
+        ("DELETE", f"{_API}/me/calendar-link"): TenantRoute(ANY, 204, by_role=_NOT_LINKED),
+        ("POST", f"{_PAGE}/mit/kalender"): TenantRoute(ANY, 200, body={}, by_role=_NOT_LINKED),
+        ("POST", f"{_PAGE}/mit/kalender/tilbagekald"): TenantRoute(
+            ANY, 303, body={}, by_role=_NOT_LINKED
+        ),
         ("GET", f"{_PAGE}/hold"): TenantRoute(ANY, 200),
         ("POST", f"{_PAGE}/hold"): TenantRoute(
             COORD,

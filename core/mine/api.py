@@ -3,20 +3,26 @@
 ``PUT /api/v1/t/{tenant}/people/{id}/account`` stores or clears the linked sign-in (audited as
 ``person.account``, without the value); ``GET /api/v1/t/{tenant}/me`` shows any member the
 person of the tenant linked to their sign-in - a sign-in without a linked person gets a Danish
-explanation, not an error."""
+explanation, not an error. ``POST``/``DELETE /api/v1/t/{tenant}/me/calendar-link`` make and
+revoke that person's own calendar link (the same commands as a coordinator's
+``.../people/{id}/calendar-link`` and the page "Mit forløb"); without a linked person: 404."""
 
 from __future__ import annotations
 
 import uuid
 
-from litestar import Controller, get, put
+from litestar import Controller, delete, get, post, put
+from litestar.datastructures import State
 from litestar.di import NamedDependency
 from litestar.params import FromPath, JSONBody
 
+from core.calendar import commands as calendar
+from core.calendar.queries import feed_url
+from core.calendar.schemas import CalendarLinkOut
 from core.context import Context
 from core.identity.guards import any_member, coordinators
 from core.mine import commands
-from core.mine.queries import MyOverview, my_overview, not_linked_text
+from core.mine.queries import MyOverview, my_overview, my_person_or_404, not_linked_text
 from core.mine.schemas import (
     AccountIn,
     AccountOut,
@@ -120,3 +126,29 @@ class MeApiController(Controller):
         """The caller's own person in the tenant: holds with sessions and own attendance, and
         the activities open to them with their next occurrences."""
         return me_out(await my_overview(ctx))
+
+    @post(
+        "/calendar-link",
+        name="api_me_calendar_link_create",
+        opt=audits("calendar_link_created", "person"),
+        status_code=201,
+    )
+    async def create_calendar_link(
+        self, state: State, ctx: NamedDependency[Context]
+    ) -> CalendarLinkOut:
+        """A new link to the caller's own .ics feed (shown once; an earlier link stops
+        working). 404 if the sign-in is not linked to a person of the tenant."""
+        person = await my_person_or_404(ctx)
+        token = await calendar.make_link(ctx, person.id)
+        return CalendarLinkOut(feed_url(state.settings.base_url, token))
+
+    @delete(
+        "/calendar-link",
+        name="api_me_calendar_link_revoke",
+        opt=audits("calendar_link_revoked", "person"),
+        status_code=204,
+    )
+    async def revoke_calendar_link(self, ctx: NamedDependency[Context]) -> None:
+        """Revoke the caller's own calendar link (its feed answers 404 from then on)."""
+        person = await my_person_or_404(ctx)
+        await calendar.revoke_links(ctx, person.id)

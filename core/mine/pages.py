@@ -1,18 +1,88 @@
 """\"Mit forløb\" (``GET /t/{tenant}/mit/``): any member sees the person of the tenant linked to
-their sign-in; a sign-in without a linked person gets a Danish explanation, not an error."""
+their sign-in; a sign-in without a linked person gets a Danish explanation, not an error.
+
+The section "Din kalender" makes and revokes the person's own calendar link, through the same
+commands as the JSON API (:mod:`core.calendar.commands`):
+
+* ``POST /t/{tenant}/mit/kalender`` makes a link (an earlier one stops working) and answers the
+  page itself with the link in it: the token is shown once and never stored in clear, so it
+  cannot survive a redirect (``Cache-Control: no-store``).
+* ``GET /t/{tenant}/mit/?kalender=tilbagekald`` is the confirmation step of revoking;
+  ``POST /t/{tenant}/mit/kalender/tilbagekald`` revokes and redirects (303) to
+  ``?kalender=tilbagekaldt``, which says so.
+
+Both actions act on the caller's own person only; a sign-in without one gets a 404.
+"""
 
 from __future__ import annotations
 
-from litestar import Controller, get
-from litestar.di import NamedDependency
-from litestar.response import Template
+import datetime as dt
+from dataclasses import dataclass
 
+from litestar import Controller, get, post
+from litestar.datastructures import State
+from litestar.di import NamedDependency
+from litestar.enums import MediaType
+from litestar.params import FromQuery
+from litestar.response import Redirect, Template
+
+from core.calendar import commands as calendar
+from core.calendar.queries import active_link, feed_url, webcal_url
 from core.context import Context
 from core.forloeb.labels import state_label
 from core.identity.guards import any_member
-from core.mine.queries import my_overview, not_linked_text
-from core.web.forms import page
+from core.mine.queries import my_overview, my_person_or_404, not_linked_text
 from core.web.pipeline import audits
+
+#: ``?kalender=`` on "Mit forløb": the confirmation step of revoking, and the page after it.
+CONFIRM_REVOKE, REVOKED = "tilbagekald", "tilbagekaldt"
+
+
+@dataclass(frozen=True)
+class CalendarSection:
+    """What "Din kalender" shows."""
+
+    #: The link just made (shown this once), else ``""``.
+    url: str = ""
+    #: When the person's working link was made; ``None`` without one.
+    since: dt.datetime | None = None
+    #: Show the confirmation step of revoking (only with a working link).
+    confirm_revoke: bool = False
+    #: The link was just revoked.
+    revoked: bool = False
+
+    @property
+    def webcal(self) -> str:
+        return webcal_url(self.url) if self.url else ""
+
+
+async def _page(ctx: Context, calendar_state: str = "", url: str = "") -> Template:
+    view = await my_overview(ctx)
+    section = None
+    if view is not None:
+        link = await active_link(ctx.session, ctx.tenant.id, view.person.id)
+        since = link.created_at if link else None
+        section = CalendarSection(
+            url=url,
+            since=since,
+            confirm_revoke=calendar_state == CONFIRM_REVOKE and since is not None and not url,
+            revoked=calendar_state == REVOKED and since is None,
+        )
+    return Template(
+        "mine/index.html",
+        context={
+            "tenant": ctx.tenant,
+            "active_nav": "mine",
+            "view": view,
+            "calendar": section,
+            "state_label": state_label,
+            "not_linked": not_linked_text(),
+            "today": ctx.today(),
+        },
+        media_type=MediaType.HTML,
+        # The page with a new link carries a secret: never kept by a cache or the browser.
+        headers={"Cache-Control": "no-store"} if url else None,
+    )
 
 
 class MyPageController(Controller):
@@ -21,13 +91,28 @@ class MyPageController(Controller):
     guards = [any_member]
 
     @get("/", name="my_page", opt=audits("mine.read"))
-    async def index(self, ctx: NamedDependency[Context]) -> Template:
-        return page(
-            "mine/index.html",
-            tenant=ctx.tenant,
-            active_nav="mine",
-            view=await my_overview(ctx),
-            state_label=state_label,
-            not_linked=not_linked_text(),
-            today=ctx.today(),
-        )
+    async def index(self, ctx: NamedDependency[Context], kalender: FromQuery[str] = "") -> Template:
+        return await _page(ctx, kalender)
+
+    @post(
+        "/kalender",
+        name="my_calendar_link_create_page",
+        opt=audits("calendar_link_created", "person"),
+        status_code=200,
+    )
+    async def create_calendar_link(self, state: State, ctx: NamedDependency[Context]) -> Template:
+        """Make the caller's calendar link and show it (once); an earlier link stops working."""
+        person = await my_person_or_404(ctx)
+        token = await calendar.make_link(ctx, person.id)
+        return await _page(ctx, url=feed_url(state.settings.base_url, token))
+
+    @post(
+        "/kalender/tilbagekald",
+        name="my_calendar_link_revoke_page",
+        opt=audits("calendar_link_revoked", "person"),
+    )
+    async def revoke_calendar_link(self, ctx: NamedDependency[Context]) -> Redirect:
+        """Revoke the caller's calendar link: the feed answers 404 from then on."""
+        person = await my_person_or_404(ctx)
+        await calendar.revoke_links(ctx, person.id)
+        return Redirect(f"/t/{ctx.tenant.slug}/mit/?kalender={REVOKED}#kalender", status_code=303)

@@ -24,6 +24,7 @@ from core.activities.queries import KIND_LABELS, Occurrence, list_activities, oc
 from core.context import Context
 from core.courses.models import Course, CourseAttendance, CourseParticipant, CourseSession
 from core.courses.queries import course_state
+from core.errors import NotFound
 from core.forloeb.rows import ForloebRow, list_forloeb
 from core.participants.models import FINAL_STATUSES, Enrolment, EnrolmentRole, Person
 from core.tenancy.models import Programme
@@ -193,9 +194,25 @@ def not_linked_text() -> str:
     return _("Your sign-in is not linked to a participant yet. Contact your coordinator.")
 
 
+async def my_person(ctx: Context) -> Person | None:
+    """The tenant's person linked to the caller's sign-in, if any."""
+    return await person_for_account(ctx.session, ctx.user_id) if ctx.user_id else None
+
+
+async def my_person_or_404(ctx: Context) -> Person:
+    """The person linked to the caller's sign-in, for an action on their own behalf (their
+    calendar link).
+
+    :raises NotFound: the sign-in is not linked to a person of the tenant."""
+    person = await my_person(ctx)
+    if person is None:
+        raise NotFound()
+    return person
+
+
 async def my_overview(ctx: Context) -> MyOverview | None:
     """The overview of the person linked to the caller's sign-in; ``None`` if there is none."""
-    person = await person_for_account(ctx.session, ctx.user_id) if ctx.user_id else None
+    person = await my_person(ctx)
     if person is None:
         return None
     return await overview(ctx.session, person, ctx.today())
