@@ -60,6 +60,9 @@ class Page:
     #: Which tenant's URL: the municipality ("owner") or the partner.
     under: str = "owner"
     query: str = ""
+    #: Buttons or links clicked in order after opening the page, for a state reached through a
+    #: form (each lands on a 200 page under the same path); a case reaches its state by itself.
+    clicks: tuple[str, ...] = ()
 
 
 _T = "/t/{tenant_slug:str}"
@@ -103,6 +106,17 @@ EXTRA = {
     "not-found": (f"{_T}/findes-ikke", Page()),
     # The partner's own list (a branch of the partnerships template of its own).
     "/t/partnerskaber (partner)": (f"{_T}/partnerskaber", Page((PARTNER,), under="partner")),
+    # Mit forløb's calendar section: a link just made (shown once, with "Kopiér link"), the
+    # confirmation step of revoking it, and the page after revoking.
+    "/t/mit (calendar link made)": (f"{_T}/mit", Page((MENTOR,), clicks=("#calendar-create",))),
+    "/t/mit (calendar link, confirm revoking)": (
+        f"{_T}/mit",
+        Page((MENTOR,), clicks=("#calendar-create", "#calendar-revoke-start")),
+    ),
+    "/t/mit (calendar link revoked)": (
+        f"{_T}/mit",
+        Page((MENTOR,), clicks=("#calendar-create", "#calendar-revoke-start", "#calendar-revoke")),
+    ),
 }
 SKIPPED_PREFIXES = ("/api/", "/realms/", "/admin/", "/static", "/schema", "/auth", "/health")
 
@@ -373,6 +387,10 @@ async def test_page_is_accessible(tabs, world, live, path, spec, role, width):
     response = await page.goto(f"{live.url}{url}")
     expected = 404 if path.endswith("/findes-ikke") else 200
     assert response.status == expected, f"{url}: {response.status}"
+    for selector in spec.clicks:
+        async with page.expect_navigation() as moved:
+            await page.click(selector)
+        assert (await moved.value).status == 200, f"{url}, {selector}: {(await moved.value).status}"
     assert page.url.startswith(f"{live.url}{url.split('?')[0]}"), page.url
     if width == NARROW:
         # WCAG 1.4.10: no sideways scrolling at 320 CSS px, and (DKFDS clips the body with
