@@ -133,8 +133,9 @@ async def _personas_see_only_what_they_may(port: int) -> None:
         assert "Borger til Borger 9 hold afsluttet, hold 10 og 11 i gang" in courses
         activities = (await kolding.get("/t/kolding/aktiviteter/")).text
         cards = re.findall(
-            r'<li class="card"><a href="/t/kolding/aktiviteter/[0-9a-f-]{36}">([^<]+)</a>\s*'
-            r'<span class="muted">([^<]+)</span>',
+            r'<li class="card activity"><div class="card-content">\s*<h3 class="card-heading h4">'
+            r'<a href="/t/kolding/aktiviteter/[0-9a-f-]{36}">([^<]+)</a></h3>\s*'
+            r'<p class="muted">([^<]+)</p>',
             activities,
         )
         assert sorted(cards) == [

@@ -732,7 +732,10 @@ async def test_page_forms_refuse_with_danish_errors_and_store_nothing(
             f"/t/{slug}/matchning/btb/forslag", data={"_csrf_token": token, "pair": "x:y"}
         )
     assert no_reason.status_code == 400
-    assert '<span class="error" id="e-reason">Skriv en begrundelse.</span>' in no_reason.text
+    assert (
+        '<span class="form-error-message" id="e-reason"><span class="sr-only">Fejl: </span>'
+        "Skriv en begrundelse.</span>"
+    ) in no_reason.text
     assert bad_plan.status_code == 400
     assert "Den planlagte længde skal være 6-9 måneder." in bad_plan.text
     assert (no_pairs.status_code, "Vælg mindst ét par." in no_pairs.text) == (400, True)

@@ -109,10 +109,14 @@ def _field_error(html: str, field: str) -> str:
     assert re.search(rf'id="f-{field}"[^>]*\s+aria-invalid="true"', text, re.S) or re.search(
         rf'id="f-{field}"[^>]*>', text
     ), field
-    tag = re.search(rf'<(?:input|select|textarea) id="f-{field}"[^>]*>', text, re.S)
+    tag = re.search(rf'<(?:input|select|textarea)\b[^>]*\bid="f-{field}"[^>]*>', text, re.S)
     assert tag and 'aria-invalid="true"' in tag[0], f"{field} is not marked invalid"
+    assert f'e-{field}' in tag[0], f"{field} is not described by its message"
     assert f'href="#f-{field}"' in text, f"{field} is not in the error summary"
-    match = re.search(rf'<span class="error" id="e-{field}">([^<]*)</span>', text)
+    match = re.search(
+        rf'<span class="form-error-message" id="e-{field}"><span class="sr-only">Fejl: </span>([^<]*)</span>',
+        text,
+    )
     assert match, f"no message for {field}"
     return match[1]
 

@@ -99,13 +99,13 @@ async def test_coordinator_registers_attendance_and_a_mentor_becomes_ready(
         assert f"Mødt {position} af 6 gange" in text
         if position < 5:
             assert await card.locator(".status-ready").count() == 0
-    assert await card.locator(".tag").all_inner_texts() == ["Kursus gennemført", "Klar til match"]
+    assert await card.locator(".badge").all_inner_texts() == ["Kursus gennemført", "Klar til match"]
     await page.screenshot(path=str(tmp_path / "hold-phone.png"), full_page=True)
     assert await page.evaluate("document.documentElement.scrollWidth") <= 390
 
     # The enrolment's own page shows the status and the history event of the change.
     await page.goto(f"{live.url}/t/{tenant.slug}/deltagere/tilmelding/{enrolment_id}")
-    await page.wait_for_selector(".tag:text-is('Klar')")
+    await page.wait_for_selector(".badge:text-is('Klar')")
     await context.close()
 
     with tenant_scope(tenant.id):

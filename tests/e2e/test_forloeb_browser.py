@@ -111,7 +111,7 @@ async def test_coordinator_matches_and_the_mentor_logs_a_meeting_on_a_phone(
     assert await page.locator("h1").inner_text() == "Forløb"
     cards = page.locator("li.card.forloeb")
     assert await cards.count() == 1
-    assert await cards.locator(".tag").inner_text() == "Foreslået"
+    assert await cards.locator(".badge").inner_text() == "Foreslået"
     await cards.locator("a:text-is('Anna Angst + Mette Mentor')").click()
     await page.wait_for_selector("h1:text-is('Anna Angst + Mette Mentor')")
     assert await page.locator("#forloeb-state").inner_text() == "Foreslået"
@@ -140,7 +140,8 @@ async def test_coordinator_matches_and_the_mentor_logs_a_meeting_on_a_phone(
     items = page.locator("ul.attention > li")
     assert await items.count() == 1
     assert await items.locator("h2").inner_text() == "Anna Angst + Mette Mentor"
-    assert await items.locator("p.muted").inner_text() == "Borger til Borger · Aktivt"
+    assert await items.locator(".badge.state-active").inner_text() == "Aktivt"
+    assert await items.locator("p:has(.badge)").inner_text() == "Aktivt Borger til Borger"
     assert await items.locator("ul li").all_inner_texts() == ["Intet møde i 15 dage."]
 
     # The mentor, on a phone, logs a meeting from Mit forløb.
@@ -189,7 +190,7 @@ async def test_coordinator_matches_and_the_mentor_logs_a_meeting_on_a_phone(
     await mobile.screenshot(path=str(tmp_path / "meeting-phone.png"), full_page=True)
     await form.get_by_role("button", name="Gem mødet", exact=True).click()
 
-    await mobile.wait_for_selector("p.notice[role=status]:text-is('Mødet er gemt.')")
+    await mobile.wait_for_selector("[role=status] .alert-success:has-text('Mødet er gemt.')")
     assert await mobile.locator("h1").inner_text() == "Anna Angst + Mette Mentor"
     meetings = mobile.locator("ul.meetings li.meeting")
     assert await meetings.count() == 1
@@ -243,7 +244,7 @@ async def test_meeting_form_errors_are_tied_to_their_fields_on_a_phone(
         await form.get_by_role("button", name="Gem mødet", exact=True).click()
     assert (await sent.value).status == 400
     alert = mobile.get_by_role("alert")
-    await expect(alert.locator("strong")).to_have_text(SAVED_NOTHING)
+    await expect(alert.locator("h2")).to_have_text(SAVED_NOTHING)
     assert await alert.locator("li a").all_inner_texts() == [NOT_YET, "Vælg hvad I lavede."]
     assert [await a.get_attribute("href") for a in await alert.locator("li a").all()] == [
         "#f-day",
@@ -251,9 +252,9 @@ async def test_meeting_form_errors_are_tied_to_their_fields_on_a_phone(
     ]
     assert await form.evaluate(UNLABELLED) == []
     await expect(day).to_have_attribute("aria-invalid", "true")
-    await expect(day).to_have_accessible_description(NOT_YET)
+    await expect(day).to_have_accessible_description(f"Fejl: {NOT_YET}")
     group = form.get_by_role("group", name="Hvad lavede I?")
-    await expect(group).to_have_accessible_description("Vælg hvad I lavede.")
+    await expect(group).to_have_accessible_description("Fejl: Vælg hvad I lavede.")
     for i in range(6):
         await expect(radios.nth(i)).to_have_attribute("aria-invalid", "true")
     await expect(note).not_to_have_attribute("aria-invalid", "true")
@@ -265,7 +266,7 @@ async def test_meeting_form_errors_are_tied_to_their_fields_on_a_phone(
     await day.fill("2026-12-08")
     await form.get_by_role("radio", name="Café", exact=True).check()
     await form.get_by_role("button", name="Gem mødet", exact=True).click()
-    await mobile.wait_for_selector("p.notice[role=status]:text-is('Mødet er gemt.')")
+    await mobile.wait_for_selector("[role=status] .alert-success:has-text('Mødet er gemt.')")
     assert await mobile.locator("ul.meetings li.meeting p").all_inner_texts() == [
         "08.12.2026 · Café · 60 minutter"
     ]
