@@ -46,6 +46,23 @@ class ForloebPolicy(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
     meeting_frequencies: Annotated[list[MeetingFrequency], msgspec.Meta(min_length=1)]
 
 
+Days = Annotated[int, msgspec.Meta(ge=1, le=90)]
+
+
+class OutcomeSchedule(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
+    """``[[programmes.outcomes]]``: one instrument, who answers it and when (see
+    :mod:`core.outcomes.schedule` for how the occasions follow the forløb)."""
+
+    instrument: Identifier
+    respondents: Literal["mentee", "mentor", "both"]
+    baseline: bool = True
+    baseline_within_days: Days = 14
+    every_months: Annotated[int, msgspec.Meta(ge=1, le=24)] | None = None
+    at_end: bool = True
+    follow_up_days: Annotated[int, msgspec.Meta(ge=1, le=730)] | None = None
+    window_days: Days = 14
+
+
 class ProgrammeConfig(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
     slug: ProgrammeSlug
     name: Name
@@ -55,6 +72,8 @@ class ProgrammeConfig(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
     description: Annotated[str, msgspec.Meta(max_length=2000)] | None = None
     #: ``{plugin: {key: value}}``; overrides the tenant-level configuration of the plugin.
     plugins: dict[str, Any] = {}
+    #: Outcome questionnaires: which instruments, for whom, when.
+    outcomes: list[OutcomeSchedule] = []
 
 
 class TenantConfig(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
@@ -315,7 +334,34 @@ def parse_tenant_text(
                 "type",
             )
         _check_plugins(path, text, programme.plugins, ["programmes", i], schemas)
+        _check_outcomes(programme, i, fail)
     return config
+
+
+def _check_outcomes(programme: ProgrammeConfig, i: int, fail: Any) -> None:
+    """Each schedule asks something at some occasion, and an instrument is scheduled once per
+    role of a programme."""
+    taken: set[tuple[str, str]] = set()
+    for j, schedule in enumerate(programme.outcomes):
+        where = ("programmes", i, "outcomes", j)
+        if not (
+            schedule.baseline or schedule.every_months or schedule.at_end or schedule.follow_up_days
+        ):
+            raise fail(
+                "a schedule needs at least one occasion: baseline, every_months, at_end "
+                "or follow_up_days",
+                *where,
+            )
+        roles = ("mentee", "mentor") if schedule.respondents == "both" else (schedule.respondents,)
+        for role in roles:
+            if (schedule.instrument, role) in taken:
+                raise fail(
+                    f"{schedule.instrument!r} is already scheduled for the {role} "
+                    "in this programme",
+                    *where,
+                    "instrument",
+                )
+            taken.add((schedule.instrument, role))
 
 
 def load_tenant_file(path: Path, plugin_manager: MakkerPluginManager | None = None) -> TenantConfig:

@@ -7,6 +7,7 @@ import enum
 import uuid
 from typing import Any
 
+from advanced_alchemy.types import JsonB
 from sqlalchemy import Enum, ForeignKey, Index, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
@@ -60,6 +61,8 @@ class Programme(TenantOwned, Model):
     policy: Mapped[dict[str, Any]] = mapped_column(default=dict)
     #: Programme-level plugin configuration, overriding the tenant's.
     plugins: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    #: Outcome questionnaire schedules (``[[programmes.outcomes]]`` of the tenant file).
+    outcomes: Mapped[list[dict[str, Any]]] = mapped_column(JsonB, default=list)
     description: Mapped[str | None] = mapped_column(String(2000))
     #: Set when the programme disappears from the tenant file; rows are never deleted.
     archived_at: Mapped[dt.datetime | None] = mapped_column()

@@ -9,6 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+import msgspec
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
@@ -57,6 +58,7 @@ def _programme_values(config: Any) -> dict[str, Any]:
             "meeting_frequencies": list(config.policy.meeting_frequencies),
         },
         "plugins": dict(config.plugins),
+        "outcomes": [msgspec.to_builtins(o) for o in config.outcomes],
         "description": config.description,
         "archived_at": None,
     }

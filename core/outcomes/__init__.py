@@ -1,0 +1,1 @@
+"""Outcome measurement: instruments, questionnaire schedules, answers and results (issue 13)."""
