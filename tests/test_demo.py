@@ -1,28 +1,45 @@
-"""``makker demo`` starts a real server; a second run duplicates nothing. Against the running
-demo, a Vejle coordinator matches the misbrug waiting list in one action, confirms the proposals
-with both parties, and the mentor logs the first meeting (issue 6's "done when")."""
+"""``makker demo`` tells a true story (issue 12) and starts a real server; a second run
+duplicates nothing. Against the running demo, a Vejle coordinator matches the misbrug waiting
+list in one action, confirms the proposals with both parties, and the mentor logs the first
+meeting (issue 6's "done when"); ``--reset`` brings the waiting list back.
+
+One first seeding (the ``demo_db`` fixture) is read by the tests of the story: the demo users
+carry the names of the people they are linked to, Kolding's mentors in forløb passed the
+mentor-course rule on their hold's attendance, every person has fictional contact details,
+forløb are active, paused, completed or ended early, and every history reads in order.
+"""
 
 from __future__ import annotations
 
 import asyncio
+import datetime as dt
 import os
 import re
+import shutil
 import socket
 import sqlite3
 import subprocess
 import sys
 import time
-from collections.abc import Callable
+from collections import Counter, defaultdict
+from collections.abc import Awaitable, Callable
 from pathlib import Path
+from typing import Any, TypeVar
 from urllib.parse import parse_qs, urlsplit
+from zoneinfo import ZoneInfo
 
 import httpx
 import icalendar
 import pytest
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from core import clock as app_clock
 from core.settings import Settings
+from core.tenancy.models import Programme, Tenant
 from tests.live import csrf_token
+
+T = TypeVar("T")
 
 REPO = Path(__file__).resolve().parent.parent
 TABLES = (
@@ -122,6 +139,13 @@ def _text(html: str) -> str:
     return re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", html)).strip()
 
 
+def _signed_in_as(html: str) -> str:
+    """The name the page's header shows for the signed-in user."""
+    match = re.search(r'<p class="user">([^<]*)</p>', html)
+    assert match, "no signed-in user in the header"
+    return match[1].strip()
+
+
 async def _personas_see_only_what_they_may(port: int) -> None:
     """The issue's "done when": three demo users, each sees only what they may."""
     base = f"http://127.0.0.1:{port}"
@@ -162,24 +186,35 @@ async def _personas_see_only_what_they_may(port: int) -> None:
         assert {str(e["location"]) for e in events} == {"Vejle Rådhus, Mødelokale 3"}
     async with httpx.AsyncClient(base_url=base, timeout=10) as mentor:
         await _sign_in(mentor, "vejle-mentor", "/t/vejle/")
-        page = _text((await mentor.get("/t/vejle/")).text)
+        front = await mentor.get("/t/vejle/")
+        page = _text(front.text)
         assert "Peer-to-Peer" in page and "Borger til Borger" not in page
         assert (await mentor.get("/t/vejle/partnerskaber/")).status_code == 403
         assert (await mentor.get("/t/kolding/")).status_code == 404
-        # "Mit forløb": the demo sign-ins are linked to demo persons.
-        own = _text((await mentor.get("/t/vejle/mit/")).text)
+        # "Mit forløb": the demo sign-ins are linked to demo persons, whose names they carry.
+        mine = (await mentor.get("/t/vejle/mit/")).text
+        own = _text(mine)
+        assert _signed_in_as(front.text) == _signed_in_as(mine) == "Mette Skitsesen"
         assert "Mit forløb" in own and "Din bruger er ikke knyttet" not in own
         # vejle-mentor waits on the misbrug waiting list: no forløb until the coordinator matches.
-        assert "Mette Skitsesen" in own and "Din borger" not in own
+        assert "Mette Skitsesen · Mentor" in own and "Din borger" not in own
     async with httpx.AsyncClient(base_url=base, timeout=10) as kolding_mentor:
         await _sign_in(kolding_mentor, "kolding-mentor", "/t/kolding/")
-        own = _text((await kolding_mentor.get("/t/kolding/mit/")).text)
-        assert "Mentorkursus: Borger til Borger, Hold 10" in own
+        mine = (await kolding_mentor.get("/t/kolding/mit/")).text
+        own = _text(mine)
+        assert _signed_in_as(mine) == "Jens Demosen" and "Jens Demosen · Mentor" in own
+        # Completed hold 8; one citizen now, and an earlier forløb that was completed.
+        assert "Mentorkursus: Borger til Borger, Hold 8 afsluttet" in own
+        assert "Din borger: Hans Eksempelsen Borger til Borger · Aktiv" in own
+        assert "Din borger: Rasmus Testrup Borger til Borger · Gennemført" in own
+        assert own.count("Din borger: ") == 2 and own.count("Registrér et møde") == 1
         assert "Gruppesparring for mentorer" in own
     async with httpx.AsyncClient(base_url=base, timeout=10) as citizen:
         await _sign_in(citizen, "vejle-borger", "/t/vejle/")
-        own = _text((await citizen.get("/t/vejle/mit/")).text)
-        assert "Mit forløb" in own and "Borger" in own and "Gruppesparring" not in own
+        mine = (await citizen.get("/t/vejle/mit/")).text
+        own = _text(mine)
+        assert _signed_in_as(mine) == "Anna Demosen" and "Anna Demosen · Borger" in own
+        assert "Mit forløb" in own and "Gruppesparring" not in own
         assert "Din bruger er ikke knyttet" not in own
         # The demo pairs in forløb are real: the citizen sees their mentor.
         assert own.count("Din mentor: ") == 1 and "Peer-to-Peer · Aktiv" in own
@@ -193,12 +228,13 @@ async def _personas_see_only_what_they_may(port: int) -> None:
         grants = {name: href for href, name in links}
         assert sorted(grants) == ["Mentorordning på misbrugsområdet", "Peer-to-Peer"]
         misbrug = _text((await staff.get(grants["Mentorordning på misbrugsområdet"])).text)
-        assert "Deltagere og tal" in misbrug and "Borgere 18 Mentorer 10" in misbrug
+        # 12 citizens in forløb, 6 waiting, 3 whose forløb is over; 6 mentors in forløb, 4 waiting.
+        assert "Deltagere og tal" in misbrug and "Borgere 21 Mentorer 10" in misbrug
         assert misbrug.count(" Mentor ") == 10  # the participant table: ten mentor rows
         assert misbrug.count(" I forløb") == 18 and " active" not in misbrug  # Danish status
         assert misbrug.count(" Klar ") == 10  # the waiting list (issue 6)
         peer = _text((await staff.get(grants["Peer-to-Peer"])).text)
-        assert "Kun tal" in peer and "Borgere 18 Mentorer 12" in peer
+        assert "Kun tal" in peer and "Borgere 24 Mentorer 12" in peer
         assert "Navn Rolle Status" not in peer  # no participant table for numbers only
 
 
@@ -325,7 +361,7 @@ async def _match_confirm_and_meet(port: int) -> None:
         )
         assert attention.status_code == 200
         codes = sorted(code for item in attention.json() for code in item["codes"])
-        assert codes == ["ending_soon"] * 2 + ["no_recent_meeting"] * 3
+        assert codes == ["ending_soon"] * 2 + ["no_recent_meeting"] * 3 + ["pause_overdue"]
         # Nobody waits in Kolding (everyone is in a forløb), mentors have free places: the plan
         # for the whole list is empty, not an error.
         plan = await kolding.get(
@@ -340,57 +376,144 @@ def _counts(db: Path) -> dict[str, int]:
         return {t: conn.execute(f"SELECT count(*) FROM {t}").fetchone()[0] for t in TABLES}
 
 
-@pytest.mark.slow
-def test_demo_serves_and_second_run_changes_nothing(tmp_path):
-    env = {k: v for k, v in os.environ.items() if not k.startswith("MAKKER_")}
-    html, status, _ = _run_demo_and_fetch(tmp_path, env, check_personas=True)
-    assert status == 200
-    assert "<h1>Kolding Kommune</h1>" in html and "Borger til Borger" in html
-    db = tmp_path / "makker.sqlite3"  # the embedded default, in the working directory
-    first = _counts(db)
-    assert first == {
-        "tenant": 3,
-        "programme": 3,
-        "person": 171 + 58,
-        "enrolment": 171 + 58,
-        "programme_partnership": 2,
-        # Kolding: hold 1-11 with six sessions each; 8 mentors on hold 10 and 11 each, present
-        # (all but one) at the 3 and 1 sessions already held.
-        "course": 11,
-        "course_session": 66,
-        "course_participant": 16,
-        "course_attendance": 3 * 7 + 1 * 7,
-        # Kolding's interest group (2 mentors, 5 citizens) and supervision, Vejle's info meeting.
-        "activity": 3,
-        "activity_member": 7,
-        # Issue 6: ten on Vejle's misbrug waiting list (up to `ready`), the others active in a
-        # forløb (with its proposal and start); everyone had a før-samtale (the rules need one
-        # before `eligible`).
-        "consent": 171 + 58,
-        "enrolment_event": (171 + 48) * 6 + 10 * 4,
-        "intake": 171 + 58,
-        "forloeb": 102 + 18 + 12,
-        "forloeb_event": 2 * (102 + 18 + 12),
-        "forloeb_pause": 0,
-        "meeting": 551,
-    }
+def _rows(db: Path, sql: str, *args: Any) -> list[tuple[Any, ...]]:
+    with sqlite3.connect(db) as conn:
+        return list(conn.execute(sql, args))
 
-    def second_run(port: int) -> None:
-        assert _counts(db) == first  # the second seeding added nothing
-        # Kolding's 102 forløb, 20 a page: the last page holds two.
+
+def _env() -> dict[str, str]:
+    return {k: v for k, v in os.environ.items() if not k.startswith("MAKKER_")}
+
+
+def _in_tenant(db: Path, slug: str, work: Callable[[AsyncSession, Tenant], Awaitable[T]]) -> T:
+    """Run ``work`` in a session of the demo database scoped to tenant ``slug``."""
+    from core.db.session import create_engine, create_sessionmaker
+    from core.db.tenant_scope import tenant_scope
+
+    async def run() -> T:
+        engine = create_engine(f"sqlite+aiosqlite:///{db}")
+        try:
+            sessionmaker = create_sessionmaker(engine)
+            async with sessionmaker() as session:
+                tenant = (await session.scalars(select(Tenant).where(Tenant.slug == slug))).one()
+            with tenant_scope(tenant.id):
+                async with sessionmaker() as session:
+                    return await work(session, tenant)
+        finally:
+            await engine.dispose()
+
+    return asyncio.run(run())
+
+
+def _misbrug_waiting_list(db: Path) -> tuple[list[str], list[tuple[str, str]]]:
+    """Vejle's misbrug waiting list as the app computes it: the citizens who can be matched
+    now, and the pairs of the plan for the whole list (citizen, mentor)."""
+    from core.context import context_for
+    from core.matching.waiting_list import assign, waiting_list
+    from core.plugin_api import create_plugin_manager
+
+    async def work(
+        session: AsyncSession, tenant: Tenant
+    ) -> tuple[list[str], list[tuple[str, str]]]:
+        programme = (
+            await session.scalars(select(Programme).where(Programme.slug == "misbrug-mentor"))
+        ).one()
+        ctx = context_for(session, tenant, create_plugin_manager(), "test")
+        waiting = await waiting_list(ctx, programme)
+        names = {c.profile.key: c.person.name for c in waiting.mentees + waiting.mentors}
+        pairs = sorted((names[p.mentee], names[p.mentor]) for p in assign(waiting, ctx.today()))
+        return sorted(c.person.name for c in waiting.open_mentees), pairs
+
+    return _in_tenant(db, "vejle", work)
+
+
+#: What the first seeding creates.
+FIRST_COUNTS = {
+    "tenant": 3,
+    "programme": 3,
+    # Kolding: 171 in forløb (102 citizens, 69 mentors), 30 citizens whose forløb is over, 15 new
+    # mentors on hold 10 and 11 (the 16th is one of those 30); Vejle: 48 in forløb, 10 on the
+    # misbrug waiting list, 9 citizens whose forløb is over.
+    "person": 171 + 30 + 15 + 48 + 10 + 9,
+    "enrolment": 171 + 30 + 16 + 48 + 10 + 9,
+    "programme_partnership": 2,
+    # Kolding: hold 1-11 with six sessions each; the 69 mentors in forløb on hold 5-9 (14, 14,
+    # 14, 14, 13), each session with one absent; 8 new mentors on hold 10 and 11 each, present
+    # (all but one) at the 3 and 1 sessions already held.
+    "course": 11,
+    "course_session": 66,
+    "course_participant": 69 + 16,
+    "course_attendance": 6 * (4 * 13 + 12) + 3 * 7 + 1 * 7,
+    # Kolding's interest group (2 mentors, 5 citizens) and supervision, Vejle's info meeting.
+    "activity": 3,
+    "activity_member": 7,
+    # Everyone had a før-samtale (the rules need one before `eligible`); all but the 16 new
+    # mentors went on to ready, every citizen of a forløb and each mentor's first forløb made
+    # them matched and active, 39 citizens' forløb are over (finished).
+    "consent": 284,
+    "intake": 284,
+    "enrolment_event": 284 * 2 + (284 - 16) * 2 + (171 + 69 + 18) * 2 + 39,
+    # Kolding 102 in forløb (4 paused) and 30 over (24 completed, 6 ended early); Vejle 30 in
+    # forløb (2 paused) and 9 over (6 completed, 3 ended early).
+    "forloeb": 132 + 39,
+    "forloeb_event": 2 * 171 + 6 + 39,
+    "forloeb_pause": 6,
+    "meeting": 736,
+}
+
+
+@pytest.fixture(scope="module")
+def demo_db(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The database of one first ``makker demo --no-serve`` (the tests only read it)."""
+    workdir = tmp_path_factory.mktemp("demo")
+    seeded = subprocess.run(
+        [sys.executable, "-m", "core.cli", "demo", "--no-serve"],
+        cwd=workdir,
+        env=_env(),
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
+    assert seeded.returncode == 0, seeded.stderr[-2000:]
+    assert "demo people added: kolding 216, vejle 67" in seeded.stdout
+    return workdir / "makker.sqlite3"
+
+
+def test_first_seeding_creates_the_demo(demo_db):
+    assert _counts(demo_db) == FIRST_COUNTS
+
+
+@pytest.mark.slow
+def test_demo_serves_and_second_run_changes_nothing_and_reset_starts_over(demo_db, tmp_path):
+    db = tmp_path / "makker.sqlite3"  # the embedded default, in the working directory
+    shutil.copy(demo_db, db)
+    env = _env()
+    # The misbrug waiting list before the walkthrough: five citizens and the plan's five pairs
+    # (Bo Prøvesen is paused).
+    waiting = _misbrug_waiting_list(db)
+    assert waiting == (sorted({c for c, _m in MISBRUG_PAIRS}), MISBRUG_PAIRS)
+
+    def while_running(port: int) -> None:
+        assert _counts(db) == FIRST_COUNTS  # the second seeding added nothing
+        # Kolding's 132 forløb (102 in forløb, 30 over), 20 a page: the last page holds twelve.
         last = asyncio.run(
-            _sign_in_and_get(port, "kolding-koordinator", "/t/kolding/forloeb/?side=6")
+            _sign_in_and_get(port, "kolding-koordinator", "/t/kolding/forloeb/?side=7")
         )
-        assert "Side 6 af 6" in last.text and "102 forløb" in last.text
-        assert last.text.count('<li class="card forloeb">') == 2
+        assert "Side 7 af 7" in last.text and "132 forløb" in last.text
+        assert last.text.count('<li class="card forloeb">') == 12
         asyncio.run(_match_confirm_and_meet(port))
 
-    _run_demo_and_fetch(tmp_path, env, while_running=second_run)
+    html, status, _ = _run_demo_and_fetch(
+        tmp_path, env, check_personas=True, while_running=while_running
+    )
+    assert status == 200
+    assert "<h1>Kolding Kommune</h1>" in html and "Borger til Borger" in html
     after = _counts(db)
-    changed = {t: after[t] - first[t] for t in TABLES if after[t] != first[t]}
+    changed = {t: after[t] - FIRST_COUNTS[t] for t in TABLES if after[t] != FIRST_COUNTS[t]}
     # Five proposals, each accepted (proposed, active); the nine people in them (Hans Testrup
     # takes two citizens) go ready -> matched -> active; the mentor's first meeting.
     assert changed == {"forloeb": 5, "forloeb_event": 10, "enrolment_event": 18, "meeting": 1}
+    assert _misbrug_waiting_list(db) == ([], [])  # matched: nobody left to match
 
     # `makker demo --reset` starts over: the walkthrough can be repeated (the waiting list is
     # back, the five forløb gone).
@@ -400,11 +523,290 @@ def test_demo_serves_and_second_run_changes_nothing(tmp_path):
         env=env,
         capture_output=True,
         text=True,
-        timeout=300,
+        timeout=600,
     )
     assert reset.returncode == 0, reset.stderr[-2000:]
     assert reset.stdout.splitlines()[0] == "demo database reset"
-    assert _counts(db) == first
+    assert _counts(db) == FIRST_COUNTS
+    assert _misbrug_waiting_list(db) == waiting
+
+
+def test_demo_users_carry_the_names_of_the_people_they_are_linked_to(demo_db):
+    """Item 1: a demo user linked to a person is that person (the header shows the user's
+    name, "Mit forløb" the person's - see the personas above for the pages)."""
+    from core.demo import DEMO_ACCOUNTS
+    from core.identity.dev_users import DEMO_USERS
+
+    users = {u.username: u for u in DEMO_USERS}
+    linked = {
+        (tenant, account.rsplit("#", 1)[1]): (name, programme, role)
+        for tenant, name, account, programme, role in _rows(
+            demo_db,
+            "SELECT t.slug, p.name, p.account, g.slug, e.role FROM person p"
+            " JOIN tenant t ON t.id = p.tenant_id JOIN enrolment e ON e.person_id = p.id"
+            " JOIN programme g ON g.id = e.programme_id WHERE p.account IS NOT NULL",
+        )
+    }
+    expected = {}
+    for tenant, username, programme, role, name in DEMO_ACCOUNTS:
+        assert users[username].name == name, username
+        expected[(tenant, users[username].subject)] = (name, programme, role.value)
+    assert linked == expected
+    # Staff users are linked to nobody and say they are demo users.
+    staff = [u for u in DEMO_USERS if u.username not in {a[1] for a in DEMO_ACCOUNTS}]
+    assert staff and all(u.name.endswith(" (demo)") for u in staff)
+
+
+def test_kolding_mentors_in_forloeb_pass_the_mentor_course_rule_by_attendance(demo_db):
+    """Item 2: Kolding's tenant file enables ``mentor_course``; the real rule, asked for every
+    mentor in an active or paused forløb, passes on a finished hold's attendance (at least the
+    ``course_completion_threshold`` hook's number of sessions), not on a date typed in. The
+    mentors on the running hold do not pass yet."""
+    from core.courses.queries import min_sessions_attended
+    from core.courses.records import course_records
+    from core.demo.data import COURSE_COMPLETED
+    from core.forloeb.models import Forloeb
+    from core.participants.models import Enrolment, EnrolmentRole, Person
+    from core.plugin_api import Outcome, create_plugin_manager
+    from core.programmes.service import eligibility_for
+
+    async def work(session: AsyncSession, tenant: Tenant) -> dict[str, Any]:
+        plugins = create_plugin_manager()
+        programme = (
+            await session.scalars(select(Programme).where(Programme.slug == "borger-til-borger"))
+        ).one()
+        threshold = min_sessions_attended(plugins, tenant, programme)
+        in_forloeb = set(
+            await session.scalars(
+                select(Person)
+                .join(Enrolment, Enrolment.person_id == Person.id)
+                .join(Forloeb, Forloeb.mentor_enrolment_id == Enrolment.id)
+                .where(Forloeb.state.in_(["active", "paused"]))
+            )
+        )
+        on_course = set(
+            await session.scalars(
+                select(Person)
+                .join(Enrolment, Enrolment.person_id == Person.id)
+                .where(Enrolment.role == EnrolmentRole.MENTOR, Enrolment.status == "intake")
+            )
+        )
+        today = app_clock.today()
+        found: dict[str, Any] = {"threshold": threshold, "in_forloeb": [], "on_course": []}
+        for key, people in (("in_forloeb", in_forloeb), ("on_course", on_course)):
+            for person in sorted(people, key=lambda p: p.name):
+                report = await eligibility_for(
+                    session, plugins, tenant, programme, person, "mentor", today
+                )
+                (verdict,) = [v for v in report.verdicts if v.rule == "mentor_course"]
+                holds = [
+                    (r.number, r.attended, r.sessions)
+                    for r in await course_records(session, person.id)
+                ]
+                typed = COURSE_COMPLETED in (person.attributes or {})
+                found[key].append((report.outcome, verdict, holds, typed))
+        return found
+
+    found = _in_tenant(demo_db, "kolding", work)
+    threshold = found["threshold"]
+    assert threshold == 5  # mentor_course's min_sessions_attended default, answered by the hook
+    assert len(found["in_forloeb"]) == 69
+    holds = Counter()
+    for outcome, verdict, records, typed in found["in_forloeb"]:
+        assert outcome == Outcome.PASS and verdict.outcome == Outcome.PASS
+        ((number, attended, sessions),) = records
+        holds[number] += 1
+        assert 5 <= number <= 9 and threshold <= attended <= sessions == 6
+        assert verdict.explanation == (
+            f"Gennemførte mentorkurset på hold {number} ({attended} af 6 undervisningsgange)."
+        )
+        assert not typed  # no course date typed in: the attendance decides
+    assert holds == {5: 14, 6: 14, 7: 14, 8: 14, 9: 13}
+    assert len(found["on_course"]) == 16
+    for outcome, verdict, records, _typed in found["on_course"]:
+        ((number, attended, _sessions),) = records
+        assert number in (10, 11) and attended < threshold
+        assert outcome == Outcome.FAIL and verdict.outcome == Outcome.FAIL
+
+
+def test_demo_people_have_fictional_contact_details(demo_db):
+    """Item 3: every person has a phone number beginning with 0 (no Danish subscriber number
+    does: 01-09 are reserved) and an e-mail address on the reserved example.org (RFC 2606)."""
+    from core.demo import DEMO_WAITING_PEOPLE
+
+    rows = _rows(
+        demo_db,
+        "SELECT t.slug, p.name, p.phone, p.email FROM person p JOIN tenant t ON t.id = p.tenant_id",
+    )
+    assert len(rows) == FIRST_COUNTS["person"]
+    for _tenant, name, phone, email in rows:
+        assert re.fullmatch(r"0[1-9]( [0-9]{2}){3}", phone or ""), (name, phone)
+        assert re.fullmatch(r"[a-z]+\.[a-z]+@example\.org", email or ""), (name, email)
+    # A name is one person within a tenant; the waiting list's names are nowhere else.
+    assert len({(t, n) for t, n, _p, _e in rows}) == len(rows)
+    waiting = {w.name for w in DEMO_WAITING_PEOPLE}
+    assert {(t, n) for t, n, _p, _e in rows if n in waiting} == {("vejle", n) for n in waiting}
+    by_tenant = Counter(tenant for tenant, *_ in rows)
+    assert len({(t, phone) for t, _n, phone, _e in rows}) == sum(by_tenant.values())
+    assert ("vejle", "Mette Skitsesen", "02 00 01 51", "mette.skitsesen@example.org") in rows
+
+
+def test_demo_forloeb_are_active_paused_completed_or_ended_early(demo_db):
+    """Item 4: not every forløb is active. Kolding's figures count the people in forløb (active
+    or paused): 102 citizens and 69 mentors, 171 people; the forløb that are over come on top."""
+    states = Counter(
+        (tenant, state)
+        for tenant, state in _rows(
+            demo_db,
+            "SELECT t.slug, f.state FROM forloeb f JOIN tenant t ON t.id = f.tenant_id",
+        )
+    )
+    assert states == {
+        ("kolding", "active"): 98,
+        ("kolding", "paused"): 4,
+        ("kolding", "completed"): 24,
+        ("kolding", "ended_early"): 6,
+        ("vejle", "active"): 28,
+        ("vejle", "paused"): 2,
+        ("vejle", "completed"): 6,
+        ("vejle", "ended_early"): 3,
+    }
+    people = _rows(
+        demo_db,
+        "SELECT count(DISTINCT mentee.person_id), count(DISTINCT mentor.person_id)"
+        " FROM forloeb f JOIN tenant t ON t.id = f.tenant_id"
+        " JOIN enrolment mentee ON mentee.id = f.mentee_enrolment_id"
+        " JOIN enrolment mentor ON mentor.id = f.mentor_enrolment_id"
+        " WHERE t.slug = 'kolding' AND f.state IN ('active', 'paused')",
+    )
+    assert people == [(102, 69)]
+    # A pause has its reason and planned resume (Kolding's first is overdue); an early end its
+    # reason; the citizen of a forløb that is over is finished, the mentor goes on.
+    events = _rows(
+        demo_db,
+        "SELECT f.state, e.to_state, e.reason, p.planned_resume, mentee.status, mentor.status"
+        " FROM forloeb f JOIN forloeb_event e ON e.forloeb_id = f.id"
+        " JOIN enrolment mentee ON mentee.id = f.mentee_enrolment_id"
+        " JOIN enrolment mentor ON mentor.id = f.mentor_enrolment_id"
+        " LEFT JOIN forloeb_pause p ON p.forloeb_id = f.id"
+        " WHERE e.to_state IN ('paused', 'completed', 'ended_early')",
+    )
+    today = app_clock.today()
+    assert len(events) == 6 + 30 + 9
+    for state, to_state, reason, planned_resume, mentee, mentor in events:
+        assert (state, mentor) == (to_state, "active")
+        assert mentee == ("active" if state == "paused" else "finished")
+        assert (reason is not None) == (state != "completed")
+        assert (planned_resume is not None) == (state == "paused")
+    resumes = [dt.date.fromisoformat(row[3]) for row in events if row[3] is not None]
+    assert len([r for r in resumes if r < today]) == 1
+
+
+def test_demo_histories_read_in_order(demo_db):
+    """Every forløb was proposed, accepted and (if so) paused or ended on days in that order,
+    both people were ready before the proposal (Kolding's mentors a week after their hold's
+    last teaching day), meetings fall while the forløb ran, and a mentor never had more
+    citizens at once than the før-samtale's capacity."""
+    today = app_clock.today()
+    zone = ZoneInfo("Europe/Copenhagen")
+
+    def day(at: str) -> dt.date:
+        moment = dt.datetime.fromisoformat(at).replace(tzinfo=dt.UTC)
+        return moment.astimezone(zone).date()
+
+    ready: dict[str, dt.date] = {}
+    for enrolment, at in _rows(
+        demo_db, "SELECT enrolment_id, at FROM enrolment_event WHERE to_status = 'ready'"
+    ):
+        ready[enrolment] = max(ready.get(enrolment, dt.date.min), day(at))
+    hold_end = dict(
+        _rows(
+            demo_db,
+            "SELECT e.id, max(s.day) FROM enrolment e"
+            " JOIN course_participant cp ON cp.person_id = e.person_id"
+            " JOIN course_session s ON s.course_id = cp.course_id"
+            " WHERE e.role = 'mentor' GROUP BY e.id",
+        )
+    )
+    history: dict[str, list[tuple[str, str]]] = defaultdict(list)
+    for forloeb_id, to_state, at in _rows(
+        demo_db, "SELECT forloeb_id, to_state, at FROM forloeb_event"
+    ):
+        history[forloeb_id].append((at, to_state))
+    pauses = dict(_rows(demo_db, "SELECT forloeb_id, starts_on FROM forloeb_pause"))
+    meetings: dict[str, list[dt.date]] = defaultdict(list)
+    for forloeb_id, on in _rows(demo_db, "SELECT forloeb_id, day FROM meeting"):
+        meetings[forloeb_id].append(dt.date.fromisoformat(on))
+    capacity = dict(_rows(demo_db, "SELECT enrolment_id, capacity FROM intake"))
+    spans: dict[str, list[tuple[dt.date, dt.date]]] = defaultdict(list)
+    forloeb = _rows(
+        demo_db,
+        "SELECT id, mentee_enrolment_id, mentor_enrolment_id, state, proposed_on, started_on,"
+        " ended_on FROM forloeb",
+    )
+    assert len(forloeb) == FIRST_COUNTS["forloeb"]
+    for fid, mentee, mentor, state, proposed, started, ended in forloeb:
+        proposed_on, started_on = dt.date.fromisoformat(proposed), dt.date.fromisoformat(started)
+        ended_on = dt.date.fromisoformat(ended) if ended else None
+        assert proposed_on < started_on <= (ended_on or today) <= today
+        steps = sorted(history[fid])  # by time
+        expected = ["proposed", "active"] + ([state] if state != "active" else [])
+        assert [s for _at, s in steps] == expected
+        days = [day(at) for at, _s in steps]
+        assert days[:2] == [proposed_on, started_on]
+        if state == "paused":
+            assert days[-1] == dt.date.fromisoformat(pauses[fid])
+        elif ended_on is not None:
+            assert days[-1] == ended_on
+        assert ready[mentee] <= proposed_on and ready[mentor] <= proposed_on
+        if mentor in hold_end:
+            assert dt.date.fromisoformat(hold_end[mentor]) < ready[mentor]
+        until = dt.date.fromisoformat(pauses[fid]) if state == "paused" else ended_on or today
+        assert meetings[fid] and all(started_on <= m <= until for m in meetings[fid])
+        spans[mentor].append((proposed_on, ended_on or dt.date.max))
+    for mentor, taken in spans.items():
+        for start, _end in taken:
+            at_once = sum(1 for s, e in taken if s <= start < e)
+            assert at_once <= capacity[mentor], mentor
+
+
+def test_demo_plan_is_the_same_whatever_the_day(demo_db):
+    """The story does not depend on the day of the first seeding: who had which forløb, and
+    who is on the running hold, are the same on any day over three years; the plan's
+    chronology holds on each of them."""
+    from core.demo import programme_plan
+
+    programmes = _in_tenant(demo_db, "kolding", _programmes)
+    programmes |= _in_tenant(demo_db, "vejle", _programmes)
+    tenants = {"borger-til-borger": "kolding", "peer-to-peer": "vejle", "misbrug-mentor": "vejle"}
+    seen = set()
+    for k in range(0, 3 * 365, 11):
+        today = dt.date(2026, 1, 1) + dt.timedelta(days=k)
+        story = []
+        for slug, programme in sorted(programmes.items()):
+            plan = programme_plan(tenants[slug], programme, today)
+            assert plan is not None
+            first = {
+                m.name: min(p.proposed_on for p in plan.pairs if p.mentor == m.name)
+                for m in plan.mentors
+            }
+            ready = {m.name: m.ready_on for m in plan.mentors}
+            for done in plan.done:
+                assert done.ended_on is not None and done.ended_on < first[done.mentor]
+                assert ready[done.mentor] <= done.proposed_on - dt.timedelta(days=7)
+            for pair in plan.pairs:
+                assert ready[pair.mentor] <= pair.proposed_on
+                if pair.pause is not None:
+                    assert pair.started_on < pair.pause.starts_on < pair.pause.resume_on
+            done = sorted(plan.done, key=lambda p: p.index)
+            story.append(tuple((p.mentee, p.mentor, p.outcome) for p in done))
+            story.append(tuple((t.name, t.hold) for t in plan.trainees))
+        seen.add(tuple(story))
+    assert len(seen) == 1
+
+
+async def _programmes(session: AsyncSession, _tenant: Tenant) -> dict[str, Programme]:
+    return {p.slug: p for p in await session.scalars(select(Programme))}
 
 
 def test_demo_people_are_fictional_and_stable():
@@ -419,6 +821,8 @@ def test_demo_people_are_fictional_and_stable():
     assert len(set(waiting)) == 10
     assert all(n.split()[0] in FIRST_NAMES and n.split()[1] in FICTIONAL_SURNAMES for n in waiting)
     assert not set(waiting) & {n for n, _ in demo_names(18 + 12 + 12 + 6, "vejle")}
+    # The first names of the longer scheme are the same people (Kolding's others follow them).
+    assert demo_names(240, "kolding")[:171] == names
 
 
 def test_demo_forloeb_plan_meets_within_the_frequency_except_quiet_pairs():

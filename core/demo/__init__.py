@@ -5,14 +5,16 @@ domains' commands so it obeys the same rules as a coordinator's work: :mod:`core
 from core.demo.data import (
     DEMO_ACCOUNTS,
     DEMO_ENROLMENTS,
+    DEMO_WAITING_PEOPLE,
     FICTIONAL_SURNAMES,
     FIRST_NAMES,
     demo_account,
+    demo_contact,
     demo_forloeb_plan,
     demo_names,
 )
+from core.demo.plan import programme_plan
 from core.demo.seed import seed_demo
-from core.demo.waiting import DEMO_WAITING_PEOPLE
 
 __all__ = [
     "DEMO_ACCOUNTS",
@@ -21,7 +23,9 @@ __all__ = [
     "FICTIONAL_SURNAMES",
     "FIRST_NAMES",
     "demo_account",
+    "demo_contact",
     "demo_forloeb_plan",
     "demo_names",
+    "programme_plan",
     "seed_demo",
 ]

@@ -18,6 +18,7 @@ from core.audit.service import notes_written_to
 from core.context import Context, context_for
 from core.db.tenant_scope import tenant_scope
 from core.demo.data import DEMO_ACTOR
+from core.demo.plan import ProgrammePlan, programme_plan
 from core.participants.models import Enrolment, EnrolmentRole, Person
 from core.plugin_api import MakkerPluginManager
 from core.tenancy.models import Programme, Tenant
@@ -61,6 +62,10 @@ class Demo:
 
     def days_ago(self, days: int) -> dt.date:
         return self.today - dt.timedelta(days=days)
+
+    def plan(self, programme: Programme) -> ProgrammePlan | None:
+        """The demo's plan of ``programme`` in this tenant (:mod:`core.demo.plan`)."""
+        return programme_plan(self.tenant.slug, programme, self.today)
 
     async def programme(self, slug: str) -> Programme | None:
         return await self.session.scalar(select(Programme).where(Programme.slug == slug))

@@ -3,14 +3,17 @@ hold, the activities, the sign-ins linked to persons and the partner grants. Dat
 seeding (:mod:`core.demo.seed`) creates all of it through the domains' commands.
 
 Surnames are invented (Demosen, Eksempelsen, ...) so nobody mistakes a demo person for a real
-citizen. Kolding's numbers follow what Kolding reported: 102 citizens and 69 mentors in forløb in
-Borger til Borger.
+citizen; phone numbers begin with 0 (no Danish subscriber number does) and e-mail addresses are
+on ``example.org`` (reserved, RFC 2606). Kolding's numbers follow what Kolding reported: 102
+citizens and 69 mentors in forløb (active or paused) in Borger til Borger, 171 people; the
+forløb that are over and the mentors still on the course come on top.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import random
+from dataclasses import dataclass
 
 from core.activities.recurrence import add_months
 from core.activities.schemas import ActivityIn
@@ -94,8 +97,13 @@ DEMO_COURSE_TOPICS = (
     "Tavshedspligt, netværk og hvor man får hjælp",
     "Afslutning af et forløb og næste skridt",
 )
-#: Mentors on each running hold (taken from Kolding's enrolled mentors, by name).
-DEMO_COURSE_MENTORS = 8
+#: The finished hold that Kolding's mentors in forløb completed: the i-th mentor (by name) hold
+#: ``DEMO_MENTOR_HOLDS[i mod 5]``, registered weeks before its first teaching day and ready for
+#: matching a week after its last.
+DEMO_MENTOR_HOLDS = (5, 6, 7, 8, 9)
+#: New mentors on each running hold (10 and 11), at ``intake`` until they complete it; one on
+#: hold 11 is a former citizen whose own forløb was completed ("one did, after her own forløb").
+DEMO_TRAINEES = 8
 #: Members of Kolding's interest group: mentors, citizens.
 DEMO_GROUP_MEMBERS = (2, 5)
 
@@ -162,14 +170,42 @@ DEMO_ACTIVITIES: dict[str, list[ActivityIn]] = {
 }
 
 
-#: The forløb of the demo pairs in ``active`` enrolments: the i-th citizen (by name) of a
-#: programme has the (i mod mentors)-th mentor, so a mentor has one or two citizens (Kolding:
-#: 102 citizens, 69 mentors). Every ``DEMO_QUIET``-th pair (offset 7) has not met for weeks
-#: and every ``DEMO_ENDING``-th (offset 20) ends within a month: the attention list.
+#: The forløb of the demo pairs in forløb now: the i-th citizen (by name) of a programme has the
+#: (i mod mentors)-th mentor, so a mentor has one or two citizens (Kolding: 102 citizens, 69
+#: mentors). Every ``DEMO_QUIET``-th pair (offset 7) has not met for weeks and every
+#: ``DEMO_ENDING``-th (offset 20) ends within a month: the attention list (with Kolding's
+#: overdue pause, :data:`DEMO_PAUSES`).
 DEMO_QUIET = 34
 DEMO_ENDING = 51
 #: What a forløb pair logs as meetings, in turn.
 DEMO_MEETING_MINUTES = (60, 90, 120, 75)
+#: Forløb that are over, per tenant and programme: (completed, ended early). Each is an
+#: earlier forløb of a mentor in forløb now, with a citizen of its own (no longer in forløb).
+DEMO_DONE: dict[str, dict[str, tuple[int, int]]] = {
+    "kolding": {"borger-til-borger": (24, 6)},
+    "vejle": {"peer-to-peer": (4, 2), "misbrug-mentor": (2, 1)},
+}
+DEMO_ENDED_EARLY_REASONS = (
+    "Borgeren er flyttet fra kommunen.",
+    "Borgeren har fået arbejde og ønsker at stoppe.",
+    "Borgeren ønskede ikke at fortsætte.",
+    "Borgeren er startet i et andet tilbud.",
+)
+#: Paused forløb now, per programme: (index of the citizen by name, paused this many days
+#: before the first seeding, planned to resume this many days after it - Kolding's first one
+#: is overdue - and the reason, by number). They are still in forløb.
+DEMO_PAUSES: dict[str, tuple[tuple[int, int, int, int], ...]] = {
+    "borger-til-borger": ((13, 60, -4, 0), (30, 21, 18, 1), (47, 14, 24, 2), (64, 28, 10, 3)),
+    "peer-to-peer": ((13, 18, 20, 2),),
+    "misbrug-mentor": ((3, 25, 14, 4),),
+}
+DEMO_PAUSE_REASONS = (
+    "Borgeren er indlagt i en periode.",
+    "Borgeren er på højskole og kommer hjem igen.",
+    "Borgeren har bedt om en pause.",
+    "Mentoren er på ferie.",
+    "Borgeren er i behandling og vil vente med at mødes.",
+)
 
 
 def demo_forloeb_plan(index: int, frequency_days: int) -> tuple[int, list[int]]:
@@ -190,8 +226,9 @@ def demo_forloeb_plan(index: int, frequency_days: int) -> tuple[int, list[int]]:
     return started, [d for d in days if d < started]
 
 
-#: A demo mentor's history: enrolled this many days (plus a few by index) before the first
-#: seeding, the før-samtale ten days later; a mentor course taken before Makker.
+#: A Vejle mentor's history: enrolled this many days (plus a few by index) before the first
+#: seeding - earlier when they had a forløb before - the før-samtale ten days later; a mentor
+#: course taken before Makker. (Kolding's mentors follow their hold, :mod:`core.demo.plan`.)
 MENTOR_ENROLLED_DAYS = 280
 #: A citizen's history before the proposal: enrolled three weeks before, the før-samtale a
 #: week later; the mentor says yes after two days, the citizen on the start day a week after.
@@ -204,12 +241,189 @@ STARTS_DAYS = 7
 #: The Vejle mentor on the misbrug waiting list that the ``vejle-mentor`` sign-in is linked to.
 DEMO_WAITING_MENTOR = "Mette Skitsesen"
 #: Demo sign-ins linked to a demo person ("Mit forløb"): tenant, username, programme, role and
-#: the person's name, or ``None`` for the programme's first person by name in that role
-#: (Kolding's mentor is on hold 10). ``vejle-mentor`` is a mentor on the misbrug waiting list.
-DEMO_ACCOUNTS: tuple[tuple[str, str, str, EnrolmentRole, str | None], ...] = (
-    ("kolding", "kolding-mentor", "borger-til-borger", EnrolmentRole.MENTOR, None),
+#: the person's name - also the user's name at the development issuer
+#: (:mod:`core.identity.dev_users`), so the header shows who is signed in. ``kolding-mentor``
+#: completed hold 8, has one citizen in forløb and an earlier forløb that was completed;
+#: ``vejle-mentor`` is a mentor on the misbrug waiting list, ``vejle-borger`` a Peer-to-Peer
+#: citizen in an active forløb.
+DEMO_ACCOUNTS: tuple[tuple[str, str, str, EnrolmentRole, str], ...] = (
+    ("kolding", "kolding-mentor", "borger-til-borger", EnrolmentRole.MENTOR, "Jens Demosen"),
     ("vejle", "vejle-mentor", "misbrug-mentor", EnrolmentRole.MENTOR, DEMO_WAITING_MENTOR),
-    ("vejle", "vejle-borger", "peer-to-peer", EnrolmentRole.MENTEE, None),
+    ("vejle", "vejle-borger", "peer-to-peer", EnrolmentRole.MENTEE, "Anna Demosen"),
+)
+#: The first two digits of a demo person's phone number per tenant: a Danish subscriber number
+#: never begins with 0 (01-09 are reserved in the national numbering plan), so none reaches
+#: anybody.
+DEMO_PHONE_PREFIX = {"kolding": "01", "vejle": "02", "psykiatrifonden": "03"}
+#: The reserved domain (RFC 2606) of every demo e-mail address.
+DEMO_EMAIL_DOMAIN = "example.org"
+_ASCII = str.maketrans({"æ": "ae", "ø": "oe", "å": "aa"})
+
+
+def demo_contact(tenant: str, name: str) -> tuple[str, str]:
+    """A demo person's fictional (phone, e-mail): ``01 00 01 23``, ``anna.demosen@example.org``;
+    the phone number is distinct for each name of the scheme within a tenant."""
+    first, surname = name.split(" ", 1)
+    k = FIRST_NAMES.index(first) * len(FICTIONAL_SURNAMES) + FICTIONAL_SURNAMES.index(surname)
+    phone = f"{DEMO_PHONE_PREFIX.get(tenant, '09')} 00 {k // 100:02d} {k % 100:02d}"
+    local = f"{first}.{surname}".lower().translate(_ASCII)
+    return phone, f"{local}@{DEMO_EMAIL_DOMAIN}"
+
+
+#: The tenant and programme of the waiting list.
+DEMO_WAITING = ("vejle", "misbrug-mentor")
+#: The waiting people registered this many days before the first seeding; the før-samtale
+#: followed a week later.
+WAITING_ENROLLED_DAYS = 21
+WAITING_INTAKE_DAYS = 14
+
+
+@dataclass(frozen=True)
+class WaitingPerson:
+    """A person on the demo waiting list and their før-samtale (names from the demo scheme,
+    distinct from the people in forløb)."""
+
+    name: str
+    role: EnrolmentRole
+    gender: str
+    birth_year: int
+    postal_code: str
+    interests: tuple[str, ...]
+    challenges: str
+    motivation: str
+    capacity: int = 1
+    wish_gender: str | None = None
+    wish_gender_required: bool = False
+    wish_age: tuple[int, int] | None = None
+    wish_activities: str | None = None
+    #: Taking a break from the waiting list for this many days from the first seeding.
+    paused_days: int = 0
+    #: Mentors: free of abuse since (``misbrug.sober_since``), mentor course completed on
+    #: (``mentor_course.completed_on``).
+    sober_since: str | None = None
+    course_completed: str | None = None
+
+
+_MENTEE, _MENTOR = EnrolmentRole.MENTEE, EnrolmentRole.MENTOR
+#: The waiting list.
+DEMO_WAITING_PEOPLE = (
+    WaitingPerson(
+        DEMO_WAITING_MENTOR,
+        _MENTOR,
+        "kvinde",
+        1979,
+        "7100",
+        ("gåture", "strik"),
+        "alkohol, ensomhed",
+        "Vil give det videre, som hjalp mig ud af druk og ensomhed.",
+        sober_since="2018-04-01",
+        course_completed="2025-03-20",
+    ),
+    WaitingPerson(
+        "Hans Testrup",
+        _MENTOR,
+        "mand",
+        1963,
+        "7120",
+        ("fiskeri", "fodbold"),
+        "alkohol, familie",
+        "Har selv været der og har tid, nu jeg er gået på efterløn.",
+        capacity=2,
+        sober_since="2014-09-15",
+        course_completed="2024-11-14",
+    ),
+    WaitingPerson(
+        "Rasmus Prøvesen",
+        _MENTOR,
+        "mand",
+        1991,
+        "7300",
+        ("computerspil", "fitness"),
+        "hash, ensomhed",
+        "Vil vise, at man godt kan komme ud af hashen.",
+        sober_since="2021-01-10",
+        course_completed="2025-03-20",
+    ),
+    WaitingPerson(
+        "Gitte Pladsholm",
+        _MENTOR,
+        "kvinde",
+        1984,
+        "7080",
+        ("madlavning", "gåture"),
+        "hash, familie",
+        "Kender til at være mor midt i et misbrug og vil gerne støtte andre.",
+        sober_since="2019-06-01",
+        course_completed="2024-11-14",
+    ),
+    WaitingPerson(
+        "Karen Udkastrup",
+        _MENTEE,
+        "kvinde",
+        1987,
+        "7100",
+        ("gåture", "strik"),
+        "alkohol, ensomhed",
+        "Vil gerne have nogen at gå en tur med, der forstår det.",
+        wish_gender="kvinde",
+        wish_gender_required=True,
+        wish_activities="Gåture, måske en kop kaffe.",
+    ),
+    WaitingPerson(
+        "Jens Fiktivsen",
+        _MENTEE,
+        "mand",
+        1969,
+        "7120",
+        ("fiskeri",),
+        "alkohol, familie",
+        "Vil have styr på drikkeriet og kontakten med børnene igen.",
+        wish_age=(50, 70),
+        wish_activities="Fiskeri ved fjorden.",
+    ),
+    WaitingPerson(
+        "Torben Øvelsesen",
+        _MENTEE,
+        "mand",
+        1958,
+        "7100",
+        ("fodbold",),
+        "alkohol",
+        "Savner nogen at tale med, der ikke dømmer.",
+    ),
+    WaitingPerson(
+        "Frederik Demosen",
+        _MENTEE,
+        "mand",
+        1999,
+        "7300",
+        ("computerspil", "fitness"),
+        "hash",
+        "Vil ud af hashen og i gang med en uddannelse.",
+        wish_activities="Træning.",
+    ),
+    WaitingPerson(
+        "Sofie Attrapsen",
+        _MENTEE,
+        "kvinde",
+        1996,
+        "7080",
+        ("madlavning",),
+        "hash, familie",
+        "Vil gerne være en stabil mor for min søn.",
+        wish_gender="kvinde",
+    ),
+    WaitingPerson(
+        "Bo Prøvesen",
+        _MENTEE,
+        "mand",
+        1975,
+        "7183",
+        ("fiskeri",),
+        "alkohol, ensomhed",
+        "Er i behandling og vil have en mentor bagefter.",
+        paused_days=45,
+    ),
 )
 
 

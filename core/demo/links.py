@@ -19,9 +19,7 @@ async def link_accounts(demo: Demo, issuer: str) -> None:
         programme = await demo.programme(programme_slug) if slug == demo.tenant.slug else None
         if programme is None:
             continue
-        people = [
-            p for _e, p in await demo.enrolments(programme, role) if name is None or p.name == name
-        ]
+        people = [p for _e, p in await demo.enrolments(programme, role) if p.name == name]
         if not people:
             continue
         person, account = people[0], demo_account(issuer, username)

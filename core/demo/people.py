@@ -1,11 +1,12 @@
 """The demo's people, each through the participants' commands as a coordinator would: registered
-at first contact with their enrolment (``interested``), their consent, the details that need it,
-the før-samtale with the rules' answers, then ``intake -> eligible -> ready`` - each on its own
-day. The rules decide: a mentor without a mentor course, lived experience or (misbrug) a year
-free of abuse does not become ``eligible``.
+at first contact with their contact details and enrolment (``interested``), their consent, the
+details that need it, the før-samtale with the rules' answers, then ``intake -> eligible ->
+ready`` - each on its own day. The rules decide: a mentor without a mentor course, lived
+experience or (misbrug) a year free of abuse does not become ``eligible``.
 
-Kolding and Vejle's people in forløb (:data:`~core.demo.data.DEMO_ENROLMENTS`) are made
-``ready`` here and paired by :mod:`core.demo.forloeb`; mentors weeks before their first citizen.
+Who joins when is the plan's (:mod:`core.demo.plan`), in the order people registered. Kolding's
+mentors stay at ``intake`` here: they take a hold (:mod:`core.demo.courses`), which makes them
+ready. The pairs are made by :mod:`core.demo.forloeb`.
 """
 
 from __future__ import annotations
@@ -21,15 +22,12 @@ from core.demo.data import (
     AREAS,
     COURSE_COMPLETED,
     DEMO_ENROLMENTS,
-    MENTEE_ENROLLED_DAYS,
-    MENTEE_INTAKE_DAYS,
-    MENTOR_ENROLLED_DAYS,
     PARAGRAF_85,
     READY_TO_HOLD,
     SOBER_SINCE,
-    demo_names,
+    demo_contact,
 )
-from core.demo.forloeb import proposed_days
+from core.demo.plan import Member
 from core.participants import consent, enrolments, intake, people
 from core.participants.models import Enrolment, EnrolmentRole, EnrolmentStatus, Person
 from core.participants.schemas import EnrolIn, IntakeIn, PersonIn, PersonPatch, TransitionIn
@@ -41,7 +39,9 @@ TO_READY = (EnrolmentStatus.INTAKE, EnrolmentStatus.ELIGIBLE, EnrolmentStatus.RE
 
 @dataclass
 class Joining:
-    """One person joining a programme: when, and what they tell at the før-samtale."""
+    """One person joining a programme: when, what they tell at the før-samtale, and how far
+    their enrolment goes on the day of the før-samtale (``ready``, or ``intake`` for a mentor
+    who is to take the mentor course first)."""
 
     name: str
     role: EnrolmentRole
@@ -50,15 +50,26 @@ class Joining:
     details: dict[str, Any] = field(default_factory=dict)
     intake: dict[str, Any] = field(default_factory=dict)
     answers: dict[str, Any] = field(default_factory=dict)
+    until: EnrolmentStatus = EnrolmentStatus.READY
 
 
-async def join(demo: Demo, programme: Programme, who: Joining, person: Person | None) -> bool:
-    """Register (unless ``person`` exists), enrol, consent, add details and the før-samtale,
-    and move the enrolment to ``ready``. :return: whether a person was added."""
+async def join(
+    demo: Demo, programme: Programme, who: Joining, person: Person | None
+) -> tuple[Person, bool]:
+    """Register (unless ``person`` exists) with fictional contact details, enrol, consent, add
+    details and the før-samtale, and move the enrolment on to ``who.until``.
+    :return: the person, and whether they were added."""
     added = person is None
     with demo.on(who.enrolled_on):
         if person is None:
-            data = PersonIn(name=who.name, programme=programme.slug, role=who.role.value)
+            phone, email = demo_contact(demo.tenant.slug, who.name)
+            data = PersonIn(
+                name=who.name,
+                phone=phone,
+                email=email,
+                programme=programme.slug,
+                role=who.role.value,
+            )
             person = await people.create_person(demo.ctx(), data)
             enrolment_id = await demo.session.scalar(
                 select(Enrolment.id).where(Enrolment.person_id == person.id)
@@ -73,21 +84,25 @@ async def join(demo: Demo, programme: Programme, who: Joining, person: Person | 
     with demo.on(who.intake_on):
         held = IntakeIn(held_on=who.intake_on.isoformat(), **who.intake, values=who.answers)
         await intake.save_intake(demo.ctx(), enrolment_id, held)
-        for status in TO_READY:
+        for status in TO_READY[: TO_READY.index(who.until) + 1]:
             await enrolments.transition(demo.ctx(), enrolment_id, TransitionIn(to=status.value))
-    return added
+    return person, added
 
 
-def mentor_answers(
-    demo: Demo, programme: Programme, index: int, on: dt.date, area: str
-) -> dict[str, Any]:
-    """A forløb mentor's answers to the rules the programme enables: lived experience in one of
-    its areas, a mentor course taken before Makker, (misbrug) years free of abuse."""
-    plugins = {**(demo.tenant.plugins or {}), **(programme.plugins or {})}
+def _plugins(demo: Demo, programme: Programme) -> dict[str, Any]:
+    return {**(demo.tenant.plugins or {}), **(programme.plugins or {})}
+
+
+def mentor_answers(demo: Demo, programme: Programme, member: Member) -> dict[str, Any]:
+    """A mentor's answers to the rules the programme enables: lived experience in one of its
+    areas; a mentor course taken before Makker, unless they take a hold in Makker (Kolding);
+    (misbrug) years free of abuse."""
+    plugins = _plugins(demo, programme)
     answers: dict[str, Any] = {}
+    on, index = member.enrolled_on, member.index
     if "lived_experience" in plugins:
-        answers |= {AREAS: [area], READY_TO_HOLD: True}
-    if "mentor_course" in plugins:
+        answers |= {AREAS: [member.area or ""], READY_TO_HOLD: True}
+    if "mentor_course" in plugins and member.hold is None:
         answers[COURSE_COMPLETED] = (on - dt.timedelta(days=20 + (index * 29) % 300)).isoformat()
     if "misbrug" in plugins:
         answers[SOBER_SINCE] = (on - dt.timedelta(days=3 * 365 + (index * 97) % 1500)).isoformat()
@@ -95,60 +110,48 @@ def mentor_answers(
 
 
 def mentee_answers(demo: Demo, programme: Programme) -> dict[str, Any]:
-    plugins = {**(demo.tenant.plugins or {}), **(programme.plugins or {})}
-    return {PARAGRAF_85: True} if "vejle_85" in plugins else {}
+    return {PARAGRAF_85: True} if "vejle_85" in _plugins(demo, programme) else {}
+
+
+def joining(demo: Demo, programme: Programme, member: Member) -> Joining:
+    """How ``member`` of the plan joins: a mentor offers as many places as their citizens."""
+    details = {"birth_year": member.birth_year}
+    if member.role == EnrolmentRole.MENTEE:
+        answers = mentee_answers(demo, programme)
+        return Joining(
+            member.name, member.role, member.enrolled_on, member.intake_on, details, {}, answers
+        )
+    return Joining(
+        member.name,
+        member.role,
+        member.enrolled_on,
+        member.intake_on,
+        details,
+        {
+            "capacity": member.capacity,
+            "lived_experience": [member.area] if member.area else [],
+        },
+        mentor_answers(demo, programme, member),
+        EnrolmentStatus.INTAKE if member.hold is not None else EnrolmentStatus.READY,
+    )
 
 
 async def seed_people(demo: Demo) -> int:
-    """Everyone of the tenant's forløb plan who is missing, up to ``ready``; returns how many
-    people were added. Citizen ``i`` (by name) will have mentor ``i mod mentors``: a mentor's
-    intake offers as many places as citizens, and comes weeks before the first proposal."""
-    plan = DEMO_ENROLMENTS.get(demo.tenant.slug, {})
-    names = demo_names(sum(a + b for a, b in plan.values()), demo.tenant.slug)
-    existing = await demo.people([n for n, _ in names])
+    """Everyone of the tenant's plan who is missing, in the order they registered; returns how
+    many people were added (a person is matched by name, an enrolment by name and role)."""
     added = 0
-    position = 0
-    for slug, (mentee_count, mentor_count) in plan.items():
-        chunk = names[position : position + mentee_count + mentor_count]
-        position += mentee_count + mentor_count
+    for slug in DEMO_ENROLMENTS.get(demo.tenant.slug, {}):
         programme = await demo.programme(slug)
-        if programme is None:
+        plan = demo.plan(programme) if programme is not None else None
+        if programme is None or plan is None:
             continue
-        enrolled = {p.name for _e, p in await demo.enrolments(programme)}
-        mentees = sorted(chunk[:mentee_count])
-        mentors = sorted(chunk[mentee_count:])
-        joining: list[Joining] = []
-        for index, (name, birth_year) in enumerate(mentors):
-            load = len(range(index, mentee_count, mentor_count))
-            enrolled_on = demo.days_ago(MENTOR_ENROLLED_DAYS + index % 20)
-            intake_on = enrolled_on + dt.timedelta(days=10)
-            area = programme.areas[index % len(programme.areas)] if programme.areas else None
-            joining.append(
-                Joining(
-                    name,
-                    EnrolmentRole.MENTOR,
-                    enrolled_on,
-                    intake_on,
-                    {"birth_year": birth_year},
-                    {"capacity": max(load, 1), "lived_experience": [area] if area else []},
-                    mentor_answers(demo, programme, index, enrolled_on, area or ""),
-                )
-            )
-        for index, (name, birth_year) in enumerate(mentees):
-            proposed = demo.days_ago(proposed_days(programme, index))
-            joining.append(
-                Joining(
-                    name,
-                    EnrolmentRole.MENTEE,
-                    proposed - dt.timedelta(days=MENTEE_ENROLLED_DAYS),
-                    proposed - dt.timedelta(days=MENTEE_INTAKE_DAYS),
-                    {"birth_year": birth_year},
-                    {},
-                    mentee_answers(demo, programme),
-                )
-            )
-        for who in joining:
-            if who.name in enrolled:
+        enrolled = {(p.name, e.role) for e, p in await demo.enrolments(programme)}
+        members = plan.members()
+        known = await demo.people([m.name for m in members])
+        for member in members:
+            if (member.name, member.role) in enrolled:
                 continue
-            added += await join(demo, programme, who, existing.get(who.name))
+            who = joining(demo, programme, member)
+            known[member.name], new = await join(demo, programme, who, known.get(member.name))
+            added += new
     return added

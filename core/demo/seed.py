@@ -1,13 +1,14 @@
 """``makker demo``: add what is missing of the demo data, through the domains' commands.
 
-Per tenant, in one transaction: the people of the forløb plan up to ``ready``
-(:mod:`core.demo.people`), Vejle's misbrug waiting list (:mod:`core.demo.waiting`), Kolding's
-hold and the activities (:mod:`core.demo.courses`), the forløb with their meetings
-(:mod:`core.demo.forloeb`), the sign-ins linked to persons and the partner grants
-(:mod:`core.demo.links`). Past events run on the clock of their day. Seeding is idempotent:
-people are matched by name within their tenant, enrolments by person and programme, hold by
-number, activities by title, forløb by the citizen's enrolment, grants by programme and
-partner; a demo that has been used (matched, accepted, met) is left as it is.
+Per tenant, in one transaction: the people of the plan (:mod:`core.demo.plan`) up to ``ready``,
+Kolding's mentors up to ``intake`` (:mod:`core.demo.people`), Vejle's misbrug waiting list
+(:mod:`core.demo.waiting`), Kolding's hold, which make its mentors ready
+(:mod:`core.demo.courses`), the forløb - over, active and paused - with their meetings
+(:mod:`core.demo.forloeb`), the activities, the sign-ins linked to persons and the partner
+grants (:mod:`core.demo.links`). Past events run on the clock of their day. Seeding is
+idempotent: people are matched by name within their tenant, enrolments by person, programme and
+role, hold by number, activities by title, forløb by the citizen's enrolment, grants by
+programme and partner; a demo that has been used (matched, accepted, met) is left as it is.
 """
 
 from __future__ import annotations
@@ -47,8 +48,8 @@ async def seed_demo(
             if slug in DEMO_ENROLMENTS:
                 added[slug] = people
             await seed_courses(demo)
-            await seed_activities(demo)
             await seed_forloeb(demo)
+            await seed_activities(demo)
             if issuer is not None:
                 await link_accounts(demo, issuer)
             await grant_partners(demo, set(tenants))

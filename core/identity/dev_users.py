@@ -19,16 +19,18 @@ class DevUser:
         return self.sub or f"dev-{self.username}"
 
 
+#: The users linked to a demo person (``core.demo.data.DEMO_ACCOUNTS``) carry that person's name,
+#: so the header shows who is signed in; the others are staff, marked "(demo)".
 DEMO_USERS: tuple[DevUser, ...] = (
     DevUser("kolding-koordinator", "Karin Koordinatorsen (demo)", ("coordinator",), ("kolding",)),
     DevUser(
         "kolding-admin", "Anders Adminsen (demo)", ("tenant_admin", "coordinator"), ("kolding",)
     ),
-    DevUser("kolding-mentor", "Mads Mentorsen (demo)", ("mentor",), ("kolding",)),
+    DevUser("kolding-mentor", "Jens Demosen", ("mentor",), ("kolding",)),
     DevUser("vejle-koordinator", "Vibeke Koordinatorsen (demo)", ("coordinator",), ("vejle",)),
     DevUser("vejle-admin", "Viggo Adminsen (demo)", ("tenant_admin", "coordinator"), ("vejle",)),
-    DevUser("vejle-mentor", "Mette Mentorsen (demo)", ("mentor",), ("vejle",)),
-    DevUser("vejle-borger", "Bent Borgersen (demo)", ("mentee",), ("vejle",)),
+    DevUser("vejle-mentor", "Mette Skitsesen", ("mentor",), ("vejle",)),
+    DevUser("vejle-borger", "Anna Demosen", ("mentee",), ("vejle",)),
     DevUser(
         "psykiatrifonden-medarbejder",
         "Pernille Partnersen (demo)",
