@@ -46,6 +46,9 @@ from core.plugin_types import (
     CourseRecord,
     DurationMonths,
     FieldType,
+    Instrument,
+    InstrumentError,
+    InstrumentItem,
     IntakeField,
     MatchingStrategy,
     Outcome,
@@ -54,6 +57,8 @@ from core.plugin_types import (
     PolicyDecision,
     ProgrammeContext,
     ProgrammeType,
+    Respondents,
+    ResponseOption,
     Role,
     TenantContext,
     Transition,
@@ -68,6 +73,9 @@ __all__ = [
     "CourseRecord",
     "DurationMonths",
     "FieldType",
+    "Instrument",
+    "InstrumentError",
+    "InstrumentItem",
     "IntakeField",
     "MakkerPluginManager",
     "MatchingStrategy",
@@ -83,6 +91,8 @@ __all__ = [
     "PolicyDecision",
     "ProgrammeContext",
     "ProgrammeType",
+    "Respondents",
+    "ResponseOption",
     "Role",
     "TenantContext",
     "Transition",
@@ -107,6 +117,11 @@ DEFAULT_PLUGINS: tuple[str, ...] = (
     "plugins.vejle_85",
     "plugins.shared_experience",
     "plugins.shared_areas",
+    "plugins.who5",
+    "plugins.swls",
+    "plugins.mastery",
+    "plugins.qpr15",
+    "plugins.makker4",
 )
 
 
@@ -147,6 +162,33 @@ def plugin_config_schema() -> type[msgspec.Struct] | None:  # type: ignore[empty
     :return: A Struct class, or ``None``.
 
     Each plugin's result is kept apart (it belongs to that plugin).
+    """
+
+
+@hookspec
+def register_instruments() -> Instrument | list[Instrument] | None:  # type: ignore[empty-body]
+    """Outcome instruments (questionnaires) this plugin provides.
+
+    An :class:`Instrument` declares its items (Danish text, and the original English beside a
+    translation), one answer scale (:class:`ResponseOption`, an ordinal scale shared by all
+    items), which items are ``reversed``, how it is scored (``"sum"`` of the items times
+    ``multiplier``, or ``"items"``: each item reported alone), the score range and direction,
+    the change that counts as meaningful, who answers it (``respondents``: ``"mentee"``,
+    ``"mentor"`` or ``"both"``), and its ``source``, ``terms_of_use`` and ``translation_note``,
+    which are shown with it. The declaration is checked when it is made: a score range that does
+    not follow from items x options x multiplier, a duplicate item key or a scale with gaps
+    raises :class:`InstrumentError` naming the instrument and the item. Build the instrument
+    inside this hook, so such an error is reported naming your plugin.
+
+    Scoring is the core's (``core.outcomes.scoring.score``): reversed items count
+    ``(lowest + highest option) - answer``, a missing answer leaves the total empty (nothing is
+    imputed), and an answer outside the scale is refused naming the item. Tenant files choose
+    which instruments a programme uses. Built-in: ``who5``, ``swls``, ``mastery``, ``qpr15`` and
+    ``makker4``, one plugin each.
+
+    :return: An :class:`Instrument`, a list of them, or ``None``.
+
+    Results of all plugins are collected. Two plugins registering the same id is an error.
     """
 
 
@@ -330,6 +372,7 @@ def _nothing(plugin: str, hook: str, result: Any) -> Any:
 RESULT_CHECKS: dict[str, Callable[[str, str, Any], Any]] = {
     "register_programme_types": _items(ProgrammeType),
     "register_matching_strategies": _items(MatchingStrategy),
+    "register_instruments": _items(Instrument),
     "plugin_config_schema": _schema,
     "default_matching_strategy": _one(str, bool, "expected a strategy's name"),
     "course_completion_threshold": _one(int, lambda n: n >= 1, "expected at least 1"),

@@ -11,6 +11,7 @@ from __future__ import annotations
 import builtins
 import datetime as dt
 import enum
+import re
 import uuid
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -238,3 +239,178 @@ class Transition:
     #: When the transition happens (or is attempted).
     on: dt.date
     kind: str = "enrolment"
+
+
+# -- outcome instruments ----------------------------------------------------------------------
+#: Who answers an instrument: the citizen (mentee), the mentor, or either.
+Respondents = Literal["mentee", "mentor", "both"]
+RESPONDENTS: tuple[Respondents, ...] = ("mentee", "mentor", "both")
+#: Whether a higher score means the person is doing better or worse.
+Direction = Literal["higher_is_better", "lower_is_better"]
+DIRECTIONS: tuple[Direction, ...] = ("higher_is_better", "lower_is_better")
+#: How the total is computed: ``sum`` of the item values (after reversal) times ``multiplier``,
+#: or ``items``: every item is reported on its own and there is no total.
+Scoring = Literal["sum", "items"]
+SCORINGS: tuple[Scoring, ...] = ("sum", "items")
+
+_IDENTIFIER = re.compile(r"^[a-z][a-z0-9_]{1,59}$")
+
+
+class InstrumentError(ValueError):
+    """An :class:`Instrument` (or one of its items) is declared wrongly; the message names the
+    instrument and, where it is about one, the item."""
+
+
+class ResponseOption(msgspec.Struct, frozen=True, kw_only=True):
+    """One answer a person can give to an item: the value it scores and its label."""
+
+    value: int
+    label_da: str
+    label_en: str
+
+
+class InstrumentItem(msgspec.Struct, frozen=True, kw_only=True):
+    """One question (statement) of an instrument.
+
+    ``text_en`` is the original English wording where the instrument is English (kept beside a
+    translation); ``text_da`` is what Danish respondents read. A ``reversed`` item is scored as
+    ``(lowest + highest option value) - answer``, so that a higher value always points the same
+    way as the instrument's other items.
+    """
+
+    key: Identifier
+    text_da: str
+    text_en: str
+    reversed: bool = False
+
+
+class Instrument(msgspec.Struct, frozen=True, kw_only=True):
+    """An outcome questionnaire: its items, one answer scale shared by all of them, how it is
+    scored and where it comes from.
+
+    All items share ``options``, an ordinal scale: whole numbers in ascending order without
+    gaps (0-5, 1-7, ...). An instrument whose items need different scales is declared as several
+    instruments. The core checks the declaration when it is made and raises
+    :class:`InstrumentError` naming the instrument (and the item) when something does not add up.
+    """
+
+    id: Identifier
+    #: The version of this declaration (change it when item texts or scoring change; answers
+    #: are recorded against it).
+    version: str
+    title_da: str
+    title_en: str
+    #: The instruction shown above the items, including its time frame ("the last two weeks").
+    intro_da: str
+    intro_en: str
+    items: tuple[InstrumentItem, ...]
+    #: The answer scale of every item, lowest value first.
+    options: tuple[ResponseOption, ...]
+    respondents: Respondents
+    #: The lowest and highest possible score: of the total (``sum``) or of each item (``items``).
+    score_min: int
+    score_max: int
+    direction: Direction
+    scoring: Scoring
+    #: ``sum`` only: the raw sum is multiplied by this (WHO-5: 4, giving 0-100).
+    multiplier: int = 1
+    #: The smallest change, in score units, that counts as meaningful (``None``: none published).
+    meaningful_change: float | None = None
+    #: Where the instrument comes from (authors, publication), shown with it.
+    source: str
+    #: The terms under which it may be used, shown with it.
+    terms_of_use: str
+    #: Who translated the Danish text (empty for an original Danish instrument).
+    translation_note: str = ""
+    #: ``False`` for a scale that has not been validated (shown as such).
+    validated: bool
+    #: Filled in by the core with the name of the plugin that registers the instrument.
+    plugin: str = ""
+
+    def __post_init__(self) -> None:
+        name = f"instrument {self.id!r}"
+
+        def fail(message: str) -> InstrumentError:
+            return InstrumentError(f"{name}: {message}")
+
+        if not isinstance(self.id, str) or not _IDENTIFIER.match(self.id):
+            raise fail("the id must be lower-case letters, digits and _ (2-60 characters)")
+        for field_name in ("version", "title_da", "title_en", "source", "terms_of_use"):
+            if not str(getattr(self, field_name)).strip():
+                raise fail(f"{field_name} must not be empty")
+        if self.respondents not in RESPONDENTS:
+            raise fail(f"respondents must be one of {', '.join(RESPONDENTS)}")
+        if self.direction not in DIRECTIONS:
+            raise fail(f"direction must be one of {', '.join(DIRECTIONS)}")
+        if self.scoring not in SCORINGS:
+            raise fail(f"scoring must be one of {', '.join(SCORINGS)}")
+        if not self.items:
+            raise fail("it has no items")
+        seen: set[str] = set()
+        for item in self.items:
+            if not isinstance(item.key, str) or not _IDENTIFIER.match(item.key):
+                raise fail(
+                    f"item {item.key!r}: the key must be lower-case letters, digits and _ "
+                    "(2-60 characters)"
+                )
+            if item.key in seen:
+                raise fail(f"item {item.key!r} is declared twice")
+            seen.add(item.key)
+            if not item.text_da.strip() or not item.text_en.strip():
+                raise fail(f"item {item.key!r}: text_da and text_en must not be empty")
+        values = [o.value for o in self.options]
+        if len(values) < 2:
+            raise fail("the answer scale needs at least two options")
+        if any(isinstance(v, bool) or not isinstance(v, int) for v in values):
+            raise fail("option values must be whole numbers")
+        low, high = values[0], values[-1]
+        if values != list(range(low, low + len(values))):
+            raise fail(
+                f"the options must be an ordinal scale - whole numbers in ascending order "
+                f"without gaps - so that items can be scored and reversed; got {values}"
+            )
+        for option in self.options:
+            if not option.label_da.strip() or not option.label_en.strip():
+                raise fail(f"option {option.value}: label_da and label_en must not be empty")
+        if isinstance(self.multiplier, bool) or self.multiplier < 1:
+            raise fail("multiplier must be a whole number of at least 1")
+        if self.scoring == "items":
+            if self.multiplier != 1:
+                raise fail("a multiplier applies only to scoring 'sum'")
+            expected = (low, high)
+            how = f"scoring 'items' (each item reported alone) on options {low}-{high}"
+        else:
+            n = len(self.items)
+            expected = (n * low * self.multiplier, n * high * self.multiplier)
+            how = f"{n} items x options {low}-{high}" + (
+                f" x {self.multiplier}" if self.multiplier != 1 else ""
+            )
+        if (self.score_min, self.score_max) != expected:
+            raise fail(
+                f"the score range {self.score_min}-{self.score_max} does not match its "
+                f"declaration: {how} gives {expected[0]}-{expected[1]}"
+            )
+        if self.meaningful_change is not None and not (
+            0 < self.meaningful_change <= self.score_max - self.score_min
+        ):
+            raise fail(
+                f"meaningful_change must be above 0 and at most the score range "
+                f"({self.score_max - self.score_min}); got {self.meaningful_change}"
+            )
+
+    @property
+    def item_min(self) -> int:
+        """The lowest answer value of every item."""
+        return self.options[0].value
+
+    @property
+    def item_max(self) -> int:
+        """The highest answer value of every item."""
+        return self.options[-1].value
+
+    def item(self, key: str) -> InstrumentItem:
+        """The item ``key``. :raises KeyError: if the instrument has no such item."""
+        for item in self.items:
+            if item.key == key:
+                return item
+        raise KeyError(key)

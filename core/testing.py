@@ -15,7 +15,8 @@ The harness registers your plugin (and only the built-ins you ask for) in a real
 :class:`~core.plugin_api.MakkerPluginManager`, enables it for one programme with your settings,
 sends answers through the core's intake validation and decodes them as rules see them. So a test
 that passes here exercises the same checks as production: wrong return types, exceptions and
-invalid settings raise :class:`~core.plugin_api.PluginError`.
+invalid settings raise :class:`~core.plugin_api.PluginError`. An instrument plugin is tested
+the same way: ``harness.instruments()`` and ``harness.score("my_instrument", {...})``.
 """
 
 from __future__ import annotations
@@ -26,7 +27,10 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from core import clock
+from core.outcomes.instruments import get_instrument, registered_instruments
+from core.outcomes.scoring import Score, score
 from core.plugin_api import (
+    Instrument,
     IntakeField,
     MakkerPluginManager,
     PersonContext,
@@ -172,3 +176,15 @@ class PluginHarness:
     def notify(self, transition: Transition) -> None:
         """Send ``transition`` to the plugins' ``forloeb_event`` hooks."""
         notify_transition(self.pm, self.programme, transition)
+
+    def instruments(self) -> dict[str, Instrument]:
+        """The instruments the loaded plugins register, by id, checked as Makker checks them
+        (a wrong return type or a duplicate id raises :class:`~core.plugin_api.PluginError`)."""
+        return registered_instruments(self.pm)
+
+    def score(self, instrument: str, answers: Mapping[str, int | None]) -> Score:
+        """Score ``answers`` (item key -> option value) to the instrument ``instrument`` with
+        the core's scoring: reversed items turned, ``total`` ``None`` while an item is
+        unanswered, an answer off the scale refused with
+        :class:`core.outcomes.scoring.AnswerError` naming the item."""
+        return score(get_instrument(self.pm, instrument), answers)

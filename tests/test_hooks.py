@@ -12,8 +12,11 @@ import pytest
 import core.plugin_api as api
 from core.courses.queries import min_sessions_attended
 from core.matching.waiting_list import strategy_for
+from core.outcomes.instruments import registered_instruments
 from core.plugin_api import (
     DurationMonths,
+    Instrument,
+    InstrumentItem,
     IntakeField,
     MatchingStrategy,
     Outcome,
@@ -21,6 +24,7 @@ from core.plugin_api import (
     PolicyAction,
     PolicyDecision,
     ProgrammeType,
+    ResponseOption,
     Verdict,
     create_plugin_manager,
     hookimpl,
@@ -65,6 +69,7 @@ def test_there_are_hooks():
         "forloeb_policy",
         "intake_fields",
         "plugin_config_schema",
+        "register_instruments",
         "register_matching_strategies",
         "register_programme_types",
     ]
@@ -129,6 +134,41 @@ def test_hook_register_matching_strategies():
         "shared_areas": "shared_areas",
         "by_area": "area_matching",
     }
+
+
+def test_hook_register_instruments():
+    class Instruments:
+        @hookimpl
+        def register_instruments(self):
+            return Instrument(
+                id="ucla3",
+                version="1",
+                title_da="Ensomhed",
+                title_en="Loneliness",
+                intro_da="Hvor ofte ...",
+                intro_en="How often ...",
+                items=(InstrumentItem(key="alone", text_da="Alene", text_en="Alone"),),
+                options=(
+                    ResponseOption(value=1, label_da="Sjældent", label_en="Hardly ever"),
+                    ResponseOption(value=2, label_da="Nogle gange", label_en="Some of the time"),
+                    ResponseOption(value=3, label_da="Ofte", label_en="Often"),
+                ),
+                respondents="both",
+                score_min=1,
+                score_max=3,
+                direction="lower_is_better",
+                scoring="sum",
+                source="A test.",
+                terms_of_use="A test.",
+                validated=False,
+            )
+
+    pm = create_plugin_manager()
+    pm.register(Instruments(), name="loneliness")
+    instruments = registered_instruments(pm)
+    assert list(instruments) == ["who5", "swls", "mastery", "qpr15", "makker4", "ucla3"]
+    assert {i.id: i.plugin for i in instruments.values()}["ucla3"] == "loneliness"
+    assert instruments["who5"].plugin == "who5"
 
 
 def test_hook_plugin_config_schema():

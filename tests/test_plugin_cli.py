@@ -44,6 +44,15 @@ def test_plugins_list_shows_versions_hooks_and_who_enables_each_plugin():
             "shared_areas 0.1.0",
             "  hooks: register_matching_strategies",
             "  enabled by: always (registration hooks only)",
+            *[
+                line
+                for name in ("who5", "swls", "mastery", "qpr15", "makker4")
+                for line in (
+                    f"{name} 0.1.0",
+                    "  hooks: register_instruments",
+                    "  enabled by: always (registration hooks only)",
+                )
+            ],
         ],
     )
 

@@ -34,6 +34,11 @@ def test_builtin_plugins_are_registered_under_their_short_names():
         "vejle_85",
         "shared_experience",
         "shared_areas",
+        "who5",
+        "swls",
+        "mastery",
+        "qpr15",
+        "makker4",
     ]
     assert pm.implemented_hooks("misbrug") == [
         "eligibility_verdicts",

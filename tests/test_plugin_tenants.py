@@ -138,8 +138,8 @@ def _tenant_dir(tmp_path: Path, replace: tuple[str, str]) -> Path:
         (
             ("[plugins.mentor_course]", "[plugins.mentor_kursus]"),
             "vejle.toml:9: plugins.mentor_kursus: unknown plugin (loaded plugins: "
-            "lived_experience, mentor_course, misbrug, peer_mentor, shared_areas, "
-            "shared_experience, vejle_85; see docs/plugins.md)",
+            "lived_experience, makker4, mastery, mentor_course, misbrug, peer_mentor, qpr15, "
+            "shared_areas, shared_experience, swls, vejle_85, who5; see docs/plugins.md)",
         ),
         (
             ("[plugins.mentor_course]", "[plugins.mentor_course]\nlevel = 2"),
