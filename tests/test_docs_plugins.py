@@ -16,12 +16,15 @@ from core.testing import fake_programme
 REPO = Path(__file__).resolve().parent.parent
 GUIDE = REPO / "docs" / "plugins.md"
 EXAMPLE = REPO / "docs" / "examples" / "makker-straffeattest"
+INSTRUMENT_EXAMPLE = REPO / "docs" / "examples" / "makker-netvaerk"
 _FILE_BLOCK = re.compile(r"<!-- file: (?P<path>[^ ]+) -->\n```[a-z]*\n(?P<body>.*?)```", re.S)
 
 
 def test_guide_shows_the_example_files_exactly():
     shown = {m["path"]: m["body"] for m in _FILE_BLOCK.finditer(GUIDE.read_text(encoding="utf-8"))}
     assert sorted(shown) == [
+        "docs/examples/makker-netvaerk/makker_netvaerk.py",
+        "docs/examples/makker-netvaerk/test_makker_netvaerk.py",
         "docs/examples/makker-straffeattest/makker_straffeattest.py",
         "docs/examples/makker-straffeattest/pyproject.toml",
         "docs/examples/makker-straffeattest/test_makker_straffeattest.py",
@@ -41,6 +44,23 @@ def test_the_examples_own_tests_pass(example):
         f for name, f in inspect.getmembers(example, inspect.isfunction) if name.startswith("test_")
     ]
     assert len(tests) == 3
+    for test in tests:
+        test()
+
+
+@pytest.fixture
+def instrument_example(monkeypatch):
+    monkeypatch.syspath_prepend(str(INSTRUMENT_EXAMPLE))
+    return importlib.import_module("test_makker_netvaerk")
+
+
+def test_the_instrument_examples_own_tests_pass(instrument_example):
+    tests = [
+        f
+        for name, f in inspect.getmembers(instrument_example, inspect.isfunction)
+        if name.startswith("test_")
+    ]
+    assert len(tests) == 4
     for test in tests:
         test()
 
