@@ -30,7 +30,7 @@ from core.calendar.pages import PublicCalendarController
 from core.courses.api import CourseApiController
 from core.courses.pages import CoursePagesController
 from core.db.session import create_app_engine, create_sessionmaker
-from core.errors import exception_handlers
+from core.errors import document_api_errors, exception_handlers
 from core.forloeb.controllers import ForloebApiController, MatchingApiController
 from core.forloeb.pages import ForloebPagesController, MatchingPagesController
 from core.identity.dev_issuer import DevIssuer
@@ -53,6 +53,7 @@ from core.web import i18n
 from core.web.filters import FILTERS
 from core.web.health import HealthController
 from core.web.middleware import LocaleMiddleware
+from core.web.openapi import StrictStructSchemaPlugin
 from core.web.pages import PagesController
 from core.web.pipeline import (
     RequestPipelineMiddleware,
@@ -108,7 +109,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
         state["dev_issuer"] = DevIssuer(settings)
         extra_handlers.append(dev_issuer_router())
 
-    return Litestar(
+    app = Litestar(
         route_handlers=[
             *extra_handlers,
             AuthController,
@@ -156,7 +157,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
         template_config=TemplateConfig(
             directory=TEMPLATE_DIRS, engine=JinjaTemplateEngine, engine_callback=_configure_jinja
         ),
-        plugins=[HTMXPlugin()],
+        plugins=[HTMXPlugin(), StrictStructSchemaPlugin()],
         openapi_config=OpenAPIConfig(
             title="Makker API",
             version=core.__version__,
@@ -182,3 +183,5 @@ def create_app(settings: Settings | None = None) -> Litestar:
         state=State(state),
         debug=False,
     )
+    document_api_errors(app.routes)
+    return app

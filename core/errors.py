@@ -14,24 +14,31 @@ its own:
 * A failing plugin -> 500 naming the plugin (never a pass).
 * An exhausted connection pool -> 503 with ``Retry-After`` and a Danish message, after a short,
   bounded wait (``MAKKER_DB_POOL_TIMEOUT``), never a 30-second hang and a 500.
+
+The OpenAPI document declares these answers on every ``/api/`` route, in one place
+(:func:`document_api_errors`, called by :func:`core.app.create_app`), with one body schema
+(:class:`ErrorBody`).
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from typing import Any
 from urllib.parse import urlencode
 
+import msgspec
 from litestar import Request, Response
-from litestar.enums import MediaType
+from litestar.enums import HttpMethod, MediaType
 from litestar.exceptions import (
     ClientException,
     NotFoundException,
     PermissionDeniedException,
     ValidationException,
 )
+from litestar.openapi.datastructures import ResponseSpec
 from litestar.response import Redirect, Template
+from litestar.routes import BaseRoute
 from sqlalchemy.exc import TimeoutError as PoolTimeout
 
 from core.plugin_api import PluginError
@@ -89,6 +96,48 @@ class Forbidden(MakkerError, PermissionError):
     """The caller may not do this."""
 
     status_code = 403
+
+
+class ErrorBody(msgspec.Struct):
+    """The body of every error answer under ``/api/``."""
+
+    status_code: int
+    #: What went wrong, in the request's language for 400, 403, 409 and 503.
+    detail: str
+    #: 400 only: a message per field (the field's name, or ``body`` for the request as a whole).
+    errors: dict[str, str] = msgspec.field(default_factory=dict)
+
+
+#: The contract's error answers, as the OpenAPI document describes them.
+API_ERRORS: dict[int, str] = {
+    400: "The request is not valid (a field, a query value or the JSON itself); `errors` names "
+    "each field with a message. Nothing was saved.",
+    401: "No access token, or one that is not valid (`WWW-Authenticate: Bearer`).",
+    403: "The caller's role does not allow this.",
+    404: "Not found: no such object, another tenant's object, or a tenant the caller is not a "
+    "member of - the same answer for all three.",
+    409: "The action cannot be done in the object's current state.",
+    503: "Makker is busy (no database connection came free in time); try again after "
+    "`Retry-After` seconds.",
+}
+#: A read never conflicts with an object's state.
+_READS = {HttpMethod.GET, HttpMethod.HEAD}
+
+
+def document_api_errors(routes: Iterable[BaseRoute]) -> None:
+    """Declare the contract's error answers on every ``/api/`` route's operation (409 on the
+    ones that change something), with :class:`ErrorBody`; a route's own ``responses`` win."""
+    for route in routes:
+        if not route.path.startswith("/api/"):
+            continue
+        for handler in getattr(route, "route_handlers", ()):
+            reads_only = set(handler.http_methods) <= _READS
+            declared = {
+                status: ResponseSpec(ErrorBody, description=text, generate_examples=False)
+                for status, text in API_ERRORS.items()
+                if not (status == 409 and reads_only)
+            }
+            handler.responses = {**declared, **(handler.responses or {})}
 
 
 def is_api_path(path: str) -> bool:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from litestar import Controller, Response, get
 from litestar.datastructures import State
+from litestar.openapi.datastructures import ResponseSpec
 from sqlalchemy import text
 
 from core.db.migrate import head_revision
@@ -18,7 +19,17 @@ class HealthController(Controller):
         """The process is up."""
         return {"status": "ok"}
 
-    @get("/ready", name="health_ready")
+    @get(
+        "/ready",
+        name="health_ready",
+        responses={
+            503: ResponseSpec(
+                dict[str, str],
+                description="The database does not answer, or migrations are pending.",
+                generate_examples=False,
+            )
+        },
+    )
     async def ready(self, state: State) -> Response[dict[str, str]]:
         """The database answers and its schema is at the newest migration."""
         try:
