@@ -16,9 +16,30 @@ import datetime as dt
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
+from typing import Annotated
 from zoneinfo import ZoneInfo
 
+import msgspec
+
 COPENHAGEN = ZoneInfo("Europe/Copenhagen")
+
+#: ``HH:MM:SS`` (seconds may have a fraction), no offset: what :data:`LocalTime` accepts.
+LOCAL_TIME_PATTERN = r"^([01][0-9]|2[0-3]):[0-5][0-9]:[0-5][0-9](\.[0-9]+)?$"
+
+#: A time of day on the Danish wall clock (an activity starts at 17:00 whatever the season), as
+#: the API takes and gives it: ``"17:00:00"``. An offset (``Z``, ``+01:00``) is refused. The
+#: OpenAPI document says so with a pattern: JSON Schema's ``format: time`` needs an offset, and
+#: Litestar would call a ``datetime.time`` a ``duration``.
+LocalTime = Annotated[
+    dt.time,
+    msgspec.Meta(
+        tz=False,
+        extra_json_schema={
+            "description": "A time of day in Danish time, HH:MM:SS.",
+            "extra": {"format": None, "pattern": LOCAL_TIME_PATTERN},
+        },
+    ),
+]
 
 
 @dataclass(frozen=True)

@@ -4,10 +4,14 @@ from __future__ import annotations
 
 import datetime as dt
 import uuid
+from typing import Annotated
 
 import msgspec
 
+from core.activities.models import ActivityKind, Recurrence
+from core.clock import LocalTime
 from core.web.i18n import gettext as _
+from core.web.openapi import allowed
 
 #: The longest title, place, room and description (checked by the command, in Danish).
 TEXT_LIMITS = {"title": 200, "place": 200, "room": 100, "description": 2000}
@@ -17,12 +21,12 @@ class ActivityIn(msgspec.Struct, forbid_unknown_fields=True):
     """A new activity (`kind`: supervision, cafe, interest_group, event, info_meeting;
     `recurrence`: none, weekly, monthly; `published` only for info meetings)."""
 
-    kind: str
+    kind: Annotated[str, allowed(ActivityKind)]
     title: str
     first_on: dt.date
-    starts: dt.time
-    ends: dt.time
-    recurrence: str = "none"
+    starts: LocalTime
+    ends: LocalTime
+    recurrence: Annotated[str, allowed(Recurrence)] = "none"
     until: dt.date | None = None
     programme: str | None = None
     place: str = ""
@@ -64,8 +68,8 @@ class ActivityOut(msgspec.Struct):
     place: str
     room: str
     first_on: dt.date
-    starts: dt.time
-    ends: dt.time
+    starts: LocalTime
+    ends: LocalTime
     recurrence: str
     until: dt.date | None
     published: bool

@@ -9,6 +9,7 @@ from typing import Annotated
 import msgspec
 
 from core.activities.recurrence import monthly_days
+from core.clock import LocalTime
 from core.errors import Invalid
 from core.web import text as chars
 from core.web.i18n import gettext as _
@@ -21,8 +22,8 @@ class SessionIn(msgspec.Struct, forbid_unknown_fields=True):
     """One session of a new hold."""
 
     day: dt.date
-    starts: dt.time
-    ends: dt.time
+    starts: LocalTime
+    ends: LocalTime
     topic: str
     place: str = ""
 
@@ -43,8 +44,8 @@ class CoursePlanIn(msgspec.Struct):
     start: dt.date
     count: Annotated[int, msgspec.Meta(ge=1, le=24)]
     capacity: int
-    starts: dt.time
-    ends: dt.time
+    starts: LocalTime
+    ends: LocalTime
     place: str = ""
     topics: str = ""
 
@@ -104,8 +105,8 @@ class SessionOut(msgspec.Struct):
     id: uuid.UUID
     position: int
     day: dt.date
-    starts: dt.time
-    ends: dt.time
+    starts: LocalTime
+    ends: LocalTime
     topic: str
     place: str
 

@@ -8,6 +8,8 @@ from typing import Annotated
 
 import msgspec
 
+from core.clock import LocalTime
+
 
 class AccountIn(msgspec.Struct, forbid_unknown_fields=True):
     """The sign-in to link (the principal's user id, ``iss#sub``), or ``None`` to unlink."""
@@ -22,8 +24,8 @@ class AccountOut(msgspec.Struct):
 
 class OccurrenceOut(msgspec.Struct):
     day: dt.date
-    starts: dt.time
-    ends: dt.time
+    starts: LocalTime
+    ends: LocalTime
     cancelled: bool
 
 
@@ -41,8 +43,8 @@ class MySessionOut(msgspec.Struct):
     id: uuid.UUID
     position: int
     day: dt.date
-    starts: dt.time
-    ends: dt.time
+    starts: LocalTime
+    ends: LocalTime
     topic: str
     place: str
     attended: bool | None

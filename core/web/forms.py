@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Collection, Mapping
-from typing import Any, TypeVar
+from typing import Annotated, Any, TypeVar, get_args, get_origin
 
 import msgspec
 from litestar import Request
@@ -72,9 +72,17 @@ def form_struct(
 
 def _as_browsers_send(value: Any, type_: Any) -> Any:
     """A time input sends ``10:00``; msgspec wants seconds (``10:00:00``)."""
-    if type_ in (dt.time, dt.time | None) and isinstance(value, str) and len(value) == 5:
+    if _is_time(type_) and isinstance(value, str) and len(value) == 5:
         return f"{value}:00"
     return value
+
+
+def _is_time(type_: Any) -> bool:
+    """``dt.time``, also optional or annotated (:data:`core.clock.LocalTime`)."""
+    for t in (type_, *get_args(type_)):
+        if t is dt.time or (get_origin(t) is Annotated and get_args(t)[0] is dt.time):
+            return True
+    return False
 
 
 def page(template: str, status_code: int = 200, **context: Any) -> Template:
