@@ -6,10 +6,9 @@ import datetime as dt
 import uuid
 from typing import Annotated, Any
 
-import msgspec
 from litestar import Controller, Response, get, post, put
 from litestar.di import NamedDependency
-from litestar.params import FromPath, FromQuery, JSONBody
+from litestar.params import FromPath, FromQuery, JSONBody, QueryParameter
 
 from core.activities import commands
 from core.activities.models import Activity
@@ -30,7 +29,7 @@ from core.activities.schemas import (
 )
 from core.context import Context
 from core.identity.guards import any_member, coordinators
-from core.web.paging import check_paging, page_of
+from core.web.paging import PageLimit, PageOffset, check_paging, page_of
 from core.web.pipeline import NO_PERSONAL_DATA, audits
 
 
@@ -57,7 +56,7 @@ class ActivityApiController(Controller):
 
     @get("/", name="api_activities", opt=audits("activity.list"), guards=[any_member])
     async def list(
-        self, ctx: NamedDependency[Context], limit: FromQuery[int] = 500, offset: FromQuery[int] = 0
+        self, ctx: NamedDependency[Context], limit: PageLimit = 500, offset: PageOffset = 0
     ) -> list[ActivityOut]:
         """The organisation's activities; ``limit`` (1-500) from ``offset``."""
         check_paging(limit, offset)
@@ -85,12 +84,15 @@ class ActivityApiController(Controller):
         ctx: NamedDependency[Context],
         activity_id: FromPath[uuid.UUID],
         start: FromQuery[dt.date | None] = None,
-        days: FromQuery[Annotated[int, msgspec.Meta(ge=1, le=400)]] = 90,
+        days: Annotated[int, QueryParameter(ge=1, le=400)] = 90,
     ) -> ActivityDetailOut:
-        """The activity, its members and its occurrences from `start` (default today)."""
+        """The activity, its members and its occurrences from `start` (default today) for
+        `days` days (1-400)."""
         activity = await activity_of(ctx.session, activity_id)
         first = start or ctx.today()
-        coming = await occurrences(ctx.session, activity, first, first + dt.timedelta(days=days))
+        # The calendar ends on 9999-12-31: a window reaching past it stops there.
+        last = first + dt.timedelta(days=min(days, (dt.date.max - first).days))
+        coming = await occurrences(ctx.session, activity, first, last)
         return ActivityDetailOut(
             activity_out(activity, await programme_slugs(ctx.session)),
             [p.id for p in await members(ctx.session, activity)],

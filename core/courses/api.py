@@ -7,7 +7,7 @@ from typing import Any
 
 from litestar import Controller, Response, get, post, put
 from litestar.di import NamedDependency
-from litestar.params import FromPath, FromQuery, JSONBody
+from litestar.params import FromPath, JSONBody
 
 from core.context import Context
 from core.courses import commands
@@ -23,7 +23,7 @@ from core.courses.schemas import (
     SessionOut,
 )
 from core.identity.guards import any_member, coordinators
-from core.web.paging import check_paging, page_of
+from core.web.paging import PageLimit, PageOffset, check_paging, page_of
 from core.web.pipeline import NO_PERSONAL_DATA, audits
 
 
@@ -68,7 +68,7 @@ class CourseApiController(Controller):
 
     @get("/", name="api_courses", opt=audits("course.list"), guards=[any_member])
     async def list(
-        self, ctx: NamedDependency[Context], limit: FromQuery[int] = 500, offset: FromQuery[int] = 0
+        self, ctx: NamedDependency[Context], limit: PageLimit = 500, offset: PageOffset = 0
     ) -> list[CourseOut]:
         """The organisation's mentor courses (hold) with their state and sessions; ``limit``
         (1-500) from ``offset``."""

@@ -14,8 +14,10 @@ from litestar.params import FromPath, FromQuery, JSONBody, QueryParameter
 from core.context import Context
 from core.forloeb import commands, meetings, proposals, queries
 from core.forloeb.labels import attention_text
+from core.forloeb.lifecycle import ForloebState
 from core.forloeb.queries import ForloebDetail
 from core.forloeb.schemas import (
+    LIST_SORTS,
     AcceptIn,
     AssignmentOut,
     AttentionOut,
@@ -38,7 +40,11 @@ from core.forloeb.schemas import (
 )
 from core.identity.guards import any_member, coordinators
 from core.matching import queries as matching
+from core.web.openapi import query
 from core.web.pipeline import audits
+
+#: The states a list of forløb can be filtered by.
+STATES = [s.value for s in ForloebState]
 
 
 async def _detail(ctx: Context, changed: commands.Changed) -> ForloebDetailOut:
@@ -134,13 +140,14 @@ class ForloebApiController(Controller):
         self,
         ctx: NamedDependency[Context],
         states: Annotated[
-            list[str] | None, QueryParameter(name="state", description="Filter by state.")
+            list[str] | None,
+            query(name="state", description="Filter by state.", one_of=STATES, many=True),
         ] = None,
         programme: FromQuery[str | None] = None,
         attention: FromQuery[bool] = False,
-        sort: FromQuery[str] = "newest",
-        limit: FromQuery[int] = 500,
-        offset: FromQuery[int] = 0,
+        sort: Annotated[str, query(one_of=LIST_SORTS)] = "newest",
+        limit: Annotated[int, query(minimum=1, maximum=500)] = 500,
+        offset: Annotated[int, query(minimum=0)] = 0,
     ) -> list[ForloebOut]:
         """The organisation's forløb and proposals: by state, programme and need of attention;
         sorted newest or oldest first or by the citizen's name; ``limit`` (1-500) from

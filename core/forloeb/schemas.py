@@ -10,7 +10,9 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 import msgspec
 
-from core.forloeb.models import OPEN_STATES
+from core.forloeb.lifecycle import ForloebState
+from core.forloeb.models import ACTIVITIES, OPEN_STATES
+from core.web.openapi import allowed
 
 if TYPE_CHECKING:
     from core.forloeb.rows import ForloebRow
@@ -34,11 +36,11 @@ class ProposalsIn(msgspec.Struct, forbid_unknown_fields=True):
 
 class AcceptIn(msgspec.Struct, forbid_unknown_fields=True):
     #: Coordinators say which party accepted; a mentor or citizen accepts for themselves.
-    party: str | None = None
+    party: Annotated[str, allowed(("mentee", "mentor"), optional=True)] | None = None
 
 
 class TransitionIn(msgspec.Struct, forbid_unknown_fields=True):
-    to: str
+    to: Annotated[str, allowed(ForloebState)]
     reason: Text2000 | None = None
     #: For a pause: when the pair plans to meet again.
     resume_on: dt.date | None = None
@@ -54,7 +56,8 @@ class PlanIn(msgspec.Struct, forbid_unknown_fields=True):
 class MeetingIn(msgspec.Struct, forbid_unknown_fields=True):
     #: ``YYYY-MM-DD``; checked by the command (a Danish message per case).
     day: str = ""
-    activity: str = ""
+    #: Required; checked by the command (so a form without a choice gets its own message).
+    activity: Annotated[str, allowed(ACTIVITIES)] = ""
     duration_minutes: int | None = None
     cancelled: bool = False
     note: Text2000 | None = None

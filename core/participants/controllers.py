@@ -10,6 +10,7 @@ and nothing is stored; a missing object and another tenant's give the same 404.
 from __future__ import annotations
 
 import uuid
+from typing import Annotated
 
 from litestar import Controller, get, patch, post, put
 from litestar.di import NamedDependency
@@ -22,8 +23,10 @@ from core.participants.consent import person_has_consent
 from core.participants.enrolments import EnrolmentView
 from core.participants.history import allowed_next
 from core.participants.lookup import enrolments_of
-from core.participants.models import Enrolment, Person
+from core.participants.models import Enrolment, EnrolmentRole, EnrolmentStatus, Person
+from core.participants.people import MAX_OFFSET, MAX_PAGE_NUMBER, MAX_QUERY_LENGTH
 from core.participants.schemas import (
+    MAX_PAGE_SIZE,
     PAGE_SIZE,
     ConsentOut,
     ConsentTextIn,
@@ -46,6 +49,7 @@ from core.participants.schemas import (
     VerdictOut,
     brief,
 )
+from core.web.openapi import query
 from core.web.pipeline import NO_PERSONAL_DATA, audits
 
 
@@ -82,13 +86,13 @@ class ParticipantsApiController(Controller):
     async def list_people(
         self,
         ctx: NamedDependency[Context],
-        q: FromQuery[str] = "",
+        q: Annotated[str, query(max_length=MAX_QUERY_LENGTH)] = "",
         programme: FromQuery[str] = "",
-        role: FromQuery[str] = "",
-        status: FromQuery[str] = "",
-        page: FromQuery[int] = 1,
-        limit: FromQuery[int] = PAGE_SIZE,
-        offset: FromQuery[int | None] = None,
+        role: Annotated[str, query(one_of=["", *EnrolmentRole])] = "",
+        status: Annotated[str, query(one_of=["", *EnrolmentStatus])] = "",
+        page: Annotated[int, query(minimum=1, maximum=MAX_PAGE_NUMBER)] = 1,
+        limit: Annotated[int, query(minimum=1, maximum=MAX_PAGE_SIZE)] = PAGE_SIZE,
+        offset: Annotated[int | None, query(minimum=0, maximum=MAX_OFFSET, nullable=True)] = None,
     ) -> PeoplePageOut:
         """Search people by name, e-mail, phone or case reference; filter by programme (slug),
         role and status; ``limit`` per page (20 unless given, at most 100), from ``page`` or

@@ -60,6 +60,8 @@ _CPR = re.compile(r"\b[0-9]{6}-?[0-9]{4}\b")
 #: Bounds that keep a page request a page request (and inside a 64-bit database integer).
 MAX_PAGE_NUMBER = 100_000
 MAX_OFFSET = 10_000_000
+#: The longest search text.
+MAX_QUERY_LENGTH = 200
 
 
 # -- search ---------------------------------------------------------------------------------
@@ -122,7 +124,7 @@ def check_criteria(criteria: PeopleQuery) -> None:
         errors["offset"] = _("The offset must be 0 or more.")
     elif criteria.offset is not None and criteria.offset > MAX_OFFSET:
         errors["offset"] = _("The number is too large.")
-    if len(criteria.q) > 200:
+    if len(criteria.q) > MAX_QUERY_LENGTH:
         errors["q"] = _("The search text is too long.")
     if errors:
         raise FieldErrors(errors)

@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import datetime as dt
 import uuid
-from typing import Any
+from typing import Annotated, Any
 
 import msgspec
 
+from core.participants.models import EnrolmentRole, EnrolmentStatus
 from core.programmes.schemas import IntakeFieldOut, VerdictOut
+from core.web.openapi import allowed
 
 #: Rows per page of the people list unless asked otherwise, and the most.
 PAGE_SIZE = 20
@@ -139,12 +141,12 @@ class PeoplePageOut(msgspec.Struct):
 class EnrolIn(msgspec.Struct, forbid_unknown_fields=True):
     programme: str
     #: ``mentee`` or ``mentor``.
-    role: str
+    role: Annotated[str, allowed(EnrolmentRole)]
 
 
 class TransitionIn(msgspec.Struct, forbid_unknown_fields=True):
     #: The new status (see ``allowed_next`` in the enrolment).
-    to: str
+    to: Annotated[str, allowed(EnrolmentStatus)]
     reason: str | None = None
 
 

@@ -4,16 +4,21 @@ place, answered in Danish per field through the error contract."""
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import TypeVar
+from typing import Annotated, TypeVar
 
 from core.errors import Invalid
 from core.web.i18n import gettext as _
+from core.web.openapi import query
 
 T = TypeVar("T")
 
 #: The most rows one request may ask for, and the largest offset.
 MAX_LIMIT = 500
 MAX_OFFSET = 10_000_000
+
+#: ``limit`` and ``offset`` of a handler that calls :func:`check_paging`, as the document says.
+PageLimit = Annotated[int, query(minimum=1, maximum=MAX_LIMIT)]
+PageOffset = Annotated[int, query(minimum=0, maximum=MAX_OFFSET)]
 
 
 def check_paging(limit: int, offset: int) -> None:
