@@ -39,6 +39,7 @@ from core.identity.tokens import TokenValidator
 from core.identity.web_auth import AuthController
 from core.mine.api import AccountApiController, MeApiController
 from core.mine.pages import MyPageController
+from core.outcomes.api import OutcomeApiController
 from core.participants.controllers import ParticipantsApiController
 from core.participants.pages import ParticipantPagesController
 from core.plugin_api import create_plugin_manager
@@ -121,6 +122,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
             PartnershipPagesController,
             ProgrammeRulesApiController,
             ParticipantsApiController,
+            OutcomeApiController,
             ParticipantPagesController,
             CourseApiController,
             CoursePagesController,

@@ -111,10 +111,11 @@ def _field_error(html: str, field: str) -> str:
     ), field
     tag = re.search(rf'<(?:input|select|textarea)\b[^>]*\bid="f-{field}"[^>]*>', text, re.S)
     assert tag and 'aria-invalid="true"' in tag[0], f"{field} is not marked invalid"
-    assert f'e-{field}' in tag[0], f"{field} is not described by its message"
+    assert f"e-{field}" in tag[0], f"{field} is not described by its message"
     assert f'href="#f-{field}"' in text, f"{field} is not in the error summary"
     match = re.search(
-        rf'<span class="form-error-message" id="e-{field}"><span class="sr-only">Fejl: </span>([^<]*)</span>',
+        rf'<span class="form-error-message" id="e-{field}">'
+        r'<span class="sr-only">Fejl: </span>([^<]*)</span>',
         text,
     )
     assert match, f"no message for {field}"

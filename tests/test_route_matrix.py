@@ -392,6 +392,36 @@ TENANT_ROUTES.update(
     }
 )
 
+# Outcome questionnaires (issue 13). Programme `p` asks WHO-5 of the citizen and QPR-15 of
+# both at the start; the world's forløb started 10 days ago, so the baselines are open, and the
+# citizen's WHO-5 baseline has been sent (`{response_id:uuid}`). A party sees only their own
+# occasions: the mentor gets 404 for the citizen's.
+_NOT_MENTEE = {"partner_staff": 404, "mentor": 404}
+_NOT_THEMSELVES = {"partner_staff": 404, "mentor": 404, "mentee": 404}
+_WHO5 = dict.fromkeys(("cheerful", "calm", "active", "rested", "interested"), 3)
+TENANT_ROUTES.update(
+    {
+        ("GET", f"{_API}/instruments"): TenantRoute(ANY, 200),
+        ("GET", f"{_API}/instruments/{{instrument_id:str}}"): TenantRoute(ANY, 200),
+        ("GET", f"{_API}/forloeb/{{forloeb_id:uuid}}/questionnaires"): TenantRoute(
+            ANY, 200, by_role=_NOT_PAIR
+        ),
+        ("PUT", f"{_API}/forloeb/{{forloeb_id:uuid}}/questionnaires/{{occasion:str}}"): TenantRoute(
+            ANY, 200, body={"answers": {}}, by_role=_NOT_MENTEE
+        ),
+        (
+            "POST",
+            f"{_API}/questionnaire-responses/{{response_id:uuid}}/corrections",
+        ): TenantRoute(ANY, 201, body={"answers": _WHO5, "reason": "Rettet"}, by_role=_NOT_MENTEE),
+        ("GET", f"{_API}/me/questionnaires"): TenantRoute(ANY, 200, by_role=_NOT_LINKED),
+        ("GET", f"{_API}/questionnaires/due"): TenantRoute(COORD, 200),
+        ("GET", f"{_API}/people/{{person_id:uuid}}/outcomes"): TenantRoute(
+            ANY, 200, by_role=_NOT_THEMSELVES
+        ),
+        ("GET", f"{_API}/programmes/{{programme_slug:str}}/outcomes"): TenantRoute(COORD, 200),
+    }
+)
+
 
 def _route_table(app) -> set[tuple[str, str]]:
     return {
@@ -538,6 +568,12 @@ class World:
         return self.objects[self.owner.slug]["{enrolment_id:uuid}"]
 
 
+_OUTCOMES = [
+    {"instrument": "who5", "respondents": "mentee", "at_end": False},
+    {"instrument": "qpr15", "respondents": "both", "at_end": False},
+]
+
+
 @pytest_asyncio.fixture(scope="module", loop_scope="module")
 async def world(live, sessionmaker, _on_day) -> World:
     tenants = await make_tenants(sessionmaker)
@@ -556,6 +592,7 @@ async def world(live, sessionmaker, _on_day) -> World:
                         "meeting_frequencies": ["weekly"],
                     },
                     plugins={},
+                    outcomes=_OUTCOMES,
                 )
                 session.add(programme)
                 await session.flush()
@@ -645,7 +682,31 @@ async def _forloeb(live, session, programme, text, pair) -> dict[str, str]:
     )
     session.add(forloeb)
     await session.flush()
-    return {"{forloeb_id:uuid}": str(forloeb.id), "{mentee_id:uuid}": str(enrolments["waiting"].id)}
+    from core.outcomes.models import QuestionnaireResponse
+
+    response = QuestionnaireResponse(
+        forloeb_id=forloeb.id,
+        person_id=mentee.id,
+        role="mentee",
+        instrument="who5",
+        instrument_version="1",
+        occasion="who5:mentee:baseline:1",
+        occasion_kind="baseline",
+        occasion_date=forloeb.started_on,
+        answers=_WHO5,
+        total=60.0,
+        status="submitted",
+        entered_by="t",
+    )
+    session.add(response)
+    await session.flush()
+    return {
+        "{forloeb_id:uuid}": str(forloeb.id),
+        "{mentee_id:uuid}": str(enrolments["waiting"].id),
+        "{response_id:uuid}": str(response.id),
+        "{occasion:str}": "qpr15:mentee:baseline:1",
+        "{instrument_id:str}": "who5",
+    }
 
 
 async def _course_and_activity(session, programme, person) -> dict[str, str]:
@@ -742,10 +803,12 @@ def _expected(spec: TenantRoute, role: str, membership: str, is_api: bool) -> in
 def _needs_own_objects(method: str, path: str, role: str, passes_guards: bool) -> bool:
     """Whether a case gets objects of its own: an unsafe request past the guards may change
     what it names (withdraw, pause, cancel, propose). The forløb's pair act on the world's
-    forløb they are linked to; they can only log meetings, which change nothing else."""
+    forløb they are linked to; they can only log meetings and answer or correct their own
+    questionnaires, which change nothing else."""
     if method == "GET" or not passes_guards:
         return False
-    return not (role in PAIR and "{forloeb_id:uuid}" in path)
+    own = "{forloeb_id:uuid}" in path or "{response_id:uuid}" in path
+    return not (role in PAIR and own)
 
 
 @MODULE_LOOP
@@ -838,6 +901,10 @@ OBJECT_ROUTES = [
     ("POST", "/api/v1/t/{own}/forloeb/{other_forloeb}/transitions", {}),
     ("POST", "/api/v1/t/{own}/forloeb/{other_forloeb}/meetings", {}),
     ("PUT", "/api/v1/t/{own}/forloeb/{other_forloeb}/plan", {}),
+    ("GET", "/api/v1/t/{own}/forloeb/{other_forloeb}/questionnaires", {}),
+    ("PUT", "/api/v1/t/{own}/forloeb/{other_forloeb}/questionnaires/who5:mentee:baseline:1", {}),
+    ("POST", "/api/v1/t/{own}/questionnaire-responses/{other_response}/corrections", {}),
+    ("GET", "/api/v1/t/{own}/people/{other_person}/outcomes", {}),
 ]
 OBJECT_BODIES = {
     "/transitions": {"to": "withdrawn"},
@@ -847,6 +914,8 @@ OBJECT_BODIES = {
     "/acceptances": {"party": "mentee"},
     "/plan": {"frequency": "weekly", "planned_months": 7},
     "/meetings": {"day": _TODAY, "activity": "cafe", "duration_minutes": 60},
+    "/questionnaires/who5:mentee:baseline:1": {"answers": {}},
+    "/corrections": {"answers": _WHO5, "reason": "Rettet"},
 }
 
 
@@ -866,6 +935,7 @@ async def test_another_tenants_object_through_own_url_is_404(
         .replace("{other_course}", owner["{course_id:uuid}"])
         .replace("{other_activity}", owner["{activity_id:uuid}"])
         .replace("{other_forloeb}", owner["{forloeb_id:uuid}"])
+        .replace("{other_response}", owner["{response_id:uuid}"])
     )
     query = {k: v.replace("{other_mentee}", owner["{mentee_id:uuid}"]) for k, v in query.items()}
     body = next((b for suffix, b in OBJECT_BODIES.items() if url.endswith(suffix)), {})

@@ -43,6 +43,7 @@ def test_tenant_owned_models_are_the_expected_tables():
         "meeting",
         "person",
         "programme",
+        "questionnaire_response",
     ]
 
 

@@ -12,6 +12,7 @@ from core.courses.models import Course, CourseAttendance, CourseParticipant, Cou
 from core.db.base import Base
 from core.forloeb.models import Forloeb, ForloebEvent, ForloebPause, Meeting
 from core.identity.models import WebSession
+from core.outcomes.models import QuestionnaireResponse
 from core.participants.models import (
     Consent,
     ConsentText,
@@ -45,6 +46,7 @@ __all__ = [
     "Intake",
     "Person",
     "Programme",
+    "QuestionnaireResponse",
     "ProgrammePartnership",
     "Tenant",
     "WebSession",

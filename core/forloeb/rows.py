@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from functools import cache
 from typing import Any
 
-from sqlalchemy import or_, select
+from sqlalchemy import ColumnElement, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 
@@ -54,10 +54,13 @@ async def list_forloeb(
     programme_id: uuid.UUID | None = None,
     person_id: uuid.UUID | None = None,
     ids: Collection[uuid.UUID] | None = None,
+    where: Sequence[ColumnElement[bool]] = (),
 ) -> list[ForloebRow]:
-    """Forløb with both parties, newest first; optionally by state, programme, person or ids.
-    One statement."""
+    """Forløb with both parties, newest first; optionally by state, programme, person, ids or
+    further conditions on :class:`Forloeb` (``where``). One statement."""
     stmt, (mentee_e, mentor_e) = _rows_query()
+    for condition in where:
+        stmt = stmt.where(condition)
     if states:
         stmt = stmt.where(Forloeb.state.in_(list(states)))
     if programme_id is not None:
