@@ -226,7 +226,7 @@ def test_front_end_packages_are_pinned_with_integrity_hashes():
 
 async def test_the_installed_design_system_and_htmx_are_served(client):
     """The build step (pip install runs tools/assets.py) placed the pinned versions."""
-    css = await client.get("/static/vendor/dkfds/css/dkfds.min.css")
+    css = await client.get("/static/vendor/dkfds/css/dkfds-borgerdk.min.css")
     js = await client.get("/static/vendor/htmx/htmx.min.js")
     font = await client.get(
         "/static/vendor/dkfds/fonts/IBMPlexSans/complete/woff2/IBMPlexSans-Regular.woff2"
@@ -235,7 +235,7 @@ async def test_the_installed_design_system_and_htmx_are_served(client):
     version = _lock()["packages"]["node_modules/htmx.org"]["version"]
     assert f'version:"{version}"' in js.text
     page = await client.get("/")
-    assert '<link rel="stylesheet" href="/static/vendor/dkfds/css/dkfds.min.css">' in page.text
+    assert '<link rel="stylesheet" href="/static/vendor/dkfds/css/dkfds-borgerdk.min.css">' in page.text
 
 
 def test_templates_load_nothing_from_other_hosts():

@@ -26,7 +26,8 @@ VENDOR = REPO / "core" / "web" / "static" / "vendor"
 
 #: (source under node_modules, target under vendor): directories are copied whole.
 COPIES = (
-    ("dkfds/dist/css/dkfds.min.css", "dkfds/css/dkfds.min.css"),
+    # The borger.dk theme: the look citizens and municipal staff know from borger.dk.
+    ("dkfds/dist/css/dkfds-borgerdk.min.css", "dkfds/css/dkfds-borgerdk.min.css"),
     ("dkfds/dist/js/dkfds.min.js", "dkfds/js/dkfds.min.js"),
     ("dkfds/dist/fonts/IBMPlexSans/complete/woff2", "dkfds/fonts/IBMPlexSans/complete/woff2"),
     ("dkfds/dist/fonts/IBMPlexSans/complete/woff", "dkfds/fonts/IBMPlexSans/complete/woff"),
