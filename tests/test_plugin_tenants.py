@@ -117,22 +117,22 @@ def _tenant_dir(tmp_path: Path, replace: tuple[str, str]) -> Path:
     [
         (
             ("min_sober_years = 1", 'min_sober_years = "et år"'),
-            "vejle.toml:36: programmes[1].plugins.misbrug.min_sober_years: Expected `int`, got "
+            "vejle.toml:73: programmes[1].plugins.misbrug.min_sober_years: Expected `int`, got "
             "`str`",
         ),
         (
             ("min_sober_years = 1", "min_sober_years = 0"),
-            "vejle.toml:36: programmes[1].plugins.misbrug.min_sober_years: Expected `int` >= 1",
+            "vejle.toml:73: programmes[1].plugins.misbrug.min_sober_years: Expected `int` >= 1",
         ),
         (
             ("min_sober_years = 1", "min_sober_days = 365"),
-            "vejle.toml:36: programmes[1].plugins.misbrug.min_sober_days: replaced by "
+            "vejle.toml:73: programmes[1].plugins.misbrug.min_sober_days: replaced by "
             "min_sober_years (whole calendar years, e.g. min_sober_years = 1 for at least one "
             "year)",
         ),
         (
             ("min_sober_years = 1", "min_sobre_years = 1"),
-            "vejle.toml:36: programmes[1].plugins.misbrug.min_sobre_years: unknown key (expected "
+            "vejle.toml:73: programmes[1].plugins.misbrug.min_sobre_years: unknown key (expected "
             "one of min_sober_years)",
         ),
         (

@@ -33,8 +33,38 @@ def test_shipped_tenant_files_are_valid_and_complete():
     assert [p.slug for p in vejle.programmes] == ["peer-to-peer", "misbrug-mentor"]
     assert vejle.programmes[1].plugins == {"misbrug": {"min_sober_years": 1}}
     assert vejle.programmes[0].policy.duration_months.max == 6
+    # Outcome schedules (issue 13): instrument, respondents, baseline (within days), every
+    # months, at the end, follow-up days after, window days.
+    assert _schedules(btb) == [
+        ("who5", "mentee", 14, 3, True, 90, 14),
+        ("makker4", "both", 14, None, True, None, 14),
+    ]
+    peer, misbrug = vejle.programmes
+    assert _schedules(peer) == [
+        ("makker4", "both", 42, 3, True, 90, 14),
+        ("mastery", "mentee", 42, None, True, None, 14),
+        ("swls", "mentee", 42, None, True, None, 14),
+        ("qpr15", "mentor", 42, None, True, None, 14),
+    ]
+    assert _schedules(misbrug) == [("who5", "mentee", 14, None, True, None, 14)]
+    assert all(s.baseline for p in (btb, peer, misbrug) for s in p.outcomes)
     partner = configs["psykiatrifonden"]
     assert (partner.kind, partner.municipality_code, partner.programmes) == ("partner", None, [])
+
+
+def _schedules(programme):
+    return [
+        (
+            s.instrument,
+            s.respondents,
+            s.baseline_within_days,
+            s.every_months,
+            s.at_end,
+            s.follow_up_days,
+            s.window_days,
+        )
+        for s in programme.outcomes
+    ]
 
 
 MISTAKES = {
@@ -49,7 +79,7 @@ MISTAKES = {
             '{ min = 6, max = 6 }\nmeeting_frequencies = ["one',
             '{ min = "six", max = 6 }\nmeeting_frequencies = ["one',
         ),
-        "vejle.toml:32: programmes[1].policy.duration_months.min: Expected `int`, got `str`",
+        "vejle.toml:69: programmes[1].policy.duration_months.min: Expected `int`, got `str`",
     ),
     "missing_key": (
         "vejle",
@@ -59,7 +89,7 @@ MISTAKES = {
     "unknown_key": (
         "vejle",
         VEJLE.replace('areas = ["misbrug"]', 'areas = ["misbrug"]\nareal = 3'),
-        "vejle.toml:30: programmes[1].areal: unknown key (check the spelling; see docs/tenants.md)",
+        "vejle.toml:67: programmes[1].areal: unknown key (check the spelling; see docs/tenants.md)",
     ),
     "bad_slug": (
         "vejle",
@@ -96,7 +126,7 @@ MISTAKES = {
     "duplicate_programme": (
         "vejle",
         VEJLE.replace('slug = "misbrug-mentor"', 'slug = "peer-to-peer"'),
-        "vejle.toml:25: programmes[1].slug: duplicate programme slug 'peer-to-peer'",
+        "vejle.toml:62: programmes[1].slug: duplicate programme slug 'peer-to-peer'",
     ),
     "min_above_max": (
         "vejle",
@@ -115,13 +145,13 @@ MISTAKES = {
     "unknown_frequency": (
         "vejle",
         VEJLE.replace('["one_to_two_per_fortnight"]', '["daily"]'),
-        "vejle.toml:33: programmes[1].policy.meeting_frequencies[0]: expected one of weekly, "
+        "vejle.toml:70: programmes[1].policy.meeting_frequencies[0]: expected one of weekly, "
         "fortnightly, one_to_two_per_fortnight; got 'daily'",
     ),
     "no_frequency": (
         "vejle",
         VEJLE.replace('["one_to_two_per_fortnight"]', "[]"),
-        "vejle.toml:33: programmes[1].policy.meeting_frequencies: Expected `array` of length >= 1",
+        "vejle.toml:70: programmes[1].policy.meeting_frequencies: Expected `array` of length >= 1",
     ),
     "accessibility_statement_not_https": (
         "vejle",
@@ -138,8 +168,49 @@ MISTAKES = {
             "[programmes.plugins.misbrug]\nmin_sober_years = 1",
             "[programmes.plugins]\nmisbrug = true",
         ),
-        "vejle.toml:36: programmes[1].plugins.misbrug: expected a table of plugin settings, "
+        "vejle.toml:73: programmes[1].plugins.misbrug: expected a table of plugin settings, "
         "e.g. [plugins.misbrug]",
+    ),
+    "unknown_instrument": (
+        "vejle",
+        VEJLE.replace('instrument = "mastery"', 'instrument = "pearlin"'),
+        "vejle.toml:44: programmes[0].outcomes[1].instrument: expected a registered instrument "
+        "(makker4, mastery, qpr15, swls, who5; see docs/outcomes.md); got 'pearlin'",
+    ),
+    "instrument_for_the_wrong_respondents": (
+        "vejle",
+        VEJLE.replace(
+            'instrument = "swls"\nrespondents = "mentee"',
+            'instrument = "swls"\nrespondents = "both"',
+        ),
+        "vejle.toml:51: programmes[0].outcomes[2].respondents: expected \"mentee\": 'swls' is "
+        "answered by the citizen only; got 'both'",
+    ),
+    "unknown_respondents": (
+        "vejle",
+        VEJLE.replace('respondents = "mentor"', 'respondents = "mentors"'),
+        "vejle.toml:57: programmes[0].outcomes[3].respondents: expected one of mentee, mentor, "
+        "both; got 'mentors'",
+    ),
+    "schedule_without_occasion": (
+        "vejle",
+        VEJLE.replace(
+            'respondents = "mentee"\nat_end = true\n',
+            'respondents = "mentee"\nbaseline = false\nat_end = false\n',
+        ),
+        "vejle.toml:78: programmes[1].outcomes[0]: expected at least one occasion: baseline, "
+        "every_months, at_end or follow_up_days",
+    ),
+    "instrument_twice_for_a_role": (
+        "vejle",
+        VEJLE.replace('instrument = "qpr15"', 'instrument = "makker4"'),
+        "vejle.toml:56: programmes[0].outcomes[3].instrument: expected each instrument once per "
+        "role: 'makker4' is already scheduled for the mentor in this programme",
+    ),
+    "every_months_not_a_number": (
+        "vejle",
+        VEJLE.replace("every_months = 3", 'every_months = "3"'),
+        "vejle.toml:39: programmes[0].outcomes[0].every_months: Expected `int`, got `str`",
     ),
 }
 

@@ -15,7 +15,8 @@ from typing import Annotated, Any, Literal, get_args
 
 import msgspec
 
-from core.plugin_api import MakkerPluginManager, create_plugin_manager
+from core.outcomes.instruments import registered_instruments
+from core.plugin_api import Instrument, MakkerPluginManager, create_plugin_manager
 from core.programmes.registry import (
     PluginConfigError,
     check_plugin_config,
@@ -136,6 +137,10 @@ def _key_lines(text: str) -> list[tuple[list[Segment], int]]:
             names = [p.strip().strip('"') for p in line.strip("[] ").split(".")]
             key = tuple(names)
             array_counts[key] = array_counts.get(key, 0) + 1
+            # A new element of an array starts its nested arrays over: the first
+            # [[programmes.outcomes]] of the second programme is programmes[1].outcomes[0].
+            for nested in [k for k in array_counts if len(k) > len(key) and k[: len(key)] == key]:
+                del array_counts[nested]
             table = [*resolve(names), array_counts[key] - 1]
             result.append((table, number))
         elif line.startswith("["):
@@ -165,6 +170,7 @@ _CHOICES: dict[str, tuple[str, ...]] = {
     "areas": get_args(Area),
     "meeting_frequencies": get_args(MeetingFrequency),
     "kind": ("municipality", "partner"),
+    "respondents": ("mentee", "mentor", "both"),
 }
 _PATTERNS: dict[str, str] = {
     "slug": "expected lower-case letters, digits and '-', starting with a letter",
@@ -181,7 +187,8 @@ def _humanise(message: str, segments: list[Segment]) -> str:
         return f"expected one of {', '.join(_CHOICES[last])}; got {enum[1]}"
     if "matching regex" in message and last in _PATTERNS:
         return _PATTERNS[last]
-    return message
+    # An optional key is left out, not set to null (TOML has no null).
+    return re.sub(r"Expected `([^`|]+) \| null`", r"Expected `\1`", message)
 
 
 def _validation_error(path: Path, text: str, error: msgspec.ValidationError) -> TenantFileError:
@@ -334,30 +341,52 @@ def parse_tenant_text(
                 "type",
             )
         _check_plugins(path, text, programme.plugins, ["programmes", i], schemas)
-        _check_outcomes(programme, i, fail)
+        if programme.outcomes:
+            _check_outcomes(programme, i, fail, registered_instruments(pm))
     return config
 
 
-def _check_outcomes(programme: ProgrammeConfig, i: int, fail: Any) -> None:
-    """Each schedule asks something at some occasion, and an instrument is scheduled once per
-    role of a programme."""
+#: Who answers, as the messages say it.
+_RESPONDENTS = {"mentee": "the citizen", "mentor": "the mentor"}
+
+
+def _check_outcomes(
+    programme: ProgrammeConfig, i: int, fail: Any, instruments: dict[str, Instrument]
+) -> None:
+    """Each schedule names a registered instrument, for respondents it allows, asks it at some
+    occasion, and an instrument is scheduled once per role of a programme."""
     taken: set[tuple[str, str]] = set()
     for j, schedule in enumerate(programme.outcomes):
         where = ("programmes", i, "outcomes", j)
+        instrument = instruments.get(schedule.instrument)
+        if instrument is None:
+            raise fail(
+                f"expected a registered instrument ({', '.join(sorted(instruments)) or 'none'}; "
+                f"see docs/outcomes.md); got {schedule.instrument!r}",
+                *where,
+                "instrument",
+            )
+        allowed = instrument.respondents
+        if allowed != "both" and schedule.respondents != allowed:
+            raise fail(
+                f'expected "{allowed}": {instrument.id!r} is answered by '
+                f"{_RESPONDENTS[allowed]} only; got {schedule.respondents!r}",
+                *where,
+                "respondents",
+            )
         if not (
             schedule.baseline or schedule.every_months or schedule.at_end or schedule.follow_up_days
         ):
             raise fail(
-                "a schedule needs at least one occasion: baseline, every_months, at_end "
-                "or follow_up_days",
+                "expected at least one occasion: baseline, every_months, at_end or follow_up_days",
                 *where,
             )
         roles = ("mentee", "mentor") if schedule.respondents == "both" else (schedule.respondents,)
         for role in roles:
             if (schedule.instrument, role) in taken:
                 raise fail(
-                    f"{schedule.instrument!r} is already scheduled for the {role} "
-                    "in this programme",
+                    f"expected each instrument once per role: {schedule.instrument!r} is "
+                    f"already scheduled for the {role} in this programme",
                     *where,
                     "instrument",
                 )
