@@ -219,6 +219,30 @@ async def test_mentor_sees_the_hold_and_supervision_mentee_does_not(live, sessio
     assert "Aktivitet cafe" in page.text
 
 
+async def test_the_calendar_feed_holds_the_activities_mit_forloeb_shows(
+    live, sessionmaker, tenants
+):
+    """One rule for both: a mentor's feed has supervision and information meetings too."""
+    import icalendar
+
+    ids = await _world(sessionmaker, tenants.a)
+    for who, roles in (("mentor", ("mentor",)), ("mentee", ("mentee",))):
+        user = f"feed-{who}-{tenants.a.slug}"
+        await _link(live, sessionmaker, tenants.a, ids, who, user, roles)
+        async with await _client(live, tenants.a, user, roles) as api:
+            shown = {a["title"] for a in (await api.get("/me")).json()["activities"]}
+            url = (await api.post("/me/calendar-link")).json()["url"]
+        async with httpx.AsyncClient() as anonymous:
+            feed = await anonymous.get(url.replace(live.settings.base_url, live.url))
+        events = icalendar.Calendar.from_ical(feed.content).walk("VEVENT")
+        in_feed = {str(e["summary"]) for e in events if str(e["uid"]).startswith("activity-")}
+        assert in_feed == shown
+        expected = {"cafe", "event", "info_meeting"} | (
+            {"interest_group", "supervision"} if who == "mentor" else set()
+        )
+        assert shown == {f"Aktivitet {kind}" for kind in expected}
+
+
 async def test_unlinked_sign_in_gets_the_danish_text(live, sessionmaker, tenants):
     await _world(sessionmaker, tenants.a)
     name = f"mine-u-{tenants.a.slug}"

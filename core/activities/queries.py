@@ -22,7 +22,7 @@ from core.activities.models import (
 )
 from core.activities.recurrence import local, occurrence_days
 from core.errors import NotFound
-from core.participants.models import Person
+from core.participants.models import FINAL_STATUSES, Enrolment, EnrolmentRole, Person
 from core.tenancy.models import Programme
 
 KIND_LABELS = {
@@ -121,16 +121,44 @@ async def attendance_choices(session: AsyncSession, activity: Activity) -> list[
     return list(await session.scalars(select(Person).order_by(Person.name).limit(200)))
 
 
+def open_to(
+    activity: Activity,
+    member_of: set[uuid.UUID],
+    programmes: set[uuid.UUID],
+    mentor_programmes: set[uuid.UUID],
+) -> bool:
+    """Whether a person takes part in ``activity``: groups they are a member of; supervision
+    when they are a mentor (of its programme); cafés, events and information meetings of their
+    programmes or of no programme. ``programmes`` and ``mentor_programmes`` are the ids of their
+    open enrolments (all, and as mentor)."""
+    if activity.id in member_of:
+        return activity.kind != ActivityKind.SUPERVISION or bool(mentor_programmes)
+    in_programme = activity.programme_id is None or activity.programme_id in programmes
+    if activity.kind == ActivityKind.SUPERVISION:
+        return bool(mentor_programmes) and (
+            activity.programme_id is None or activity.programme_id in mentor_programmes
+        )
+    if activity.kind == ActivityKind.INTEREST_GROUP:
+        return False
+    return in_programme
+
+
 async def person_activities(session: AsyncSession, person_id: uuid.UUID) -> list[Activity]:
-    """Activities a person takes part in: groups they are a member of, plus the open ones
-    (café, events) of the tenant, and supervision when they are a mentor."""
-    own = set(
+    """The activities a person takes part in (:func:`open_to`): the same on "Mit forløb" and in
+    the person's calendar feed."""
+    enrolments = (
+        await session.execute(
+            select(Enrolment.programme_id, Enrolment.role).where(
+                Enrolment.person_id == person_id,
+                Enrolment.status.not_in([s.value for s in FINAL_STATUSES]),
+            )
+        )
+    ).all()
+    programmes = {programme for programme, _role in enrolments}
+    mentors = {p for p, role in enrolments if EnrolmentRole(role) == EnrolmentRole.MENTOR}
+    member_of = set(
         await session.scalars(
             select(ActivityMember.activity_id).where(ActivityMember.person_id == person_id)
         )
     )
-    result = []
-    for a in await list_activities(session):
-        if a.id in own or a.kind in (ActivityKind.CAFE, ActivityKind.EVENT):
-            result.append(a)
-    return result
+    return [a for a in await list_activities(session) if open_to(a, member_of, programmes, mentors)]

@@ -19,8 +19,8 @@ from dataclasses import dataclass, field
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from core.activities.models import Activity, ActivityKind, ActivityMember
-from core.activities.queries import KIND_LABELS, Occurrence, list_activities, occurrences
+from core.activities.models import Activity
+from core.activities.queries import KIND_LABELS, Occurrence, occurrences, person_activities
 from core.context import Context
 from core.courses.models import Course, CourseAttendance, CourseParticipant, CourseSession
 from core.courses.queries import course_state
@@ -143,41 +143,14 @@ async def _courses(session: AsyncSession, person_id: uuid.UUID, today: dt.date) 
     return result
 
 
-def _open_to(
-    activity: Activity,
-    member_of: set[uuid.UUID],
-    programmes: set[uuid.UUID],
-    mentor_programmes: set[uuid.UUID],
-) -> bool:
-    if activity.id in member_of:
-        return activity.kind != ActivityKind.SUPERVISION or bool(mentor_programmes)
-    in_programme = activity.programme_id is None or activity.programme_id in programmes
-    if activity.kind == ActivityKind.SUPERVISION:
-        return bool(mentor_programmes) and (
-            activity.programme_id is None or activity.programme_id in mentor_programmes
-        )
-    if activity.kind == ActivityKind.INTEREST_GROUP:
-        return False
-    return in_programme
-
-
 async def overview(session: AsyncSession, person: Person, today: dt.date) -> MyOverview:
     """What the person sees on their own page: holds (mentors) and the activities open to
     them with their next occurrences (from ``today``, at most :data:`NEXT_COUNT` each)."""
     enrolments = await _open_enrolments(session, person.id)
-    programmes = {e.programme_id for e in enrolments}
-    mentor_programmes = {e.programme_id for e in enrolments if e.role == EnrolmentRole.MENTOR}
     roles = sorted({EnrolmentRole(e.role).value for e in enrolments}, reverse=True)
-    member_of = set(
-        await session.scalars(
-            select(ActivityMember.activity_id).where(ActivityMember.person_id == person.id)
-        )
-    )
     end = today + dt.timedelta(days=LOOKAHEAD_DAYS)
     activities = []
-    for activity in await list_activities(session):
-        if not _open_to(activity, member_of, programmes, mentor_programmes):
-            continue
+    for activity in await person_activities(session, person.id):
         coming = (await occurrences(session, activity, today, end))[:NEXT_COUNT]
         if coming:
             activities.append(MyActivity(activity, coming))
