@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import asyncio
 import datetime as dt
+import json
 import os
 import re
 import shutil
@@ -493,8 +494,11 @@ def test_demo_serves_and_second_run_changes_nothing_and_reset_starts_over(demo_d
     waiting = _misbrug_waiting_list(db)
     assert waiting == (sorted({c for c, _m in MISBRUG_PAIRS}), MISBRUG_PAIRS)
 
+    responses = _responses(db)
+
     def while_running(port: int) -> None:
         assert _counts(db) == FIRST_COUNTS  # the second seeding added nothing
+        assert _responses(db) == responses
         # Kolding's 132 forløb (102 in forløb, 30 over), 20 a page: the last page holds twelve.
         last = asyncio.run(
             _sign_in_and_get(port, "kolding-koordinator", "/t/kolding/forloeb/?side=7")
@@ -527,7 +531,7 @@ def test_demo_serves_and_second_run_changes_nothing_and_reset_starts_over(demo_d
     )
     assert reset.returncode == 0, reset.stderr[-2000:]
     assert reset.stdout.splitlines()[0] == "demo database reset"
-    assert _counts(db) == FIRST_COUNTS
+    assert _counts(db) == FIRST_COUNTS and _responses(db) == responses
     assert _misbrug_waiting_list(db) == waiting
 
 
@@ -768,6 +772,125 @@ def test_demo_histories_read_in_order(demo_db):
         for start, _end in taken:
             at_once = sum(1 for s, e in taken if s <= start < e)
             assert at_once <= capacity[mentor], mentor
+
+
+def _responses(db: Path) -> int:
+    """Questionnaire answers: how many depends on the day of the first seeding (whether an
+    occasion near a window's edge has opened), so they are not in :data:`FIRST_COUNTS`."""
+    return int(_rows(db, "SELECT count(*) FROM questionnaire_response")[0][0])
+
+
+def test_demo_programmes_store_their_outcome_schedules(demo_db):
+    """Issue 13: the shipped schedules reach the programmes (``makker tenants sync``)."""
+    stored = {
+        slug: [(s["instrument"], s["respondents"]) for s in json.loads(outcomes)]
+        for slug, outcomes in _rows(demo_db, "SELECT slug, outcomes FROM programme")
+    }
+    assert stored == {
+        "borger-til-borger": [("who5", "mentee"), ("makker4", "both")],
+        "peer-to-peer": [
+            ("makker4", "both"),
+            ("mastery", "mentee"),
+            ("swls", "mentee"),
+            ("qpr15", "mentor"),
+        ],
+        "misbrug-mentor": [("who5", "mentee")],
+    }
+
+
+def test_demo_answers_show_a_believable_change_with_missing_ends_counted(demo_db):
+    """Issue 13: Borger til Borger's 30 forløb that are over show WHO-5's paired change from
+    start to end - n, a positive mean change around +10 to +15 with its 95 % interval, how
+    many improved by the meaningful 10 points - and the forløb whose end questionnaire was
+    never answered are counted, not filled in; Peer-to-Peer's have paired changes too."""
+    from core.context import context_for
+    from core.outcomes.results import programme_result
+    from core.plugin_api import create_plugin_manager
+
+    def result(slug: str) -> Callable[[AsyncSession, Tenant], Awaitable[Any]]:
+        async def work(session: AsyncSession, tenant: Tenant) -> Any:
+            ctx = context_for(session, tenant, create_plugin_manager(), "test")
+            return await programme_result(ctx, slug, None, None)
+
+        return work
+
+    btb = _in_tenant(demo_db, "kolding", result("borger-til-borger"))
+    who5 = next(r for r in btb.results if r.instrument.id == "who5")
+    ((change,),) = [who5.changes]
+    assert (who5.role, who5.ended, change.measure) == ("mentee", 30, "total")
+    assert (change.n, who5.missing_baseline, who5.missing_end) == (26, 0, 4)
+    assert change.n + who5.missing_baseline + who5.missing_end == who5.ended
+    assert change.mean_change is not None and 10 <= change.mean_change <= 16
+    assert change.ci_low is not None and change.ci_high is not None
+    assert 0 < change.ci_low < change.mean_change < change.ci_high
+    assert change.improved is not None and 0 < change.improved < change.n
+    assert change.mean_baseline is not None and change.mean_baseline < 50  # a low start
+    peer = _in_tenant(demo_db, "vejle", result("peer-to-peer"))
+    assert {(r.instrument.id, r.role) for r in peer.results} == {
+        ("makker4", "mentee"),
+        ("makker4", "mentor"),
+        ("mastery", "mentee"),
+        ("swls", "mentee"),
+        ("qpr15", "mentor"),
+    }
+    assert all(r.ended == 6 and min(c.n for c in r.changes) >= 3 for r in peer.results)
+    # Answers are the person's own, but for the end questionnaires of three citizens, given
+    # in the ending conversation with the coordinator (BtB: who5, makker4; P2P: three).
+    entered = Counter(
+        _rows(
+            demo_db,
+            "SELECT g.slug, q.role, q.occasion_kind, q.entered_as FROM questionnaire_response q"
+            " JOIN forloeb f ON f.id = q.forloeb_id JOIN programme g ON g.id = f.programme_id"
+            " WHERE q.entered_as = 'conversation'",
+        )
+    )
+    assert entered == {
+        ("borger-til-borger", "mentee", "end", "conversation"): 4,
+        ("peer-to-peer", "mentee", "end", "conversation"): 3,
+    }
+    # Every answer was sent, once, by the demo, inside the forløb's time and before today.
+    today = app_clock.today()
+    rows = _rows(
+        demo_db,
+        "SELECT q.status, q.version, q.entered_by, q.occasion_date, q.submitted_at,"
+        " f.started_on FROM questionnaire_response q JOIN forloeb f ON f.id = q.forloeb_id",
+    )
+    assert len(rows) == _responses(demo_db) > 500
+    for status, version, entered_by, opened, submitted, started in rows:
+        assert (status, version, entered_by) == ("submitted", 1, "makker-demo")
+        sent = dt.datetime.fromisoformat(submitted).date()
+        assert started <= opened <= sent.isoformat() and sent < today
+
+
+def test_the_demo_citizen_has_her_start_questionnaires_due_now(demo_db):
+    """Issue 13: ``vejle-borger`` (Anna Demosen, in Peer-to-Peer since 30 days ago) has her
+    three start questionnaires due now - the rest of the demo answered theirs - so the
+    walkthrough can answer one; the other demo sign-ins have none."""
+    from core.context import context_for
+    from core.outcomes.results import due_for_person
+    from core.participants.models import Person
+    from core.plugin_api import create_plugin_manager
+
+    def due(name: str) -> Callable[[AsyncSession, Tenant], Awaitable[list[tuple[str, int]]]]:
+        async def work(session: AsyncSession, tenant: Tenant) -> list[tuple[str, int]]:
+            ctx = context_for(session, tenant, create_plugin_manager(), "test")
+            person = (await session.scalars(select(Person).where(Person.name == name))).one()
+            lines = await due_for_person(ctx, person)
+            return [
+                (d.view.occasion.key, (d.view.occasion.closes_on - ctx.today()).days) for d in lines
+            ]
+
+        return work
+
+    anna = _in_tenant(demo_db, "vejle", due("Anna Demosen"))
+    assert sorted(key for key, _left in anna) == [
+        "makker4:mentee:baseline:1",
+        "mastery:mentee:baseline:1",
+        "swls:mentee:baseline:1",
+    ]
+    assert {left for _key, left in anna} == {11}  # open six weeks from the start: 11 days left
+    assert _in_tenant(demo_db, "kolding", due("Jens Demosen")) == []
+    assert _in_tenant(demo_db, "vejle", due("Mette Skitsesen")) == []
 
 
 def test_demo_plan_is_the_same_whatever_the_day(demo_db):

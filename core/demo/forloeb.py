@@ -5,7 +5,8 @@ the start day (the forløb becomes ``active``, both enrolments too); then the me
 days, an occasional afbud among them. A few forløb are paused now (after their last meeting,
 with a reason and the day the pair plans to meet again); the forløb that are over ended as
 planned (``completed``) or early, with the reason - the citizen's enrolment is ``finished``,
-the mentor goes on with the citizens they have now.
+the mentor goes on with the citizens they have now. Each forløb's questionnaire answers follow
+(:mod:`core.demo.outcomes`).
 
 The forløb that are over come first (they are older), then the present ones, oldest first. A
 citizen with any forløb gets none, so a used demo is left as it is.
@@ -20,6 +21,7 @@ from sqlalchemy import select
 
 from core.demo.base import Demo
 from core.demo.data import DEMO_ENROLMENTS, DEMO_MEETING_MINUTES, MENTOR_ACCEPTS_DAYS
+from core.demo.outcomes import seed_answers
 from core.demo.plan import PairPlan
 from core.forloeb import commands, meetings, proposals
 from core.forloeb.models import ACTIVITIES, Forloeb
@@ -99,3 +101,4 @@ async def seed_forloeb(demo: Demo) -> None:
             forloeb_id = await _start(demo, programme, pair, mentee.id, mentor.id)
             await _meet(demo, forloeb_id, pair)
             await _after(demo, forloeb_id, pair)
+            await seed_answers(demo, programme, pair, forloeb_id)

@@ -199,10 +199,16 @@ async def answer(
     key: str,
     answers: Mapping[str, int | None],
     submit: bool,
+    *,
+    entered_as: str | None = None,
 ) -> QuestionnaireResponse:
     """Save (a draft, to be continued later) or send the answers to one open occasion: the
     respondent's own, or - by a coordinator - given in a conversation. Audited
     ``outcomes.answer``.
+
+    In a request, who answers decides ``entered_as``. Outside a request (a context without a
+    principal: the demo, an import) the caller says how the answers were given, ``self`` or
+    ``conversation`` (default ``conversation``, as for a coordinator).
 
     :raises NotFound: no such forløb or occasion for the caller.
     :raises Conflict: the occasion is not open, or already sent.
@@ -213,7 +219,11 @@ async def answer(
     view = next((v for v in found.occasions if v.occasion.key == key), None)
     if view is None:
         raise NotFound()
-    entered_as = await _check_may_answer(ctx, view, row, viewer)
+    how = await _check_may_answer(ctx, view, row, viewer)
+    if entered_as is not None:
+        if ctx.principal is not None or entered_as not in (SELF, CONVERSATION):
+            raise ValueError(f"entered_as={entered_as!r} is for the system outside a request")
+        how = entered_as
     given = _check_answers(view.instrument, answers, complete=submit)
     scored = score(view.instrument, given)
     response = view.draft
@@ -235,7 +245,7 @@ async def answer(
         ctx.session.add(response)
     response.answers = given
     response.total = scored.total
-    response.entered_as = entered_as
+    response.entered_as = how
     response.entered_by = ctx.actor
     if submit:
         response.status = SUBMITTED
