@@ -39,7 +39,9 @@ from core.identity.tokens import TokenValidator
 from core.identity.web_auth import AuthController
 from core.mine.api import AccountApiController, MeApiController
 from core.mine.pages import MyPageController
+from core.outcomes import labels as outcome_labels
 from core.outcomes.api import OutcomeApiController
+from core.outcomes.pages import OutcomePagesController
 from core.participants.controllers import ParticipantsApiController
 from core.participants.pages import ParticipantPagesController
 from core.plugin_api import create_plugin_manager
@@ -73,6 +75,7 @@ TEMPLATE_DIRS: list[Path | PathLike[Any] | str] = [
     CORE_DIR / "activities" / "templates",
     CORE_DIR / "mine" / "templates",
     CORE_DIR / "forloeb" / "templates",
+    CORE_DIR / "outcomes" / "templates",
 ]
 STATIC_DIR = CORE_DIR / "web" / "static"
 NOT_FOUND_DETAIL = "Not Found"
@@ -84,6 +87,7 @@ def _configure_jinja(engine: JinjaTemplateEngine) -> None:
     env.install_gettext_callables(i18n.gettext, i18n.ngettext, newstyle=True)  # type: ignore[attr-defined]
     env.globals["get_locale"] = i18n.get_locale
     env.globals["locale_names"] = i18n.LOCALE_NAMES
+    env.globals["outcome"] = outcome_labels
     env.filters.update(FILTERS)
 
 
@@ -137,6 +141,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
             ForloebApiController,
             MatchingPagesController,
             ForloebPagesController,
+            OutcomePagesController,
             create_static_files_router(
                 path="/static", directories=[STATIC_DIR], include_in_schema=False
             ),

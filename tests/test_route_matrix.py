@@ -399,6 +399,7 @@ TENANT_ROUTES.update(
 _NOT_MENTEE = {"partner_staff": 404, "mentor": 404}
 _NOT_THEMSELVES = {"partner_staff": 404, "mentor": 404, "mentee": 404}
 _WHO5 = dict.fromkeys(("cheerful", "calm", "active", "rested", "interested"), 3)
+_WHO5_FORM = {f"q_{k}": str(v) for k, v in _WHO5.items()}
 TENANT_ROUTES.update(
     {
         ("GET", f"{_API}/instruments"): TenantRoute(ANY, 200),
@@ -419,6 +420,27 @@ TENANT_ROUTES.update(
             ANY, 200, by_role=_NOT_THEMSELVES
         ),
         ("GET", f"{_API}/programmes/{{programme_slug:str}}/outcomes"): TenantRoute(COORD, 200),
+        # The pages. `{occasion:str}` is the citizen's QPR-15 baseline: open, never sent (a
+        # draft saved is 303); correcting it is refused with a Danish 409 page (nothing sent
+        # to correct), and its correction page says so (200).
+        ("GET", f"{_PAGE}/forloeb/{{forloeb_id:uuid}}/spoergeskema/{{occasion:str}}"): TenantRoute(
+            ANY, 200, by_role=_NOT_MENTEE
+        ),
+        ("POST", f"{_PAGE}/forloeb/{{forloeb_id:uuid}}/spoergeskema/{{occasion:str}}"): (
+            TenantRoute(ANY, 303, body={"handling": "kladde"}, by_role=_NOT_MENTEE)
+        ),
+        (
+            "GET",
+            f"{_PAGE}/forloeb/{{forloeb_id:uuid}}/spoergeskema/{{occasion:str}}/ret",
+        ): TenantRoute(ANY, 200, by_role=_NOT_MENTEE),
+        (
+            "POST",
+            f"{_PAGE}/forloeb/{{forloeb_id:uuid}}/spoergeskema/{{occasion:str}}/ret",
+        ): TenantRoute(
+            ANY, 409, body={"version": "1", "reason": "Rettet", **_WHO5_FORM}, by_role=_NOT_MENTEE
+        ),
+        ("GET", f"{_PAGE}/resultater"): TenantRoute(COORD, 200, query={"programme": "p"}),
+        ("GET", f"{_PAGE}/spoergeskemaer"): TenantRoute(ANY, 200),
     }
 )
 
@@ -990,6 +1012,8 @@ PAGE_OBJECT_ROUTES = [
     "/t/{own}/matchning/p/borger/{mentee_id:uuid}",
     "/t/{own}/forloeb/{forloeb_id:uuid}",
     "/t/{own}/forloeb/{forloeb_id:uuid}/moede",
+    "/t/{own}/forloeb/{forloeb_id:uuid}/spoergeskema/who5:mentee:baseline:1",
+    "/t/{own}/forloeb/{forloeb_id:uuid}/spoergeskema/who5:mentee:baseline:1/ret",
 ]
 
 

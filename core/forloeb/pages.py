@@ -35,6 +35,8 @@ from core.forloeb.schemas import (
 )
 from core.identity.guards import any_member, coordinators
 from core.matching import queries as matching
+from core.outcomes.pages import forloeb_questionnaires
+from core.outcomes.results import due_in_tenant
 from core.web.forms import form_struct, read_form
 from core.web.i18n import gettext as _
 from core.web.pipeline import NO_PERSONAL_DATA, audits
@@ -162,13 +164,15 @@ class MatchingPagesController(Controller):
         return Redirect(f"/t/{ctx.tenant.slug}/forloeb/?state=proposed", status_code=303)
 
 
-def _detail_page(
+async def _detail_page(
     ctx: Context,
     d: queries.ForloebDetail,
     errors: dict[str, str] | None = None,
     status_code: int = 200,
 ) -> Template:
     f = d.row.forloeb
+    # The questionnaires the viewer may see: every occasion for coordinators, a party's own.
+    questionnaires = await forloeb_questionnaires(ctx, d.row, d.viewer)
     current = ForloebState(f.state)
     policy = d.row.programme.policy or {}
     return _page(
@@ -195,6 +199,7 @@ def _detail_page(
             or {"min": f.planned_months, "max": f.planned_months},
             "errors": errors or {},
             "warnings": d.warnings,
+            "questionnaires": questionnaires,
             "today": ctx.today(),
             "active_nav": "forloeb" if d.coordinator else "mine",
         },
@@ -211,13 +216,13 @@ async def _stored(ctx: Context, forloeb_id: uuid.UUID) -> tuple[ForloebRow, str]
 async def _refused(ctx: Context, forloeb_id: uuid.UUID, exc: Invalid) -> Template:
     """Nothing was stored: the forløb page again, with the errors (400)."""
     row, viewer = await _stored(ctx, forloeb_id)
-    return _detail_page(ctx, await queries.detail_of(ctx, row, viewer), exc.errors, 400)
+    return await _detail_page(ctx, await queries.detail_of(ctx, row, viewer), exc.errors, 400)
 
 
 async def _done(ctx: Context, changed: commands.Changed) -> Any:
     """Back to the forløb page; with the plugins' warnings shown when there are any."""
     if changed.warnings:
-        return _detail_page(
+        return await _detail_page(
             ctx, await queries.detail_of(ctx, changed.row, changed.viewer, changed.warnings)
         )
     return Redirect(f"/t/{ctx.tenant.slug}/forloeb/{changed.row.forloeb.id}", status_code=303)
@@ -297,11 +302,18 @@ class ForloebPagesController(Controller):
         guards=[coordinators],
     )
     async def attention(self, ctx: NamedDependency[Context]) -> Template:
+        """Forløb that need a look, and the questionnaires open for answers (soonest closing
+        first) with a link to enter answers given in a conversation."""
+        due = await due_in_tenant(ctx)
+        ctx.audit("forloeb.attention")
+        if due:
+            ctx.audit("outcomes.due", object_type="forloeb")
         return _page(
             "forloeb/attention.html",
             {
                 "tenant": ctx.tenant,
                 "items": await queries.attention_list(ctx),
+                "due": due,
                 "active_nav": "forloeb",
             },
         )
@@ -315,7 +327,7 @@ class ForloebPagesController(Controller):
     async def detail(
         self, ctx: NamedDependency[Context], forloeb_id: FromPath[uuid.UUID]
     ) -> Template:
-        return _detail_page(ctx, await queries.forloeb_detail(ctx, forloeb_id))
+        return await _detail_page(ctx, await queries.forloeb_detail(ctx, forloeb_id))
 
     @post(
         "/{forloeb_id:uuid}/accept",

@@ -32,6 +32,8 @@ from core.context import Context
 from core.forloeb.labels import state_label
 from core.identity.guards import any_member
 from core.mine.queries import my_overview, my_person_or_404, not_linked_text
+from core.outcomes.pages import TrajectoryView, trajectories
+from core.outcomes.results import DueLine, due_for_person
 from core.web.pipeline import audits
 
 #: ``?kalender=`` on "Mit forløb": the confirmation step of revoking, and the page after it.
@@ -59,7 +61,14 @@ class CalendarSection:
 async def _page(ctx: Context, calendar_state: str = "", url: str = "") -> Template:
     view = await my_overview(ctx)
     section = None
+    due: list[DueLine] = []
+    answered: list[TrajectoryView] = []
     if view is not None:
+        # The person's own open questionnaires and sent answers (never the other party's).
+        due = await due_for_person(ctx, view.person)
+        if due:
+            ctx.audit("outcomes.due", object_type="person", object_id=view.person.id)
+        answered = await trajectories(ctx, view.person.id)
         link = await active_link(ctx.session, ctx.tenant.id, view.person.id)
         since = link.created_at if link else None
         section = CalendarSection(
@@ -75,6 +84,8 @@ async def _page(ctx: Context, calendar_state: str = "", url: str = "") -> Templa
             "active_nav": "mine",
             "view": view,
             "calendar": section,
+            "due": due,
+            "trajectories": answered,
             "state_label": state_label,
             "not_linked": not_linked_text(),
             "today": ctx.today(),
@@ -92,6 +103,7 @@ class MyPageController(Controller):
 
     @get("/", name="my_page", opt=audits("mine.read"))
     async def index(self, ctx: NamedDependency[Context], kalender: FromQuery[str] = "") -> Template:
+        ctx.audit("mine.read")  # kept beside the questionnaire rows the page may note
         return await _page(ctx, kalender)
 
     @post(

@@ -24,6 +24,7 @@ from litestar.response import Redirect, Template
 from core.context import Context
 from core.errors import Invalid
 from core.identity.guards import coordinators
+from core.outcomes.pages import trajectories
 from core.participants import consent, enrolments, intake, labels, people
 from core.participants.consent import person_has_consent
 from core.participants.forms import form_to, plugin_answers, shown
@@ -75,6 +76,7 @@ async def _person_page(
         views=views,
         has_consent=await person_has_consent(ctx.session, person.id),
         programmes=await programmes(ctx.session),
+        trajectories=await trajectories(ctx, person.id),
         errors=errors or {},
         values=values or {},
     )
