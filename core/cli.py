@@ -79,6 +79,36 @@ def db_downgrade(revision: str) -> None:
     click.echo(f"database downgraded to {revision}")
 
 
+@db.command("current")
+@click.option("--check", is_flag=True, help="Exit 1 when this code cannot run against the schema.")
+def db_current(check: bool) -> None:
+    """Print the schema revision of the database (MAKKER_DATABASE_URL) and whether this code
+    runs against it."""
+    from core.db import schema_compat
+    from core.db.session import create_engine
+
+    settings = _settings()
+
+    async def read() -> tuple[str | None, str | None]:
+        engine = create_engine(settings.database_url)
+        try:
+            return await schema_compat.read_state(engine)
+        finally:
+            await engine.dispose()
+
+    try:
+        revision, oldest_code = asyncio.run(read())
+    except Exception as exc:  # noqa: BLE001 - one line, not a traceback
+        shown = make_url(settings.database_url).render_as_string(hide_password=True)
+        first = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+        click.echo(f"makker: cannot read the schema revision from {shown}: {first}", err=True)
+        sys.exit(1)
+    verdict = schema_compat.judge(revision, oldest_code)
+    click.echo(f"{revision or 'none'} ({verdict.note})")
+    if check and not verdict.ready:
+        sys.exit(1)
+
+
 @db.command("revision")
 @click.option("-m", "--message", required=True, help="What the migration does.")
 def db_revision(message: str) -> None:

@@ -10,6 +10,7 @@ from core.audit.models import AuditEvent
 from core.calendar.models import CalendarLink
 from core.courses.models import Course, CourseAttendance, CourseParticipant, CourseSession
 from core.db.base import Base
+from core.db.schema_compat import schema_compatibility
 from core.forloeb.models import Forloeb, ForloebEvent, ForloebPause, Meeting
 from core.identity.models import WebSession
 from core.outcomes.models import QuestionnaireResponse
@@ -47,6 +48,7 @@ __all__ = [
     "Person",
     "Programme",
     "QuestionnaireResponse",
+    "schema_compatibility",
     "ProgrammePartnership",
     "Tenant",
     "WebSession",

@@ -5,9 +5,8 @@ from __future__ import annotations
 from litestar import Controller, Response, get
 from litestar.datastructures import State
 from litestar.openapi.datastructures import ResponseSpec
-from sqlalchemy import text
 
-from core.db.migrate import head_revision
+from core.db import schema_compat
 
 
 class HealthController(Controller):
@@ -25,24 +24,27 @@ class HealthController(Controller):
         responses={
             503: ResponseSpec(
                 dict[str, str],
-                description="The database does not answer, or migrations are pending.",
+                description=(
+                    "The database does not answer, or its schema is outside the range this "
+                    "code runs against (migrations pending, or a newer schema that no longer "
+                    "runs this code); `reason` says which."
+                ),
                 generate_examples=False,
             )
         },
     )
     async def ready(self, state: State) -> Response[dict[str, str]]:
-        """The database answers and its schema is at the newest migration."""
+        """The database answers and its schema is one this code runs against: from the oldest
+        revision it supports up to its newest, or newer if the schema says it still runs this
+        code (expand/contract, docs/deploy.md)."""
         try:
-            async with state.engine.connect() as conn:
-                await conn.execute(text("SELECT 1"))
-                try:
-                    version = await conn.scalar(text("SELECT version_num FROM alembic_version"))
-                except Exception:  # noqa: BLE001 - no version table: never migrated
-                    version = None
+            revision, oldest_code = await schema_compat.read_state(state.engine)
         except Exception:  # noqa: BLE001 - any connection failure means "not ready"
             return Response({"status": "unavailable", "database": "unreachable"}, status_code=503)
-        if version != head_revision():
+        verdict = schema_compat.judge(revision, oldest_code)
+        if not verdict.ready:
             return Response(
-                {"status": "unavailable", "database": "migrations pending"}, status_code=503
+                {"status": "unavailable", "database": verdict.database, "reason": verdict.reason},
+                status_code=503,
             )
         return Response({"status": "ready", "database": "ok"})

@@ -1,4 +1,5 @@
-"""Alembic environment: async engine, batch mode on SQLite, app-role grants on PostgreSQL."""
+"""Alembic environment: async engine, batch mode on SQLite, app-role grants on PostgreSQL, and
+the schema_compatibility row after every upgrade and downgrade."""
 
 from __future__ import annotations
 
@@ -6,9 +7,10 @@ import asyncio
 import re
 
 from alembic import context
-from sqlalchemy import text
+from sqlalchemy import inspect, text
 from sqlalchemy.engine import Connection
 
+from core.db import schema_compat
 from core.db.models import Base
 from core.db.session import create_engine
 
@@ -35,6 +37,10 @@ def grant_app_role(connection: Connection, role: str) -> None:
         text(f"GRANT SELECT, INSERT, UPDATE, DELETE ON ALL TABLES IN SCHEMA public TO {role}")
     )
     connection.execute(text(f"REVOKE INSERT, UPDATE, DELETE ON alembic_version FROM {role}"))
+    if inspect(connection).has_table("schema_compatibility"):  # written only by migrations
+        connection.execute(
+            text(f"REVOKE INSERT, UPDATE, DELETE ON schema_compatibility FROM {role}")
+        )
     connection.execute(text(f"GRANT USAGE, SELECT ON ALL SEQUENCES IN SCHEMA public TO {role}"))
 
 
@@ -47,6 +53,8 @@ def do_run_migrations(connection: Connection) -> None:
     )
     with context.begin_transaction():
         context.run_migrations()
+        # which code still runs against the schema now (core/db/schema_compat.py)
+        schema_compat.record(connection, context.script)
         role = config.attributes.get("app_role")
         if role and connection.dialect.name == "postgresql":
             grant_app_role(connection, role)
