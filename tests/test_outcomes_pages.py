@@ -18,6 +18,7 @@ import httpx
 import pytest
 from sqlalchemy import func, select
 
+from core.audit.models import AuditEvent
 from core.db.tenant_scope import tenant_scope
 from core.outcomes.models import QuestionnaireResponse
 from core.participants.models import Consent
@@ -49,6 +50,11 @@ def _all(value: int | str) -> dict[str, str]:
 def _text(html: str) -> str:
     """The page's text, tags removed and white space collapsed (for phrases split by markup)."""
     return re.sub(r"\s+", " ", unescape(re.sub(r"<[^>]+>", " ", html))).strip()
+
+
+def _row(html: str, key: str) -> str:
+    """The text of the forløb page's table row of the occasion ``key``."""
+    return _text(html.split(f'data-occasion="{key}"')[1].split("</tr>")[0].split(">", 1)[1])
 
 
 def _checked(html: str, name: str) -> str | None:
@@ -208,20 +214,23 @@ async def test_the_citizen_saves_a_draft_then_sends_and_only_she_and_coordinator
     async with _browser(live, tenant, f"pc-{slug}") as coordinator:
         page = await coordinator.get(f"/t/{slug}/forloeb/{fid}")
         section = page.text.split('id="spoergeskemaer"')[1].split("</section>")[0]
-        cards = re.findall(
-            r'<li class="card occasion occasion-(\w+)" data-occasion="([^"]+)"', section
-        )
+        cards = re.findall(r'<tr class="occasion occasion-(\w+)" data-occasion="([^"]+)"', section)
         assert cards == [
             ("due", "qpr15:mentee:baseline:1"),
             ("due", "qpr15:mentor:baseline:1"),
             ("answered", BASELINE),
             ("upcoming", "who5:mentee:interim:1"),
         ]
-        text = _text(section)
-        assert "Score 68 (af 0-100)" in text
-        assert "Hvordan Besvaret af borgeren" in text
-        assert text.count("Indtast svar fra samtale") == 2
-        assert "Åbner 23.02.2027." in text
+        assert _row(section, BASELINE) == (
+            "WHO-5 Trivselsindeks Borger: Anna Angst Ved start 23.11.2026-06.12.2026 Besvaret "
+            "68 (af 0-100) Besvaret af borgeren, sendt 23.11.2026 "
+            "Ret svarene : WHO-5 Trivselsindeks, borger, ved start"
+        )
+        assert _row(section, "qpr15:mentor:baseline:1").endswith(
+            "Åbent – Sidste dag at svare: 06.12.2026 Indtast svar fra samtale : "
+            "Spørgeskema om recovery-processen (QPR-15), mentor, ved start"
+        )
+        assert "Kommende – Åbner 23.02.2027." in _row(section, "who5:mentee:interim:1")
         attention = await coordinator.get(f"/t/{slug}/forloeb/opmaerksomhed")
         due = attention.text.split('id="spoergeskemaer"')[1].split("</section>")[0]
         assert re.findall(r'data-occasion="([^"]+)"', due) == [
@@ -251,7 +260,7 @@ async def test_the_coordinator_enters_answers_from_a_conversation_and_corrects_t
         page = await coordinator.get(sent.headers["location"])
         assert "Tak. Svarene er sendt." in page.text
         assert "Indtastet af en koordinator fra en samtale" in page.text
-        assert "Score 40 (af 0-100)" in _text(page.text)
+        assert "40 (af 0-100)" in _row(page.text, BASELINE)
 
         fix = f"{url}/ret"
         correction = await coordinator.get(fix)
@@ -282,9 +291,12 @@ async def test_the_coordinator_enters_answers_from_a_conversation_and_corrects_t
         )
         page = await coordinator.get(done.headers["location"])
         assert "Rettelsen er gemt." in page.text
-        text = _text(page.text)
-        assert "rettet 23.11.2026: Spørgsmålene blev læst forkert op." in text
-        assert "Score 60 (af 0-100)" in text
+        row = _row(page.text, BASELINE)
+        assert "60 (af 0-100) Indtastet af en koordinator fra en samtale, sendt 23.11.2026" in row
+        assert row.endswith(
+            "rettet 23.11.2026: Spørgsmålene blev læst forkert op. Ret svarene : "
+            "WHO-5 Trivselsindeks, borger, ved start"
+        )
         assert [r[:3] + (r[4],) for r in await _responses(sessionmaker, tenant)] == [
             (BASELINE, 1, "submitted", 40.0),
             (BASELINE, 2, "submitted", 60.0),
@@ -302,6 +314,32 @@ async def test_the_coordinator_enters_answers_from_a_conversation_and_corrects_t
         assert own.status_code == 200 and 'name="version" value="2"' in own.text
     async with _browser(live, tenant, f"pm-{slug}", ("mentor",)) as mette:
         assert (await mette.get(f"{url}/ret")).status_code == 404
+    # Every success was audited with ids only; the refusals (400, 409, 404) wrote no such row.
+    async with sessionmaker() as session:
+        rows = (
+            await session.execute(
+                select(AuditEvent.action, AuditEvent.object_id, AuditEvent.detail)
+                .where(AuditEvent.tenant_slug == slug, AuditEvent.action.like("outcomes.%"))
+                .order_by(AuditEvent.at, AuditEvent.id)
+            )
+        ).all()
+    anna = str(ids["person:Anna Angst"])
+    form, page, correct = ("outcomes.read", fid), ("outcomes.read", fid), ("outcomes.read", fid)
+    assert [(a, o) for a, o, _d in rows] == [
+        form,
+        form,  # read for its CSRF token, then sent
+        ("outcomes.answer", fid),
+        page,
+        correct,
+        correct,  # then refused: no reason (400)
+        correct,  # then refused: a stale version (409)
+        correct,
+        ("outcomes.correct", fid),
+        page,
+        ("outcomes.trajectory", anna),  # the person page
+        correct,  # the citizen's
+    ]
+    assert all(d == {} for _a, _o, d in rows)
 
 
 async def test_without_consent_the_page_says_so_and_stores_nothing(
@@ -391,7 +429,7 @@ async def test_the_results_page_shows_the_paired_change_and_refuses_bad_periods(
                 1
             ]
         )
-        assert row == "Samlet score 1 under 5 40 80 +40 – 1 af 1 (100 %)"
+        assert row == "Samlet score 1 under 5 40,0 80,0 +40,0 – 1 af 1 (100 %)"
         assert "aldrig udfyldt eller skønnet" in text
         assert "Tal under 5 skal læses med forsigtighed" in text
         # The default: the first programme with questionnaires, the year up to today.

@@ -109,11 +109,23 @@ def number(value: float | None, places: int = 1) -> str:
     return text if _english() else text.replace(".", ",")
 
 
-def signed(value: float | None, places: int = 1) -> str:
-    """A change with its sign (``+4,5``, ``−2``)."""
+def decimal(value: float | None, places: int = 1) -> str:
+    """A mean or a change with a fixed number of decimals (``5,0``, ``12,5``); ``–`` for
+    none."""
     if value is None:
         return "–"
-    return ("+" if value > 0 else "") + number(value, places)
+    shown = round(value, places) or 0.0  # never "-0,0"
+    text = f"{shown:.{places}f}"
+    if text.startswith("-"):
+        text = "−" + text[1:]
+    return text if _english() else text.replace(".", ",")
+
+
+def signed(value: float | None, places: int = 1) -> str:
+    """A change with its sign and fixed decimals (``+4,5``, ``−2,0``, ``0,0``)."""
+    if value is None:
+        return "–"
+    return ("+" if round(value, places) > 0 else "") + decimal(value, places)
 
 
 def score_text(instrument: Instrument, response: QuestionnaireResponse | None) -> str:
