@@ -29,6 +29,7 @@ from typing import Any
 
 import pytest
 import pytest_asyncio
+from sqlalchemy import select
 
 from core import clock as app_clock
 from core.activities.models import Activity, ActivityKind, Recurrence
@@ -40,7 +41,7 @@ from core.tenancy.models import Programme, Tenant
 from tests.conftest import AppClock, live_server, make_tenants, migrated_database
 from tests.e2e.conftest import ARGS, CHROMIUM
 from tests.live import client_for
-from tests.test_route_matrix import _objects
+from tests.test_route_matrix import _OUTCOMES, _objects
 
 MODULE_LOOP = pytest.mark.asyncio(loop_scope="module")
 AXE = Path(__file__).resolve().parents[2] / "node_modules" / "axe-core" / "axe.min.js"
@@ -94,6 +95,12 @@ PAGES: dict[str, Page] = {
     f"{_T}/forloeb/opmaerksomhed": Page(),
     f"{_T}/forloeb/{{forloeb_id:uuid}}": Page((COORD, MENTOR, MENTEE)),
     f"{_T}/forloeb/{{forloeb_id:uuid}}/moede": Page((COORD, MENTOR)),
+    # Outcome questionnaires (issue 13): the citizen's open QPR-15 baseline (15 radio groups),
+    # its correction page (nothing sent yet: it says so), results and the instruments.
+    f"{_T}/forloeb/{{forloeb_id:uuid}}/spoergeskema/{{occasion:str}}": Page((COORD, MENTEE)),
+    f"{_T}/forloeb/{{forloeb_id:uuid}}/spoergeskema/{{occasion:str}}/ret": Page((COORD, MENTEE)),
+    f"{_T}/resultater": Page(),
+    f"{_T}/spoergeskemaer": Page((COORD, MENTEE)),
 }
 #: GET routes in the swept part of the route table that are not HTML pages.
 NOT_PAGES = {
@@ -112,6 +119,23 @@ EXTRA = {
     "/t/mit (calendar link, confirm revoking)": (
         f"{_T}/mit",
         Page((MENTOR,), clicks=("#calendar-create", "#calendar-revoke-start")),
+    ),
+    # The citizen's sent WHO-5 baseline: the page that says it is sent, the correction form
+    # (every item filled in, a reason), and her answers over time on the person page.
+    "/t/spoergeskema (sent)": (
+        f"{_T}/forloeb/{{forloeb_id:uuid}}/spoergeskema/who5:mentee:baseline:1",
+        Page((COORD, MENTEE)),
+    ),
+    "/t/spoergeskema (correct)": (
+        f"{_T}/forloeb/{{forloeb_id:uuid}}/spoergeskema/who5:mentee:baseline:1/ret",
+        Page((COORD, MENTEE)),
+    ),
+    "/t/deltagere (answers over time)": (f"{_T}/deltagere/{{mentee_person}}", Page()),
+    # Mit forløb with a questionnaire due (the citizen's QPR-15, the mentor's own) and the
+    # citizen's answers over time, with the alert shown after "Gem og fortsæt senere".
+    "/t/mit (questionnaire due, answers saved)": (
+        f"{_T}/mit",
+        Page((MENTEE,), query="?spoergeskema=gemt"),
     ),
     "/t/mit (calendar link revoked)": (
         f"{_T}/mit",
@@ -215,6 +239,7 @@ async def world(live, database, _on_day) -> AsyncIterator[World]:
                 areas=["psykiatri"],
                 policy={"duration_months": {"min": 6, "max": 9}, "meeting_frequencies": ["weekly"]},
                 plugins={},
+                outcomes=_OUTCOMES,
             )
             session.add(programme)
             await session.flush()
@@ -222,6 +247,8 @@ async def world(live, database, _on_day) -> AsyncIterator[World]:
             session.add(text)
             await session.flush()
             objects = await _objects(live, session, programme, text, (users[MENTOR], users[MENTEE]))
+            # The citizen of the forløb (her sent WHO-5 baseline is on her person page).
+            citizen = await session.scalar(select(Person).where(Person.name == "Matrix Makker"))
             # Real data is longer than the matrix's: long addresses and words must reflow.
             person = await session.get_one(Person, uuid.UUID(objects["{person_id:uuid}"]))
             person.name = "Marie-Louise Christiansen-Søndergaard"
@@ -275,6 +302,7 @@ async def world(live, database, _on_day) -> AsyncIterator[World]:
             "{grant_id:uuid}": grant_id,
             "{programme_slug:str}": "p",
             "{slug:str}": owner,
+            "{mentee_person}": str(citizen.id),
         },
         users=users,
         owner=owner,
