@@ -123,6 +123,117 @@ def db_revision(message: str) -> None:
     )
 
 
+# -- backups (docs/operations.md) ---------------------------------------------------------------
+pg_bin_option = click.option(
+    "--pg-bin",
+    envvar="MAKKER_PG_BIN",
+    default=None,
+    help="Directory of pg_dump/pg_restore (default: PATH) [env: MAKKER_PG_BIN].",
+)
+
+
+def _backup_step(work: Callable[[], T]) -> T:
+    from core.db.backup import BackupError
+
+    try:
+        return work()
+    except (BackupError, ValueError) as exc:
+        click.echo(f"makker: {exc}", err=True)
+        sys.exit(1)
+
+
+@db.command("create-backup-role")
+@click.option(
+    "--admin-url",
+    envvar="MAKKER_ADMIN_DATABASE_URL",
+    required=True,
+    help="A superuser, connected to the Makker database [env: MAKKER_ADMIN_DATABASE_URL].",
+)
+@click.option("--role", default="makker_backup", show_default=True)
+@click.option(
+    "--owner-role",
+    default="makker_owner",
+    show_default=True,
+    help="Tables it creates later are readable by the backup role too.",
+)
+def db_create_backup_role(admin_url: str, role: str, owner_role: str) -> None:
+    """Create the backup role, or bring it back to its definition (idempotent): LOGIN,
+    BYPASSRLS, read-only (SELECT on every table). Password: MAKKER_BACKUP_DB_PASSWORD (needed
+    when the role is new; left unchanged when unset)."""
+    from core.db.backup import create_backup_role
+
+    password = os.environ.get("MAKKER_BACKUP_DB_PASSWORD") or None
+    for line in _backup_step(lambda: create_backup_role(admin_url, role, owner_role, password)):
+        click.echo(line)
+
+
+@db.command("backup")
+@click.argument("file", type=click.Path(dir_okay=False, path_type=Path))
+@click.option(
+    "--database-url",
+    envvar="MAKKER_BACKUP_DATABASE_URL",
+    required=True,
+    help="The backup role's URL [env: MAKKER_BACKUP_DATABASE_URL].",
+)
+@pg_bin_option
+@click.option("--force", is_flag=True, help="Overwrite FILE if it exists.")
+def db_backup(file: Path, database_url: str, pg_bin: str | None, force: bool) -> None:
+    """Dump the database to FILE (pg_dump's custom format) as the backup role. Refuses a role
+    that row-level security binds: its dump would miss every tenant's rows."""
+    from core.db.backup import backup
+
+    result = _backup_step(lambda: backup(database_url, file, bin_dir=pg_bin, force=force))
+    click.echo(
+        f"backup written: {result.path} ({result.size} bytes, {result.tables} tables' data, "
+        f"as {result.role})"
+    )
+
+
+@db.command("restore")
+@click.argument("file", type=click.Path(dir_okay=False, exists=True, path_type=Path))
+@click.option(
+    "--database-url",
+    envvar="MAKKER_MIGRATION_DATABASE_URL",
+    required=True,
+    help="The owner role's URL, on an empty database [env: MAKKER_MIGRATION_DATABASE_URL].",
+)
+@click.option(
+    "--app-role",
+    envvar="MAKKER_DB_APP_ROLE",
+    required=True,
+    help="Granted DML after the restore [env: MAKKER_DB_APP_ROLE].",
+)
+@click.option(
+    "--backup-role",
+    default="makker_backup",
+    show_default=True,
+    help="Granted SELECT after the restore, if it exists.",
+)
+@pg_bin_option
+@click.option("--force", is_flag=True, help="Restore into a database that is not empty.")
+def db_restore(
+    file: Path, database_url: str, app_role: str, backup_role: str, pg_bin: str | None, force: bool
+) -> None:
+    """Restore FILE (from makker db backup) as the owner into an empty database, in one
+    transaction; then grant the app and backup roles and check row-level security."""
+    from core.db.backup import restore
+
+    result = _backup_step(
+        lambda: restore(
+            database_url,
+            file,
+            app_role=app_role,
+            backup_role=backup_role,
+            bin_dir=pg_bin,
+            force=force,
+        )
+    )
+    click.echo(
+        f"restored {file} into {result.database}: {result.tables} tables, schema "
+        f"{result.revision}; granted {', '.join(result.granted)}; row-level security forced"
+    )
+
+
 # -- tenants --------------------------------------------------------------------------------
 def _load_tenant_files(directory: Path) -> list[Any]:
     from core.tenancy.config import TenantFileError, load_tenant_dir

@@ -223,6 +223,7 @@ def test_compose_secrets_come_only_from_the_env_file(compose):
         "KC_BOOTSTRAP_ADMIN_PASSWORD",
         "MAKKER_OWNER_DB_PASSWORD",
         "MAKKER_APP_DB_PASSWORD",
+        "MAKKER_BACKUP_DB_PASSWORD",
     )
     for service in compose["services"].values():
         for name, value in service.get("environment", {}).items():
@@ -284,6 +285,20 @@ def test_postgres_init_creates_owner_and_unprivileged_app_role():
     assert "CREATE DATABASE makker OWNER makker_owner;" in statements
     assert "OWNER TO makker_app" not in statements
     assert re.search(r"PASSWORD '[^']", script) is None  # passwords only from the environment
+
+
+def test_postgres_init_backup_role_is_the_one_makker_db_creates():
+    """02-backup-role.sh (compose) and `makker db create-backup-role` say the same."""
+    from core.db.roles import backup_role_statements
+
+    script = (DEPLOY / "postgres" / "init" / "02-backup-role.sh").read_text(encoding="utf-8")
+    sql = script.split("<<'SQL'\n", 1)[1].split("\nSQL\n", 1)[0]
+    statements = [line.rstrip(";") for line in sql.splitlines()]
+    assert statements == [
+        *backup_role_statements("makker_backup", "makker_owner", "makker"),
+        "ALTER ROLE makker_backup PASSWORD :'backup_password'",
+    ]
+    assert "BYPASSRLS" in statements[1] and "NOSUPERUSER" in statements[1]
 
 
 # -- Dockerfile --------------------------------------------------------------------------------

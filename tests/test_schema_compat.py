@@ -24,14 +24,15 @@ from core.db.migrate import MIGRATIONS_DIR, _run_outside_event_loop
 from core.db.models import Base
 from core.db.session import create_engine
 from tests.conftest import settings_for
-from tests.databases import APP_ROLE, TestDatabase
+from tests.databases import APP_ROLE
+from tests.databases import TestDatabase as Database
 
 OLDEST = schema_compat.OLDEST_SCHEMA_REVISION
 HEAD = schema_compat.head()
 BELOW = schema_compat.known_revisions()[schema_compat.known_revisions().index(OLDEST) - 1]
 
 
-async def _ready(database: TestDatabase) -> tuple[int, dict[str, str]]:
+async def _ready(database: Database) -> tuple[int, dict[str, str]]:
     async with AsyncTestClient(app=create_app(settings_for(database))) as client:
         response = await client.get("/health/ready")
     return response.status_code, response.json()
@@ -132,7 +133,7 @@ async def test_not_ready_when_never_migrated(fresh_database):
 
 
 async def test_unreachable_database_is_not_ready(tmp_path):
-    missing = TestDatabase("sqlite", "x", f"sqlite+aiosqlite:///{tmp_path}/no/such/dir/x.db")
+    missing = Database("sqlite", "x", f"sqlite+aiosqlite:///{tmp_path}/no/such/dir/x.db")
     assert await _ready(missing) == (503, {"status": "unavailable", "database": "unreachable"})
 
 
@@ -214,7 +215,7 @@ def newer_code(tmp_path: Path):
     (directory / "versions" / "next_expand.py").write_text(EXPAND.replace("{head}", HEAD))
     (directory / "versions" / "next_contract.py").write_text(CONTRACT)
 
-    def run(database: TestDatabase, verb: str, revision: str) -> None:
+    def run(database: Database, verb: str, revision: str) -> None:
         cfg = Config()
         cfg.set_main_option("script_location", str(directory))
         cfg.attributes["database_url"] = database.owner_url
@@ -244,7 +245,7 @@ async def test_migration_job_before_rollout_and_rollback(fresh_database, newer_c
 
 
 # -- makker db current -------------------------------------------------------------------------
-def _current(database: TestDatabase, *args: str):
+def _current(database: Database, *args: str):
     env = {
         "MAKKER_ENV": "development",
         "MAKKER_DATABASE_URL": database.app_url,
@@ -273,9 +274,10 @@ def test_db_current_prints_the_revision(fresh_database):
     assert (result.exit_code, result.output) == (0, f"{HEAD} (head)\n")
 
 
-def test_db_current_reports_an_unreachable_database_in_one_line(tmp_path):
-    url = f"sqlite+aiosqlite:///{tmp_path}/no/such/dir/x.db"
-    result = _current(TestDatabase("sqlite", url, url))
+def test_db_current_reports_an_unreachable_database_in_one_line(postgres):
+    url = postgres.url_for(APP_ROLE, "no_such_database")
+    result = _current(Database("postgresql", url, url))
     assert result.exit_code == 1
-    assert result.output.startswith("makker: cannot read the schema revision from sqlite")
+    assert result.output.startswith("makker: cannot read the schema revision from postgresql")
+    assert "no_such_database" in result.output
     assert result.output.count("\n") == 1

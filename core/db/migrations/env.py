@@ -4,19 +4,17 @@ the schema_compatibility row after every upgrade and downgrade."""
 from __future__ import annotations
 
 import asyncio
-import re
 
 from alembic import context
-from sqlalchemy import inspect, text
 from sqlalchemy.engine import Connection
 
 from core.db import schema_compat
 from core.db.models import Base
+from core.db.roles import grant_app_role
 from core.db.session import create_engine
 
 config = context.config
 target_metadata = Base.metadata
-_ROLE_RE = re.compile(r"^[a-z_][a-z0-9_]{0,62}$")
 
 
 def _database_url() -> str:
@@ -26,22 +24,6 @@ def _database_url() -> str:
 
         url = load_settings().migration_database_url
     return url
-
-
-def grant_app_role(connection: Connection, role: str) -> None:
-    """Give the app role DML on every table; it never owns a table, so FORCE'd RLS binds it."""
-    if not _ROLE_RE.match(role):
-        raise ValueError(f"MAKKER_DB_APP_ROLE is not a plain role name: {role!r}")
-    connection.execute(text(f"GRANT USAGE ON SCHEMA public TO {role}"))
-    connection.execute(
-        text(f"GRANT SELECT, INSERT, UPDATE, DELETE ON ALL TABLES IN SCHEMA public TO {role}")
-    )
-    connection.execute(text(f"REVOKE INSERT, UPDATE, DELETE ON alembic_version FROM {role}"))
-    if inspect(connection).has_table("schema_compatibility"):  # written only by migrations
-        connection.execute(
-            text(f"REVOKE INSERT, UPDATE, DELETE ON schema_compatibility FROM {role}")
-        )
-    connection.execute(text(f"GRANT USAGE, SELECT ON ALL SEQUENCES IN SCHEMA public TO {role}"))
 
 
 def do_run_migrations(connection: Connection) -> None:

@@ -1,0 +1,86 @@
+"""The PostgreSQL roles around Makker's schema, and what each may do (docs/deploy.md).
+
+* the **owner** (``makker_owner``) owns every table and runs migrations; forced row-level
+  security binds it too, so it cannot take a complete backup;
+* the **app** role (``MAKKER_DB_APP_ROLE``, ``makker_app``) gets DML on every table after every
+  upgrade and after a restore (:func:`grant_app_role`), only SELECT on the migration tables;
+* the **backup** role (``makker_backup``) is ``BYPASSRLS`` and read-only: SELECT on every
+  table, now and in future tables of the owner (:func:`backup_role_statements`).
+"""
+
+from __future__ import annotations
+
+import re
+
+from sqlalchemy import inspect, text
+from sqlalchemy.engine import Connection
+
+ROLE_RE = re.compile(r"^[a-z_][a-z0-9_]{0,62}$")
+DEFAULT_OWNER_ROLE = "makker_owner"
+DEFAULT_BACKUP_ROLE = "makker_backup"
+#: Tables only migrations write: the app role may read them (readiness), never change them.
+MIGRATION_TABLES = ("alembic_version", "schema_compatibility")
+
+
+def check_role_name(role: str, what: str) -> str:
+    if not ROLE_RE.match(role):
+        raise ValueError(f"{what} is not a plain role name: {role!r}")
+    return role
+
+
+def grant_app_role(connection: Connection, role: str) -> None:
+    """Give the app role DML on every table; it never owns a table, so FORCE'd RLS binds it."""
+    check_role_name(role, "MAKKER_DB_APP_ROLE")
+    connection.execute(text(f"GRANT USAGE ON SCHEMA public TO {role}"))
+    connection.execute(
+        text(f"GRANT SELECT, INSERT, UPDATE, DELETE ON ALL TABLES IN SCHEMA public TO {role}")
+    )
+    inspector = inspect(connection)
+    for table in MIGRATION_TABLES:
+        if inspector.has_table(table):
+            connection.execute(text(f"REVOKE INSERT, UPDATE, DELETE ON {table} FROM {role}"))
+    connection.execute(text(f"GRANT USAGE, SELECT ON ALL SEQUENCES IN SCHEMA public TO {role}"))
+
+
+def backup_grant_statements(role: str, owner: str | None) -> list[str]:
+    """What the backup role may read in the current database: every table and sequence, and
+    (with ``owner``) every table the owner creates later. Run as a superuser, or as the owner
+    with ``owner=None`` (``ALTER DEFAULT PRIVILEGES`` then applies to the current role)."""
+    check_role_name(role, "the backup role")
+    for_role = f"FOR ROLE {check_role_name(owner, 'the owner role')} " if owner else ""
+    return [
+        f"GRANT USAGE ON SCHEMA public TO {role}",
+        f"GRANT SELECT ON ALL TABLES IN SCHEMA public TO {role}",
+        f"GRANT SELECT ON ALL SEQUENCES IN SCHEMA public TO {role}",
+        # read-only: whatever was granted before, no writing
+        f"REVOKE INSERT, UPDATE, DELETE, TRUNCATE, REFERENCES, TRIGGER "
+        f"ON ALL TABLES IN SCHEMA public FROM {role}",
+        f"ALTER DEFAULT PRIVILEGES {for_role}IN SCHEMA public GRANT SELECT ON TABLES TO {role}",
+        f"ALTER DEFAULT PRIVILEGES {for_role}IN SCHEMA public GRANT SELECT ON SEQUENCES TO {role}",
+    ]
+
+
+def backup_role_statements(role: str, owner: str, database: str) -> list[str]:
+    """Create or correct the backup role (idempotent; as a superuser, connected to the Makker
+    database). The password is set separately (:data:`SET_PASSWORD`)."""
+    check_role_name(role, "the backup role")
+    if not re.match(r"^[A-Za-z0-9_-]{1,63}$", database):
+        raise ValueError(f"not a plain database name: {database!r}")
+    return [
+        "DO $$ BEGIN "
+        f"IF NOT EXISTS (SELECT FROM pg_roles WHERE rolname = '{role}') THEN "
+        f"CREATE ROLE {role}; END IF; END $$",
+        # BYPASSRLS: forced row-level security would otherwise hide (or, for pg_dump, refuse)
+        # every tenant's rows. Nothing else: no superuser, no DDL, no replication.
+        f"ALTER ROLE {role} LOGIN NOSUPERUSER BYPASSRLS NOCREATEDB NOCREATEROLE NOREPLICATION",
+        # a second lock on the door: its sessions are read-only unless they ask otherwise
+        f"ALTER ROLE {role} SET default_transaction_read_only = on",
+        f'GRANT CONNECT ON DATABASE "{database}" TO {role}',
+        *backup_grant_statements(role, owner),
+    ]
+
+
+#: Sets a role's password without the password appearing in a statement's text (logs).
+SET_PASSWORD = (
+    "SELECT format('ALTER ROLE %I PASSWORD %L', CAST(:role AS text), CAST(:password AS text))"
+)
