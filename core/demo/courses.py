@@ -5,9 +5,11 @@ they join two weeks before the first day, their attendance is registered on the 
 session (one participant absent a time, so nobody misses more than the course rule allows -
 the ``course_completion_threshold`` hook's answer), and a week after the last day each moves
 ``intake -> eligible -> ready`` (the rule now passes). The running hold 10 and 11 have new
-mentors, present at the sessions already held, still at ``intake``. The activities are created
-three weeks before their first date; Kolding's interest group gets two mentors and five citizens
-in forløb on the day of the seeding.
+mentors, still at ``intake``, registered present (all but one) at every session held by the day
+of the seeding (:func:`~core.demo.plan.held_sessions`: hold 10 three or four, hold 11 one or
+two, depending on the day of the month). The activities are created three weeks before their
+first date; Kolding's interest group gets two mentors and five citizens in forløb on the day of
+the seeding.
 
 Hold by programme and number, activities by title: what exists is left as it is.
 """
@@ -28,13 +30,12 @@ from core.courses.schemas import CourseIn, PersonIdIn, PresentIn, SessionIn
 from core.demo.base import Demo
 from core.demo.data import (
     DEMO_ACTIVITIES,
-    DEMO_ATTENDED_SESSIONS,
     DEMO_COURSE,
     DEMO_COURSE_TOPICS,
     DEMO_GROUP_MEMBERS,
     demo_course_starts,
 )
-from core.demo.plan import hold_days
+from core.demo.plan import attendance, held_sessions, hold_days
 from core.participants import enrolments
 from core.participants.models import EnrolmentRole, EnrolmentStatus
 from core.participants.schemas import TransitionIn
@@ -74,19 +75,17 @@ async def seed_courses(demo: Demo) -> None:
         with demo.on(first - dt.timedelta(days=JOINED_DAYS_BEFORE)):
             for _e, person in taking:
                 await courses.add_participant(demo.ctx(), view.course.id, PersonIdIn(person.id))
-        held = DEMO_ATTENDED_SESSIONS.get(number, len(view.sessions))
-        # One absent a time, as long as nobody then misses more than the rule allows.
-        absences = len(view.sessions) - threshold
-        someone_absent = absences >= -(-held // len(taking))
-        for k, session in enumerate(view.sessions[:held]):
-            present = [
-                p.id
-                for i, (_e, p) in enumerate(taking)
-                if not (someone_absent and i == k % len(taking))
-            ]
+        # Every session held by the day of the seeding (a running hold's too, whatever the day
+        # of the month), one absent a time as long as nobody misses more than the rule allows.
+        held = held_sessions(first, demo.today)
+        presence = attendance(len(taking), held, len(view.sessions), threshold)
+        for session, present in zip(view.sessions, presence, strict=False):
             with demo.on(session.day, hour=15):
                 await courses.set_attendance(
-                    demo.ctx(), view.course.id, session.id, PresentIn(present)
+                    demo.ctx(),
+                    view.course.id,
+                    session.id,
+                    PresentIn([taking[i][1].id for i in present]),
                 )
         if held < len(view.sessions):
             continue  # a running hold: its mentors are not ready yet

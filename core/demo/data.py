@@ -119,10 +119,6 @@ def demo_course_starts(today: dt.date) -> dict[int, dt.date]:
     return starts
 
 
-#: Sessions of the running hold that lie in the past whatever the day of the month: their
-#: attendance is seeded (every participant present but one, a different one each time).
-DEMO_ATTENDED_SESSIONS = {10: 3, 11: 1}
-
 #: Kolding's interest group and supervision, Vejle's published information meeting; the
 #: programme (slug) each belongs to.
 DEMO_ACTIVITIES: dict[str, list[ActivityIn]] = {

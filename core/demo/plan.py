@@ -128,6 +128,26 @@ def hold_days(first: dt.date) -> list[dt.date]:
     return monthly_days(first, len(DEMO_COURSE_TOPICS))
 
 
+def held_sessions(first: dt.date, today: dt.date) -> int:
+    """How many teaching days of the hold that starts on ``first`` have been held by ``today``:
+    those on or before it, as the course page counts them (a running hold 10 has had three or
+    four, hold 11 one or two, depending on the day of the month)."""
+    return sum(1 for day in hold_days(first) if day <= today)
+
+
+def attendance(participants: int, held: int, sessions: int, threshold: int) -> list[list[int]]:
+    """Who (by position among the hold's ``participants``) was present at each of the ``held``
+    sessions: everyone but one, a different one each time, as long as nobody then misses more
+    of the ``sessions`` than the course rule allows (``threshold`` attended); else everyone."""
+    if participants == 0:
+        return []
+    someone_absent = sessions - threshold >= -(-held // participants)
+    return [
+        [i for i in range(participants) if not (someone_absent and i == k % participants)]
+        for k in range(held)
+    ]
+
+
 def _has_hold(tenant: str, slug: str) -> bool:
     return (tenant, slug) == DEMO_COURSE
 
