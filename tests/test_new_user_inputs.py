@@ -394,3 +394,55 @@ def test_a_pause_ends_from_today_to_a_calendar_year_ahead():
     assert pause_end_fault(dt.date(2029, 3, 1), leap) is not None
     assert pause_end_fault(dt.date(2028, 2, 28), leap) is not None
     assert TransitionIn(to="paused", resume_on=dt.date(2099, 1, 1)).resume_on  # checked by _move
+
+
+# -- 5. the end of the calendar ------------------------------------------------------------------
+
+
+async def test_a_series_reaching_the_end_of_the_calendar_is_no_server_error(
+    live, sessionmaker, tenants
+):
+    """A weekly or monthly activity without a last date runs to 9999-12-31, where Python's dates
+    end: its occurrences stop there (an empty list past it), never a 500."""
+    from tests.test_courses_activities import _world
+
+    await _world(sessionmaker, tenants.a)
+    name = f"i12-end-{tenants.a.slug}"
+    live.add_user(name, ("coordinator",), (tenants.a.slug,))
+    token = await live.access_token(name)
+    base = {"kind": "cafe", "title": "Café", "starts": "17:00:00", "ends": "19:00:00"}
+    async with _coordinator(live, tenants.a, name) as http, _api(live, tenants.a, token) as api:
+        ids = {}
+        for key, first_on, recurrence in (
+            ("friday", "2026-11-27", "weekly"),
+            ("wednesday", "2026-11-25", "weekly"),
+            ("monthly", "2026-12-31", "monthly"),
+        ):
+            created = await api.post(
+                "/activities/", json={**base, "first_on": first_on, "recurrence": recurrence}
+            )
+            assert created.status_code == 201, created.text
+            ids[key] = created.json()["id"]
+
+        async def days(key: str, start: str, n: int) -> list[str]:
+            response = await api.get(f"/activities/{ids[key]}", params={"start": start, "days": n})
+            assert response.status_code == 200, response.text
+            return [o["day"] for o in response.json()["occurrences"]]
+
+        fridays = ["9999-12-03", "9999-12-10", "9999-12-17", "9999-12-24", "9999-12-31"]
+        assert await days("friday", "9999-12-01", 400) == fridays
+        assert await days("friday", "9999-12-31", 1) == ["9999-12-31"]
+        assert await days("wednesday", "9999-12-30", 400) == []
+        assert await days("monthly", "9999-11-01", 400) == ["9999-11-30", "9999-12-31"]
+        cancel = await api.post(f"/activities/{ids['wednesday']}/occurrences/9999-12-29/cancel")
+        assert cancel.status_code == 200, cancel.text
+        assert (await days("wednesday", "9999-12-29", 1)) == ["9999-12-29"]
+        attendance = await api.put(
+            f"/activities/{ids['friday']}/occurrences/9999-12-31/attendance", json={"present": []}
+        )
+        assert attendance.status_code < 500, attendance.text
+        page = await http.get(f"/t/{tenants.a.slug}/aktiviteter/{ids['wednesday']}/9999-12-29")
+        assert page.status_code == 200
+        assert "29.12.9999" in page.text
+        missing = await http.get(f"/t/{tenants.a.slug}/aktiviteter/{ids['wednesday']}/9999-12-31")
+        assert missing.status_code == 404

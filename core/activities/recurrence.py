@@ -34,16 +34,27 @@ def monthly_days(first: dt.date, count: int) -> list[dt.date]:
     return [add_months(first, k, first.day) for k in range(count)]
 
 
-def _series(first: dt.date, recurrence: Recurrence) -> Iterator[dt.date]:
+def _month(day: dt.date) -> int:
+    return day.year * 12 + day.month - 1
+
+
+def _series(first: dt.date, recurrence: Recurrence, start: dt.date) -> Iterator[dt.date]:
+    """The series' dates from ``first`` on, beginning near ``start`` (earlier ones are skipped,
+    not counted); it stops where the calendar does (9999-12-31): a date past it is never
+    computed, Python's dates end there."""
     if recurrence == Recurrence.NONE:
         yield first
         return
-    k = 0
-    while True:
-        if recurrence == Recurrence.WEEKLY:
+    if recurrence == Recurrence.WEEKLY:
+        room = (dt.date.max - first).days
+        k = max(0, -(-(start - first).days // 7))
+        while 7 * k <= room:
             yield first + dt.timedelta(weeks=k)
-        else:
-            yield add_months(first, k, first.day)
+            k += 1
+        return
+    k = max(0, _month(start) - _month(first))
+    while _month(first) + k <= _month(dt.date.max):
+        yield add_months(first, k, first.day)
         k += 1
 
 
@@ -57,7 +68,7 @@ def occurrence_days(
     """Local dates of the occurrences between ``start`` and ``end`` (both inclusive)."""
     last = min(end, until) if until else end
     days: list[dt.date] = []
-    for day in _series(first, recurrence):
+    for day in _series(first, recurrence, start):
         if day > last or len(days) >= MAX_OCCURRENCES:
             break
         if day >= start:
