@@ -19,7 +19,7 @@ from core.activities.models import Activity
 from core.courses.models import Course
 from core.db.tenant_scope import tenant_scope
 from core.forloeb.schemas import TransitionIn
-from core.participants.models import Person
+from core.participants.models import Enrolment, EnrolmentRole, Intake, Person
 from core.participants.validation import pause_end_fault
 from tests.live import browser_sign_in, csrf_token
 from tests.plugin_fixtures import api, shipped  # noqa: F401 - fixtures
@@ -149,6 +149,57 @@ async def test_an_unchanged_save_of_the_edit_page_changes_nothing(live, sessionm
                 k: v for k, v in before.items() if k != "updated_at"
             }
         assert (before["languages"], before["interests"]) == (["dansk", "engelsk"], ["fodbold"])
+
+
+async def _intake(sessionmaker, tenant, enrolment_id) -> dict:
+    with tenant_scope(tenant.id):
+        async with sessionmaker() as session:
+            row = await session.scalar(select(Intake).where(Intake.enrolment_id == enrolment_id))
+            assert row is not None
+            return {c.key: getattr(row, c.key) for c in Intake.__table__.columns}
+
+
+async def test_an_unchanged_save_of_the_intake_changes_nothing(live, sessionmaker, tenants):
+    """A før-samtale saved again as shown - its staff member left empty - keeps every column,
+    ``updated_at`` too; the person's row is untouched."""
+    from tests.test_courses_activities import _world
+
+    ids = await _world(sessionmaker, tenants.a)
+    with tenant_scope(tenants.a.id):
+        async with sessionmaker() as session, session.begin():
+            enrolment = await session.scalar(
+                select(Enrolment).where(
+                    Enrolment.person_id == ids[0], Enrolment.role == EnrolmentRole.MENTOR
+                )
+            )
+            assert enrolment is not None
+            enrolment_id = enrolment.id
+            session.add(
+                Intake(
+                    enrolment_id=enrolment_id,
+                    held_on=dt.date(2026, 11, 2),
+                    staff=None,
+                    motivation="Vil gerne\nhjælpe andre",
+                    wish_age_min=30,
+                    wish_age_max=60,
+                    wish_age_required=True,
+                    lived_experience=["psykiatri"],
+                    capacity=2,
+                    paused_until=dt.date(2026, 12, 24),
+                )
+            )
+    before = await _intake(sessionmaker, tenants.a, enrolment_id)
+    person = await _person(sessionmaker, tenants.a, ids[0])
+    async with _coordinator(live, tenants.a, f"i12-intake-{tenants.a.slug}") as http:
+        path = f"/t/{tenants.a.slug}/deltagere/tilmelding/{enrolment_id}"
+        page = await http.get(path)
+        assert page.status_code == 200
+        fields = form_of(page.text, f"{path}/forsamtale")
+        assert fields["staff"] == [""]
+        saved = await http.post(f"{path}/forsamtale", data=fields)
+        assert saved.status_code == 303, saved.text
+    assert await _intake(sessionmaker, tenants.a, enrolment_id) == before
+    assert await _person(sessionmaker, tenants.a, ids[0]) == person
 
 
 # -- 2. holds and activities: long texts, no places, the error summary -------------------------

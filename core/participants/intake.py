@@ -202,18 +202,25 @@ async def save_intake(ctx: Context, enrolment_id: uuid.UUID, data: IntakeIn) -> 
     one_lived_experience(fields, clean, plugin_clean, errors)
     if errors:
         raise FieldErrors(errors)
+    new = intake is None
     if intake is None:
         intake = Intake(enrolment_id=enrolment.id, lived_experience=[], staff=None)
         session.add(intake)
+    # Only what differs is set: an unchanged form changes no column (nor ``updated_at``).
     for key, value in clean.items():
-        setattr(intake, key, [] if value is None and key == "lived_experience" else value)
+        value = [] if value is None and key == "lived_experience" else value
+        if new or getattr(intake, key) != value:
+            setattr(intake, key, value)
     if intake.held_on is None:
         intake.held_on = ctx.today()
-    if not intake.staff:
+    if new and not intake.staff:
+        # Who held it, when a new før-samtale does not say; later the field may stay empty.
         intake.staff = staff_name(ctx)
     if plugin_clean:
         person = await session.get_one(Person, enrolment.person_id)
-        person.attributes = apply_intake_values(person.attributes or {}, plugin_clean)
+        attributes = apply_intake_values(person.attributes or {}, plugin_clean)
+        if attributes != (person.attributes or {}):
+            person.attributes = attributes
     await session.flush()
     audit_enrolment(ctx, "intake.update", enrolment, {"fields": sorted([*values, *data.values])})
     return enrolment
