@@ -1,6 +1,6 @@
 """Kolding's mentor course and the tenants' standing activities, through the courses and
 activities commands. Each hold is planned six weeks before its first teaching day. Kolding's
-mentors in forløb completed hold 5-9 (the plan's :data:`~core.demo.data.DEMO_MENTOR_HOLDS`):
+mentors in forløb completed hold 1-9 (the plan's :data:`~core.demo.data.DEMO_MENTOR_HOLDS`):
 they join two weeks before the first day, their attendance is registered on the day of each
 session (one participant absent a time, so nobody misses more than the course rule allows -
 the ``course_completion_threshold`` hook's answer), and a week after the last day each moves

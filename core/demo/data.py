@@ -98,9 +98,11 @@ DEMO_COURSE_TOPICS = (
     "Afslutning af et forløb og næste skridt",
 )
 #: The finished hold that Kolding's mentors in forløb completed: the i-th mentor (by name) hold
-#: ``DEMO_MENTOR_HOLDS[i mod 5]``, registered weeks before its first teaching day and ready for
-#: matching a week after its last.
-DEMO_MENTOR_HOLDS = (5, 6, 7, 8, 9)
+#: ``DEMO_MENTOR_HOLDS[i mod 9]``, registered weeks before its first teaching day and ready for
+#: matching a week after its last. Every one of the nine finished hold ("ni hold har afsluttet
+#: mentorkurset") has its mentors, 7 or 8 a hold; those of the oldest hold have been mentors
+#: for years.
+DEMO_MENTOR_HOLDS = (1, 2, 3, 4, 5, 6, 7, 8, 9)
 #: New mentors on each running hold (10 and 11), at ``intake`` until they complete it; one on
 #: hold 11 is a former citizen whose own forløb was completed ("one did, after her own forløb").
 DEMO_TRAINEES = 8
