@@ -497,3 +497,132 @@ async def test_a_series_reaching_the_end_of_the_calendar_is_no_server_error(
         assert "29.12.9999" in page.text
         missing = await http.get(f"/t/{tenants.a.slug}/aktiviteter/{ids['wednesday']}/9999-12-31")
         assert missing.status_code == 404
+
+
+# -- 6. every fault at once, in the form's order -------------------------------------------------
+
+
+def _summary(html: str) -> list[tuple[str, str]]:
+    """The error summary's (field, message) pairs, in the order it lists them."""
+    text = unescape(html)
+    start = text.index('data-module="error-summary"')
+    block = text[start : text.index("</ul>", start)]
+    return re.findall(r'href="#f-([\w.:-]+)">([^<]*)</a>', block)
+
+
+async def test_the_activity_and_hold_forms_name_every_fault_at_once(live, sessionmaker, tenants):
+    from tests.test_courses_activities import _world
+
+    await _world(sessionmaker, tenants.a)
+    long_message = "Teksten er for lang (højst 200 tegn)."
+    name = f"i12-all-{tenants.a.slug}"
+    live.add_user(name, ("coordinator",), (tenants.a.slug,))
+    token = await live.access_token(name)
+    async with _coordinator(live, tenants.a, name) as http, _api(live, tenants.a, token) as api:
+        index = await http.get(f"/t/{tenants.a.slug}/aktiviteter/")
+        bad = await http.post(
+            f"/t/{tenants.a.slug}/aktiviteter/",
+            data={
+                "_csrf_token": csrf_token(index.text),
+                "kind": "cafe",
+                "title": TOO_LONG,
+                "first_on": "",
+                "starts": "17:00",
+                "ends": "16:00",
+                "recurrence": "none",
+                "place": "p" * 500,
+            },
+        )
+        assert bad.status_code == 400
+        assert _summary(bad.text) == [
+            ("title", long_message),
+            ("first_on", "Angiv datoen for første gang."),
+            ("ends", "Aktiviteten skal slutte, efter den begynder."),
+            ("place", long_message),
+        ]
+        for field in ("title", "first_on", "ends", "place"):
+            assert _field_error(bad.text, field)
+        response = await api.post(
+            "/activities/",
+            json={
+                "kind": "party",
+                "title": TOO_LONG,
+                "first_on": "2026-12-01",
+                "starts": "17:00:00",
+                "ends": "16:00:00",
+                "recurrence": "daily",
+                "until": "2026-11-30",
+                "programme": "nope",
+                "place": "p" * 500,
+            },
+        )
+        assert response.status_code == 400
+        assert list(response.json()["errors"]) == [
+            "kind",
+            "title",
+            "programme",
+            "ends",
+            "recurrence",
+            "until",
+            "place",
+        ]
+
+        index = await http.get(f"/t/{tenants.a.slug}/hold/")
+        form = {
+            "_csrf_token": csrf_token(index.text),
+            "programme": "btb",
+            "start": "2027-01-31",
+            "count": "2",
+            "starts": "10:00",
+            "ends": "15:00",
+            "capacity": "12",
+            "place": "",
+            "topics": "",
+        }
+        bad = await http.post(
+            f"/t/{tenants.a.slug}/hold/",
+            data={**form, "capacity": "0", "place": TOO_LONG},
+        )
+        assert bad.status_code == 400
+        assert _summary(bad.text) == [
+            ("capacity", "Antallet af pladser skal være mellem 1 og 100."),
+            ("place", long_message),
+        ]
+        bad = await http.post(
+            f"/t/{tenants.a.slug}/hold/",
+            data={
+                **form,
+                "programme": "",
+                "start": "",
+                "count": "0",
+                "ends": "09:00",
+                "capacity": "0",
+                "place": TOO_LONG,
+                "topics": "y" * 201,
+            },
+        )
+        assert bad.status_code == 400
+        assert _summary(bad.text) == [
+            ("programme", "Vælg et tilbud."),
+            ("start", "Angiv datoen for første undervisningsgang."),
+            ("count", "Angiv et antal undervisningsgange mellem 1 og 24."),
+            ("ends", "En undervisningsgang skal slutte, efter den begynder."),
+            ("capacity", "Antallet af pladser skal være mellem 1 og 100."),
+            ("place", long_message),
+            ("topics", long_message),
+        ]
+        response = await api.post(
+            "/courses/", json={"programme": "nope", "capacity": 0, "sessions": [], "number": 0}
+        )
+        assert response.json() == {
+            "status_code": 400,
+            "detail": "Nogle felter er ikke udfyldt korrekt; intet er gemt.",
+            "errors": {
+                "programme": "Tilbuddet findes ikke i denne organisation.",
+                "capacity": "Antallet af pladser skal være mellem 1 og 100.",
+                "sessions": "Et hold har mellem 1 og 24 undervisningsgange.",
+                "number": "Holdnummeret skal være mellem 1 og 999.",
+            },
+        }
+    assert await _count(sessionmaker, tenants.a, Course) == 0
+    assert await _count(sessionmaker, tenants.a, Activity) == 0

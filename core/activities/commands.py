@@ -10,7 +10,10 @@ from __future__ import annotations
 
 import datetime as dt
 import uuid
+from collections.abc import Mapping
+from typing import Any
 
+import msgspec
 from sqlalchemy import delete, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -26,56 +29,96 @@ from core.activities.queries import activity_of, is_cancelled, is_occurrence
 from core.activities.schemas import TEXT_LIMITS, ActivityIn, PersonIdIn, PresentIn
 from core.context import Context
 from core.errors import Invalid, NotFound
+from core.form_fields import in_order
 from core.participants.models import Enrolment, EnrolmentRole, Person
 from core.tenancy.models import Programme
 from core.web import text as chars
 from core.web.i18n import gettext as _
+
+#: The activity form's fields in the order the page shows them (the error summary's order).
+FORM_ORDER = (
+    "kind",
+    "title",
+    "programme",
+    "first_on",
+    "starts",
+    "ends",
+    "recurrence",
+    "until",
+    "place",
+    "room",
+    "description",
+    "published",
+)
 
 
 def _invalid(field: str, message: str) -> Invalid:
     return Invalid({field: message}, detail=message)
 
 
-async def create_activity(ctx: Context, data: ActivityIn) -> Activity:
-    """Validate and store an activity. :raises Invalid: nothing is stored then."""
-    try:
-        kind = ActivityKind(data.kind)
-    except ValueError:
-        raise _invalid(
-            "kind", _("Choose supervision, cafe, interest_group, event or info_meeting.")
-        ) from None
-    try:
-        recurrence = Recurrence(data.recurrence)
-    except ValueError:
-        raise _invalid("recurrence", _("Choose none, weekly or monthly.")) from None
-    texts = {
-        key: message
-        for key, limit in TEXT_LIMITS.items()
-        if (message := chars.fault(getattr(data, key), limit, multiline=key == "description"))
-    }
-    if texts:
-        raise Invalid(texts, detail=next(iter(texts.values())))
-    if chars.is_blank(data.title):
-        raise _invalid("title", _("The activity needs a title."))
-    if data.ends <= data.starts:
-        raise _invalid("ends", _("The activity must end after it starts."))
-    if data.until is not None and data.until < data.first_on:
-        raise _invalid("until", _("The last date cannot be before the first."))
-    if data.published and kind != ActivityKind.INFO_MEETING:
-        raise _invalid("published", _("Only information meetings can be published."))
+def refused(errors: Mapping[str, str]) -> Invalid:
+    """The contract's ``Invalid`` for ``errors`` (one message is also the detail)."""
+    detail = next(iter(errors.values())) if len(errors) == 1 else ""
+    return Invalid(errors, detail=detail)
+
+
+async def _checked(
+    ctx: Context, values: Mapping[str, Any]
+) -> tuple[dict[str, str], uuid.UUID | None]:
+    """Every fault of an activity's fields, in the form's order, and the programme's id. A field
+    missing from ``values`` (a page's field that did not convert, already named) is not
+    checked, nor is a rule that compares it with another field."""
+    errors: dict[str, str] = {}
+    kinds = {k.value for k in ActivityKind}
+    if "kind" in values and values["kind"] not in kinds:
+        errors["kind"] = _("Choose supervision, cafe, interest_group, event or info_meeting.")
+    if "recurrence" in values and values["recurrence"] not in {r.value for r in Recurrence}:
+        errors["recurrence"] = _("Choose none, weekly or monthly.")
+    for key, limit in TEXT_LIMITS.items():
+        if key in values and (
+            message := chars.fault(values[key], limit, multiline=key == "description")
+        ):
+            errors[key] = message
+    if "title" not in errors and "title" in values and chars.is_blank(values["title"]):
+        errors["title"] = _("The activity needs a title.")
+    starts, ends = values.get("starts"), values.get("ends")
+    if starts is not None and ends is not None and ends <= starts:
+        errors["ends"] = _("The activity must end after it starts.")
+    first_on, until = values.get("first_on"), values.get("until")
+    if first_on is not None and until is not None and until < first_on:
+        errors["until"] = _("The last date cannot be before the first.")
+    if values.get("published") and values.get("kind") in kinds - {ActivityKind.INFO_MEETING.value}:
+        errors["published"] = _("Only information meetings can be published.")
     programme_id = None
-    if data.programme:
+    if values.get("programme"):
         programme = await ctx.session.scalar(
             select(Programme).where(
-                Programme.slug == data.programme, Programme.archived_at.is_(None)
+                Programme.slug == values["programme"], Programme.archived_at.is_(None)
             )
         )
         if programme is None:
-            raise _invalid("programme", _("The programme does not exist in this organisation."))
-        programme_id = programme.id
+            errors["programme"] = _("The programme does not exist in this organisation.")
+        else:
+            programme_id = programme.id
+    return in_order(errors, FORM_ORDER), programme_id
+
+
+async def activity_faults(ctx: Context, values: Mapping[str, Any]) -> dict[str, str]:
+    """Every fault of an activity's fields (a page's converted form: see :func:`_checked`),
+    in the form's order; nothing is written."""
+    return (await _checked(ctx, values))[0]
+
+
+async def create_activity(ctx: Context, data: ActivityIn) -> Activity:
+    """Validate and store an activity. :raises Invalid: naming every field at fault; nothing is
+    stored then."""
+    errors, programme_id = await _checked(ctx, msgspec.structs.asdict(data))
+    if errors:
+        raise refused(errors)
+    recurrence = Recurrence(data.recurrence)
     activity = Activity(
         programme_id=programme_id,
-        kind=kind,
+        kind=ActivityKind(data.kind),
         title=data.title.strip(),
         description=chars.line_feeds(data.description).strip(),
         place=data.place.strip(),

@@ -29,6 +29,7 @@ from core.activities.queries import (
 from core.activities.schemas import ActivityIn, PresentIn
 from core.context import Context
 from core.errors import Invalid, NotFound
+from core.form_fields import convert_fields, in_order
 from core.identity.guards import any_member, coordinators
 from core.tenancy.service import list_active_programmes
 from core.web.forms import form_struct, page, read_form
@@ -97,9 +98,13 @@ class ActivityPagesController(Controller):
     )
     async def create(self, ctx: NamedDependency[Context], request: Request[Any, Any, Any]) -> Any:
         form = await read_form(request, checks=("published",))
+        # Every field at fault at once: the command checks the fields that convert.
+        values, errors = convert_fields(form, ActivityIn, ActivityIn.messages())
+        errors |= await commands.activity_faults(ctx, values)
         try:
-            data = form_struct(form, ActivityIn, ActivityIn.messages())
-            activity = await commands.create_activity(ctx, data)
+            if errors:
+                raise commands.refused(in_order(errors, commands.FORM_ORDER))
+            activity = await commands.create_activity(ctx, ActivityIn(**values))
         except Invalid as exc:
             return await _index(ctx, exc, form)
         return _activity_page(ctx, activity.id)

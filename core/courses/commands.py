@@ -9,8 +9,10 @@ rows with ids only. When a mentor's rules all pass after their attendance is reg
 from __future__ import annotations
 
 import uuid
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
+from typing import Any
 
+import msgspec
 from sqlalchemy import delete, func, select
 
 from core.context import Context
@@ -23,7 +25,7 @@ from core.courses.queries import (
     programme_of,
     session_of,
 )
-from core.courses.schemas import TEXT_MAX, CourseIn, PersonIdIn, PresentIn
+from core.courses.schemas import TEXT_MAX, CourseIn, PersonIdIn, PresentIn, SessionIn
 from core.errors import Invalid, NotFound
 from core.participants.enrolments import move
 from core.participants.errors import FieldErrors
@@ -42,36 +44,75 @@ def _invalid(field: str, message: str) -> Invalid:
     return Invalid({field: message}, detail=message)
 
 
-async def create_course(ctx: Context, data: CourseIn) -> CourseView:
-    """Create a hold with its sessions (in date order).
+def refused(errors: Mapping[str, str]) -> Invalid:
+    """The contract's ``Invalid`` for ``errors`` (one message is also the detail)."""
+    detail = next(iter(errors.values())) if len(errors) == 1 else ""
+    return Invalid(errors, detail=detail)
 
-    :raises Invalid: for an unknown programme, a used number, a capacity outside 1-100, no
-        sessions or more than 24, a session ending before it starts, or an empty topic."""
-    session = ctx.session
-    programme = await programme_of(session, data.programme)
-    if programme is None:
-        raise _invalid("programme", _("The programme does not exist in this organisation."))
-    if not 1 <= data.capacity <= MAX_CAPACITY:
-        raise _invalid("capacity", _("The capacity must be between 1 and 100."))
-    if not 1 <= len(data.sessions) <= MAX_SESSIONS:
-        raise _invalid("sessions", _("A course has between 1 and 24 sessions."))
-    for s in data.sessions:
+
+def _sessions_fault(sessions: Sequence[SessionIn]) -> str | None:
+    """The first fault of a hold's sessions: how many, a session ending before it starts, an
+    empty topic, a topic or place too long or with a forbidden character."""
+    if not 1 <= len(sessions) <= MAX_SESSIONS:
+        return _("A course has between 1 and 24 sessions.")
+    for s in sessions:
         if s.ends <= s.starts:
-            raise _invalid("sessions", _("A session must end after it starts."))
+            return _("A session must end after it starts.")
         if chars.is_blank(s.topic):
-            raise _invalid("sessions", _("Each session needs a topic."))
+            return _("Each session needs a topic.")
         if message := chars.fault(s.topic, TEXT_MAX) or chars.fault(s.place, TEXT_MAX):
-            raise _invalid("sessions", message)
-    used = set(
-        await session.scalars(select(Course.number).where(Course.programme_id == programme.id))
-    )
-    number = data.number
+            return message
+    return None
+
+
+async def _checked(
+    ctx: Context, values: Mapping[str, Any]
+) -> tuple[dict[str, str], Programme | None, int]:
+    """Every fault of a new hold's fields (``programme``, ``capacity``, ``sessions``,
+    ``number``; one given to a page's form is checked only if present), the programme and the
+    hold's number."""
+    session = ctx.session
+    errors: dict[str, str] = {}
+    programme = None
+    if "programme" in values:
+        programme = await programme_of(session, values["programme"])
+        if programme is None:
+            errors["programme"] = _("The programme does not exist in this organisation.")
+    if "capacity" in values and not 1 <= values["capacity"] <= MAX_CAPACITY:
+        errors["capacity"] = _("The capacity must be between 1 and 100.")
+    if "sessions" in values and (message := _sessions_fault(values["sessions"])):
+        errors["sessions"] = message
+    number = values.get("number")
+    used: set[int] = set()
+    if programme is not None:
+        used = set(
+            await session.scalars(select(Course.number).where(Course.programme_id == programme.id))
+        )
     if number is None:
         number = max(used, default=0) + 1
     elif not 1 <= number <= 999:
-        raise _invalid("number", _("The course number must be between 1 and 999."))
+        errors["number"] = _("The course number must be between 1 and 999.")
     elif number in used:
-        raise _invalid("number", _("Course %(number)d already exists.") % {"number": number})
+        errors["number"] = _("Course %(number)d already exists.") % {"number": number}
+    return errors, programme, number
+
+
+async def course_faults(ctx: Context, values: Mapping[str, Any]) -> dict[str, str]:
+    """Every fault of a new hold's fields (see :func:`_checked`); nothing is written."""
+    return (await _checked(ctx, values))[0]
+
+
+async def create_course(ctx: Context, data: CourseIn) -> CourseView:
+    """Create a hold with its sessions (in date order).
+
+    :raises Invalid: naming every field at fault - an unknown programme, a capacity outside
+        1-100, no sessions or more than 24, a session ending before it starts, an empty topic,
+        a number outside 1-999 or already used."""
+    session = ctx.session
+    errors, programme, number = await _checked(ctx, msgspec.structs.asdict(data))
+    if errors:
+        raise refused(errors)
+    assert programme is not None
     ordered = sorted(data.sessions, key=lambda s: (s.day, s.starts))
     course = Course(
         programme_id=programme.id, number=number, start_date=ordered[0].day, capacity=data.capacity

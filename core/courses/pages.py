@@ -25,8 +25,9 @@ from core.courses.queries import (
     list_courses,
     session_of,
 )
-from core.courses.schemas import CoursePlanIn, PersonIdIn, PresentIn
+from core.courses.schemas import PLAN_FORM_ORDER, CoursePlanIn, PersonIdIn, PresentIn, plan_faults
 from core.errors import Invalid
+from core.form_fields import convert_fields, in_order
 from core.identity.guards import any_member, coordinators
 from core.tenancy.service import list_active_programmes
 from core.web.forms import form_struct, page, read_form
@@ -92,9 +93,17 @@ class CoursePagesController(Controller):
     )
     async def create(self, ctx: NamedDependency[Context], request: Request[Any, Any, Any]) -> Any:
         form = await read_form(request)
+        # Every field at fault at once: the form's own checks and the command's run on the
+        # fields that convert.
+        values, errors = convert_fields(form, CoursePlanIn, CoursePlanIn.messages())
+        errors |= plan_faults(values)
+        errors |= await commands.course_faults(
+            ctx, {k: values[k] for k in ("programme", "capacity") if k in values}
+        )
         try:
-            plan = form_struct(form, CoursePlanIn, CoursePlanIn.messages())
-            view = await commands.create_course(ctx, plan.course_in())
+            if errors:
+                raise commands.refused(in_order(errors, PLAN_FORM_ORDER))
+            view = await commands.create_course(ctx, CoursePlanIn(**values).course_in())
         except Invalid as exc:
             return await _index(ctx, exc, form)
         return _course_page(ctx, view.course.id)

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import datetime as dt
 import uuid
-from typing import Annotated
+from collections.abc import Mapping
+from typing import Annotated, Any
 
 import msgspec
 
@@ -65,20 +66,11 @@ class CoursePlanIn(msgspec.Struct):
         """The same hold as the API's :class:`CourseIn` (sessions without a topic line are
         called "Session n").
 
-        :raises Invalid: per form field (``place``, ``topics``: too long or a forbidden
-            character - never cut to fit; ``ends`` before ``starts``)."""
-        errors: dict[str, str] = {}
-        if message := chars.fault(self.place, TEXT_MAX):
-            errors["place"] = message
-        lines = chars.line_feeds(self.topics).split("\n")
-        if message := chars.check("\n".join(lines), multiline=True) or next(
-            (m for m in (chars.fault(t, TEXT_MAX) for t in lines) if m), None
-        ):
-            errors["topics"] = message
-        if self.ends <= self.starts:
-            errors["ends"] = _("A session must end after it starts.")
+        :raises Invalid: per form field (:func:`plan_faults`)."""
+        errors = plan_faults(msgspec.structs.asdict(self))
         if errors:
             raise Invalid(errors, detail=next(iter(errors.values())))
+        lines = chars.line_feeds(self.topics).split("\n")
         topics = [t.strip() for t in lines if not chars.is_blank(t)]
         sessions = [
             SessionIn(
@@ -91,6 +83,38 @@ class CoursePlanIn(msgspec.Struct):
             for i, day in enumerate(monthly_days(self.start, self.count))
         ]
         return CourseIn(self.programme, self.capacity, sessions)
+
+
+#: The new-hold form's fields in the order the page shows them (the error summary's order).
+PLAN_FORM_ORDER = (
+    "programme",
+    "start",
+    "count",
+    "starts",
+    "ends",
+    "capacity",
+    "place",
+    "topics",
+)
+
+
+def plan_faults(values: Mapping[str, Any]) -> dict[str, str]:
+    """The faults of the new-hold form's own fields - ``place`` and ``topics`` (too long or a
+    forbidden character - never cut to fit), ``ends`` before ``starts`` - among ``values`` (a
+    field missing from them did not convert and is not checked)."""
+    errors: dict[str, str] = {}
+    starts, ends = values.get("starts"), values.get("ends")
+    if starts is not None and ends is not None and ends <= starts:
+        errors["ends"] = _("A session must end after it starts.")
+    if "place" in values and (message := chars.fault(values["place"], TEXT_MAX)):
+        errors["place"] = message
+    if "topics" in values:
+        lines = chars.line_feeds(values["topics"]).split("\n")
+        if message := chars.check("\n".join(lines), multiline=True) or next(
+            (m for m in (chars.fault(t, TEXT_MAX) for t in lines) if m), None
+        ):
+            errors["topics"] = message
+    return errors
 
 
 class PersonIdIn(msgspec.Struct, forbid_unknown_fields=True):
