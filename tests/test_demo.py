@@ -166,6 +166,13 @@ async def _personas_see_only_what_they_may(port: int) -> None:
             (11, 8),
         ]
         assert [s for _n, s, _k in taken] == ["afsluttet"] * 9 + ["i gang"] * 2
+        # A forløb page says why the pair was proposed: the strategy's score and reasons.
+        listing = (await kolding.get("/t/kolding/forloeb/")).text
+        first = re.search(r'href="(/t/kolding/forloeb/[0-9a-f-]{36})"', listing)
+        assert first is not None
+        why = _text((await kolding.get(first[1])).text)
+        assert "Hvorfor dette par Point " in why and "begge har erfaring med " in why
+        assert "Der blev ikke fundet noget fælles" not in why and "Point 0,0" not in why
         activities = (await kolding.get("/t/kolding/aktiviteter/")).text
         cards = re.findall(
             r'<li class="card activity"><div class="card-content">\s*<h3 class="card-heading h4">'
@@ -768,6 +775,61 @@ def test_demo_forloeb_are_active_paused_completed_or_ended_early(demo_db):
         assert (planned_resume is not None) == (state == "paused")
     resumes = [dt.date.fromisoformat(row[3]) for row in events if row[3] is not None]
     assert len([r for r in resumes if r < today]) == 1
+
+
+def test_demo_forloeb_carry_the_strategys_score_and_reasons(demo_db):
+    """Issue 12 review: every demo forløb was proposed through the coordinator's command
+    (``proposals.propose``), so it carries the score and the Danish reasons the programme's
+    matching strategy gives the pair - no 0.0 and no "Der blev ikke fundet noget fælles". Each
+    is computed again here by the real strategy from what the people told at the før-samtale,
+    on the day of the proposal."""
+    from core.forloeb.models import Forloeb
+    from core.matching.waiting_list import profile_of, strategy_for
+    from core.participants.models import Enrolment, Intake, Person
+    from core.plugin_api import PairScore, create_plugin_manager
+    from core.programmes.registry import programme_context
+
+    async def work(
+        session: AsyncSession, tenant: Tenant
+    ) -> list[tuple[str, Forloeb, str, PairScore]]:
+        plugins = create_plugin_manager()
+        programmes = {p.id: p for p in await session.scalars(select(Programme))}
+        found = []
+        for forloeb in await session.scalars(select(Forloeb)):
+            programme = programmes[forloeb.programme_id]
+            strategy, config = strategy_for(plugins, programme_context(plugins, tenant, programme))
+            sides = []
+            for enrolment_id in (forloeb.mentee_enrolment_id, forloeb.mentor_enrolment_id):
+                enrolment = await session.get_one(Enrolment, enrolment_id)
+                person = await session.get_one(Person, enrolment.person_id)
+                intake = await session.scalar(
+                    select(Intake).where(Intake.enrolment_id == enrolment.id)
+                )
+                sides.append(profile_of(enrolment, person, intake, 1))
+            score = strategy.scorer.explain(sides[0], sides[1], config, forloeb.proposed_on)
+            found.append((programme.slug, forloeb, strategy.name, score))
+        return found
+
+    found = _in_tenant(demo_db, "kolding", work) + _in_tenant(demo_db, "vejle", work)
+    assert Counter(slug for slug, *_ in found) == {
+        "borger-til-borger": 132,
+        "peer-to-peer": 24,
+        "misbrug-mentor": 15,
+    }
+    codes: Counter[str] = Counter()
+    for _slug, forloeb, strategy, score in found:
+        assert score.allowed and score.points > 0 and score.reasons
+        assert forloeb.strategy == strategy == "shared_experience"
+        assert forloeb.score == round(score.points, 4) > 0
+        assert forloeb.reasons == [
+            {"code": r.code, "text": r.text, "points": round(r.points, 4)} for r in score.reasons
+        ]
+        assert all(r["text"].strip() and r["points"] > 0 for r in forloeb.reasons)
+        codes.update({r.code for r in score.reasons})
+    # Each pair shares an area and an interest; some a challenge, a wish met, a short distance.
+    assert codes["area"] == codes["interests"] == len(found)
+    assert 0 < codes["gender_wish"] < codes["challenge"] < len(found)
+    assert 0 < codes["distance"] <= len(found)
 
 
 def test_demo_histories_read_in_order(demo_db):

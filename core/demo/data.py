@@ -56,6 +56,37 @@ FICTIONAL_SURNAMES = (
     "Attrapsen",
     "Udkastrup",
 )
+_WOMEN = {"Anna", "Camilla", "Emma", "Gitte", "Ida", "Karen", "Mette", "Pia", "Sofie", "Ulla"}
+#: The gender a demo person's first name suggests (what matching compares with a wish).
+FIRST_NAME_GENDERS = {name: "kvinde" if name in _WOMEN else "mand" for name in FIRST_NAMES}
+#: What the people in forløb told at the før-samtale, so matching has something to go on - as
+#: the coordinator saw it when proposing each pair (:func:`core.demo.plan.profiles`): where they
+#: live (postal codes within the municipality, the town most often), their interests and, per
+#: area of lived experience, the challenges they know.
+DEMO_POSTAL_CODES = {
+    "kolding": ("6000", "6000", "6000", "6051", "6052", "6064", "6070", "6091", "6092", "6093")
+    + ("6094", "6580", "6640"),
+    "vejle": ("7100", "7100", "7100", "7120", "7080", "7300", "7182", "7183", "6040"),
+}
+DEMO_INTERESTS = (
+    "gåture",
+    "madlavning",
+    "fiskeri",
+    "strik",
+    "fodbold",
+    "musik",
+    "havearbejde",
+    "brætspil",
+    "cykling",
+    "film",
+    "læsning",
+    "fitness",
+)
+DEMO_CHALLENGES = {
+    "psykiatri": ("angst", "depression", "ensomhed"),
+    "handicap": ("hjerneskade", "gangbesvær", "ensomhed"),
+    "misbrug": ("alkohol", "hash", "ensomhed"),
+}
 #: Per tenant: programme slug -> (mentees, mentors) in forløb. The people are made to fit.
 DEMO_ENROLMENTS: dict[str, dict[str, tuple[int, int]]] = {
     "kolding": {"borger-til-borger": (102, 69)},

@@ -1,12 +1,14 @@
 """The demo's forløb, through the forløb commands on the days they happened (the plan's dates,
-:mod:`core.demo.plan`): the coordinator proposes the pair from the waiting list (both
-enrolments ``matched``), sets the plan, the mentor says yes two days later and the citizen on
-the start day (the forløb becomes ``active``, both enrolments too); then the meetings on their
-days, an occasional afbud among them. A few forløb are paused now (after their last meeting,
-with a reason and the day the pair plans to meet again); the forløb that are over ended as
-planned (``completed``) or early, with the reason - the citizen's enrolment is ``finished``,
-the mentor goes on with the citizens they have now. Each forløb's questionnaire answers follow
-(:mod:`core.demo.outcomes`).
+:mod:`core.demo.plan`): the coordinator proposes the pair from the waiting list (both enrolments
+``matched``) with the proposal command, which stores the score and Danish reasons the
+programme's matching strategy gives the pair (the people's før-samtale fits their mentor:
+:func:`core.demo.plan.citizen_profile`), sets the plan, the mentor says yes two days later and
+the citizen on the start day (the forløb becomes ``active``, both enrolments too); then the
+meetings on their days, an occasional afbud among them. A few forløb are paused now (after their
+last meeting, with a reason and the day the pair plans to meet again); the forløb that are over
+ended as planned (``completed``) or early, with the reason - the citizen's enrolment is
+``finished``, the mentor goes on with the citizens they have now. Each forløb's questionnaire
+answers follow (:mod:`core.demo.outcomes`).
 
 The forløb that are over come first (they are older), then the present ones, oldest first. A
 citizen with any forløb gets none, so a used demo is left as it is.

@@ -1,8 +1,9 @@
 """The demo's people, each through the participants' commands as a coordinator would: registered
 at first contact with their contact details and enrolment (``interested``), their consent, the
-details that need it, the før-samtale with the rules' answers, then ``intake -> eligible ->
-ready`` - each on its own day. The rules decide: a mentor without a mentor course, lived
-experience or (misbrug) a year free of abuse does not become ``eligible``.
+details that need it (gender, birth year, postal code, interests), the før-samtale with what
+matching reads (area of lived experience, challenges, a wish) and the rules' answers, then
+``intake -> eligible -> ready`` - each on its own day. The rules decide: a mentor without a
+mentor course, lived experience or (misbrug) a year free of abuse does not become ``eligible``.
 
 Who joins when is the plan's (:mod:`core.demo.plan`), in the order people registered. Kolding's
 mentors stay at ``intake`` here: they take a hold (:mod:`core.demo.courses`), which makes them
@@ -114,12 +115,25 @@ def mentee_answers(demo: Demo, programme: Programme) -> dict[str, Any]:
 
 
 def joining(demo: Demo, programme: Programme, member: Member) -> Joining:
-    """How ``member`` of the plan joins: a mentor offers as many places as their citizens."""
-    details = {"birth_year": member.birth_year}
+    """How ``member`` of the plan joins: the details and the før-samtale matching reads (the
+    area of lived experience, challenges, interests, gender, postal code, a citizen's wish); a
+    mentor offers as many places as their citizens."""
+    details: dict[str, Any] = {"birth_year": member.birth_year}
+    if member.gender is not None:
+        details["gender"] = member.gender
+    if member.postal_code is not None:
+        details["postal_code"] = member.postal_code
+    if member.interests:
+        details["interests"] = list(member.interests)
+    told: dict[str, Any] = {"lived_experience": [member.area] if member.area else []}
+    if member.challenges:
+        told["challenges"] = ", ".join(member.challenges)
     if member.role == EnrolmentRole.MENTEE:
+        if member.wish_gender is not None:
+            told["wish_gender"] = member.wish_gender
         answers = mentee_answers(demo, programme)
         return Joining(
-            member.name, member.role, member.enrolled_on, member.intake_on, details, {}, answers
+            member.name, member.role, member.enrolled_on, member.intake_on, details, told, answers
         )
     return Joining(
         member.name,
@@ -127,10 +141,7 @@ def joining(demo: Demo, programme: Programme, member: Member) -> Joining:
         member.enrolled_on,
         member.intake_on,
         details,
-        {
-            "capacity": member.capacity,
-            "lived_experience": [member.area] if member.area else [],
-        },
+        {"capacity": member.capacity, **told},
         mentor_answers(demo, programme, member),
         EnrolmentStatus.INTAKE if member.hold is not None else EnrolmentStatus.READY,
     )

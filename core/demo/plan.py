@@ -8,7 +8,10 @@ the commands, each action on its day, so every history reads as it happened:
   its last teaching day, before any citizen is proposed to them;
 - a mentor's earlier forløb ended before their present citizens were proposed (never more
   citizens at once than the før-samtale's capacity);
-- a citizen is registered three weeks before the proposal, the før-samtale a week later.
+- a citizen is registered three weeks before the proposal, the før-samtale a week later, where
+  they tell what fits the mentor the coordinator then proposes (:func:`citizen_profile`: the
+  area, an interest, often a challenge; the same municipality), so the proposal carries the
+  matching strategy's score and reasons.
 """
 
 from __future__ import annotations
@@ -16,20 +19,25 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 from dataclasses import dataclass, field
+from typing import Any
 
 from core.activities.recurrence import add_months, monthly_days
 from core.demo.data import (
+    DEMO_CHALLENGES,
     DEMO_COURSE,
     DEMO_COURSE_TOPICS,
     DEMO_DONE,
     DEMO_ENDED_EARLY_REASONS,
     DEMO_ENROLMENTS,
+    DEMO_INTERESTS,
     DEMO_MENTOR_HOLDS,
     DEMO_PAUSE_REASONS,
     DEMO_PAUSES,
+    DEMO_POSTAL_CODES,
     DEMO_TRAINEES,
     DEMO_WAITING_PEOPLE,
     FICTIONAL_SURNAMES,
+    FIRST_NAME_GENDERS,
     FIRST_NAMES,
     MENTEE_ENROLLED_DAYS,
     MENTEE_INTAKE_DAYS,
@@ -71,6 +79,14 @@ class Member:
     capacity: int = 1
     area: str | None = None
     index: int = 0
+    #: What the før-samtale records for matching (:func:`mentor_profile`,
+    #: :func:`citizen_profile`); a citizen's ``area`` is the one they share with their mentor.
+    gender: str | None = None
+    postal_code: str | None = None
+    interests: tuple[str, ...] = ()
+    challenges: tuple[str, ...] = ()
+    #: The citizen's wish for the mentor's gender (never a must in the demo).
+    wish_gender: str | None = None
 
 
 @dataclass(frozen=True)
@@ -146,6 +162,46 @@ def attendance(participants: int, held: int, sessions: int, threshold: int) -> l
         [i for i in range(participants) if not (someone_absent and i == k % participants)]
         for k in range(held)
     ]
+
+
+def mentor_profile(tenant: str, name: str, index: int, area: str | None) -> dict[str, Any]:
+    """What the ``index``-th mentor tells at the før-samtale besides the area: the gender, a
+    postal code in the municipality, two interests and a challenge of the area."""
+    codes = DEMO_POSTAL_CODES.get(tenant, ())
+    count = len(DEMO_INTERESTS)
+    first = index % count
+    second = (first + 1 + (index * 5) % (count - 1)) % count  # never the first
+    challenges = DEMO_CHALLENGES.get(area or "", ())
+    return {
+        "gender": FIRST_NAME_GENDERS[name.split(" ", 1)[0]],
+        "postal_code": codes[(index * 5) % len(codes)] if codes else None,
+        "interests": (DEMO_INTERESTS[first], DEMO_INTERESTS[second]),
+        "challenges": (challenges[index % len(challenges)],) if challenges else (),
+    }
+
+
+def citizen_profile(tenant: str, name: str, index: int, mentor: Member) -> dict[str, Any]:
+    """What the ``index``-th citizen of a programme tells at the før-samtale, fitting the mentor
+    the coordinator then proposes: the mentor's area of lived experience, one of the mentor's
+    interests (and one more), every other citizen the mentor's challenge too, a home in the
+    same municipality; every third citizen of the mentor's gender wished for a mentor of it."""
+    codes = DEMO_POSTAL_CODES.get(tenant, ())
+    gender = FIRST_NAME_GENDERS[name.split(" ", 1)[0]]
+    shared = mentor.interests[index % len(mentor.interests)] if mentor.interests else None
+    other = DEMO_INTERESTS[(index * 7 + 3) % len(DEMO_INTERESTS)]
+    known = DEMO_CHALLENGES.get(mentor.area or "", ())
+    if index % 2 == 0 or not known:
+        challenges = mentor.challenges
+    else:
+        challenges = (known[(index + 1) % len(known)],)
+    return {
+        "area": mentor.area,
+        "gender": gender,
+        "postal_code": codes[(index * 3 + 1) % len(codes)] if codes else None,
+        "interests": tuple(dict.fromkeys(i for i in (shared, other) if i)),
+        "challenges": challenges,
+        "wish_gender": gender if index % 3 == 0 and gender == mentor.gender else None,
+    }
 
 
 def _has_hold(tenant: str, slug: str) -> bool:
@@ -236,6 +292,7 @@ def programme_plan(tenant: str, programme: Programme, today: dt.date) -> Program
                 max(load, 1),
                 area,
                 index,
+                **mentor_profile(tenant, name, index, area),
             )
         )
 
@@ -265,6 +322,7 @@ def programme_plan(tenant: str, programme: Programme, today: dt.date) -> Program
             for k, d in reversed(list(enumerate(meeting_days)))
         )
         mentor = mentors[index % mentor_count]
+        profile = citizen_profile(tenant, name, index, mentor)
         pairs.append(
             PairPlan(
                 index,
@@ -278,7 +336,7 @@ def programme_plan(tenant: str, programme: Programme, today: dt.date) -> Program
                 pause,
             )
         )
-        mentees.append(_citizen(name, birth_year, proposed))
+        mentees.append(_citizen(name, birth_year, proposed, profile))
 
     done_mentees, done = _done(today, tenant, programme, mentors, pairs, extra, frequencies, months)
     for plan in done:  # a mentor without a hold registered before their first forløb
@@ -304,8 +362,20 @@ def programme_plan(tenant: str, programme: Programme, today: dt.date) -> Program
         if former is not None:
             citizen = next(m for m in done_mentees if m.name == former)
             running.append((11, (citizen.name, citizen.birth_year)))
+        citizens = {m.name: m for m in done_mentees}
         for k, (number, (name, birth_year)) in enumerate(running):
             enrolled = starts[number] - dt.timedelta(days=HOLD_ENROLLED_DAYS + k % 10)
+            area = areas[k % len(areas)] if areas else None
+            profile = mentor_profile(tenant, name, mentor_count + k, area)
+            if name in citizens:  # the former citizen: the same person, her own experience
+                own = citizens[name]
+                area = own.area
+                profile = {
+                    "gender": own.gender,
+                    "postal_code": own.postal_code,
+                    "interests": own.interests,
+                    "challenges": own.challenges,
+                }
             trainees.append(
                 Member(
                     name,
@@ -316,8 +386,9 @@ def programme_plan(tenant: str, programme: Programme, today: dt.date) -> Program
                     None,
                     number,
                     1,
-                    areas[k % len(areas)] if areas else None,
+                    area,
                     mentor_count + k,
+                    **profile,
                 )
             )
             holds.setdefault(number, []).append(name)
@@ -325,7 +396,7 @@ def programme_plan(tenant: str, programme: Programme, today: dt.date) -> Program
     return ProgrammePlan(slug, mentors, mentees, pairs, done_mentees, done, trainees, holds)
 
 
-def _citizen(name: str, birth_year: int, proposed: dt.date) -> Member:
+def _citizen(name: str, birth_year: int, proposed: dt.date, profile: dict[str, Any]) -> Member:
     return Member(
         name,
         birth_year,
@@ -333,6 +404,7 @@ def _citizen(name: str, birth_year: int, proposed: dt.date) -> Member:
         proposed - dt.timedelta(days=MENTEE_ENROLLED_DAYS),
         proposed - dt.timedelta(days=MENTEE_INTAKE_DAYS),
         proposed - dt.timedelta(days=MENTEE_INTAKE_DAYS),
+        **profile,
     )
 
 
@@ -416,7 +488,8 @@ def _done(
                 DEMO_ENDED_EARLY_REASONS[j % len(DEMO_ENDED_EARLY_REASONS)] if early else None,
             )
         )
-        citizens.append(_citizen(name, birth_year, proposed))
+        profile = citizen_profile(tenant, name, len(pairs) + j, mentor)
+        citizens.append(_citizen(name, birth_year, proposed, profile))
     done.sort(key=lambda p: (p.proposed_on, p.index))
     return citizens, done
 
