@@ -8,22 +8,32 @@ import os
 import sys
 from collections.abc import Awaitable, Callable
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any, Literal, NoReturn, TypeVar
 
 import click
 from sqlalchemy.engine import make_url
 
-from core.settings import Settings, SettingsError, load_settings
+from core.settings import (
+    Settings,
+    SettingsError,
+    check_bind_address,
+    load_keycloak_admin,
+    load_settings,
+)
 
 T = TypeVar("T")
 
 
-def _settings() -> Settings:
+def _settings(default_env: Literal["development", "production"] = "production") -> Settings:
     try:
-        return load_settings()
+        return load_settings(default_env=default_env)
     except SettingsError as exc:
-        click.echo(f"makker: configuration error: {exc}", err=True)
-        sys.exit(2)
+        _configuration_error(exc)
+
+
+def _configuration_error(exc: SettingsError) -> NoReturn:
+    click.echo(f"makker: configuration error: {exc}", err=True)
+    sys.exit(2)
 
 
 async def _with_sessionmaker(settings: Settings, work: Callable[[Any], Awaitable[T]]) -> T:
@@ -235,11 +245,11 @@ def db_restore(
 
 
 # -- tenants --------------------------------------------------------------------------------
-def _load_tenant_files(directory: Path) -> list[Any]:
+def _load_tenant_files(directory: Path, settings: Settings | None = None) -> list[Any]:
     from core.tenancy.config import TenantFileError, load_tenant_dir
 
     try:
-        return load_tenant_dir(directory, _plugin_manager())
+        return load_tenant_dir(directory, _plugin_manager(settings))
     except TenantFileError as exc:
         click.echo(f"makker: {exc}", err=True)
         click.echo("makker: nothing was changed", err=True)
@@ -272,18 +282,24 @@ def tenants_sync(directory: Path | None, keycloak: bool) -> None:
     from core.tenancy.sync import sync_tenants
 
     settings = _settings()
+    credentials = None
+    if keycloak:  # read only here: the web app has no Keycloak admin credential
+        try:
+            credentials = load_keycloak_admin(settings)
+        except SettingsError as exc:
+            _configuration_error(exc)
     configs = _load_tenant_files(directory or settings.tenants_dir)
     report = asyncio.run(_with_sessionmaker(settings, lambda sm: sync_tenants(sm, configs)))
     for line in report.lines():
         click.echo(line)
     click.echo("changes applied" if report.changed else "nothing to change")
-    if keycloak:
+    if credentials is not None:
         from keycloak.exceptions import KeycloakError
 
         from core.identity.keycloak_sync import sync_keycloak
 
         try:
-            lines = asyncio.run(sync_keycloak(settings, configs))
+            lines = asyncio.run(sync_keycloak(settings, credentials, configs))
         except KeycloakError as exc:
             click.echo(f"makker: Keycloak at {settings.oidc_issuer}: {exc}", err=True)
             sys.exit(1)
@@ -292,11 +308,12 @@ def tenants_sync(directory: Path | None, keycloak: bool) -> None:
 
 
 # -- plugins --------------------------------------------------------------------------------
-def _plugin_manager() -> Any:
+def _plugin_manager(settings: Settings | None = None) -> Any:
+    """The plugins of ``settings`` (default: the environment's, as production unless said)."""
     from core.plugin_api import PluginError, create_plugin_manager
 
     try:
-        return create_plugin_manager(_settings().plugins)
+        return create_plugin_manager((settings or _settings()).plugins)
     except PluginError as exc:
         click.echo(f"makker: {exc}", err=True)
         sys.exit(2)
@@ -338,13 +355,30 @@ def _reset_demo_database(settings: Any) -> None:
 @click.option("--host", default="127.0.0.1", show_default=True)
 @click.option("--port", default=8000, show_default=True, type=int)
 def serve(host: str, port: int) -> None:
-    """Serve Makker (production: behind a TLS-terminating proxy)."""
+    """Serve Makker (production: behind a TLS-terminating proxy).
+
+    With no settings this refuses to start and names what production needs; with
+    MAKKER_ENV=development it serves only on a loopback address."""
     import uvicorn
 
     from core.app import create_app
 
     settings = _settings()
-    uvicorn.run(create_app(settings), host=host, port=port, proxy_headers=False, access_log=False)
+    try:
+        check_bind_address(settings, host)
+    except SettingsError as exc:
+        _configuration_error(exc)
+    # uvicorn configures no logging of its own (log_config=None): its lines go through the
+    # app's handler and format. uvicorn's own access log stays off.
+    uvicorn.run(
+        create_app(settings),
+        host=host,
+        port=port,
+        proxy_headers=False,
+        server_header=False,
+        access_log=False,
+        log_config=None,
+    )
 
 
 @main.command()
@@ -360,18 +394,24 @@ def demo(host: str, port: int, no_serve: bool, reset: bool) -> None:
     from core.demo import seed_demo
     from core.tenancy.sync import sync_tenants
 
-    settings = _settings()
+    settings = _settings(default_env="development")  # the demo is the explicit request
     if settings.is_production:
         click.echo("makker: demo refuses to run when MAKKER_ENV=production", err=True)
         sys.exit(2)
+    try:
+        check_bind_address(settings, host)
+    except SettingsError as exc:
+        _configuration_error(exc)
+    if not os.environ.get("MAKKER_LOG_LEVEL"):  # a quiet terminal: no access log unless asked
+        settings = dataclasses.replace(settings, log_level="WARNING")
     if not os.environ.get("MAKKER_BASE_URL"):  # the embedded issuer lives at the demo's address
-        base = f"http://{host}:{port}"
+        base = f"http://{f'[{host}]' if ':' in host else host}:{port}"
         issuer = os.environ.get("MAKKER_OIDC_ISSUER") or f"{base}/realms/makker"
         settings = dataclasses.replace(settings, base_url=base, oidc_issuer=issuer)
     if reset:
         _reset_demo_database(settings)
     migrate.upgrade(settings.migration_database_url, "head", settings.db_app_role)
-    configs = _load_tenant_files(settings.tenants_dir)
+    configs = _load_tenant_files(settings.tenants_dir, settings)
 
     async def prepare(sm: Any) -> tuple[Any, dict[str, int]]:
         return await sync_tenants(sm, configs), await seed_demo(sm, settings.oidc_issuer)
@@ -391,7 +431,15 @@ def demo(host: str, port: int, no_serve: bool, reset: bool) -> None:
     click.echo("demo users (password 'demo'): " + ", ".join(u.username for u in DEMO_USERS))
     click.echo(f"Makker demo: {settings.base_url}/t/kolding/", err=False)
     sys.stdout.flush()
-    uvicorn.run(create_app(settings), host=host, port=port, access_log=False, log_level="warning")
+    uvicorn.run(
+        create_app(settings),
+        host=host,
+        port=port,
+        server_header=False,
+        access_log=False,
+        log_config=None,
+        log_level="warning",
+    )
 
 
 if __name__ == "__main__":

@@ -1,23 +1,55 @@
 """Settings read from ``MAKKER_*`` environment variables.
 
-Every setting has an embedded default that works for development (SQLite file, demo tenants).
-In production the defaults that are only fit for development are refused: a missing or bad
-setting stops start-up with one line naming the variable (:class:`SettingsError`).
+Fail closed: ``MAKKER_ENV`` is ``production`` unless it says ``development``, so a process
+started with no settings at all refuses to start and names the settings production needs.
+Development features (the embedded issuer and its demo users) run only when asked for:
+``makker demo``, or ``MAKKER_ENV=development``, which itself accepts only a database and an
+address on this machine. Production refuses the development secrets and plain-http addresses.
+Every refusal is one line naming the variable (:class:`SettingsError`); the README's
+"Configuration" lists the variables and what each mode requires.
+
+The web app has no Keycloak admin credential: ``makker tenants sync --keycloak`` reads it when
+it runs (:func:`load_keycloak_admin`), and no setting of the app carries it.
 """
 
 from __future__ import annotations
 
+import ipaddress
 import os
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Literal
+from urllib.parse import urlsplit
+
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import ArgumentError
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_DATABASE_URL = "sqlite+aiosqlite:///makker.sqlite3"
 _ENVS = ("development", "production")
 _LOCALES = ("da", "en")
+
+#: The development values of the secrets. Production refuses each of them in every secret
+#: variable (they are in the repository, so they are no secrets).
+DEV_SECRET_KEY = "development-only-secret-key-not-for-production"
+DEV_OIDC_CLIENT_SECRET = "makker-web-development-secret"
+DEV_KEYCLOAK_ADMIN_CLIENT_ID = "makker-admin"
+DEV_KEYCLOAK_ADMIN_CLIENT_SECRET = "makker-admin-development-secret"
+DEVELOPMENT_SECRETS = frozenset(
+    {DEV_SECRET_KEY, DEV_OIDC_CLIENT_SECRET, DEV_KEYCLOAK_ADMIN_CLIENT_SECRET}
+)
+#: What production cannot do without (in this order in the message that names the missing ones).
+PRODUCTION_REQUIRED = (
+    "MAKKER_DATABASE_URL",
+    "MAKKER_SECRET_KEY",
+    "MAKKER_BASE_URL",
+    "MAKKER_OIDC_ISSUER",
+    "MAKKER_OIDC_CLIENT_SECRET",
+)
+#: Host names that mean "this machine" (development accepts no other database or address).
+LOOPBACK_NAMES = frozenset({"localhost", "127.0.0.1", "::1"})
 
 
 class SettingsError(Exception):
@@ -26,7 +58,10 @@ class SettingsError(Exception):
 
 @dataclass(frozen=True)
 class Settings:
-    """The process configuration. Build it with :func:`load_settings`."""
+    """The process configuration. Build it with :func:`load_settings`.
+
+    The defaults are development values, for tests that build settings directly; the
+    environment goes through :func:`load_settings`, which fails closed."""
 
     env: Literal["development", "production"] = "development"
     database_url: str = DEFAULT_DATABASE_URL
@@ -36,17 +71,15 @@ class Settings:
     db_app_role: str | None = None
     tenants_dir: Path = field(default_factory=lambda: REPO_ROOT / "tenants")
     default_locale: str = "da"
-    secret_key: str = "development-only-secret-key-not-for-production"
+    secret_key: str = DEV_SECRET_KEY
     log_level: str = "INFO"
     #: The address people use to reach Makker (redirect URIs, the development issuer's URL).
     base_url: str = "http://127.0.0.1:8000"
     #: OpenID Connect issuer (a Keycloak realm URL). Development default: the embedded issuer.
     oidc_issuer: str = "http://127.0.0.1:8000/realms/makker"
     oidc_client_id: str = "makker-web"
-    oidc_client_secret: str = "makker-web-development-secret"
+    oidc_client_secret: str = DEV_OIDC_CLIENT_SECRET
     oidc_audience: str = "makker-api"
-    keycloak_admin_client_id: str = "makker-admin"
-    keycloak_admin_client_secret: str = "makker-admin-development-secret"
     session_hours: int = 8
     #: Third-party plugins to load: entry-point names (group ``makker``) from ``MAKKER_PLUGINS``.
     plugins: tuple[str, ...] = ()
@@ -57,8 +90,9 @@ class Settings:
 
     @property
     def dev_issuer_enabled(self) -> bool:
-        """The embedded development issuer runs only in development, never in production."""
-        return self.env == "development"
+        """The embedded development issuer runs only in development, and only when it is the
+        configured issuer (a development setup against a real Keycloak has no demo users)."""
+        return self.env == "development" and self.oidc_issuer.startswith(f"{self.base_url}/realms/")
 
     @property
     def is_production(self) -> bool:
@@ -74,6 +108,14 @@ class Settings:
         return self.oidc_issuer.rsplit("/realms/", 1)[0] + "/"
 
 
+@dataclass(frozen=True)
+class KeycloakAdminCredentials:
+    """The ``makker-admin`` service account of ``makker tenants sync --keycloak`` (only)."""
+
+    client_id: str
+    client_secret: str = field(repr=False)
+
+
 def _get(env: Mapping[str, str], name: str) -> str | None:
     value = env.get(name)
     if value is None or value.strip() == "":
@@ -81,36 +123,49 @@ def _get(env: Mapping[str, str], name: str) -> str | None:
     return value.strip()
 
 
-def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
+def _names(names: list[str]) -> str:
+    return names[0] if len(names) == 1 else f"{', '.join(names[:-1])} and {names[-1]}"
+
+
+def load_settings(
+    environ: Mapping[str, str] | None = None,
+    *,
+    default_env: Literal["development", "production"] = "production",
+) -> Settings:
     """Read settings from ``environ`` (default ``os.environ``).
+
+    ``MAKKER_ENV`` defaults to ``default_env``: production, except for ``makker demo``, which
+    is the explicit request for development.
 
     :raises SettingsError: with a one-line message naming the offending variable.
     """
     env = os.environ if environ is None else environ
-    mode = _get(env, "MAKKER_ENV") or "development"
+    mode = _get(env, "MAKKER_ENV") or default_env
     if mode not in _ENVS:
         raise SettingsError(f"MAKKER_ENV must be one of {', '.join(_ENVS)}, got {mode!r}")
     production = mode == "production"
 
-    database_url = _get(env, "MAKKER_DATABASE_URL")
-    if database_url is None:
-        if production:
-            raise SettingsError("MAKKER_DATABASE_URL is required when MAKKER_ENV=production")
-        database_url = DEFAULT_DATABASE_URL
-    _check_database_url("MAKKER_DATABASE_URL", database_url)
-    if production and database_url.startswith("sqlite"):
-        raise SettingsError(
-            "MAKKER_DATABASE_URL must point at PostgreSQL when MAKKER_ENV=production"
-        )
-    migration_url = _get(env, "MAKKER_MIGRATION_DATABASE_URL") or database_url
-    _check_database_url("MAKKER_MIGRATION_DATABASE_URL", migration_url)
+    if production:
+        missing = [name for name in PRODUCTION_REQUIRED if _get(env, name) is None]
+        if missing and _get(env, "MAKKER_ENV") is None:
+            raise SettingsError(
+                f"MAKKER_ENV is not set, so Makker runs as production, which needs "
+                f"{_names(missing)}; to try Makker on this machine run `makker demo` "
+                "(or set MAKKER_ENV=development)"
+            )
+        if missing:
+            verb = "is" if len(missing) == 1 else "are"
+            raise SettingsError(f"{_names(missing)} {verb} required when MAKKER_ENV=production")
 
-    secret = _get(env, "MAKKER_SECRET_KEY")
-    if secret is None:
-        if production:
-            raise SettingsError("MAKKER_SECRET_KEY is required when MAKKER_ENV=production")
-        secret = Settings.secret_key
-    elif len(secret) < 32:
+    database_url = _get(env, "MAKKER_DATABASE_URL") or DEFAULT_DATABASE_URL
+    _check_database_url("MAKKER_DATABASE_URL", database_url, production)
+    migration_url = _get(env, "MAKKER_MIGRATION_DATABASE_URL") or database_url
+    _check_database_url("MAKKER_MIGRATION_DATABASE_URL", migration_url, production)
+
+    secret = _get(env, "MAKKER_SECRET_KEY") or DEV_SECRET_KEY
+    if production:
+        _refuse_development_secret("MAKKER_SECRET_KEY", secret)
+    if len(secret) < 32:
         raise SettingsError("MAKKER_SECRET_KEY must be at least 32 characters long")
 
     tenants_dir = Path(_get(env, "MAKKER_TENANTS_DIR") or REPO_ROOT / "tenants")
@@ -130,24 +185,23 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
         raise SettingsError("MAKKER_BASE_URL must start with http:// or https://")
     if production and not base_url.startswith("https://"):
         raise SettingsError("MAKKER_BASE_URL must use https:// when MAKKER_ENV=production")
-    issuer = _get(env, "MAKKER_OIDC_ISSUER")
-    if issuer is None:
-        if production:
-            raise SettingsError("MAKKER_OIDC_ISSUER is required when MAKKER_ENV=production")
-        issuer = f"{base_url}/realms/makker"
-    if not re.match(r"^https?://[^/]+(/.*)?/realms/[^/]+$", issuer.rstrip("/")):
+    if not production and not _is_loopback(urlsplit(base_url).hostname):
+        raise SettingsError(
+            "MAKKER_BASE_URL must be an address on this machine (localhost, 127.0.0.1 or "
+            "[::1]) when MAKKER_ENV=development"
+        )
+    issuer = (_get(env, "MAKKER_OIDC_ISSUER") or f"{base_url}/realms/makker").rstrip("/")
+    if not re.match(r"^https?://[^/]+(/.*)?/realms/[^/]+$", issuer):
         raise SettingsError(
             "MAKKER_OIDC_ISSUER must be a realm URL like https://login.example.dk/realms/makker"
         )
-    secrets = {}
-    for name, default in (
-        ("MAKKER_OIDC_CLIENT_SECRET", Settings.oidc_client_secret),
-        ("MAKKER_KEYCLOAK_ADMIN_CLIENT_SECRET", Settings.keycloak_admin_client_secret),
-    ):
-        value = _get(env, name)
-        if value is None and production and name == "MAKKER_OIDC_CLIENT_SECRET":
-            raise SettingsError(f"{name} is required when MAKKER_ENV=production")
-        secrets[name] = value or default
+    if production and not issuer.startswith("https://"):
+        raise SettingsError("MAKKER_OIDC_ISSUER must use https:// when MAKKER_ENV=production")
+
+    client_secret = _get(env, "MAKKER_OIDC_CLIENT_SECRET") or DEV_OIDC_CLIENT_SECRET
+    if production:
+        _refuse_development_secret("MAKKER_OIDC_CLIENT_SECRET", client_secret)
+
     session_hours_raw = _get(env, "MAKKER_SESSION_HOURS") or "8"
     if not session_hours_raw.isdigit() or not 1 <= int(session_hours_raw) <= 24:
         raise SettingsError("MAKKER_SESSION_HOURS must be a whole number from 1 to 24")
@@ -173,14 +227,10 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
     return Settings(
         plugins=plugins,
         base_url=base_url,
-        oidc_issuer=issuer.rstrip("/"),
+        oidc_issuer=issuer,
         oidc_client_id=_get(env, "MAKKER_OIDC_CLIENT_ID") or Settings.oidc_client_id,
-        oidc_client_secret=secrets["MAKKER_OIDC_CLIENT_SECRET"],
+        oidc_client_secret=client_secret,
         oidc_audience=_get(env, "MAKKER_OIDC_AUDIENCE") or Settings.oidc_audience,
-        keycloak_admin_client_id=(
-            _get(env, "MAKKER_KEYCLOAK_ADMIN_CLIENT_ID") or Settings.keycloak_admin_client_id
-        ),
-        keycloak_admin_client_secret=secrets["MAKKER_KEYCLOAK_ADMIN_CLIENT_SECRET"],
         session_hours=int(session_hours_raw),
         db_pool_size=int(pool_size_raw),
         db_pool_timeout=pool_timeout,
@@ -195,6 +245,77 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
     )
 
 
-def _check_database_url(name: str, url: str) -> None:
+def load_keycloak_admin(
+    settings: Settings, environ: Mapping[str, str] | None = None
+) -> KeycloakAdminCredentials:
+    """The service account of ``makker tenants sync --keycloak``, read when that command runs:
+    ``MAKKER_KEYCLOAK_ADMIN_CLIENT_ID`` (default ``makker-admin``) and
+    ``MAKKER_KEYCLOAK_ADMIN_CLIENT_SECRET`` (required in production, never the development
+    value; development falls back to the development issuer's).
+
+    :raises SettingsError: with a one-line message naming the variable."""
+    env = os.environ if environ is None else environ
+    client_id = _get(env, "MAKKER_KEYCLOAK_ADMIN_CLIENT_ID") or DEV_KEYCLOAK_ADMIN_CLIENT_ID
+    secret = _get(env, "MAKKER_KEYCLOAK_ADMIN_CLIENT_SECRET")
+    if settings.is_production:
+        if secret is None:
+            raise SettingsError(
+                "MAKKER_KEYCLOAK_ADMIN_CLIENT_SECRET is required for `makker tenants sync "
+                "--keycloak` when MAKKER_ENV=production"
+            )
+        _refuse_development_secret("MAKKER_KEYCLOAK_ADMIN_CLIENT_SECRET", secret)
+    return KeycloakAdminCredentials(client_id, secret or DEV_KEYCLOAK_ADMIN_CLIENT_SECRET)
+
+
+def check_bind_address(settings: Settings, host: str) -> None:
+    """Development serves only on this machine: ``--host`` must be a loopback address.
+
+    :raises SettingsError: naming ``--host``."""
+    if not settings.is_production and not _is_loopback(host):
+        raise SettingsError(
+            f"--host must be a loopback address (127.0.0.1, ::1 or localhost) when "
+            f"MAKKER_ENV=development, got {host!r}"
+        )
+
+
+def _is_loopback(host: str | None) -> bool:
+    if not host:
+        return False
+    if host.lower() in LOOPBACK_NAMES:
+        return True
+    try:
+        return ipaddress.ip_address(host.strip("[]")).is_loopback
+    except ValueError:
+        return False
+
+
+def _refuse_development_secret(name: str, value: str) -> None:
+    if value in DEVELOPMENT_SECRETS:
+        raise SettingsError(
+            f"{name} is a development value from the repository; production needs a secret "
+            "of its own"
+        )
+
+
+def _check_database_url(name: str, url: str, production: bool) -> None:
     if not (url.startswith("sqlite+aiosqlite://") or url.startswith("postgresql+asyncpg://")):
         raise SettingsError(f"{name} must start with sqlite+aiosqlite:// or postgresql+asyncpg://")
+    if production:
+        if url.startswith("sqlite"):
+            raise SettingsError(f"{name} must point at PostgreSQL when MAKKER_ENV=production")
+        return
+    if url.startswith("sqlite"):
+        return
+    try:
+        parsed = make_url(url)
+    except ArgumentError:
+        raise SettingsError(f"{name} is not a database URL") from None
+    socket = parsed.query.get("host")
+    hosts = [parsed.host, *([socket] if isinstance(socket, str) else socket or [])]
+    for host in hosts:
+        if host and not host.startswith("/") and not _is_loopback(host):
+            raise SettingsError(
+                f"{name} must be a database on this machine (SQLite, or PostgreSQL on "
+                f"localhost, 127.0.0.1, ::1 or a unix socket) when MAKKER_ENV=development, "
+                f"got host {host!r}"
+            )

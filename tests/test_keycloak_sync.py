@@ -10,10 +10,16 @@ from pathlib import Path
 import pytest
 
 from core.identity.keycloak_sync import sync_keycloak
+from core.settings import load_keycloak_admin
 from core.tenancy.config import load_tenant_dir
 from tests.tenant_files import copy_shipped_tenants
 
 REPO = Path(__file__).resolve().parent.parent
+
+
+def _admin(live):
+    """The development service account (no MAKKER_KEYCLOAK_ADMIN_* set)."""
+    return load_keycloak_admin(live.settings, {})
 
 
 def _tenant_files(directory: Path, suffix: str) -> Path:
@@ -24,7 +30,7 @@ def _tenant_files(directory: Path, suffix: str) -> Path:
 @pytest.mark.parametrize("backend", ["sqlite"], indirect=True)
 async def test_sync_creates_organizations_then_changes_nothing(live, tmp_path):
     configs = load_tenant_dir(_tenant_files(tmp_path / "t", "kc1"))
-    first = await sync_keycloak(live.settings, configs)
+    first = await sync_keycloak(live.settings, _admin(live), configs)
     orgs = [line for line in first if line.startswith("organization")]
     assert orgs == [
         "organization kolding-kc1: created",
@@ -42,7 +48,7 @@ async def test_sync_creates_organizations_then_changes_nothing(live, tmp_path):
             "partner_staff",
         )
     ]
-    second = await sync_keycloak(live.settings, configs)
+    second = await sync_keycloak(live.settings, _admin(live), configs)
     assert all(line.endswith(": unchanged") for line in second), second
     created = {o["alias"]: o for o in live.issuer.organizations.values()}
     assert created["vejle-kc1"]["name"] == "Vejle Kommune kc1"
@@ -56,14 +62,14 @@ async def test_sync_creates_organizations_then_changes_nothing(live, tmp_path):
 @pytest.mark.parametrize("backend", ["sqlite"], indirect=True)
 async def test_sync_updates_a_renamed_tenant(live, tmp_path):
     directory = _tenant_files(tmp_path / "t", "kc2")
-    await sync_keycloak(live.settings, load_tenant_dir(directory))
+    await sync_keycloak(live.settings, _admin(live), load_tenant_dir(directory))
     path = directory / "vejle-kc2.toml"
     path.write_text(
         path.read_text(encoding="utf-8").replace(
             'name = "Vejle Kommune kc2"', 'name = "Vejle Kommune (ny)"'
         )
     )
-    report = await sync_keycloak(live.settings, load_tenant_dir(directory))
+    report = await sync_keycloak(live.settings, _admin(live), load_tenant_dir(directory))
     assert "organization vejle-kc2: updated" in report
     names = {o["alias"]: o["name"] for o in live.issuer.organizations.values()}
     assert names["vejle-kc2"] == "Vejle Kommune (ny)"
@@ -73,7 +79,13 @@ async def test_sync_updates_a_renamed_tenant(live, tmp_path):
 def test_cli_sync_keycloak(live, database, tmp_path):
     directory = _tenant_files(tmp_path / "t", "kc3")
     env = {k: v for k, v in os.environ.items() if not k.startswith("MAKKER_")}
-    env.update({"MAKKER_DATABASE_URL": database.app_url, "MAKKER_BASE_URL": live.url})
+    env.update(
+        {
+            "MAKKER_ENV": "development",
+            "MAKKER_DATABASE_URL": database.app_url,
+            "MAKKER_BASE_URL": live.url,
+        }
+    )
     result = subprocess.run(
         [
             sys.executable,
@@ -103,6 +115,7 @@ def test_cli_sync_keycloak_with_a_wrong_secret_fails_clearly(live, database, tmp
     env = {k: v for k, v in os.environ.items() if not k.startswith("MAKKER_")}
     env.update(
         {
+            "MAKKER_ENV": "development",
             "MAKKER_DATABASE_URL": database.app_url,
             "MAKKER_BASE_URL": live.url,
             "MAKKER_KEYCLOAK_ADMIN_CLIENT_SECRET": "wrong",

@@ -26,7 +26,7 @@ from urllib.parse import urlencode
 from jwcrypto import jwk, jwt
 
 from core.identity.dev_users import DEMO_USERS, DevUser
-from core.settings import Settings
+from core.settings import DEV_KEYCLOAK_ADMIN_CLIENT_ID, DEV_KEYCLOAK_ADMIN_CLIENT_SECRET, Settings
 
 ACCESS_TOKEN_SECONDS = 300
 REFRESH_TOKEN_SECONDS = 1800
@@ -92,9 +92,11 @@ class DevIssuer:
                 redirect_uris=(f"{base}/auth/callback",),
                 post_logout_redirect_uris=(f"{base}/",),
             ),
-            settings.keycloak_admin_client_id: _Client(
-                settings.keycloak_admin_client_id,
-                settings.keycloak_admin_client_secret,
+            # The development service account of `makker tenants sync --keycloak`: the app's
+            # settings carry no admin credential, so its values are the development ones.
+            DEV_KEYCLOAK_ADMIN_CLIENT_ID: _Client(
+                DEV_KEYCLOAK_ADMIN_CLIENT_ID,
+                DEV_KEYCLOAK_ADMIN_CLIENT_SECRET,
                 service_account_roles=ADMIN_ROLES,
             ),
         }

@@ -1,8 +1,10 @@
 """``makker tenants sync --keycloak``: one Keycloak Organization per tenant, plus roles and clients.
 
 Uses python-keycloak's ``KeycloakAdmin`` with the ``makker-admin`` service account (client
-credentials). Idempotent: organizations are matched by alias (= tenant slug), roles and clients by
-name; what exists and matches is left alone. Works the same against the development issuer.
+credentials from ``MAKKER_KEYCLOAK_ADMIN_CLIENT_ID``/``..._SECRET``, read only when this command
+runs; the web app never has them). Idempotent: organizations are matched by alias (= tenant
+slug), roles and clients by name; what exists and matches is left alone. Works the same against
+the development issuer.
 """
 
 from __future__ import annotations
@@ -12,17 +14,17 @@ from typing import Any
 from keycloak import KeycloakAdmin
 
 from core.identity.principal import ROLES
-from core.settings import Settings
+from core.settings import KeycloakAdminCredentials, Settings
 from core.tenancy.config import TenantConfig
 
 
-def keycloak_admin(settings: Settings) -> KeycloakAdmin:
+def keycloak_admin(settings: Settings, credentials: KeycloakAdminCredentials) -> KeycloakAdmin:
     return KeycloakAdmin(
         server_url=settings.oidc_server_url,
         realm_name=settings.realm,
         user_realm_name=settings.realm,
-        client_id=settings.keycloak_admin_client_id,
-        client_secret_key=settings.keycloak_admin_client_secret,
+        client_id=credentials.client_id,
+        client_secret_key=credentials.client_secret,
         grant_type="client_credentials",
         timeout=20,
     )
@@ -60,9 +62,14 @@ def _client_payloads(settings: Settings) -> list[dict[str, Any]]:
     ]
 
 
-async def sync_keycloak(settings: Settings, configs: list[TenantConfig]) -> list[str]:
-    """Create or update roles, clients and organizations; return one report line per object."""
-    admin = keycloak_admin(settings)
+async def sync_keycloak(
+    settings: Settings, credentials: KeycloakAdminCredentials, configs: list[TenantConfig]
+) -> list[str]:
+    """Create or update roles, clients and organizations; return one report line per object.
+
+    ``credentials`` come from :func:`core.settings.load_keycloak_admin`, read by the command
+    when it runs: the web app's settings carry no admin credential."""
+    admin = keycloak_admin(settings, credentials)
     report: list[str] = []
     existing_roles = {r["name"] for r in await admin.a_get_realm_roles()}
     for role in ROLES:

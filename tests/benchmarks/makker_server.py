@@ -22,7 +22,7 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--port", type=int, required=True)
     args = parser.parse_args()
-    settings = load_settings()
+    settings = load_settings(default_env="development")  # the embedded issuer's users
     app = create_app(settings)
     issuer = app.state.dev_issuer
     for slug in filter(None, os.environ.get("BENCH_TENANTS", "").split(",")):
