@@ -35,6 +35,7 @@ from core.forloeb.controllers import ForloebApiController, MatchingApiController
 from core.forloeb.pages import ForloebPagesController, MatchingPagesController
 from core.identity.dev_issuer import DevIssuer
 from core.identity.dev_issuer_routes import dev_issuer_router
+from core.identity.issuer import IssuerUnavailable, issuer_unavailable
 from core.identity.tokens import TokenValidator
 from core.identity.web_auth import AuthController
 from core.mine.api import AccountApiController, MeApiController
@@ -171,12 +172,25 @@ def create_app(settings: Settings | None = None) -> Litestar:
             path="/schema",
             render_plugins=[JsonRenderPlugin()],
         ),
-        exception_handlers=exception_handlers(),
+        exception_handlers={**exception_handlers(), IssuerUnavailable: issuer_unavailable},
         logging_config=LoggingConfig(
             log_exceptions="always",
             # Refusals and redirects to sign-in are answers, not failures: not logged (they are
-            # audited where it matters); 5xx and unexpected exceptions are logged with a trace.
-            disable_stack_trace={303, 400, 401, 403, 404, 405, 409, 422, 429, PoolTimeout},
+            # audited where it matters); an exhausted pool and an unreachable issuer log one
+            # line of their own; 5xx and unexpected exceptions are logged with a trace.
+            disable_stack_trace={
+                303,
+                400,
+                401,
+                403,
+                404,
+                405,
+                409,
+                422,
+                429,
+                PoolTimeout,
+                IssuerUnavailable,
+            },
             root={"level": settings.log_level, "handlers": ["queue_listener"]},
             # httpx/httpcore trace headers (Set-Cookie, Authorization) and aiosqlite traces SQL
             # parameters (personal data) at DEBUG: never let them through, whatever the level.

@@ -14,6 +14,8 @@ its own:
 * A failing plugin -> 500 naming the plugin (never a pass).
 * An exhausted connection pool -> 503 with ``Retry-After`` and a Danish message, after a short,
   bounded wait (``MAKKER_DB_POOL_TIMEOUT``), never a 30-second hang and a 500.
+* An identity provider that cannot be reached -> 503 with ``Retry-After`` and a Danish message
+  (:mod:`core.identity.issuer`, installed next to these by :func:`core.app.create_app`).
 
 The OpenAPI document declares these answers on every ``/api/`` route, in one place
 (:func:`document_api_errors`, called by :func:`core.app.create_app`), with one body schema
@@ -117,8 +119,8 @@ API_ERRORS: dict[int, str] = {
     404: "Not found: no such object, another tenant's object, or a tenant the caller is not a "
     "member of - the same answer for all three.",
     409: "The action cannot be done in the object's current state.",
-    503: "Makker is busy (no database connection came free in time); try again after "
-    "`Retry-After` seconds.",
+    503: "Makker is busy (no database connection came free in time) or the identity provider "
+    "cannot be reached; try again after `Retry-After` seconds.",
 }
 #: A read never conflicts with an object's state.
 _READS = {HttpMethod.GET, HttpMethod.HEAD}

@@ -10,6 +10,11 @@ token of another realm passes. Here:
 * ``iss`` must be our realm, ``aud`` must contain our audience, ``azp`` must be an allowed client,
   ``exp`` is checked with a small leeway and a future ``nbf`` is refused;
 * ``typ`` must be ``Bearer``: an ID token or a refresh token is not an access token.
+
+When the issuer cannot be reached (:mod:`core.identity.issuer`), a token signed with a cached
+key is still validated for up to ``max_stale`` seconds after the last successful fetch;
+anything that needs a fetch raises :class:`IssuerUnavailable` (503 with ``Retry-After``), and
+the issuer is not asked again until its back-off has passed.
 """
 
 from __future__ import annotations
@@ -23,6 +28,12 @@ from typing import Any
 from jwcrypto import jwk
 from keycloak import KeycloakOpenID
 
+from core.identity.issuer import (
+    IssuerHealth,
+    IssuerUnavailable,
+    call_issuer,
+    use_short_keepalive,
+)
 from core.settings import Settings
 
 ALLOWED_ALGORITHMS = ["RS256"]
@@ -58,6 +69,8 @@ class TokenValidator:
         leeway: int = 10,
         refresh_interval: float = 5.0,
         max_age: float = 300.0,
+        max_stale: float = 900.0,
+        timeout: int = 5,
     ) -> None:
         self.issuer = settings.oidc_issuer
         self.audience = settings.oidc_audience
@@ -67,13 +80,19 @@ class TokenValidator:
         #: Keys are re-fetched after this many seconds even when no new kid appears, so a key
         #: the issuer stopped publishing is rejected within ``max_age``.
         self.max_age = max_age
+        #: While the issuer cannot be reached, cached keys are used for this long after the
+        #: last successful fetch (access tokens live minutes; a longer outage is a 503).
+        self.max_stale = max_stale
         self.openid = KeycloakOpenID(
             server_url=settings.oidc_server_url,
             realm_name=settings.realm,
             client_id=settings.oidc_client_id,
             client_secret_key=settings.oidc_client_secret,
-            timeout=10,
+            timeout=timeout,
         )
+        use_short_keepalive(self.openid, timeout)
+        #: Back-off after a failed call to the issuer (shared with the sign-in pages).
+        self.health = IssuerHealth(settings.oidc_issuer)
         self._keys: jwk.JWKSet | None = None
         self._kids: set[str] = set()
         self._last_refresh = float("-inf")
@@ -81,26 +100,56 @@ class TokenValidator:
         self.refresh_count = 0
 
     async def _refresh(self) -> None:
-        certs = await self.openid.a_certs()
-        keys = jwk.JWKSet()
-        kids = set()
-        for cert in certs.get("keys", []):
-            if cert.get("kty") == "RSA" and cert.get("use", "sig") == "sig":
-                keys.add(jwk.JWK(**cert))
-                kids.add(cert["kid"])
+        """Fetch the issuer's keys. Any failure (unreachable, a 5xx, an answer that is not a
+        key set) is noted - one warning line, then back-off - and raises
+        :class:`IssuerUnavailable`: without keys no token can be checked."""
+        try:
+            certs = await call_issuer(self.openid.a_certs)
+            keys = jwk.JWKSet()
+            kids = set()
+            for cert in certs.get("keys", []):
+                if cert.get("kty") == "RSA" and cert.get("use", "sig") == "sig":
+                    keys.add(jwk.JWK(**cert))
+                    kids.add(cert["kid"])
+        except Exception as exc:  # noqa: BLE001 - see the docstring
+            raise self.health.failed("fetching the signing keys (JWKS)", exc) from None
+        self.health.succeeded()
         self._keys, self._kids = keys, kids
         self._last_refresh = time.monotonic()
         self.refresh_count += 1
 
+    def _stale_usable(self, kid: str) -> bool:
+        """May the cached keys stand in for a fetch while the issuer is unreachable?"""
+        age = time.monotonic() - self._last_refresh
+        return self._keys is not None and kid in self._kids and age < self.max_stale
+
     async def _keys_for(self, kid: str) -> jwk.JWKSet:
+        """The keys that can check a token signed with ``kid``."""
         async with self._lock:
             age = time.monotonic() - self._last_refresh
             unknown_kid = kid not in self._kids and age >= self.refresh_interval
             if self._keys is None or unknown_kid or age >= self.max_age:
-                await self._refresh()
+                if self.health.backing_off():
+                    if not self._stale_usable(kid):
+                        raise self.health.unavailable()
+                else:
+                    try:
+                        await self._refresh()
+                    except IssuerUnavailable:
+                        if not self._stale_usable(kid):
+                            raise
         if kid not in self._kids or self._keys is None:
             raise InvalidToken("unknown signing key")
         return self._keys
+
+    async def ensure_reachable(self) -> None:
+        """Before sending a browser to the issuer: raise :class:`IssuerUnavailable` when it is
+        known to be down, or when fetching keys that are due fails (fresh keys: no call)."""
+        if self.health.backing_off():
+            raise self.health.unavailable()
+        async with self._lock:
+            if self._keys is None or time.monotonic() - self._last_refresh >= self.max_age:
+                await self._refresh()
 
     async def validate(self, token: str) -> dict[str, Any]:
         """Return the claims of a valid access token, else raise :class:`InvalidToken`."""

@@ -15,6 +15,7 @@ from litestar.enums import MediaType
 from litestar.params import FromQuery
 from litestar.response import Redirect, Template
 
+from core.identity.issuer import IssuerUnavailable, call_issuer, is_outage
 from core.identity.principal import principal_from_claims
 from core.identity.sessions import (
     LOGIN_STATE_SECONDS,
@@ -59,8 +60,12 @@ class AuthController(Controller):
     async def login(
         self, request: Request[Any, Any, Any], next: FromQuery[str | None] = None
     ) -> Redirect:
-        """Send the browser to the issuer's login page with state, nonce and a PKCE challenge."""
+        """Send the browser to the issuer's login page with state, nonce and a PKCE challenge.
+
+        An issuer known to be down (or whose due keys cannot be fetched) gets a Danish 503 page
+        instead of a browser sent to a dead address."""
         settings: Settings = request.app.state.settings
+        await request.app.state.token_validator.ensure_reachable()
         verifier, challenge = _pkce_pair()
         state, nonce = secrets.token_urlsafe(24), secrets.token_urlsafe(24)
         query = {
@@ -107,12 +112,21 @@ class AuthController(Controller):
             return failure
         validator = app.state.token_validator
         try:
-            tokens = await validator.openid.a_token(
-                grant_type="authorization_code",
-                code=code,
-                redirect_uri=settings.base_url + CALLBACK_PATH,
-                code_verifier=pending["verifier"],
-            )
+            if validator.health.backing_off():
+                raise validator.health.unavailable()
+            try:
+                tokens = await call_issuer(
+                    lambda: validator.openid.a_token(
+                        grant_type="authorization_code",
+                        code=code,
+                        redirect_uri=settings.base_url + CALLBACK_PATH,
+                        code_verifier=pending["verifier"],
+                    )
+                )
+            except Exception as exc:  # noqa: BLE001 - sorted below: outage or refusal
+                if is_outage(exc):
+                    raise validator.health.failed("exchanging the sign-in code", exc) from None
+                raise
             claims = await validator.validate(tokens["access_token"])
             keys = await validator._keys_for(
                 jwt.JWT(jwt=tokens["id_token"]).token.jose_header["kid"]
@@ -131,6 +145,11 @@ class AuthController(Controller):
             )
             if id_claims.get("sub") != claims.get("sub"):
                 raise InvalidToken("ID token and access token name different people")
+        except IssuerUnavailable:
+            # 503 with Retry-After and the Danish page (core.identity.issuer); no session.
+            reason = "identity provider unreachable"
+            ctx.audit_whatever_happens("sign_in_failed", detail={"reason": reason})
+            raise
         except Exception as exc:  # noqa: BLE001 - any failure: no session
             reason = exc.reason if isinstance(exc, InvalidToken) else type(exc).__name__
             ctx.audit_whatever_happens("sign_in_failed", detail={"reason": reason})
