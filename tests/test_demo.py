@@ -272,6 +272,45 @@ async def _token(http: httpx.AsyncClient, username: str) -> dict[str, str]:
     return {"Authorization": f"Bearer {issued.json()['access_token']}"}
 
 
+def _run_the_readme_api_recipe(port: int) -> None:
+    """The README's "The API with a demo user", run as written (the demo's port for 8000): a
+    token from the development issuer's password grant, then Kolding's grants listed and
+    Psykiatrifonden granted Borger til Borger's numbers; a coordinator's token may not."""
+    readme = (REPO / "README.md").read_text(encoding="utf-8")
+    section = readme.split("**The API with a demo user.**", 1)[1]
+    script = section.split("```sh\n", 1)[1].split("```", 1)[0]
+    assert script.startswith("BASE=http://127.0.0.1:8000\n")
+    run = subprocess.run(
+        ["bash", "-euo", "pipefail", "-c", script.replace(":8000", f":{port}", 1)],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert run.returncode == 0, run.stderr
+    decoder = json.JSONDecoder()
+    listed, end = decoder.raw_decode(run.stdout)
+    granted, _end = decoder.raw_decode(run.stdout[end:])
+    assert listed == {"granted": [], "received": []}
+    assert f"`{run.stdout[:end]}`" in section  # the README shows the answer as it is
+    assert {k: granted[k] for k in ("owner", "programme", "partner", "scope")} == {
+        "owner": "kolding",
+        "programme": "borger-til-borger",
+        "partner": "psykiatrifonden",
+        "scope": "aggregate",
+    }
+
+    async def refused() -> int:
+        async with httpx.AsyncClient(base_url=f"http://127.0.0.1:{port}", timeout=10) as http:
+            coordinator = await _token(http, "kolding-koordinator")
+            wanted = {k: granted[k] for k in ("programme", "partner", "scope")}
+            answer = await http.post(
+                "/api/v1/t/kolding/partnerships", json=wanted, headers=coordinator
+            )
+            return answer.status_code
+
+    assert asyncio.run(refused()) == 403
+
+
 async def _match_confirm_and_meet(port: int) -> None:
     """Issue 6's "done when": a Vejle coordinator matches the misbrug waiting list in one
     action, reviews the proposals with their reasons, confirms them, and a mentor logs the
@@ -533,6 +572,7 @@ def test_demo_serves_and_second_run_changes_nothing_and_reset_starts_over(demo_d
         assert "Side 7 af 7" in last.text and "132 forløb" in last.text
         assert last.text.count('<li class="card forloeb">') == 12
         asyncio.run(_match_confirm_and_meet(port))
+        _run_the_readme_api_recipe(port)
 
     html, status, _ = _run_demo_and_fetch(
         tmp_path, env, check_personas=True, while_running=while_running
@@ -542,8 +582,15 @@ def test_demo_serves_and_second_run_changes_nothing_and_reset_starts_over(demo_d
     after = _counts(db)
     changed = {t: after[t] - FIRST_COUNTS[t] for t in TABLES if after[t] != FIRST_COUNTS[t]}
     # Five proposals, each accepted (proposed, active); the nine people in them (Hans Testrup
-    # takes two citizens) go ready -> matched -> active; the mentor's first meeting.
-    assert changed == {"forloeb": 5, "forloeb_event": 10, "enrolment_event": 18, "meeting": 1}
+    # takes two citizens) go ready -> matched -> active; the mentor's first meeting; the
+    # README's partnership grant.
+    assert changed == {
+        "forloeb": 5,
+        "forloeb_event": 10,
+        "enrolment_event": 18,
+        "meeting": 1,
+        "programme_partnership": 1,
+    }
     assert _misbrug_waiting_list(db) == ([], [])  # matched: nobody left to match
 
     # `makker demo --reset` starts over: the walkthrough can be repeated (the waiting list is
