@@ -4,7 +4,7 @@ Commands raise these; the app-level handlers (:func:`exception_handlers`) answer
 under ``/api/`` and ``/schema``, a Danish page elsewhere - so no handler builds an error body of
 its own:
 
-* :class:`NotFound` -> 404 ``{"status_code": 404, "detail": "Not Found"}``: the same body for a
+* :class:`NotFound` -> 404 ``{"status_code": 404, "detail": "Findes ikke."}``: the same body for a
   missing object and for another tenant's.
 * :class:`Invalid` -> 400 ``{"status_code": 400, "detail": ..., "errors": {field: message}}``;
   messages in the request's language (Danish first, English second). Litestar's own validation
@@ -46,7 +46,6 @@ from sqlalchemy.exc import TimeoutError as PoolTimeout
 from core.plugin_api import PluginError
 from core.web.i18n import gettext as _
 
-NOT_FOUND_DETAIL = "Not Found"
 RETRY_AFTER_SECONDS = 2
 
 
@@ -142,6 +141,31 @@ def document_api_errors(routes: Iterable[BaseRoute]) -> None:
             handler.responses = {**declared, **(handler.responses or {})}
 
 
+#: Litestar's CSRF middleware's detail, answered in Danish by :func:`_forbidden`.
+CSRF_FAILED = "CSRF token verification failed"
+#: The detail of a token the pipeline refuses (``core.web.pipeline``).
+TOKEN_REFUSED = "Invalid or expired access token"
+
+
+def not_found_detail() -> str:
+    """The one 404 detail: the same for a missing object, another tenant's and an unknown
+    address."""
+    return _("Not found.")
+
+
+def _client_detail(status: int, detail: str) -> str:
+    """Danish details for the client errors Litestar raises in English."""
+    if status == 401:
+        if detail == TOKEN_REFUSED:
+            return _("The access token is not valid or has expired.")
+        return _("Sign in to use Makker.")
+    if status == 405:
+        return _("This address cannot be used that way.")
+    if status == 404:
+        return not_found_detail()
+    return detail
+
+
 def is_api_path(path: str) -> bool:
     return path.startswith(("/api/", "/schema"))
 
@@ -154,6 +178,17 @@ def invalid_body(errors: Mapping[str, str], detail: str | None = None) -> dict[s
     }
 
 
+_TENANT_PATH = re.compile(r"^/t/([a-z][a-z0-9-]{1,39})(?:/|$)")
+
+
+def _home(request: Request) -> str:
+    """Where an error page's "Gå til forsiden" leads: the tenant's front page for an address
+    under ``/t/<tenant>/`` (a stranger to that tenant gets its 404 there, as anywhere), else
+    the start page."""
+    found = _TENANT_PATH.match(request.url.path)
+    return f"/t/{found.group(1)}/" if found else "/"
+
+
 def _page(template: str, status: int, **context: Any) -> Response:
     return Template(  # type: ignore[return-value]
         template, status_code=status, media_type=MediaType.HTML, context=context
@@ -162,19 +197,27 @@ def _page(template: str, status: int, **context: Any) -> Response:
 
 def _not_found(request: Request, _exc: Exception) -> Response:
     if is_api_path(request.url.path):
-        return Response({"status_code": 404, "detail": NOT_FOUND_DETAIL}, status_code=404)
-    return _page("errors/not_found.html", 404)
+        return Response({"status_code": 404, "detail": not_found_detail()}, status_code=404)
+    return _page("errors/not_found.html", 404, home=_home(request))
 
 
 def _forbidden(request: Request, exc: Exception) -> Response:
     detail = getattr(exc, "detail", "") or _("Your role does not give access to this.")
+    if detail == CSRF_FAILED:  # Litestar's CSRF middleware: a stale or foreign form
+        detail = _(
+            "The form had expired or came from another page. Go back, reload the page and try "
+            "again."
+        )
     if is_api_path(request.url.path):
         return Response({"status_code": 403, "detail": detail}, status_code=403)
-    return _page("errors/forbidden.html", 403, detail=detail)
+    return _page("errors/forbidden.html", 403, detail=detail, home=_home(request))
 
 
 def _invalid(request: Request, exc: Invalid) -> Response:
-    return Response(invalid_body(exc.errors, exc.detail or None), status_code=400)
+    detail = exc.detail or None
+    if detail is None and request.method in ("GET", "HEAD"):  # a read saves nothing anyway
+        detail = _("Some values in the address are not valid.")
+    return Response(invalid_body(exc.errors, detail), status_code=400)
 
 
 def _conflict(request: Request, exc: Conflict) -> Response:
@@ -231,8 +274,17 @@ def _client_error(request: Request, exc: ClientException) -> Response:
     """A request Litestar could not read (malformed JSON, bad encoding) in the contract's shape
     and in Danish; other client errors (401, 405, ...) keep their status, detail and headers."""
     if exc.status_code != 400:
+        detail = _client_detail(exc.status_code, str(exc.detail))
+        if not is_api_path(request.url.path):
+            return Template(  # type: ignore[return-value]
+                "errors/not_allowed.html",
+                status_code=exc.status_code,
+                media_type=MediaType.HTML,
+                headers=exc.headers,
+                context={"detail": detail, "home": _home(request)},
+            )
         return Response(
-            {"status_code": exc.status_code, "detail": exc.detail},
+            {"status_code": exc.status_code, "detail": detail},
             status_code=exc.status_code,
             headers=exc.headers,
         )
@@ -268,14 +320,15 @@ def _plugin_failed(request: Request, exc: PluginError) -> Response:
     request.logger.error("plugin error: %s", exc.summary)
     if is_api_path(request.url.path):
         return Response({"status_code": 500, "detail": exc.summary}, status_code=500)
-    return _page("errors/server_error.html", 500)
+    return _page("errors/server_error.html", 500, home=_home(request))
 
 
 def _server_error(request: Request, _exc: Exception) -> Response:
     """Anything unexpected: a 500 without details (they are in the log, never in the answer)."""
     if is_api_path(request.url.path):
-        return Response({"status_code": 500, "detail": "Internal Server Error"}, status_code=500)
-    return _page("errors/server_error.html", 500)
+        detail = _("Something went wrong in Makker. Please try again later.")
+        return Response({"status_code": 500, "detail": detail}, status_code=500)
+    return _page("errors/server_error.html", 500, home=_home(request))
 
 
 def _login_required(request: Request, exc: LoginRequired) -> Response:

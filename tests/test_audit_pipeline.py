@@ -156,7 +156,7 @@ async def test_a_refusal_is_audited_after_the_request(api, shipped, sessionmaker
     response = await api.get(f"/api/v1/t/{kolding.slug}/people/{missing}")
     assert (response.status_code, response.json()) == (
         404,
-        {"status_code": 404, "detail": "Not Found"},
+        {"status_code": 404, "detail": "Findes ikke."},
     )
     after = await _audit_count(sessionmaker, kolding.slug)
     assert after[len(before) :] == [("access_denied", None, {"reason": "refused", "status": 404})]

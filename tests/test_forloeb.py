@@ -619,6 +619,16 @@ def test_the_pagination_links_the_pages_around_the_current_one():
         ("5", "button-arrow button-next"),
     ]
     assert "Side 4 af 9" in html
+    # On a phone DKFDS hides the words "Forrige"/"Næste": the chevron shows and the link keeps
+    # its name (axe: link-name).
+    previous = re.search(r"<a [^>]*button-previous[^>]*>.*?</a>", html, re.S)
+    following = re.search(r"<a [^>]*button-next[^>]*>.*?</a>", html, re.S)
+    assert previous and 'aria-label="Forrige side"' in previous[0]
+    assert "#chevron-left" in previous[0]
+    assert following and 'aria-label="Næste side"' in following[0]
+    assert "#chevron-right" in following[0]
+    links = re.findall(r"<a [^>]*>", html)
+    assert len(links) == 7 and all("aria-label=" in link for link in links)
     assert (
         env.from_string(
             '{% from "_pagination.html" import pagination %}'

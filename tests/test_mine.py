@@ -281,7 +281,7 @@ async def test_another_tenants_user_gets_404(live, sessionmaker, tenants):
         response = await api.get(f"/api/v1/t/{tenants.a.slug}/me")
         assert (response.status_code, response.json()) == (
             404,
-            {"status_code": 404, "detail": "Not Found"},
+            {"status_code": 404, "detail": "Findes ikke."},
         )
         own = await api.get(f"/api/v1/t/{tenants.b.slug}/me")
         assert own.json()["linked"] is False

@@ -175,7 +175,7 @@ async def test_me_api_makes_and_revokes_the_callers_own_link(live, sessionmaker,
             response = await api.request(method, "/me/calendar-link")
             assert (response.status_code, response.json()) == (
                 404,
-                {"status_code": 404, "detail": "Not Found"},
+                {"status_code": 404, "detail": "Findes ikke."},
             )
 
 

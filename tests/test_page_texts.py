@@ -164,6 +164,9 @@ async def test_one_lived_experience_group_that_the_rule_reads(live, sessionmaker
         # One group: the programme's question (the rule's), not the før-samtale's own as well.
         assert 'name="lived_experience"' not in html
         assert html.count('name="plugin:lived_experience.areas"') == 3  # one box per area
+        # The areas by their Danish names, not the codes the tenant file uses.
+        labels = re.findall(r'for="f-lived_experience\.areas[^"]*">([^<]+)</label>', html)
+        assert labels == ["Psykiatri", "Handicap", "Misbrug"]
         form = {
             "_csrf_token": csrf_token(html),
             "held_on": TODAY.isoformat(),
@@ -189,7 +192,26 @@ async def test_one_lived_experience_group_that_the_rule_reads(live, sessionmaker
                 # Matching reads the same answer; the staff member is a name, not an id.
                 assert (intake.lived_experience, intake.staff) == (["misbrug"], f"Test {me}")
         text = _text((await http.get(url)).text)
+        # Verdicts in Danish without the rules' internal names.
+        assert "(lived_experience)" not in text and "(misbrug)" not in text
         # Consent recorded by another coordinator: a role, not their id; dates as 23.11.2026.
         assert "registreret af koordinator" in text, text
         assert "dev-" not in text and not ISO_DATE.search(text)
         assert TODAY.strftime("%d.%m.%Y") in text
+
+
+def test_scores_are_written_with_the_languages_decimal_sign():
+    from core.web import i18n
+    from core.web.filters import decimal
+
+    assert (decimal(12.0), decimal(3.25, 2), decimal(1234.5), decimal(None)) == (
+        "12,0",
+        "3,25",
+        "1.234,5",
+        "–",
+    )
+    i18n.set_locale("en")
+    try:
+        assert decimal(12.0) == "12.0"
+    finally:
+        i18n.set_locale("da")

@@ -245,7 +245,7 @@ async def test_another_tenants_person_and_enrolment_are_404(api, shipped):
         response = await api.request(method, url, json=body)
         assert (response.status_code, response.json()) == (
             404,
-            {"status_code": 404, "detail": "Not Found"},
+            {"status_code": 404, "detail": "Findes ikke."},
         ), url
     response = await api.get(f"{kolding}/people")
     assert vejle_person["id"] not in [p["id"] for p in response.json()["items"]]

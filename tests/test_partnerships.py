@@ -138,7 +138,7 @@ async def test_partner_cannot_reach_the_owner_tenant_directly(api, owner_data):
         response = await api["staff"].get(path)
         assert (response.status_code, response.json()) == (
             404,
-            {"status_code": 404, "detail": "Not Found"},
+            {"status_code": 404, "detail": "Findes ikke."},
         )
 
 

@@ -973,7 +973,7 @@ async def test_another_tenants_object_through_own_url_is_404(
     )
     assert (response.status_code, response.json()) == (
         404,
-        {"status_code": 404, "detail": "Not Found"},
+        {"status_code": 404, "detail": "Findes ikke."},
     )
 
 
@@ -1042,6 +1042,9 @@ async def test_another_tenants_object_in_own_page_url_is_the_standard_404(
     unknown = await http.get("/t/findes-ikke/")
     assert response.status_code == 404
     assert "Siden findes ikke, eller du har ikke adgang til den." in response.text
-    # The same page as for a tenant that does not exist, apart from the echoed URL.
-    echoed_url = re.compile(r'href="/(sprog|auth/login)[^"]*"|name="_csrf_token" value="[^"]*"')
+    # The same page as for a tenant that does not exist, apart from the echoed URL (and the
+    # way back, to the front page of the tenant named in it).
+    echoed_url = re.compile(
+        r'href="/(sprog|auth/login)[^"]*"|name="_csrf_token" value="[^"]*"|href="/t/[a-z0-9-]+/"'
+    )
     assert echoed_url.sub("", response.text) == echoed_url.sub("", unknown.text)

@@ -58,7 +58,7 @@ async def _assert_401(live, slug, token):
     response = await _get(live, slug, token)
     assert (response.status_code, response.json()["detail"]) == (
         401,
-        "Invalid or expired access token",
+        "Adgangsnøglen er ikke gyldig eller er udløbet.",
     )
     assert response.headers["www-authenticate"] == 'Bearer error="invalid_token"'
 

@@ -133,7 +133,7 @@ async def test_unknown_tenant_gives_the_standard_404(signed_in, api, shipped):
     api_404 = await signed_in.get("/api/v1/t/findes-ikke/programmes", headers=api["kolding"])
     assert (api_404.status_code, api_404.json()) == (
         404,
-        {"status_code": 404, "detail": "Not Found"},
+        {"status_code": 404, "detail": "Findes ikke."},
     )
     missing_route = await signed_in.get(
         f"/api/v1/t/{shipped['kolding']}/nothing-here", headers=api["kolding"]
@@ -155,7 +155,10 @@ async def test_api_lists_only_the_url_tenants_programmes(live, api, shipped):
     assert [p["slug"] for p in vejle.json()] == ["misbrug-mentor", "peer-to-peer"]
     assert partner.json() == []
     assert kolding.json()[0]["duration_months"] == {"min": 6, "max": 9}
-    assert (cross.status_code, cross.json()) == (404, {"status_code": 404, "detail": "Not Found"})
+    assert (cross.status_code, cross.json()) == (
+        404,
+        {"status_code": 404, "detail": "Findes ikke."},
+    )
 
 
 async def test_api_tenant(live, api, shipped):
@@ -306,3 +309,46 @@ async def test_a_bad_value_in_a_page_address_is_a_danish_page(signed_in, shipped
     assert "<h1>Noget er ikke rigtigt</h1>" in response.text
     assert "Nogle værdier i adressen er ikke gyldige." in response.text
     assert "<li>page: Værdien er ikke gyldig.</li>" in response.text
+
+
+async def test_other_client_errors_are_danish_on_pages_and_in_the_api(signed_in, api, shipped):
+    """405 on a page is a Danish page with a way back; the API's 405, 401 and a stale form's
+    403 speak Danish too (reloading "Lav et kalenderlink" used to show raw JSON)."""
+    kolding = shipped["kolding"]
+    page = await signed_in.put(f"/t/{kolding}/hold/", headers={"x-csrftoken": "x"})
+    assert page.status_code in (403, 405)  # the CSRF check comes first for an unsafe method
+    reload = await signed_in.get(f"/t/{kolding}/mit/kalender")
+    assert (reload.status_code, reload.headers["content-type"].split(";")[0]) == (405, "text/html")
+    assert "Adressen kan ikke bruges på den måde." in _text(reload.text)
+    assert f'<a href="/t/{kolding}/">Gå til forsiden</a>' in reload.text
+    method = await signed_in.delete(f"/api/v1/t/{kolding}/programmes", headers=api["kolding"])
+    assert (method.status_code, method.json()) == (
+        405,
+        {"status_code": 405, "detail": "Adressen kan ikke bruges på den måde."},
+    )
+    anonymous = await signed_in.get(f"/api/v1/t/{kolding}/programmes")
+    assert (anonymous.status_code, anonymous.json()["detail"]) == (
+        401,
+        "Log ind for at bruge Makker.",
+    )
+    stale = await signed_in.post(
+        f"/t/{kolding}/deltagere/ny", data={"name": "X", "_csrf_token": "stale"}
+    )
+    assert stale.status_code == 403
+    assert (
+        "Formularen var udløbet eller kom fra en anden side. Gå tilbage, genindlæs siden og "
+        "prøv igen."
+    ) in _text(stale.text)
+    assert "CSRF" not in stale.text
+
+
+async def test_a_bad_value_in_an_api_address_says_nothing_was_saved_only_for_writes(
+    signed_in, api, shipped
+):
+    bad = await signed_in.get(
+        f"/api/v1/t/{shipped['kolding']}/forloeb", params={"state": "false"}, headers=api["kolding"]
+    )
+    assert (bad.status_code, bad.json()["detail"]) == (
+        400,
+        "Nogle værdier i adressen er ikke gyldige.",
+    )

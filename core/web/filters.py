@@ -4,8 +4,9 @@
 One way to write a date and a time on every page: dates as ``30.11.2026`` (``|date``), times
 as ``13:05`` (``|time``), a stored timestamp as ``30.11.2026 13:05`` (``|local_time``), always in
 Danish time. Who acted is shown as a person's name or a role, never an internal id (``|actor``),
-and a matching strategy by its Danish description from the plugin that registers it
-(``|strategy``).
+a matching strategy by its Danish description from the plugin that registers it
+(``|strategy``), and a decimal number with the locale's decimal sign (``|decimal``: ``12,5`` in
+Danish).
 """
 
 from __future__ import annotations
@@ -13,12 +14,13 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
+from babel.numbers import format_decimal
 from jinja2 import pass_context
 from jinja2.runtime import Context
 
 from core import clock
+from core.web.i18n import get_locale, ngettext
 from core.web.i18n import gettext as _
-from core.web.i18n import ngettext
 
 DATE = "%d.%m.%Y"
 TIME = "%H:%M"
@@ -100,6 +102,14 @@ def strategy(context: Context, name: str | None) -> str:
     return str(found.description).rstrip(".") if found is not None else name
 
 
+def decimal(value: float | None, places: int = 1) -> str:
+    """``value`` with ``places`` decimals and the page language's decimal sign (Babel)."""
+    if value is None:
+        return "–"
+    pattern = "#,##0." + "0" * places if places else "#,##0"
+    return format_decimal(value, format=pattern, locale=get_locale())
+
+
 FILTERS: dict[str, Any] = {
     "local_time": local_time,
     "date": date,
@@ -107,4 +117,5 @@ FILTERS: dict[str, Any] = {
     "actor": actor,
     "strategy": strategy,
     "months": months_text,
+    "decimal": decimal,
 }
