@@ -94,6 +94,9 @@ class IntakeField(msgspec.Struct, frozen=True, kw_only=True):
     choices: tuple[str, ...] = ()
     #: ``date`` fields only: refuse a date after today.
     not_in_future: bool = False
+    #: ``date`` fields only: refuse a date before this day (the core refuses any before
+    #: 1900-01-01; name a later day where an earlier one cannot be true).
+    earliest: dt.date | None = None
     #: ``text`` fields only.
     max_length: int = 500
     #: Filled in by the core with the name the plugin is registered under.
@@ -217,6 +220,8 @@ class PersonContext:
     id: uuid.UUID
     attributes: Mapping[str, Any] = field(default_factory=dict)
     courses: tuple[CourseRecord, ...] = ()
+    #: The person's birth year, when it is recorded (to judge a date of theirs plausible).
+    birth_year: int | None = None
 
     def get(self, key: str, default: Any = None) -> Any:
         return self.attributes.get(key, default)

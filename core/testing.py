@@ -122,7 +122,11 @@ class PluginHarness:
         return intake_fields(self.pm, self.programme, role)
 
     def person(
-        self, answers: Mapping[str, Any] | None = None, *, today: dt.date | None = None
+        self,
+        answers: Mapping[str, Any] | None = None,
+        *,
+        today: dt.date | None = None,
+        birth_year: int | None = None,
     ) -> PersonContext:
         """A person whose intake answers went through the core's validation.
 
@@ -135,20 +139,32 @@ class PluginHarness:
             k: v.isoformat() if isinstance(v, dt.date) else v for k, v in (answers or {}).items()
         }
         stored = validate_intake_values(fields, raw, today or clock.today())
-        return PersonContext(id=uuid.uuid4(), attributes=decode_attributes(fields, stored))
+        return PersonContext(
+            id=uuid.uuid4(), attributes=decode_attributes(fields, stored), birth_year=birth_year
+        )
 
     def verdicts(
-        self, role: Role, answers: Mapping[str, Any] | None = None, *, today: dt.date
+        self,
+        role: Role,
+        answers: Mapping[str, Any] | None = None,
+        *,
+        today: dt.date,
+        birth_year: int | None = None,
     ) -> list[Verdict]:
         """Every verdict the enabled plugins give on a person with ``answers``."""
-        person = self.person(answers, today=today)
+        person = self.person(answers, today=today, birth_year=birth_year)
         return evaluate_eligibility(self.pm, self.programme, person, role, today).verdicts
 
     def verdict(
-        self, role: Role, answers: Mapping[str, Any] | None = None, *, today: dt.date
+        self,
+        role: Role,
+        answers: Mapping[str, Any] | None = None,
+        *,
+        today: dt.date,
+        birth_year: int | None = None,
     ) -> Verdict:
         """The single verdict of your rule (fails the test if there is not exactly one)."""
-        verdicts = self.verdicts(role, answers, today=today)
+        verdicts = self.verdicts(role, answers, today=today, birth_year=birth_year)
         assert len(verdicts) == 1, f"expected one verdict, got {verdicts!r}"
         return verdicts[0]
 

@@ -7,6 +7,12 @@ from the anniversary on, ``sober_since + relativedelta(years=min_sober_years)``.
 2026-03-01 too, a year across a leap day is 366 days). A 29 February counts to 28 February in a
 year without it: sober since 2024-02-29, eligible on 2025-02-28.
 
+The date must be plausible: the intake field refuses a date before 1 January 1920
+(:data:`EARLIEST_SOBER_SINCE`; the core's own bound for any date is 1900), and the rule answers
+``unknown`` - not eligible until the date is corrected - for a stored date before it or before
+1 January of the person's birth year when that is recorded (nobody is free of an abuse before
+they are born).
+
 The old setting ``min_sober_days`` (days) is refused by ``makker tenants check`` with a message
 that names ``min_sober_years``.
 """
@@ -30,6 +36,8 @@ from core.plugin_api import (
 
 RULE = "misbrug"
 SOBER_SINCE = "misbrug.sober_since"
+#: No sober-since date before this day is believed (nor one before the person's birth year).
+EARLIEST_SOBER_SINCE = dt.date(1920, 1, 1)
 
 
 class MisbrugConfig(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
@@ -57,6 +65,7 @@ def intake_fields() -> IntakeField:
         help="Datoen, hvor mentoren sidst havde et misbrug.",
         roles=("mentor",),
         not_in_future=True,
+        earliest=EARLIEST_SOBER_SINCE,
     )
 
 
@@ -74,6 +83,18 @@ def eligibility_verdicts(
     since: dt.date | None = person.get(SOBER_SINCE)
     if since is None:
         return Verdict.unknown(RULE, "Ædruelighedsdato mangler.")
+    if since < EARLIEST_SOBER_SINCE:
+        return Verdict.unknown(
+            RULE,
+            f"Ude af misbrug siden {_danish(since)} er ikke troværdigt (før "
+            f"{_danish(EARLIEST_SOBER_SINCE)}); ret datoen i før-samtalen.",
+        )
+    if person.birth_year is not None and since.year < person.birth_year:
+        return Verdict.unknown(
+            RULE,
+            f"Ude af misbrug siden {_danish(since)} ligger før personens fødselsår "
+            f"({person.birth_year}); ret datoen i før-samtalen.",
+        )
     eligible_from = since + relativedelta(years=years)
     if today >= eligible_from:
         return Verdict.passed(

@@ -395,7 +395,10 @@ async def test_bad_course_input_is_400_in_danish_and_stores_nothing(live, sessio
         assert (await api.get("/courses/")).json() == []
 
 
-async def test_activities_membership_recurrence_cancel_and_attendance(live, sessionmaker, tenants):
+async def test_activities_membership_recurrence_cancel_and_attendance(
+    live, sessionmaker, tenants, clock
+):
+    clock.set(dt.date(2027, 3, 1))  # attendance is registered from the day on
     ids = await _world(sessionmaker, tenants.a)
     async with await _api(live, tenants.a) as api:
         supervision = await api.post(

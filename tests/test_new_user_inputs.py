@@ -26,6 +26,7 @@ from tests.plugin_fixtures import api, shipped  # noqa: F401 - fixtures
 
 TODAY = dt.date(2026, 11, 23)
 TOO_LONG = "x" * 10_000
+AHEAD = "Fremmøde kan registreres fra selve dagen, ikke før."
 
 
 @pytest.fixture(autouse=True)
@@ -396,7 +397,7 @@ async def test_implausible_dates_are_refused_with_danish_field_messages(api, shi
         {
             "held_on": "Før-samtalen skal være dateret inden for de seneste 5 år (fra 23.11.2021).",
             "paused_until": "En pause kan højst vare et år (til 23.11.2027).",
-            "misbrug.sober_since": "Datoen skal være 01.01.1900 eller senere.",
+            "misbrug.sober_since": "Datoen skal være 01.01.1920 eller senere.",
         },
     )
     for body, field, message in [
@@ -408,9 +409,9 @@ async def test_implausible_dates_are_refused_with_danish_field_messages(api, shi
             "En pause kan højst vare et år (til 23.11.2027).",
         ),
         (
-            {"values": {"misbrug.sober_since": "1899-12-31"}},
+            {"values": {"misbrug.sober_since": "1919-12-31"}},
             "misbrug.sober_since",
-            "Datoen skal være 01.01.1900 eller senere.",
+            "Datoen skal være 01.01.1920 eller senere.",
         ),
     ]:
         response = await api.put(f"{url}/intake", json=body)
@@ -423,14 +424,14 @@ async def test_implausible_dates_are_refused_with_danish_field_messages(api, shi
     )
     assert answers.status_code == 400
     assert answers.json()["errors"] == {
-        "misbrug.sober_since": "Datoen skal være 01.01.1900 eller senere."
+        "misbrug.sober_since": "Datoen skal være 01.01.1920 eller senere."
     }
     good = await api.put(
         f"{url}/intake",
         json={
             "held_on": "2021-11-23",
             "paused_until": "2027-11-23",
-            "values": {"misbrug.sober_since": "1900-01-01"},
+            "values": {"misbrug.sober_since": "1920-01-01"},
         },
     )
     assert good.status_code == 200, good.text
@@ -491,7 +492,7 @@ async def test_a_series_reaching_the_end_of_the_calendar_is_no_server_error(
         attendance = await api.put(
             f"/activities/{ids['friday']}/occurrences/9999-12-31/attendance", json={"present": []}
         )
-        assert attendance.status_code < 500, attendance.text
+        assert (attendance.status_code, attendance.json()["errors"]) == (400, {"day": AHEAD})
         page = await http.get(f"/t/{tenants.a.slug}/aktiviteter/{ids['wednesday']}/9999-12-29")
         assert page.status_code == 200
         assert "29.12.9999" in page.text
@@ -626,3 +627,128 @@ async def test_the_activity_and_hold_forms_name_every_fault_at_once(live, sessio
         }
     assert await _count(sessionmaker, tenants.a, Course) == 0
     assert await _count(sessionmaker, tenants.a, Activity) == 0
+
+
+async def test_implausible_first_dates_and_attendance_ahead_are_refused(
+    live, sessionmaker, tenants
+):
+    """A hold or an activity starts within 5 years back and 2 years ahead (never year 1 or
+    9999); attendance is registered from the day on, like a meeting."""
+    from core.activities.models import ActivityAttendance
+    from core.courses.models import CourseAttendance
+    from tests.test_courses_activities import _sessions, _world
+
+    ids = await _world(sessionmaker, tenants.a)
+    earliest = "Datoen skal være 23.11.2021 eller senere."
+    latest = "Datoen skal være 23.11.2028 eller tidligere."
+    name = f"i12-dates-{tenants.a.slug}"
+    live.add_user(name, ("coordinator",), (tenants.a.slug,))
+    token = await live.access_token(name)
+    async with _coordinator(live, tenants.a, name) as http, _api(live, tenants.a, token) as api:
+        hold = {"programme": "btb", "capacity": 10}
+        for sessions, message in (
+            (_sessions(dt.date(1, 1, 1), 1), earliest),
+            (_sessions(dt.date(9999, 12, 31), 1), latest),
+            (_sessions(dt.date(2021, 11, 22), 2), earliest),
+            (
+                _sessions(dt.date(2026, 12, 1), 1) + _sessions(dt.date(2028, 12, 2), 1),
+                "Et holds undervisningsgange skal ligge inden for to år fra den første.",
+            ),
+        ):
+            response = await api.post("/courses/", json={**hold, "sessions": sessions})
+            assert (response.status_code, response.json()["errors"]) == (
+                400,
+                {"sessions": message},
+            ), sessions
+        activity = {"kind": "cafe", "title": "Café", "starts": "17:00:00", "ends": "19:00:00"}
+        for first_on, message in (("0001-01-01", earliest), ("9999-12-31", latest)):
+            response = await api.post("/activities/", json={**activity, "first_on": first_on})
+            assert (response.status_code, response.json()["errors"]) == (
+                400,
+                {"first_on": message},
+            )
+        index = await http.get(f"/t/{tenants.a.slug}/hold/")
+        bad = await http.post(
+            f"/t/{tenants.a.slug}/hold/",
+            data={
+                "_csrf_token": csrf_token(index.text),
+                "programme": "btb",
+                "start": "0001-01-01",
+                "count": "2",
+                "starts": "10:00",
+                "ends": "15:00",
+                "capacity": "12",
+            },
+        )
+        assert bad.status_code == 400
+        assert _field_error(bad.text, "start") == earliest
+        assert "01.01.1" not in unescape(bad.text)
+        index = await http.get(f"/t/{tenants.a.slug}/aktiviteter/")
+        bad = await http.post(
+            f"/t/{tenants.a.slug}/aktiviteter/",
+            data={
+                "_csrf_token": csrf_token(index.text),
+                "kind": "cafe",
+                "title": "Café",
+                "first_on": "9999-12-31",
+                "starts": "17:00",
+                "ends": "19:00",
+                "recurrence": "none",
+            },
+        )
+        assert bad.status_code == 400
+        assert _field_error(bad.text, "first_on") == latest
+        assert await _count(sessionmaker, tenants.a, Course) == 0
+        assert await _count(sessionmaker, tenants.a, Activity) == 0
+
+        # Attendance: today's session and occurrence yes, a coming one no.
+        week = dt.timedelta(days=7)
+        created = await api.post(
+            "/courses/",
+            json={**hold, "sessions": _sessions(TODAY, 1) + _sessions(TODAY + week, 1)},
+        )
+        assert created.status_code == 201, created.text
+        course = created.json()
+        today_session, next_session = (s["id"] for s in course["sessions"])
+        added = await api.post(
+            f"/courses/{course['id']}/participants", json={"person_id": str(ids[0])}
+        )
+        assert added.status_code == 201
+        present = {"present": [str(ids[0])]}
+        url = f"/courses/{course['id']}/sessions"
+        ahead = await api.put(f"{url}/{next_session}/attendance", json=present)
+        assert (ahead.status_code, ahead.json()["errors"]) == (400, {"present": AHEAD})
+        page = f"/t/{tenants.a.slug}/hold/{course['id']}/gange/{next_session}"
+        form = await http.get(page)
+        bad = await http.post(
+            page, data={"_csrf_token": csrf_token(form.text), "present": str(ids[0])}
+        )
+        assert bad.status_code == 400 and AHEAD in unescape(bad.text)
+        assert await _count(sessionmaker, tenants.a, CourseAttendance) == 0
+        ok = await api.put(f"{url}/{today_session}/attendance", json=present)
+        assert ok.status_code == 200, ok.text
+
+        weekly = await api.post(
+            "/activities/",
+            json={**activity, "first_on": (TODAY - week).isoformat(), "recurrence": "weekly"},
+        )
+        assert weekly.status_code == 201, weekly.text
+        aid = weekly.json()["id"]
+        coming = (TODAY + week).isoformat()
+        ahead = await api.put(
+            f"/activities/{aid}/occurrences/{coming}/attendance", json={"present": []}
+        )
+        assert (ahead.status_code, ahead.json()["errors"]) == (400, {"day": AHEAD})
+        page = f"/t/{tenants.a.slug}/aktiviteter/{aid}/{coming}"
+        form = await http.get(page)
+        bad = await http.post(
+            page, data={"_csrf_token": csrf_token(form.text), "present": str(ids[0])}
+        )
+        assert bad.status_code == 400 and AHEAD in unescape(bad.text)
+        assert await _count(sessionmaker, tenants.a, ActivityAttendance) == 0
+        ok = await api.put(
+            f"/activities/{aid}/occurrences/{TODAY.isoformat()}/attendance", json=present
+        )
+        assert ok.status_code == 200, ok.text
+    assert await _count(sessionmaker, tenants.a, CourseAttendance) == 1
+    assert await _count(sessionmaker, tenants.a, ActivityAttendance) == 1

@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import datetime as dt
+import uuid
 
 import pytest
 
-from core.plugin_api import Outcome, PluginError, PolicyAction
+from core.plugin_api import Outcome, PersonContext, PluginError, PolicyAction
 from core.programmes.intake import IntakeValidationError
+from core.programmes.service import evaluate_eligibility
 from core.testing import PluginHarness
 from plugins import lived_experience, mentor_course, misbrug, vejle_85
 
@@ -69,6 +71,40 @@ def test_sober_date_in_the_future_is_rejected_at_input(sober):
 def test_sober_date_today_is_accepted_at_input(sober):
     person = sober.person({"misbrug.sober_since": "2026-11-23"}, today=TODAY)
     assert person.attributes == {"misbrug.sober_since": TODAY}
+
+
+def test_sober_date_before_1920_is_rejected_at_input(sober):
+    """1900-01-01 would pass every year's requirement: no such date is believed."""
+    for day in ("1900-01-01", "1919-12-31"):
+        with pytest.raises(IntakeValidationError) as caught:
+            sober.person({"misbrug.sober_since": day}, today=TODAY)
+        assert caught.value.errors == {
+            "misbrug.sober_since": "Datoen skal være 01.01.1920 eller senere."
+        }
+    person = sober.person({"misbrug.sober_since": "1920-01-01"}, today=TODAY)
+    assert person.attributes == {"misbrug.sober_since": dt.date(1920, 1, 1)}
+
+
+def test_a_stored_sober_date_before_1920_or_the_birth_year_is_unknown_not_a_pass(sober):
+    """A date stored before the bound (or before the person was born) makes the rule ask for a
+    correction instead of passing."""
+    old = PersonContext(id=uuid.uuid4(), attributes={"misbrug.sober_since": dt.date(1900, 1, 1)})
+    [verdict] = evaluate_eligibility(sober.pm, sober.programme, old, "mentor", TODAY).verdicts
+    assert (verdict.outcome, verdict.explanation) == (
+        Outcome.UNKNOWN,
+        "Ude af misbrug siden 01.01.1900 er ikke troværdigt (før 01.01.1920); ret datoen i "
+        "før-samtalen.",
+    )
+    since = {"misbrug.sober_since": "1979-12-31"}
+    verdict = sober.verdict("mentor", since, today=TODAY, birth_year=1980)
+    assert (verdict.outcome, verdict.explanation) == (
+        Outcome.UNKNOWN,
+        "Ude af misbrug siden 31.12.1979 ligger før personens fødselsår (1980); ret datoen i "
+        "før-samtalen.",
+    )
+    since = {"misbrug.sober_since": "1980-01-01"}
+    assert sober.verdict("mentor", since, today=TODAY, birth_year=1980).outcome == Outcome.PASS
+    assert sober.verdict("mentor", since, today=TODAY).outcome == Outcome.PASS
 
 
 def test_misbrug_rule_does_not_judge_mentees(sober):

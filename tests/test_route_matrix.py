@@ -740,13 +740,11 @@ async def _course_and_activity(session, programme, person) -> dict[str, str]:
             Course.programme_id == programme.id
         )
     )
-    course = Course(
-        programme_id=programme.id, number=number, start_date=dt.date(2027, 1, 6), capacity=5
-    )
+    course = Course(programme_id=programme.id, number=number, start_date=_DAY, capacity=5)
     activity = Activity(
         kind=ActivityKind.CAFE,
         title="Café",
-        first_on=dt.date(2027, 1, 6),
+        first_on=_DAY,  # today: attendance is registered from the day on
         starts=dt.time(17),
         ends=dt.time(19),
         recurrence=Recurrence.NONE,
@@ -756,7 +754,7 @@ async def _course_and_activity(session, programme, person) -> dict[str, str]:
     course_session = CourseSession(
         course_id=course.id,
         position=1,
-        day=dt.date(2027, 1, 6),
+        day=_DAY,
         starts=dt.time(10),
         ends=dt.time(15),
         topic="Recovery",
@@ -773,7 +771,7 @@ async def _course_and_activity(session, programme, person) -> dict[str, str]:
         "{course_id:uuid}": str(course.id),
         "{session_id:uuid}": str(course_session.id),
         "{activity_id:uuid}": str(activity.id),
-        "{day:date}": "2027-01-06",
+        "{day:date}": _TODAY,
     }
 
 

@@ -29,7 +29,7 @@ def test_a_form_converts_to_the_same_struct_as_the_api():
         },
         CoursePlanIn,
     )
-    course = plan.course_in()
+    course = plan.course_in(dt.date(2026, 11, 23))
     assert (course.programme, course.capacity, course.number) == ("btb", 12, None)
     assert [(s.day, s.starts, s.topic, s.place) for s in course.sessions] == [
         (dt.date(2027, 1, 31), dt.time(10), "Recovery", ""),

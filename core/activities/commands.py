@@ -31,6 +31,7 @@ from core.context import Context
 from core.errors import Invalid, NotFound
 from core.form_fields import in_order
 from core.participants.models import Enrolment, EnrolmentRole, Person
+from core.participants.validation import not_yet_fault, start_date_fault
 from core.tenancy.models import Programme
 from core.web import text as chars
 from core.web.i18n import gettext as _
@@ -85,6 +86,8 @@ async def _checked(
     if starts is not None and ends is not None and ends <= starts:
         errors["ends"] = _("The activity must end after it starts.")
     first_on, until = values.get("first_on"), values.get("until")
+    if first_on is not None and (message := start_date_fault(first_on, ctx.today())):
+        errors["first_on"] = message
     if first_on is not None and until is not None and until < first_on:
         errors["until"] = _("The last date cannot be before the first.")
     if values.get("published") and values.get("kind") in kinds - {ActivityKind.INFO_MEETING.value}:
@@ -201,14 +204,16 @@ async def set_occurrence_attendance(
     """Record who was present on ``day`` (everyone else was absent).
 
     :raises NotFound: no such activity, or it has no occurrence that day.
-    :raises Invalid: for a cancelled occurrence, an unknown person, or a non-mentor at
-        supervision."""
+    :raises Invalid: for a cancelled occurrence, one still ahead, an unknown person, or a
+        non-mentor at supervision."""
     session = ctx.session
     activity = await activity_of(session, activity_id)
     if not is_occurrence(activity, day):
         raise NotFound()
     if await is_cancelled(session, activity, day):
         raise _invalid("day", _("This occurrence is cancelled."))
+    if message := not_yet_fault(day, ctx.today()):
+        raise _invalid("day", message)
     wanted = set(data.present)
     if wanted:
         found = set(await session.scalars(select(Person.id).where(Person.id.in_(wanted))))

@@ -8,6 +8,7 @@ rows with ids only. When a mentor's rules all pass after their attendance is reg
 
 from __future__ import annotations
 
+import datetime as dt
 import uuid
 from collections.abc import Mapping, Sequence
 from typing import Any
@@ -30,6 +31,7 @@ from core.errors import Invalid, NotFound
 from core.participants.enrolments import move
 from core.participants.errors import FieldErrors
 from core.participants.models import Enrolment, Person
+from core.participants.validation import not_yet_fault, start_date_fault
 from core.plugin_api import Outcome
 from core.programmes.service import eligibility_for
 from core.tenancy.models import Programme
@@ -38,6 +40,8 @@ from core.web.i18n import gettext as _
 
 MAX_SESSIONS = 24
 MAX_CAPACITY = 100
+#: The most days from a hold's first session to its last (two years: 24 monthly sessions fit).
+MAX_SPAN_DAYS = 731
 
 
 def _invalid(field: str, message: str) -> Invalid:
@@ -50,11 +54,18 @@ def refused(errors: Mapping[str, str]) -> Invalid:
     return Invalid(errors, detail=detail)
 
 
-def _sessions_fault(sessions: Sequence[SessionIn]) -> str | None:
-    """The first fault of a hold's sessions: how many, a session ending before it starts, an
-    empty topic, a topic or place too long or with a forbidden character."""
+def _sessions_fault(sessions: Sequence[SessionIn], today: dt.date) -> str | None:
+    """The first fault of a hold's sessions: how many, the first day (the hold's start, within
+    :func:`core.participants.validation.start_date_fault`'s years), the last more than
+    :data:`MAX_SPAN_DAYS` after it, a session ending before it starts, an empty topic, a topic or
+    place too long or with a forbidden character."""
     if not 1 <= len(sessions) <= MAX_SESSIONS:
         return _("A course has between 1 and 24 sessions.")
+    days = sorted(s.day for s in sessions)
+    if message := start_date_fault(days[0], today):
+        return message
+    if (days[-1] - days[0]).days > MAX_SPAN_DAYS:
+        return _("A course's sessions must lie within two years of the first.")
     for s in sessions:
         if s.ends <= s.starts:
             return _("A session must end after it starts.")
@@ -80,7 +91,7 @@ async def _checked(
             errors["programme"] = _("The programme does not exist in this organisation.")
     if "capacity" in values and not 1 <= values["capacity"] <= MAX_CAPACITY:
         errors["capacity"] = _("The capacity must be between 1 and 100.")
-    if "sessions" in values and (message := _sessions_fault(values["sessions"])):
+    if "sessions" in values and (message := _sessions_fault(values["sessions"], ctx.today())):
         errors["sessions"] = message
     number = values.get("number")
     used: set[int] = set()
@@ -183,12 +194,15 @@ async def set_attendance(
     by ``ctx.actor``; without consent a mentor stays).
 
     :raises NotFound: no such course, or no such session of it.
-    :raises Invalid: someone named is not a participant of the hold.
+    :raises Invalid: the session is still ahead, or someone named is not a participant of the
+        hold.
     :return: ids of the people who became ready.
     """
     session = ctx.session
     course = await course_of(session, course_id)
     course_session = await session_of(session, course, session_id)
+    if message := not_yet_fault(course_session.day, ctx.today()):
+        raise _invalid("present", message)
     participants = set(
         await session.scalars(
             select(CourseParticipant.person_id).where(CourseParticipant.course_id == course.id)

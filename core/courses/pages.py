@@ -96,14 +96,14 @@ class CoursePagesController(Controller):
         # Every field at fault at once: the form's own checks and the command's run on the
         # fields that convert.
         values, errors = convert_fields(form, CoursePlanIn, CoursePlanIn.messages())
-        errors |= plan_faults(values)
+        errors |= plan_faults(values, ctx.today())
         errors |= await commands.course_faults(
             ctx, {k: values[k] for k in ("programme", "capacity") if k in values}
         )
         try:
             if errors:
                 raise commands.refused(in_order(errors, PLAN_FORM_ORDER))
-            view = await commands.create_course(ctx, CoursePlanIn(**values).course_in())
+            view = await commands.create_course(ctx, CoursePlanIn(**values).course_in(ctx.today()))
         except Invalid as exc:
             return await _index(ctx, exc, form)
         return _course_page(ctx, view.course.id)

@@ -12,6 +12,7 @@ import msgspec
 from core.activities.recurrence import monthly_days
 from core.clock import LocalTime
 from core.errors import Invalid
+from core.participants.validation import start_date_fault
 from core.web import text as chars
 from core.web.i18n import gettext as _
 
@@ -62,12 +63,12 @@ class CoursePlanIn(msgspec.Struct):
             "ends": _("Enter a time like 10:00."),
         }
 
-    def course_in(self) -> CourseIn:
+    def course_in(self, today: dt.date) -> CourseIn:
         """The same hold as the API's :class:`CourseIn` (sessions without a topic line are
         called "Session n").
 
         :raises Invalid: per form field (:func:`plan_faults`)."""
-        errors = plan_faults(msgspec.structs.asdict(self))
+        errors = plan_faults(msgspec.structs.asdict(self), today)
         if errors:
             raise Invalid(errors, detail=next(iter(errors.values())))
         lines = chars.line_feeds(self.topics).split("\n")
@@ -98,11 +99,14 @@ PLAN_FORM_ORDER = (
 )
 
 
-def plan_faults(values: Mapping[str, Any]) -> dict[str, str]:
-    """The faults of the new-hold form's own fields - ``place`` and ``topics`` (too long or a
-    forbidden character - never cut to fit), ``ends`` before ``starts`` - among ``values`` (a
-    field missing from them did not convert and is not checked)."""
+def plan_faults(values: Mapping[str, Any], today: dt.date) -> dict[str, str]:
+    """The faults of the new-hold form's own fields - ``start`` (within
+    :func:`core.participants.validation.start_date_fault`'s years), ``place`` and ``topics``
+    (too long or a forbidden character - never cut to fit), ``ends`` before ``starts`` - among
+    ``values`` (a field missing from them did not convert and is not checked)."""
     errors: dict[str, str] = {}
+    if "start" in values and (message := start_date_fault(values["start"], today)):
+        errors["start"] = message
     starts, ends = values.get("starts"), values.get("ends")
     if starts is not None and ends is not None and ends <= starts:
         errors["ends"] = _("A session must end after it starts.")

@@ -22,6 +22,9 @@ TEXT_MAX = 4000
 INTAKE_YEARS_BACK = 5
 #: How far ahead a pause may be planned to end.
 PAUSE_MONTHS_AHEAD = 12
+#: How far back and ahead the first date of a hold or an activity may lie.
+START_YEARS_BACK = 5
+START_YEARS_AHEAD = 2
 
 
 def text(
@@ -102,4 +105,24 @@ def pause_end_fault(day: dt.date, today: dt.date) -> str | None:
         return _("A pause can last at most a year (until %(date)s).") % {
             "date": latest.strftime("%d.%m.%Y")
         }
+    return None
+
+
+def start_date_fault(day: dt.date, today: dt.date) -> str | None:
+    """The first date of a hold or an activity: from :data:`START_YEARS_BACK` years back to
+    :data:`START_YEARS_AHEAD` years ahead (calendar years) - never year 1 or 9999."""
+    earliest = today - relativedelta(years=START_YEARS_BACK)
+    latest = today + relativedelta(years=START_YEARS_AHEAD)
+    if day < earliest:
+        return _("The date must be %(date)s or later.") % {"date": earliest.strftime("%d.%m.%Y")}
+    if day > latest:
+        return _("The date must be %(date)s or earlier.") % {"date": latest.strftime("%d.%m.%Y")}
+    return None
+
+
+def not_yet_fault(day: dt.date, today: dt.date) -> str | None:
+    """Attendance of an occurrence or a session: registered from its day on, never ahead (as a
+    meeting is logged only once it has happened)."""
+    if day > today:
+        return _("Attendance can be registered from the day itself, not before.")
     return None

@@ -43,12 +43,12 @@ YEARS_AHEAD = 10
 
 
 def plugin_date_fault(field: IntakeField, date: dt.date, today: dt.date) -> str | None:
-    """The one rule for a plugin's date field: from :data:`EARLIEST_DATE`, and at most today
-    (``not_in_future``) or :data:`YEARS_AHEAD` years ahead."""
-    if date < EARLIEST_DATE:
-        return _("The date must be %(date)s or later.") % {
-            "date": EARLIEST_DATE.strftime("%d.%m.%Y")
-        }
+    """The one rule for a plugin's date field: from :data:`EARLIEST_DATE` or the field's own
+    later ``earliest``, and at most today (``not_in_future``) or :data:`YEARS_AHEAD` years
+    ahead."""
+    earliest = max(EARLIEST_DATE, field.earliest or EARLIEST_DATE)
+    if date < earliest:
+        return _("The date must be %(date)s or later.") % {"date": earliest.strftime("%d.%m.%Y")}
     if field.not_in_future and date > today:
         return _("The date must not be in the future.")
     latest = today + relativedelta(years=YEARS_AHEAD)

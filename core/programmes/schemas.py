@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any
 
 import msgspec
@@ -41,6 +42,8 @@ class IntakeFieldOut(msgspec.Struct):
     roles: list[str]
     choices: list[str]
     not_in_future: bool
+    #: A date field's earliest allowed day (else 1900-01-01).
+    earliest: dt.date | None = None
 
     @classmethod
     def of(cls, field: IntakeField) -> IntakeFieldOut:
@@ -54,6 +57,7 @@ class IntakeFieldOut(msgspec.Struct):
             roles=list(field.roles),
             choices=list(field.choices),
             not_in_future=field.not_in_future,
+            earliest=field.earliest,
         )
 
 

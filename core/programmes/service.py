@@ -58,12 +58,13 @@ async def access_programme_by_slug(session: AsyncSession, slug: str) -> Programm
 def person_context(
     person: Person, fields: list[IntakeField], courses: tuple[CourseRecord, ...] = ()
 ) -> PersonContext:
-    """What rules see of ``person``: the id, the typed answers to ``fields`` and their
-    attendance on mentor courses."""
+    """What rules see of ``person``: the id, the typed answers to ``fields``, their attendance
+    on mentor courses and their birth year."""
     return PersonContext(
         id=person.id,
         attributes=decode_attributes(fields, person.attributes or {}),
         courses=courses,
+        birth_year=person.birth_year,
     )
 
 
