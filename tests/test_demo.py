@@ -185,6 +185,22 @@ async def _personas_see_only_what_they_may(port: int) -> None:
             ("Kreativt værksted", "Interessefællesskab · hver uge"),
         ]
     async with httpx.AsyncClient(base_url=base, timeout=10) as anonymous:
+        # The development login page names each demo user's roles in Danish, not by id.
+        start = await anonymous.get("/auth/login", params={"next": "/t/kolding/"})
+        login = (await anonymous.get(start.headers["location"])).text
+        users = re.findall(
+            r'data-user="([^"]+)">([^<]+)</button>\s*<span class="muted">([^<]+)</span>', login
+        )
+        assert len(users) == 9
+        assert (
+            "kolding-admin",
+            "Anders Adminsen (demo)",
+            "kolding-admin · Administrator, Koordinator · kolding",
+        ) in users
+        shown = {username: line.split(" · ")[1] for username, _name, line in users}
+        assert shown["vejle-borger"] == "Borger" and shown["kolding-mentor"] == "Mentor"
+        assert shown["psykiatrifonden-medarbejder"] == "Partnermedarbejder"
+        assert shown["platform-admin"] == "Platformadministrator"
         public = await anonymous.get("/offentlig/vejle/informationsmoeder")
         assert public.status_code == 200
         assert "Informationsmøde: Bliv frivillig mentor" in public.text
@@ -1103,6 +1119,31 @@ def test_demo_plan_is_the_same_whatever_the_day(demo_db):
 
 async def _programmes(session: AsyncSession, _tenant: Tenant) -> dict[str, Programme]:
     return {p.slug: p for p in await session.scalars(select(Programme))}
+
+
+def test_the_development_login_names_every_role():
+    """Issue 12 review: the development login page lists each demo user's roles by their
+    Danish names (English with the English catalog), never a raw id like ``partner_staff``."""
+    from core.identity.dev_users import DEMO_USERS, role_label
+    from core.identity.principal import ROLES
+    from core.web.i18n import set_locale
+
+    assert {r: role_label(r) for r in ROLES} == {
+        "platform_admin": "Platformadministrator",
+        "tenant_admin": "Administrator",
+        "coordinator": "Koordinator",
+        "mentor": "Mentor",
+        "mentee": "Borger",
+        "partner_staff": "Partnermedarbejder",
+    }
+    assert {r for u in DEMO_USERS for r in u.roles} == set(ROLES)
+    set_locale("en")
+    try:
+        assert [u.role_labels for u in DEMO_USERS if u.username == "kolding-admin"] == [
+            ["Administrator", "Coordinator"]
+        ]
+    finally:
+        set_locale("da")
 
 
 def test_demo_people_are_fictional_and_stable():

@@ -4,6 +4,21 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from core.web.i18n import gettext as _
+
+
+def role_label(role: str) -> str:
+    """A realm role as people call it (the development login page lists each user's)."""
+    labels = {
+        "platform_admin": _("Platform administrator"),
+        "tenant_admin": _("Administrator"),
+        "coordinator": _("Coordinator"),
+        "mentor": _("Mentor"),
+        "mentee": _("Citizen"),
+        "partner_staff": _("Partner staff"),
+    }
+    return labels.get(role, role)
+
 
 @dataclass(frozen=True)
 class DevUser:
@@ -17,6 +32,11 @@ class DevUser:
     @property
     def subject(self) -> str:
         return self.sub or f"dev-{self.username}"
+
+    @property
+    def role_labels(self) -> list[str]:
+        """The user's roles by name, in the current language ("Koordinator", not the id)."""
+        return [role_label(r) for r in self.roles]
 
 
 #: The users linked to a demo person (``core.demo.data.DEMO_ACCOUNTS``) carry that person's name,
