@@ -752,3 +752,84 @@ async def test_implausible_first_dates_and_attendance_ahead_are_refused(
         assert ok.status_code == 200, ok.text
     assert await _count(sessionmaker, tenants.a, CourseAttendance) == 1
     assert await _count(sessionmaker, tenants.a, ActivityAttendance) == 1
+
+
+# -- 7. types as the document says them ----------------------------------------------------------
+
+
+def test_every_api_route_checks_its_input_strictly():
+    """Litestar converts a handler's input laxly (``"5"`` for an integer): every ``/api/``
+    route checks it first (core.strict_input)."""
+    from core.app import create_app
+    from core.settings import Settings
+    from core.strict_input import strict_input
+
+    url = "sqlite+aiosqlite:///unused.sqlite3"
+    app = create_app(Settings(database_url=url, migration_database_url=url))
+    handlers = [
+        (route.path, handler)
+        for route in app.routes
+        if route.path.startswith("/api/")
+        for handler in getattr(route, "route_handlers", ())
+    ]
+    assert handlers
+    lax = [path for path, h in handlers if h.resolve_before_request() is not strict_input]
+    assert lax == []
+
+
+async def test_wrong_json_and_query_types_are_refused_per_field(live, sessionmaker, tenants):
+    from tests.test_courses_activities import _sessions, _world
+
+    ids = await _world(sessionmaker, tenants.a)
+    name = f"i12-types-{tenants.a.slug}"
+    live.add_user(name, ("coordinator",), (tenants.a.slug,))
+    token = await live.access_token(name)
+    invalid = "Værdien er ikke gyldig."
+    async with _api(live, tenants.a, token) as api, _coordinator(live, tenants.a, name) as http:
+        hold = {"programme": "btb", "capacity": 5, "sessions": _sessions(TODAY, 1)}
+        for body, field in (
+            ({**hold, "capacity": "5"}, "capacity"),
+            ({**hold, "capacity": 5.0}, "capacity"),
+            ({**hold, "capacity": True}, "capacity"),
+            ({**hold, "number": "2"}, "number"),
+            ({**hold, "sessions": [{**_sessions(TODAY, 1)[0], "starts": 10}]}, "sessions"),
+        ):
+            response = await api.post("/courses/", json=body)
+            assert (response.status_code, response.json()["errors"]) == (
+                400,
+                {field: invalid},
+            ), body
+            assert (
+                response.json()["detail"] == "Nogle felter er ikke udfyldt korrekt; intet er gemt."
+            )
+        activity = {"kind": "cafe", "title": "Café", "first_on": "2026-12-01"}
+        activity |= {"starts": "17:00:00", "ends": "19:00:00"}
+        response = await api.post("/activities/", json={**activity, "published": "false"})
+        assert response.json()["errors"] == {"published": invalid}
+        response = await api.post(
+            f"/activities/{ids[0]}/members", json={"person_id": 5}
+        )  # no such activity: the type is refused first
+        assert response.json()["errors"] == {"person_id": invalid}
+        for path, params, field in (
+            ("/courses/", {"offset": "1e3"}, "offset"),
+            ("/courses/", {"limit": "5.0"}, "limit"),
+            ("/activities/", {"offset": "1e3"}, "offset"),
+            ("/people", {"page": "2.0"}, "page"),
+            ("/people", {"offset": "1e3"}, "offset"),
+            ("/forloeb", {"limit": "1e2"}, "limit"),
+        ):
+            response = await api.get(path, params=params)
+            assert (response.status_code, response.json()["errors"]) == (
+                400,
+                {field: invalid},
+            ), (path, params)
+        # Well-typed values still work, a negative number gets the check's own message.
+        assert (await api.get("/courses/", params={"offset": "0", "limit": "5"})).status_code == 200
+        negative = await api.get("/courses/", params={"offset": "-1"})
+        assert negative.json()["errors"] == {"offset": "Forskydningen skal være 0 eller mere."}
+        created = await api.post("/courses/", json=hold)
+        assert created.status_code == 201, created.text
+        # A page's form is text, converted as before.
+        page = await http.get(f"/t/{tenants.a.slug}/deltagere/", params={"page": "1e3"})
+        assert page.status_code == 400
+    assert await _count(sessionmaker, tenants.a, Course) == 1

@@ -6,7 +6,7 @@ import datetime as dt
 import uuid
 from typing import Annotated, Any
 
-from litestar import Controller, Response, get, post, put
+from litestar import Response, get, post, put
 from litestar.di import NamedDependency
 from litestar.params import FromPath, FromQuery, JSONBody, QueryParameter
 
@@ -29,6 +29,7 @@ from core.activities.schemas import (
 )
 from core.context import Context
 from core.identity.guards import any_member, coordinators
+from core.strict_input import StrictController
 from core.web.paging import PageLimit, PageOffset, check_paging, page_of
 from core.web.pipeline import NO_PERSONAL_DATA, audits
 
@@ -50,7 +51,7 @@ def activity_out(a: Activity, slugs: dict[uuid.UUID, str]) -> ActivityOut:
     )
 
 
-class ActivityApiController(Controller):
+class ActivityApiController(StrictController):
     path = "/api/v1/t/{tenant_slug:str}/activities"
     tags = ["activities"]
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import uuid
 
-from litestar import Controller, delete, post
+from litestar import delete, post
 from litestar.datastructures import State
 from litestar.di import NamedDependency
 from litestar.params import FromPath
@@ -15,10 +15,11 @@ from core.calendar.queries import feed_url
 from core.calendar.schemas import CalendarLinkOut
 from core.context import Context
 from core.identity.guards import coordinators
+from core.strict_input import StrictController
 from core.web.pipeline import audits
 
 
-class CalendarLinkApiController(Controller):
+class CalendarLinkApiController(StrictController):
     path = "/api/v1/t/{tenant_slug:str}/people/{person_id:uuid}/calendar-link"
     tags = ["calendar"]
     guards = [coordinators]

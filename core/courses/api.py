@@ -5,7 +5,7 @@ from __future__ import annotations
 import uuid
 from typing import Any
 
-from litestar import Controller, Response, get, post, put
+from litestar import Response, get, post, put
 from litestar.di import NamedDependency
 from litestar.params import FromPath, JSONBody
 
@@ -23,6 +23,7 @@ from core.courses.schemas import (
     SessionOut,
 )
 from core.identity.guards import any_member, coordinators
+from core.strict_input import StrictController
 from core.web.paging import PageLimit, PageOffset, check_paging, page_of
 from core.web.pipeline import NO_PERSONAL_DATA, audits
 
@@ -62,7 +63,7 @@ def detail_out(detail: CourseDetail) -> CourseDetailOut:
     )
 
 
-class CourseApiController(Controller):
+class CourseApiController(StrictController):
     path = "/api/v1/t/{tenant_slug:str}/courses"
     tags = ["courses"]
 

@@ -7,7 +7,7 @@ from __future__ import annotations
 import uuid
 from typing import Annotated
 
-from litestar import Controller, get, post, put
+from litestar import get, post, put
 from litestar.di import NamedDependency
 from litestar.params import FromPath, FromQuery, JSONBody, QueryParameter
 
@@ -40,6 +40,7 @@ from core.forloeb.schemas import (
 )
 from core.identity.guards import any_member, coordinators
 from core.matching import queries as matching
+from core.strict_input import StrictController
 from core.web.openapi import query
 from core.web.pipeline import audits
 
@@ -51,7 +52,7 @@ async def _detail(ctx: Context, changed: commands.Changed) -> ForloebDetailOut:
     return detail_out(await queries.detail_of(ctx, changed.row, changed.viewer, changed.warnings))
 
 
-class MatchingApiController(Controller):
+class MatchingApiController(StrictController):
     path = "/api/v1/t/{tenant_slug:str}/programmes/{programme_slug:str}"
     tags = ["matching"]
     guards = [coordinators]
@@ -131,7 +132,7 @@ class MatchingApiController(Controller):
         return [forloeb_out(r, True) for r in rows]
 
 
-class ForloebApiController(Controller):
+class ForloebApiController(StrictController):
     path = "/api/v1/t/{tenant_slug:str}/forloeb"
     tags = ["forloeb"]
 

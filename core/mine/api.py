@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import uuid
 
-from litestar import Controller, delete, get, post, put
+from litestar import delete, get, post, put
 from litestar.datastructures import State
 from litestar.di import NamedDependency
 from litestar.params import FromPath, JSONBody
@@ -34,10 +34,11 @@ from core.mine.schemas import (
     MySessionOut,
     OccurrenceOut,
 )
+from core.strict_input import StrictController
 from core.web.pipeline import audits
 
 
-class AccountApiController(Controller):
+class AccountApiController(StrictController):
     path = "/api/v1/t/{tenant_slug:str}/people/{person_id:uuid}/account"
     tags = ["participants"]
     guards = [coordinators]
@@ -116,7 +117,7 @@ def me_out(view: MyOverview | None) -> MeOut:
     )
 
 
-class MeApiController(Controller):
+class MeApiController(StrictController):
     path = "/api/v1/t/{tenant_slug:str}/me"
     tags = ["me"]
     guards = [any_member]

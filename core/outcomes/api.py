@@ -7,7 +7,7 @@ import datetime as dt
 import uuid
 from typing import Annotated
 
-from litestar import Controller, get, post, put
+from litestar import get, post, put
 from litestar.di import NamedDependency
 from litestar.params import FromPath, JSONBody, QueryParameter
 
@@ -32,6 +32,7 @@ from core.outcomes.schemas import (
     result_out,
     trajectory_out,
 )
+from core.strict_input import StrictController
 from core.web.i18n import get_locale
 from core.web.pipeline import NO_PERSONAL_DATA, audits
 
@@ -49,7 +50,7 @@ def _due_out(lines: list[results.DueLine]) -> list[DueOut]:
     ]
 
 
-class OutcomeApiController(Controller):
+class OutcomeApiController(StrictController):
     path = "/api/v1/t/{tenant_slug:str}"
     tags = ["outcomes"]
     guards = [any_member]

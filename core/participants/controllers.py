@@ -12,7 +12,7 @@ from __future__ import annotations
 import uuid
 from typing import Annotated
 
-from litestar import Controller, get, patch, post, put
+from litestar import get, patch, post, put
 from litestar.di import NamedDependency
 from litestar.params import FromPath, FromQuery, JSONBody
 
@@ -49,6 +49,7 @@ from core.participants.schemas import (
     VerdictOut,
     brief,
 )
+from core.strict_input import StrictController
 from core.web.openapi import query
 from core.web.pipeline import NO_PERSONAL_DATA, audits
 
@@ -77,7 +78,7 @@ async def _shown(ctx: Context, enrolment: Enrolment) -> EnrolmentOut:
     return enrolment_out(await enrolments.enrolment_view(ctx, enrolment))
 
 
-class ParticipantsApiController(Controller):
+class ParticipantsApiController(StrictController):
     path = "/api/v1/t/{tenant_slug:str}"
     tags = ["participants"]
     guards = [coordinators]

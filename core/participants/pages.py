@@ -14,7 +14,7 @@ from collections.abc import Awaitable, Callable
 from typing import Any
 
 import msgspec
-from litestar import Controller, Request, get, post
+from litestar import Request, get, post
 from litestar.di import NamedDependency
 from litestar.enums import MediaType
 from litestar.exceptions import NotFoundException
@@ -40,6 +40,7 @@ from core.participants.schemas import (
     PersonIn,
     TransitionIn,
 )
+from core.strict_input import StrictController
 from core.web.pipeline import NO_PERSONAL_DATA, audits
 
 Form = dict[str, Any]
@@ -140,7 +141,7 @@ async def _act(
     return _to_enrolment(ctx, enrolment_id)
 
 
-class ParticipantPagesController(Controller):
+class ParticipantPagesController(StrictController):
     path = "/t/{tenant_slug:str}/deltagere"
     include_in_schema = False
     guards = [coordinators]

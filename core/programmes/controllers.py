@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import uuid
 
-from litestar import Controller, get, put
+from litestar import get, put
 from litestar.datastructures import State
 from litestar.di import NamedDependency, Provide
 from litestar.exceptions import NotFoundException
@@ -28,6 +28,7 @@ from core.programmes.schemas import (
     VerdictOut,
 )
 from core.programmes.service import access_programme_by_slug
+from core.strict_input import StrictController
 from core.tenancy.models import Programme, Tenant
 from core.web.deps import provide_tenant
 from core.web.pipeline import NO_PERSONAL_DATA, audits
@@ -44,7 +45,7 @@ async def _programme(session: AsyncSession, slug: str) -> Programme:
     return programme
 
 
-class ProgrammeRulesApiController(Controller):
+class ProgrammeRulesApiController(StrictController):
     path = "/api/v1/t/{tenant_slug:str}"
     tags = ["programme rules"]
     #: People's intake answers and verdicts are for staff: coordinators and tenant admins.

@@ -8,6 +8,7 @@ from litestar.response import Template
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.identity.guards import any_member
+from core.strict_input import StrictController
 from core.tenancy.models import Programme, Tenant
 from core.tenancy.schemas import DurationMonthsOut, ProgrammeOut, TenantOut
 from core.tenancy.service import list_active_programmes
@@ -45,7 +46,7 @@ class TenantPagesController(Controller):
         )
 
 
-class TenantApiController(Controller):
+class TenantApiController(StrictController):
     path = "/api/v1/t/{tenant_slug:str}"
     tags = ["tenancy"]
     guards = [any_member]

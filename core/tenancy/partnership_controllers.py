@@ -14,6 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from core.context import Context
 from core.errors import NotFound
 from core.identity.guards import requires_roles, tenant_admins
+from core.strict_input import StrictController
 from core.tenancy.models import Tenant, TenantKind
 from core.tenancy.partnerships import (
     GrantView,
@@ -57,7 +58,7 @@ async def _listing(
     return granted, received
 
 
-class PartnershipApiController(Controller):
+class PartnershipApiController(StrictController):
     path = "/api/v1/t/{tenant_slug:str}/partnerships"
     tags = ["partnerships"]
     dependencies = {"tenant": Provide(provide_tenant, sync_to_thread=False)}
