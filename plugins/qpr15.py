@@ -173,7 +173,9 @@ def register_instruments() -> Instrument:
         terms_of_use="Frit tilgængeligt; tilladelse er ikke nødvendig (PhenX Toolkit).",
         translation_note=(
             "Makkers egen danske oversættelse, ikke en valideret dansk version; den engelske "
-            "original står ved siden af."
+            "original står ved siden af. Hvilke 15 af den oprindelige QPR's 22 spørgsmål der "
+            "indgår, er endnu ikke efterprøvet mod den publicerede 15-spørgsmålsudgave (Law m.fl. "
+            "2014); læs summen med det forbehold."
         ),
         validated=True,
     )

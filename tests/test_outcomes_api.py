@@ -292,6 +292,13 @@ async def test_programme_result_is_the_paired_change_with_missing_counted(
         )
         assert result.status_code == 200
         (who5,) = result.json()["results"]
+        # Bent's end questionnaire is still open: not missing yet.
+        assert (who5["ended"], who5["missing_baseline"], who5["missing_end"]) == (2, 0, 0)
+        today.set(dt.date(2027, 5, 15))  # its window has closed: missing, counted, not imputed
+        result = await api.get(
+            "/programmes/btb/outcomes", params={"from": "2027-01-01", "to": "2027-12-31"}
+        )
+        (who5,) = result.json()["results"]
         assert (who5["ended"], who5["missing_baseline"], who5["missing_end"]) == (2, 0, 1)
         assert who5["changes"] == [
             {
@@ -324,3 +331,72 @@ def test_the_confidence_interval_is_students_t():
     assert change.ci_high == pytest.approx(expected.high)
     assert change.ci_low == pytest.approx(20.0 - 4.302652729911275 * 12.0 / 3**0.5)
     assert (change.mean_baseline, change.mean_end) == (36.0, 56.0)
+
+
+async def test_without_consent_no_correction_and_nothing_due(live, sessionmaker, tenants, today):
+    ids = await _world(sessionmaker, tenants.a)
+    await _schedule(sessionmaker, tenants.a, WHO5)
+    async with await _api(live, tenants.a, f"wk-{tenants.a.slug}") as api:
+        fid = await _active(api, ids)
+        sent = await api.put(
+            f"/forloeb/{fid}/questionnaires/who5:mentee:baseline:1",
+            json={"answers": _who5(2), "submit": True},
+        )
+        rid = sent.json()["id"]
+        await _schedule(
+            sessionmaker, tenants.a, msgspec.structs.replace(WHO5, baseline_within_days=30)
+        )
+        with tenant_scope(tenants.a.id):
+            async with sessionmaker() as session, session.begin():
+                consent = await session.scalar(
+                    select(Consent).where(Consent.enrolment_id == ids["Anna Angst"])
+                )
+                consent.withdrawn_at = dt.datetime(2026, 11, 23, 12, tzinfo=dt.UTC)
+                consent.withdrawn_recorded_by = "t"
+        corrected = await api.post(
+            f"/questionnaire-responses/{rid}/corrections",
+            json={"answers": _who5(4), "reason": "Rettet efter samtale"},
+        )
+        assert corrected.status_code == 403
+        assert corrected.json()["detail"] == (
+            "Personen har ikke givet samtykke, så der kan ikke registreres svar."
+        )
+        today.set(TODAY + dt.timedelta(days=92))  # the interim occasion is open now
+        (interim,) = [
+            o
+            for o in (await api.get(f"/forloeb/{fid}/questionnaires")).json()
+            if o["key"] == "who5:mentee:interim:1"
+        ]
+        assert interim["status"] == "due"
+        # ... but nobody can answer it, so no due list names it.
+        assert (await api.get("/questionnaires/due")).json() == []
+    assert await _count(sessionmaker, tenants.a, QuestionnaireResponse) == 1
+
+
+async def test_a_platform_admin_sees_no_answers(live, sessionmaker, tenants, today):
+    ids = await _world(sessionmaker, tenants.a)
+    await _schedule(sessionmaker, tenants.a, WHO5)
+    async with await _api(live, tenants.a, f"pk2-{tenants.a.slug}") as api:
+        fid = await _active(api, ids)
+        sent = await api.put(
+            f"/forloeb/{fid}/questionnaires/who5:mentee:baseline:1",
+            json={"answers": _who5(2), "submit": True},
+        )
+        rid = sent.json()["id"]
+    async with await _api(live, tenants.a, f"pa-{tenants.a.slug}", ("platform_admin",)) as admin:
+        assert (await admin.get(f"/forloeb/{fid}")).status_code == 200
+        assert (await admin.get(f"/forloeb/{fid}/questionnaires")).json() == []
+        assert (await admin.get("/questionnaires/due")).json() == []
+        person = ids["person:Anna Angst"]
+        assert (await admin.get(f"/people/{person}/outcomes")).json() == []
+        put = await admin.put(
+            f"/forloeb/{fid}/questionnaires/who5:mentee:baseline:1",
+            json={"answers": _who5(1), "submit": True},
+        )
+        assert put.status_code == 404
+        corrected = await admin.post(
+            f"/questionnaire-responses/{rid}/corrections",
+            json={"answers": _who5(1), "reason": "Platformen retter"},
+        )
+        assert corrected.status_code == 404
+    assert await _count(sessionmaker, tenants.a, QuestionnaireResponse) == 1

@@ -411,6 +411,8 @@ async def test_the_results_page_shows_the_paired_change_and_refuses_bad_periods(
             f"/forloeb/{fids[0]}/questionnaires/who5:mentee:end:1",
             json={"answers": dict.fromkeys(ITEMS, 4), "submit": True},
         )
+    # Two weeks on, the second end questionnaire's window has closed: it is missing.
+    today.set(dt.date(2027, 5, 15))
     async with _browser(live, tenant, f"rc-{slug}") as coordinator:
         front = await coordinator.get(f"/t/{slug}/")
         assert f'href="/t/{slug}/resultater"' in front.text and "Resultater" in front.text
@@ -434,7 +436,7 @@ async def test_the_results_page_shows_the_paired_change_and_refuses_bad_periods(
         assert "Tal under 5 skal læses med forsigtighed" in text
         # The default: the first programme with questionnaires, the year up to today.
         default = await coordinator.get(f"/t/{slug}/resultater")
-        assert default.status_code == 200 and 'value="2026-05-01"' in default.text
+        assert default.status_code == 200 and 'value="2026-05-15"' in default.text
         bad = await coordinator.get(f"/t/{slug}/resultater", params={"fra": "2027-13-01"})
         assert bad.status_code == 400
         assert 'id="e-fra"><span class="sr-only">Fejl: </span>Skriv en dato (ÅÅÅÅ-MM-DD).' in (

@@ -396,7 +396,9 @@ TENANT_ROUTES.update(
 # both at the start; the world's forløb started 10 days ago, so the baselines are open, and the
 # citizen's WHO-5 baseline has been sent (`{response_id:uuid}`). A party sees only their own
 # occasions: the mentor gets 404 for the citizen's.
-_NOT_MENTEE = {"partner_staff": 404, "mentor": 404}
+#: A platform admin may open a forløb, but questionnaire answers are for the person and the
+#: tenant's coordinators only: the occasions are 404 to them (lists are empty).
+_NOT_MENTEE = {"partner_staff": 404, "mentor": 404, "platform_admin": 404}
 _NOT_THEMSELVES = {"partner_staff": 404, "mentor": 404, "mentee": 404}
 _WHO5 = dict.fromkeys(("cheerful", "calm", "active", "rested", "interested"), 3)
 _WHO5_FORM = {f"q_{k}": str(v) for k, v in _WHO5.items()}

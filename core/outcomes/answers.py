@@ -47,6 +47,14 @@ from core.web.i18n import gettext as _
 REASON_MAX = 1000
 
 
+def answers_hidden(ctx: Context) -> bool:
+    """A platform admin who is not also a coordinator of the tenant: they may open a forløb
+    (operations), but questionnaire answers are for the person and the tenant's coordinators
+    only - they see no occasions and reach none."""
+    p = ctx.principal
+    return p is not None and p.is_platform_admin and not (p.roles & {"tenant_admin", "coordinator"})
+
+
 def schedule_rules(programme: Programme) -> list[ScheduleRule]:
     """The programme's ``[[programmes.outcomes]]`` as stored by ``makker tenants sync``."""
     return [ScheduleRule(**entry) for entry in programme.outcomes or []]
@@ -105,6 +113,8 @@ async def questionnaires_of_row(
     ctx: Context, row: ForloebRow, viewer: str
 ) -> ForloebQuestionnaires:
     """The occasions of a forløb the viewer may see, each with its status and answers."""
+    if answers_hidden(ctx):
+        return ForloebQuestionnaires(row, viewer, [])
     instruments = registered_instruments(ctx.plugins)
     rules = [r for r in schedule_rules(row.programme) if r.instrument in instruments]
     today = ctx.today()
@@ -276,8 +286,13 @@ async def correct(
     row, viewer = await access_forloeb(ctx, original.forloeb_id)
     if viewer not in (COORDINATOR, original.role):
         raise NotFound()
+    if answers_hidden(ctx):
+        raise NotFound()
     if original.status != SUBMITTED:
         raise Conflict(_("Only a sent questionnaire can be corrected; a draft can be changed."))
+    enrolment = row.mentee_enrolment if original.role == "mentee" else row.mentor_enrolment
+    if await active_consent(ctx.session, enrolment.id) is None:
+        raise Forbidden(_("The person has not given consent, so no answers can be recorded."))
     later = await ctx.session.scalar(
         select(QuestionnaireResponse.id).where(
             QuestionnaireResponse.forloeb_id == original.forloeb_id,

@@ -25,10 +25,11 @@ from core.forloeb.access import COORDINATOR, acts_as_coordinator
 from core.forloeb.models import Forloeb
 from core.forloeb.rows import ForloebRow, list_forloeb, party_of
 from core.mine.queries import person_for_account
-from core.outcomes.answers import OccasionView, questionnaires_of_row
+from core.outcomes.answers import OccasionView, answers_hidden, questionnaires_of_row
 from core.outcomes.instruments import registered_instruments
 from core.outcomes.models import SUBMITTED, QuestionnaireResponse
 from core.outcomes.schedule import OccasionKind, OccasionStatus
+from core.participants.consent import active_consent
 from core.participants.lookup import get_person, get_programme
 from core.participants.models import Person
 from core.plugin_api import Instrument
@@ -60,12 +61,22 @@ async def _rows_with_schedules(ctx: Context) -> list[ForloebRow]:
     return [r for r in rows if r.programme.outcomes]
 
 
+async def _consenting(ctx: Context, row: ForloebRow) -> set[str]:
+    """The parties of the forløb whose enrolment has consent now (a questionnaire of one who
+    withdrew it can no longer be answered, so it is not due)."""
+    parties = (("mentee", row.mentee_enrolment), ("mentor", row.mentor_enrolment))
+    return {p for p, e in parties if await active_consent(ctx.session, e.id) is not None}
+
+
 async def due_in_tenant(ctx: Context) -> list[DueLine]:
     """Every open (due) occasion of the tenant's forløb, the soonest closing first."""
     lines: list[DueLine] = []
     for row in await _rows_with_schedules(ctx):
         found = await questionnaires_of_row(ctx, row, COORDINATOR)
-        lines.extend(DueLine(row, v) for v in found.due())
+        due = found.due()
+        if due:
+            consenting = await _consenting(ctx, row)
+            lines.extend(DueLine(row, v) for v in due if v.occasion.role in consenting)
     lines.sort(key=lambda d: (d.view.occasion.closes_on, d.person.name))
     return lines
 
@@ -78,7 +89,8 @@ async def due_for_person(ctx: Context, person: Person) -> list[DueLine]:
         if party is None:
             continue
         found = await questionnaires_of_row(ctx, row, party)
-        lines.extend(DueLine(row, v) for v in found.due())
+        if found.due() and party in await _consenting(ctx, row):
+            lines.extend(DueLine(row, v) for v in found.due())
     lines.sort(key=lambda d: d.view.occasion.closes_on)
     return lines
 
@@ -104,6 +116,8 @@ async def trajectory(ctx: Context, person_id: uuid.UUID) -> tuple[Person, list[T
 
     For coordinators, and for the person themselves; anyone else gets 404."""
     person = await get_person(ctx.session, person_id)
+    if answers_hidden(ctx):
+        return person, []
     if not acts_as_coordinator(ctx):
         own = await person_for_account(ctx.session, ctx.user_id) if ctx.user_id else None
         if own is None or own.id != person.id:
@@ -260,8 +274,8 @@ async def _result(
         e = _answered(final, instrument)
         if b is None:
             missing_baseline += 1
-        if e is None:
-            missing_end += 1
+        if e is None and not (final is not None and final.status == OccasionStatus.DUE):
+            missing_end += 1  # an end questionnaire still open is not missing (yet)
         if b is None or e is None:
             continue
         for measure in b.keys() & e.keys():
