@@ -833,3 +833,112 @@ async def test_wrong_json_and_query_types_are_refused_per_field(live, sessionmak
         page = await http.get(f"/t/{tenants.a.slug}/deltagere/", params={"page": "1e3"})
         assert page.status_code == 400
     assert await _count(sessionmaker, tenants.a, Course) == 1
+
+
+# -- 8. free text: control characters and a clear length ----------------------------------------
+
+MULTI_LINE = (
+    "Teksten indeholder et kontroltegn eller et tegn, der vender skriveretningen; kun "
+    "almindelige tegn og linjeskift er tilladt."
+)
+
+
+async def test_notes_and_reasons_refuse_control_characters_with_a_clear_length_message(
+    live, sessionmaker, tenants
+):
+    """A meeting's note, a forløb's reason, a correction's reason, a consent text and an
+    override's reason are checked like names (several lines allowed); a too-long note says how
+    long it may be, and the page's textarea says it too (maxlength)."""
+    from core.forloeb.models import Meeting
+    from tests.test_forloeb import _active
+    from tests.test_forloeb import _world as forloeb_world
+    from tests.test_outcomes_api import WHO5, _schedule, _who5
+
+    ids = await forloeb_world(sessionmaker, tenants.a)
+    await _schedule(sessionmaker, tenants.a, WHO5)
+    name = f"i12-notes-{tenants.a.slug}"
+    live.add_user(name, ("coordinator",), (tenants.a.slug,))
+    token = await live.access_token(name)
+    too_long = "Teksten er for lang (højst 2000 tegn)."
+    async with _api(live, tenants.a, token) as api, _coordinator(live, tenants.a, name) as http:
+        fid = await _active(api, ids)
+        meeting = {"day": TODAY.isoformat(), "activity": "cafe", "duration_minutes": 30}
+        for note, message in (
+            ("a\u202eb \u001b[31m", MULTI_LINE),
+            ("\u2066skjult\u2069", MULTI_LINE),
+            ("x" * 3000, too_long),
+        ):
+            response = await api.post(f"/forloeb/{fid}/meetings", json={**meeting, "note": note})
+            assert (response.status_code, response.json()["errors"]) == (
+                400,
+                {"note": message},
+            ), repr(note[:20])
+        fine = await api.post(f"/forloeb/{fid}/meetings", json={**meeting, "note": "Godt\r\nmøde"})
+        assert (fine.status_code, fine.json()["note"]) == (201, "Godt\nmøde")
+        path = f"/t/{tenants.a.slug}/forloeb/{fid}/moede"
+        form = await http.get(path)
+        assert re.search(r'<textarea[^>]*name="note"[^>]*maxlength="2000"', form.text)
+        fields = {k: v[0] for k, v in form_of(form.text, path).items()}
+        for note, message in (("x" * 3000, too_long), ("a\x1b[2Jb", MULTI_LINE)):
+            bad = await http.post(path, data={**fields, "activity": "cafe", "note": note})
+            assert bad.status_code == 400
+            assert _field_error(bad.text, "note") == message
+        assert await _count(sessionmaker, tenants.a, Meeting) == 1
+
+        for reason, message in (("Syg\u202e", MULTI_LINE), ("x" * 2001, too_long)):
+            response = await api.post(
+                f"/forloeb/{fid}/transitions", json={"to": "paused", "reason": reason}
+            )
+            assert (response.status_code, response.json()["errors"]) == (
+                400,
+                {"reason": message},
+            )
+        blank = await api.post(
+            f"/forloeb/{fid}/transitions", json={"to": "paused", "reason": "\u200b\u200b"}
+        )
+        assert blank.json()["errors"] == {"reason": "Skriv en begrundelse."}
+
+        url = f"/forloeb/{fid}/questionnaires/who5:mentee:baseline:1"
+        sent = await api.put(url, json={"answers": _who5(2), "submit": True})
+        assert sent.status_code == 200, sent.text
+        corrections = f"/questionnaire-responses/{sent.json()['id']}/corrections"
+        for reason, message in (
+            ("Læst\x1b[2J forkert", MULTI_LINE),
+            ("\u200b\ufeff", "Skriv hvorfor svarene rettes."),
+        ):
+            response = await api.post(corrections, json={"answers": _who5(3), "reason": reason})
+            assert (response.status_code, response.json()["errors"]) == (
+                400,
+                {"reason": message},
+            )
+
+        admin = f"i12-admin-{tenants.a.slug}"
+        live.add_user(admin, ("tenant_admin",), (tenants.a.slug,))
+        async with _api(live, tenants.a, await live.access_token(admin)) as admin_api:
+            consent = await admin_api.post(
+                "/programmes/btb/consent-text",
+                json={"body": "Jeg giver samtykke til, at oplysningerne\u202e gemmes."},
+            )
+        assert (consent.status_code, consent.json()["errors"]) == (400, {"body": MULTI_LINE})
+        override = await api.post(
+            f"/enrolments/{ids['Anna Angst']}/override", json={"reason": "\u200b" * 12}
+        )
+        assert override.json()["errors"] == {"reason": "Skriv en begrundelse på mindst 10 tegn."}
+
+
+def test_a_plugins_text_answer_refuses_control_characters():
+    from core.plugin_api import IntakeField
+    from core.programmes.intake import IntakeValidationError, validate_intake_values
+
+    field = IntakeField(name="note", type="text", label="Note", plugin="eksempel")
+    one_line = (
+        "Teksten indeholder et kontroltegn, et linjeskift eller et tegn, der vender "
+        "skriveretningen; skriv den på én linje med almindelige tegn."
+    )
+    for value in ("a\u202eb", "a\nb", "\x1b[31m"):
+        with pytest.raises(IntakeValidationError) as caught:
+            validate_intake_values([field], {"eksempel.note": value}, TODAY)
+        assert caught.value.errors == {"eksempel.note": one_line}
+    assert validate_intake_values([field], {"eksempel.note": "Fint"}, TODAY) == {
+        "eksempel.note": "Fint"
+    }

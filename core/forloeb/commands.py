@@ -30,10 +30,9 @@ from core.forloeb.models import OPEN_STATES, Forloeb, ForloebEvent, ForloebPause
 from core.forloeb.queries import pauses
 from core.forloeb.rows import ForloebRow, get_forloeb, list_forloeb
 from core.forloeb.schemas import AcceptIn, PlanIn, TransitionIn
-from core.participants.errors import NUL_MESSAGE
 from core.participants.history import move_status
 from core.participants.models import Enrolment, EnrolmentRole, EnrolmentStatus, Person
-from core.participants.validation import pause_end_fault
+from core.participants.validation import pause_end_fault, text
 from core.plugin_api import (
     MakkerPluginManager,
     PolicyDecision,
@@ -44,6 +43,7 @@ from core.plugin_api import (
 from core.programmes.intake import intake_fields
 from core.programmes.registry import programme_context
 from core.programmes.service import check_transition, notify_transition, person_context
+from core.web import text as chars
 from core.web.filters import months_text
 from core.web.i18n import gettext as _
 
@@ -122,13 +122,10 @@ async def _other_open(session: AsyncSession, row: ForloebRow) -> int:
 
 
 def _reason(reason: str | None, errors: dict[str, str]) -> str | None:
-    if reason is None or not reason.strip():
-        return None
-    if "\x00" in reason:
-        errors["reason"] = NUL_MESSAGE()
-    if len(reason) > NOTE_MAX:
-        errors["reason"] = _("At most %(n)d characters.") % {"n": NOTE_MAX}
-    return reason.strip()
+    """The reason stripped (``None`` if it shows nothing); several lines allowed, control and
+    direction-changing characters not (:func:`core.participants.validation.text`)."""
+    clean = text(reason, NOTE_MAX, "reason", errors, multiline=True)
+    return None if clean is None or chars.is_blank(clean) else clean
 
 
 async def change_state(ctx: Context, forloeb_id: uuid.UUID, data: TransitionIn) -> Changed:
@@ -162,7 +159,7 @@ async def _move(ctx: Context, row: ForloebRow, data: TransitionIn) -> list[str]:
                 % {"from": state_label(current), "to": state_label(target)}
             }
         )
-    if (current, target) in NEEDS_REASON and reason is None:
+    if (current, target) in NEEDS_REASON and reason is None and "reason" not in errors:
         errors["reason"] = _("Write a reason.")
     if (
         current == S.PROPOSED

@@ -12,7 +12,7 @@ from core.forloeb.access import access_forloeb
 from core.forloeb.lifecycle import ForloebState
 from core.forloeb.models import ACTIVITIES, Meeting
 from core.forloeb.schemas import MeetingIn
-from core.participants.errors import NUL_MESSAGE
+from core.participants.validation import text
 from core.web.i18n import gettext as _
 
 NOTE_MAX = 2000
@@ -60,11 +60,8 @@ async def log_meeting(ctx: Context, forloeb_id: uuid.UUID, data: MeetingIn) -> M
         errors["duration_minutes"] = _("Write the duration in minutes (5-720).")
     elif duration is None and not cancelled:
         errors["duration_minutes"] = _("Write how long the meeting lasted.")
-    note = data.note
-    if note and len(note) > NOTE_MAX:
-        errors["note"] = _("At most %(n)d characters.") % {"n": NOTE_MAX}
-    elif note and "\x00" in note:
-        errors["note"] = NUL_MESSAGE()
+    # Several lines allowed; control and direction-changing characters are not (as in names).
+    note = text(data.note, NOTE_MAX, "note", errors, multiline=True)
     if errors:
         raise Invalid(errors)
     assert day is not None
@@ -74,7 +71,7 @@ async def log_meeting(ctx: Context, forloeb_id: uuid.UUID, data: MeetingIn) -> M
         activity=data.activity,
         duration_minutes=None if cancelled else duration,
         cancelled=cancelled,
-        note=(note or "").strip() or None,
+        note=note,
         logged_as=viewer,
         logged_by=ctx.actor,
     )

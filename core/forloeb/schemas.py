@@ -18,7 +18,9 @@ if TYPE_CHECKING:
     from core.forloeb.rows import ForloebRow
     from core.matching.waiting_list import Candidate
 
-Text2000 = Annotated[str, msgspec.Meta(max_length=2000)]
+#: Text of at most 2000 characters: the document says so, the command checks it (with a Danish
+#: message of its own, the same on the page and in the API) and its characters.
+Text2000 = Annotated[str, msgspec.Meta(extra_json_schema={"extra": {"maxLength": 2000}})]
 
 # -- in ------------------------------------------------------------------------------------
 

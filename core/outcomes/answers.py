@@ -38,10 +38,11 @@ from core.outcomes.schedule import (
     occasions,
 )
 from core.outcomes.scoring import AnswerError, score
+from core.participants import validation
 from core.participants.consent import active_consent
-from core.participants.errors import NUL_MESSAGE
 from core.plugin_api import Instrument
 from core.tenancy.models import Programme
+from core.web import text as chars
 from core.web.i18n import gettext as _
 
 REASON_MAX = 1000
@@ -306,13 +307,10 @@ async def correct(
     if instrument is None:
         raise Conflict(_("The questionnaire is no longer available in Makker."))
     errors: dict[str, str] = {}
-    text = (reason or "").strip()
-    if not text:
+    # Several lines allowed; control and direction-changing characters are not (as in names).
+    text = validation.text(reason, REASON_MAX, "reason", errors, multiline=True) or ""
+    if "reason" not in errors and chars.is_blank(text):
         errors["reason"] = _("Write why the answers are corrected.")
-    elif len(text) > REASON_MAX:
-        errors["reason"] = _("At most %(n)d characters.") % {"n": REASON_MAX}
-    elif "\x00" in text:
-        errors["reason"] = NUL_MESSAGE()
     try:
         given = _check_answers(instrument, answers, complete=True)
     except Invalid as exc:

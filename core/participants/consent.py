@@ -28,6 +28,7 @@ from core.participants.models import (
 )
 from core.participants.schemas import ConsentTextIn
 from core.tenancy.models import Programme, Tenant
+from core.web import text as chars
 from core.web.i18n import gettext as _
 
 DEFAULT_CONSENT_TEXT = (
@@ -97,7 +98,9 @@ async def publish_consent_text(
 ) -> ConsentText:
     """A new version of the programme's consent text (existing consents keep their version)."""
     programme = await get_programme(ctx.session, programme_slug)
-    body = data.body.strip()
+    if message := chars.check(chars.line_feeds(data.body), multiline=True):
+        raise FieldErrors({"body": message})
+    body = chars.line_feeds(data.body).strip()
     if len(body) < 20 or len(body) > 10000:
         raise FieldErrors({"body": _("Write a consent text of 20 to 10000 characters.")})
     current = await current_consent_text(ctx.session, ctx.tenant, programme, ctx.actor)

@@ -50,6 +50,7 @@ from core.participants.validation import text
 from core.plugin_api import IntakeField, Outcome, Role
 from core.programmes.service import EligibilityReport, eligibility_for
 from core.tenancy.models import Programme
+from core.web import text as chars
 from core.web.i18n import gettext as _
 
 # -- enrolling ------------------------------------------------------------------------------
@@ -236,7 +237,7 @@ async def override(ctx: Context, enrolment_id: uuid.UUID, data: OverrideIn) -> E
     enrolment = await get_enrolment(ctx.session, enrolment_id)
     errors: dict[str, str] = {}
     reason = text(data.reason, 2000, "reason", errors, multiline=True) or ""
-    if not errors and len(reason) < 10:
+    if not errors and len("".join(c for c in reason if chars.is_visible(c))) < 10:
         errors["reason"] = _("Write a reason of at least 10 characters.")
     if errors:
         raise FieldErrors(errors)

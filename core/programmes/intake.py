@@ -16,6 +16,7 @@ from dateutil.relativedelta import relativedelta
 
 from core.plugin_api import IntakeField, MakkerPluginManager, ProgrammeContext, Role
 from core.programmes.registry import programme_hook
+from core.web import text as chars
 from core.web.i18n import gettext as _
 
 
@@ -83,6 +84,8 @@ def _check(field: IntakeField, value: Any, today: dt.date) -> Any:
     if field.type == "text":
         if not isinstance(value, str):
             raise ValueError(_("Expected text."))
+        if message := chars.check(value):  # one line, no control characters (as names)
+            raise ValueError(message)
         if len(value) > field.max_length:
             raise ValueError(_("The text is too long."))
         return value
