@@ -227,6 +227,7 @@ def _conflict(request: Request, exc: Conflict) -> Response:
 _MISSING = re.compile(r"Missing required \w+ parameter '([^']{1,60})'")
 _MISSING_FIELD = re.compile(r"missing required field `([^`]{1,60})`")
 _UNKNOWN_FIELD = re.compile(r"unknown field `([^`]{1,60})`")
+_FIELD_PATH = re.compile(r"""([A-Za-z_]\w{0,59})(?:\[['"]([A-Za-z_]\w{0,59})['"]\])?""")
 
 
 def _field_error(item: dict[str, Any]) -> tuple[str, str]:
@@ -239,11 +240,16 @@ def _field_error(item: dict[str, Any]) -> tuple[str, str]:
     missing = _MISSING_FIELD.search(message)
     if missing:
         return missing.group(1), _("The field is required.")
-    key = str(item.get("key") or "body")
-    if key == "data":
-        path = re.search(r"at `\$\.([A-Za-z_][\w]*)", message)
-        key = path.group(1) if path else "body"
-    return key.removeprefix("$.").split(".", 1)[0] or "body", _("The value is not valid.")
+    raw = str(item.get("key") or "body")
+    if raw == "data":
+        path = re.search(r"at `\$\.([^`]{1,200})`", message)
+        raw = path.group(1) if path else "body"
+    # ``answers['hope']`` names the item ``hope`` (a mapping's key is the field a person sees);
+    # ``plan.months`` names ``plan``.
+    found = _FIELD_PATH.match(raw.removeprefix("$."))
+    if not found:
+        return "body", _("The value is not valid.")
+    return found.group(2) or found.group(1), _("The value is not valid.")
 
 
 def _litestar_invalid(request: Request, exc: ValidationException) -> Response:

@@ -400,3 +400,20 @@ async def test_a_platform_admin_sees_no_answers(live, sessionmaker, tenants, tod
         )
         assert corrected.status_code == 404
     assert await _count(sessionmaker, tenants.a, QuestionnaireResponse) == 1
+
+
+async def test_a_wrong_type_names_the_answers_field(live, sessionmaker, tenants, today):
+    """msgspec does not say which key of a mapping is wrong; the field is named cleanly."""
+    ids = await _world(sessionmaker, tenants.a)
+    await _schedule(sessionmaker, tenants.a, WHO5)
+    async with await _api(live, tenants.a, f"tk-{tenants.a.slug}") as api:
+        fid = await _active(api, ids)
+        wrong = await api.put(
+            f"/forloeb/{fid}/questionnaires/who5:mentee:baseline:1",
+            json={"answers": {"cheerful": 2.5}, "submit": False},
+        )
+        assert (wrong.status_code, wrong.json()["errors"]) == (
+            400,
+            {"answers": "Værdien er ikke gyldig."},
+        )
+    assert await _count(sessionmaker, tenants.a, QuestionnaireResponse) == 0
