@@ -942,3 +942,74 @@ def test_a_plugins_text_answer_refuses_control_characters():
     assert validate_intake_values([field], {"eksempel.note": "Fint"}, TODAY) == {
         "eksempel.note": "Fint"
     }
+
+
+# -- 9. the error summary in the form's order ----------------------------------------------------
+
+
+async def test_person_and_intake_errors_are_listed_in_the_forms_order(live, sessionmaker, tenants):
+    from tests.test_courses_activities import _world
+
+    ids = await _world(sessionmaker, tenants.a)
+    people = await _count(sessionmaker, tenants.a, Person)
+    name = f"i12-order-{tenants.a.slug}"
+    live.add_user(name, ("coordinator",), (tenants.a.slug,))
+    token = await live.access_token(name)
+    bad_person = {
+        "name": "\u200b",
+        "phone": "abc",
+        "email": "ikke-en-adresse",
+        "address": "Vej\x1b 1",
+        "postal_code": "12",
+    }
+    order = ["name", "phone", "email", "address", "postal_code"]
+    async with _coordinator(live, tenants.a, name) as http, _api(live, tenants.a, token) as api:
+        new = await http.get(f"/t/{tenants.a.slug}/deltagere/ny")
+        bad = await http.post(
+            f"/t/{tenants.a.slug}/deltagere/ny",
+            data={"_csrf_token": csrf_token(new.text), **bad_person},
+        )
+        assert bad.status_code == 400
+        assert [field for field, _message in _summary(bad.text)] == order
+        response = await api.post("/people", json=bad_person)
+        assert list(response.json()["errors"]) == order
+        path = f"/t/{tenants.a.slug}/deltagere/{ids[0]}/rediger"
+        edit = await http.get(path)
+        fields = form_of(edit.text, path)
+        bad = await http.post(path, data={**fields, **bad_person, "birth_year": "2999"})
+        assert bad.status_code == 400
+        assert [field for field, _message in _summary(bad.text)] == [*order, "birth_year"]
+
+        with tenant_scope(tenants.a.id):
+            async with sessionmaker() as session:
+                enrolment = await session.scalar(
+                    select(Enrolment).where(
+                        Enrolment.person_id == ids[0], Enrolment.role == EnrolmentRole.MENTOR
+                    )
+                )
+                assert enrolment is not None
+        page = f"/t/{tenants.a.slug}/deltagere/tilmelding/{enrolment.id}"
+        shown = await http.get(page)
+        fields = form_of(shown.text, f"{page}/forsamtale")
+        bad = await http.post(
+            f"{page}/forsamtale",
+            data={
+                **fields,
+                "held_on": "2099-01-01",
+                "motivation": "Gerne\x07",
+                "wish_gender": "k" * 61,
+                "wish_age_min": "30",
+                "wish_age_max": "20",
+                "paused_until": "2020-01-01",
+            },
+        )
+        assert bad.status_code == 400
+        assert [field for field, _message in _summary(bad.text)] == [
+            "held_on",
+            "motivation",
+            "wish_gender",
+            "wish_age_max",
+            "paused_until",
+        ]
+    assert await _count(sessionmaker, tenants.a, Person) == people
+    assert await _count(sessionmaker, tenants.a, Intake) == 0

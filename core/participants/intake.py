@@ -18,6 +18,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.context import Context
 from core.errors import Invalid
+from core.form_fields import in_order
 from core.participants.consent import active_consent, person_has_consent
 from core.participants.errors import FieldErrors
 from core.participants.lookup import audit_enrolment, get_enrolment, get_person, get_programme
@@ -50,6 +51,26 @@ LIVED_EXPERIENCE_AREAS = ("psykiatri", "handicap", "misbrug")
 LIVED_EXPERIENCE_QUESTION = "lived_experience.areas"
 #: Most mentees a mentor can take at once.
 MAX_CAPACITY = 10
+#: The før-samtale form's fields in the order the page shows them (then the programme's
+#: questions, in their order): errors are listed so.
+FORM_ORDER = (
+    "held_on",
+    "staff",
+    "motivation",
+    "expectations",
+    "wish_gender",
+    "wish_gender_required",
+    "wish_age_min",
+    "wish_age_max",
+    "wish_age_required",
+    "wish_activities",
+    "wish_area",
+    "lived_experience",
+    "challenges",
+    "chemistry_notes",
+    "capacity",
+    "paused_until",
+)
 
 
 # -- queries --------------------------------------------------------------------------------
@@ -146,7 +167,7 @@ def clean_intake(
             values["lived_experience"], "lived_experience", errors, LIVED_EXPERIENCE_AREAS
         )
     if errors:
-        raise FieldErrors(errors)
+        raise FieldErrors(in_order(errors, FORM_ORDER))
     return clean
 
 
@@ -201,7 +222,7 @@ async def save_intake(ctx: Context, enrolment_id: uuid.UUID, data: IntakeIn) -> 
         errors.update(exc.errors)
     one_lived_experience(fields, clean, plugin_clean, errors)
     if errors:
-        raise FieldErrors(errors)
+        raise FieldErrors(in_order(errors, (*FORM_ORDER, *(f.key for f in fields))))
     new = intake is None
     if intake is None:
         intake = Intake(enrolment_id=enrolment.id, lived_experience=[], staff=None)

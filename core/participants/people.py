@@ -21,6 +21,7 @@ import msgspec
 from sqlalchemy import Select, func, or_, select
 
 from core.context import Context
+from core.form_fields import in_order
 from core.participants.consent import person_has_consent
 from core.participants.enrolments import check_enrol_input, new_enrolment
 from core.participants.errors import FieldErrors
@@ -51,6 +52,8 @@ PERSON_FIELDS = (
     "external_ref",
 )
 _LIST_FIELDS = ("languages", "interests", "availability")
+#: The order of the person forms' fields ("Ny person" and the edit page): errors are listed so.
+FORM_ORDER = (*PERSON_FIELDS, "programme", "role", "account")
 
 _EMAIL = re.compile(r"^[^@\s]{1,64}@[^@\s]+\.[^@\s]{2,}$")
 _PHONE = re.compile(r"^\+?[0-9 ]{8,20}$")
@@ -215,7 +218,7 @@ def clean_person_values(values: Mapping[str, Any], today: dt.date) -> dict[str, 
             errors["external_ref"] = _("A CPR number must not be stored; use the case number.")
         clean["external_ref"] = ref
     if errors:
-        raise FieldErrors(errors)
+        raise FieldErrors(in_order(errors, FORM_ORDER))
     return clean
 
 
@@ -255,7 +258,7 @@ async def create_person(ctx: Context, data: PersonIn) -> Person:
         except FieldErrors as exc:
             errors.update(exc.errors)
     if errors:
-        raise FieldErrors(errors)
+        raise FieldErrors(in_order(errors, FORM_ORDER))
     person = Person(**clean)
     ctx.session.add(person)
     await ctx.session.flush()
