@@ -13,7 +13,6 @@ from litestar import Litestar
 from litestar.config.csrf import CSRFConfig
 from litestar.datastructures import State
 from litestar.di import Provide
-from litestar.logging import LoggingConfig
 from litestar.openapi import OpenAPIConfig
 from litestar.openapi.plugins import JsonRenderPlugin
 from litestar.plugins.htmx import HTMXPlugin
@@ -54,8 +53,10 @@ from core.tenancy.partnership_controllers import (
     PartnershipPagesController,
 )
 from core.web import i18n
+from core.web.edge import Edge
 from core.web.filters import FILTERS
 from core.web.health import HealthController
+from core.web.logs import logging_config
 from core.web.middleware import LocaleMiddleware
 from core.web.openapi import StrictStructSchemaPlugin
 from core.web.pages import PagesController
@@ -173,12 +174,13 @@ def create_app(settings: Settings | None = None) -> Litestar:
             render_plugins=[JsonRenderPlugin()],
         ),
         exception_handlers={**exception_handlers(), IssuerUnavailable: issuer_unavailable},
-        logging_config=LoggingConfig(
-            log_exceptions="always",
+        # One format for every logger (JSON in production); no personal data, tokens or cookies.
+        logging_config=logging_config(
+            settings,
             # Refusals and redirects to sign-in are answers, not failures: not logged (they are
             # audited where it matters); an exhausted pool and an unreachable issuer log one
             # line of their own; 5xx and unexpected exceptions are logged with a trace.
-            disable_stack_trace={
+            quiet_traces={
                 303,
                 400,
                 401,
@@ -191,18 +193,12 @@ def create_app(settings: Settings | None = None) -> Litestar:
                 PoolTimeout,
                 IssuerUnavailable,
             },
-            root={"level": settings.log_level, "handlers": ["queue_listener"]},
-            # httpx/httpcore trace headers (Set-Cookie, Authorization) and aiosqlite traces SQL
-            # parameters (personal data) at DEBUG: never let them through, whatever the level.
-            loggers={
-                "httpx": {"level": "WARNING", "propagate": True},
-                "httpcore": {"level": "WARNING", "propagate": True},
-                "aiosqlite": {"level": "WARNING", "propagate": True},
-                "sqlalchemy.engine": {"level": "WARNING", "propagate": True},
-            },
         ),
         state=State(state),
         debug=False,
     )
     document_api_errors(app.routes)
+    # Outermost: request id, client address, security headers and the access log for every
+    # request - also an unknown path, a static file and an error page (core/web/edge.py).
+    app.asgi_handler = Edge(app.asgi_handler, settings)
     return app

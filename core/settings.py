@@ -30,6 +30,7 @@ REPO_ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_DATABASE_URL = "sqlite+aiosqlite:///makker.sqlite3"
 _ENVS = ("development", "production")
 _LOCALES = ("da", "en")
+_LOG_FORMATS = ("json", "text")
 
 #: The development values of the secrets. Production refuses each of them in every secret
 #: variable (they are in the repository, so they are no secrets).
@@ -50,6 +51,8 @@ PRODUCTION_REQUIRED = (
 )
 #: Host names that mean "this machine" (development accepts no other database or address).
 LOOPBACK_NAMES = frozenset({"localhost", "127.0.0.1", "::1"})
+
+Network = ipaddress.IPv4Network | ipaddress.IPv6Network
 
 
 class SettingsError(Exception):
@@ -73,6 +76,8 @@ class Settings:
     default_locale: str = "da"
     secret_key: str = DEV_SECRET_KEY
     log_level: str = "INFO"
+    #: ``json`` (one JSON object per line; the production default) or ``text``.
+    log_format: Literal["json", "text"] = "text"
     #: The address people use to reach Makker (redirect URIs, the development issuer's URL).
     base_url: str = "http://127.0.0.1:8000"
     #: OpenID Connect issuer (a Keycloak realm URL). Development default: the embedded issuer.
@@ -87,6 +92,10 @@ class Settings:
     db_pool_size: int = 10
     #: Seconds a request waits for a free connection before it is answered 503.
     db_pool_timeout: float = 5.0
+    #: Proxies whose ``X-Forwarded-For`` is believed (the client address of audit rows).
+    trusted_proxies: tuple[Network, ...] = ()
+    #: Production serves the OpenAPI document only to signed-in callers unless this is set.
+    openapi_public: bool = False
 
     @property
     def dev_issuer_enabled(self) -> bool:
@@ -106,6 +115,10 @@ class Settings:
     def oidc_server_url(self) -> str:
         """The Keycloak base URL python-keycloak wants (the issuer without ``/realms/...``)."""
         return self.oidc_issuer.rsplit("/realms/", 1)[0] + "/"
+
+    @property
+    def openapi_needs_sign_in(self) -> bool:
+        return self.is_production and not self.openapi_public
 
 
 @dataclass(frozen=True)
@@ -179,6 +192,9 @@ def load_settings(
     log_level = (_get(env, "MAKKER_LOG_LEVEL") or "INFO").upper()
     if log_level not in ("DEBUG", "INFO", "WARNING", "ERROR"):
         raise SettingsError("MAKKER_LOG_LEVEL must be one of DEBUG, INFO, WARNING, ERROR")
+    log_format = _get(env, "MAKKER_LOG_FORMAT") or ("json" if production else "text")
+    if log_format not in _LOG_FORMATS:
+        raise SettingsError(f"MAKKER_LOG_FORMAT must be one of {', '.join(_LOG_FORMATS)}")
 
     base_url = (_get(env, "MAKKER_BASE_URL") or Settings.base_url).rstrip("/")
     if not base_url.startswith(("http://", "https://")):
@@ -224,6 +240,10 @@ def load_settings(
                 f"MAKKER_PLUGINS must be plugin names (lower-case letters, digits, _), got {name!r}"
             )
 
+    openapi_public = (_get(env, "MAKKER_OPENAPI_PUBLIC") or "false").lower()
+    if openapi_public not in ("true", "false"):
+        raise SettingsError("MAKKER_OPENAPI_PUBLIC must be true or false")
+
     return Settings(
         plugins=plugins,
         base_url=base_url,
@@ -242,6 +262,9 @@ def load_settings(
         default_locale=locale,
         secret_key=secret,
         log_level=log_level,
+        log_format=log_format,  # type: ignore[arg-type]
+        trusted_proxies=_trusted_proxies(_get(env, "MAKKER_TRUSTED_PROXIES")),
+        openapi_public=openapi_public == "true",
     )
 
 
@@ -319,3 +342,18 @@ def _check_database_url(name: str, url: str, production: bool) -> None:
                 f"localhost, 127.0.0.1, ::1 or a unix socket) when MAKKER_ENV=development, "
                 f"got host {host!r}"
             )
+
+
+def _trusted_proxies(raw: str | None) -> tuple[Network, ...]:
+    networks = []
+    for item in (raw or "").split(","):
+        if not item.strip():
+            continue
+        try:
+            networks.append(ipaddress.ip_network(item.strip(), strict=False))
+        except ValueError:
+            raise SettingsError(
+                "MAKKER_TRUSTED_PROXIES must be IP addresses or networks (CIDR) separated by "
+                f"commas, got {item.strip()!r}"
+            ) from None
+    return tuple(networks)

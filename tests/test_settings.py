@@ -3,6 +3,7 @@ refuses development secrets and plain http; every refusal is one line naming the
 
 from __future__ import annotations
 
+import ipaddress
 import os
 import re
 import subprocess
@@ -109,6 +110,11 @@ def test_development_defaults():
     assert settings.migration_database_url == DEFAULT_DATABASE_URL
     assert settings.default_locale == "da"
     assert settings.tenants_dir.name == "tenants"
+    assert (settings.log_format, settings.openapi_public, settings.trusted_proxies) == (
+        "text",
+        False,
+        (),
+    )
 
 
 def test_development_issuer_follows_the_base_url():
@@ -196,6 +202,7 @@ def test_production_with_everything_set():
     )
     assert (settings.realm, settings.oidc_server_url) == ("makker", "https://login.example.dk/")
     assert settings.dev_issuer_enabled is False
+    assert (settings.log_format, settings.openapi_needs_sign_in) == ("json", True)
 
 
 @pytest.mark.parametrize(
@@ -311,6 +318,23 @@ def test_tenants_sync_keycloak_without_the_admin_secret_stops_before_changing_an
 
 
 # -- the other settings ---------------------------------------------------------------------------
+def test_trusted_proxies_log_format_and_openapi_setting():
+    settings = load_settings(
+        {
+            **PRODUCTION,
+            "MAKKER_TRUSTED_PROXIES": "10.0.0.0/8, 192.0.2.7,2001:db8::/32",
+            "MAKKER_LOG_FORMAT": "text",
+            "MAKKER_OPENAPI_PUBLIC": "true",
+        }
+    )
+    assert settings.trusted_proxies == (
+        ipaddress.ip_network("10.0.0.0/8"),
+        ipaddress.ip_network("192.0.2.7/32"),
+        ipaddress.ip_network("2001:db8::/32"),
+    )
+    assert (settings.log_format, settings.openapi_needs_sign_in) == ("text", False)
+
+
 @pytest.mark.parametrize(
     ("environ", "message"),
     [
@@ -328,6 +352,7 @@ def test_tenants_sync_keycloak_without_the_admin_secret_stops_before_changing_an
             {**DEV, "MAKKER_LOG_LEVEL": "LOUD"},
             "MAKKER_LOG_LEVEL must be one of DEBUG, INFO, WARNING, ERROR",
         ),
+        ({**DEV, "MAKKER_LOG_FORMAT": "xml"}, "MAKKER_LOG_FORMAT must be one of json, text"),
         (
             {**DEV, "MAKKER_OIDC_ISSUER": "https://login.example.dk/auth"},
             "MAKKER_OIDC_ISSUER must be a realm URL like https://login.example.dk/realms/makker",
@@ -340,6 +365,12 @@ def test_tenants_sync_keycloak_without_the_admin_secret_stops_before_changing_an
             {**DEV, "MAKKER_TENANTS_DIR": "/nonexistent/tenants"},
             "MAKKER_TENANTS_DIR is not a directory: /nonexistent/tenants",
         ),
+        (
+            {**DEV, "MAKKER_TRUSTED_PROXIES": "10.0.0.1, proxy.local"},
+            "MAKKER_TRUSTED_PROXIES must be IP addresses or networks (CIDR) separated by "
+            "commas, got 'proxy.local'",
+        ),
+        ({**DEV, "MAKKER_OPENAPI_PUBLIC": "yes"}, "MAKKER_OPENAPI_PUBLIC must be true or false"),
     ],
 )
 def test_bad_setting_names_the_variable(environ, message):

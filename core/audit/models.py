@@ -30,3 +30,8 @@ class AuditEvent(Base):
     object_id: Mapped[str | None] = mapped_column(String(64))
     #: Non-personal details only (reasons, scopes, counts).
     detail: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    #: The request's id (its ``X-Request-ID`` and access-log line); ``None`` outside a request.
+    request_id: Mapped[str | None] = mapped_column(String(64))
+    #: The client's IP address (behind ``MAKKER_TRUSTED_PROXIES``: from ``X-Forwarded-For``);
+    #: ``None`` outside a request. Kept with the audit row, never in the access log.
+    client_address: Mapped[str | None] = mapped_column(String(64))

@@ -54,6 +54,8 @@ if TYPE_CHECKING:
     from core.plugin_api import MakkerPluginManager
 
 TENANT_PATH_PARAM = "tenant_slug"
+#: The OpenAPI document's path (signed-in callers only in production).
+OPENAPI_PATH = "/schema"
 AUDIT_OPT = "audit"
 #: Statuses of a tenant route that are written to the audit log as a refusal.
 REFUSALS = frozenset({401, 403, 404})
@@ -156,6 +158,7 @@ class RequestContext:
             if self.tenant
             else self.scope.get("path_params", {}).get(TENANT_PATH_PARAM)
         )
+        state = self.scope.get("state", {})
         return [
             AuditEvent(
                 action=n.action,
@@ -166,6 +169,9 @@ class RequestContext:
                 object_id=n.object_id,
                 detail=n.detail,
                 at=self.clock.now(),
+                # Set by the edge (core/web/edge.py) for every request.
+                request_id=state.get("request_id"),
+                client_address=state.get("client_address"),
             )
             for n in notes
         ]
@@ -252,9 +258,10 @@ class RequestPipelineMiddleware(ASGIMiddleware):
 
     async def _authenticate(self, ctx: RequestContext, scope: Scope, app: Any, path: str) -> None:
         principal: Principal | None = None
-        if path.startswith("/api/"):
-            authorization = _header(scope, b"authorization") or ""
-            if authorization.lower().startswith("bearer "):
+        authorization = _header(scope, b"authorization") or ""
+        bearer = authorization.lower().startswith("bearer ")
+        if path.startswith("/api/") or (path.startswith(OPENAPI_PATH) and bearer):
+            if bearer:
                 try:
                     claims = await app.state.token_validator.validate(authorization[7:].strip())
                 except InvalidToken as exc:
@@ -273,6 +280,11 @@ class RequestPipelineMiddleware(ASGIMiddleware):
                     principal = await load_session(ctx.session, raw, ctx.clock.now())
         scope["user"] = principal
         ctx.actor = principal
+        # Production: the API's map only for a signed-in caller (a Bearer token or the session
+        # cookie), unless MAKKER_OPENAPI_PUBLIC=true.
+        needs_sign_in = app.state.settings.openapi_needs_sign_in
+        if needs_sign_in and principal is None and path.startswith(OPENAPI_PATH):
+            raise NotAuthorizedException(headers={"WWW-Authenticate": "Bearer"})
 
     async def _enter_tenant(
         self, ctx: RequestContext, scope: Scope, slug: str, path: str

@@ -434,7 +434,9 @@ async def test_page_is_accessible(tabs, world, live, path, spec, role, width):
 
 
 async def _axe(page: Any) -> list[dict[str, Any]]:
-    await page.add_script_tag(path=str(AXE))
+    # Evaluated over the DevTools protocol: an injected <script> would be inline, which the
+    # Content-Security-Policy refuses (core/web/edge.py); evaluate() is not subject to it.
+    await page.evaluate(AXE.read_text(encoding="utf-8"))
     result = await page.evaluate(
         "tags => axe.run(document, {runOnly: {type: 'tag', values: tags}})", WCAG21_AA
     )

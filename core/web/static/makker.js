@@ -1,6 +1,16 @@
 /* Makker's own script: start Det Fælles Designsystem's components (menu drawer, error summary,
    accordions ...) once the page has loaded. Everything else is htmx attributes in the pages,
    and small progressive enhancements that the page works without. */
+/* The Content-Security-Policy allows no inline style or script (core/web/edge.py): htmx must
+   not add its indicator <style> element (makker.css has those rules) or evaluate code. This
+   runs before htmx reads its configuration (on DOMContentLoaded; the scripts are deferred and
+   htmx comes first). */
+if (window.htmx) {
+  window.htmx.config.includeIndicatorStyles = false;
+  window.htmx.config.allowEval = false;
+  window.htmx.config.allowScriptTags = false;
+}
+
 document.addEventListener("DOMContentLoaded", function () {
   if (window.DKFDS && typeof window.DKFDS.init === "function") {
     window.DKFDS.init();
