@@ -1013,3 +1013,68 @@ async def test_person_and_intake_errors_are_listed_in_the_forms_order(live, sess
         ]
     assert await _count(sessionmaker, tenants.a, Person) == people
     assert await _count(sessionmaker, tenants.a, Intake) == 0
+
+
+# -- 10. the document is consistent ---------------------------------------------------------------
+
+
+def _document() -> dict:
+    from core.app import create_app
+    from core.settings import Settings
+
+    url = "sqlite+aiosqlite:///unused.sqlite3"
+    app = create_app(Settings(database_url=url, migration_database_url=url))
+    return app.openapi_schema.to_schema()
+
+
+def test_a_meetings_day_is_a_date_and_no_default_is_outside_its_enum():
+    from core.forloeb.models import ACTIVITIES
+
+    schemas = _document()["components"]["schemas"]
+    meeting = schemas["MeetingIn"]["properties"]
+    assert meeting["day"]["format"] == "date" and "default" not in meeting["day"]
+    assert meeting["activity"]["enum"] == list(ACTIVITIES)
+    assert "default" not in meeting["activity"]
+    assert meeting["note"]["maxLength"] == 2000
+    outside = [
+        f"{name}.{key}"
+        for name, schema in schemas.items()
+        for key, prop in (schema.get("properties") or {}).items()
+        if "enum" in prop and "default" in prop and prop["default"] not in prop["enum"]
+    ]
+    assert outside == []
+
+
+async def test_a_meeting_without_day_or_activity_gets_the_commands_messages(
+    live, sessionmaker, tenants
+):
+    from core.forloeb.models import Meeting
+    from tests.test_forloeb import _active
+    from tests.test_forloeb import _world as forloeb_world
+
+    ids = await forloeb_world(sessionmaker, tenants.a)
+    name = f"i12-meeting-{tenants.a.slug}"
+    live.add_user(name, ("coordinator",), (tenants.a.slug,))
+    token = await live.access_token(name)
+    day, activity = "Skriv datoen for mødet.", "Vælg hvad I lavede."
+    async with _api(live, tenants.a, token) as api, _coordinator(live, tenants.a, name) as http:
+        fid = await _active(api, ids)
+        for body, errors in (
+            ({"duration_minutes": 30}, {"day": day, "activity": activity}),
+            ({"day": "2026-13-45", "activity": "cafe", "duration_minutes": 30}, {"day": day}),
+            (
+                {"day": "", "activity": "", "duration_minutes": 30},
+                {"day": day, "activity": activity},
+            ),
+        ):
+            response = await api.post(f"/forloeb/{fid}/meetings", json=body)
+            assert (response.status_code, response.json()["errors"]) == (400, errors), body
+        path = f"/t/{tenants.a.slug}/forloeb/{fid}/moede"
+        form = await http.get(path)
+        fields = {k: v[0] for k, v in form_of(form.text, path).items()}
+        bad = await http.post(path, data={**fields, "day": ""})  # and no activity chosen
+        assert bad.status_code == 400
+        assert [f for f, _m in _summary(bad.text)] == ["day", "activity"]
+        assert _field_error(bad.text, "day") == day
+        assert activity in unescape(bad.text)
+    assert await _count(sessionmaker, tenants.a, Meeting) == 0

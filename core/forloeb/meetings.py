@@ -6,6 +6,8 @@ from __future__ import annotations
 import datetime as dt
 import uuid
 
+import msgspec
+
 from core.context import Context
 from core.errors import Invalid
 from core.forloeb.access import access_forloeb
@@ -20,9 +22,10 @@ NOTE_MAX = 2000
 CANCEL_AHEAD_DAYS = 60
 
 
-def _day(raw: str) -> dt.date | None:
+def _day(raw: str | msgspec.UnsetType) -> dt.date | None:
+    """The date of ``raw`` (``YYYY-MM-DD``), or ``None`` when it is missing or not a date."""
     try:
-        return dt.date.fromisoformat(raw) if len(raw) == 10 else None
+        return dt.date.fromisoformat(raw) if isinstance(raw, str) and len(raw) == 10 else None
     except ValueError:
         return None
 
@@ -53,7 +56,8 @@ async def log_meeting(ctx: Context, forloeb_id: uuid.UUID, data: MeetingIn) -> M
         errors["day"] = _("An afbud can be recorded at most %(n)d days ahead.") % {
             "n": CANCEL_AHEAD_DAYS
         }
-    if data.activity not in ACTIVITIES:
+    activity = data.activity if isinstance(data.activity, str) else ""
+    if activity not in ACTIVITIES:
         errors["activity"] = _("Choose what you did.")
     duration = data.duration_minutes
     if duration is not None and not 5 <= duration <= 720:
@@ -68,7 +72,7 @@ async def log_meeting(ctx: Context, forloeb_id: uuid.UUID, data: MeetingIn) -> M
     meeting = Meeting(
         forloeb_id=forloeb.id,
         day=day,
-        activity=data.activity,
+        activity=activity,
         duration_minutes=None if cancelled else duration,
         cancelled=cancelled,
         note=note,

@@ -55,11 +55,19 @@ class PlanIn(msgspec.Struct, forbid_unknown_fields=True):
     planned_months: int
 
 
+#: A date the command reads itself: the document says ``format: date``, and a missing or wrong
+#: one gets the command's own Danish message (not the decoder's general one).
+CheckedDate = Annotated[str, msgspec.Meta(extra_json_schema={"extra": {"format": "date"}})]
+
+
 class MeetingIn(msgspec.Struct, forbid_unknown_fields=True):
-    #: ``YYYY-MM-DD``; checked by the command (a Danish message per case).
-    day: str = ""
-    #: Required; checked by the command (so a form without a choice gets its own message).
-    activity: Annotated[str, allowed(ACTIVITIES)] = ""
+    """A meeting or an afbud. ``day`` and ``activity`` are required: the command says so, in
+    Danish, when one is missing (so a page form without a choice gets its own message); the
+    document gives them no default."""
+
+    #: ``YYYY-MM-DD``.
+    day: CheckedDate | msgspec.UnsetType = msgspec.UNSET
+    activity: Annotated[str, allowed(ACTIVITIES)] | msgspec.UnsetType = msgspec.UNSET
     duration_minutes: int | None = None
     cancelled: bool = False
     note: Text2000 | None = None
