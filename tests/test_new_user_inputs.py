@@ -1078,3 +1078,45 @@ async def test_a_meeting_without_day_or_activity_gets_the_commands_messages(
         assert _field_error(bad.text, "day") == day
         assert activity in unescape(bad.text)
     assert await _count(sessionmaker, tenants.a, Meeting) == 0
+
+
+# -- 11. search text as typed -----------------------------------------------------------------
+
+
+async def test_a_search_for_percent_or_underscore_finds_those_characters_only(
+    live, sessionmaker, tenants
+):
+    from tests.test_courses_activities import _world
+
+    await _world(sessionmaker, tenants.a)
+    with tenant_scope(tenants.a.id):
+        async with sessionmaker() as session, session.begin():
+            session.add_all(
+                [
+                    Person(name="Hans 100% Hansen"),
+                    Person(name="Grete Sagsen", external_ref="sag_12"),
+                    Person(name="Back\\slash Berg"),
+                ]
+            )
+    name = f"i12-search-{tenants.a.slug}"
+    live.add_user(name, ("coordinator",), (tenants.a.slug,))
+    token = await live.access_token(name)
+    async with _api(live, tenants.a, token) as api, _coordinator(live, tenants.a, name) as http:
+
+        async def found(q: str) -> list[str]:
+            response = await api.get("/people", params={"q": q, "limit": 100})
+            assert response.status_code == 200, response.text
+            return [p["name"] for p in response.json()["items"]]
+
+        assert await found("%") == ["Hans 100% Hansen"]
+        assert await found("_") == ["Grete Sagsen"]
+        assert await found("\\") == ["Back\\slash Berg"]
+        assert await found("0%") == ["Hans 100% Hansen"]
+        assert await found("a%n") == []
+        assert await found("sag_1") == ["Grete Sagsen"]
+        assert await found("sag%1") == []
+        assert len(await found("sen")) == 7  # the five of the world, Hans and Grete
+        page = await http.get(f"/t/{tenants.a.slug}/deltagere/", params={"q": "%"})
+        assert page.status_code == 200
+        text = unescape(page.text)
+        assert "Hans 100% Hansen" in text and "Mentor 0 Demosen" not in text

@@ -88,13 +88,14 @@ def _filtered(criteria: PeopleQuery) -> Select[tuple[uuid.UUID]]:
     query = select(Person.id)
     q = criteria.q.strip().lower()
     if q:
-        like = f"%{q}%"
+        # The text as typed: ``%`` and ``_`` are characters, not LIKE's wildcards
+        # (``autoescape`` escapes them, and the escape character, on SQLite and PostgreSQL).
         query = query.where(
             or_(
-                func.lower(Person.name).like(like),
-                func.lower(func.coalesce(Person.email, "")).like(like),
-                func.coalesce(Person.phone, "").like(like),
-                func.lower(func.coalesce(Person.external_ref, "")).like(like),
+                func.lower(Person.name).contains(q, autoescape=True),
+                func.lower(func.coalesce(Person.email, "")).contains(q, autoescape=True),
+                func.coalesce(Person.phone, "").contains(q, autoescape=True),
+                func.lower(func.coalesce(Person.external_ref, "")).contains(q, autoescape=True),
             )
         )
     if criteria.programme or criteria.role or criteria.status:
