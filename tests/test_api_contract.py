@@ -52,7 +52,7 @@ from core.tenancy.config import load_tenant_dir
 from core.tenancy.models import Programme, Tenant
 from core.tenancy.sync import sync_tenants
 from tests import databases
-from tests.conftest import AppClock, settings_for
+from tests.conftest import BACKENDS, AppClock, settings_for
 
 REPO = Path(__file__).resolve().parent.parent
 TODAY = dt.date(2026, 11, 23)
@@ -137,13 +137,19 @@ def _on_day() -> Iterator[None]:
     app_clock.set_clock(previous)
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="module", params=BACKENDS)
 def contract_database(
-    tmp_path_factory: pytest.TempPathFactory,
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
 ) -> Iterator[databases.TestDatabase]:
-    """A database of the module's own, for the shipped tenants under their real slugs. In memory
+    """A database of the module's own, for the shipped tenants under their real slugs, on
+    SQLite and on PostgreSQL (the app role under forced row-level security). SQLite in memory
     (tmpfs) where there is one: every request commits (its audit row at least), and a disk's
     fsync per commit would double the run."""
+    if request.param == "postgresql":
+        db = request.getfixturevalue("postgres").create_database()
+        db.upgrade()
+        yield db
+        return
     shm = Path("/dev/shm")
     in_memory = shm.is_dir() and os.access(shm, os.W_OK)
     if in_memory:
