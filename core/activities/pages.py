@@ -29,10 +29,10 @@ from core.activities.queries import (
 from core.activities.schemas import ActivityIn, PresentIn
 from core.context import Context
 from core.errors import Invalid, NotFound
-from core.form_fields import convert_fields, in_order
+from core.form_fields import in_order
 from core.identity.guards import any_member, coordinators
 from core.tenancy.service import list_active_programmes
-from core.web.forms import form_struct, page, read_form
+from core.web.forms import convert_fields, form_struct, page, read_form
 from core.web.i18n import gettext as _
 from core.web.pipeline import NO_PERSONAL_DATA, audits
 

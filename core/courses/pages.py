@@ -27,10 +27,10 @@ from core.courses.queries import (
 )
 from core.courses.schemas import PLAN_FORM_ORDER, CoursePlanIn, PersonIdIn, PresentIn, plan_faults
 from core.errors import Invalid
-from core.form_fields import convert_fields, in_order
+from core.form_fields import in_order
 from core.identity.guards import any_member, coordinators
 from core.tenancy.service import list_active_programmes
-from core.web.forms import form_struct, page, read_form
+from core.web.forms import convert_fields, form_struct, page, read_form
 from core.web.i18n import gettext as _
 from core.web.pipeline import NO_PERSONAL_DATA, audits
 

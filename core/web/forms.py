@@ -70,6 +70,32 @@ def form_struct(
         raise Invalid({"body": str(exc)}) from None
 
 
+def convert_fields(
+    data: Mapping[str, Any], cls: type[msgspec.Struct], messages: Mapping[str, str] | None = None
+) -> tuple[dict[str, Any], dict[str, str]]:
+    """The form's values converted to ``cls``'s field types, field by field, as
+    :func:`form_struct` converts them (an empty field with a default gets the
+    default), and a message per field that does not convert or is missing (from ``messages``,
+    else a general one). A field at fault is left out of the values."""
+    messages = messages or {}
+    values: dict[str, Any] = {}
+    errors: dict[str, str] = {}
+    for f in msgspec.structs.fields(cls):
+        raw = data.get(f.encode_name, "")
+        if raw == "" and not f.required:
+            default = f.default
+            values[f.name] = f.default_factory() if default is msgspec.NODEFAULT else default
+            continue
+        if f.encode_name not in data:
+            errors[f.name] = messages.get(f.name) or _("The value is not valid.")
+            continue
+        try:
+            values[f.name] = msgspec.convert(_as_browsers_send(raw, f.type), f.type, strict=False)
+        except msgspec.ValidationError:
+            errors[f.name] = messages.get(f.name) or _("The value is not valid.")
+    return values, errors
+
+
 def _as_browsers_send(value: Any, type_: Any) -> Any:
     """A time input sends ``10:00``; msgspec wants seconds (``10:00:00``)."""
     if _is_time(type_) and isinstance(value, str) and len(value) == 5:
