@@ -171,9 +171,9 @@ def load_settings(
             raise SettingsError(f"{_names(missing)} {verb} required when MAKKER_ENV=production")
 
     database_url = _get(env, "MAKKER_DATABASE_URL") or DEFAULT_DATABASE_URL
-    _check_database_url("MAKKER_DATABASE_URL", database_url, production)
+    _check_database_url("MAKKER_DATABASE_URL", database_url, production, env)
     migration_url = _get(env, "MAKKER_MIGRATION_DATABASE_URL") or database_url
-    _check_database_url("MAKKER_MIGRATION_DATABASE_URL", migration_url, production)
+    _check_database_url("MAKKER_MIGRATION_DATABASE_URL", migration_url, production, env)
 
     secret = _get(env, "MAKKER_SECRET_KEY") or DEV_SECRET_KEY
     if production:
@@ -320,7 +320,7 @@ def _refuse_development_secret(name: str, value: str) -> None:
         )
 
 
-def _check_database_url(name: str, url: str, production: bool) -> None:
+def _check_database_url(name: str, url: str, production: bool, env: Mapping[str, str]) -> None:
     if not (url.startswith("sqlite+aiosqlite://") or url.startswith("postgresql+asyncpg://")):
         raise SettingsError(f"{name} must start with sqlite+aiosqlite:// or postgresql+asyncpg://")
     if production:
@@ -335,6 +335,10 @@ def _check_database_url(name: str, url: str, production: bool) -> None:
         raise SettingsError(f"{name} is not a database URL") from None
     socket = parsed.query.get("host")
     hosts = [parsed.host, *([socket] if isinstance(socket, str) else socket or [])]
+    if not any(hosts):
+        # No host in the URL: the driver (asyncpg) takes PGHOST from the environment, which
+        # may name another machine, and otherwise a local socket.
+        hosts = (_get(env, "PGHOST") or "").split(",")
     for host in hosts:
         if host and not host.startswith("/") and not _is_loopback(host):
             raise SettingsError(

@@ -143,6 +143,13 @@ def test_development_accepts_a_database_on_this_machine(url):
     assert load_settings({**DEV, "MAKKER_DATABASE_URL": url}).database_url == url
 
 
+@pytest.mark.parametrize("pghost", ["localhost", "/var/run/postgresql", "127.0.0.1,/tmp"])
+def test_development_accepts_a_pghost_on_this_machine(pghost):
+    url = "postgresql+asyncpg://makker@/makker"
+    environ = {**DEV, "MAKKER_DATABASE_URL": url, "PGHOST": pghost}
+    assert load_settings(environ).database_url == url
+
+
 @pytest.mark.parametrize(
     ("environ", "message"),
     [
@@ -163,6 +170,15 @@ def test_development_accepts_a_database_on_this_machine(url):
             "MAKKER_MIGRATION_DATABASE_URL must be a database on this machine (SQLite, or "
             "PostgreSQL on localhost, 127.0.0.1, ::1 or a unix socket) when "
             "MAKKER_ENV=development, got host '10.1.2.3'",
+        ),
+        (
+            {
+                "MAKKER_DATABASE_URL": "postgresql+asyncpg://makker@/makker",
+                "PGHOST": "db.example.dk",
+            },
+            "MAKKER_DATABASE_URL must be a database on this machine (SQLite, or PostgreSQL on "
+            "localhost, 127.0.0.1, ::1 or a unix socket) when MAKKER_ENV=development, got host "
+            "'db.example.dk'",
         ),
         (
             {"MAKKER_BASE_URL": "https://makker.example.dk"},
