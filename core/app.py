@@ -55,7 +55,7 @@ from core.tenancy.partnership_controllers import (
 from core.web import i18n
 from core.web.edge import Edge
 from core.web.filters import FILTERS
-from core.web.health import HealthController
+from core.web.health import HealthController, report_database_at_start
 from core.web.logs import logging_config
 from core.web.middleware import LocaleMiddleware
 from core.web.openapi import StrictStructSchemaPlugin
@@ -104,6 +104,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
         )
         app.state.engine = engine
         app.state.sessionmaker = create_sessionmaker(engine)
+        await report_database_at_start(engine)
         try:
             yield
         finally:
