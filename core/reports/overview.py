@@ -1,0 +1,611 @@
+"""The coordinator's overview: what a tenant's programmes look like in figures.
+
+The entry point (also what the partner aggregate builds on)::
+
+    async def overview(
+        session: AsyncSession,
+        tenant: Tenant,
+        programme_id: uuid.UUID | None,
+        period: Period,
+        *,
+        plugins: MakkerPluginManager,
+        today: dt.date,
+    ) -> Overview
+
+``session`` must be scoped to ``tenant`` (a request's session, or
+:func:`core.db.tenant_scope.reading_another_tenant` for a partner reading a granted
+programme): every query runs under the ORM guard and row-level security. ``programme_id``
+``None`` means every active programme of the tenant. ``plugins`` answers the mentor-course
+completion rule per programme; ``today`` is the day the "now" figures (the waiting list) are
+read on. The answer holds only counts, medians and hold numbers - never a person.
+
+:class:`Overview` has one :class:`Figures` per programme (``programmes``, by name) and
+``total``. Counts of forløb, meetings, holds and events add up; counts of *people* are distinct
+people, so a person in two programmes counts once in the total (the total can be less than the
+sum). The median wait of the total is the median over all the programmes' matches.
+
+Every figure is defined in ``docs/reports.md`` ("The overview"); :class:`Figures` repeats the
+definitions field by field. :func:`outcome_changes` adds the questionnaire change per
+instrument (:func:`core.outcomes.results.programme_result`), which needs a request context.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import statistics
+import uuid
+from collections import defaultdict
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field, fields
+
+from sqlalchemy import and_, func, or_, select, union_all
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import aliased
+
+from core.context import Context
+from core.courses.models import Course, CourseAttendance, CourseParticipant, CourseSession
+from core.courses.queries import FINISHED, PLANNED, RUNNING, course_state, min_sessions_attended
+from core.forloeb.models import Forloeb, ForloebPause, Meeting
+from core.outcomes.results import ProgrammeResult, programme_result
+from core.participants.models import Enrolment, EnrolmentEvent, EnrolmentRole
+from core.plugin_api import MakkerPluginManager
+from core.reports.period import Period, local_day
+from core.tenancy.models import Programme, Tenant
+
+#: Forløb states that have started (``proposed`` and ``declined`` never ran).
+STARTED_STATES = ("active", "paused", "completed", "ended_early")
+
+
+@dataclass
+class Figures:
+    """The overview's figures for one programme (or the total). See ``docs/reports.md``.
+
+    *At the end of the period* means at the end of the day ``period.end``; *in the period*
+    means on a day from ``period.start`` to ``period.end``, both included."""
+
+    #: Distinct people (citizens and mentors) in a forløb at the end of the period: a forløb
+    #: that has started on or before the last day and has not ended by then (active or paused).
+    people_in_forloeb: int = 0
+    #: Distinct citizens (mentees) / mentors of those forløb.
+    citizens_in_forloeb: int = 0
+    mentors_in_forloeb: int = 0
+    #: Forløb running at the end of the period, and of them those paused then.
+    forloeb_running: int = 0
+    forloeb_paused_at_end: int = 0
+    #: Now (on ``today``, whatever the period): enrolments with status ``ready``.
+    waiting_citizens: int = 0
+    waiting_mentors: int = 0
+    #: Of the matches made in the period (an enrolment's change to ``matched``): the median
+    #: number of days since the enrolment last became ``ready``; ``None`` without a match.
+    median_days_ready_to_matched: float | None = None
+    #: How many matches the median is taken over (citizens' and mentors' enrolments).
+    matches: int = 0
+    #: Forløb whose start day is in the period.
+    forloeb_started: int = 0
+    #: Forløb that ended in the period, completed / ended early (their end day in the period).
+    forloeb_completed: int = 0
+    forloeb_ended_early: int = 0
+    #: Forløb with a pause that began in the period (a forløb paused twice counts once).
+    forloeb_paused: int = 0
+    #: Meetings in the period (their day): held, and cancelled ("afbud").
+    meetings_held: int = 0
+    meetings_cancelled: int = 0
+    #: Minutes of the meetings held in the period whose length was logged.
+    meeting_minutes: int = 0
+    #: Mentor-course holds by their state at the end of the period, as the Hold page says it on
+    #: that day (finished: the last teaching day is before it; running: from the first teaching
+    #: day to the last).
+    courses_finished: int = 0
+    courses_running: int = 0
+    courses_planned: int = 0
+    #: The numbers of the running holds, e.g. ``[10, 11]``.
+    running_course_numbers: list[int] = field(default_factory=list)
+    #: Holds whose last teaching day is in the period and that are finished at its end.
+    courses_finished_in_period: int = 0
+    #: Distinct people who completed a finished hold (attended at least the programme's
+    #: ``min_sessions_attended`` teaching days), up to the end of the period / on holds that
+    #: finished in the period.
+    mentors_trained: int = 0
+    mentors_trained_in_period: int = 0
+    #: Distinct people with a mentor enrolment created after they had started a forløb as a
+    #: citizen (in any programme of the tenant): up to the end of the period / the mentor
+    #: enrolment created in the period.
+    citizens_became_mentors: int = 0
+    citizens_became_mentors_in_period: int = 0
+
+    @property
+    def meetings_planned(self) -> int:
+        return self.meetings_held + self.meetings_cancelled
+
+    @property
+    def cancellation_rate(self) -> float | None:
+        """Afbud as a share of the meetings held and cancelled (``None`` without any)."""
+        planned = self.meetings_planned
+        return self.meetings_cancelled / planned if planned else None
+
+    @property
+    def forloeb_ended(self) -> int:
+        return self.forloeb_completed + self.forloeb_ended_early
+
+
+#: The :class:`Figures` fields in the order the report tables list them.
+FIGURE_FIELDS: tuple[str, ...] = tuple(f.name for f in fields(Figures))
+
+
+@dataclass
+class ProgrammeFigures:
+    programme_id: uuid.UUID
+    slug: str
+    name: str
+    figures: Figures
+
+
+@dataclass
+class Overview:
+    period: Period
+    #: The day the "now" figures were read on.
+    today: dt.date
+    programmes: list[ProgrammeFigures]
+    total: Figures
+
+    def by_slug(self, slug: str) -> Figures:
+        return next(p.figures for p in self.programmes if p.slug == slug)
+
+
+async def programmes_in(session: AsyncSession, programme_id: uuid.UUID | None) -> list[Programme]:
+    """The tenant's active programmes by name, or just ``programme_id`` (archived or not)."""
+    stmt = select(Programme).order_by(Programme.name)
+    if programme_id is None:
+        stmt = stmt.where(Programme.archived_at.is_(None))
+    else:
+        stmt = stmt.where(Programme.id == programme_id)
+    return list(await session.scalars(stmt))
+
+
+async def overview(
+    session: AsyncSession,
+    tenant: Tenant,
+    programme_id: uuid.UUID | None,
+    period: Period,
+    *,
+    plugins: MakkerPluginManager,
+    today: dt.date,
+) -> Overview:
+    """The overview of ``tenant``'s programmes (or one) for ``period``; see the module's
+    docstring and ``docs/reports.md``."""
+    programmes = await programmes_in(session, programme_id)
+    ids = [p.id for p in programmes]
+    per: dict[uuid.UUID, Figures] = {p.id: Figures() for p in programmes}
+    total = Figures()
+    if ids:
+        await _in_forloeb(session, ids, period.end, per, total)
+        await _flows(session, ids, period, per, total)
+        await _meetings(session, ids, period, per, total)
+        await _waiting(session, ids, per, total)
+        await _waits(session, ids, period, per, total)
+        await _courses(session, tenant, programmes, period, plugins, per, total)
+        await _became_mentors(session, ids, period, per, total)
+    return Overview(
+        period,
+        today,
+        [ProgrammeFigures(p.id, p.slug, p.name, per[p.id]) for p in programmes],
+        total,
+    )
+
+
+# -- people in forløb at the end of the period ------------------------------------------------
+
+
+def _running_on(day: dt.date) -> list:
+    return [
+        Forloeb.state.in_(STARTED_STATES),
+        Forloeb.started_on.is_not(None),
+        Forloeb.started_on <= day,
+        or_(Forloeb.ended_on.is_(None), Forloeb.ended_on > day),
+    ]
+
+
+async def _in_forloeb(
+    session: AsyncSession,
+    ids: list[uuid.UUID],
+    day: dt.date,
+    per: dict[uuid.UUID, Figures],
+    total: Figures,
+) -> None:
+    mentee, mentor = aliased(Enrolment), aliased(Enrolment)
+    running = [Forloeb.programme_id.in_(ids), *_running_on(day)]
+    rows = await session.execute(
+        select(
+            Forloeb.programme_id,
+            func.count(),
+            func.count(func.distinct(mentee.person_id)),
+            func.count(func.distinct(mentor.person_id)),
+        )
+        .join(mentee, mentee.id == Forloeb.mentee_enrolment_id)
+        .join(mentor, mentor.id == Forloeb.mentor_enrolment_id)
+        .where(*running)
+        .group_by(Forloeb.programme_id)
+    )
+    for programme_id, n, citizens, mentors in rows.tuples():
+        f = per[programme_id]
+        f.forloeb_running, f.citizens_in_forloeb, f.mentors_in_forloeb = n, citizens, mentors
+        total.forloeb_running += n
+    # Distinct people: both parties of every running forløb, per programme and in total.
+    parties = union_all(
+        select(Forloeb.programme_id.label("programme_id"), mentee.person_id.label("person_id"))
+        .join(mentee, mentee.id == Forloeb.mentee_enrolment_id)
+        .where(*running),
+        select(Forloeb.programme_id, mentor.person_id)
+        .join(mentor, mentor.id == Forloeb.mentor_enrolment_id)
+        .where(*running),
+    ).subquery()
+    for programme_id, people in (
+        await session.execute(
+            select(parties.c.programme_id, func.count(func.distinct(parties.c.person_id))).group_by(
+                parties.c.programme_id
+            )
+        )
+    ).tuples():
+        per[programme_id].people_in_forloeb = people
+    totals = (
+        await session.execute(
+            select(
+                select(func.count(func.distinct(parties.c.person_id))).scalar_subquery(),
+                select(func.count(func.distinct(mentee.person_id)))
+                .select_from(Forloeb)
+                .join(mentee, mentee.id == Forloeb.mentee_enrolment_id)
+                .where(*running)
+                .scalar_subquery(),
+                select(func.count(func.distinct(mentor.person_id)))
+                .select_from(Forloeb)
+                .join(mentor, mentor.id == Forloeb.mentor_enrolment_id)
+                .where(*running)
+                .scalar_subquery(),
+            )
+        )
+    ).one()
+    total.people_in_forloeb, total.citizens_in_forloeb, total.mentors_in_forloeb = (
+        int(totals[0] or 0),
+        int(totals[1] or 0),
+        int(totals[2] or 0),
+    )
+    paused = await session.execute(
+        select(Forloeb.programme_id, func.count(func.distinct(ForloebPause.forloeb_id)))
+        .join(Forloeb, Forloeb.id == ForloebPause.forloeb_id)
+        .where(
+            *running,
+            ForloebPause.starts_on <= day,
+            or_(ForloebPause.ends_on.is_(None), ForloebPause.ends_on > day),
+        )
+        .group_by(Forloeb.programme_id)
+    )
+    for programme_id, n in paused.tuples():
+        per[programme_id].forloeb_paused_at_end = n
+        total.forloeb_paused_at_end += n
+
+
+# -- forløb started, ended and paused in the period --------------------------------------------
+
+
+async def _flows(
+    session: AsyncSession,
+    ids: list[uuid.UUID],
+    period: Period,
+    per: dict[uuid.UUID, Figures],
+    total: Figures,
+) -> None:
+    start, end = period.start, period.end
+    started = await session.execute(
+        select(Forloeb.programme_id, func.count())
+        .where(
+            Forloeb.programme_id.in_(ids),
+            Forloeb.state.in_(STARTED_STATES),
+            Forloeb.started_on >= start,
+            Forloeb.started_on <= end,
+        )
+        .group_by(Forloeb.programme_id)
+    )
+    for programme_id, n in started.tuples():
+        per[programme_id].forloeb_started = n
+        total.forloeb_started += n
+    ended = await session.execute(
+        select(Forloeb.programme_id, Forloeb.state, func.count())
+        .where(
+            Forloeb.programme_id.in_(ids),
+            Forloeb.state.in_(("completed", "ended_early")),
+            Forloeb.ended_on >= start,
+            Forloeb.ended_on <= end,
+        )
+        .group_by(Forloeb.programme_id, Forloeb.state)
+    )
+    for programme_id, state, n in ended.tuples():
+        name = "forloeb_completed" if state == "completed" else "forloeb_ended_early"
+        setattr(per[programme_id], name, n)
+        setattr(total, name, getattr(total, name) + n)
+    paused = await session.execute(
+        select(Forloeb.programme_id, func.count(func.distinct(ForloebPause.forloeb_id)))
+        .join(Forloeb, Forloeb.id == ForloebPause.forloeb_id)
+        .where(
+            Forloeb.programme_id.in_(ids),
+            ForloebPause.starts_on >= start,
+            ForloebPause.starts_on <= end,
+        )
+        .group_by(Forloeb.programme_id)
+    )
+    for programme_id, n in paused.tuples():
+        per[programme_id].forloeb_paused = n
+        total.forloeb_paused += n
+
+
+async def _meetings(
+    session: AsyncSession,
+    ids: list[uuid.UUID],
+    period: Period,
+    per: dict[uuid.UUID, Figures],
+    total: Figures,
+) -> None:
+    rows = await session.execute(
+        select(
+            Forloeb.programme_id,
+            Meeting.cancelled,
+            func.count(),
+            func.coalesce(func.sum(Meeting.duration_minutes), 0),
+        )
+        .join(Forloeb, Forloeb.id == Meeting.forloeb_id)
+        .where(
+            Forloeb.programme_id.in_(ids),
+            Meeting.day >= period.start,
+            Meeting.day <= period.end,
+        )
+        .group_by(Forloeb.programme_id, Meeting.cancelled)
+    )
+    for programme_id, cancelled, n, minutes in rows.tuples():
+        f = per[programme_id]
+        if cancelled:
+            f.meetings_cancelled += n
+            total.meetings_cancelled += n
+        else:
+            f.meetings_held += n
+            f.meeting_minutes += int(minutes or 0)
+            total.meetings_held += n
+            total.meeting_minutes += int(minutes or 0)
+
+
+# -- the waiting list and the wait from ready to matched ---------------------------------------
+
+
+async def _waiting(
+    session: AsyncSession,
+    ids: list[uuid.UUID],
+    per: dict[uuid.UUID, Figures],
+    total: Figures,
+) -> None:
+    rows = await session.execute(
+        select(Enrolment.programme_id, Enrolment.role, func.count())
+        .where(Enrolment.programme_id.in_(ids), Enrolment.status == "ready")
+        .group_by(Enrolment.programme_id, Enrolment.role)
+    )
+    for programme_id, role, n in rows.tuples():
+        name = "waiting_mentors" if role == EnrolmentRole.MENTOR else "waiting_citizens"
+        setattr(per[programme_id], name, n)
+        setattr(total, name, getattr(total, name) + n)
+
+
+async def _waits(
+    session: AsyncSession,
+    ids: list[uuid.UUID],
+    period: Period,
+    per: dict[uuid.UUID, Figures],
+    total: Figures,
+) -> None:
+    """Median days from an enrolment's last change to ``ready`` to its change to ``matched``,
+    over the changes to ``matched`` in the period."""
+    first, last = period.utc_bounds()
+    matched_in_period = (
+        select(EnrolmentEvent.enrolment_id)
+        .where(
+            EnrolmentEvent.to_status == "matched",
+            EnrolmentEvent.at >= first,
+            EnrolmentEvent.at < last,
+        )
+        .scalar_subquery()
+    )
+    rows = await session.execute(
+        select(
+            Enrolment.programme_id,
+            EnrolmentEvent.enrolment_id,
+            EnrolmentEvent.to_status,
+            EnrolmentEvent.at,
+        )
+        .join(Enrolment, Enrolment.id == EnrolmentEvent.enrolment_id)
+        .where(
+            Enrolment.programme_id.in_(ids),
+            EnrolmentEvent.to_status.in_(("ready", "matched")),
+            EnrolmentEvent.enrolment_id.in_(matched_in_period),
+        )
+        .order_by(EnrolmentEvent.enrolment_id, EnrolmentEvent.at)
+    )
+    waits: dict[uuid.UUID, list[int]] = defaultdict(list)
+    ready_since: dict[uuid.UUID, dt.datetime] = {}
+    for programme_id, enrolment_id, to_status, at in rows.tuples():
+        if to_status == "ready":
+            ready_since[enrolment_id] = at
+            continue
+        since = ready_since.get(enrolment_id)
+        if since is None or not (first <= _aware(at) < last):
+            continue
+        waits[programme_id].append((local_day(at) - local_day(since)).days)
+    every: list[int] = []
+    for programme_id, days in waits.items():
+        per[programme_id].median_days_ready_to_matched = _median(days)
+        per[programme_id].matches = len(days)
+        every += days
+    total.median_days_ready_to_matched = _median(every)
+    total.matches = len(every)
+
+
+def _aware(at: dt.datetime) -> dt.datetime:
+    return at if at.tzinfo is not None else at.replace(tzinfo=dt.UTC)
+
+
+def _median(values: Sequence[int]) -> float | None:
+    return float(statistics.median(values)) if values else None
+
+
+# -- mentor courses ----------------------------------------------------------------------------
+
+
+async def _courses(
+    session: AsyncSession,
+    tenant: Tenant,
+    programmes: list[Programme],
+    period: Period,
+    plugins: MakkerPluginManager,
+    per: dict[uuid.UUID, Figures],
+    total: Figures,
+) -> None:
+    ids = [p.id for p in programmes]
+    courses = (
+        await session.execute(
+            select(
+                Course.id,
+                Course.programme_id,
+                Course.number,
+                func.min(CourseSession.day),
+                func.max(CourseSession.day),
+            )
+            .join(CourseSession, CourseSession.course_id == Course.id, isouter=True)
+            .where(Course.programme_id.in_(ids))
+            .group_by(Course.id, Course.programme_id, Course.number)
+            .order_by(Course.programme_id, Course.number)
+        )
+    ).tuples()
+    end = period.end
+    finished: dict[uuid.UUID, bool] = {}  # course -> finished in the period
+    programme_of: dict[uuid.UUID, uuid.UUID] = {}
+    for course_id, programme_id, number, first_day, last_day in courses:
+        days = [d for d in (first_day, last_day) if d is not None]
+        state = course_state(days, end)
+        f = per[programme_id]
+        if state == FINISHED:
+            f.courses_finished += 1
+            total.courses_finished += 1
+            in_period = period.start <= last_day
+            finished[course_id] = in_period
+            programme_of[course_id] = programme_id
+            if in_period:
+                f.courses_finished_in_period += 1
+                total.courses_finished_in_period += 1
+        elif state == RUNNING:
+            f.courses_running += 1
+            f.running_course_numbers.append(number)
+            total.courses_running += 1
+            total.running_course_numbers.append(number)
+        elif state == PLANNED:
+            f.courses_planned += 1
+            total.courses_planned += 1
+    total.running_course_numbers.sort()
+    if not finished:
+        return
+    minimum = {p.id: min_sessions_attended(plugins, tenant, p) for p in programmes}
+    attended = await session.execute(
+        select(CourseSession.course_id, CourseAttendance.person_id, func.count())
+        .join(CourseSession, CourseSession.id == CourseAttendance.session_id)
+        .join(
+            CourseParticipant,
+            and_(
+                CourseParticipant.course_id == CourseSession.course_id,
+                CourseParticipant.person_id == CourseAttendance.person_id,
+            ),
+        )
+        .where(CourseSession.course_id.in_(list(finished)))
+        .group_by(CourseSession.course_id, CourseAttendance.person_id)
+    )
+    trained: dict[uuid.UUID, set[uuid.UUID]] = defaultdict(set)
+    trained_in_period: dict[uuid.UUID, set[uuid.UUID]] = defaultdict(set)
+    for course_id, person_id, n in attended.tuples():
+        programme_id = programme_of[course_id]
+        needed = minimum[programme_id]
+        if needed <= 0 or n < needed:
+            continue
+        trained[programme_id].add(person_id)
+        if finished[course_id]:
+            trained_in_period[programme_id].add(person_id)
+    for programme_id, people in trained.items():
+        per[programme_id].mentors_trained = len(people)
+    for programme_id, people in trained_in_period.items():
+        per[programme_id].mentors_trained_in_period = len(people)
+    total.mentors_trained = len(set().union(*trained.values()))
+    total.mentors_trained_in_period = len(set().union(*trained_in_period.values()))
+
+
+# -- citizens who later became mentors ---------------------------------------------------------
+
+
+async def _became_mentors(
+    session: AsyncSession,
+    ids: list[uuid.UUID],
+    period: Period,
+    per: dict[uuid.UUID, Figures],
+    total: Figures,
+) -> None:
+    mentee = aliased(Enrolment)
+    first_as_citizen = {
+        person_id: started
+        for person_id, started in (
+            await session.execute(
+                select(mentee.person_id, func.min(Forloeb.started_on))
+                .join(mentee, mentee.id == Forloeb.mentee_enrolment_id)
+                .where(Forloeb.state.in_(STARTED_STATES), Forloeb.started_on.is_not(None))
+                .group_by(mentee.person_id)
+            )
+        ).tuples()
+    }
+    if not first_as_citizen:
+        return
+    mentors = await session.execute(
+        select(Enrolment.programme_id, Enrolment.person_id, Enrolment.created_at).where(
+            Enrolment.programme_id.in_(ids),
+            Enrolment.role == EnrolmentRole.MENTOR,
+            Enrolment.person_id.in_(list(first_as_citizen)),
+        )
+    )
+    became: dict[uuid.UUID, set[uuid.UUID]] = defaultdict(set)
+    became_in_period: dict[uuid.UUID, set[uuid.UUID]] = defaultdict(set)
+    for programme_id, person_id, created_at in mentors.tuples():
+        day, citizen_from = local_day(created_at), first_as_citizen[person_id]
+        if day > period.end or citizen_from is None or day < citizen_from:
+            continue
+        became[programme_id].add(person_id)
+        if day >= period.start:
+            became_in_period[programme_id].add(person_id)
+    for programme_id, people in became.items():
+        per[programme_id].citizens_became_mentors = len(people)
+    for programme_id, people in became_in_period.items():
+        per[programme_id].citizens_became_mentors_in_period = len(people)
+    total.citizens_became_mentors = len(_union(became.values()))
+    total.citizens_became_mentors_in_period = len(_union(became_in_period.values()))
+
+
+def _union(sets: Iterable[set[uuid.UUID]]) -> set[uuid.UUID]:
+    out: set[uuid.UUID] = set()
+    for s in sets:
+        out |= s
+    return out
+
+
+# -- questionnaire change ----------------------------------------------------------------------
+
+
+async def outcome_changes(
+    ctx: Context, programmes: Sequence[ProgrammeFigures], period: Period
+) -> list[ProgrammeResult]:
+    """Per programme with a questionnaire schedule, the paired change from the start to the
+    end of the forløb that ended in the period (:func:`core.outcomes.results.programme_result`:
+    the same figures as the Resultater page)."""
+    wanted = {p.programme_id for p in programmes}
+    out = []
+    for programme in await programmes_in(ctx.session, None):
+        if programme.id in wanted and programme.outcomes:
+            out.append(await programme_result(ctx, programme.slug, period.start, period.end))
+    return out
