@@ -161,7 +161,8 @@ def create_app(settings: Settings | None = None) -> Litestar:
             cookie_secure=settings.is_production,
             cookie_httponly=True,
             cookie_samesite="lax",
-            exclude=["^/api/", "^/realms/", "^/admin/realms/"],
+            # The back-channel logout is called by the issuer, with a signed token, no cookie.
+            exclude=["^/api/", "^/realms/", "^/admin/realms/", "^/auth/backchannel-logout$"],
         ),
         lifespan=[lifespan],
         template_config=TemplateConfig(

@@ -60,6 +60,7 @@ PUBLIC: dict[tuple[str, str], int] = {
     ("GET", "/auth/login"): 303,
     ("GET", "/auth/callback"): 400,
     ("POST", "/auth/logout"): 403,  # no CSRF token
+    ("POST", "/auth/backchannel-logout"): 400,  # no logout token
     ("GET", "/static/{file_path:path}"): 200,
     ("GET", "/schema"): 200,
     ("GET", "/schema/openapi.json"): 200,
@@ -85,6 +86,7 @@ PUBLIC: dict[tuple[str, str], int] = {
     ("GET", "/admin/realms/{realm:str}/roles"): 401,
     ("POST", "/admin/realms/{realm:str}/roles"): 401,
     ("GET", "/admin/realms/{realm:str}/roles/{role_name:str}"): 401,
+    ("POST", "/admin/realms/{realm:str}/users/{user_id:str}/logout"): 401,
     # Calendars: an unknown token and an unknown tenant are 404 (issue 7).
     ("GET", "/kalender/{token:str}"): 404,
     ("GET", "/offentlig/{slug:str}/informationsmoeder"): 404,
@@ -98,6 +100,7 @@ PUBLIC_SAMPLES = {
     "{org_id:str}": "x",
     "{client_uuid:str}": "x",
     "{role_name:str}": "x",
+    "{user_id:str}": "x",
     "{token:str}": "nope.ics",
     "{slug:str}": "nope",
 }

@@ -3,7 +3,9 @@
 Mounted by the app factory only when ``MAKKER_ENV=development``; constructing it in production
 raises. It serves, under ``/realms/{realm}``: the discovery document, ``certs`` (JWKS), ``auth``
 (a Danish login page listing the demo users, PKCE S256 required), ``token`` (authorization code,
-password, refresh token and client credentials grants), ``userinfo`` and ``logout``; and under
+password, refresh token and client credentials grants), ``userinfo`` and ``logout`` - which, as
+Keycloak does, sends a signed back-channel logout token to the client's
+``backchannel_logout_url`` (Makker's ``/auth/backchannel-logout``); and under
 ``/admin/realms/{realm}`` the Admin REST subset that ``makker tenants sync --keycloak`` uses
 (organizations, clients, roles). Tokens look like Keycloak's: RS256, ``typ`` Bearer/ID/Refresh,
 ``realm_access.roles`` and an ``organization`` claim. State is in memory: a restart signs
@@ -15,6 +17,7 @@ from __future__ import annotations
 import base64
 import contextlib
 import hashlib
+import logging
 import secrets
 import threading
 import time
@@ -23,12 +26,17 @@ from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlencode
 
+import httpx
 from jwcrypto import jwk, jwt
 
 from core.identity.dev_users import DEMO_USERS, DevUser
 from core.settings import DEV_KEYCLOAK_ADMIN_CLIENT_ID, DEV_KEYCLOAK_ADMIN_CLIENT_SECRET, Settings
 
+log = logging.getLogger(__name__)
+
 ACCESS_TOKEN_SECONDS = 300
+LOGOUT_TOKEN_SECONDS = 120
+BACKCHANNEL_LOGOUT_EVENT = "http://schemas.openid.net/event/backchannel-logout"
 REFRESH_TOKEN_SECONDS = 1800
 CODE_SECONDS = 60
 REALM_ROLES = ("platform_admin", "tenant_admin", "coordinator", "mentor", "mentee", "partner_staff")
@@ -52,6 +60,8 @@ class _Client:
     redirect_uris: tuple[str, ...] = ()
     post_logout_redirect_uris: tuple[str, ...] = ()
     service_account_roles: tuple[str, ...] = ()
+    #: Where the issuer POSTs a logout token when a session of this client ends.
+    backchannel_logout_url: str | None = None
 
 
 @dataclass
@@ -91,6 +101,7 @@ class DevIssuer:
                 settings.oidc_client_secret,
                 redirect_uris=(f"{base}/auth/callback",),
                 post_logout_redirect_uris=(f"{base}/",),
+                backchannel_logout_url=f"{base}/auth/backchannel-logout",
             ),
             # The development service account of `makker tenants sync --keycloak`: the app's
             # settings carry no admin credential, so its values are the development ones.
@@ -102,6 +113,10 @@ class DevIssuer:
         }
         self._codes: dict[str, _Code] = {}
         self._revoked_sessions: set[str] = set()
+        #: Live sessions: sid -> (subject, client id), for back-channel logout.
+        self.sessions: dict[str, tuple[str, str]] = {}
+        #: Back-channel logout deliveries: (client id, HTTP status or None if unreachable).
+        self.backchannel_deliveries: list[tuple[str, int | None]] = []
         # Admin REST objects (organizations, clients, roles), in memory.
         self.organizations: dict[str, dict[str, Any]] = {}
         self.admin_clients: dict[str, dict[str, Any]] = {}
@@ -171,6 +186,7 @@ class DevIssuer:
     ) -> dict[str, Any]:
         now = int(time.time())
         sid = sid or uuid.uuid4().hex
+        self.sessions[sid] = (user.subject, client_id)
         common = {
             "iss": self.issuer,
             "sub": user.subject,
@@ -313,16 +329,78 @@ class DevIssuer:
         claims = self._verify_own(access_token, "Bearer")
         return {k: claims[k] for k in ("sub", "preferred_username", "name") if k in claims}
 
-    def logout(self, params: dict[str, str]) -> str | None:
-        """End the session named by the id_token_hint or refresh_token; return where to go."""
+    def logout(self, params: dict[str, str]) -> tuple[str | None, list[str]]:
+        """End the session named by the id_token_hint or refresh_token; return where to go and
+        the ended session ids (for :meth:`send_backchannel_logout`)."""
+        ended: list[str] = []
         for field_name, typ in (("id_token_hint", "ID"), ("refresh_token", "Refresh")):
             token = params.get(field_name)
             if token:
                 with contextlib.suppress(OAuthError):
-                    self._revoked_sessions.add(self._verify_own(token, typ)["sid"])
+                    sid = self._verify_own(token, typ)["sid"]
+                    self._revoked_sessions.add(sid)
+                    if sid not in ended:
+                        ended.append(sid)
         target = params.get("post_logout_redirect_uri")
         allowed = {u for c in self.clients.values() for u in c.post_logout_redirect_uris}
-        return target if target in allowed else None
+        return (target if target in allowed else None), ended
+
+    def logout_user(self, subject: str) -> list[str]:
+        """End every session of the user ``subject`` (Keycloak's admin "sign out"); return the
+        ended session ids."""
+        ended = [sid for sid, (sub, _client) in self.sessions.items() if sub == subject]
+        self._revoked_sessions.update(ended)
+        return ended
+
+    def logout_token(
+        self, client_id: str, sub: str | None, sid: str | None, **overrides: Any
+    ) -> str:
+        """A signed back-channel logout token, as Keycloak sends one; ``overrides`` replace or
+        (with the value ``None``) remove claims - tests use them to make bad tokens."""
+        now = int(time.time())
+        claims: dict[str, Any] = {
+            "iss": self.issuer,
+            "aud": client_id,
+            "iat": now,
+            "exp": now + LOGOUT_TOKEN_SECONDS,
+            "jti": uuid.uuid4().hex,
+            "typ": "Logout",
+            "events": {BACKCHANNEL_LOGOUT_EVENT: {}},
+        }
+        if sub is not None:
+            claims["sub"] = sub
+        if sid is not None:
+            claims["sid"] = sid
+        for name, value in overrides.items():
+            if value is None:
+                claims.pop(name, None)
+            else:
+                claims[name] = value
+        return self.sign(claims)
+
+    async def send_backchannel_logout(self, sids: list[str]) -> None:
+        """POST a logout token (``sub`` and ``sid``) for each ended session to its client's
+        back-channel logout URL. A failed delivery is logged and noted, as Keycloak does: the
+        session has ended here either way."""
+        for sid in sids:
+            known = self.sessions.pop(sid, None)
+            if known is None:
+                continue
+            subject, client_id = known
+            client = self.clients.get(client_id)
+            if client is None or not client.backchannel_logout_url:
+                continue
+            token = self.logout_token(client_id, subject, sid)
+            try:
+                async with httpx.AsyncClient(timeout=5) as http:
+                    answer = await http.post(
+                        client.backchannel_logout_url, data={"logout_token": token}
+                    )
+                status: int | None = answer.status_code
+            except httpx.HTTPError as exc:
+                log.warning("back-channel logout to %s failed: %s", client_id, type(exc).__name__)
+                status = None
+            self.backchannel_deliveries.append((client_id, status))
 
     def check_admin_token(self, authorization: str | None) -> None:
         if not authorization or not authorization.startswith("Bearer "):

@@ -129,7 +129,10 @@ async def userinfo(request: Request[Any, Any, Any], realm: FromPath[str]) -> Res
 
 
 async def _logout(request: Request[Any, Any, Any], realm: str, params: dict[str, str]) -> Any:
-    target = _issuer(request, realm).logout(params)
+    issuer = _issuer(request, realm)
+    target, ended = issuer.logout(params)
+    # As Keycloak: the clients hear of it (back-channel) before the browser is sent on.
+    await issuer.send_backchannel_logout(ended)
     if target:
         return Redirect(path=target, status_code=303)
     if request.method == "POST":
@@ -317,6 +320,18 @@ async def create_role(
     return _created(request, name)
 
 
+@post(f"{ADMIN}/users/{{user_id:str}}/logout", name="dev_admin_user_logout", status_code=200)
+@_admin_call
+async def logout_user(
+    request: Request[Any, Any, Any], realm: FromPath[str], user_id: FromPath[str]
+) -> Any:
+    """Keycloak's admin "sign out" of a user (python-keycloak ``a_user_logout``): every session
+    ends and each client with a back-channel logout URL is told."""
+    issuer = _admin(request, realm)
+    await issuer.send_backchannel_logout(issuer.logout_user(user_id))
+    return Response(None, status_code=204)
+
+
 @get(f"{ADMIN}/roles/{{role_name:str}}", name="dev_admin_role")
 @_admin_call
 async def get_role(
@@ -354,5 +369,6 @@ def dev_issuer_router() -> Router:
             list_roles,
             create_role,
             get_role,
+            logout_user,
         ],
     )

@@ -1,4 +1,10 @@
-"""Server-side sessions for the web UI and the signed, short-lived sign-in state cookie."""
+"""Server-side sessions for the web UI and the signed, short-lived sign-in state cookie.
+
+A web session is a row of ``web_session`` (only the hash of the cookie value is stored), read on
+every request. Ending one is deleting its row, so :func:`end_web_sessions` - every session of a
+sign-in (``iss#sub``) or of a Keycloak session (``sid``) - takes effect at the holder's next
+request: used by back-channel logout (:mod:`core.identity.backchannel`) and by removing a
+member's access (:mod:`core.identity.members`)."""
 
 from __future__ import annotations
 
@@ -41,17 +47,21 @@ async def create_session(
     id_token: str | None,
     hours: int,
     now: dt.datetime,
+    sid: str | None = None,
 ) -> str:
     """Store a new session; return the cookie value (only its hash is stored).
 
-    Expired sessions are deleted on the way, so the table holds only live ones. The caller's
-    transaction (the request pipeline's) commits it."""
+    ``sid`` is the identity provider's session id (the ID token's ``sid``), which a
+    back-channel logout token names. Expired sessions are deleted on the way, so the table
+    holds only live ones. The caller's transaction (the request pipeline's) commits it."""
     raw = secrets.token_urlsafe(32)
     await session.execute(delete(WebSession).where(WebSession.expires_at <= now))
     session.add(
         WebSession(
             token_hash=_hash(raw),
             principal=msgspec.to_builtins(principal),
+            user_id=principal.user_id,
+            sid=sid,
             id_token=id_token,
             expires_at=now + dt.timedelta(hours=hours),
         )
@@ -61,9 +71,12 @@ async def create_session(
 
 
 async def load_session(session: AsyncSession, raw: str, now: dt.datetime) -> Principal | None:
-    """The principal of a live web session, read in the request's own session."""
+    """The principal of a live web session, read in the request's own session.
+
+    A session without ``user_id`` (made before migration 0014) is not accepted: it could not
+    be ended by :func:`end_web_sessions`."""
     row = await session.get(WebSession, _hash(raw))
-    if row is None or _aware(row.expires_at) <= now:
+    if row is None or row.user_id is None or _aware(row.expires_at) <= now:
         return None
     return msgspec.convert(row.principal, Principal)
 
@@ -81,6 +94,28 @@ async def end_session(session: AsyncSession, raw: str) -> str | None:
     await session.delete(row)
     await session.flush()
     return id_token
+
+
+async def end_web_sessions(
+    session: AsyncSession, *, user_id: str | None = None, sid: str | None = None
+) -> int:
+    """End every web session of the sign-in ``user_id`` (``iss#sub``) and/or of the identity
+    provider's session ``sid`` (both given: the sessions matching both); return how many.
+
+    Effective at the holder's next request, which finds no row (:func:`load_session`). Flushes
+    in the caller's transaction; the request pipeline commits it with the request's audit row.
+
+    :raises ValueError: neither ``user_id`` nor ``sid`` is given (that would end everyone's)."""
+    if not user_id and not sid:
+        raise ValueError("end_web_sessions needs a user_id or a sid")
+    statement = delete(WebSession)
+    if user_id:
+        statement = statement.where(WebSession.user_id == user_id)
+    if sid:
+        statement = statement.where(WebSession.sid == sid)
+    result = await session.execute(statement)
+    await session.flush()
+    return int(getattr(result, "rowcount", 0) or 0)
 
 
 # -- sign-in state (state, nonce, PKCE verifier, where to go) in a signed cookie ---------------

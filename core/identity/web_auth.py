@@ -1,4 +1,5 @@
-"""Web sign-in: authorization code + PKCE against the issuer, a server-side session, sign-out."""
+"""Web sign-in: authorization code + PKCE against the issuer, a server-side session, sign-out,
+and the issuer's back-channel logout (:mod:`core.identity.backchannel`)."""
 
 from __future__ import annotations
 
@@ -9,18 +10,20 @@ from typing import Any
 from urllib.parse import urlencode
 
 from jwcrypto import jwt
-from litestar import Controller, Request, get, post
+from litestar import Controller, Request, Response, get, post
 from litestar.datastructures import Cookie
 from litestar.enums import MediaType
 from litestar.params import FromQuery
 from litestar.response import Redirect, Template
 
+from core.identity.backchannel import validate_logout_token
 from core.identity.issuer import IssuerUnavailable, call_issuer, is_outage
 from core.identity.principal import principal_from_claims
 from core.identity.sessions import (
     LOGIN_STATE_SECONDS,
     create_session,
     end_session,
+    end_web_sessions,
     login_cookie_name,
     read_state,
     session_cookie_name,
@@ -29,7 +32,7 @@ from core.identity.sessions import (
 from core.identity.tokens import InvalidToken
 from core.settings import Settings
 from core.web.pages import safe_next
-from core.web.pipeline import request_context
+from core.web.pipeline import audits, request_context
 
 CALLBACK_PATH = "/auth/callback"
 
@@ -155,8 +158,14 @@ class AuthController(Controller):
             ctx.audit_whatever_happens("sign_in_failed", detail={"reason": reason})
             return failure
         principal = principal_from_claims(claims)
+        sid = id_claims.get("sid")
         raw = await create_session(
-            ctx.session, principal, tokens.get("id_token"), settings.session_hours, ctx.clock.now()
+            ctx.session,
+            principal,
+            tokens.get("id_token"),
+            settings.session_hours,
+            ctx.clock.now(),
+            sid=sid if isinstance(sid, str) else None,
         )
         ctx.actor = principal
         ctx.audit("sign_in")
@@ -196,3 +205,55 @@ class AuthController(Controller):
             status_code=303,
             cookies=[_cookie(settings, session_cookie_name(settings), "", 0)],
         )
+
+    @post(
+        "/backchannel-logout",
+        name="auth_backchannel_logout",
+        status_code=200,
+        opt=audits("sign_out.backchannel", "sign_in"),
+    )
+    async def backchannel_logout(self, request: Request[Any, Any, Any]) -> Response[Any]:
+        """OpenID Connect Back-Channel Logout 1.0: the issuer says a session ended there.
+
+        Form field ``logout_token`` (a JWT, :func:`validate_logout_token`). A valid token ends
+        the Makker web sessions of its ``sid`` (and ``sub``, when it names both), or every
+        session of its ``sub`` when it names no ``sid`` - effective at the holder's next
+        request - and is answered 200; anything else is a 400 with a JSON error and ends
+        nothing. Both answers say ``Cache-Control: no-store``.
+        Audited with the subject (a pseudonymous id) and how many sessions ended; nothing of
+        the token is logged."""
+        app = request.app
+        ctx = request_context(request)
+        settings: Settings = app.state.settings
+        form = await request.form()
+        token = form.get("logout_token")
+        no_store = {"Cache-Control": "no-store"}
+        try:
+            if not isinstance(token, str) or not token:
+                raise InvalidToken("no logout_token")
+            claims = await validate_logout_token(
+                app.state.token_validator, token, settings.oidc_client_id
+            )
+        except InvalidToken as exc:
+            ctx.audit_whatever_happens(
+                "sign_out.backchannel_refused", detail={"reason": exc.reason, "status": 400}
+            )
+            return Response(
+                {
+                    "status_code": 400,
+                    "detail": "The logout token is not valid.",
+                    "error": "invalid_request",
+                },
+                status_code=400,
+                headers=no_store,
+            )
+        sub, sid = claims.get("sub"), claims.get("sid")
+        user_id = f"{claims['iss']}#{sub}" if sub else None
+        # Both named: the session of that sid and sign-in; one named: every session of it.
+        ended = await end_web_sessions(ctx.session, user_id=user_id, sid=sid)
+        ctx.audit(
+            object_type="sign_in",
+            object_id=sub,
+            detail={"sessions_ended": ended, "by": "sid" if sid else "sub"},
+        )
+        return Response(None, status_code=200, headers=no_store)
