@@ -1,0 +1,251 @@
+"""Small-number suppression (core/reports/suppression.py): boundaries, secondary suppression and
+differencing, checked by brute force over small tables."""
+
+from __future__ import annotations
+
+from collections.abc import Hashable, Mapping, Sequence
+
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from scipy.optimize import Bounds, LinearConstraint, milp
+
+from core.reports.suppression import (
+    HIDDEN,
+    SMALL,
+    Line,
+    derived_shown,
+    is_small,
+    show_count,
+    suppress,
+    table_lines,
+)
+
+TOTAL = "I alt"
+
+
+def test_four_is_hidden_five_is_shown_and_zero_is_shown():
+    assert [show_count(n) for n in (0, 1, 4, 5, 6, 120)] == [0, SMALL, SMALL, 5, 6, 120]
+    assert [is_small(n) for n in (0, 1, 4, 5)] == [False, True, True, False]
+    with pytest.raises(ValueError):
+        show_count(-1)
+
+
+def _table(values: Mapping[str, Sequence[int]], sums: Mapping[str, Sequence[str]] | None = None):
+    """``{row: [counts by column]}`` with a total row; columns c0, c1, ..."""
+    rows = list(values)
+    columns = [f"c{i}" for i in range(len(next(iter(values.values()))))]
+    cells: dict[tuple[Hashable, Hashable], int] = {}
+    for r in rows:
+        for c, v in zip(columns, values[r], strict=True):
+            cells[(r, c)] = v
+    for c in columns:
+        cells[(TOTAL, c)] = sum(cells[(r, c)] for r in rows)
+    return cells, table_lines(rows, columns, TOTAL, sums)
+
+
+def test_a_column_with_one_small_cell_hides_the_next_smallest_and_keeps_the_total():
+    cells, lines = _table({"Vejle": [4], "Kolding": [9], "Aarhus": [7]})
+    assert suppress(cells, lines) == {
+        ("Vejle", "c0"): SMALL,
+        ("Kolding", "c0"): 9,
+        ("Aarhus", "c0"): HIDDEN,
+        (TOTAL, "c0"): 20,
+    }
+
+
+def test_a_column_of_fives_shows_everything():
+    cells, lines = _table({"Vejle": [5], "Kolding": [5]})
+    assert suppress(cells, lines) == {("Vejle", "c0"): 5, ("Kolding", "c0"): 5, (TOTAL, "c0"): 10}
+
+
+def test_zeros_are_shown_and_never_hidden_as_a_complement():
+    cells, lines = _table({"Vejle": [3], "Kolding": [0], "Aarhus": [12]})
+    shown = suppress(cells, lines)
+    # 0 cannot hide the 3: the 12 is hidden; 3 + 12 = 15 leaves the 3 anywhere in 1-4.
+    assert shown == {
+        ("Vejle", "c0"): SMALL,
+        ("Kolding", "c0"): 0,
+        ("Aarhus", "c0"): HIDDEN,
+        (TOTAL, "c0"): 15,
+    }
+
+
+def test_a_small_total_of_one_small_cell_is_not_revealed_by_being_equal():
+    cells, lines = _table({"Vejle": [3], "Kolding": [0]})
+    assert suppress(cells, lines) == {
+        ("Vejle", "c0"): SMALL,
+        ("Kolding", "c0"): 0,
+        (TOTAL, "c0"): SMALL,
+    }
+
+
+def test_a_complement_that_would_pin_the_small_cell_is_not_enough():
+    # 1 + 5 = 6: hiding the 5 alone gives it away (an "x" is at least 5, so the "<5" is 1);
+    # the 6 is hidden as well.
+    cells, lines = _table({"Vejle": [1], "Kolding": [5], "Aarhus": [6]})
+    shown = suppress(cells, lines)
+    assert shown == {
+        ("Vejle", "c0"): SMALL,
+        ("Kolding", "c0"): HIDDEN,
+        ("Aarhus", "c0"): HIDDEN,
+        (TOTAL, "c0"): 12,
+    }
+
+
+def test_citizens_plus_mentors_hide_people_consistently_across_rows_and_columns():
+    # columns: people = citizens + mentors
+    cells, lines = _table({"Vejle": [12, 8, 4], "Kolding": [171, 102, 69]}, {"c0": ("c1", "c2")})
+    shown = suppress(cells, lines)
+    assert shown[("Vejle", "c2")] == SMALL
+    assert shown[("Kolding", "c0")] == 171 and shown[(TOTAL, "c0")] == 183
+    _assert_protected(cells, lines, shown)
+
+
+def test_derived_figures_need_shown_counts_and_five_people():
+    assert derived_shown(5, 12, people=5) is True
+    assert derived_shown(5, 12, people=4) is False
+    assert derived_shown(SMALL, 12) is False
+    assert derived_shown(HIDDEN, people=40) is False
+    assert derived_shown(7) is True
+
+
+def test_lines_must_add_up():
+    with pytest.raises(ValueError):
+        suppress({"a": 1, "b": 2, "t": 4}, [Line("t", ("a", "b"))])
+
+
+# -- differencing, by brute force ---------------------------------------------------------------
+
+
+def _feasible_values(cells, lines, shown) -> dict:
+    """Every value each hidden cell can take, given what is shown: a "<5" is 1-4, an "x" at
+    least 5 (and at most the grand total of all shown and hidden cells can reach), all lines
+    hold. Enumerated exhaustively."""
+    hidden = [k for k, v in shown.items() if isinstance(v, str)]
+    if not hidden:
+        return {}
+    cap = sum(cells.values())  # no cell exceeds the sum of all cells
+    domains = {k: range(1, 5) if shown[k] == SMALL else range(5, cap + 1) for k in hidden}
+    known = {k: v for k, v in shown.items() if not isinstance(v, str)}
+    # Assign hidden cells one by one; check each line as soon as all its cells are known.
+    order = sorted(hidden, key=lambda k: len(domains[k]))
+    by_last: dict = {}
+    for line in lines:
+        unknown = [k for k in line.cells if k in domains]
+        last = max(unknown, key=order.index) if unknown else None
+        by_last.setdefault(last, []).append(line)
+    possible: dict = {k: set() for k in hidden}
+    values = dict(known)
+
+    def holds(line: Line) -> bool:
+        return sum(values[p] for p in line.parts) == values[line.whole]
+
+    def assign(i: int) -> None:
+        if i == len(order):
+            for k in hidden:
+                possible[k].add(values[k])
+            return
+        key = order[i]
+        for v in domains[key]:
+            values[key] = v
+            if all(holds(line) for line in by_last.get(key, [])):
+                assign(i + 1)
+        del values[key]
+
+    assign(0)
+    return possible
+
+
+def _assert_protected(cells, lines, shown) -> None:
+    """Brute force on one column; on bigger tables the exact integer optimum (scipy's MILP) of
+    each hidden cell's lowest and highest possible value, under the same knowledge."""
+    hidden = [k for k, v in shown.items() if isinstance(v, str)]
+    if len(lines) == 1:
+        possible = _feasible_values(cells, lines, shown)
+        for key, values in possible.items():
+            assert cells[key] in values, key
+            assert len(values) >= 2, (key, sorted(values), shown)
+        return
+    for key in hidden:
+        low, high = _integer_range(cells, lines, shown, key)
+        assert low <= cells[key] <= high, key
+        assert low < high, (key, low, high, shown)
+
+
+def _integer_range(cells, lines, shown, key) -> tuple[int, int]:
+    keys = list(cells)
+    index = {k: i for i, k in enumerate(keys)}
+    cap = sum(cells.values())
+    lower, upper = [], []
+    for k in keys:
+        v = shown[k]
+        low, high = (1, 4) if v == SMALL else (5, cap) if v == HIDDEN else (v, v)
+        lower.append(low)
+        upper.append(high)
+    matrix = np.zeros((len(lines), len(keys)))
+    for row, line in enumerate(lines):
+        matrix[row, index[line.whole]] -= 1
+        for p in line.parts:
+            matrix[row, index[p]] += 1
+    found = []
+    for sign in (1, -1):
+        objective = np.zeros(len(keys))
+        objective[index[key]] = sign
+        result = milp(
+            objective,
+            constraints=LinearConstraint(matrix, 0, 0),
+            integrality=np.ones(len(keys)),
+            bounds=Bounds(lower, upper),
+        )
+        assert result.success, result.message
+        found.append(round(result.x[index[key]]))
+    return found[0], found[1]
+
+
+@settings(max_examples=150, deadline=None)
+@given(
+    st.lists(
+        st.lists(st.sampled_from([0, 1, 2, 3, 4, 5, 6, 7, 9, 12]), min_size=2, max_size=2),
+        min_size=2,
+        max_size=3,
+    )
+)
+def test_no_hidden_cell_can_be_recomputed_from_a_table_with_totals(grid):
+    cells, lines = _table({f"r{i}": row for i, row in enumerate(grid)})
+    # and the rows have totals as well: c0 + c1 = sum column
+    for r in [*(f"r{i}" for i in range(len(grid))), TOTAL]:
+        cells[(r, "sum")] = cells[(r, "c0")] + cells[(r, "c1")]
+    lines = [*lines, *table_lines([f"r{i}" for i in range(len(grid))], ["sum"], TOTAL)]
+    lines += [
+        Line((r, "sum"), ((r, "c0"), (r, "c1")))
+        for r in [*(f"r{i}" for i in range(len(grid))), TOTAL]
+    ]
+    shown = suppress(cells, lines)
+    for key, value in cells.items():
+        if is_small(value):
+            assert shown[key] == SMALL
+        elif shown[key] != HIDDEN:
+            assert shown[key] == value
+    _assert_protected(cells, lines, shown)
+
+
+@settings(max_examples=150, deadline=None)
+@given(st.lists(st.sampled_from([0, 1, 2, 4, 5, 6, 8, 11]), min_size=2, max_size=6))
+def test_no_hidden_cell_can_be_recomputed_from_one_column_and_its_total(column):
+    cells, lines = _table({f"r{i}": [v] for i, v in enumerate(column)})
+    _assert_protected(cells, lines, suppress(cells, lines))
+
+
+def test_the_brute_force_finds_a_revealed_cell_when_there_is_one():
+    """The check is not vacuous: hiding only the small cell of a column with its total
+    reveals it."""
+    cells, lines = _table({"Vejle": [3], "Kolding": [9]})
+    shown = {("Vejle", "c0"): SMALL, ("Kolding", "c0"): 9, (TOTAL, "c0"): 12}
+    assert _feasible_values(cells, lines, shown) == {("Vejle", "c0"): {3}}
+    shown = {("Vejle", "c0"): SMALL, ("Kolding", "c0"): HIDDEN, (TOTAL, "c0"): 12}
+    assert _feasible_values(cells, lines, shown) == {
+        ("Vejle", "c0"): {1, 2, 3, 4},
+        ("Kolding", "c0"): {8, 9, 10, 11},
+    }
