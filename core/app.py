@@ -44,7 +44,7 @@ from core.outcomes.api import OutcomeApiController
 from core.outcomes.pages import OutcomePagesController
 from core.participants.controllers import ParticipantsApiController
 from core.participants.pages import ParticipantPagesController
-from core.plugin_api import create_plugin_manager
+from core.plugin_api import PluginError, create_plugin_manager
 from core.programmes.controllers import ProgrammeRulesApiController
 from core.settings import Settings, load_settings
 from core.tenancy.controllers import TenantApiController, TenantPagesController
@@ -181,7 +181,8 @@ def create_app(settings: Settings | None = None) -> Litestar:
             settings,
             # Refusals and redirects to sign-in are answers, not failures: not logged (they are
             # audited where it matters); an exhausted pool and an unreachable issuer log one
-            # line of their own; 5xx and unexpected exceptions are logged with a trace.
+            # line of their own, as does a broken plugin (naming it, never its exception's
+            # message); 5xx and unexpected exceptions are logged with a trace.
             quiet_traces={
                 303,
                 400,
@@ -194,6 +195,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
                 429,
                 PoolTimeout,
                 IssuerUnavailable,
+                PluginError,
             },
         ),
         state=State(state),

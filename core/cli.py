@@ -351,6 +351,19 @@ def _reset_demo_database(settings: Any) -> None:
 
 
 # -- running --------------------------------------------------------------------------------
+def _app_or_exit(settings: Settings) -> Any:
+    """The app; a plugin that cannot be loaded (missing, incompatible, broken) stops start-up
+    with one line naming it."""
+    from core.app import create_app
+    from core.plugin_api import PluginError
+
+    try:
+        return create_app(settings)
+    except PluginError as exc:
+        click.echo(f"makker: {exc}", err=True)
+        sys.exit(2)
+
+
 @main.command()
 @click.option("--host", default="127.0.0.1", show_default=True)
 @click.option("--port", default=8000, show_default=True, type=int)
@@ -361,17 +374,16 @@ def serve(host: str, port: int) -> None:
     MAKKER_ENV=development it serves only on a loopback address."""
     import uvicorn
 
-    from core.app import create_app
-
     settings = _settings()
     try:
         check_bind_address(settings, host)
     except SettingsError as exc:
         _configuration_error(exc)
+    app = _app_or_exit(settings)
     # uvicorn configures no logging of its own (log_config=None): its lines go through the
     # app's handler and format. uvicorn's own access log stays off.
     uvicorn.run(
-        create_app(settings),
+        app,
         host=host,
         port=port,
         proxy_headers=False,
@@ -432,7 +444,7 @@ def demo(host: str, port: int, no_serve: bool, reset: bool) -> None:
     click.echo(f"Makker demo: {settings.base_url}/t/kolding/", err=False)
     sys.stdout.flush()
     uvicorn.run(
-        create_app(settings),
+        _app_or_exit(settings),
         host=host,
         port=port,
         server_header=False,

@@ -18,7 +18,13 @@ How hooks are called:
   answers replaces them.
 * A hook may return one item, a list of items or ``None``. The core checks each result: an
   exception or a value of the wrong type raises :class:`PluginError` naming the plugin - a broken
-  rule never passes silently.
+  rule never passes silently. Where a person or a forløb is judged (``eligibility_verdicts``,
+  ``forloeb_policy``, ``forloeb_event``, ``intake_fields``), the core isolates the broken plugin
+  instead: its verdict becomes ``unknown`` saying that the rule failed, and the other plugins
+  are asked as usual.
+* **Compatibility**: :data:`PLUGIN_API_VERSION` is this API's version. A plugin declares the
+  versions it supports in a module attribute ``MAKKER_PLUGIN_API`` (e.g. ``">=1.0,<2"``); a
+  plugin whose declaration excludes this version stops start-up with one line.
 """
 
 from __future__ import annotations
@@ -27,6 +33,8 @@ import datetime as dt
 import functools
 import importlib
 import inspect
+import logging
+import re
 import sys
 from collections.abc import Callable, Sequence
 from typing import Any
@@ -43,13 +51,18 @@ from core.matching.types import (
 )
 from core.plugin_types import (
     ROLES,
+    TEXT_LANGUAGES,
+    TRANSITION_KINDS,
     CourseRecord,
     DurationMonths,
+    EnrolmentContext,
     FieldType,
+    ForloebContext,
     Instrument,
     InstrumentError,
     InstrumentItem,
     IntakeField,
+    IntakeValidationError,
     MatchingStrategy,
     Outcome,
     PersonContext,
@@ -60,51 +73,73 @@ from core.plugin_types import (
     Respondents,
     ResponseOption,
     Role,
+    RoleHeld,
     TenantContext,
+    Text,
     Transition,
+    TransitionKind,
     Verdict,
     combine_outcomes,
+    localize,
+    text_fault,
 )
 
 __all__ = [
     "DEFAULT_PLUGINS",
     "ENTRY_POINT_GROUP",
+    "PLUGIN_API_VERSION",
     "ROLES",
+    "TEXT_LANGUAGES",
+    "TRANSITION_KINDS",
     "CourseRecord",
     "DurationMonths",
+    "EnrolmentContext",
     "FieldType",
+    "ForloebContext",
     "Instrument",
     "InstrumentError",
     "InstrumentItem",
     "IntakeField",
+    "IntakeValidationError",
     "MakkerPluginManager",
-    "MatchingStrategy",
     "MatchProfile",
+    "MatchingStrategy",
     "Outcome",
     "PairScore",
-    "Reason",
-    "ScoreMatrix",
-    "Scorer",
     "PersonContext",
     "PluginError",
     "PolicyAction",
     "PolicyDecision",
     "ProgrammeContext",
     "ProgrammeType",
+    "Reason",
     "Respondents",
     "ResponseOption",
     "Role",
+    "RoleHeld",
+    "ScoreMatrix",
+    "Scorer",
     "TenantContext",
+    "Text",
     "Transition",
+    "TransitionKind",
     "Verdict",
     "combine_outcomes",
     "create_plugin_manager",
     "hookimpl",
     "hookspec",
+    "localize",
 ]
 
 PROJECT = "makker"
 ENTRY_POINT_GROUP = "makker"
+#: The version of this plugin API. A minor version only adds (hooks, hook arguments, fields of
+#: the contexts, types); a major version may remove or change, and anything it removes is
+#: deprecated - still working, with a warning - for at least one minor version before.
+PLUGIN_API_VERSION = "1.0"
+#: The module attribute in which a plugin declares the API versions it supports.
+API_DECLARATION = "MAKKER_PLUGIN_API"
+logger = logging.getLogger("makker.plugins")
 hookspec = pluggy.HookspecMarker(PROJECT)
 hookimpl = pluggy.HookimplMarker(PROJECT)
 
@@ -316,11 +351,57 @@ def _items(expected: type) -> Callable[[str, str, Any], Any]:
                     f"plugin {plugin!r}: hook {hook} returned {type(item).__name__}; expected "
                     f"{expected.__name__}, a list of {expected.__name__}, or None"
                 )
+            fault = _struct_fault(item)
+            if fault:
+                raise PluginError(
+                    f"plugin {plugin!r}: hook {hook} returned a {type(item).__name__} with {fault}"
+                )
         if "plugin" in getattr(expected, "__struct_fields__", ()):
             items = [msgspec.structs.replace(i, plugin=plugin) for i in items]
         return items
 
     return check
+
+
+_IDENTIFIER = re.compile(r"^[a-z][a-z0-9_]{1,59}$")
+_FIELD_TYPES = ("date", "boolean", "integer", "text", "choice", "choices")
+
+
+def _struct_fault(item: Any) -> str | None:
+    """What is wrong with a returned Struct (msgspec checks types only when it decodes, not
+    when a plugin constructs one), or ``None``."""
+    for name in ("rule", "name"):
+        value = getattr(item, name, None)
+        if name in getattr(item, "__struct_fields__", ()) and not (
+            isinstance(value, str) and _IDENTIFIER.match(value)
+        ):
+            return (
+                f"the {name} {value!r}; names are lower-case letters, digits and _ "
+                "(2-60 characters, starting with a letter)"
+            )
+    texts: list[tuple[str, Any]] = []
+    if isinstance(item, Verdict):
+        if item.outcome not in tuple(Outcome):
+            return f"the outcome {item.outcome!r}; expected one of pass, fail, unknown"
+        texts.append(("explanation", item.explanation))
+    elif isinstance(item, PolicyDecision):
+        if item.action not in tuple(PolicyAction):
+            return f"the action {item.action!r}; expected one of allow, warn, veto"
+        if item.action != PolicyAction.ALLOW or item.message:
+            texts.append(("message", item.message))
+    elif isinstance(item, IntakeField):
+        if item.type not in _FIELD_TYPES:
+            return f"the type {item.type!r}; expected one of {', '.join(_FIELD_TYPES)}"
+        texts.append(("label", item.label))
+        if item.help:
+            texts.append(("help", item.help))
+    elif isinstance(item, MatchingStrategy):
+        texts.append(("description", item.description))
+    for name, text in texts:
+        fault = text_fault(text)
+        if fault:
+            return f"a wrong {name}: {fault}"
+    return None
 
 
 def _schema(plugin: str, hook: str, result: Any) -> Any:
@@ -383,6 +464,67 @@ RESULT_CHECKS: dict[str, Callable[[str, str, Any], Any]] = {
 }
 
 
+_SPEC_CLAUSE = re.compile(r"^(>=|<=|==|!=|>|<)\s*(\d+(?:\.\d+)?)$")
+
+
+def _version_tuple(text: str) -> tuple[int, int]:
+    major, _, minor = text.partition(".")
+    return int(major), int(minor or 0)
+
+
+def supports_api(declared: str, version: str = PLUGIN_API_VERSION) -> bool:
+    """Whether a plugin's declaration (comma-separated clauses such as ``">=1.0,<2"``; each
+    an operator ``>=``, ``>``, ``<=``, ``<``, ``==`` or ``!=`` and a version ``X`` or
+    ``X.Y``) admits ``version``.
+
+    :raises ValueError: for a declaration that is not written so.
+    """
+    have = _version_tuple(version)
+    clauses = [c.strip() for c in declared.split(",")]
+    if not declared.strip() or not all(_SPEC_CLAUSE.match(c) for c in clauses):
+        raise ValueError(f"{declared!r} is not a version declaration such as '>=1.0,<2'")
+    for clause in clauses:
+        match = _SPEC_CLAUSE.match(clause)
+        assert match is not None
+        op, want = match[1], _version_tuple(match[2])
+        ok = {
+            ">=": have >= want,
+            ">": have > want,
+            "<=": have <= want,
+            "<": have < want,
+            "==": have == want,
+            "!=": have != want,
+        }[op]
+        if not ok:
+            return False
+    return True
+
+
+def check_api_declaration(plugin: object, name: str, *, required: bool = False) -> None:
+    """Refuse a plugin whose ``MAKKER_PLUGIN_API`` excludes :data:`PLUGIN_API_VERSION`.
+
+    :param required: a missing declaration is an error too (third-party plugins).
+    :raises PluginError: one line naming the plugin, what it supports and what Makker provides.
+    """
+    declared = getattr(plugin, API_DECLARATION, None)
+    if declared is None:
+        if required:
+            raise PluginError(
+                f"plugin {name!r} declares no {API_DECLARATION} (the Makker plugin API versions "
+                f'it supports, e.g. {API_DECLARATION} = ">=1.0,<2"; see docs/plugins.md)'
+            )
+        return
+    try:
+        compatible = isinstance(declared, str) and supports_api(declared)
+    except ValueError as exc:
+        raise PluginError(f"plugin {name!r}: {API_DECLARATION} {exc}") from None
+    if not compatible:
+        raise PluginError(
+            f"plugin {name!r} supports Makker plugin API {declared!s} but this Makker provides "
+            f"{PLUGIN_API_VERSION}: install a version of the plugin made for it"
+        )
+
+
 def _guarded(function: Callable[..., Any], plugin: str, hook: str) -> Callable[..., Any]:
     check = RESULT_CHECKS[hook]
 
@@ -412,6 +554,7 @@ class MakkerPluginManager(pluggy.PluginManager):
         self.add_hookspecs(sys.modules[__name__])
 
     def register(self, plugin: object, name: str | None = None) -> str | None:
+        check_api_declaration(plugin, name or str(getattr(plugin, "__name__", plugin)))
         try:
             registered = super().register(plugin, name)
         except pluggy.PluginValidationError as exc:
@@ -454,6 +597,34 @@ class MakkerPluginManager(pluggy.PluginManager):
         callers = self.get_hookcallers(self.get_plugin(name)) or []
         return sorted(c.name for c in callers)
 
+    def call_isolated(self, caller: Any, **kwargs: Any) -> list[tuple[str, Any]]:
+        """Call each implementation of ``caller`` (a hook, or a subset of one) on its own, in
+        pluggy's order, so that one broken plugin cannot stop the others.
+
+        :return: ``(plugin name, checked result)`` pairs; for a plugin that raised or returned
+            a wrong value, ``(plugin name, PluginError)``. Such a failure is logged as one line
+            naming the plugin and the hook - never the exception's message or traceback, which
+            may quote the data the plugin was given.
+        """
+        results: list[tuple[str, Any]] = []
+        for impl in reversed(caller.get_hookimpls()):
+            if impl.wrapper or impl.hookwrapper:
+                continue
+            try:
+                # pluggy's own call of one implementation: hook tracing and monitoring see it.
+                answered: Any = self._hookexec(caller.name, [impl], kwargs, False)
+                result = answered[0] if answered else None
+            except PluginError as exc:
+                cause = exc.__cause__
+                what = type(cause).__name__ if cause is not None else "a wrong result"
+                logger.error(
+                    "plugin %r failed in hook %s (%s)", impl.plugin_name, caller.name, what
+                )
+                results.append((impl.plugin_name, exc))
+                continue
+            results.append((impl.plugin_name, result))
+        return results
+
     def call_each(self, hook: str, **kwargs: Any) -> list[tuple[str, Any]]:
         """Call ``hook`` on every plugin, returning ``(plugin name, result)`` pairs."""
         results = []
@@ -461,6 +632,22 @@ class MakkerPluginManager(pluggy.PluginManager):
             args = [kwargs[a] for a in impl.argnames]
             results.append((impl.plugin_name, impl.function(*args)))
         return results
+
+
+def installed_plugin_names() -> set[str]:
+    """The names of the entry points in the group ``makker`` of the installed packages
+    (loaded or not: only those in ``MAKKER_PLUGINS`` are loaded)."""
+    from importlib.metadata import entry_points
+
+    return {ep.name for ep in entry_points(group=ENTRY_POINT_GROUP)}
+
+
+def not_loaded_message(name: str) -> str:
+    """Why the plugin ``name`` is not loaded, for an error naming it: installed but not
+    allowed, or not installed at all."""
+    if name in installed_plugin_names():
+        return "installed but not allowed by MAKKER_PLUGINS"
+    return "unknown plugin"
 
 
 def create_plugin_manager(
@@ -491,5 +678,6 @@ def create_plugin_manager(
                 f"plugin {name!r} is named in MAKKER_PLUGINS but no installed package provides "
                 f"an entry point {name!r} in the group {ENTRY_POINT_GROUP!r}"
             )
+        check_api_declaration(pm.get_plugin(name), name, required=True)
     pm.check_pending()
     return pm

@@ -28,6 +28,42 @@ Identifier = Annotated[str, msgspec.Meta(pattern=r"^[a-z][a-z0-9_]{1,59}$")]
 
 C = TypeVar("C", bound=msgspec.Struct)
 
+#: A text a plugin shows to people (an explanation, a label, a message): Danish as a plain
+#: ``str``, or both languages as ``{"da": "...", "en": "..."}``. The core shows the user's
+#: language and falls back to Danish (:func:`localize`).
+Text = str | dict[str, str]
+#: The languages a :data:`Text` may give; ``da`` is required.
+TEXT_LANGUAGES = ("da", "en")
+
+
+def localize(text: Text, locale: str | None = None) -> str:
+    """``text`` in ``locale`` (default: the language of the current request or command),
+    else its Danish."""
+    if isinstance(text, str):
+        return text
+    if locale is None:
+        from core.web.i18n import get_locale
+
+        locale = get_locale()
+    return text.get(locale) or text.get("da") or ""
+
+
+def text_fault(text: object) -> str | None:
+    """What is wrong with a plugin's :data:`Text`, or ``None``: a non-empty ``str``, or a dict
+    with a non-empty ``"da"`` and at most the keys of :data:`TEXT_LANGUAGES`, all strings."""
+    if isinstance(text, str):
+        return None if text.strip() else "an empty text"
+    if not isinstance(text, dict):
+        return f"a text must be a str or a dict {{'da': ..., 'en': ...}}, not {type(text).__name__}"
+    unknown = sorted(str(k) for k in text if k not in TEXT_LANGUAGES)
+    if unknown:
+        return f"a text may give only the languages da and en, not {', '.join(unknown)}"
+    if not all(isinstance(v, str) for v in text.values()):
+        return "a text's translations must be strings"
+    if not str(text.get("da", "")).strip():
+        return "a text needs its Danish ('da')"
+    return None
+
 
 class Outcome(enum.StrEnum):
     """The result of one eligibility rule."""
@@ -41,23 +77,25 @@ class Outcome(enum.StrEnum):
 class Verdict(msgspec.Struct, frozen=True, kw_only=True):
     """One rule's verdict on one person for one programme and role.
 
-    ``explanation`` is the plugin's own Danish text, shown to the coordinator as it is.
+    ``rule`` names the rule (lower-case letters, digits and ``_``; checked by the core).
+    ``explanation`` is the plugin's own text for the coordinator: Danish, or
+    ``{"da": ..., "en": ...}`` (:data:`Text`).
     """
 
     rule: Identifier
     outcome: Outcome
-    explanation: str
+    explanation: Text
 
     @classmethod
-    def passed(cls, rule: str, explanation: str) -> Verdict:
+    def passed(cls, rule: str, explanation: Text) -> Verdict:
         return cls(rule=rule, outcome=Outcome.PASS, explanation=explanation)
 
     @classmethod
-    def failed(cls, rule: str, explanation: str) -> Verdict:
+    def failed(cls, rule: str, explanation: Text) -> Verdict:
         return cls(rule=rule, outcome=Outcome.FAIL, explanation=explanation)
 
     @classmethod
-    def unknown(cls, rule: str, explanation: str) -> Verdict:
+    def unknown(cls, rule: str, explanation: Text) -> Verdict:
         return cls(rule=rule, outcome=Outcome.UNKNOWN, explanation=explanation)
 
 
@@ -81,13 +119,14 @@ class IntakeField(msgspec.Struct, frozen=True, kw_only=True):
     """An extra question a programme asks at intake, declared by a plugin.
 
     The core validates answers by ``type`` and stores them in the person's attributes under
-    :attr:`key` (``"<plugin>.<name>"``). ``label`` and ``help`` are the plugin's own words.
+    :attr:`key` (``"<plugin>.<name>"``). ``label`` and ``help`` are the plugin's own words,
+    Danish or ``{"da": ..., "en": ...}`` (:data:`Text`).
     """
 
     name: Identifier
     type: FieldType
-    label: str
-    help: str = ""
+    label: Text
+    help: Text = ""
     #: Which roles are asked this question.
     roles: tuple[Role, ...] = ROLES
     #: The allowed values of a ``choice`` or ``choices`` field.
@@ -106,6 +145,15 @@ class IntakeField(msgspec.Struct, frozen=True, kw_only=True):
     def key(self) -> str:
         """Where the value lives in ``Person.attributes``."""
         return f"{self.plugin}.{self.name}"
+
+
+class IntakeValidationError(ValueError):
+    """Intake answers the core refuses (as the API answers 400); ``errors`` maps each field's
+    key (``"<plugin>.<field>"``) to a message in the user's language."""
+
+    def __init__(self, errors: dict[str, str]) -> None:
+        super().__init__("; ".join(f"{k}: {v}" for k, v in errors.items()))
+        self.errors = errors
 
 
 class DurationMonths(msgspec.Struct, frozen=True):
@@ -128,11 +176,12 @@ class MatchingStrategy(msgspec.Struct, frozen=True, kw_only=True):
 
     ``scorer`` implements :class:`core.matching.types.Scorer` (``matrix`` for all pairs at
     once, ``explain`` for one pair in Danish); a strategy without a scorer (``manual``) means the
-    coordinator pairs people by hand.
+    coordinator pairs people by hand. ``description`` is what pages call the strategy
+    (:data:`Text`).
     """
 
     name: Identifier
-    description: str
+    description: Text
     plugin: str = ""
     scorer: Any = None
 
@@ -146,11 +195,12 @@ class PolicyAction(enum.StrEnum):
 
 
 class PolicyDecision(msgspec.Struct, frozen=True, kw_only=True):
-    """A plugin's say on a forløb transition; ``message`` is the plugin's own Danish text."""
+    """A plugin's say on a forløb transition; ``message`` is the plugin's own text for the
+    coordinator (:data:`Text`; needed for ``warn`` and ``veto``)."""
 
     rule: Identifier
     action: PolicyAction
-    message: str = ""
+    message: Text = ""
 
 
 @dataclass(frozen=True)
@@ -208,23 +258,92 @@ class CourseRecord:
 
 
 @dataclass(frozen=True)
-class PersonContext:
-    """A person as rules see them: an id and their typed intake answers (no name).
+class EnrolmentContext:
+    """One enrolment of a person (person x programme x role) as plugins see it."""
 
-    ``attributes`` maps ``"<plugin>.<field>"`` to a typed value (``datetime.date`` for date
-    fields); an unanswered question is absent. ``courses`` holds the person's attendance on
-    every mentor course (hold) they take part in, in any of the tenant's programmes: a rule
-    compares :attr:`CourseRecord.programme` with its programme's slug.
+    #: The enrolment's id.
+    id: uuid.UUID
+    #: The slug of the programme (compare with ``programme.slug``).
+    programme: str
+    role: Role
+    #: ``interested``, ``intake``, ``eligible``, ``ineligible``, ``ready``, ``matched``,
+    #: ``active``, ``finished`` or ``withdrawn``.
+    status: str
+
+
+@dataclass(frozen=True)
+class RoleHeld:
+    """A role the person has held before: an enrolment of theirs that finished."""
+
+    #: The slug of the programme (compare with ``programme.slug``).
+    programme: str
+    role: Role
+
+
+@dataclass(frozen=True)
+class PersonContext:
+    """A person as rules see them: their non-sensitive basics and typed intake answers - never
+    a name, contact details or an address.
+
+    Every field but ``id`` may be empty: a rule that needs one answers ``unknown`` when it is
+    missing, never ``pass``.
     """
 
+    #: The person's id (stable; use it to recognise the person, never to look them up).
     id: uuid.UUID
+    #: Typed answers to the intake questions of the programme's enabled plugins, by
+    #: ``"<plugin>.<field>"`` (``datetime.date`` for date fields); an unanswered question is
+    #: absent. Only the questions the programme asks are here.
     attributes: Mapping[str, Any] = field(default_factory=dict)
+    #: The person's attendance on every mentor course (hold) they take part in, in any of the
+    #: tenant's programmes: compare :attr:`CourseRecord.programme` with ``programme.slug``.
     courses: tuple[CourseRecord, ...] = ()
-    #: The person's birth year, when it is recorded (to judge a date of theirs plausible).
+    #: The year of birth as the person record keeps it (``None``: not recorded). Age on
+    #: ``today`` is ``today.year - birth_year`` or one less: a rule that needs "at least 18"
+    #: decides on the years it can be sure of (see docs/plugins.md).
     birth_year: int | None = None
+    #: The gender as recorded (free text, lower case; the form suggests ``"kvinde"``,
+    #: ``"mand"``, ``"andet"`` and ``"ønsker ikke at oplyse"``), or ``None``.
+    gender: str | None = None
+    #: The four-digit Danish postal code, or ``None``.
+    postal_code: str | None = None
+    #: The areas of lived experience recorded at the før-samtale of the enrolment being judged
+    #: (e.g. ``"misbrug"``, ``"psykiatri"``; the programme's areas are ``programme.areas``).
+    areas: frozenset[str] = frozenset()
+    #: Roles the person has held before in the tenant's programmes: their finished enrolments.
+    roles_held_before: tuple[RoleHeld, ...] = ()
 
     def get(self, key: str, default: Any = None) -> Any:
+        """The typed answer to ``"<plugin>.<field>"``, or ``default``."""
         return self.attributes.get(key, default)
+
+    def has_held(self, role: Role, programme: str | None = None) -> bool:
+        """Whether the person has held ``role`` before (in ``programme``, if given)."""
+        return any(
+            r.role == role and (programme is None or r.programme == programme)
+            for r in self.roles_held_before
+        )
+
+
+@dataclass(frozen=True)
+class ForloebContext:
+    """A forløb (a mentor-mentee pair's course) as policies see it, before the transition."""
+
+    id: uuid.UUID
+    #: ``proposed``, ``active``, ``paused``, ``completed``, ``ended_early`` or ``declined``.
+    state: str
+    #: The day it became active (``None`` while proposed).
+    started_on: dt.date | None
+    #: The current plan: the meeting frequency (e.g. ``"weekly"``, one of
+    #: ``programme.meeting_frequencies``) and the planned length in months, within the
+    #: programme's ``duration_months``.
+    frequency: str
+    planned_months: int
+
+
+#: What a transition moves: a person's enrolment, or a forløb.
+TransitionKind = Literal["enrolment", "forloeb"]
+TRANSITION_KINDS: tuple[TransitionKind, ...] = ("enrolment", "forloeb")
 
 
 @dataclass(frozen=True)
@@ -232,9 +351,11 @@ class Transition:
     """A person moving from one status to another (``None``: something new).
 
     ``kind`` says what moves. ``"enrolment"``: the person's enrolment status, e.g. ``ready ->
-    matched`` when the person is proposed for a forløb. ``"forloeb"``: the forløb the person is
-    part of (in ``role``), with the forløb states ``proposed``, ``active``, ``paused``,
-    ``completed``, ``ended_early``, ``declined``; the hooks are called once per party.
+    matched`` when the person is considered for a forløb (:attr:`enrolment` is that
+    enrolment). ``"forloeb"``: the forløb the person is part of (in ``role``), with the forløb
+    states ``proposed``, ``active``, ``paused``, ``completed``, ``ended_early``,
+    ``declined``; the hooks are called once per party, and :attr:`forloeb`, both parties'
+    enrolments, the pause and the reason are filled in.
     """
 
     person: PersonContext
@@ -243,7 +364,26 @@ class Transition:
     to_status: str
     #: When the transition happens (or is attempted).
     on: dt.date
-    kind: str = "enrolment"
+    kind: TransitionKind = "enrolment"
+    #: The enrolment that moves (``kind="enrolment"``), else ``None``.
+    enrolment: EnrolmentContext | None = None
+    #: The forløb that moves, as it is before the transition (``kind="forloeb"``).
+    forloeb: ForloebContext | None = None
+    #: Both parties' enrolments in the forløb (``kind="forloeb"``).
+    mentee_enrolment: EnrolmentContext | None = None
+    mentor_enrolment: EnrolmentContext | None = None
+    #: The first day of the pause: of the pause that begins (``to_status="paused"``: ``on``)
+    #: or of the one that ends (from ``paused``); else ``None``.
+    pause_start: dt.date | None = None
+    #: The day the pair plans to meet again, when the pause has one.
+    planned_resume: dt.date | None = None
+    #: The reason the coordinator wrote (declining, pausing, ending early), or ``None``.
+    reason: str | None = None
+
+    @property
+    def paused_days(self) -> int | None:
+        """Days of the pause so far, counted up to ``on`` (``None`` without a pause)."""
+        return None if self.pause_start is None else (self.on - self.pause_start).days
 
 
 # -- outcome instruments ----------------------------------------------------------------------

@@ -15,8 +15,17 @@ The harness registers your plugin (and only the built-ins you ask for) in a real
 :class:`~core.plugin_api.MakkerPluginManager`, enables it for one programme with your settings,
 sends answers through the core's intake validation and decodes them as rules see them. So a test
 that passes here exercises the same checks as production: wrong return types, exceptions and
-invalid settings raise :class:`~core.plugin_api.PluginError`. An instrument plugin is tested
-the same way: ``harness.instruments()`` and ``harness.score("my_instrument", {...})``.
+invalid settings raise :class:`~core.plugin_api.PluginError` (in production the core isolates a
+failing rule instead - its verdict becomes ``unknown`` - but a test should fail loudly).
+
+Every hook kind has its helpers: rules (``verdict``/``verdicts``, ``person``), intake fields
+(``fields``), forløb policies and events (``transition`` of every kind, ``policy``,
+``notify``), matching strategies (``strategy``, ``profile``, ``match``: the matrix, checked to
+agree with the strategy's explanations), instruments (``instruments``, ``score``), and the
+answer hooks (``default_strategy``, ``course_threshold``). Notification channels do not exist
+yet, so there is nothing to test for them.
+
+Plugin tests import from here and from :mod:`core.plugin_api` only.
 """
 
 from __future__ import annotations
@@ -26,27 +35,50 @@ import uuid
 from collections.abc import Mapping, Sequence
 from typing import Any
 
+import numpy as np
+
 from core import clock
 from core.outcomes.instruments import get_instrument, registered_instruments
-from core.outcomes.scoring import Score, score
+from core.outcomes.scoring import AnswerError, Score, score
 from core.plugin_api import (
+    EnrolmentContext,
+    ForloebContext,
     Instrument,
     IntakeField,
+    IntakeValidationError,
     MakkerPluginManager,
+    MatchingStrategy,
+    MatchProfile,
+    PairScore,
     PersonContext,
     PolicyDecision,
     ProgrammeContext,
     Role,
+    RoleHeld,
+    ScoreMatrix,
     Transition,
+    TransitionKind,
     Verdict,
     create_plugin_manager,
 )
 from core.programmes.intake import decode_attributes, intake_fields, validate_intake_values
-from core.programmes.registry import programme_context
+from core.programmes.registry import matching_strategies, programme_context
 from core.programmes.service import check_transition, evaluate_eligibility, notify_transition
 from core.tenancy.models import Programme, Tenant, TenantKind
 
-__all__ = ["PluginHarness", "fake_programme"]
+__all__ = [
+    "AnswerError",
+    "IntakeValidationError",
+    "PluginHarness",
+    "Score",
+    "StrategyDisagrees",
+    "fake_programme",
+]
+
+
+class StrategyDisagrees(AssertionError):
+    """A strategy's ``explain`` does not agree with its ``matrix`` (or the matrix is malformed);
+    the message names the pair."""
 
 
 def fake_programme(
@@ -127,12 +159,18 @@ class PluginHarness:
         *,
         today: dt.date | None = None,
         birth_year: int | None = None,
+        gender: str | None = None,
+        postal_code: str | None = None,
+        areas: Sequence[str] = (),
+        roles_held_before: Sequence[tuple[str, Role]] = (),
     ) -> PersonContext:
         """A person whose intake answers went through the core's validation.
 
         ``answers`` maps ``"<plugin>.<field>"`` to JSON values (a ``datetime.date`` is accepted
-        for a date field). Invalid answers raise
-        :class:`core.programmes.intake.IntakeValidationError`, as the API would answer 400.
+        for a date field). Invalid answers raise :class:`IntakeValidationError`, as the API
+        would answer 400. The basics are the person record's: ``birth_year``, ``gender``,
+        ``postal_code``, the før-samtale's ``areas`` and ``roles_held_before`` as
+        ``(programme slug, role)`` pairs.
         """
         fields = self.fields()
         raw = {
@@ -140,7 +178,13 @@ class PluginHarness:
         }
         stored = validate_intake_values(fields, raw, today or clock.today())
         return PersonContext(
-            id=uuid.uuid4(), attributes=decode_attributes(fields, stored), birth_year=birth_year
+            id=uuid.uuid4(),
+            attributes=decode_attributes(fields, stored),
+            birth_year=birth_year,
+            gender=gender.strip().lower() if gender else None,
+            postal_code=postal_code,
+            areas=frozenset(areas),
+            roles_held_before=tuple(RoleHeld(programme=p, role=r) for p, r in roles_held_before),
         )
 
     def verdicts(
@@ -149,11 +193,19 @@ class PluginHarness:
         answers: Mapping[str, Any] | None = None,
         *,
         today: dt.date,
-        birth_year: int | None = None,
+        person: PersonContext | None = None,
+        **basics: Any,
     ) -> list[Verdict]:
-        """Every verdict the enabled plugins give on a person with ``answers``."""
-        person = self.person(answers, today=today, birth_year=birth_year)
-        return evaluate_eligibility(self.pm, self.programme, person, role, today).verdicts
+        """Every verdict the enabled plugins give on a person with ``answers`` (or on
+        ``person``); ``basics`` are :meth:`person`'s keywords (``birth_year=...``).
+
+        :raises PluginError: if a plugin raised or answered wrongly (production would show
+            its verdict as ``unknown``)."""
+        person = person or self.person(answers, today=today, **basics)
+        report = evaluate_eligibility(self.pm, self.programme, person, role, today)
+        for error in report.failures.values():
+            raise error
+        return report.verdicts
 
     def verdict(
         self,
@@ -161,10 +213,11 @@ class PluginHarness:
         answers: Mapping[str, Any] | None = None,
         *,
         today: dt.date,
-        birth_year: int | None = None,
+        person: PersonContext | None = None,
+        **basics: Any,
     ) -> Verdict:
         """The single verdict of your rule (fails the test if there is not exactly one)."""
-        verdicts = self.verdicts(role, answers, today=today, birth_year=birth_year)
+        verdicts = self.verdicts(role, answers, today=today, person=person, **basics)
         assert len(verdicts) == 1, f"expected one verdict, got {verdicts!r}"
         return verdicts[0]
 
@@ -176,22 +229,176 @@ class PluginHarness:
         *,
         from_status: str | None = None,
         today: dt.date,
+        kind: TransitionKind = "enrolment",
+        person: PersonContext | None = None,
+        pause_start: dt.date | None = None,
+        planned_resume: dt.date | None = None,
+        reason: str | None = None,
+        started_on: dt.date | None = None,
+        frequency: str = "weekly",
+        planned_months: int = 6,
     ) -> Transition:
+        """A transition as the core builds it.
+
+        ``kind="enrolment"`` (default): the person's enrolment moves (``ready -> matched`` when
+        they are considered for a forløb); ``transition.enrolment`` is filled in.
+        ``kind="forloeb"``: the forløb moves (``from_status`` is its state before, e.g.
+        ``active -> paused``); the harness fills in a forløb with the plan
+        (``frequency``, ``planned_months``, ``started_on``), both parties' enrolments, the
+        pause (``pause_start`` defaults to ``today`` when ``to_status`` is ``paused``) and
+        ``reason``.
+        """
+        person = person or self.person(answers, today=today)
+        slug = self.programme.slug
+        if kind == "enrolment":
+            return Transition(
+                person=person,
+                role=role,
+                from_status=from_status,
+                to_status=to_status,
+                on=today,
+                kind=kind,
+                enrolment=EnrolmentContext(
+                    id=uuid.uuid4(), programme=slug, role=role, status=from_status or "ready"
+                ),
+                reason=reason,
+            )
+        if kind != "forloeb":
+            raise ValueError(f"kind must be 'enrolment' or 'forloeb', not {kind!r}")
+        party_status = "matched" if from_status in (None, "proposed") else "active"
+        if to_status == "paused" and pause_start is None:
+            pause_start = today
         return Transition(
-            person=self.person(answers, today=today),
+            person=person,
             role=role,
             from_status=from_status,
             to_status=to_status,
             on=today,
+            kind=kind,
+            forloeb=ForloebContext(
+                id=uuid.uuid4(),
+                state=from_status or "proposed",
+                started_on=started_on,
+                frequency=frequency,
+                planned_months=planned_months,
+            ),
+            mentee_enrolment=EnrolmentContext(
+                id=uuid.uuid4(), programme=slug, role="mentee", status=party_status
+            ),
+            mentor_enrolment=EnrolmentContext(
+                id=uuid.uuid4(), programme=slug, role="mentor", status=party_status
+            ),
+            pause_start=pause_start,
+            planned_resume=planned_resume,
+            reason=reason,
         )
 
     def policy(self, transition: Transition) -> list[PolicyDecision]:
-        """The decisions the enabled plugins take on ``transition``."""
-        return check_transition(self.pm, self.programme, transition).decisions
+        """The decisions the enabled plugins take on ``transition``.
+
+        :raises PluginError: if a plugin raised or answered wrongly."""
+        result = check_transition(self.pm, self.programme, transition)
+        for error in result.failures.values():
+            raise error
+        return result.decisions
 
     def notify(self, transition: Transition) -> None:
-        """Send ``transition`` to the plugins' ``forloeb_event`` hooks."""
-        notify_transition(self.pm, self.programme, transition)
+        """Send ``transition`` to the plugins' ``forloeb_event`` hooks.
+
+        :raises PluginError: if a plugin raised or returned something."""
+        for error in notify_transition(self.pm, self.programme, transition).values():
+            raise error
+
+    # -- matching strategies -------------------------------------------------------------
+    def strategy(self, name: str) -> MatchingStrategy:
+        """The registered strategy ``name`` (checked as Makker checks it).
+
+        :raises KeyError: if no loaded plugin registers it."""
+        return matching_strategies(self.pm)[name]
+
+    @staticmethod
+    def profile(key: str, **fields: Any) -> MatchProfile:
+        """A :class:`MatchProfile` (``areas``, ``challenges``, ``interests`` and
+        ``availability`` may be given as any iterable of strings)."""
+        for name in ("areas", "challenges", "interests", "availability"):
+            if name in fields:
+                fields[name] = frozenset(fields[name])
+        return MatchProfile(key, **fields)
+
+    def match(
+        self,
+        strategy: str,
+        mentees: Sequence[MatchProfile],
+        mentors: Sequence[MatchProfile],
+        *,
+        today: dt.date,
+    ) -> ScoreMatrix:
+        """The strategy's score matrix for ``mentees`` x ``mentors`` with your settings, after
+        checking what Makker relies on: the matrix has one row per mentee and one column per
+        mentor, no score is negative, and for every pair ``explain`` agrees - the same points,
+        ``excluded_because`` set exactly where the matrix disallows the pair, and the points
+        of an allowed pair's reasons adding up to its points.
+
+        :raises StrategyDisagrees: naming the first pair that does not agree.
+        """
+        found = self.strategy(strategy)
+        if found.scorer is None:
+            raise StrategyDisagrees(f"strategy {strategy!r} has no scorer (manual matching)")
+        config = self.programme.configs.get(found.plugin)
+        matrix = found.scorer.matrix(list(mentees), list(mentors), config, today)
+        shape = (len(mentees), len(mentors))
+        if matrix.scores.shape != shape or matrix.allowed.shape != shape:
+            raise StrategyDisagrees(
+                f"strategy {strategy!r}: the matrix is {matrix.scores.shape} (allowed "
+                f"{matrix.allowed.shape}); expected {shape}, mentees x mentors"
+            )
+        if np.any(matrix.scores < 0):
+            raise StrategyDisagrees(f"strategy {strategy!r}: a score is negative")
+        for i, mentee in enumerate(mentees):
+            for j, mentor in enumerate(mentors):
+                explained: PairScore = found.scorer.explain(mentee, mentor, config, today)
+                pair = f"strategy {strategy!r}, pair {mentee.key!r} x {mentor.key!r}"
+                if not np.isclose(matrix.scores[i, j], explained.points):
+                    raise StrategyDisagrees(
+                        f"{pair}: the matrix gives {float(matrix.scores[i, j])}, explain gives "
+                        f"{explained.points}"
+                    )
+                if bool(matrix.allowed[i, j]) != explained.allowed:
+                    raise StrategyDisagrees(
+                        f"{pair}: the matrix {'allows' if matrix.allowed[i, j] else 'excludes'}"
+                        f" the pair, explain {'allows' if explained.allowed else 'excludes'} it"
+                    )
+                total = sum(r.points for r in explained.reasons)
+                if (
+                    explained.allowed
+                    and explained.reasons
+                    and not np.isclose(total, explained.points)
+                ):
+                    raise StrategyDisagrees(
+                        f"{pair}: the reasons add up to {total}, the points are {explained.points}"
+                    )
+        return matrix
+
+    def explain(
+        self, strategy: str, mentee: MatchProfile, mentor: MatchProfile, *, today: dt.date
+    ) -> PairScore:
+        """The strategy's explanation of one pair, with your settings."""
+        found = self.strategy(strategy)
+        return found.scorer.explain(  # type: ignore[no-any-return]
+            mentee, mentor, self.programme.configs.get(found.plugin), today
+        )
+
+    # -- answer hooks ----------------------------------------------------------------------
+    def default_strategy(self) -> str | None:
+        """The default strategy the loaded plugins answer for the programme."""
+        return self.pm.hook.default_matching_strategy(programme=self.programme)  # type: ignore[no-any-return]
+
+    def course_threshold(self) -> int | None:
+        """The course-completion threshold the enabled plugins answer for the programme."""
+        from core.programmes.registry import programme_hook
+
+        hook = programme_hook(self.pm, "course_completion_threshold", self.programme)
+        return hook(programme=self.programme)  # type: ignore[no-any-return]
 
     def instruments(self) -> dict[str, Instrument]:
         """The instruments the loaded plugins register, by id, checked as Makker checks them

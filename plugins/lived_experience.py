@@ -16,6 +16,9 @@ from core.plugin_api import (
     hookimpl,
 )
 
+#: The Makker plugin API versions this plugin supports (see docs/plugins.md).
+MAKKER_PLUGIN_API = ">=1.0,<2"
+
 RULE = "lived_experience"
 AREAS = ("psykiatri", "handicap", "misbrug")
 

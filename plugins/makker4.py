@@ -19,6 +19,9 @@ from __future__ import annotations
 
 from core.plugin_api import Instrument, InstrumentItem, ResponseOption, hookimpl
 
+#: The Makker plugin API versions this plugin supports (see docs/plugins.md).
+MAKKER_PLUGIN_API = ">=1.0,<2"
+
 OPTIONS = (
     ResponseOption(value=0, label_da="0 - slet ikke", label_en="0 - not at all"),
     *(ResponseOption(value=v, label_da=str(v), label_en=str(v)) for v in range(1, 10)),

@@ -32,6 +32,9 @@ from core.plugin_api import (
     hookimpl,
 )
 
+#: The Makker plugin API versions this plugin supports (see docs/plugins.md).
+MAKKER_PLUGIN_API = ">=1.0,<2"
+
 RULE = "mentor_course"
 COMPLETED_ON = "mentor_course.completed_on"
 MATCHED = "matched"

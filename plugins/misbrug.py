@@ -34,6 +34,9 @@ from core.plugin_api import (
     hookimpl,
 )
 
+#: The Makker plugin API versions this plugin supports (see docs/plugins.md).
+MAKKER_PLUGIN_API = ">=1.0,<2"
+
 RULE = "misbrug"
 SOBER_SINCE = "misbrug.sober_since"
 #: No sober-since date before this day is believed (nor one before the person's birth year).

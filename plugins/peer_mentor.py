@@ -4,6 +4,9 @@ from __future__ import annotations
 
 from core.plugin_api import DurationMonths, MatchingStrategy, ProgrammeType, hookimpl
 
+#: The Makker plugin API versions this plugin supports (see docs/plugins.md).
+MAKKER_PLUGIN_API = ">=1.0,<2"
+
 
 @hookimpl(trylast=True)
 def register_programme_types() -> ProgrammeType:

@@ -43,6 +43,9 @@ from __future__ import annotations
 
 from core.plugin_api import Instrument, InstrumentItem, ResponseOption, hookimpl
 
+#: The Makker plugin API versions this plugin supports (see docs/plugins.md).
+MAKKER_PLUGIN_API = ">=1.0,<2"
+
 OPTIONS = (
     ResponseOption(value=0, label_da="Helt uenig", label_en="Disagree strongly"),
     ResponseOption(value=1, label_da="Uenig", label_en="Disagree"),

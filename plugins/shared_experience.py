@@ -31,6 +31,9 @@ from core.plugin_api import (
 )
 from plugins.postcodes_dk import CENTROIDS
 
+#: The Makker plugin API versions this plugin supports (see docs/plugins.md).
+MAKKER_PLUGIN_API = ">=1.0,<2"
+
 Weight = Annotated[float, msgspec.Meta(ge=0, le=100)]
 MAX_INTERESTS = 3
 AREA_NAMES = {"psykiatri": "psykisk sårbarhed", "handicap": "handicap", "misbrug": "misbrug"}

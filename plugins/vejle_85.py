@@ -8,6 +8,9 @@ from __future__ import annotations
 
 from core.plugin_api import IntakeField, PersonContext, Role, Verdict, hookimpl
 
+#: The Makker plugin API versions this plugin supports (see docs/plugins.md).
+MAKKER_PLUGIN_API = ">=1.0,<2"
+
 RULE = "vejle_85"
 WAYS_IN = (
     ("paragraf_85", "Modtager støtte efter servicelovens § 85"),

@@ -168,6 +168,8 @@ def installed_plugin(tmp_path, monkeypatch) -> Path:
             """
             from core.plugin_api import Verdict, hookimpl
 
+            MAKKER_PLUGIN_API = ">=1.0,<2"
+
             @hookimpl
             def eligibility_verdicts(role):
                 if role == "mentor":

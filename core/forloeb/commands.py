@@ -34,15 +34,24 @@ from core.participants.history import move_status
 from core.participants.models import Enrolment, EnrolmentRole, EnrolmentStatus, Person
 from core.participants.validation import pause_end_fault, text
 from core.plugin_api import (
+    EnrolmentContext,
+    ForloebContext,
     MakkerPluginManager,
     PolicyDecision,
     ProgrammeContext,
     Role,
     Transition,
+    localize,
 )
 from core.programmes.intake import intake_fields
 from core.programmes.registry import programme_context
-from core.programmes.service import check_transition, notify_transition, person_context
+from core.programmes.service import (
+    check_transition,
+    enrolment_areas,
+    notify_transition,
+    person_context,
+    roles_held_before,
+)
 from core.web import text as chars
 from core.web.filters import months_text
 from core.web.i18n import gettext as _
@@ -88,20 +97,73 @@ def _policy(
     return vetoes, warnings
 
 
+def enrolment_context(enrolment: Enrolment, programme: str) -> EnrolmentContext:
+    """What plugins see of an enrolment."""
+    role: Role = "mentor" if enrolment.role == EnrolmentRole.MENTOR else "mentee"
+    return EnrolmentContext(
+        id=enrolment.id, programme=programme, role=role, status=enrolment.status
+    )
+
+
 async def _party_transitions(
-    ctx: Context, context: ProgrammeContext, row: ForloebRow, to: ForloebState
+    ctx: Context,
+    context: ProgrammeContext,
+    row: ForloebRow,
+    to: ForloebState,
+    *,
+    reason: str | None = None,
+    resume_on: dt.date | None = None,
 ) -> list[Transition]:
+    """The transition of each party (mentee first) with the forløb, both enrolments, the
+    pause that begins or ends and the reason."""
     fields = intake_fields(ctx.plugins, context)
-    courses = await course_records_of(ctx.session, [row.mentee.id, row.mentor.id])
+    session, forloeb, today = ctx.session, row.forloeb, ctx.today()
+    courses = await course_records_of(session, [row.mentee.id, row.mentor.id])
+    held = await roles_held_before(session, [row.mentee.id, row.mentor.id])
+    areas = {
+        row.mentee.id: await enrolment_areas(session, row.mentee, row.programme, "mentee"),
+        row.mentor.id: await enrolment_areas(session, row.mentor, row.programme, "mentor"),
+    }
+    open_pause = next((p for p in await pauses(session, forloeb.id) if p.ends_on is None), None)
+    pause_start: dt.date | None
+    planned_resume: dt.date | None
+    if to == S.PAUSED:
+        pause_start, planned_resume = today, resume_on
+    elif open_pause is not None:
+        pause_start, planned_resume = open_pause.starts_on, open_pause.planned_resume
+    else:
+        pause_start = planned_resume = None
+    about = ForloebContext(
+        id=forloeb.id,
+        state=forloeb.state,
+        started_on=forloeb.started_on,
+        frequency=forloeb.frequency,
+        planned_months=forloeb.planned_months,
+    )
+    slug = row.programme.slug
+    mentee_e = enrolment_context(row.mentee_enrolment, slug)
+    mentor_e = enrolment_context(row.mentor_enrolment, slug)
     parties: list[tuple[Role, Person]] = [("mentee", row.mentee), ("mentor", row.mentor)]
     return [
         Transition(
-            person=person_context(person, fields, courses.get(person.id, ())),
+            person=person_context(
+                person,
+                fields,
+                courses.get(person.id, ()),
+                areas=areas[person.id],
+                roles_held_before=held.get(person.id, ()),
+            ),
             role=role,
-            from_status=row.forloeb.state,
+            from_status=forloeb.state,
             to_status=to.value,
-            on=ctx.today(),
+            on=today,
             kind="forloeb",
+            forloeb=about,
+            mentee_enrolment=mentee_e,
+            mentor_enrolment=mentor_e,
+            pause_start=pause_start,
+            planned_resume=planned_resume,
+            reason=reason,
         )
         for role, person in parties
     ]
@@ -175,10 +237,12 @@ async def _move(ctx: Context, row: ForloebRow, data: TransitionIn) -> list[str]:
     if errors:
         raise Invalid(errors)
     context = programme_context(ctx.plugins, ctx.tenant, row.programme)
-    transitions = await _party_transitions(ctx, context, row, target)
+    transitions = await _party_transitions(
+        ctx, context, row, target, reason=reason, resume_on=data.resume_on
+    )
     vetoes, warnings = _policy(ctx.plugins, context, transitions)
     if vetoes:
-        raise Invalid({"to": " ".join(v.message for v in vetoes)})
+        raise Invalid({"to": " ".join(localize(v.message) for v in vetoes)})
     session.add(
         ForloebEvent(
             forloeb_id=forloeb.id,
@@ -218,7 +282,7 @@ async def _move(ctx: Context, row: ForloebRow, data: TransitionIn) -> list[str]:
     await session.flush()
     for transition in transitions:
         notify_transition(ctx.plugins, context, transition)
-    return [w.message for w in warnings]
+    return [localize(w.message) for w in warnings]
 
 
 async def accept(ctx: Context, forloeb_id: uuid.UUID, data: AcceptIn) -> Changed:

@@ -76,8 +76,9 @@ class ScoreMatrix:
 class Scorer(Protocol):
     """What a matching strategy implements. ``config`` is the strategy plugin's resolved
     configuration for the programme (or ``None``); both methods must agree: the points of
-    ``explain`` equal the matrix entry, and ``excluded_because`` is set exactly where the matrix
-    disallows the pair."""
+    ``explain`` equal the matrix entry, ``excluded_because`` is set exactly where the matrix
+    disallows the pair, and an allowed pair's reasons add up to its points
+    (``PluginHarness.match`` checks all three)."""
 
     def matrix(
         self, mentees: list[MatchProfile], mentors: list[MatchProfile], config: Any, today: dt.date

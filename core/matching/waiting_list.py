@@ -28,16 +28,18 @@ from core.matching.assignment import global_assignment, suggestions
 from core.matching.types import MatchProfile, Proposal, Suggestion
 from core.participants.models import Enrolment, EnrolmentRole, EnrolmentStatus, Intake, Person
 from core.plugin_api import (
+    EnrolmentContext,
     MakkerPluginManager,
     MatchingStrategy,
     PluginError,
     PolicyDecision,
     ProgrammeContext,
     Transition,
+    localize,
 )
 from core.programmes.intake import intake_fields
 from core.programmes.registry import matching_strategies, programme_context
-from core.programmes.service import check_transitions, person_context
+from core.programmes.service import check_transitions, person_context, roles_held_before
 from core.tenancy.models import Programme
 from core.web.i18n import gettext as _
 
@@ -222,6 +224,7 @@ async def waiting_list(
     ).all()
     busy = await _open_forloeb_counts(session, programme.id)
     courses = await course_records_of(session, [person.id for _e, person, _i in rows])
+    held = await roles_held_before(session, [person.id for _e, person, _i in rows])
     found: list[tuple[Candidate, Transition]] = []
     for enrolment, person, intake in rows:
         is_mentor = enrolment.role == EnrolmentRole.MENTOR
@@ -239,11 +242,23 @@ async def waiting_list(
                 _("No free places (takes %(n)d at once).") % {"n": intake.capacity if intake else 1}
             )
         transition = Transition(
-            person=person_context(person, fields, courses.get(person.id, ())),
+            person=person_context(
+                person,
+                fields,
+                courses.get(person.id, ()),
+                areas=candidate.profile.areas,
+                roles_held_before=held.get(person.id, ()),
+            ),
             role=enrolment.role.value,
             from_status=enrolment.status,
             to_status=EnrolmentStatus.MATCHED.value,
             on=today,
+            enrolment=EnrolmentContext(
+                id=enrolment.id,
+                programme=programme.slug,
+                role=enrolment.role.value,
+                status=enrolment.status,
+            ),
         )
         found.append((candidate, transition))
     results = check_transitions(pm, context, [t for _c, t in found])
@@ -251,7 +266,7 @@ async def waiting_list(
     for (candidate, _t), result in zip(found, results, strict=True):
         vetoes: list[PolicyDecision] = []
         vetoes += [d for d in result.decisions if d.action == "veto" and d not in vetoes]
-        candidate.excluded += [v.message for v in vetoes]
+        candidate.excluded += [localize(v.message) for v in vetoes]
         is_mentor = candidate.enrolment.role == EnrolmentRole.MENTOR
         (waiting.mentors if is_mentor else waiting.mentees).append(candidate)
     return waiting

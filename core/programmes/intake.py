@@ -14,7 +14,14 @@ from typing import Any
 
 from dateutil.relativedelta import relativedelta
 
-from core.plugin_api import IntakeField, MakkerPluginManager, ProgrammeContext, Role
+from core.plugin_api import (
+    IntakeField,
+    IntakeValidationError,
+    MakkerPluginManager,
+    PluginError,
+    ProgrammeContext,
+    Role,
+)
 from core.programmes.registry import programme_hook
 from core.web import text as chars
 from core.web.i18n import gettext as _
@@ -23,18 +30,18 @@ from core.web.i18n import gettext as _
 def intake_fields(
     pm: MakkerPluginManager, programme: ProgrammeContext, role: Role | None = None
 ) -> list[IntakeField]:
-    """The fields the programme's enabled plugins ask, optionally only those for ``role``."""
-    results = programme_hook(pm, "intake_fields", programme)(programme=programme)
-    fields = [f for items in results for f in items]
+    """The fields the programme's enabled plugins ask, optionally only those for ``role``.
+
+    A plugin whose hook raises or answers wrongly is logged and left out (its questions are
+    not asked; its rule then finds no answers); the others' fields are returned."""
+    hook = programme_hook(pm, "intake_fields", programme)
+    fields = [
+        f
+        for _plugin, items in pm.call_isolated(hook, programme=programme)
+        if not isinstance(items, PluginError)
+        for f in items
+    ]
     return [f for f in fields if role is None or role in f.roles]
-
-
-class IntakeValidationError(ValueError):
-    """One or more values are wrong; ``errors`` maps each field key to a message."""
-
-    def __init__(self, errors: dict[str, str]) -> None:
-        super().__init__("; ".join(f"{k}: {v}" for k, v in errors.items()))
-        self.errors = errors
 
 
 #: No date a plugin asks about (sober since, a course completed) lies before this day.

@@ -20,6 +20,7 @@ from core.plugin_api import (
     ProgrammeContext,
     ProgrammeType,
     TenantContext,
+    not_loaded_message,
 )
 from core.plugin_types import DurationMonths
 from core.tenancy.models import Programme, Tenant
@@ -132,8 +133,8 @@ def programme_context(
     for name in enabled_plugin_names(tenant, programme):
         if name not in schemas:
             raise PluginError(
-                f"plugin {name!r} is enabled for {tenant.slug}/{programme.slug} but not loaded "
-                f"(built-in, or named in MAKKER_PLUGINS?)"
+                f"plugin {name!r} is enabled for {tenant.slug}/{programme.slug} but not loaded: "
+                f"{not_loaded_message(name)}"
             )
         try:
             configs[name] = resolve_config(

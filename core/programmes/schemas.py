@@ -7,19 +7,22 @@ from typing import Any
 
 import msgspec
 
-from core.plugin_api import IntakeField, Verdict
+from core.plugin_api import IntakeField, Verdict, localize
 
 
 class VerdictOut(msgspec.Struct):
     rule: str
     outcome: str
-    #: The rule's own explanation, in Danish.
+    #: The rule's own explanation, in the caller's language (Danish unless the plugin gives
+    #: English too).
     explanation: str
 
     @classmethod
     def of(cls, verdict: Verdict) -> VerdictOut:
         return cls(
-            rule=verdict.rule, outcome=verdict.outcome.value, explanation=verdict.explanation
+            rule=verdict.rule,
+            outcome=verdict.outcome.value,
+            explanation=localize(verdict.explanation),
         )
 
 
@@ -52,8 +55,8 @@ class IntakeFieldOut(msgspec.Struct):
             plugin=field.plugin,
             name=field.name,
             type=field.type,
-            label=field.label,
-            help=field.help,
+            label=localize(field.label),
+            help=localize(field.help),
             roles=list(field.roles),
             choices=list(field.choices),
             not_in_future=field.not_in_future,

@@ -16,7 +16,12 @@ from typing import Annotated, Any, Literal, get_args
 import msgspec
 
 from core.outcomes.instruments import registered_instruments
-from core.plugin_api import Instrument, MakkerPluginManager, create_plugin_manager
+from core.plugin_api import (
+    Instrument,
+    MakkerPluginManager,
+    create_plugin_manager,
+    not_loaded_message,
+)
 from core.programmes.registry import (
     PluginConfigError,
     check_plugin_config,
@@ -246,8 +251,8 @@ def _check_plugins(
         if name not in schemas:
             raise TenantFileError(
                 path,
-                f"unknown plugin (loaded plugins: {', '.join(sorted(schemas))}; see "
-                "docs/plugins.md)",
+                f"{not_loaded_message(name)} (loaded plugins: {', '.join(sorted(schemas))}; "
+                "see docs/plugins.md)",
                 _format_key(segments),
                 _find_line(text, segments),
             )

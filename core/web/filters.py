@@ -5,7 +5,7 @@ One way to write a date and a time on every page: dates as ``30.11.2026`` (``|da
 as ``13:05`` (``|time``), a stored timestamp as ``30.11.2026 13:05`` (``|local_time``), always in
 Danish time. Who acted is shown as a person's name or a role, never an internal id (``|actor``),
 a matching strategy by its Danish description from the plugin that registers it
-(``|strategy``), and a decimal number with the locale's decimal sign (``|decimal``: ``12,5`` in
+(``|strategy``), a plugin's text in the page's language (``|plugin_text``), and a decimal number with the locale's decimal sign (``|decimal``: ``12,5`` in
 Danish).
 """
 
@@ -19,6 +19,7 @@ from jinja2 import pass_context
 from jinja2.runtime import Context
 
 from core import clock
+from core.plugin_types import localize
 from core.web.i18n import get_locale, ngettext
 from core.web.i18n import gettext as _
 
@@ -99,7 +100,13 @@ def strategy(context: Context, name: str | None) -> str:
     pm = getattr(getattr(request, "app", None), "state", {}).get("plugin_manager")
     registered = matching_strategies(pm) if pm is not None else {}
     found = registered.get(name)
-    return str(found.description).rstrip(".") if found is not None else name
+    return localize(found.description).rstrip(".") if found is not None else name
+
+
+def plugin_text(value: Any) -> str:
+    """A plugin's text (:data:`core.plugin_api.Text`: Danish, or ``{"da": ..., "en": ...}``) in
+    the page's language, falling back to Danish."""
+    return localize(value) if value else ""
 
 
 def decimal(value: float | None, places: int = 1) -> str:
@@ -118,4 +125,5 @@ FILTERS: dict[str, Any] = {
     "strategy": strategy,
     "months": months_text,
     "decimal": decimal,
+    "plugin_text": plugin_text,
 }

@@ -2,6 +2,8 @@
 
 from core.plugin_api import Instrument, InstrumentItem, ResponseOption, hookimpl
 
+MAKKER_PLUGIN_API = ">=1.0,<2"
+
 OPTIONS = (
     ResponseOption(value=1, label_da="Passer slet ikke", label_en="Not at all true"),
     ResponseOption(value=2, label_da="Passer lidt", label_en="A little true"),

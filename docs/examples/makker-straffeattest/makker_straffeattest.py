@@ -6,6 +6,7 @@ import msgspec
 
 from core.plugin_api import IntakeField, Verdict, hookimpl
 
+MAKKER_PLUGIN_API = ">=1.0,<2"
 RULE = "straffeattest"
 
 

@@ -1,0 +1,246 @@
+# ruff: noqa: F811 - pytest fixtures imported from other test modules are parameters here
+"""A broken plugin leaves the programme usable (issue 19), through the API and the pages, on
+SQLite and PostgreSQL: its verdict is "unknown" saying that the rule failed, the coordinator
+sees which rule, the other rules still judge, a forløb can still be paused (with a warning),
+nobody is matched on a rule that could not be checked, and the log names plugin and hook
+without the exception's message. And what a forløb policy is given by the real commands: the
+forløb, both enrolments, the pause, the reason, the plan and the person's basics."""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+from contextlib import contextmanager
+
+import httpx
+from sqlalchemy import select, update
+
+from core.db.tenant_scope import tenant_scope
+from core.participants.models import Enrolment
+from core.plugin_api import PolicyAction, PolicyDecision, Verdict, hookimpl
+from core.tenancy.models import Programme
+from tests.live import browser_sign_in
+from tests.test_forloeb import TODAY, _active, _api, _world, today  # noqa: F401 - fixture
+
+SECRET = "født 02.03.1984"  # what a careless plugin puts in its exception: never logged
+FAILED_VERDICT = (
+    "Reglen broken_rule fejlede og kunne ikke vurdere personen. Den tæller som ukendt, indtil "
+    "pluginet er rettet; Makkers drift kan se fejlen i loggen."
+)
+FAILED_MATCH = (
+    "Reglen broken_rule fejlede og kunne ikke tjekke matchet; personen kan ikke matches, før "
+    "pluginet er rettet."
+)
+FAILED_CHANGE = "Reglen broken_rule fejlede og kunne ikke tjekke ændringen; den stoppede den ikke."
+
+
+class Broken:
+    @hookimpl
+    def eligibility_verdicts(self):
+        raise RuntimeError(SECRET)
+
+    @hookimpl
+    def forloeb_policy(self):
+        raise RuntimeError(SECRET)
+
+    @hookimpl
+    def forloeb_event(self):
+        raise RuntimeError(SECRET)
+
+
+class Fine:
+    @hookimpl
+    def eligibility_verdicts(self):
+        return Verdict.passed("fine_rule", "I orden.")
+
+
+class Recorder:
+    """Records what the forløb commands give a policy; warns when a pause is long."""
+
+    def __init__(self) -> None:
+        self.seen: list = []
+
+    @hookimpl
+    def forloeb_policy(self, transition):
+        if transition.kind == "forloeb":
+            self.seen.append(transition)
+            if transition.paused_days is not None and transition.paused_days > 60:
+                return PolicyDecision(
+                    rule="recorder", action=PolicyAction.WARN, message="Pausen var lang."
+                )
+        return None
+
+
+@contextmanager
+def registered(live, **plugins):
+    pm = live.app.state.plugin_manager
+    for name, plugin in plugins.items():
+        pm.register(plugin, name=name)
+    try:
+        yield
+    finally:
+        for name in plugins:
+            pm.unregister(name=name)
+
+
+async def _enable(sessionmaker, tenant, plugins: dict) -> None:
+    with tenant_scope(tenant.id):
+        async with sessionmaker() as session, session.begin():
+            await session.execute(
+                update(Programme).where(Programme.slug == "btb").values(plugins=plugins)
+            )
+
+
+def _plugin_lines(caplog) -> list[str]:
+    return [r.getMessage() for r in caplog.records if r.name == "makker.plugins"]
+
+
+async def test_a_raising_rule_leaves_the_programme_usable(
+    live, sessionmaker, tenants, today, caplog
+):
+    ids = await _world(sessionmaker, tenants.a)
+    slug = tenants.a.slug
+    user = f"rb-{slug}"
+    with registered(live, broken_rule=Broken(), fine_rule=Fine()):
+        async with await _api(live, tenants.a, user) as api:
+            forloeb_id = await _active(api, ids)  # matched before the plugin is enabled
+            await _enable(sessionmaker, tenants.a, {"broken_rule": {}, "fine_rule": {}})
+            with caplog.at_level(logging.INFO):
+                eligibility = await api.get(
+                    f"/people/{ids['person:Bent Bipolar']}/eligibility",
+                    params={"programme": "btb", "role": "mentee"},
+                )
+                paused = await api.post(
+                    f"/forloeb/{forloeb_id}/transitions", json={"to": "paused", "reason": "Ferie"}
+                )
+            assert eligibility.status_code == 200, eligibility.text
+            assert eligibility.json()["outcome"] == "unknown"
+            assert sorted(
+                (v["rule"], v["outcome"], v["explanation"]) for v in eligibility.json()["verdicts"]
+            ) == [
+                ("broken_rule", "unknown", FAILED_VERDICT),
+                ("fine_rule", "pass", "I orden."),
+            ]
+            assert paused.status_code == 200, paused.text
+            assert (paused.json()["forloeb"]["state"], paused.json()["warnings"]) == (
+                "paused",
+                [FAILED_CHANGE],
+            )
+        async with httpx.AsyncClient(base_url=live.url) as http:
+            await browser_sign_in(http, live, user)
+            with caplog.at_level(logging.INFO):
+                page = await http.get(f"/t/{slug}/deltagere/tilmelding/{ids['Bent Bipolar']}")
+                waiting = await http.get(f"/t/{slug}/matchning/btb")
+            assert page.status_code == 200
+            assert FAILED_VERDICT in page.text and "I orden." in page.text
+            assert waiting.status_code == 200
+            assert FAILED_MATCH in waiting.text
+    lines = _plugin_lines(caplog)
+    assert set(lines) == {
+        "plugin 'broken_rule' failed in hook eligibility_verdicts (RuntimeError)",
+        "plugin 'broken_rule' failed in hook forloeb_policy (RuntimeError)",
+        "plugin 'broken_rule' failed in hook forloeb_event (RuntimeError)",
+    }
+    assert "1984" not in caplog.text
+    with tenant_scope(tenants.a.id):
+        async with sessionmaker() as session:
+            bent = await session.get(Enrolment, ids["Bent Bipolar"])
+            assert bent.status == "ready"  # nobody was matched on the failed rule
+
+
+async def test_a_forloeb_policy_is_given_the_forloeb_enrolments_pause_reason_and_plan(
+    live, sessionmaker, tenants, today
+):
+    ids = await _world(sessionmaker, tenants.a)
+    recorder = Recorder()
+    with registered(live, recorder=recorder):
+        async with await _api(live, tenants.a, f"rc-{tenants.a.slug}") as api:
+            forloeb_id = await _active(api, ids)
+            await _enable(sessionmaker, tenants.a, {"recorder": {}})
+            paused = await api.post(
+                f"/forloeb/{forloeb_id}/transitions",
+                json={"to": "paused", "reason": "Indlagt", "resume_on": "2027-01-15"},
+            )
+            assert (paused.status_code, paused.json()["warnings"]) == (200, [])
+            today.set(TODAY + dt.timedelta(days=61))
+            resumed = await api.post(f"/forloeb/{forloeb_id}/transitions", json={"to": "active"})
+            assert (resumed.status_code, resumed.json()["warnings"]) == (200, ["Pausen var lang."])
+    pause_mentee, pause_mentor, resume_mentee, _resume_mentor = recorder.seen
+    assert (pause_mentee.role, pause_mentor.role) == ("mentee", "mentor")
+    assert (pause_mentee.from_status, pause_mentee.to_status, pause_mentee.reason) == (
+        "active",
+        "paused",
+        "Indlagt",
+    )
+    assert (pause_mentee.pause_start, pause_mentee.planned_resume) == (
+        TODAY,
+        dt.date(2027, 1, 15),
+    )
+    assert (resume_mentee.pause_start, resume_mentee.planned_resume, resume_mentee.paused_days) == (
+        TODAY,
+        dt.date(2027, 1, 15),
+        61,
+    )
+    assert str(pause_mentee.forloeb.id) == forloeb_id
+    assert (
+        pause_mentee.forloeb.state,
+        pause_mentee.forloeb.started_on,
+        pause_mentee.forloeb.frequency,
+        pause_mentee.forloeb.planned_months,
+    ) == ("active", TODAY, "weekly", 6)
+    assert (pause_mentee.mentee_enrolment.id, pause_mentee.mentor_enrolment.id) == (
+        ids["Anna Angst"],
+        ids["Mette Mentor"],
+    )
+    assert (pause_mentee.mentee_enrolment.status, pause_mentee.mentee_enrolment.programme) == (
+        "active",
+        "btb",
+    )
+    anna, mette = pause_mentee.person, pause_mentor.person
+    assert (anna.id, anna.birth_year, anna.gender, anna.postal_code, anna.areas) == (
+        ids["person:Anna Angst"],
+        1990,
+        "kvinde",
+        "6000",
+        frozenset({"psykiatri"}),
+    )
+    assert (mette.birth_year, mette.gender) == (1985, "kvinde")
+    assert anna.roles_held_before == ()
+
+
+async def test_a_rule_sees_roles_the_person_held_before(live, sessionmaker, tenants, today):
+    ids = await _world(sessionmaker, tenants.a)
+    with tenant_scope(tenants.a.id):
+        async with sessionmaker() as session, session.begin():
+            anna = await session.get(Enrolment, ids["Anna Angst"])
+            session.add(
+                Enrolment(
+                    person_id=anna.person_id,
+                    programme_id=anna.programme_id,
+                    role=anna.role,
+                    status="finished",
+                )
+            )
+    seen = []
+
+    class Held:
+        @hookimpl
+        def eligibility_verdicts(self, person):
+            seen.append(person)
+            return Verdict.passed("held", "Ok.")
+
+    with registered(live, held=Held()):
+        await _enable(sessionmaker, tenants.a, {"held": {}})
+        async with await _api(live, tenants.a, f"rh-{tenants.a.slug}") as api:
+            answer = await api.get(
+                f"/people/{ids['person:Anna Angst']}/eligibility",
+                params={"programme": "btb", "role": "mentor"},
+            )
+            assert answer.status_code == 200, answer.text
+    [person] = seen
+    assert [(r.programme, r.role) for r in person.roles_held_before] == [("btb", "mentee")]
+    assert person.areas == frozenset()  # no mentor før-samtale in this programme
+    with tenant_scope(tenants.a.id):
+        async with sessionmaker() as session:
+            programme = await session.scalar(select(Programme).where(Programme.slug == "btb"))
+            assert programme.plugins == {"held": {}}
