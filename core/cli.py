@@ -335,6 +335,29 @@ def plugins_list(directory: Path | None) -> None:
         click.echo(line)
 
 
+@plugins.command("new")
+@click.argument("name")
+@click.option(
+    "--directory",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=Path("."),
+    show_default=True,
+    help="Where to write the package makker-NAME.",
+)
+def plugins_new(name: str, directory: Path) -> None:
+    """Write a new plugin package makker-NAME (pyproject with the entry point, a rule, an
+    intake field, tests with the harness, README) that passes its own tests."""
+    from core.scaffold import ScaffoldError, write_plugin
+
+    try:
+        target = write_plugin(name, directory)
+    except ScaffoldError as exc:
+        click.echo(f"makker: {exc}", err=True)
+        sys.exit(2)
+    click.echo(f"created {target}")
+    click.echo(f"test it: cd {target} && pytest")
+
+
 def _reset_demo_database(settings: Any) -> None:
     """``demo --reset``: the SQLite file is deleted; a PostgreSQL database is migrated down to
     nothing (as the owner role), so the upgrade that follows starts it over."""
