@@ -25,6 +25,7 @@ from core.audit.service import note
 from core.clock import Clock, get_clock
 from core.identity.principal import Principal
 from core.plugin_api import MakkerPluginManager
+from core.tenancy.coordinate import PartnerAccess
 from core.tenancy.models import Tenant
 
 # (Imported at run time, not only for type checking: Litestar reads a dependency's type hints.)
@@ -42,6 +43,10 @@ class Context:
     plugins: MakkerPluginManager
     clock: Clock = field(default_factory=get_clock)
     principal: Principal | None = None
+    #: A partner's staff member working in this tenant under ``coordinate`` grants: every
+    #: query is limited to the granted programmes already (the request pipeline); commands use
+    #: it only to ask for a programme where one is otherwise optional.
+    partner: PartnerAccess | None = None
 
     def today(self) -> dt.date:
         """Today in Europe/Copenhagen."""

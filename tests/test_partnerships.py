@@ -188,7 +188,8 @@ async def test_only_partner_staff_read_and_only_tenant_admins_grant(api, owner_d
         (
             {"programme": "psyk", "scope": "everything"},
             "scope",
-            "Vælg adgangen aggregate (tal) eller participants (deltagere).",
+            "Vælg adgangen aggregate (tal), participants (deltagere) eller coordinate (driver "
+            "tilbuddet sammen med kommunen).",
         ),
         (
             {"programme": "psyk", "scope": "aggregate", "partner": "ukendt"},

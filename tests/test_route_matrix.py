@@ -138,6 +138,17 @@ TENANT_ROUTES: dict[tuple[str, str], TenantRoute] = {
     ("GET", "/t/{tenant_slug:str}/partnerskaber/{grant_id:uuid}"): TenantRoute(
         PARTNER, 200, under="partner"
     ),
+    # Granting and revoking on the page, and the owner's log of what partners did in its
+    # programmes (issue 21, scope `coordinate`; a coordinate partner's sweep of every route is
+    # tests/test_coordinate_sweep.py).
+    ("POST", "/t/{tenant_slug:str}/partnerskaber"): TenantRoute(
+        ADMIN, 303, body={"programme": "p", "partner": "{partner}", "scope": "participants"}
+    ),
+    ("POST", "/t/{tenant_slug:str}/partnerskaber/{grant_id:uuid}/tilbagekald"): TenantRoute(
+        ADMIN, 303, body={}
+    ),
+    ("GET", "/t/{tenant_slug:str}/partnerskaber/aktivitet"): TenantRoute(ADMIN, 200),
+    ("GET", "/api/v1/t/{tenant_slug:str}/partnerships/activity"): TenantRoute(ADMIN, 200),
     (
         "GET",
         "/api/v1/t/{tenant_slug:str}/programmes/{programme_slug:str}/intake-fields",

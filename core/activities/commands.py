@@ -103,6 +103,9 @@ async def _checked(
             errors["programme"] = _("The programme does not exist in this organisation.")
         else:
             programme_id = programme.id
+    elif ctx.partner is not None and "programme" in values:
+        # A partner co-runs programmes, not the municipality: its activities belong to one.
+        errors["programme"] = _("Choose the programme the activity belongs to.")
     return in_order(errors, FORM_ORDER), programme_id
 
 

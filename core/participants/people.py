@@ -253,6 +253,10 @@ async def create_person(ctx: Context, data: PersonIn) -> Person:
         errors.update(exc.errors)
     errors.update(_consent_errors(_needs_consent(clean)))
     programme = None
+    if ctx.partner is not None and not data.programme:
+        # A partner registers people for the programme it co-runs: a person in none of its
+        # programmes would be the municipality's alone, out of the partner's sight at once.
+        errors["programme"] = _("Choose the programme the person is registered for.")
     if data.programme or data.role:
         try:
             programme = await check_enrol_input(ctx.session, data.programme or "", data.role or "")

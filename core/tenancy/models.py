@@ -73,6 +73,10 @@ class PartnershipScope(enum.StrEnum):
     AGGREGATE = "aggregate"
     #: The programme's people (names, roles, statuses) - and the numbers.
     PARTICIPANTS = "participants"
+    #: Co-running: the partner's staff act as coordinators inside the programme (its people,
+    #: enrolments, før-samtaler, consent, courses, matching, forløb, meetings, activities), in
+    #: the owner's space and tenant - and the list and the numbers.
+    COORDINATE = "coordinate"
 
 
 class ProgrammePartnership(Model):

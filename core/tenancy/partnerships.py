@@ -1,7 +1,9 @@
 """Programme partnerships: the only way a partner tenant reads another tenant's data.
 
 The owner grants a partner a scope on one programme (``aggregate``: numbers; ``participants``:
-the programme's people and the numbers). Every grant, revocation and partner read is audited.
+the programme's people and the numbers; ``coordinate``: the partner's staff co-run the
+programme in the owner's space, see :mod:`core.tenancy.coordinate`). Every grant, revocation and
+partner read is audited.
 The functions that cross tenants say so in their names (``..._as_partner``) and read the owner's
 tenant explicitly (:func:`core.db.tenant_scope.reading_another_tenant`), so the ORM guard and
 row-level security apply as usual. Commands take a :class:`core.context.Context`.
@@ -67,7 +69,9 @@ async def _views(session: AsyncSession, grants: list[ProgrammePartnership]) -> l
         owner, partner = tenants[grant.owner_tenant_id], tenants[grant.partner_tenant_id]
         async with reading_another_tenant(session, owner.id):
             programme = await session.get(Programme, grant.programme_id)
-        assert programme is not None
+        if programme is None:
+            # A partner co-running one programme sees the owner's grants on that one only.
+            continue
         views.append(
             GrantView(
                 grant.id,
@@ -113,7 +117,11 @@ async def grant_partnership(ctx: Context, data: GrantIn) -> tuple[GrantView, boo
         wanted = PartnershipScope(data.scope)
     except ValueError:
         raise _invalid(
-            "scope", _("Choose the scope aggregate (numbers) or participants (people).")
+            "scope",
+            _(
+                "Choose the scope aggregate (numbers), participants (people) or coordinate "
+                "(co-running the programme)."
+            ),
         ) from None
     programme = await session.scalar(
         select(Programme).where(Programme.slug == data.programme, Programme.archived_at.is_(None))
@@ -217,7 +225,7 @@ async def read_participants_as_partner(ctx: Context, grant_id: uuid.UUID) -> lis
     :raises NotFound: no such active grant for this partner.
     :raises Forbidden: the grant is for numbers only (recorded as a refusal)."""
     grant = await _grant_for_partner(ctx, grant_id)
-    if grant.scope != PartnershipScope.PARTICIPANTS:
+    if grant.scope not in (PartnershipScope.PARTICIPANTS, PartnershipScope.COORDINATE):
         raise Forbidden(_("The partnership gives access to numbers only."))
     async with reading_another_tenant(ctx.session, grant.owner_tenant_id):
         rows = list(

@@ -63,3 +63,22 @@ class ParticipantOut(msgspec.Struct):
     name: str
     role: str
     status: str
+
+
+class PartnerLogRowOut(msgspec.Struct):
+    """One thing a partner's staff member did (or was refused) in the owner's programme."""
+
+    at: str
+    partner: str
+    programme: str
+    grant_id: uuid.UUID
+    action: str
+    object_type: str | None
+    object_id: str | None
+    actor: str | None
+    refused: int | None
+
+
+class PartnerLogOut(msgspec.Struct):
+    rows: list[PartnerLogRowOut]
+    total: int

@@ -15,6 +15,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.identity.principal import Principal
+from core.tenancy.coordinate import coordinated_owners
 from core.tenancy.models import Tenant
 from core.tenancy.service import list_tenants
 from core.web.i18n import LOCALE_COOKIE, LOCALES
@@ -41,12 +42,19 @@ class PagesController(Controller):
     async def index(
         self, request: Request[Any, Any, Any], db_session: NamedDependency[AsyncSession]
     ) -> Template:
-        """The organisations the signed-in person belongs to (all, for a platform admin)."""
+        """The organisations the signed-in person belongs to (all, for a platform admin), and
+        those whose programmes their partner organisation co-runs."""
         principal = request.scope.get("user")
-        tenants = []
+        tenants, partnered = [], []
         if isinstance(principal, Principal):
             tenants = [t for t in await list_tenants(db_session) if principal.can_enter(t.slug)]
-        return Template("index.html", context={"tenants": tenants})
+            # Municipalities whose programmes the person's partner organisation co-runs.
+            partnered = [
+                t
+                for t in await coordinated_owners(db_session, principal)
+                if not principal.can_enter(t.slug)
+            ]
+        return Template("index.html", context={"tenants": tenants, "partnered": partnered})
 
     @get("/tilgaengelighedserklaering", name="accessibility_statement")
     async def accessibility_statement(

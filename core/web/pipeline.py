@@ -9,6 +9,9 @@ How one request flows (see ``docs/architecture.md``)::
   calling (Bearer token for ``/api/``, the session cookie for pages), and for a tenant route
   resolves the tenant from the URL, refuses non-members with the same 404 as an unknown tenant,
   and binds the tenant to the session's transaction once (``set_config`` on PostgreSQL).
+  A partner's staff member with an active ``coordinate`` grant of the URL's tenant enters as
+  that tenant's coordinator, every query limited to the granted programmes
+  (:mod:`core.tenancy.programme_scope`), every audit row stamped with the grant.
 * The handler gets a :class:`RequestContext` (``ctx``) or just its session (``db_session``).
   Services never commit; they flush.
 * :func:`finish_request` (the app's ``after_request`` hook) runs after the handler has built its
@@ -44,7 +47,9 @@ from core.errors import LoginRequired
 from core.identity.principal import Principal, principal_from_claims
 from core.identity.sessions import load_session, session_cookie_name
 from core.identity.tokens import InvalidToken
+from core.tenancy.coordinate import PartnerAccess, as_coordinator, coordinate_access
 from core.tenancy.models import Tenant
+from core.tenancy.programme_scope import programme_scope
 from core.tenancy.service import get_tenant_by_slug
 from core.web.middleware import cookie
 
@@ -98,6 +103,8 @@ class RequestContext:
     declared: Audit | NoPersonalData | None
     actor: Principal | None = None
     tenant: Tenant | None = None
+    #: Set when a partner's staff member works in the tenant under ``coordinate`` grants.
+    partner: PartnerAccess | None = None
     notes: list[AuditNote] = field(default_factory=list)
     after_release: list[AuditNote] = field(default_factory=list)
     command: Context | None = None
@@ -159,6 +166,7 @@ class RequestContext:
             else self.scope.get("path_params", {}).get(TENANT_PATH_PARAM)
         )
         state = self.scope.get("state", {})
+        partner = self.partner
         return [
             AuditEvent(
                 action=n.action,
@@ -167,7 +175,7 @@ class RequestContext:
                 route=self.route,
                 object_type=n.object_type,
                 object_id=n.object_id,
-                detail=n.detail,
+                detail={**n.detail, **partner.audit_detail()} if partner else n.detail,
                 at=self.clock.now(),
                 # Set by the edge (core/web/edge.py) for every request.
                 request_id=state.get("request_id"),
@@ -239,7 +247,8 @@ class RequestPipelineMiddleware(ASGIMiddleware):
                         await next_app(scope, receive, send_wrapper)
                     return
                 tenant = await self._enter_tenant(ctx, scope, slug, path)
-                with tenant_scope(tenant.id):
+                limited = ctx.partner.programme_ids if ctx.partner else None
+                with tenant_scope(tenant.id), programme_scope(limited):
                     await bind_session_to_tenant(ctx.session, tenant.id)
                     await next_app(scope, receive, send_wrapper)
             finally:
@@ -302,10 +311,19 @@ class RequestPipelineMiddleware(ASGIMiddleware):
             raise LoginRequired(target)
         with tenant_scope(None):
             tenant = await get_tenant_by_slug(ctx.session, slug)
-        if tenant is None or not principal.can_enter(tenant.slug):
+            partner = None
+            if tenant is not None and not principal.can_enter(tenant.slug):
+                # Read on every request: a revoked grant refuses the very next one.
+                partner = await coordinate_access(ctx.session, tenant, principal)
+        if tenant is None or not (principal.can_enter(tenant.slug) or partner):
             reason = "not a member" if tenant else "no such tenant"
             ctx.audit_whatever_happens("access_denied", detail={"reason": reason, "status": 404})
             raise NotFoundException()
+        if partner is not None:
+            ctx.partner = partner
+            ctx.actor = as_coordinator(principal, tenant)
+            scope["user"] = ctx.actor
+            scope["state"]["partner_access"] = partner
         # Detached: a handler's rollback (a refused form) must not expire the request's tenant.
         ctx.session.expunge(tenant)
         scope["state"]["tenant"] = tenant
@@ -337,6 +355,9 @@ async def finish_request(response: Response) -> Response:
         # a refused form can still show the objects it read (a rollback would expire them).
         return response
     notes = ctx.notes or ([n] if (n := ctx.default_note()) else [])
+    if not notes and ctx.partner is not None:
+        # Every request of a partner in the owner's space is on the owner's partner log.
+        notes = [AuditNote("partner_access", None, None, {})]
     if notes:
         ctx.session.add_all(ctx.audit_rows(notes))
     if ctx._session is not None:
@@ -357,6 +378,7 @@ def provide_ctx(request: Request[Any, Any, Any]) -> Context:
             plugins=rc.plugins,
             clock=rc.clock,
             principal=rc.actor,
+            partner=rc.partner,
         )
     return rc.command
 

@@ -1,0 +1,210 @@
+"""The programme restriction of a ``coordinate`` partner, below HTTP (issue 21).
+
+Every tenant-owned model has a rule, and under :func:`programme_scope` every query of every
+model returns exactly the rows of the granted programme - a person enrolled in both programmes
+too, but not her enrolment in the other one - and a write outside is refused. SQLite and
+PostgreSQL (the app role under forced row-level security).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import types
+import uuid
+
+import pytest
+from sqlalchemy import func, select, update
+
+from core.activities.models import Activity, ActivityKind, Recurrence
+from core.db.base import Base, TenantOwned
+from core.db.tenant_scope import tenant_scope
+from core.participants.models import ConsentText, Enrolment, EnrolmentRole, Person
+from core.tenancy.models import Programme
+from core.tenancy.programme_scope import (
+    RULES,
+    OutsideProgrammeError,
+    missing_rules,
+    programme_scope,
+)
+from tests.test_route_matrix import _objects
+
+_LIVE = types.SimpleNamespace(settings=types.SimpleNamespace(oidc_issuer="https://issuer"))
+
+
+def test_every_tenant_owned_model_has_a_programme_rule():
+    """A new tenant-owned model must say how its rows belong to a programme
+    (core/tenancy/programme_scope.py, RULES); until it does, a partner touching it gets a 500."""
+    assert missing_rules() == []
+    owned = {m.class_ for m in Base.registry.mappers if issubclass(m.class_, TenantOwned)}
+    assert set(RULES) == owned
+
+
+async def _programme(session, slug: str) -> tuple[Programme, ConsentText]:
+    programme = Programme(
+        slug=slug,
+        name=slug.upper(),
+        type="peer_mentor",
+        areas=["misbrug"],
+        policy={"duration_months": {"min": 6, "max": 9}, "meeting_frequencies": ["weekly"]},
+        plugins={},
+        outcomes=[],
+    )
+    session.add(programme)
+    await session.flush()
+    text = ConsentText(programme_id=programme.id, version=1, body="Tekst", created_by="t")
+    session.add(text)
+    await session.flush()
+    return programme, text
+
+
+@pytest.fixture
+async def two_programmes(sessionmaker, tenants):
+    """Programmes ``inde`` and ``ude`` of kommune A, each with the route matrix's objects (a
+    mentor with consent, a hold, an activity, a waiting citizen, an active forløb and an
+    answer), and a person enrolled in both."""
+    with tenant_scope(tenants.a.id):
+        async with sessionmaker() as session, session.begin():
+            inside, inside_text = await _programme(session, "inde")
+            outside, outside_text = await _programme(session, "ude")
+            objects = {
+                "inde": await _objects(_LIVE, session, inside, inside_text, None),
+                "ude": await _objects(_LIVE, session, outside, outside_text, None),
+            }
+            for programme, made in ((inside, objects["inde"]), (outside, objects["ude"])):
+                await _one_of_each(session, programme, made)
+            both = Person(name="Begge Steder")
+            session.add(both)
+            await session.flush()
+            session.add_all(
+                Enrolment(person_id=both.id, programme_id=p.id, role=EnrolmentRole.MENTEE)
+                for p in (inside, outside)
+            )
+    return tenants.a, inside.id, outside.id, objects, both.id
+
+
+async def _one_of_each(session, programme: Programme, made: dict[str, str]) -> None:
+    """The rows the route matrix's objects lack: the activity belongs to the programme, and
+    an enrolment event, a før-samtale, a forløb event and pause, attendance and a cancellation."""
+    from core.activities.models import ActivityAttendance, ActivityCancellation
+    from core.courses.models import CourseAttendance
+    from core.forloeb.models import ForloebEvent, ForloebPause, Meeting
+    from core.participants.models import EnrolmentEvent, Intake
+
+    ids = {k: uuid.UUID(v) for k, v in made.items() if k.endswith(":uuid}")}
+    day = dt.date.fromisoformat(made["{day:date}"])
+    activity = await session.get_one(Activity, ids["{activity_id:uuid}"])
+    activity.programme_id = programme.id
+    person, enrolment = ids["{person_id:uuid}"], ids["{enrolment_id:uuid}"]
+    forloeb = ids["{forloeb_id:uuid}"]
+    session.add_all(
+        [
+            EnrolmentEvent(enrolment_id=enrolment, to_status="ready", actor="t"),
+            Intake(enrolment_id=enrolment, motivation="M"),
+            ForloebEvent(forloeb_id=forloeb, to_state="active", actor="t"),
+            ForloebPause(forloeb_id=forloeb, starts_on=day),
+            Meeting(
+                forloeb_id=forloeb, day=day, activity="cafe", logged_as="coordinator", logged_by="t"
+            ),
+            CourseAttendance(session_id=ids["{session_id:uuid}"], person_id=person),
+            ActivityAttendance(activity_id=activity.id, day=day, person_id=person),
+            ActivityCancellation(activity_id=activity.id, day=day + dt.timedelta(days=7)),
+        ]
+    )
+    await session.flush()
+
+
+async def _visible(session, model) -> set[uuid.UUID]:
+    return set(await session.scalars(select(model.id)))
+
+
+async def test_every_model_shows_only_the_granted_programmes_rows(sessionmaker, two_programmes):
+    tenant, inside, outside, objects, both = two_programmes
+    with tenant_scope(tenant.id):
+        async with sessionmaker() as session, session.begin():
+            everything = {model: await _visible(session, model) for model in RULES}
+            with programme_scope(frozenset({inside})):
+                limited = {model: await _visible(session, model) for model in RULES}
+            with programme_scope(frozenset({outside})):
+                other = {model: await _visible(session, model) for model in RULES}
+    for model in RULES:
+        # Every model has rows in both programmes, and the two limits split them.
+        assert limited[model] and other[model], model.__name__
+        shared = limited[model] & other[model]
+        assert shared == ({both} if model is Person else set()), model.__name__
+        assert limited[model] | other[model] == everything[model], model.__name__
+    assert limited[Programme] == {inside}
+    assert uuid.UUID(objects["inde"]["{person_id:uuid}"]) in limited[Person]
+    assert uuid.UUID(objects["ude"]["{person_id:uuid}"]) not in limited[Person]
+
+
+async def test_joins_counts_and_bulk_changes_are_limited_too(sessionmaker, two_programmes):
+    tenant, inside, outside, objects, both = two_programmes
+    with tenant_scope(tenant.id), programme_scope(frozenset({inside})):
+        async with sessionmaker() as session, session.begin():
+            # The person in both programmes: her enrolment in the other one does not exist.
+            joined = list(
+                await session.execute(
+                    select(Person.name, Programme.slug)
+                    .join(Enrolment, Enrolment.person_id == Person.id)
+                    .join(Programme, Programme.id == Enrolment.programme_id)
+                    .where(Person.id == both)
+                )
+            )
+            assert [tuple(r) for r in joined] == [("Begge Steder", "inde")]
+            counted = await session.scalar(select(func.count()).select_from(Enrolment))
+            assert counted == 5  # a mentor, a waiting citizen, the pair, and Begge Steder
+            result = await session.execute(
+                update(Enrolment).where(Enrolment.programme_id == outside).values(status="ready")
+            )
+            assert result.rowcount == 0  # type: ignore[attr-defined]
+            assert await session.get(Programme, outside) is None
+
+
+async def test_a_row_written_outside_the_programme_is_refused(sessionmaker, two_programmes):
+    tenant, inside, outside, objects, both = two_programmes
+    with tenant_scope(tenant.id), programme_scope(frozenset({inside})):
+        async with sessionmaker() as session:
+            async with session.begin():
+                session.add(
+                    Activity(
+                        kind=ActivityKind.CAFE,
+                        title="Uden tilbud",
+                        first_on=objects["inde"]["{day:date}"],
+                        starts="17:00",
+                        ends="19:00",
+                        recurrence=Recurrence.NONE,
+                    )
+                )
+                with pytest.raises(OutsideProgrammeError):
+                    await session.flush()
+                await session.rollback()
+            async with session.begin():
+                enrolment = await session.get_one(
+                    Enrolment, uuid.UUID(objects["inde"]["{enrolment_id:uuid}"])
+                )
+                enrolment.programme_id = outside
+                with pytest.raises(OutsideProgrammeError):
+                    await session.flush()
+                await session.rollback()
+
+
+async def test_aliases_are_limited_too(sessionmaker, two_programmes):
+    """A forløb's two enrolments are aliases of one table: each gets the criterion."""
+    from sqlalchemy.orm import aliased
+
+    from core.forloeb.models import Forloeb
+
+    tenant, inside, outside, objects, both = two_programmes
+    mentee, mentor = aliased(Enrolment), aliased(Enrolment)
+    people = aliased(Person)
+    stmt = (
+        select(Forloeb.id, people.name)
+        .join(mentee, mentee.id == Forloeb.mentee_enrolment_id)
+        .join(mentor, mentor.id == Forloeb.mentor_enrolment_id)
+        .join(people, people.id == mentee.person_id)
+    )
+    with tenant_scope(tenant.id):
+        async with sessionmaker() as session, session.begin():
+            with programme_scope(frozenset({inside})):
+                rows = [tuple(r) for r in await session.execute(stmt)]
+    assert rows == [(uuid.UUID(objects["inde"]["{forloeb_id:uuid}"]), "Matrix Makker")]
