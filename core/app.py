@@ -37,8 +37,16 @@ from core.identity.dev_issuer_routes import dev_issuer_router
 from core.identity.issuer import IssuerUnavailable, issuer_unavailable
 from core.identity.tokens import TokenValidator
 from core.identity.web_auth import AuthController
+from core.jobs.inprocess import in_process_jobs
 from core.mine.api import AccountApiController, MeApiController
 from core.mine.pages import MyPageController
+from core.notifications.api import NotificationApiController, PlannedMeetingApiController
+from core.notifications.pages import (
+    DevelopmentMailboxController,
+    NotificationPagesController,
+    PlannedMeetingPagesController,
+)
+from core.notifications.setup import mailbox_enabled
 from core.outcomes import labels as outcome_labels
 from core.outcomes.api import OutcomeApiController
 from core.outcomes.pages import OutcomePagesController
@@ -78,6 +86,7 @@ TEMPLATE_DIRS: list[Path | PathLike[Any] | str] = [
     CORE_DIR / "mine" / "templates",
     CORE_DIR / "forloeb" / "templates",
     CORE_DIR / "outcomes" / "templates",
+    CORE_DIR / "notifications" / "templates",
 ]
 STATIC_DIR = CORE_DIR / "web" / "static"
 NOT_FOUND_DETAIL = "Not Found"
@@ -105,9 +114,12 @@ def create_app(settings: Settings | None = None) -> Litestar:
         app.state.engine = engine
         app.state.sessionmaker = create_sessionmaker(engine)
         await report_database_at_start(engine)
+        jobs = in_process_jobs(app.state.sessionmaker, settings, state["plugin_manager"])
         try:
             yield
         finally:
+            if jobs is not None:
+                await jobs.stop()
             await engine.dispose()
 
     extra_handlers: list[Any] = []
@@ -116,6 +128,8 @@ def create_app(settings: Settings | None = None) -> Litestar:
     if settings.dev_issuer_enabled:
         state["dev_issuer"] = DevIssuer(settings)
         extra_handlers.append(dev_issuer_router())
+    if mailbox_enabled(settings):
+        extra_handlers.append(DevelopmentMailboxController)
 
     app = Litestar(
         route_handlers=[
@@ -145,6 +159,10 @@ def create_app(settings: Settings | None = None) -> Litestar:
             MatchingPagesController,
             ForloebPagesController,
             OutcomePagesController,
+            NotificationApiController,
+            PlannedMeetingApiController,
+            NotificationPagesController,
+            PlannedMeetingPagesController,
             create_static_files_router(
                 path="/static", directories=[STATIC_DIR], include_in_schema=False
             ),

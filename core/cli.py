@@ -388,6 +388,36 @@ def _app_or_exit(settings: Settings) -> Any:
 
 
 @main.command()
+@click.option(
+    "--concurrency",
+    default=1,
+    show_default=True,
+    type=click.IntRange(1, 32),
+    help="Jobs this worker runs at once.",
+)
+def worker(concurrency: int) -> None:
+    """Run the background jobs (reminders, notifications) from the PostgreSQL queue.
+
+    Run as many as you like: each minute's periodic job runs once (docs/notifications.md). On
+    SQLite there is no queue: the app runs the jobs itself, so this refuses."""
+    from core.jobs.queue import main as run_worker
+
+    settings = _settings()
+    if not settings.database_url.startswith("postgresql"):
+        _configuration_error(
+            SettingsError(
+                "makker worker needs PostgreSQL (MAKKER_DATABASE_URL); on SQLite the app "
+                "(makker demo, makker serve) runs the jobs itself"
+            )
+        )
+    from core.web.logs import logging_config
+
+    # the app's one log format (JSON in production); job arguments are timestamps only
+    logging_config(settings, quiet_traces=set()).configure()
+    run_worker(settings, concurrency=concurrency)
+
+
+@main.command()
 @click.option("--host", default="127.0.0.1", show_default=True)
 @click.option("--port", default=8000, show_default=True, type=int)
 def serve(host: str, port: int) -> None:
@@ -460,6 +490,7 @@ def demo(host: str, port: int, no_serve: bool, reset: bool) -> None:
         return
     import uvicorn
 
+    from core.app import create_app
     from core.app import create_app
     from core.identity.dev_users import DEMO_USERS
 

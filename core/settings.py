@@ -2,7 +2,8 @@
 
 Fail closed: ``MAKKER_ENV`` is ``production`` unless it says ``development``, so a process
 started with no settings at all refuses to start and names the settings production needs.
-Development features (the embedded issuer and its demo users) run only when asked for:
+Development features (the embedded issuer and its demo users, the development mailbox) run only
+when asked for:
 ``makker demo``, or ``MAKKER_ENV=development``, which itself accepts only a database and an
 address on this machine. Production refuses the development secrets and plain-http addresses.
 Every refusal is one line naming the variable (:class:`SettingsError`); the README's
@@ -96,6 +97,13 @@ class Settings:
     trusted_proxies: tuple[Network, ...] = ()
     #: Production serves the OpenAPI document only to signed-in callers unless this is set.
     openapi_public: bool = False
+    #: Outgoing e-mail (docs/notifications.md); without a host, development keeps every
+    #: message in the development mailbox and production sends no e-mail.
+    smtp: SmtpSettings | None = None
+    #: Run the background jobs inside the app (the embedded default: SQLite has no queue).
+    #: :func:`load_settings` sets it for a SQLite database; settings built directly (tests)
+    #: leave it off and run the jobs themselves.
+    jobs_in_app: bool = False
 
     @property
     def dev_issuer_enabled(self) -> bool:
@@ -119,6 +127,22 @@ class Settings:
     @property
     def openapi_needs_sign_in(self) -> bool:
         return self.is_production and not self.openapi_public
+
+
+@dataclass(frozen=True)
+class SmtpSettings:
+    """``MAKKER_SMTP_*``: the server that sends Makker's e-mail (notifications)."""
+
+    host: str
+    port: int
+    #: ``From:`` of every message, e.g. ``Makker <makker@kolding.dk>``.
+    sender: str
+    #: ``starttls`` (port 587), ``tls`` (implicit TLS, port 465) or ``none`` (development only).
+    security: Literal["starttls", "tls", "none"] = "starttls"
+    username: str | None = None
+    password: str | None = field(default=None, repr=False)
+    #: Seconds to wait for the server before the delivery is tried again later.
+    timeout: float = 30.0
 
 
 @dataclass(frozen=True)
@@ -244,7 +268,11 @@ def load_settings(
     if openapi_public not in ("true", "false"):
         raise SettingsError("MAKKER_OPENAPI_PUBLIC must be true or false")
 
+    smtp = _smtp_settings(env, production)
+
     return Settings(
+        smtp=smtp,
+        jobs_in_app=database_url.startswith("sqlite"),
         plugins=plugins,
         base_url=base_url,
         oidc_issuer=issuer,
@@ -265,6 +293,61 @@ def load_settings(
         log_format=log_format,  # type: ignore[arg-type]
         trusted_proxies=_trusted_proxies(_get(env, "MAKKER_TRUSTED_PROXIES")),
         openapi_public=openapi_public == "true",
+    )
+
+
+_SMTP_SECURITY = ("starttls", "tls", "none")
+
+
+def _smtp_settings(env: Mapping[str, str], production: bool) -> SmtpSettings | None:
+    """``MAKKER_SMTP_*``, or ``None`` when ``MAKKER_SMTP_HOST`` is unset (then the other
+    variables are refused, so a half-made configuration does not pass unnoticed)."""
+    host = _get(env, "MAKKER_SMTP_HOST")
+    names = ("PORT", "FROM", "SECURITY", "USERNAME", "PASSWORD", "TIMEOUT")
+    if host is None:
+        given = [f"MAKKER_SMTP_{n}" for n in names if _get(env, f"MAKKER_SMTP_{n}") is not None]
+        if given:
+            raise SettingsError(f"MAKKER_SMTP_HOST is required when {given[0]} is set")
+        return None
+    if not re.match(r"^[A-Za-z0-9.-]{1,253}$|^\[[0-9A-Fa-f:.]+\]$", host):
+        raise SettingsError("MAKKER_SMTP_HOST must be a host name or an IP address")
+    security = (_get(env, "MAKKER_SMTP_SECURITY") or "starttls").lower()
+    if security not in _SMTP_SECURITY:
+        raise SettingsError(f"MAKKER_SMTP_SECURITY must be one of {', '.join(_SMTP_SECURITY)}")
+    if production and security == "none":
+        raise SettingsError(
+            "MAKKER_SMTP_SECURITY must be starttls or tls when MAKKER_ENV=production "
+            "(messages and the password would cross the network unencrypted)"
+        )
+    port_raw = _get(env, "MAKKER_SMTP_PORT") or ("465" if security == "tls" else "587")
+    if not port_raw.isdigit() or not 1 <= int(port_raw) <= 65535:
+        raise SettingsError("MAKKER_SMTP_PORT must be a port number from 1 to 65535")
+    sender = _get(env, "MAKKER_SMTP_FROM")
+    if sender is None or not re.search(r"[^@\s<>]+@[^@\s<>]+\.[^@\s<>]+", sender):
+        raise SettingsError(
+            "MAKKER_SMTP_FROM must be the sender's address, e.g. Makker <makker@kolding.dk>"
+        )
+    username = _get(env, "MAKKER_SMTP_USERNAME")
+    password = _get(env, "MAKKER_SMTP_PASSWORD")
+    if (username is None) != (password is None):
+        raise SettingsError("MAKKER_SMTP_USERNAME and MAKKER_SMTP_PASSWORD go together")
+    if production and password is not None:
+        _refuse_development_secret("MAKKER_SMTP_PASSWORD", password)
+    timeout_raw = _get(env, "MAKKER_SMTP_TIMEOUT") or "30"
+    try:
+        timeout = float(timeout_raw)
+    except ValueError:
+        timeout = -1.0
+    if not 1 <= timeout <= 300:
+        raise SettingsError("MAKKER_SMTP_TIMEOUT must be a number of seconds from 1 to 300")
+    return SmtpSettings(
+        host=host,
+        port=int(port_raw),
+        sender=sender,
+        security=security,  # type: ignore[arg-type]
+        username=username,
+        password=password,
+        timeout=timeout,
     )
 
 

@@ -461,6 +461,85 @@ TENANT_ROUTES.update(
 )
 
 
+async def _planned_and_failed(session, forloeb, person) -> tuple[str, str]:
+    """A planned meeting of the forløb (five days ahead) and a message to ``person`` that
+    failed (issue 16)."""
+    from core.clock import COPENHAGEN
+    from core.forloeb.models import PlannedMeeting
+    from core.notifications.models import Notification
+
+    starts = dt.datetime.combine(_DAY + dt.timedelta(days=5), dt.time(14), tzinfo=COPENHAGEN)
+    planned = PlannedMeeting(
+        forloeb_id=forloeb.id,
+        starts_at=starts,
+        place="Caféen",
+        planned_as="mentor",
+        planned_by="t",
+    )
+    failed = Notification(
+        idempotency_key=f"matrix:{uuid.uuid4()}",
+        kind="meeting_reminder",
+        channel="email",
+        person_id=person.id,
+        due_at=starts,
+        status="failed",
+        attempts=8,
+        last_error="SMTPConnectError",
+        title="Påmindelse",
+        body="Hej",
+        link="https://x/",
+    )
+    session.add_all([planned, failed])
+    await session.flush()
+    return str(planned.id), str(failed.id)
+
+
+# Notifications and planned meetings (issue 16). The world's forløb has a planned meeting five
+# days ahead (`{planned_id:uuid}`; an afbud twice is one afbud, so each case may send one) and
+# a failed e-mail (`{notification_id:uuid}`). A sign-in without a linked person has no messages
+# of its own to mark or choices to make (404); the development mailbox is mounted because the
+# test server runs in development.
+_PLAN = {"day": (_DAY + dt.timedelta(days=3)).isoformat(), "time": "14:00", "place": "Caféen"}
+_FORLOEB = f"{_API}/forloeb/{{forloeb_id:uuid}}/planned-meetings"
+_FORLOEB_PAGE = f"{_PAGE}/forloeb/{{forloeb_id:uuid}}"
+TENANT_ROUTES.update(
+    {
+        ("GET", f"{_API}/notifications"): TenantRoute(ANY, 200),
+        ("POST", f"{_API}/notifications/read"): TenantRoute(ANY, 204, by_role=_NOT_LINKED),
+        ("GET", f"{_API}/notifications/choices"): TenantRoute(ANY, 200, by_role=_NOT_LINKED),
+        ("PUT", f"{_API}/notifications/choices"): TenantRoute(
+            ANY, 200, body={"consent": True}, by_role=_NOT_LINKED
+        ),
+        ("GET", f"{_API}/notifications/failed"): TenantRoute(COORD, 200),
+        ("POST", f"{_API}/notifications/{{notification_id:uuid}}/retry"): TenantRoute(COORD, 204),
+        ("GET", _FORLOEB): TenantRoute(ANY, 200, by_role=_NOT_PAIR),
+        ("POST", _FORLOEB): TenantRoute(ANY, 201, body=_PLAN, by_role=_NOT_PAIR),
+        ("POST", f"{_FORLOEB}/{{planned_id:uuid}}/cancel"): TenantRoute(
+            ANY, 200, by_role=_NOT_PAIR
+        ),
+        ("GET", f"{_PAGE}/beskeder"): TenantRoute(ANY, 200),
+        ("POST", f"{_PAGE}/beskeder/laest"): TenantRoute(ANY, 303, body={}, by_role=_NOT_LINKED),
+        ("GET", f"{_PAGE}/beskeder/valg"): TenantRoute(ANY, 200, by_role=_NOT_LINKED),
+        ("POST", f"{_PAGE}/beskeder/valg"): TenantRoute(
+            ANY, 303, body={"consent": "on"}, by_role=_NOT_LINKED
+        ),
+        ("GET", f"{_PAGE}/beskeder/fejlede"): TenantRoute(COORD, 200),
+        ("POST", f"{_PAGE}/beskeder/fejlede/{{notification_id:uuid}}/igen"): TenantRoute(
+            COORD, 303, body={}
+        ),
+        ("GET", f"{_FORLOEB_PAGE}/planlaeg"): TenantRoute(ANY, 200, by_role=_NOT_PAIR),
+        ("POST", f"{_FORLOEB_PAGE}/planlaeg"): TenantRoute(ANY, 303, body=_PLAN, by_role=_NOT_PAIR),
+        ("GET", f"{_FORLOEB_PAGE}/planlagt/{{planned_id:uuid}}"): TenantRoute(
+            ANY, 200, by_role=_NOT_PAIR
+        ),
+        ("POST", f"{_FORLOEB_PAGE}/planlagt/{{planned_id:uuid}}/afbud"): TenantRoute(
+            ANY, 303, body={}, by_role=_NOT_PAIR
+        ),
+        ("GET", f"{_PAGE}/udvikling/postkasse"): TenantRoute(COORD, 200),
+    }
+)
+
+
 def _route_table(app) -> set[tuple[str, str]]:
     return {
         (method, route.path)
@@ -738,7 +817,10 @@ async def _forloeb(live, session, programme, text, pair) -> dict[str, str]:
     )
     session.add(response)
     await session.flush()
+    planned_id, notification_id = await _planned_and_failed(session, forloeb, mentee)
     return {
+        "{planned_id:uuid}": planned_id,
+        "{notification_id:uuid}": notification_id,
         "{forloeb_id:uuid}": str(forloeb.id),
         "{mentee_id:uuid}": str(enrolments["waiting"].id),
         "{response_id:uuid}": str(response.id),

@@ -184,7 +184,7 @@ async def _forloeb_meetings(
     meetings = await session.scalars(
         select(Meeting).where(Meeting.forloeb_id.in_(ids), Meeting.day >= start, Meeting.day <= end)
     )
-    return [
+    logged = [
         FeedEvent(
             uid=f"meeting-{m.id}@makker",
             summary=_("Forløb meeting: %(activity)s") % {"activity": activity_label(m.activity)},
@@ -193,6 +193,34 @@ async def _forloeb_meetings(
             cancelled=m.cancelled,
         )
         for m in meetings
+    ]
+    return logged + await _planned_meetings(session, ids, start, end)
+
+
+async def _planned_meetings(
+    session: AsyncSession, forloeb_ids: list[uuid.UUID], start: dt.date, end: dt.date
+) -> list[FeedEvent]:
+    """The pair's planned meetings (issue 16) as timed events of an hour, with the place the
+    pair wrote; an afbud makes the event cancelled. No names."""
+    from core.forloeb.models import PlannedMeeting
+
+    rows = await session.scalars(
+        select(PlannedMeeting).where(
+            PlannedMeeting.forloeb_id.in_(forloeb_ids),
+            PlannedMeeting.starts_at >= clock.local(dt.datetime.combine(start, dt.time(0))),
+            PlannedMeeting.starts_at <= clock.local(dt.datetime.combine(end, dt.time(23, 59))),
+        )
+    )
+    return [
+        FeedEvent(
+            uid=f"planned-meeting-{p.id}@makker",
+            summary=_("Meeting with your makker"),
+            starts_at=clock.local(p.starts_at),
+            ends_at=clock.local(p.starts_at) + dt.timedelta(hours=1),
+            location=p.place,
+            cancelled=p.cancelled_at is not None,
+        )
+        for p in rows
     ]
 
 

@@ -11,8 +11,9 @@ from core.calendar.models import CalendarLink
 from core.courses.models import Course, CourseAttendance, CourseParticipant, CourseSession
 from core.db.base import Base
 from core.db.schema_compat import schema_compatibility
-from core.forloeb.models import Forloeb, ForloebEvent, ForloebPause, Meeting
+from core.forloeb.models import Forloeb, ForloebEvent, ForloebPause, Meeting, PlannedMeeting
 from core.identity.models import WebSession
+from core.notifications.models import ContactPreference, Notification
 from core.outcomes.models import QuestionnaireResponse
 from core.participants.models import (
     Consent,
@@ -34,6 +35,7 @@ __all__ = [
     "CalendarLink",
     "Consent",
     "ConsentText",
+    "ContactPreference",
     "Course",
     "CourseAttendance",
     "CourseParticipant",
@@ -43,6 +45,8 @@ __all__ = [
     "ForloebEvent",
     "ForloebPause",
     "Meeting",
+    "Notification",
+    "PlannedMeeting",
     "EnrolmentEvent",
     "Intake",
     "Person",

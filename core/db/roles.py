@@ -20,6 +20,8 @@ DEFAULT_OWNER_ROLE = "makker_owner"
 DEFAULT_BACKUP_ROLE = "makker_backup"
 #: Tables only migrations write: the app role may read them (readiness), never change them.
 MIGRATION_TABLES = ("alembic_version", "schema_compatibility")
+#: The PostgreSQL schema of the job queue (migration 0015).
+QUEUE_SCHEMA = "procrastinate"
 
 
 def check_role_name(role: str, what: str) -> str:
@@ -40,6 +42,16 @@ def grant_app_role(connection: Connection, role: str) -> None:
         if inspector.has_table(table):
             connection.execute(text(f"REVOKE INSERT, UPDATE, DELETE ON {table} FROM {role}"))
     connection.execute(text(f"GRANT USAGE, SELECT ON ALL SEQUENCES IN SCHEMA public TO {role}"))
+    if QUEUE_SCHEMA in inspector.get_schema_names():
+        # The job queue (procrastinate, core/jobs): the worker's tables, types and functions.
+        for statement in (
+            f"GRANT USAGE ON SCHEMA {QUEUE_SCHEMA} TO {role}",
+            f"GRANT SELECT, INSERT, UPDATE, DELETE ON ALL TABLES IN SCHEMA {QUEUE_SCHEMA} "
+            f"TO {role}",
+            f"GRANT USAGE, SELECT ON ALL SEQUENCES IN SCHEMA {QUEUE_SCHEMA} TO {role}",
+            f"GRANT EXECUTE ON ALL FUNCTIONS IN SCHEMA {QUEUE_SCHEMA} TO {role}",
+        ):
+            connection.execute(text(statement))
 
 
 def backup_grant_statements(role: str, owner: str | None) -> list[str]:

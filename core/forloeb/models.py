@@ -139,3 +139,30 @@ class Meeting(TenantOwned, Model):
     #: Who logged it: ``mentor``, ``mentee`` or ``coordinator``, and the sign-in.
     logged_as: Mapped[str] = mapped_column(String(20))
     logged_by: Mapped[str] = mapped_column(String(255))
+
+
+class PlannedMeeting(TenantOwned, Model):
+    """The pair's next meeting, planned ahead: when (stored in UTC, planned in Danish time)
+    and where. It appears in the forløb and in both people's calendar feeds; its reminder is
+    written to the outbox in the same transaction (:mod:`core.forloeb.planned`). An afbud
+    cancels it (and withdraws the reminders not yet sent)."""
+
+    __tablename__ = "planned_meeting"
+    __table_args__ = (
+        Index(
+            "ix_planned_meeting_tenant_id_forloeb_id_starts_at",
+            "tenant_id",
+            "forloeb_id",
+            "starts_at",
+        ),
+    )
+
+    forloeb_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("forloeb.id", ondelete="CASCADE"))
+    starts_at: Mapped[dt.datetime] = mapped_column()
+    place: Mapped[str] = mapped_column(String(200), info=PERSONAL)
+    #: ``mentor``, ``mentee`` or ``coordinator``, and the sign-in.
+    planned_as: Mapped[str] = mapped_column(String(20))
+    planned_by: Mapped[str] = mapped_column(String(255))
+    cancelled_at: Mapped[dt.datetime | None] = mapped_column()
+    cancelled_as: Mapped[str | None] = mapped_column(String(20))
+    cancelled_by: Mapped[str | None] = mapped_column(String(255))

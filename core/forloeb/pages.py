@@ -17,7 +17,7 @@ from litestar.response import Redirect, Template
 
 from core.context import Context
 from core.errors import Invalid
-from core.forloeb import commands, meetings, proposals, queries
+from core.forloeb import commands, meetings, planned, proposals, queries
 from core.forloeb.access import access_forloeb
 from core.forloeb.labels import activity_label, attention_text, state_label
 from core.forloeb.lifecycle import ALLOWED, NEEDS_REASON, ForloebState
@@ -200,6 +200,7 @@ async def _detail_page(
             "errors": errors or {},
             "warnings": d.warnings,
             "questionnaires": questionnaires,
+            "planned": await planned.upcoming(ctx, f.id),
             "today": ctx.today(),
             "active_nav": "forloeb" if d.coordinator else "mine",
         },

@@ -82,6 +82,38 @@ class ProgrammeConfig(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
     outcomes: list[OutcomeSchedule] = []
 
 
+class SmsGatewayConfig(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
+    """``[notifications.sms]``: the SMS gateway of the tenant (docs/notifications.md). The
+    built-in ``http`` gateway posts JSON to ``url``; a plugin may provide another (the
+    ``sms_gateway`` hook). The secret is never in the file: ``token_env`` names the environment
+    variable that holds it."""
+
+    gateway: Annotated[str, msgspec.Meta(pattern=r"^[a-z][a-z0-9_]{1,39}$")] = "http"
+    url: Annotated[str, msgspec.Meta(pattern=r"^https://[^\s]+$", max_length=500)]
+    #: The sender shown on the phone: up to 11 letters and digits (the SMS standard's limit).
+    sender: Annotated[str, msgspec.Meta(pattern=r"^[A-Za-z0-9]{1,11}$")]
+    token_env: Annotated[str, msgspec.Meta(pattern=r"^MAKKER_SMS_[A-Z0-9_]{1,40}$")] | None = None
+
+
+class NotificationsConfig(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
+    """``[notifications]``: what every message ends with, where the coordinators' weekly digest
+    goes, and the SMS gateway."""
+
+    #: How to reach the organisation, one line (every message ends with it).
+    contact: Annotated[
+        str, msgspec.Meta(min_length=1, max_length=200, pattern=r"^[^\x00-\x1f\x7f]+$")
+    ]
+    #: The name messages sign with, when the organisation's own name says what it works with
+    #: (a message must not reveal it); default: the tenant's name.
+    name: (
+        Annotated[str, msgspec.Meta(min_length=1, max_length=100, pattern=r"^[^\x00-\x1f\x7f]+$")]
+        | None
+    ) = None
+    #: The coordinators' shared address for the weekly digest (no digest without it).
+    digest_to: Annotated[str, msgspec.Meta(pattern=r"^[^@\s]+@[^@\s]+\.[^@\s]+$")] | None = None
+    sms: SmsGatewayConfig | None = None
+
+
 class TenantConfig(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
     slug: Slug
     name: Name
@@ -93,6 +125,8 @@ class TenantConfig(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
     #: Enabled plugins with their tenant-level configuration: ``{plugin: {key: value}}``.
     plugins: dict[str, Any] = {}
     programmes: list[ProgrammeConfig] = []
+    #: Messages: the contact line, the digest address and the SMS gateway.
+    notifications: NotificationsConfig | None = None
 
 
 class TenantFileError(Exception):

@@ -43,6 +43,9 @@ class Tenant(Model):
     plugins: Mapped[dict[str, Any]] = mapped_column(default=dict)
     #: The organisation's published accessibility statement (https), linked from every footer.
     accessibility_statement_url: Mapped[str | None] = mapped_column(String(500))
+    #: ``[notifications]`` of the tenant file: the contact line every message ends with, the
+    #: coordinators' digest address and the SMS gateway (docs/notifications.md).
+    notifications: Mapped[dict[str, Any]] = mapped_column(default=dict)
 
 
 class Programme(TenantOwned, Model):

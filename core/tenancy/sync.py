@@ -78,6 +78,9 @@ async def sync_tenants(
                 "municipality_code": config.municipality_code,
                 "plugins": dict(config.plugins),
                 "accessibility_statement_url": config.accessibility_statement_url,
+                "notifications": msgspec.to_builtins(config.notifications)
+                if config.notifications is not None
+                else {},
             }
             if tenant is None:
                 tenant = Tenant(slug=config.slug, **values)

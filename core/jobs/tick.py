@@ -1,0 +1,73 @@
+"""The one periodic job: for every tenant, in that tenant's scope, write what time has made
+due (:mod:`core.notifications.schedule`) and deliver the outbox (:mod:`core.notifications.
+delivery`). The same function runs in ``makker worker`` (procrastinate, PostgreSQL) and inside
+the app on SQLite; it is idempotent, so a second run finds nothing new to write or send."""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass, field
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from core.context import context_for
+from core.db.tenant_scope import tenant_scope
+from core.notifications.delivery import Delivered, Transports, deliver_due
+from core.notifications.outbox import Links
+from core.plugin_api import MakkerPluginManager
+from core.settings import Settings
+from core.tenancy.models import Tenant
+
+logger = logging.getLogger("makker.jobs")
+#: Who the jobs act as in histories and audit rows.
+JOB_ACTOR = "system:jobs"
+
+
+@dataclass
+class JobRuntime:
+    """What the jobs need, set up once per process (worker or app)."""
+
+    sessionmaker: async_sessionmaker[AsyncSession]
+    settings: Settings
+    plugins: MakkerPluginManager
+    transports: Transports
+
+
+@dataclass
+class TickReport:
+    written: dict[str, int] = field(default_factory=dict)
+    delivered: dict[str, Delivered] = field(default_factory=dict)
+
+
+async def tenants(sessionmaker: async_sessionmaker[AsyncSession]) -> list[Tenant]:
+    """Every tenant (the global table; each is then worked on in its own scope)."""
+    async with sessionmaker() as session:
+        return list(await session.scalars(select(Tenant).order_by(Tenant.slug)))
+
+
+async def tick_tenant(runtime: JobRuntime, tenant: Tenant) -> tuple[int, Delivered]:
+    """Write what is due and deliver, for one tenant."""
+    from core.notifications.schedule import write_due
+
+    links = Links(runtime.settings.base_url, tenant.slug)
+    with tenant_scope(tenant.id):
+        async with runtime.sessionmaker() as session, session.begin():
+            ctx = context_for(session, tenant, runtime.plugins, JOB_ACTOR)
+            written = await write_due(ctx, links)
+    delivered = await deliver_due(runtime.sessionmaker, tenant, runtime.transports, links)
+    return written, delivered
+
+
+async def tick(runtime: JobRuntime) -> TickReport:
+    """One run over every tenant; a tenant that fails is logged and the others go on."""
+    report = TickReport()
+    for tenant in await tenants(runtime.sessionmaker):
+        try:
+            written, delivered = await tick_tenant(runtime, tenant)
+        except Exception:
+            logger.exception("the periodic job failed for tenant %s", tenant.slug)
+            continue
+        report.written[tenant.slug] = written
+        report.delivered[tenant.slug] = delivered
+    return report

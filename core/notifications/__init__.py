@@ -1,0 +1,1 @@
+"""Reminders and notifications by e-mail, SMS and on the page (docs/notifications.md)."""

@@ -1,0 +1,198 @@
+"""Writing messages to the outbox, in the caller's transaction.
+
+:func:`notify` is how any domain says "tell this person": it decides the channels from the
+person's choices (:mod:`core.notifications.preferences`), moves an e-mail or SMS out of their
+quiet hours, renders the Danish text and adds one row per channel, each with its idempotency
+key - so calling it twice for the same cause writes nothing the second time. The rows are part
+of the caller's transaction: they exist exactly when the change that caused them was committed.
+:func:`withdraw` takes back what has not gone out yet (an afbud withdraws the reminders).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+from dataclasses import dataclass, replace
+
+from sqlalchemy import select, update
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from core.clock import COPENHAGEN
+from core.notifications import preferences
+from core.notifications.messages import MessageValues, render
+from core.notifications.models import Notification
+from core.participants.models import Person
+from core.tenancy.models import Tenant
+
+#: Where a person's messages and choices live (behind sign-in).
+INBOX_PATH = "/t/{slug}/beskeder/"
+CHOICES_PATH = "/t/{slug}/beskeder/valg"
+
+
+@dataclass(frozen=True)
+class Links:
+    """Absolute links for a tenant's messages (``base_url`` is ``MAKKER_BASE_URL``)."""
+
+    base_url: str
+    tenant_slug: str
+
+    def to(self, path: str) -> str:
+        return f"{self.base_url}{path}"
+
+    @property
+    def stop(self) -> str:
+        return self.to(CHOICES_PATH.format(slug=self.tenant_slug))
+
+
+def contact_line(tenant: Tenant) -> str:
+    """The tenant file's ``[notifications] contact``, or the tenant's name alone."""
+    return str((tenant.notifications or {}).get("contact") or tenant.name)
+
+
+def signature(tenant: Tenant) -> str:
+    """The name messages sign with: ``[notifications] name``, else the tenant's name."""
+    return str((tenant.notifications or {}).get("name") or tenant.name)
+
+
+def values_for(tenant: Tenant, links: Links, path: str, **extra: object) -> MessageValues:
+    return replace(
+        MessageValues(
+            tenant_name=signature(tenant),
+            contact=contact_line(tenant),
+            link=links.to(path),
+            stop_link=links.stop,
+        ),
+        **extra,  # type: ignore[arg-type]
+    )
+
+
+def key_of(kind: str, subject: object, occasion: object, person_id: object, channel: str) -> str:
+    """The idempotency key: one message per kind, object, occasion, person and channel."""
+    return f"{kind}:{subject}:{occasion}:{person_id}:{channel}"[:200]
+
+
+async def _insert_once(session: AsyncSession, values: dict[str, object]) -> bool:
+    """Insert the row unless its idempotency key is there already (no error, no second row)."""
+    dialect = session.bind.dialect.name if session.bind is not None else "sqlite"
+    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    now = values["created_at"]
+    stmt = (
+        insert(Notification)
+        .values(id=uuid.uuid4(), updated_at=now, status="pending", attempts=0, **values)
+        .on_conflict_do_nothing(index_elements=["tenant_id", "idempotency_key"])
+    )
+    result = await session.execute(stmt)
+    return bool(getattr(result, "rowcount", 0))
+
+
+async def notify(
+    session: AsyncSession,
+    tenant: Tenant,
+    person: Person,
+    kind: str,
+    *,
+    occasion: object,
+    due_at: dt.datetime,
+    values: MessageValues,
+    now: dt.datetime,
+    subject_id: uuid.UUID | None = None,
+) -> list[str]:
+    """Write ``kind`` for ``person`` to the outbox, due at ``due_at`` (UTC), on the channels the
+    person chose; returns the channels written now (none if the person turned the kind off, or
+    every row was there already)."""
+    choice = await preferences.choice_of(session, person, kind)
+    written = []
+    for channel in choice.channels:
+        when = due_at if channel == "page" else choice.out_of_quiet_hours(due_at)
+        rendered = render(kind, channel, values)
+        done = await _insert_once(
+            session,
+            {
+                "tenant_id": tenant.id,
+                "idempotency_key": key_of(kind, subject_id, occasion, person.id, channel),
+                "kind": kind,
+                "channel": channel,
+                "person_id": person.id,
+                "subject_id": subject_id,
+                "due_at": max(when, now),
+                "title": rendered.title[:200],
+                "body": rendered.body,
+                "link": values.link[:500],
+                "created_at": now,
+            },
+        )
+        if done:
+            written.append(channel)
+    return written
+
+
+async def notify_address(
+    session: AsyncSession,
+    tenant: Tenant,
+    address: str,
+    kind: str,
+    *,
+    occasion: object,
+    due_at: dt.datetime,
+    values: MessageValues,
+    now: dt.datetime,
+) -> bool:
+    """An e-mail to an address that is not a person's (the coordinators' digest)."""
+    rendered = render(kind, "email", values)
+    return await _insert_once(
+        session,
+        {
+            "tenant_id": tenant.id,
+            "idempotency_key": key_of(kind, tenant.id, occasion, "team", "email"),
+            "kind": kind,
+            "channel": "email",
+            "address": address,
+            "due_at": due_at,
+            "title": rendered.title[:200],
+            "body": rendered.body,
+            "link": values.link[:500],
+            "created_at": now,
+        },
+    )
+
+
+async def withdraw(
+    session: AsyncSession, subject_id: uuid.UUID, kinds: tuple[str, ...], now: dt.datetime
+) -> int:
+    """Take back the messages about ``subject_id`` that have not gone out (pending); those
+    already sent or being sent stay as they are. Returns how many were withdrawn."""
+    result = await session.execute(
+        update(Notification)
+        .where(
+            Notification.subject_id == subject_id,
+            Notification.kind.in_(kinds),
+            Notification.status == "pending",
+        )
+        .values(status="withdrawn", updated_at=now)
+        .execution_options(synchronize_session=False)
+    )
+    return int(getattr(result, "rowcount", 0) or 0)
+
+
+async def person_messages(
+    session: AsyncSession, person_id: uuid.UUID, now: dt.datetime, limit: int = 50
+) -> list[Notification]:
+    """The person's page messages that have arrived, newest first."""
+    rows = await session.scalars(
+        select(Notification)
+        .where(
+            Notification.person_id == person_id,
+            Notification.channel == "page",
+            Notification.status == "sent",
+        )
+        .order_by(Notification.sent_at.desc())
+        .limit(limit)
+    )
+    return list(rows)
+
+
+def local_moment(day: dt.date, at: dt.time) -> dt.datetime:
+    """``day`` at ``at`` on the Danish wall clock, as an aware UTC moment (zoneinfo picks the
+    offset of that day: +01:00 in winter, +02:00 in summer)."""
+    return dt.datetime.combine(day, at, tzinfo=COPENHAGEN).astimezone(dt.UTC)

@@ -1,0 +1,65 @@
+"""The notifications API's Structs."""
+
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+from typing import Annotated
+
+import msgspec
+
+from core.clock import LocalTime
+
+Choice = Annotated[str, msgspec.Meta(extra_json_schema={"enum": ["email", "sms", "page", "off"]})]
+
+
+class NotificationOut(msgspec.Struct):
+    id: uuid.UUID
+    kind: str
+    title: str
+    body: str
+    link: str
+    sent_at: dt.datetime | None
+    read: bool
+
+
+class ChoicesIn(msgspec.Struct, forbid_unknown_fields=True):
+    """Consent to be contacted by e-mail or SMS; per kind ``email``, ``sms``, ``page`` (only in
+    Makker) or ``off``; quiet hours in Danish time (both or neither; ``from`` later than
+    ``to`` spans midnight)."""
+
+    consent: bool = False
+    channels: dict[str, Choice] = {}
+    quiet_from: LocalTime | None = None
+    quiet_to: LocalTime | None = None
+
+
+class ChoicesOut(msgspec.Struct):
+    consent: bool
+    channels: dict[str, str]
+    quiet_from: dt.time | None
+    quiet_to: dt.time | None
+    #: What the person can choose now (e-mail needs an address, SMS a phone number).
+    available: list[str]
+
+
+class FailedOut(msgspec.Struct):
+    id: uuid.UUID
+    kind: str
+    channel: str
+    #: ``failed`` (given up) or ``uncertain`` (a worker stopped while handing it over).
+    status: str
+    person_id: uuid.UUID | None
+    attempts: int
+    #: The kind of error only (``SMTPConnectError``, ``no_address``, ``HTTP 503``).
+    error: str | None
+    at: dt.datetime
+
+
+class PlannedMeetingOut(msgspec.Struct):
+    id: uuid.UUID
+    forloeb_id: uuid.UUID
+    starts_at: dt.datetime
+    place: str
+    planned_as: str
+    cancelled: bool

@@ -1,0 +1,280 @@
+"""Reminders and notifications (issue 16), on SQLite and PostgreSQL with a fixed clock: a planned
+meeting's reminder goes out once, the day before at 17:00 Danish time (also across a change of
+daylight-saving time); an afbud withdraws it; a person who said no gets nothing; no SMS names a
+programme; quiet hours; the coordinators' digest."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+import tomllib
+from pathlib import Path
+
+import pytest
+from sqlalchemy import update
+
+from core.clock import COPENHAGEN
+from core.db.tenant_scope import tenant_scope
+from core.forloeb.planned import PlannedMeetingIn, cancel_meeting, plan_meeting
+from core.jobs.tick import tick
+from core.notifications.messages import MessageValues, render
+from core.notifications.models import KINDS, ContactPreference
+from core.tenancy.models import Tenant
+from tests.notification_world import in_context, links, make_pair, outbox, runtime_for
+
+REPO = Path(__file__).resolve().parent.parent
+
+
+def copenhagen(y: int, m: int, d: int, h: int, mi: int = 0) -> dt.datetime:
+    return dt.datetime(y, m, d, h, mi, tzinfo=COPENHAGEN)
+
+
+async def _plan(sessionmaker, pair, day: dt.date, time: str = "14:00", place: str = "Caféen"):
+    data = PlannedMeetingIn(day=day.isoformat(), time=time, place=place)
+    return await in_context(
+        sessionmaker,
+        pair.tenant,
+        lambda ctx: plan_meeting(ctx, pair.forloeb_id, data, links(pair.tenant)),
+    )
+
+
+def _sent(rows, kind="meeting_reminder"):
+    return sorted(
+        (str(r.person_id), r.channel, r.status, r.sent_at)
+        for r in rows
+        if r.kind == kind and r.status == "sent"
+    )
+
+
+@pytest.mark.parametrize(
+    ("planned_on", "meeting_day", "due_utc"),
+    [
+        # planned in summer time (+02:00), reminded on the last day of summer time:
+        # Sunday 25 October 2026 is the change; 17:00 that day is winter time, 16:00 UTC
+        (
+            copenhagen(2026, 10, 20, 10),
+            dt.date(2026, 10, 26),
+            dt.datetime(2026, 10, 25, 16, tzinfo=dt.UTC),
+        ),
+        # the day before is the change to summer time (Sunday 28 March 2027): 15:00 UTC
+        (
+            copenhagen(2027, 3, 22, 10),
+            dt.date(2027, 3, 29),
+            dt.datetime(2027, 3, 28, 15, tzinfo=dt.UTC),
+        ),
+        # an ordinary winter week
+        (
+            copenhagen(2026, 11, 30, 10),
+            dt.date(2026, 12, 3),
+            dt.datetime(2026, 12, 2, 16, tzinfo=dt.UTC),
+        ),
+    ],
+)
+async def test_a_planned_meeting_gives_exactly_one_reminder_the_day_before_at_17(
+    sessionmaker, tenants, clock, planned_on, meeting_day, due_utc
+):
+    clock.set(planned_on)
+    pair = await make_pair(sessionmaker, tenants.a, planned_on.date() - dt.timedelta(days=30))
+    await _plan(sessionmaker, pair, meeting_day)
+    rows = await outbox(sessionmaker, tenants.a)
+    # one e-mail per party, written with the meeting, due at 17:00 Danish time the day before
+    assert sorted((r.kind, r.channel, r.status, r.due_at) for r in rows) == [
+        ("meeting_reminder", "email", "pending", due_utc),
+        ("meeting_reminder", "email", "pending", due_utc),
+    ]
+    assert due_utc.astimezone(COPENHAGEN).time() == dt.time(17, 0)
+    runtime = runtime_for(sessionmaker)
+
+    clock.set(due_utc - dt.timedelta(minutes=1))
+    await tick(runtime)
+    assert _sent(await outbox(sessionmaker, tenants.a)) == []
+
+    clock.set(due_utc)
+    await tick(runtime)
+    for later in (dt.timedelta(minutes=1), dt.timedelta(hours=3), dt.timedelta(days=1)):
+        clock.set(due_utc + later)
+        await tick(runtime)
+    rows = await outbox(sessionmaker, tenants.a)
+    sent = _sent(rows)
+    assert [(person, channel, status) for person, channel, status, _ in sent] == sorted(
+        [(str(pair.mentee_id), "email", "sent"), (str(pair.mentor_id), "email", "sent")]
+    )
+    assert all(due_utc <= at < due_utc + dt.timedelta(seconds=5) for *_, at in sent)
+    assert {r.transport for r in rows} == {"mailbox"}
+    body = rows[0].body
+    assert "i morgen" in body and "kl. 14.00" in body
+    assert "Borger til Borger" not in body and "Caféen" not in body
+
+
+async def test_an_afbud_withdraws_the_reminders_and_tells_the_other_party(
+    sessionmaker, tenants, clock
+):
+    clock.set(copenhagen(2026, 11, 30, 10))
+    pair = await make_pair(sessionmaker, tenants.a, dt.date(2026, 11, 1), mentee_account="iss#anna")
+    planned = await _plan(sessionmaker, pair, dt.date(2026, 12, 3))
+    await in_context(
+        sessionmaker,
+        pair.tenant,
+        lambda ctx: cancel_meeting(ctx, pair.forloeb_id, planned.id, links(pair.tenant)),
+    )
+    rows = await outbox(sessionmaker, tenants.a)
+    reminders = sorted((r.channel, r.status) for r in rows if r.kind == "meeting_reminder")
+    assert reminders == [("email", "withdrawn"), ("email", "withdrawn"), ("page", "withdrawn")]
+    # cancelled by a coordinator: both are told, now
+    told = sorted((r.channel, r.status) for r in rows if r.kind == "meeting_cancelled")
+    assert told == [("email", "pending"), ("email", "pending"), ("page", "pending")]
+    await tick(runtime_for(sessionmaker))
+    rows = await outbox(sessionmaker, tenants.a)
+    assert sorted(r.status for r in rows if r.kind == "meeting_cancelled") == ["sent"] * 3
+    assert sorted(r.status for r in rows if r.kind == "meeting_reminder") == ["withdrawn"] * 3
+
+
+async def test_an_opted_out_person_gets_nothing(sessionmaker, tenants, clock):
+    clock.set(copenhagen(2026, 11, 30, 10))
+    pair = await make_pair(sessionmaker, tenants.a, dt.date(2026, 11, 1), mentor_account="iss#m")
+    with tenant_scope(tenants.a.id):
+        async with sessionmaker() as session, session.begin():
+            # the citizen turned reminders off; the mentor withdrew the consent to be contacted
+            await session.execute(
+                update(ContactPreference)
+                .where(ContactPreference.person_id == pair.mentee_id)
+                .values(channels={"meeting_reminder": "off"})
+            )
+            await session.execute(
+                update(ContactPreference)
+                .where(ContactPreference.person_id == pair.mentor_id)
+                .values(consent_withdrawn_at=dt.datetime(2026, 11, 2, tzinfo=dt.UTC))
+            )
+    await _plan(sessionmaker, pair, dt.date(2026, 12, 3))
+    clock.set(copenhagen(2026, 12, 2, 17, 1))
+    await tick(runtime_for(sessionmaker))
+    rows = await outbox(sessionmaker, tenants.a)
+    # nothing for the citizen; for the mentor only the page (nothing leaves Makker)
+    assert [(str(r.person_id), r.channel, r.status) for r in rows] == [
+        (str(pair.mentor_id), "page", "sent")
+    ]
+
+
+async def test_a_no_given_after_writing_is_respected_at_delivery(sessionmaker, tenants, clock):
+    clock.set(copenhagen(2026, 11, 30, 10))
+    pair = await make_pair(sessionmaker, tenants.a, dt.date(2026, 11, 1))
+    await _plan(sessionmaker, pair, dt.date(2026, 12, 3))
+    with tenant_scope(tenants.a.id):
+        async with sessionmaker() as session, session.begin():
+            await session.execute(
+                update(ContactPreference)
+                .where(ContactPreference.person_id == pair.mentee_id)
+                .values(channels={"meeting_reminder": "off"})
+            )
+    clock.set(copenhagen(2026, 12, 2, 17, 0))
+    await tick(runtime_for(sessionmaker))
+    rows = await outbox(sessionmaker, tenants.a)
+    assert sorted((str(r.person_id), r.status) for r in rows) == sorted(
+        [(str(pair.mentee_id), "withdrawn"), (str(pair.mentor_id), "sent")]
+    )
+
+
+async def test_quiet_hours_move_an_e_mail_but_not_the_page(sessionmaker, tenants, clock):
+    clock.set(copenhagen(2026, 11, 30, 10))
+    pair = await make_pair(sessionmaker, tenants.a, dt.date(2026, 11, 1), mentee_account="iss#a")
+    with tenant_scope(tenants.a.id):
+        async with sessionmaker() as session, session.begin():
+            await session.execute(
+                update(ContactPreference)
+                .where(ContactPreference.person_id == pair.mentee_id)
+                .values(quiet_from=dt.time(16, 0), quiet_to=dt.time(19, 30))
+            )
+    await _plan(sessionmaker, pair, dt.date(2026, 12, 3))
+    rows = await outbox(sessionmaker, tenants.a)
+    mentee = {r.channel: r.due_at for r in rows if r.person_id == pair.mentee_id}
+    assert mentee == {
+        "email": copenhagen(2026, 12, 2, 19, 30).astimezone(dt.UTC),
+        "page": copenhagen(2026, 12, 2, 17, 0).astimezone(dt.UTC),
+    }
+
+
+def _programme_names() -> list[str]:
+    names = []
+    for path in sorted((REPO / "tenants").glob("*.toml")):
+        data = tomllib.loads(path.read_text())
+        names += [p["name"] for p in data.get("programmes", [])]
+    return names
+
+
+def _tenant_files() -> list[dict]:
+    return [tomllib.loads(p.read_text()) for p in sorted((REPO / "tenants").glob("*.toml"))]
+
+
+def test_no_sms_template_names_a_programme():
+    names = _programme_names()
+    assert "Mentorordning på misbrugsområdet" in names
+    revealing = [*names, "misbrug", "psykiatri", "handicap", "diagnose", "angst", "depression"]
+    slugs = [p["slug"] for data in _tenant_files() for p in data.get("programmes", [])]
+    checked = 0
+    for data in _tenant_files():
+        notifications = data.get("notifications", {})
+        values = MessageValues(
+            tenant_name=notifications.get("name", data["name"]),
+            contact=notifications.get("contact", data["name"]),
+            link=f"https://makker.example.dk/t/{data['slug']}/forloeb/1",
+            stop_link=f"https://makker.example.dk/t/{data['slug']}/beskeder/valg",
+            at=dt.datetime(2026, 12, 3, 13, tzinfo=dt.UTC),
+            on=dt.date(2026, 12, 10),
+            attention=3,
+        )
+        for kind in KINDS:
+            for channel in ("sms", "email"):
+                rendered = render(kind, channel, values)
+                text = f"{rendered.title}\n{rendered.body}".lower()
+                # the words outside the links (a link carries the tenant's slug, and
+                # Psykiatrifonden's is its name; partners have no people who get messages)
+                words = re.sub(r"https://\S+", "<link>", text)
+                if data["kind"] == "partner":
+                    # a partner has no people of its own to message; its name (Psykiatrifonden)
+                    # is its signature - a tenant whose name reveals sets [notifications] name
+                    words = words.replace(values.tenant_name.lower(), "<tenant>")
+                found = [word for word in revealing if word.lower() in words]
+                assert found == [], (data["slug"], kind, channel, found)
+                assert not any(slug in text for slug in slugs), (data["slug"], kind, channel)
+                checked += 1
+            sms = render(kind, "sms", values).body
+            assert len(sms) <= 3 * 153, (kind, len(sms))
+            assert "Stop beskeder" in sms or kind == "digest"
+    assert checked == 2 * len(KINDS) * len(_tenant_files())
+
+
+def test_every_message_says_how_to_stop():
+    values = MessageValues(
+        "Kommune A",
+        "ring 01 23 45 67",
+        "https://x/l",
+        "https://x/stop",
+        at=dt.datetime(2026, 12, 3, 13, tzinfo=dt.UTC),
+        on=dt.date(2026, 12, 10),
+    )
+    for kind in KINDS:
+        for channel in ("email", "sms"):
+            body = render(kind, channel, values).body
+            if kind == "digest" and channel == "email":
+                assert "koordinatorernes" in body
+            else:
+                assert "https://x/stop" in body, (kind, channel)
+
+
+async def test_the_weekly_digest_goes_once_to_the_coordinators_address(
+    sessionmaker, tenants, clock
+):
+    with tenant_scope(None):
+        async with sessionmaker() as session, session.begin():
+            tenant = await session.get(Tenant, tenants.a.id)
+            tenant.notifications = {"contact": "ring 01 23 45 67", "digest_to": "team@example.org"}
+    runtime = runtime_for(sessionmaker)
+    clock.set(copenhagen(2026, 11, 30, 6, 59))  # Monday, before 07:00
+    await tick(runtime)
+    assert [r.kind for r in await outbox(sessionmaker, tenants.a)] == []
+    for minute in (0, 1, 2):
+        clock.set(copenhagen(2026, 11, 30, 7, minute))
+        await tick(runtime)
+    rows = await outbox(sessionmaker, tenants.a)
+    assert [(r.kind, r.address, r.status) for r in rows] == [("digest", "team@example.org", "sent")]
+    assert "Forløb, der trænger til opmærksomhed: 0" in rows[0].body
