@@ -53,6 +53,7 @@ from core.plugin_api import (
     PersonContext,
     PolicyDecision,
     ProgrammeContext,
+    ProgrammeType,
     Role,
     RoleHeld,
     ScoreMatrix,
@@ -62,7 +63,7 @@ from core.plugin_api import (
     create_plugin_manager,
 )
 from core.programmes.intake import decode_attributes, intake_fields, validate_intake_values
-from core.programmes.registry import matching_strategies, programme_context
+from core.programmes.registry import matching_strategies, programme_context, programme_types
 from core.programmes.service import check_transition, evaluate_eligibility, notify_transition
 from core.tenancy.models import Programme, Tenant, TenantKind
 
@@ -89,6 +90,7 @@ def fake_programme(
     areas: Sequence[str] = ("psykiatri", "handicap", "misbrug"),
     tenant_slug: str = "testkommune",
     programme_slug: str = "test-programme",
+    programme_type: str = "peer_mentor",
 ) -> ProgrammeContext:
     """A programme context as the core builds it from a tenant file (tenant- and programme-level
     ``[plugins.<name>]`` tables), with settings resolved programme -> tenant -> defaults."""
@@ -102,7 +104,7 @@ def fake_programme(
     programme = Programme(
         slug=programme_slug,
         name="Testprogram",
-        type="peer_mentor",
+        type=programme_type,
         areas=list(areas),
         policy={
             "duration_months": {"min": 6, "max": 9},
@@ -121,6 +123,7 @@ class PluginHarness:
         name part).
     :param config: its programme-level settings; ``tenant_config`` its tenant-level ones.
     :param areas: the programme's areas.
+    :param programme_type: the programme's ``type`` (default ``peer_mentor``).
     :param builtins: built-in plugin modules to load and enable alongside (default: none).
     """
 
@@ -132,6 +135,7 @@ class PluginHarness:
         config: Mapping[str, Any] | None = None,
         tenant_config: Mapping[str, Any] | None = None,
         areas: Sequence[str] = ("psykiatri", "handicap", "misbrug"),
+        programme_type: str = "peer_mentor",
         builtins: Sequence[str] = (),
     ) -> None:
         self.name = name or str(getattr(plugin, "__name__", type(plugin).__name__)).rsplit(".")[-1]
@@ -147,6 +151,7 @@ class PluginHarness:
                 self.name: dict(config or {}),
             },
             areas=areas,
+            programme_type=programme_type,
         )
 
     def fields(self, role: Role | None = None) -> list[IntakeField]:
@@ -399,6 +404,11 @@ class PluginHarness:
 
         hook = programme_hook(self.pm, "course_completion_threshold", self.programme)
         return hook(programme=self.programme)  # type: ignore[no-any-return]
+
+    def programme_types(self) -> dict[str, ProgrammeType]:
+        """The programme types the loaded plugins register, by name (checked as Makker checks
+        them: two plugins registering one name raise :class:`~core.plugin_api.PluginError`)."""
+        return programme_types(self.pm)
 
     def instruments(self) -> dict[str, Instrument]:
         """The instruments the loaded plugins register, by id, checked as Makker checks them

@@ -1,5 +1,6 @@
 import makker_netvaerk
 import pytest
+
 from core.testing import AnswerError, PluginHarness
 
 ALL_FIVES = {"someone_to_call": 5, "often_alone": 5, "communities": 5}

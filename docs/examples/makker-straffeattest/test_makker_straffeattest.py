@@ -1,6 +1,7 @@
 import datetime as dt
 
 import makker_straffeattest
+
 from core.testing import PluginHarness
 
 TODAY = dt.date(2026, 11, 23)
