@@ -84,10 +84,12 @@ async def two_programmes(sessionmaker, tenants):
 
 async def _one_of_each(session, programme: Programme, made: dict[str, str]) -> None:
     """The rows the route matrix's objects lack: the activity belongs to the programme, and
-    an enrolment event, a før-samtale, a forløb event and pause, attendance and a cancellation."""
+    an enrolment event, a før-samtale, a forløb event and pause, attendance, a cancellation, a
+    planned meeting, a message and contact wishes."""
     from core.activities.models import ActivityAttendance, ActivityCancellation
     from core.courses.models import CourseAttendance
-    from core.forloeb.models import ForloebEvent, ForloebPause, Meeting
+    from core.forloeb.models import ForloebEvent, ForloebPause, Meeting, PlannedMeeting
+    from core.notifications.models import ContactPreference, Notification
     from core.participants.models import EnrolmentEvent, Intake
 
     ids = {k: uuid.UUID(v) for k, v in made.items() if k.endswith(":uuid}")}
@@ -108,6 +110,24 @@ async def _one_of_each(session, programme: Programme, made: dict[str, str]) -> N
             CourseAttendance(session_id=ids["{session_id:uuid}"], person_id=person),
             ActivityAttendance(activity_id=activity.id, day=day, person_id=person),
             ActivityCancellation(activity_id=activity.id, day=day + dt.timedelta(days=7)),
+            PlannedMeeting(
+                forloeb_id=forloeb,
+                starts_at=dt.datetime(2027, 1, 6, 9, tzinfo=dt.UTC),
+                place="Biblioteket",
+                planned_as="coordinator",
+                planned_by="t",
+            ),
+            ContactPreference(person_id=person),
+            Notification(
+                idempotency_key=f"activity:{person}",
+                kind="activity",
+                channel="page",
+                person_id=person,
+                due_at=dt.datetime(2027, 1, 6, 9, tzinfo=dt.UTC),
+                title="T",
+                body="B",
+                link="/",
+            ),
         ]
     )
     await session.flush()

@@ -254,7 +254,17 @@ async def _personas_see_only_what_they_may(port: int) -> None:
         assert own.count("Din mentor: ") == 1 and "Peer-to-Peer · Aktiv" in own
     async with httpx.AsyncClient(base_url=base, timeout=10) as staff:
         await _sign_in(staff, "psykiatrifonden-medarbejder", "/t/psykiatrifonden/")
-        assert (await staff.get("/t/vejle/")).status_code == 404
+        # Co-running Vejle's misbrug programme (issue 21): Vejle's space, that programme only.
+        vejle = _text((await staff.get("/t/vejle/")).text)
+        assert "Du arbejder i Vejle Kommunes tilbud som partner (Psykiatrifonden)." in vejle
+        assert "Mentorordning på misbrugsområdet" in vejle and "Peer-to-Peer" not in vejle
+        waiting = _text((await staff.get("/t/vejle/matchning/misbrug-mentor")).text)
+        assert "Venteliste: Mentorordning på misbrugsområdet" in waiting
+        assert "Match hele ventelisten" in waiting
+        matching = await staff.get("/t/vejle/matchning/misbrug-mentor/ventelisten")
+        assert matching.status_code == 200
+        assert (await staff.get("/t/vejle/matchning/peer-to-peer")).status_code == 404
+        assert (await staff.get("/t/vejle/partnerskaber/aktivitet")).status_code == 403
         listing = await staff.get("/t/psykiatrifonden/partnerskaber/")
         links = re.findall(
             r'href="(/t/psykiatrifonden/partnerskaber/[0-9a-f-]{36})">([^<]+)<', listing.text
@@ -263,7 +273,8 @@ async def _personas_see_only_what_they_may(port: int) -> None:
         assert sorted(grants) == ["Mentorordning på misbrugsområdet", "Peer-to-Peer"]
         misbrug = _text((await staff.get(grants["Mentorordning på misbrugsområdet"])).text)
         # 12 citizens in forløb, 6 waiting, 3 whose forløb is over; 6 mentors in forløb, 4 waiting.
-        assert "Deltagere og tal" in misbrug and "Borgere 21 Mentorer 10" in misbrug
+        assert "Koordinerer tilbuddet sammen med kommunen" in misbrug
+        assert "Borgere 21 Mentorer 10" in misbrug
         assert misbrug.count(" Mentor ") == 10  # the participant table: ten mentor rows
         assert misbrug.count(" I forløb") == 18 and " active" not in misbrug  # Danish status
         assert misbrug.count(" Klar ") == 10  # the waiting list (issue 6)

@@ -94,7 +94,8 @@ DEMO_ENROLMENTS: dict[str, dict[str, tuple[int, int]]] = {
 }
 #: Partner grants: owner tenant, programme, partner tenant, scope.
 DEMO_GRANTS = (
-    ("vejle", "misbrug-mentor", "psykiatrifonden", "participants"),
+    # Co-run (issue 21): Psykiatrifonden's staff coordinate the misbrug programme with Vejle.
+    ("vejle", "misbrug-mentor", "psykiatrifonden", "coordinate"),
     ("vejle", "peer-to-peer", "psykiatrifonden", "aggregate"),
 )
 #: Who the demo acts as in histories and audit rows.

@@ -43,7 +43,8 @@ from core.courses.models import Course, CourseAttendance, CourseParticipant, Cou
 from core.db.base import Base, TenantOwned
 from core.db.tenant_scope import TenantSession
 from core.errors import Forbidden
-from core.forloeb.models import Forloeb, ForloebEvent, ForloebPause, Meeting
+from core.forloeb.models import Forloeb, ForloebEvent, ForloebPause, Meeting, PlannedMeeting
+from core.notifications.models import ContactPreference, Notification
 from core.outcomes.models import QuestionnaireResponse
 from core.participants.models import (
     Consent,
@@ -114,7 +115,12 @@ RULES: dict[type[Any], Rule] = {
     ForloebEvent: Rule("forloeb_id", Forloeb),
     ForloebPause: Rule("forloeb_id", Forloeb),
     Meeting: Rule("forloeb_id", Forloeb),
+    PlannedMeeting: Rule("forloeb_id", Forloeb),
     QuestionnaireResponse: Rule("forloeb_id", Forloeb),
+    # A message belongs to its recipient (the coordinators' digest, to no person, to nobody's
+    # programme: a partner does not see it); a person's contact wishes likewise.
+    Notification: Rule("person_id", Person),
+    ContactPreference: Rule("person_id", Person),
 }
 
 

@@ -75,6 +75,8 @@ PAGES: dict[str, Page] = {
     f"{_T}/mit": Page((MENTOR, MENTEE)),
     f"{_T}/partnerskaber": Page(),
     f"{_T}/partnerskaber/{{grant_id:uuid}}": Page((PARTNER,), under="partner"),
+    # What partners did in the municipality's programmes (issue 21): its tenant admins only.
+    f"{_T}/partnerskaber/aktivitet": Page(("admin",)),
     f"{_T}/deltagere": Page(),
     f"{_T}/deltagere/ny": Page(),
     f"{_T}/deltagere/{{person_id:uuid}}": Page(),
@@ -113,6 +115,13 @@ EXTRA = {
     "not-found": (f"{_T}/findes-ikke", Page()),
     # The partner's own list (a branch of the partnerships template of its own).
     "/t/partnerskaber (partner)": (f"{_T}/partnerskaber", Page((PARTNER,), under="partner")),
+    # Issue 21: the tenant admin's grant form with the three scopes, and the partner co-running
+    # programme `p` (grant scope `coordinate`) in the municipality's space, under its banner.
+    "/t/partnerskaber (admin)": (f"{_T}/partnerskaber", Page(("admin",))),
+    "/t/matchning (coordinate partner)": (
+        f"{_T}/matchning/{{programme_slug:str}}",
+        Page((PARTNER,)),
+    ),
     # Mit forløb's calendar section: a link just made (shown once, with "Kopiér link"), the
     # confirmation step of revoking it, and the page after revoking.
     "/t/mit (calendar link made)": (f"{_T}/mit", Page((MENTOR,), clicks=("#calendar-create",))),
@@ -290,7 +299,7 @@ async def world(live, database, _on_day) -> AsyncIterator[World]:
         token = await live.access_token(users["admin"])
         response = await http.post(
             f"/api/v1/t/{owner}/partnerships/",
-            json={"programme": "p", "partner": partner, "scope": "participants"},
+            json={"programme": "p", "partner": partner, "scope": "coordinate"},  # issue 21
             headers={"Authorization": f"Bearer {token}"},
         )
         assert response.status_code in (200, 201), response.text
