@@ -103,6 +103,15 @@ PAGES: dict[str, Page] = {
     f"{_T}/forloeb/{{forloeb_id:uuid}}/spoergeskema/{{occasion:str}}/ret": Page((COORD, MENTEE)),
     f"{_T}/resultater": Page(),
     f"{_T}/spoergeskemaer": Page((COORD, MENTEE)),
+    # Notifications (issue 16): the messages in the header's list, the person's choices, the
+    # coordinators' failed deliveries (one failed e-mail), planning a meeting and the planned
+    # meeting the reminder links to (with "Meld afbud"), the development mailbox.
+    f"{_T}/beskeder": Page((COORD, MENTOR)),
+    f"{_T}/beskeder/valg": Page((MENTOR,)),
+    f"{_T}/beskeder/fejlede": Page(),
+    f"{_T}/forloeb/{{forloeb_id:uuid}}/planlaeg": Page((COORD, MENTOR)),
+    f"{_T}/forloeb/{{forloeb_id:uuid}}/planlagt/{{planned_id:uuid}}": Page((COORD, MENTOR)),
+    f"{_T}/udvikling/postkasse": Page(),
 }
 #: GET routes in the swept part of the route table that are not HTML pages.
 NOT_PAGES = {
