@@ -49,6 +49,8 @@ from core.matching.types import (
     ScoreMatrix,
     Scorer,
 )
+from core.notifications.sms import SmsGateway
+from core.notifications.transports import DeliveryRefused, Handover, Outgoing
 from core.plugin_types import (
     ROLES,
     TEXT_LANGUAGES,
@@ -92,10 +94,12 @@ __all__ = [
     "TEXT_LANGUAGES",
     "TRANSITION_KINDS",
     "CourseRecord",
+    "DeliveryRefused",
     "DurationMonths",
     "EnrolmentContext",
     "FieldType",
     "ForloebContext",
+    "Handover",
     "Instrument",
     "InstrumentError",
     "InstrumentItem",
@@ -105,6 +109,7 @@ __all__ = [
     "MatchProfile",
     "MatchingStrategy",
     "Outcome",
+    "Outgoing",
     "PairScore",
     "PersonContext",
     "PluginError",
@@ -119,6 +124,7 @@ __all__ = [
     "RoleHeld",
     "ScoreMatrix",
     "Scorer",
+    "SmsGateway",
     "TenantContext",
     "Text",
     "Transition",
@@ -136,7 +142,7 @@ ENTRY_POINT_GROUP = "makker"
 #: The version of this plugin API. A minor version only adds (hooks, hook arguments, fields of
 #: the contexts, types); a major version may remove or change, and anything it removes is
 #: deprecated - still working, with a warning - for at least one minor version before.
-PLUGIN_API_VERSION = "1.0"
+PLUGIN_API_VERSION = "1.1"
 #: The module attribute in which a plugin declares the API versions it supports.
 API_DECLARATION = "MAKKER_PLUGIN_API"
 logger = logging.getLogger("makker.plugins")
@@ -261,6 +267,30 @@ def course_completion_threshold(programme: ProgrammeContext) -> int | None:  # t
 
     Stops at the first non-``None`` result. With no answer the programme has no completion rule
     and nobody is marked as completed.
+    """
+
+
+@hookspec(firstresult=True)
+def sms_gateway(tenant: str, config: dict[str, Any]) -> SmsGateway | None:  # type: ignore[empty-body]
+    """The SMS gateway for a tenant whose file has ``[notifications.sms]``: a notification
+    channel for text messages.
+
+    Asked of **every loaded plugin**. Return an object with a ``name`` (``str``, shown to
+    coordinators with a failed message) and ``async def send(message, handover)``
+    (:class:`SmsGateway`): call ``await handover()`` just before the request that sends
+    ``message`` (an :class:`Outgoing`: ``to``, ``body``, ``idempotency_key``), and raise
+    :class:`DeliveryRefused` when the gateway did not take it (``permanent=True`` if trying again
+    cannot help) - naming the kind of failure only, never the number or the text. Return
+    ``None`` for a ``gateway`` that is not yours. Built in: the generic HTTP gateway
+    (``gateway = "http"``), used when no plugin answers. In development every SMS goes to the
+    development mailbox instead.
+
+    :param tenant: The tenant's slug.
+    :param config: The tenant's ``[notifications.sms]`` table (``gateway``, ``url``,
+        ``sender``, ``token_env``: the name of the environment variable with the secret).
+    :return: A gateway, or ``None``.
+
+    Stops at the first non-``None`` result.
     """
 
 
@@ -441,6 +471,20 @@ def _one(
     return check
 
 
+def _gateway(plugin: str, hook: str, result: Any) -> Any:
+    """An SMS gateway: a ``name`` and an ``async def send(message, handover)``."""
+    if result is None:
+        return None
+    if not isinstance(getattr(result, "name", None), str) or not inspect.iscoroutinefunction(
+        getattr(result, "send", None)
+    ):
+        raise PluginError(
+            f"plugin {plugin!r}: hook {hook} returned {type(result).__name__}; expected an SMS "
+            "gateway (a str name and async def send(message, handover)) or None"
+        )
+    return result
+
+
 def _nothing(plugin: str, hook: str, result: Any) -> Any:
     if result is not None:
         raise PluginError(
@@ -457,6 +501,7 @@ RESULT_CHECKS: dict[str, Callable[[str, str, Any], Any]] = {
     "plugin_config_schema": _schema,
     "default_matching_strategy": _one(str, bool, "expected a strategy's name"),
     "course_completion_threshold": _one(int, lambda n: n >= 1, "expected at least 1"),
+    "sms_gateway": _gateway,
     "intake_fields": _items(IntakeField),
     "eligibility_verdicts": _items(Verdict),
     "forloeb_policy": _items(PolicyDecision),

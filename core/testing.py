@@ -22,14 +22,15 @@ Every hook kind has its helpers: rules (``verdict``/``verdicts``, ``person``), i
 (``fields``), forløb policies and events (``transition`` of every kind, ``policy``,
 ``notify``), matching strategies (``strategy``, ``profile``, ``match``: the matrix, checked to
 agree with the strategy's explanations), instruments (``instruments``, ``score``), and the
-answer hooks (``default_strategy``, ``course_threshold``). Notification channels do not exist
-yet, so there is nothing to test for them.
+answer hooks (``default_strategy``, ``course_threshold``) and notification channels
+(``sms_gateway``, ``send_sms``).
 
 Plugin tests import from here and from :mod:`core.plugin_api` only.
 """
 
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
 import uuid
 from collections.abc import Mapping, Sequence
@@ -49,6 +50,7 @@ from core.plugin_api import (
     MakkerPluginManager,
     MatchingStrategy,
     MatchProfile,
+    Outgoing,
     PairScore,
     PersonContext,
     PolicyDecision,
@@ -392,6 +394,29 @@ class PluginHarness:
         return found.scorer.explain(  # type: ignore[no-any-return]
             mentee, mentor, self.programme.configs.get(found.plugin), today
         )
+
+    # -- notification channels -----------------------------------------------------------
+    def sms_gateway(self, config: Mapping[str, Any], *, tenant: str = "testkommune") -> Any:
+        """The SMS gateway the loaded plugins give for a tenant's ``[notifications.sms]``
+        table ``config`` (checked as Makker checks it), or ``None``."""
+        return self.pm.hook.sms_gateway(tenant=tenant, config=dict(config))
+
+    @staticmethod
+    def send_sms(gateway: Any, to: str, body: str, *, idempotency_key: str = "test-key") -> bool:
+        """Send one SMS through ``gateway`` as Makker's delivery does; returns whether the
+        gateway called ``handover`` (it must, just before the request that sends). A
+        :class:`~core.plugin_api.DeliveryRefused` the gateway raises reaches the caller."""
+        handed_over = False
+
+        async def handover() -> None:
+            nonlocal handed_over
+            handed_over = True
+
+        message = Outgoing(
+            to=to, title="", body=body, idempotency_key=idempotency_key, stop_link=""
+        )
+        asyncio.run(gateway.send(message, handover))
+        return handed_over
 
     # -- answer hooks ----------------------------------------------------------------------
     def default_strategy(self) -> str | None:

@@ -27,6 +27,7 @@ EXAMPLE_TESTS = {
     "makker-lang-pause": 4,
     "makker-naboskab": 3,
     "makker-netvaerk": 4,
+    "makker-smsbox": 3,
 }
 
 
@@ -153,6 +154,6 @@ def test_example_installed_through_its_entry_point_loads_when_allow_listed(tmp_p
 
 def test_the_guide_states_the_api_version_and_the_compatibility_promise():
     guide = _guide()
-    assert f"(now `{api.PLUGIN_API_VERSION}`)" in guide
+    assert f"(now `{api.PLUGIN_API_VERSION}`:" in guide
     words = " ".join(guide.replace("*", "").split())
     assert "anything it removes is deprecated for at least one minor version before" in words

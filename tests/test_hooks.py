@@ -72,6 +72,7 @@ def test_there_are_hooks():
         "register_instruments",
         "register_matching_strategies",
         "register_programme_types",
+        "sms_gateway",
     ]
 
 
@@ -379,7 +380,8 @@ def test_a_third_party_plugin_replaces_each_built_in_answer():
     answers = sorted(
         name for name in hook_names() if getattr(api, name).makker_spec.get("firstresult")
     )
-    assert answers == ["course_completion_threshold", "default_matching_strategy"]
+    # sms_gateway's default is the core's own HTTP gateway, not a plugin (test_hook_sms_gateway).
+    assert answers == ["course_completion_threshold", "default_matching_strategy", "sms_gateway"]
     course = {"mentor_course": {"min_sessions_attended": 6}}
 
     builtin = create_plugin_manager()
@@ -399,3 +401,40 @@ def test_a_third_party_plugin_replaces_each_built_in_answer():
         min_sessions_attended(replaced, tenant, programme),
         strategy_for(replaced, context)[0].name,
     ) == (3, "by_postcode")
+
+
+def test_hook_sms_gateway():
+    class Gateway:
+        name = "box"
+
+        async def send(self, message, handover):
+            await handover()
+            sent.append((message.to, message.body))
+
+    class Box:
+        @hookimpl
+        def sms_gateway(self, tenant, config):
+            return Gateway() if config.get("gateway") == "box" and tenant == "vejle" else None
+
+    class Wrong:
+        @hookimpl
+        def sms_gateway(self):
+            return "box"
+
+    sent: list[tuple[str, str]] = []
+    harness = PluginHarness(Box(), name="box")
+    assert harness.sms_gateway({"gateway": "box"}, tenant="kolding") is None
+    gateway = harness.sms_gateway({"gateway": "box"}, tenant="vejle")
+    assert harness.send_sms(gateway, "+4512345678", "Hej") is True
+    assert sent == [("+4512345678", "Hej")]
+    # Makker's delivery finds the plugin's gateway through the hook (else the built-in one).
+    from core.notifications.setup import sms_gateway_of
+    from core.notifications.sms import HttpSmsGateway
+
+    tenant = Tenant(slug="vejle", name="Vejle", kind=TenantKind.MUNICIPALITY)
+    tenant.notifications = {"sms": {"gateway": "box", "url": "https://x.example", "sender": "V"}}
+    assert isinstance(sms_gateway_of(harness.pm, tenant), Gateway)
+    tenant.notifications = {"sms": {"gateway": "http", "url": "https://x.example", "sender": "V"}}
+    assert isinstance(sms_gateway_of(harness.pm, tenant), HttpSmsGateway)
+    with pytest.raises(PluginError, match="expected an SMS gateway"):
+        PluginHarness(Wrong(), name="wrong").sms_gateway({"gateway": "box"})

@@ -141,8 +141,9 @@ def test_a_declaration_admits_exactly_the_versions_it_names(declared, version, e
     assert supports(declared, version) is expected
 
 
-def test_this_makker_provides_api_1_0():
-    assert PLUGIN_API_VERSION == "1.0"
+def test_this_makker_provides_api_1_1():
+    # 1.0: the first declared version; 1.1 added the sms_gateway hook (a minor version adds).
+    assert PLUGIN_API_VERSION == "1.1"
 
 
 @pytest.mark.parametrize("declared", ["", "1.0", ">=one", "~=1.0", ">=1.0;<2"])
@@ -162,7 +163,7 @@ def test_an_incompatible_plugin_is_refused_in_one_line():
         pm.register(_plugin(">=2.0,<3"), name="versioned")
     message = str(caught.value)
     assert message == (
-        "plugin 'versioned' supports Makker plugin API >=2.0,<3 but this Makker provides 1.0: "
+        "plugin 'versioned' supports Makker plugin API >=2.0,<3 but this Makker provides 1.1: "
         "install a version of the plugin made for it"
     )
     assert "\n" not in message

@@ -152,5 +152,5 @@ def test_an_incompatible_plugin_stops_start_up_with_one_line(tmp_path, monkeypat
         assert (result.exit_code, result.output) == (
             2,
             "makker: plugin 'future' supports Makker plugin API >=2.0,<3 but this Makker "
-            "provides 1.0: install a version of the plugin made for it\n",
+            "provides 1.1: install a version of the plugin made for it\n",
         ), command
