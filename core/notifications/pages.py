@@ -50,8 +50,8 @@ CHOICE_LABELS = {
 
 def _labels() -> dict[str, Any]:
     return {
-        "kind_label": lambda k: _(KIND_LABELS.get(k, k)),
-        "choice_label": lambda c: _(CHOICE_LABELS.get(c, c)),
+        "kind_label": lambda k: _(KIND_LABELS.get(k) or str(k)),
+        "choice_label": lambda c: _(CHOICE_LABELS.get(c) or str(c)),
     }
 
 

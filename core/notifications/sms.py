@@ -12,7 +12,7 @@ tried again later.
 from __future__ import annotations
 
 import os
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Any, Protocol
 
 import httpx
@@ -37,15 +37,24 @@ class HttpSmsGateway:
 
     name = "http"
 
-    def __init__(self, url: str, sender: str, token: str | None, timeout: float = 15.0) -> None:
+    def __init__(
+        self,
+        url: str,
+        sender: str,
+        token: str | None,
+        timeout: float = 15.0,
+        client: Callable[..., httpx.AsyncClient] = httpx.AsyncClient,
+    ) -> None:
         self.url, self.sender, self.token, self.timeout = url, sender, token, timeout
+        #: Makes the HTTP client (tests pass one with a mock transport).
+        self.client = client
 
     async def send(self, message: Outgoing, handover: Handover) -> None:
         headers = {"Idempotency-Key": message.idempotency_key}
         if self.token:
             headers["Authorization"] = f"Bearer {self.token}"
         payload = {"to": message.to, "from": self.sender, "text": message.body}
-        async with httpx.AsyncClient(timeout=self.timeout) as client:
+        async with self.client(timeout=self.timeout) as client:
             await handover()
             try:
                 answer = await client.post(self.url, json=payload, headers=headers)
