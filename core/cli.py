@@ -490,8 +490,6 @@ def demo(host: str, port: int, no_serve: bool, reset: bool) -> None:
         return
     import uvicorn
 
-    from core.app import create_app
-    from core.app import create_app
     from core.identity.dev_users import DEMO_USERS
 
     click.echo("demo users (password 'demo'): " + ", ".join(u.username for u in DEMO_USERS))
