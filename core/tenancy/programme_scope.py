@@ -27,34 +27,15 @@ from contextvars import ContextVar
 from dataclasses import dataclass
 from typing import Any, cast
 
-from sqlalchemy import ColumnElement, Select, Table, event, inspect, select
+from sqlalchemy import ColumnElement, Select, Table, event, false, inspect, select
 from sqlalchemy.orm import ORMExecuteState, Session, with_loader_criteria
 from sqlalchemy.orm.state import InstanceState
 from sqlalchemy.sql import visitors
 from sqlalchemy.sql.elements import ClauseElement
 
-from core.activities.models import (
-    Activity,
-    ActivityAttendance,
-    ActivityCancellation,
-    ActivityMember,
-)
-from core.courses.models import Course, CourseAttendance, CourseParticipant, CourseSession
 from core.db.base import Base, TenantOwned
 from core.db.tenant_scope import TenantSession
 from core.errors import Forbidden
-from core.forloeb.models import Forloeb, ForloebEvent, ForloebPause, Meeting, PlannedMeeting
-from core.notifications.models import ContactPreference, Notification
-from core.outcomes.models import QuestionnaireResponse
-from core.participants.models import (
-    Consent,
-    ConsentText,
-    Enrolment,
-    EnrolmentEvent,
-    Intake,
-    Person,
-)
-from core.tenancy.models import Programme
 from core.web.i18n import gettext as _
 
 Programmes = frozenset[uuid.UUID]
@@ -76,14 +57,15 @@ class OutsideProgrammeError(Forbidden):
 
 @dataclass(frozen=True)
 class Rule:
-    """How a model's rows belong to a programme.
+    """How the rows of a table belong to a programme.
 
-    ``column`` of the model holds a programme id (``parent`` ``None``), or points at a row of
-    ``parent`` by the parent's ``parent_column`` (its id, or for a person the enrolment's
-    ``person_id``); the parent's own rule then decides."""
+    ``column`` holds a programme id (``parent`` ``None``), or points at a row of the table
+    ``parent`` by that table's ``parent_column`` (its id, or for a person the enrolment's
+    ``person_id``); the parent's own rule then decides. ``column`` ``None``: the table belongs
+    to the tenant as a whole (its members, invitations): no row is inside a programme."""
 
-    column: str
-    parent: type[Any] | None = None
+    column: str | None
+    parent: str | None = None
     parent_column: str = "id"
 
     @property
@@ -94,34 +76,66 @@ class Rule:
         return self.parent_column == "id"
 
 
-#: Every tenant-owned model and how its rows belong to a programme.
-RULES: dict[type[Any], Rule] = {
-    Programme: Rule("id"),
-    Enrolment: Rule("programme_id"),
-    ConsentText: Rule("programme_id"),
-    Course: Rule("programme_id"),
-    Activity: Rule("programme_id"),
-    Forloeb: Rule("programme_id"),
-    Person: Rule("id", Enrolment, "person_id"),
-    EnrolmentEvent: Rule("enrolment_id", Enrolment),
-    Intake: Rule("enrolment_id", Enrolment),
-    Consent: Rule("enrolment_id", Enrolment),
-    CourseSession: Rule("course_id", Course),
-    CourseParticipant: Rule("course_id", Course),
-    CourseAttendance: Rule("session_id", CourseSession),
-    ActivityMember: Rule("activity_id", Activity),
-    ActivityCancellation: Rule("activity_id", Activity),
-    ActivityAttendance: Rule("activity_id", Activity),
-    ForloebEvent: Rule("forloeb_id", Forloeb),
-    ForloebPause: Rule("forloeb_id", Forloeb),
-    Meeting: Rule("forloeb_id", Forloeb),
-    PlannedMeeting: Rule("forloeb_id", Forloeb),
-    QuestionnaireResponse: Rule("forloeb_id", Forloeb),
+#: The tenant's own business, in no programme.
+TENANT_LEVEL = Rule(None)
+
+#: Every tenant-owned table and how its rows belong to a programme. Keyed by table name, so a
+#: rule needs no import of its domain (and is ready before the domain's model lands).
+RULES: dict[str, Rule] = {
+    "programme": Rule("id"),
+    "enrolment": Rule("programme_id"),
+    "consent_text": Rule("programme_id"),
+    "course": Rule("programme_id"),
+    "activity": Rule("programme_id"),
+    "forloeb": Rule("programme_id"),
+    "savings_assumption": Rule("programme_id"),
+    "person": Rule("id", "enrolment", "person_id"),
+    "enrolment_event": Rule("enrolment_id", "enrolment"),
+    "intake": Rule("enrolment_id", "enrolment"),
+    "consent": Rule("enrolment_id", "enrolment"),
+    "application": Rule("enrolment_id", "enrolment"),
+    "course_session": Rule("course_id", "course"),
+    "course_participant": Rule("course_id", "course"),
+    "course_attendance": Rule("session_id", "course_session"),
+    "activity_member": Rule("activity_id", "activity"),
+    "activity_cancellation": Rule("activity_id", "activity"),
+    "activity_attendance": Rule("activity_id", "activity"),
+    "forloeb_event": Rule("forloeb_id", "forloeb"),
+    "forloeb_pause": Rule("forloeb_id", "forloeb"),
+    "meeting": Rule("forloeb_id", "forloeb"),
+    "planned_meeting": Rule("forloeb_id", "forloeb"),
+    "questionnaire_response": Rule("forloeb_id", "forloeb"),
     # A message belongs to its recipient (the coordinators' digest, to no person, to nobody's
     # programme: a partner does not see it); a person's contact wishes likewise.
-    Notification: Rule("person_id", Person),
-    ContactPreference: Rule("person_id", Person),
+    "notification": Rule("person_id", "person"),
+    "contact_preference": Rule("person_id", "person"),
+    "tenant_member": TENANT_LEVEL,
+    "invitation": TENANT_LEVEL,
 }
+
+_models_cache: dict[int, dict[str, type[Any]]] = {}
+
+
+def tenant_owned_models() -> dict[str, type[Any]]:
+    """Tenant-owned models by table name (recomputed when a model is added)."""
+    key = len(Base.registry.mappers)
+    if key not in _models_cache:
+        _models_cache.clear()
+        _models_cache[key] = {
+            m.local_table.name: m.class_
+            for m in Base.registry.mappers
+            if issubclass(m.class_, TenantOwned) and isinstance(m.local_table, Table)
+        }
+    return _models_cache[key]
+
+
+def rule_of(model: type[Any]) -> Rule:
+    rule = RULES.get(str(getattr(model, "__tablename__", "")))
+    if rule is None:
+        raise ProgrammeScopeMissing(
+            f"{model.__name__} has no rule in core.tenancy.programme_scope.RULES"
+        )
+    return rule
 
 
 def current_programmes() -> Programmes | None:
@@ -139,42 +153,32 @@ def programme_scope(programmes: Programmes | None) -> Iterator[None]:
         _current.reset(token)
 
 
-def _ids_in(model: type[Any], column: str, programmes: Programmes) -> Select[Any]:
-    """Values of ``model.column`` over the rows of ``model`` inside ``programmes``."""
-    return select(getattr(model, column)).where(criterion(model, programmes))
-
-
-def criterion(model: type[Any], programmes: Programmes) -> ColumnElement[bool]:
-    """The rows of ``model`` that lie inside ``programmes``."""
-    rule = RULES.get(model)
-    if rule is None:
-        raise ProgrammeScopeMissing(f"{model.__name__} has no rule in core.tenancy.programme_scope")
-    own = getattr(model, rule.column)
-    if rule.parent is None:
-        return cast(ColumnElement[bool], own.in_(programmes))
-    return cast(ColumnElement[bool], own.in_(_ids_in(rule.parent, rule.parent_column, programmes)))
+def _ids_in(table: str, column: str, programmes: Any) -> Select[Any]:
+    """Values of ``column`` over the rows of ``table`` inside ``programmes``."""
+    model = tenant_owned_models()[table]
+    return select(getattr(model, column)).where(_criterion_of(model, programmes))
 
 
 def _criterion_of(cls: Any, ids: Any) -> ColumnElement[bool]:
-    """:func:`criterion` for a model or an alias of it (``with_loader_criteria`` passes either)."""
-    # ``cls`` is the mapped class, wrapped by SQLAlchemy (which adapts the result to aliases).
-    model = cls.__mapper__.class_
-    rule = RULES.get(model)
-    if rule is None:
-        raise ProgrammeScopeMissing(f"{model.__name__} has no rule in core.tenancy.programme_scope")
+    """The rows of ``cls`` inside the programmes ``ids``. ``cls`` is a model, or the model as
+    ``with_loader_criteria`` wraps it (SQLAlchemy then adapts the result to its aliases)."""
+    rule = rule_of(cls.__mapper__.class_)
+    if rule.column is None:
+        return cast(ColumnElement[bool], false())
     own = getattr(cls, rule.column)
     if rule.parent is None:
         return cast(ColumnElement[bool], own.in_(ids))
     return cast(ColumnElement[bool], own.in_(_ids_in(rule.parent, rule.parent_column, ids)))
 
 
+def criterion(model: type[Any], programmes: Programmes) -> ColumnElement[bool]:
+    """The rows of ``model`` that lie inside ``programmes``."""
+    return _criterion_of(model, tuple(sorted(programmes)))
+
+
 def missing_rules() -> list[str]:
-    """Tenant-owned models without a rule (a test asserts there are none)."""
-    return sorted(
-        m.class_.__name__
-        for m in Base.registry.mappers
-        if issubclass(m.class_, TenantOwned) and m.class_ not in RULES
-    )
+    """Tenant-owned tables without a rule (a test asserts there are none)."""
+    return sorted(set(tenant_owned_models()) - set(RULES))
 
 
 def _touched_models(state: ORMExecuteState) -> set[type[Any]]:
@@ -209,14 +213,17 @@ def _limit_to_programmes(state: ORMExecuteState) -> None:
 def _inside(session: Session, obj: Any, rule: Rule, programmes: Programmes) -> bool:
     """Whether a row being written lies inside ``programmes``: its programme, or its parent -
     one written in the same flush (a new enrolment's first event) or one already stored."""
+    if rule.column is None:
+        return False
     value = getattr(obj, rule.column)
     if rule.parent is None:
         return value in programmes
+    parent = tenant_owned_models()[rule.parent]
     for pending in session.new:
-        if isinstance(pending, rule.parent) and pending.id == value:
-            return _inside(session, pending, RULES[rule.parent], programmes)
+        if isinstance(pending, parent) and pending.id == value:
+            return _inside(session, pending, rule_of(parent), programmes)
     with session.no_autoflush:
-        found = session.execute(select(rule.parent.id).where(rule.parent.id == value)).first()
+        found = session.execute(select(parent.id).where(parent.id == value)).first()
     return found is not None
 
 
@@ -228,12 +235,10 @@ def _check_programme_writes(session: Session, flush_context: Any, instances: Any
     for obj in (*session.new, *session.dirty):
         if not isinstance(obj, TenantOwned):
             continue
-        rule = RULES.get(type(obj))
-        if rule is None:
-            raise ProgrammeScopeMissing(f"{type(obj).__name__} has no programme rule")
+        rule = rule_of(type(obj))
         if not rule.checks_writes:
             continue
-        if obj not in session.new:
+        if obj not in session.new and rule.column is not None:
             history = cast(InstanceState[Any], inspect(obj)).attrs[rule.column].history
             if not history.has_changes():
                 continue
