@@ -278,3 +278,45 @@ async def test_the_weekly_digest_goes_once_to_the_coordinators_address(
     rows = await outbox(sessionmaker, tenants.a)
     assert [(r.kind, r.address, r.status) for r in rows] == [("digest", "team@example.org", "sent")]
     assert "Forløb, der trænger til opmærksomhed: 0" in rows[0].body
+
+
+async def test_a_proposal_tells_both_parties_in_its_own_transaction(
+    live, sessionmaker, tenants, clock
+):
+    from tests.test_forloeb import TODAY, _api, _world
+
+    clock.set(TODAY)
+    ids = await _world(sessionmaker, tenants.a)
+    with tenant_scope(tenants.a.id):
+        async with sessionmaker() as session, session.begin():
+            for name in ("Anna Angst", "Mette Mentor", "Bent Bipolar"):
+                session.add(
+                    ContactPreference(
+                        person_id=ids[f"person:{name}"],
+                        consent_given_at=dt.datetime(2026, 1, 1, tzinfo=dt.UTC),
+                        channels={},
+                    )
+                )
+    api = await _api(live, tenants.a, f"notify-coord-{tenants.a.slug}")
+    refused = await api.post(
+        "/programmes/btb/proposals",
+        json={"pairs": [{"mentee": str(ids["Bent Bipolar"]), "mentor": str(ids["Pia Pause"])}]},
+    )
+    assert refused.status_code == 400
+    assert await outbox(sessionmaker, tenants.a) == []  # nothing stored, nothing to send
+    created = await api.post(
+        "/programmes/btb/proposals",
+        json={"pairs": [{"mentee": str(ids["Anna Angst"]), "mentor": str(ids["Mette Mentor"])}]},
+    )
+    assert created.status_code == 201
+    await api.aclose()
+    rows = await outbox(sessionmaker, tenants.a)
+    # a phone number and no e-mail address: SMS, written with the proposal, due at once
+    assert sorted((str(r.person_id), r.kind, r.channel, r.status) for r in rows) == sorted(
+        (str(ids[f"person:{name}"]), "proposal_waiting", "sms", "pending")
+        for name in ("Anna Angst", "Mette Mentor")
+    )
+    assert all(r.link.startswith(f"{live.url}/t/{tenants.a.slug}/forloeb/") for r in rows)
+    # the tick finds them written already
+    report = await tick(runtime_for(sessionmaker))
+    assert report.written[tenants.a.slug] == 0

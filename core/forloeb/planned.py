@@ -25,7 +25,14 @@ from core.forloeb.lifecycle import ForloebState
 from core.forloeb.models import PlannedMeeting
 from core.forloeb.rows import ForloebRow
 from core.forloeb.schemas import CheckedDate
-from core.notifications.outbox import Links, local_moment, notify, values_for, withdraw
+from core.notifications.outbox import (
+    Links,
+    links_for,
+    local_moment,
+    notify,
+    values_for,
+    withdraw,
+)
 from core.notifications.schedule import day_before_at
 from core.participants.models import Person
 from core.participants.validation import text
@@ -62,15 +69,6 @@ def _time(raw: object) -> dt.time | None:
         return dt.time.fromisoformat(raw)
     except ValueError:
         return None
-
-
-def links_for(ctx: Context) -> Links:
-    from core.web.pipeline import current_context
-
-    request = current_context()
-    settings = request.scope["app"].state.settings if request is not None else None
-    base = settings.base_url if settings is not None else ""
-    return Links(base, ctx.tenant.slug)
 
 
 def planned_path(tenant_slug: str, forloeb_id: uuid.UUID, planned_id: uuid.UUID) -> str:

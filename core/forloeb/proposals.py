@@ -18,6 +18,8 @@ from core.forloeb.rows import ForloebRow, list_forloeb
 from core.forloeb.schemas import ProposalsIn
 from core.matching.types import PairScore
 from core.matching.waiting_list import Candidate, waiting_list
+from core.notifications.outbox import links_for
+from core.notifications.schedule import tell_proposal
 from core.participants.history import move_status
 from core.participants.models import Enrolment, EnrolmentRole, EnrolmentStatus
 from core.tenancy.models import Programme
@@ -38,6 +40,10 @@ async def propose(ctx: Context, programme_slug: str, data: ProposalsIn) -> list[
         ctx.audit("forloeb.propose", object_type="forloeb", object_id=forloeb.id)
     order = {f.id: index for index, f in enumerate(created)}
     rows = await list_forloeb(ctx.session, ids=list(order))
+    # Both parties are told a proposal waits for their yes, in this transaction (issue 16).
+    links = links_for(ctx)
+    for row in rows:
+        await tell_proposal(ctx, row, links)
     return sorted(rows, key=lambda r: order[r.forloeb.id])
 
 

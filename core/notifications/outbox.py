@@ -19,6 +19,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.clock import COPENHAGEN
+from core.context import Context
 from core.notifications import preferences
 from core.notifications.messages import MessageValues, render
 from core.notifications.models import Notification
@@ -43,6 +44,16 @@ class Links:
     @property
     def stop(self) -> str:
         return self.to(CHOICES_PATH.format(slug=self.tenant_slug))
+
+
+def links_for(ctx: Context) -> Links:
+    """The tenant's links with the app's ``MAKKER_BASE_URL`` (from the current request; outside
+    one - the demo, the CLI - the links are relative)."""
+    from core.web.pipeline import current_context
+
+    request = current_context()
+    settings = request.scope["app"].state.settings if request is not None else None
+    return Links(settings.base_url if settings is not None else "", ctx.tenant.slug)
 
 
 def contact_line(tenant: Tenant) -> str:

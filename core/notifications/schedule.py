@@ -25,7 +25,7 @@ from core.activities.queries import is_cancelled, is_occurrence
 from core.context import Context
 from core.courses.models import CourseParticipant, CourseSession
 from core.forloeb.lifecycle import ForloebState
-from core.forloeb.rows import list_forloeb
+from core.forloeb.rows import ForloebRow, list_forloeb
 from core.notifications.models import Notification
 from core.notifications.outbox import Links, local_moment, notify, notify_address, values_for
 from core.participants.models import Person
@@ -103,30 +103,37 @@ async def _activities(ctx: Context, links: Links, tomorrow: dt.date) -> int:
     return written
 
 
+async def tell_proposal(ctx: Context, row: ForloebRow, links: Links) -> int:
+    """A proposal waits for a yes: each party who has not said it is told, once (also written
+    by the proposal command, in its transaction; the tick catches any it did not write)."""
+    f = row.forloeb
+    values = values_for(ctx.tenant, links, f"/t/{ctx.tenant.slug}/forloeb/{f.id}")
+    written = 0
+    for person, accepted in (
+        (row.mentee, f.mentee_accepted_at),
+        (row.mentor, f.mentor_accepted_at),
+    ):
+        if accepted is None:
+            written += len(
+                await notify(
+                    ctx.session,
+                    ctx.tenant,
+                    person,
+                    "proposal_waiting",
+                    occasion="yes",
+                    due_at=ctx.now(),
+                    values=values,
+                    now=ctx.now(),
+                    subject_id=f.id,
+                )
+            )
+    return written
+
+
 async def _proposals(ctx: Context, links: Links) -> int:
     written = 0
     for row in await list_forloeb(ctx.session, states=[ForloebState.PROPOSED.value]):
-        f = row.forloeb
-        path = f"/t/{ctx.tenant.slug}/forloeb/{f.id}"
-        values = values_for(ctx.tenant, links, path)
-        for person, accepted in (
-            (row.mentee, f.mentee_accepted_at),
-            (row.mentor, f.mentor_accepted_at),
-        ):
-            if accepted is None:
-                written += len(
-                    await notify(
-                        ctx.session,
-                        ctx.tenant,
-                        person,
-                        "proposal_waiting",
-                        occasion="yes",
-                        due_at=ctx.now(),
-                        values=values,
-                        now=ctx.now(),
-                        subject_id=f.id,
-                    )
-                )
+        written += await tell_proposal(ctx, row, links)
     return written
 
 
