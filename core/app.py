@@ -22,6 +22,8 @@ from litestar.template.config import TemplateConfig
 from sqlalchemy.exc import TimeoutError as PoolTimeout
 
 import core
+from core.access.api import InvitationApiController, MemberApiController
+from core.access.pages import InvitationPagesController, MemberPagesController
 from core.activities.api import ActivityApiController
 from core.activities.pages import ActivityPagesController
 from core.calendar.api import CalendarLinkApiController
@@ -80,6 +82,7 @@ TEMPLATE_DIRS: list[Path | PathLike[Any] | str] = [
     CORE_DIR / "web" / "templates",
     CORE_DIR / "tenancy" / "templates",
     CORE_DIR / "identity" / "templates",
+    CORE_DIR / "access" / "templates",
     CORE_DIR / "participants" / "templates",
     CORE_DIR / "courses" / "templates",
     CORE_DIR / "activities" / "templates",
@@ -151,6 +154,10 @@ def create_app(settings: Settings | None = None) -> Litestar:
             ActivityPagesController,
             CalendarLinkApiController,
             PublicCalendarController,
+            InvitationApiController,
+            MemberApiController,
+            InvitationPagesController,
+            MemberPagesController,
             AccountApiController,
             MeApiController,
             MyPageController,

@@ -307,6 +307,39 @@ def tenants_sync(directory: Path | None, keycloak: bool) -> None:
             click.echo(f"keycloak {line}")
 
 
+# -- invitations ----------------------------------------------------------------------------
+@main.group()
+def invitations() -> None:
+    """Invitations tenant admins stored in Makker (docs/access.md)."""
+
+
+@invitations.command("send")
+def invitations_send() -> None:
+    """Have Keycloak e-mail every pending invitation (its Organization invitation API).
+
+    Runs with the Keycloak admin credential, like ``tenants sync --keycloak``: the web app has
+    none. Idempotent: an invitation is sent once; a failed one is tried again next run."""
+    from keycloak.exceptions import KeycloakError
+
+    from core.access.keycloak_invitations import send_invitations
+
+    settings = _settings()
+    try:
+        credentials = load_keycloak_admin(settings)
+    except SettingsError as exc:
+        _configuration_error(exc)
+    try:
+        lines = asyncio.run(
+            _with_sessionmaker(settings, lambda sm: send_invitations(settings, credentials, sm))
+        )
+    except KeycloakError as exc:
+        click.echo(f"makker: Keycloak at {settings.oidc_issuer}: {exc}", err=True)
+        sys.exit(1)
+    for line in lines:
+        click.echo(line)
+    click.echo(f"{len(lines)} pending invitations handled")
+
+
 # -- plugins --------------------------------------------------------------------------------
 def _plugin_manager(settings: Settings | None = None) -> Any:
     """The plugins of ``settings`` (default: the environment's, as production unless said)."""

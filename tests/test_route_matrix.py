@@ -87,6 +87,16 @@ PUBLIC: dict[tuple[str, str], int] = {
     ("POST", "/admin/realms/{realm:str}/roles"): 401,
     ("GET", "/admin/realms/{realm:str}/roles/{role_name:str}"): 401,
     ("POST", "/admin/realms/{realm:str}/users/{user_id:str}/logout"): 401,
+    ("GET", "/admin/realms/{realm:str}/users"): 401,
+    ("POST", "/admin/realms/{realm:str}/organizations/{org_id:str}/members/invite-user"): 401,
+    (
+        "POST",
+        "/admin/realms/{realm:str}/organizations/{org_id:str}/members/invite-existing-user",
+    ): 401,
+    # The invitation link of the development issuer's "e-mail": no or an unknown key.
+    ("GET", "/realms/{realm:str}/login-actions/action-token"): 400,
+    ("POST", "/realms/{realm:str}/login-actions/action-token"): 400,
+    ("GET", "/realms/{realm:str}/dev-mailbox"): 200,
     # Calendars: an unknown token and an unknown tenant are 404 (issue 7).
     ("GET", "/kalender/{token:str}"): 404,
     ("GET", "/offentlig/{slug:str}/informationsmoeder"): 404,
@@ -540,6 +550,45 @@ TENANT_ROUTES.update(
 )
 
 
+# Invitations and members (issue 17). Each case's invitation and member are its own
+# (`_fresh_objects`); the invitation is addressed to nobody signed in, so accepting it is 404
+# for every persona (accepting is tested in tests/test_invitations.py).
+_NO_INVITATION = dict.fromkeys(ROLES, 404)
+_INVITE = {"email": "mx-{person}@example.dk", "role": "mentor"}
+TENANT_ROUTES.update(
+    {
+        ("GET", f"{_API}/invitations"): TenantRoute(ADMIN, 200),
+        ("POST", f"{_API}/invitations"): TenantRoute(ADMIN, 201, body=_INVITE),
+        ("DELETE", f"{_API}/invitations/{{invitation_id:uuid}}"): TenantRoute(ADMIN, 204),
+        ("GET", f"{_API}/invitations/mine"): TenantRoute(ANY, 200),
+        ("POST", f"{_API}/invitations/{{invitation_id:uuid}}/accept"): TenantRoute(
+            ANY, 200, by_role=_NO_INVITATION
+        ),
+        ("GET", f"{_API}/members"): TenantRoute(ADMIN, 200),
+        ("PUT", f"{_API}/members/{{member_id:uuid}}/role"): TenantRoute(
+            ADMIN, 200, body={"role": "mentor"}
+        ),
+        ("DELETE", f"{_API}/members/{{member_id:uuid}}"): TenantRoute(ADMIN, 204),
+        ("GET", f"{_PAGE}/medlemmer"): TenantRoute(ADMIN, 200),
+        ("GET", f"{_PAGE}/medlemmer/inviter"): TenantRoute(ADMIN, 200),
+        ("POST", f"{_PAGE}/medlemmer/inviter"): TenantRoute(ADMIN, 303, body=_INVITE),
+        ("POST", f"{_PAGE}/medlemmer/{{member_id:uuid}}/rolle"): TenantRoute(
+            ADMIN, 303, body={"role": "mentor"}
+        ),
+        ("GET", f"{_PAGE}/medlemmer/{{member_id:uuid}}/fjern"): TenantRoute(ADMIN, 200),
+        ("POST", f"{_PAGE}/medlemmer/{{member_id:uuid}}/fjern"): TenantRoute(ADMIN, 303, body={}),
+        (
+            "POST",
+            f"{_PAGE}/medlemmer/invitationer/{{invitation_id:uuid}}/tilbagekald",
+        ): TenantRoute(ADMIN, 303, body={}),
+        ("GET", f"{_PAGE}/invitation"): TenantRoute(ANY, 200),
+        ("POST", f"{_PAGE}/invitation/{{invitation_id:uuid}}"): TenantRoute(
+            ANY, 200, body={}, by_role=_NO_INVITATION
+        ),
+    }
+)
+
+
 def _route_table(app) -> set[tuple[str, str]]:
     return {
         (method, route.path)
@@ -753,6 +802,7 @@ async def _objects(live, session, programme, text, pair) -> dict[str, str]:
     return {
         "{person_id:uuid}": str(person.id),
         "{enrolment_id:uuid}": str(enrolment.id),
+        **await _invitation_and_member(session),
         **await _course_and_activity(session, programme, person),
         **await _forloeb(live, session, programme, text, pair),
     }
@@ -827,6 +877,22 @@ async def _forloeb(live, session, programme, text, pair) -> dict[str, str]:
         "{occasion:str}": "qpr15:mentee:baseline:1",
         "{instrument_id:str}": "who5",
     }
+
+
+async def _invitation_and_member(session) -> dict[str, str]:
+    """An open invitation (to an address nobody signs in with) and a member of the tenant."""
+    from core.access.models import Invitation, Member
+
+    invitation = Invitation(
+        email=f"mx-{uuid.uuid4().hex}@example.dk",
+        role="mentor",
+        created_by="t",
+        expires_at=dt.datetime.now(dt.UTC) + dt.timedelta(days=14),
+    )
+    member = Member(user_id=f"matrix#{uuid.uuid4()}", name="Matrix Medlem", keycloak_roles=[])
+    session.add_all([invitation, member])
+    await session.flush()
+    return {"{invitation_id:uuid}": str(invitation.id), "{member_id:uuid}": str(member.id)}
 
 
 async def _course_and_activity(session, programme, person) -> dict[str, str]:
@@ -1023,6 +1089,10 @@ OBJECT_ROUTES = [
     ("PUT", "/api/v1/t/{own}/forloeb/{other_forloeb}/questionnaires/who5:mentee:baseline:1", {}),
     ("POST", "/api/v1/t/{own}/questionnaire-responses/{other_response}/corrections", {}),
     ("GET", "/api/v1/t/{own}/people/{other_person}/outcomes", {}),
+    ("DELETE", "/api/v1/t/{own}/invitations/{other_invitation}", {}),
+    ("POST", "/api/v1/t/{own}/invitations/{other_invitation}/accept", {}),
+    ("PUT", "/api/v1/t/{own}/members/{other_member}/role", {}),
+    ("DELETE", "/api/v1/t/{own}/members/{other_member}", {}),
 ]
 OBJECT_BODIES = {
     "/transitions": {"to": "withdrawn"},
@@ -1034,6 +1104,7 @@ OBJECT_BODIES = {
     "/meetings": {"day": _TODAY, "activity": "cafe", "duration_minutes": 60},
     "/questionnaires/who5:mentee:baseline:1": {"answers": {}},
     "/corrections": {"answers": _WHO5, "reason": "Rettet"},
+    "/role": {"role": "mentor"},
 }
 
 
@@ -1054,6 +1125,8 @@ async def test_another_tenants_object_through_own_url_is_404(
         .replace("{other_activity}", owner["{activity_id:uuid}"])
         .replace("{other_forloeb}", owner["{forloeb_id:uuid}"])
         .replace("{other_response}", owner["{response_id:uuid}"])
+        .replace("{other_invitation}", owner["{invitation_id:uuid}"])
+        .replace("{other_member}", owner["{member_id:uuid}"])
     )
     query = {k: v.replace("{other_mentee}", owner["{mentee_id:uuid}"]) for k, v in query.items()}
     body = next((b for suffix, b in OBJECT_BODIES.items() if url.endswith(suffix)), {})
@@ -1110,6 +1183,7 @@ PAGE_OBJECT_ROUTES = [
     "/t/{own}/forloeb/{forloeb_id:uuid}/moede",
     "/t/{own}/forloeb/{forloeb_id:uuid}/spoergeskema/who5:mentee:baseline:1",
     "/t/{own}/forloeb/{forloeb_id:uuid}/spoergeskema/who5:mentee:baseline:1/ret",
+    "/t/{own}/medlemmer/{member_id:uuid}/fjern",
 ]
 
 

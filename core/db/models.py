@@ -1,5 +1,6 @@
 """Imports every model so that ``Base.metadata`` is complete (Alembic, schema guard)."""
 
+from core.access.models import Invitation, Member
 from core.activities.models import (
     Activity,
     ActivityAttendance,
@@ -45,10 +46,12 @@ __all__ = [
     "ForloebEvent",
     "ForloebPause",
     "Meeting",
+    "Member",
     "Notification",
     "PlannedMeeting",
     "EnrolmentEvent",
     "Intake",
+    "Invitation",
     "Person",
     "Programme",
     "QuestionnaireResponse",

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import base64
 import contextlib
+import dataclasses
 import hashlib
 import logging
 import secrets
@@ -36,6 +37,7 @@ log = logging.getLogger(__name__)
 
 ACCESS_TOKEN_SECONDS = 300
 LOGOUT_TOKEN_SECONDS = 120
+INVITATION_SECONDS = 14 * 24 * 3600
 BACKCHANNEL_LOGOUT_EVENT = "http://schemas.openid.net/event/backchannel-logout"
 REFRESH_TOKEN_SECONDS = 1800
 CODE_SECONDS = 60
@@ -117,6 +119,10 @@ class DevIssuer:
         self.sessions: dict[str, tuple[str, str]] = {}
         #: Back-channel logout deliveries: (client id, HTTP status or None if unreachable).
         self.backchannel_deliveries: list[tuple[str, int | None]] = []
+        #: Organization invitations not yet used: key -> (organization id, e-mail, expiry).
+        self.invitations: dict[str, tuple[str, str, float]] = {}
+        #: The development mailbox: what Keycloak would have e-mailed (to, organization, link).
+        self.mailbox: list[dict[str, str]] = []
         # Admin REST objects (organizations, clients, roles), in memory.
         self.organizations: dict[str, dict[str, Any]] = {}
         self.admin_clients: dict[str, dict[str, Any]] = {}
@@ -196,6 +202,8 @@ class DevIssuer:
             "preferred_username": user.username,
             "name": user.name,
         }
+        if user.email:
+            common |= {"email": user.email, "email_verified": True}
         access = {
             **common,
             "jti": uuid.uuid4().hex,
@@ -401,6 +409,67 @@ class DevIssuer:
                 log.warning("back-channel logout to %s failed: %s", client_id, type(exc).__name__)
                 status = None
             self.backchannel_deliveries.append((client_id, status))
+
+    # -- organization invitations (Keycloak 26: organizations/{id}/members/invite-...) --------
+    def user_representation(self, user: DevUser) -> dict[str, Any]:
+        return {
+            "id": user.subject,
+            "username": user.username,
+            "email": user.email or None,
+            "emailVerified": bool(user.email),
+            "enabled": True,
+            "firstName": user.name,
+        }
+
+    def find_users(self, email: str | None, exact: bool) -> list[DevUser]:
+        """Keycloak's ``GET users?email=..&exact=..`` (e-mail addresses compared lower-case)."""
+        users = list(self.users.values())
+        if email is None:
+            return users
+        wanted = email.strip().lower()
+        if exact:
+            return [u for u in users if u.email and u.email == wanted]
+        return [u for u in users if u.email and wanted in u.email]
+
+    def invite(self, org_id: str, email: str) -> None:
+        """Put an invitation link to ``org_id`` for ``email`` in the development mailbox, as
+        Keycloak's invite-user / invite-existing-user e-mail it."""
+        org = self.organizations.get(org_id)
+        if org is None:
+            raise OAuthError("not_found", "Organization not found", 404)
+        if not email or "@" not in email:
+            raise OAuthError("invalid_request", "Invalid email", 400)
+        key = secrets.token_urlsafe(24)
+        address = email.strip().lower()
+        self.invitations[key] = (org_id, address, time.time() + INVITATION_SECONDS)
+        link = f"{self.issuer}/login-actions/action-token?key={key}"
+        self.mailbox.append({"to": address, "organization": str(org["name"]), "link": link})
+
+    def invitation(self, key: str) -> tuple[dict[str, Any], str, DevUser | None]:
+        """The organization, address and existing user (if any) of an unused invitation."""
+        found = self.invitations.get(key)
+        if found is None or found[2] < time.time() or found[0] not in self.organizations:
+            raise OAuthError("invalid_request", "The invitation is not valid", 400)
+        org_id, address, _expires = found
+        users = self.find_users(address, exact=True)
+        return self.organizations[org_id], address, (users[0] if users else None)
+
+    def accept_invitation(self, key: str, name: str, password: str) -> str:
+        """Join the organization (a new user is created with ``name`` and ``password``, its
+        address verified by the link) and return where to go: the organization's
+        ``redirectUrl``, else Makker's invitation page of the tenant."""
+        org, address, user = self.invitation(key)
+        alias = str(org["alias"])
+        if user is None:
+            if not name.strip() or not password:
+                raise OAuthError("invalid_request", "Name and password are required", 400)
+            user = DevUser(address, name.strip(), (), (alias,), password=password, email=address)
+        elif alias not in user.organizations:
+            user = dataclasses.replace(user, organizations=(*user.organizations, alias))
+        self.users[user.username] = user
+        del self.invitations[key]
+        redirect = org.get("redirectUrl")
+        return str(redirect) if redirect else f"{self.settings.base_url}/t/{alias}/invitation"
 
     def check_admin_token(self, authorization: str | None) -> None:
         if not authorization or not authorization.startswith("Bearer "):

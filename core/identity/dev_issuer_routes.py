@@ -216,6 +216,7 @@ async def create_organization(
         "description": data.get("description"),
         "attributes": data.get("attributes", {}),
         "domains": data.get("domains", []),
+        "redirectUrl": data.get("redirectUrl"),
     }
     return _created(request, org_id)
 
@@ -332,6 +333,97 @@ async def logout_user(
     return Response(None, status_code=204)
 
 
+@get(f"{ADMIN}/users", name="dev_admin_users")
+@_admin_call
+async def list_users(request: Request[Any, Any, Any], realm: FromPath[str]) -> Any:
+    """Keycloak's user search, the part python-keycloak's ``a_get_users`` uses (``email``,
+    ``exact``, paging)."""
+    issuer = _admin(request, realm)
+    exact = request.query_params.get("exact", "false").lower() == "true"
+    users = issuer.find_users(request.query_params.get("email"), exact)
+    return _page(request, [issuer.user_representation(u) for u in users])
+
+
+@post(
+    f"{ADMIN}/organizations/{{org_id:str}}/members/invite-user",
+    name="dev_admin_org_invite_user",
+    status_code=200,
+)
+@_admin_call
+async def invite_user(
+    request: Request[Any, Any, Any], realm: FromPath[str], org_id: FromPath[str], data: Form
+) -> Any:
+    """Keycloak 26: e-mail an invitation to register and join the organization."""
+    _admin(request, realm).invite(org_id, data.get("email", ""))
+    return Response(None, status_code=204)
+
+
+@post(
+    f"{ADMIN}/organizations/{{org_id:str}}/members/invite-existing-user",
+    name="dev_admin_org_invite_existing_user",
+    status_code=200,
+)
+@_admin_call
+async def invite_existing_user(
+    request: Request[Any, Any, Any], realm: FromPath[str], org_id: FromPath[str], data: Form
+) -> Any:
+    """Keycloak 26: e-mail an existing user (form field ``id``) an invitation to join."""
+    issuer = _admin(request, realm)
+    user = next((u for u in issuer.users.values() if u.subject == data.get("id")), None)
+    if user is None or not user.email:
+        return Response({"error": "User not found"}, status_code=404)
+    issuer.invite(org_id, user.email)
+    return Response(None, status_code=204)
+
+
+def _invitation_page(
+    issuer: DevIssuer, key: str, error: str = "", status_code: int = 200
+) -> Template:
+    org, address, user = issuer.invitation(key)
+    return Template(
+        "identity/dev_invitation.html",
+        context={"organization": org["name"], "address": address, "user": user, "error": error},
+        media_type=MediaType.HTML,
+        status_code=status_code,
+    )
+
+
+@get("/realms/{realm:str}/dev-mailbox", name="dev_mailbox")
+async def mailbox(request: Request[Any, Any, Any], realm: FromPath[str]) -> Template:
+    """What Keycloak would have e-mailed (invitation links), newest first: development only."""
+    issuer = _issuer(request, realm)
+    return Template(
+        "identity/dev_mailbox.html",
+        context={"mails": list(reversed(issuer.mailbox))},
+        media_type=MediaType.HTML,
+    )
+
+
+@get("/realms/{realm:str}/login-actions/action-token", name="dev_invitation")
+async def invitation_page(request: Request[Any, Any, Any], realm: FromPath[str]) -> Any:
+    """The invitation link of the e-mail: join (a new user chooses a name and a password)."""
+    issuer = _issuer(request, realm)
+    try:
+        return _invitation_page(issuer, request.query_params.get("key", ""))
+    except OAuthError as exc:
+        return _oauth_error(exc)
+
+
+@post("/realms/{realm:str}/login-actions/action-token", name="dev_invitation_accept")
+async def invitation_accept(
+    request: Request[Any, Any, Any], realm: FromPath[str], data: Form
+) -> Any:
+    issuer = _issuer(request, realm)
+    key = request.query_params.get("key", "")
+    try:
+        target = issuer.accept_invitation(key, data.get("name", ""), data.get("password", ""))
+    except OAuthError as exc:
+        if exc.status == 400 and key in issuer.invitations:
+            return _invitation_page(issuer, key, exc.description, status_code=400)
+        return _oauth_error(exc)
+    return Redirect(path=target, status_code=303)
+
+
 @get(f"{ADMIN}/roles/{{role_name:str}}", name="dev_admin_role")
 @_admin_call
 async def get_role(
@@ -370,5 +462,11 @@ def dev_issuer_router() -> Router:
             create_role,
             get_role,
             logout_user,
+            list_users,
+            invite_user,
+            invite_existing_user,
+            invitation_page,
+            invitation_accept,
+            mailbox,
         ],
     )

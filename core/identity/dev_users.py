@@ -28,6 +28,8 @@ class DevUser:
     organizations: tuple[str, ...]
     password: str = "demo"
     sub: str = field(default="")
+    #: A verified e-mail address (users who accepted an invitation have one).
+    email: str = ""
 
     @property
     def subject(self) -> str:

@@ -30,11 +30,19 @@ def keycloak_admin(settings: Settings, credentials: KeycloakAdminCredentials) ->
     )
 
 
-def _organization_payload(config: TenantConfig) -> dict[str, Any]:
+def _organization_payload(settings: Settings, config: TenantConfig) -> dict[str, Any]:
     attributes: dict[str, list[str]] = {"makker_kind": [str(config.kind)]}
     if config.municipality_code:
         attributes["municipality_code"] = [config.municipality_code]
-    return {"name": config.name, "alias": config.slug, "enabled": True, "attributes": attributes}
+    return {
+        "name": config.name,
+        "alias": config.slug,
+        "enabled": True,
+        "attributes": attributes,
+        # Where Keycloak sends someone who accepted an organization invitation: the tenant's
+        # invitation page in Makker (docs/access.md).
+        "redirectUrl": f"{settings.base_url}/t/{config.slug}/invitation",
+    }
 
 
 def _client_payloads(settings: Settings) -> list[dict[str, Any]]:
@@ -86,7 +94,7 @@ async def sync_keycloak(
             report.append(f"client {payload['clientId']}: created")
     organizations = {o["alias"]: o for o in await admin.a_get_organizations()}
     for config in configs:
-        payload = _organization_payload(config)
+        payload = _organization_payload(settings, config)
         current = organizations.get(config.slug)
         if current is None:
             await admin.a_create_organization(payload)

@@ -17,6 +17,9 @@ class Principal(msgspec.Struct, frozen=True):
     roles: frozenset[str]
     #: Tenant slugs (Keycloak organization aliases) the person is a member of.
     tenants: frozenset[str]
+    #: The sign-in's e-mail address, only if the issuer says it is verified (``email_verified``);
+    #: else empty. An invitation is accepted by the sign-in whose verified address it names.
+    email: str = ""
 
     @property
     def user_id(self) -> str:
@@ -52,4 +55,12 @@ def principal_from_claims(claims: dict[str, Any]) -> Principal:
         name=str(claims.get("name", "")),
         roles=frozenset(r for r in roles if r in ROLES),
         tenants=_organizations(claims.get("organization")),
+        email=_verified_email(claims),
     )
+
+
+def _verified_email(claims: dict[str, Any]) -> str:
+    email = claims.get("email")
+    if claims.get("email_verified") is True and isinstance(email, str):
+        return email.strip().lower()
+    return ""

@@ -38,6 +38,7 @@ from litestar.exceptions import NotAuthorizedException, NotFoundException
 from litestar.middleware import ASGIMiddleware
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from core.access.membership import apply_membership
 from core.audit.models import AuditEvent
 from core.audit.service import AuditNote, start_request_notes, stop_request_notes
 from core.clock import Clock, get_clock
@@ -250,6 +251,8 @@ class RequestPipelineMiddleware(ASGIMiddleware):
                 limited = ctx.partner.programme_ids if ctx.partner else None
                 with tenant_scope(tenant.id), programme_scope(limited):
                     await bind_session_to_tenant(ctx.session, tenant.id)
+                    # A removed member is refused; a role a tenant admin gave replaces the token's.
+                    await apply_membership(ctx, scope)
                     await next_app(scope, receive, send_wrapper)
             finally:
                 if ctx._session is not None:

@@ -53,6 +53,7 @@ _DAY = dt.date(2026, 11, 23)
 
 # The roles pages are seen as (the user names are made unique per module world).
 ANON, COORD, MENTOR, MENTEE, PARTNER = "anonymous", "coordinator", "mentor", "mentee", "partner"
+ADMIN = "admin"
 
 
 @dataclass(frozen=True)
@@ -103,6 +104,12 @@ PAGES: dict[str, Page] = {
     f"{_T}/forloeb/{{forloeb_id:uuid}}/spoergeskema/{{occasion:str}}/ret": Page((COORD, MENTEE)),
     f"{_T}/resultater": Page(),
     f"{_T}/spoergeskemaer": Page((COORD, MENTEE)),
+    # Members and invitations (issue 17): the tenant admin's pages, and the invited person's
+    # page (here with no open invitation).
+    f"{_T}/medlemmer": Page((ADMIN,)),
+    f"{_T}/medlemmer/inviter": Page((ADMIN,)),
+    f"{_T}/medlemmer/{{member_id:uuid}}/fjern": Page((ADMIN,)),
+    f"{_T}/invitation": Page((COORD,)),
     # Notifications (issue 16): the messages in the header's list, the person's choices, the
     # coordinators' failed deliveries (one failed e-mail), planning a meeting and the planned
     # meeting the reminder links to (with "Meld afbud"), the development mailbox.
