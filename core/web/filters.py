@@ -4,9 +4,9 @@
 One way to write a date and a time on every page: dates as ``30.11.2026`` (``|date``), times
 as ``13:05`` (``|time``), a stored timestamp as ``30.11.2026 13:05`` (``|local_time``), always in
 Danish time. Who acted is shown as a person's name or a role, never an internal id (``|actor``),
-a matching strategy by its Danish description from the plugin that registers it
-(``|strategy``), a plugin's text in the page's language (``|plugin_text``), and a decimal number with the locale's decimal sign (``|decimal``: ``12,5`` in
-Danish).
+a matching strategy by its description from the plugin that registers it (``|strategy``), a
+plugin's text in the page's language (``|plugin_text``), and a decimal number with the
+locale's decimal sign (``|decimal``: ``12,5`` in Danish).
 """
 
 from __future__ import annotations
