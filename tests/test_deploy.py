@@ -273,6 +273,7 @@ def _dotenv(text: str) -> dict[str, str]:
 def test_compose_services(compose):
     assert sorted(compose["services"]) == [
         "app",
+        "invitations",
         "keycloak",
         "keycloak-sync",
         "migrate",
@@ -291,6 +292,14 @@ def test_compose_services(compose):
     }
     assert services["keycloak-sync"]["command"] == ["makker", "tenants", "sync", "--keycloak"]
     assert services["keycloak-sync"]["depends_on"]["migrate"] == {
+        "condition": "service_completed_successfully"
+    }
+    assert services["invitations"]["command"] == [
+        "sh",
+        "-c",
+        "while true; do makker invitations send; sleep 300; done",
+    ]
+    assert services["invitations"]["depends_on"]["keycloak-sync"] == {
         "condition": "service_completed_successfully"
     }
 
@@ -339,7 +348,7 @@ def test_compose_app_is_production_and_connects_as_the_app_role(compose):
 def test_compose_only_the_keycloak_sync_has_the_admin_secret(compose):
     for name, service in compose["services"].items():
         has = ADMIN_SECRET in service.get("environment", {})
-        assert has == (name in ("keycloak", "keycloak-sync")), name
+        assert has == (name in ("keycloak", "keycloak-sync", "invitations")), name
     assert (
         compose["services"]["keycloak-sync"]["environment"]["MAKKER_KEYCLOAK_ADMIN_CLIENT_ID"]
         == "makker-admin"
@@ -402,7 +411,7 @@ def test_compose_refuses_the_unfilled_env_example(compose):
         _interpolate(compose["services"]["app"]["environment"]["MAKKER_DATABASE_URL"], dotenv)
 
 
-@pytest.mark.parametrize("service", ["app", "migrate", "keycloak-sync"])
+@pytest.mark.parametrize("service", ["app", "migrate", "keycloak-sync", "invitations"])
 def test_compose_environment_satisfies_production_settings(compose, service):
     dotenv = _dotenv((DEPLOY / ".env.example").read_text(encoding="utf-8"))
     filled = {name: value or "0123456789abcdef" * 4 for name, value in dotenv.items()}
@@ -641,6 +650,14 @@ def _load_all(path: Path) -> list[dict[str, Any]]:
     return [doc for doc in yaml.safe_load_all(path.read_text(encoding="utf-8")) if doc]
 
 
+def _template(doc: dict[str, Any]) -> dict[str, Any]:
+    """The pod template of a workload (a CronJob's is inside its job template)."""
+    spec = doc.get("spec", {})
+    if doc.get("kind") == "CronJob":
+        spec = spec["jobTemplate"]["spec"]
+    return spec.get("template", {})  # type: ignore[no-any-return]
+
+
 def _kustomize(directory: Path) -> list[dict[str, Any]]:
     """What `kubectl apply -k` applies, for the features used here: resources, images and
     configMapGenerator (without kustomize's name-hash suffix)."""
@@ -650,7 +667,7 @@ def _kustomize(directory: Path) -> list[dict[str, Any]]:
     images = {i["name"]: f"{i['newName']}:{i['newTag']}" for i in kustomization.get("images", [])}
     for doc in objects:
         spec = doc.get("spec", {})
-        pod = spec.get("template", {}).get("spec", {})
+        pod = _template(doc).get("spec", {})
         for container in pod.get("containers", []) + pod.get("initContainers", []):
             container["image"] = images.get(container["image"], container["image"])
     for generator in kustomization.get("configMapGenerator", []):
@@ -674,12 +691,13 @@ def kube() -> dict[tuple[str, str], dict[str, Any]]:
 
 
 def _pod(kube: dict[tuple[str, str], dict[str, Any]], kind: str, name: str) -> dict[str, Any]:
-    return kube[(kind, name)]["spec"]["template"]["spec"]  # type: ignore[no-any-return]
+    return _template(kube[(kind, name)])["spec"]  # type: ignore[no-any-return]
 
 
 def test_kubernetes_objects(kube):
     assert sorted(kube) == [
         ("ConfigMap", "makker-config"),
+        ("CronJob", "makker-invitations"),
         ("Deployment", "makker"),
         ("Ingress", "makker"),
         ("Job", "makker-keycloak-sync"),
@@ -702,15 +720,16 @@ def test_kubernetes_objects(kube):
 
 
 def test_kubernetes_image_is_named_once(kube):
-    """The Deployment and both Jobs run the image the kustomization names, written once."""
+    """The Deployment, both Jobs and the CronJob run the image the kustomization names, written
+    once."""
     images = [
         container["image"]
         for doc in kube.values()
-        if doc["kind"] in ("Deployment", "Job")
-        for container in doc["spec"]["template"]["spec"].get("initContainers", [])
-        + doc["spec"]["template"]["spec"]["containers"]
+        if doc["kind"] in ("Deployment", "Job", "CronJob")
+        for container in _template(doc)["spec"].get("initContainers", [])
+        + _template(doc)["spec"]["containers"]
     ]
-    assert images == [IMAGE] * 4
+    assert images == [IMAGE] * 5
     for path in KUBERNETES.glob("*.yaml"):
         if path.name != "kustomization.yaml":
             assert "0.1.0" not in path.read_text("utf-8"), path.name
@@ -773,7 +792,8 @@ def test_kubectl_kustomize_builds_the_same_objects(directory):
 
 
 def test_the_web_app_gets_no_keycloak_admin_secret(kube):
-    """Only the keycloak-sync Job may read the realm-admin client's secret."""
+    """Only the keycloak-sync Job and the invitations CronJob may read the realm-admin client's
+    secret."""
     secrets = {name: doc["stringData"] for (kind, name), doc in kube.items() if kind == "Secret"}
     assert set(secrets["makker-app"]) == {
         "MAKKER_DATABASE_URL",
@@ -798,6 +818,7 @@ def test_the_web_app_gets_no_keycloak_admin_secret(kube):
     assert ADMIN_SECRET not in reads(_pod(kube, "Deployment", "makker"))
     assert ADMIN_SECRET not in reads(_pod(kube, "Job", "makker-migrate"))
     assert ADMIN_SECRET in reads(_pod(kube, "Job", "makker-keycloak-sync"))
+    assert ADMIN_SECRET in reads(_pod(kube, "CronJob", "makker-invitations"))
     # nor the owner role's credentials
     assert "MAKKER_MIGRATION_DATABASE_URL" not in reads(_pod(kube, "Deployment", "makker"))
     (web,) = _pod(kube, "Deployment", "makker")["containers"]
@@ -869,8 +890,9 @@ def test_network_policies_allow_postgresql_and_keycloak_only(kube):
         ("Deployment", "makker"),
         ("Job", "makker-migrate"),
         ("Job", "makker-keycloak-sync"),
+        ("CronJob", "makker-invitations"),
     ):
-        labels = kube[(kind, name)]["spec"]["template"]["metadata"]["labels"]
+        labels = _template(kube[(kind, name)])["metadata"]["labels"]
         assert any(
             p["spec"]["podSelector"]["matchLabels"].items() <= labels.items()
             for p in policies.values()
