@@ -666,7 +666,6 @@ def _kustomize(directory: Path) -> list[dict[str, Any]]:
     objects = [doc for name in kustomization["resources"] for doc in _load_all(directory / name)]
     images = {i["name"]: f"{i['newName']}:{i['newTag']}" for i in kustomization.get("images", [])}
     for doc in objects:
-        spec = doc.get("spec", {})
         pod = _template(doc).get("spec", {})
         for container in pod.get("containers", []) + pod.get("initContainers", []):
             container["image"] = images.get(container["image"], container["image"])
