@@ -56,6 +56,8 @@ from core.participants.controllers import ParticipantsApiController
 from core.participants.pages import ParticipantPagesController
 from core.plugin_api import PluginError, create_plugin_manager
 from core.programmes.controllers import ProgrammeRulesApiController
+from core.reports.api import ReportApiController
+from core.reports.pages import ReportPagesController
 from core.settings import Settings, load_settings
 from core.tenancy.controllers import TenantApiController, TenantPagesController
 from core.tenancy.partnership_controllers import (
@@ -89,6 +91,7 @@ TEMPLATE_DIRS: list[Path | PathLike[Any] | str] = [
     CORE_DIR / "mine" / "templates",
     CORE_DIR / "forloeb" / "templates",
     CORE_DIR / "outcomes" / "templates",
+    CORE_DIR / "reports" / "templates",
     CORE_DIR / "notifications" / "templates",
 ]
 STATIC_DIR = CORE_DIR / "web" / "static"
@@ -166,6 +169,8 @@ def create_app(settings: Settings | None = None) -> Litestar:
             MatchingPagesController,
             ForloebPagesController,
             OutcomePagesController,
+            ReportApiController,
+            ReportPagesController,
             NotificationApiController,
             PlannedMeetingApiController,
             NotificationPagesController,

@@ -589,6 +589,38 @@ TENANT_ROUTES.update(
 )
 
 
+# Reports (issue 14): the coordinator's overview, savings estimate and exports. Programme `p`
+# has no savings assumptions in the world; a tenant admin's PUT/POST adds a version.
+_SAVINGS = {
+    "support_hours_per_fortnight": 3.0,
+    "hourly_cost": 500,
+    "share_otherwise_supported_percent": 80,
+    "coordinator_hours_per_week": 2.0,
+    "coordinator_hourly_cost": 400,
+}
+TENANT_ROUTES.update(
+    {
+        ("GET", f"{_API}/reports/overview"): TenantRoute(COORD, 200, query={"programme": "p"}),
+        ("GET", f"{_API}/reports/savings"): TenantRoute(COORD, 200),
+        ("GET", f"{_API}/reports/export"): TenantRoute(COORD, 200, query={"format": "xlsx"}),
+        ("GET", f"{_API}/programmes/{{programme_slug:str}}/savings-assumptions"): TenantRoute(
+            COORD, 200
+        ),
+        ("PUT", f"{_API}/programmes/{{programme_slug:str}}/savings-assumptions"): TenantRoute(
+            ADMIN, 200, body=_SAVINGS
+        ),
+        ("GET", f"{_PAGE}/rapporter"): TenantRoute(COORD, 200, query={"fra": "2026-01-01"}),
+        ("GET", f"{_PAGE}/rapporter/eksport"): TenantRoute(
+            COORD, 200, query={"format": "csv", "table": "overview"}
+        ),
+        ("GET", f"{_PAGE}/rapporter/besparelse/{{programme_slug:str}}"): TenantRoute(COORD, 200),
+        ("POST", f"{_PAGE}/rapporter/besparelse/{{programme_slug:str}}"): TenantRoute(
+            ADMIN, 303, body={k: str(v) for k, v in _SAVINGS.items()}
+        ),
+    }
+)
+
+
 def _route_table(app) -> set[tuple[str, str]]:
     return {
         (method, route.path)

@@ -30,6 +30,7 @@ def test_tenant_owned_models_are_the_expected_tables():
         "activity_member",
         "consent",
         "consent_text",
+        "contact_preference",
         "course",
         "course_attendance",
         "course_participant",
@@ -40,10 +41,15 @@ def test_tenant_owned_models_are_the_expected_tables():
         "forloeb_event",
         "forloeb_pause",
         "intake",
+        "invitation",
         "meeting",
+        "notification",
         "person",
+        "planned_meeting",
         "programme",
         "questionnaire_response",
+        "savings_assumption",
+        "tenant_member",
     ]
 
 

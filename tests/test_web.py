@@ -83,7 +83,10 @@ async def test_front_page_lists_programmes_in_danish(signed_in, shipped):
     html = response.text
     assert '<html lang="da">' in html
     text = _text(html)
-    assert "Kolding Kommune Tilbud Borger til Borger" in text
+    # A coordinator's front page starts with the overview (issue 14), then the programmes.
+    assert "Kolding Kommune Oversigt Alle tilbud, " in text
+    assert "0 mennesker i forløb 0 borgere i forløb 0 mentorer i forløb" in text
+    assert "Se hele rapporten Tilbud Borger til Borger" in text
     assert "Områder Psykiatri Handicap Misbrug Varighed 6-9 måneder" in text
     assert "Møder ugentligt, hver 14. dag" in text
     assert "Peer-to-Peer" not in text  # Vejle's programme
@@ -94,7 +97,8 @@ async def test_front_page_in_english_with_language_cookie(signed_in, shipped):
     response = await signed_in.get(f"/t/{shipped['vejle']}/")
     text = _text(response.text)
     assert '<html lang="en">' in response.text
-    assert "Vejle Kommune Programmes" in text
+    assert "Vejle Kommune Overview Every programme, " in text
+    assert "See the whole report Programmes" in text
     assert "Duration 6 months Meetings 1-2 times every 14 days" in text
     assert "Borger til Borger" not in text
 

@@ -24,6 +24,7 @@ from core.participants.models import (
     Intake,
     Person,
 )
+from core.reports.models import SavingsAssumptionVersion
 from core.tenancy.models import Programme, ProgrammePartnership, Tenant
 
 __all__ = [
@@ -55,6 +56,7 @@ __all__ = [
     "Person",
     "Programme",
     "QuestionnaireResponse",
+    "SavingsAssumptionVersion",
     "schema_compatibility",
     "ProgrammePartnership",
     "Tenant",

@@ -28,6 +28,7 @@ from core.programmes.registry import (
     config_schemas,
     programme_types,
 )
+from core.reports.assumptions import SavingsAssumptions
 
 Area = Literal["psykiatri", "handicap", "misbrug"]
 MeetingFrequency = Literal["weekly", "fortnightly", "one_to_two_per_fortnight"]
@@ -76,6 +77,8 @@ class ProgrammeConfig(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
     areas: Annotated[list[Area], msgspec.Meta(min_length=1)]
     policy: ForloebPolicy
     description: Annotated[str, msgspec.Meta(max_length=2000)] | None = None
+    #: The savings estimate's starting assumptions (core/reports/savings.py, docs/reports.md).
+    savings: SavingsAssumptions | None = None
     #: ``{plugin: {key: value}}``; overrides the tenant-level configuration of the plugin.
     plugins: dict[str, Any] = {}
     #: Outcome questionnaires: which instruments, for whom, when.

@@ -7,7 +7,9 @@ from litestar.di import NamedDependency, Provide
 from litestar.response import Template
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from core.context import Context
 from core.identity.guards import any_member
+from core.reports.pages import front_figures
 from core.strict_input import StrictController
 from core.tenancy.models import Programme, Tenant
 from core.tenancy.schemas import DurationMonthsOut, ProgrammeOut, TenantOut
@@ -37,12 +39,21 @@ class TenantPagesController(Controller):
 
     @get("/", name="tenant_front", opt=NO_PERSONAL_DATA)
     async def front(
-        self, tenant: NamedDependency[Tenant], db_session: NamedDependency[AsyncSession]
+        self,
+        tenant: NamedDependency[Tenant],
+        db_session: NamedDependency[AsyncSession],
+        ctx: NamedDependency[Context],
     ) -> Template:
         programmes = await list_active_programmes(db_session)
         return Template(
             "tenancy/front.html",
-            context={"tenant": tenant, "programmes": programmes, "active_nav": "home"},
+            context={
+                "tenant": tenant,
+                "programmes": programmes,
+                "active_nav": "home",
+                # Coordinators: the overview's headline figures (counts only).
+                "report_front": await front_figures(ctx),
+            },
         )
 
 

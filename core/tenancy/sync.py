@@ -15,6 +15,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from core.db.base import utcnow
 from core.db.tenant_scope import tenant_scope
+from core.reports.savings import record_file_version
 from core.tenancy.config import TenantConfig
 from core.tenancy.models import Programme, Tenant, TenantKind
 
@@ -96,10 +97,17 @@ async def sync_tenants(
                     values = _programme_values(programme_config)
                     programme = existing.pop(programme_config.slug, None)
                     if programme is None:
-                        session.add(Programme(slug=programme_config.slug, **values))
+                        programme = Programme(slug=programme_config.slug, **values)
+                        session.add(programme)
+                        await session.flush()
+                        await record_file_version(session, programme.id, programme_config.savings)
                         report.programmes[key] = "created"
                     else:
                         changed = _apply(programme, values)
+                        # A change of the file's savings assumptions is a new version of them.
+                        changed |= await record_file_version(
+                            session, programme.id, programme_config.savings
+                        )
                         report.programmes[key] = "updated" if changed else "unchanged"
                 for slug, programme in existing.items():
                     key = f"{config.slug}/{slug}"

@@ -104,6 +104,10 @@ PAGES: dict[str, Page] = {
     f"{_T}/forloeb/{{forloeb_id:uuid}}/spoergeskema/{{occasion:str}}/ret": Page((COORD, MENTEE)),
     f"{_T}/resultater": Page(),
     f"{_T}/spoergeskemaer": Page((COORD, MENTEE)),
+    # Reports (issue 14): the overview with charts, savings and exports; a programme's
+    # savings assumptions and their history.
+    f"{_T}/rapporter": Page(),
+    f"{_T}/rapporter/besparelse/{{programme_slug:str}}": Page(),
     # Members and invitations (issue 17): the tenant admin's pages, and the invited person's
     # page (here with no open invitation).
     f"{_T}/medlemmer": Page((ADMIN,)),
@@ -124,6 +128,7 @@ PAGES: dict[str, Page] = {
 NOT_PAGES = {
     "/sprog/{code:str}": "sets the language and redirects",
     "/kalender/{token:str}": "an iCalendar feed",
+    "/t/{tenant_slug:str}/rapporter/eksport": "a CSV or XLSX file",
     "/offentlig/{slug:str}/informationsmoeder.ics": "an iCalendar feed",
 }
 #: Not part of the route table, but pages all the same: the error page.
