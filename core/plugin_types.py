@@ -11,10 +11,12 @@ from __future__ import annotations
 import builtins
 import datetime as dt
 import enum
+import os
 import re
 import uuid
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Annotated, Any, Literal, TypeVar
 
 import msgspec
@@ -46,6 +48,36 @@ def localize(text: Text, locale: str | None = None) -> str:
 
         locale = get_locale()
     return text.get(locale) or text.get("da") or ""
+
+
+def catalog_texts(locale_dir: str | os.PathLike[str], domain: str = "messages") -> Any:
+    """Texts from gettext catalogs shipped with a plugin, instead of writing dicts.
+
+    ``locale_dir`` holds ``da/LC_MESSAGES/<domain>.po`` (and ``en/...`` if the English is not
+    the msgid itself). Returns ``_``: ``_("The certificate is missing.")`` is the :data:`Text`
+    ``{"da": <the Danish msgstr>, "en": <the English msgstr, else the msgid>}``. A msgid without
+    a Danish translation raises :class:`LookupError` naming it, so a test catches it.
+
+    :raises FileNotFoundError: if the Danish catalog is missing.
+    """
+    from babel.messages.pofile import read_po
+
+    def load(locale: str, required: bool) -> dict[str, str]:
+        path = Path(locale_dir) / locale / "LC_MESSAGES" / f"{domain}.po"
+        if not path.exists() and not required:
+            return {}
+        with path.open("rb") as po:
+            catalog = read_po(po, locale=locale)
+        return {str(m.id): str(m.string) for m in catalog if m.id and m.string}
+
+    danish, english = load("da", True), load("en", False)
+
+    def text(msgid: str) -> dict[str, str]:
+        if msgid not in danish:
+            raise LookupError(f"no Danish translation of {msgid!r} in {locale_dir}")
+        return {"da": danish[msgid], "en": english.get(msgid, msgid)}
+
+    return text
 
 
 def text_fault(text: object) -> str | None:

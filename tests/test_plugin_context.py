@@ -504,3 +504,37 @@ def test_a_two_language_verdict_passes_the_core_checks():
 
     harness = PluginHarness(Plugin(), name="straffeattest")
     assert harness.verdict("mentor", today=TODAY).explanation == BOTH
+
+
+def _catalog(directory, locale: str, entries: dict[str, str]) -> None:
+    path = directory / locale / "LC_MESSAGES"
+    path.mkdir(parents=True)
+    body = "".join(f'\nmsgid "{k}"\nmsgstr "{v}"\n' for k, v in entries.items())
+    (path / "messages.po").write_text(
+        f'msgid ""\nmsgstr ""\n"Content-Type: text/plain; charset=UTF-8\\n"\n{body}',
+        encoding="utf-8",
+    )
+
+
+def test_texts_from_gettext_catalogs_shipped_with_the_plugin(tmp_path):
+    from core.plugin_api import catalog_texts
+
+    _catalog(tmp_path, "da", {"The certificate is missing.": "Straffeattest mangler."})
+    _ = catalog_texts(tmp_path)
+    text = _("The certificate is missing.")
+    assert text == {"da": "Straffeattest mangler.", "en": "The certificate is missing."}
+
+    class Plugin:
+        @hookimpl
+        def eligibility_verdicts(self):
+            return Verdict.unknown("straffeattest", _("The certificate is missing."))
+
+    verdict = PluginHarness(Plugin(), name="straffeattest").verdict("mentor", today=TODAY)
+    assert (localize(verdict.explanation, "da"), localize(verdict.explanation, "en")) == (
+        "Straffeattest mangler.",
+        "The certificate is missing.",
+    )
+    with pytest.raises(LookupError, match="no Danish translation of 'Not translated.'"):
+        _("Not translated.")
+    with pytest.raises(FileNotFoundError):
+        catalog_texts(tmp_path / "nowhere")
