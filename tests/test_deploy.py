@@ -278,6 +278,7 @@ def test_compose_services(compose):
         "keycloak-sync",
         "migrate",
         "postgres",
+        "worker",
     ]
     services = compose["services"]
     assert services["postgres"]["image"] == "postgres:16"
@@ -302,6 +303,14 @@ def test_compose_services(compose):
     assert services["invitations"]["depends_on"]["keycloak-sync"] == {
         "condition": "service_completed_successfully"
     }
+    # issue 16: the job worker, after the migration, with the SMTP login (Keycloak's server)
+    assert services["worker"]["command"] == ["makker", "worker"]
+    assert services["worker"]["depends_on"]["migrate"] == {
+        "condition": "service_completed_successfully"
+    }
+    assert services["worker"]["environment"]["MAKKER_SMTP_PASSWORD"] == (
+        "${KC_SMTP_PASSWORD:?set KC_SMTP_PASSWORD in deploy/.env}"
+    )
 
 
 def test_compose_keycloak_runs_in_production_mode(compose):
@@ -411,7 +420,7 @@ def test_compose_refuses_the_unfilled_env_example(compose):
         _interpolate(compose["services"]["app"]["environment"]["MAKKER_DATABASE_URL"], dotenv)
 
 
-@pytest.mark.parametrize("service", ["app", "migrate", "keycloak-sync", "invitations"])
+@pytest.mark.parametrize("service", ["app", "migrate", "keycloak-sync", "invitations", "worker"])
 def test_compose_environment_satisfies_production_settings(compose, service):
     dotenv = _dotenv((DEPLOY / ".env.example").read_text(encoding="utf-8"))
     filled = {name: value or "0123456789abcdef" * 4 for name, value in dotenv.items()}
@@ -698,16 +707,19 @@ def test_kubernetes_objects(kube):
         ("ConfigMap", "makker-config"),
         ("CronJob", "makker-invitations"),
         ("Deployment", "makker"),
+        ("Deployment", "makker-worker"),
         ("Ingress", "makker"),
         ("Job", "makker-keycloak-sync"),
         ("Job", "makker-migrate"),
         ("NetworkPolicy", "makker-keycloak-sync"),
         ("NetworkPolicy", "makker-migrate"),
         ("NetworkPolicy", "makker-web"),
+        ("NetworkPolicy", "makker-worker"),
         ("PodDisruptionBudget", "makker"),
         ("Secret", "makker-app"),
         ("Secret", "makker-keycloak-admin"),
         ("Secret", "makker-migrate"),
+        ("Secret", "makker-smtp"),
         ("Service", "makker"),
     ]
     # every manifest in the directory is in the kustomization (the Secrets are created by hand)
@@ -728,7 +740,7 @@ def test_kubernetes_image_is_named_once(kube):
         for container in _template(doc)["spec"].get("initContainers", [])
         + _template(doc)["spec"]["containers"]
     ]
-    assert images == [IMAGE] * 5
+    assert images == [IMAGE] * 6
     for path in KUBERNETES.glob("*.yaml"):
         if path.name != "kustomization.yaml":
             assert "0.1.0" not in path.read_text("utf-8"), path.name
@@ -820,6 +832,11 @@ def test_the_web_app_gets_no_keycloak_admin_secret(kube):
     assert ADMIN_SECRET in reads(_pod(kube, "CronJob", "makker-invitations"))
     # nor the owner role's credentials
     assert "MAKKER_MIGRATION_DATABASE_URL" not in reads(_pod(kube, "Deployment", "makker"))
+    # the job worker (issue 16): the app role and the SMTP login, which the web app never sees
+    worker = reads(_pod(kube, "Deployment", "makker-worker"))
+    assert ADMIN_SECRET not in worker and "MAKKER_MIGRATION_DATABASE_URL" not in worker
+    assert {"MAKKER_DATABASE_URL", "MAKKER_SMTP_PASSWORD"} <= worker
+    assert "MAKKER_SMTP_PASSWORD" not in reads(_pod(kube, "Deployment", "makker"))
     (web,) = _pod(kube, "Deployment", "makker")["containers"]
     assert web["envFrom"] == [
         {"configMapRef": {"name": "makker-config"}},
