@@ -106,8 +106,8 @@ PAGES: dict[str, Page] = {
     f"{_T}/spoergeskemaer": Page((COORD, MENTEE)),
     # Reports (issue 14): the overview with charts, savings and exports; a programme's
     # savings assumptions and their history.
-    f"{_T}/rapporter": Page(),
-    f"{_T}/rapporter/besparelse/{{programme_slug:str}}": Page(),
+    f"{_T}/rapporter": Page((COORD, ADMIN)),
+    f"{_T}/rapporter/besparelse/{{programme_slug:str}}": Page((COORD, ADMIN)),
     # Members and invitations (issue 17): the tenant admin's pages, and the invited person's
     # page (here with no open invitation).
     f"{_T}/medlemmer": Page((ADMIN,)),
@@ -273,6 +273,24 @@ async def world(live, database, _on_day) -> AsyncIterator[World]:
             )
             session.add(programme)
             await session.flush()
+            # Savings assumptions (issue 14): the report shows the estimate with its chart, and
+            # the tenant admin's form is filled in.
+            from core.reports.models import SavingsAssumptionVersion
+
+            session.add(
+                SavingsAssumptionVersion(
+                    programme_id=programme.id,
+                    version=1,
+                    source="file",
+                    support_hours_per_fortnight=4.5,
+                    hourly_cost=560,
+                    share_otherwise_supported_percent=90,
+                    coordinator_hours_per_week=15.0,
+                    coordinator_hourly_cost=420,
+                    note="Antagelser fra konfigurationsfilen; ingen offentlig timepris fundet.",
+                    changed_by="tenants-sync",
+                )
+            )
             text = ConsentText(programme_id=programme.id, version=1, body="Tekst", created_by="t")
             session.add(text)
             await session.flush()
