@@ -1125,6 +1125,11 @@ OBJECT_ROUTES = [
     ("POST", "/api/v1/t/{own}/invitations/{other_invitation}/accept", {}),
     ("PUT", "/api/v1/t/{own}/members/{other_member}/role", {}),
     ("DELETE", "/api/v1/t/{own}/members/{other_member}", {}),
+    # issue 16: another tenant's forløb, planned meeting or failed message
+    ("GET", "/api/v1/t/{own}/forloeb/{other_forloeb}/planned-meetings", {}),
+    ("POST", "/api/v1/t/{own}/forloeb/{other_forloeb}/planned-meetings", {}),
+    ("POST", "/api/v1/t/{own}/forloeb/{other_forloeb}/planned-meetings/{other_planned}/cancel", {}),
+    ("POST", "/api/v1/t/{own}/notifications/{other_notification}/retry", {}),
 ]
 OBJECT_BODIES = {
     "/transitions": {"to": "withdrawn"},
@@ -1137,6 +1142,7 @@ OBJECT_BODIES = {
     "/questionnaires/who5:mentee:baseline:1": {"answers": {}},
     "/corrections": {"answers": _WHO5, "reason": "Rettet"},
     "/role": {"role": "mentor"},
+    "/planned-meetings": _PLAN,
 }
 
 
@@ -1159,6 +1165,8 @@ async def test_another_tenants_object_through_own_url_is_404(
         .replace("{other_response}", owner["{response_id:uuid}"])
         .replace("{other_invitation}", owner["{invitation_id:uuid}"])
         .replace("{other_member}", owner["{member_id:uuid}"])
+        .replace("{other_planned}", owner["{planned_id:uuid}"])
+        .replace("{other_notification}", owner["{notification_id:uuid}"])
     )
     query = {k: v.replace("{other_mentee}", owner["{mentee_id:uuid}"]) for k, v in query.items()}
     body = next((b for suffix, b in OBJECT_BODIES.items() if url.endswith(suffix)), {})
@@ -1216,6 +1224,8 @@ PAGE_OBJECT_ROUTES = [
     "/t/{own}/forloeb/{forloeb_id:uuid}/spoergeskema/who5:mentee:baseline:1",
     "/t/{own}/forloeb/{forloeb_id:uuid}/spoergeskema/who5:mentee:baseline:1/ret",
     "/t/{own}/medlemmer/{member_id:uuid}/fjern",
+    "/t/{own}/forloeb/{forloeb_id:uuid}/planlaeg",
+    "/t/{own}/forloeb/{forloeb_id:uuid}/planlagt/{planned_id:uuid}",
 ]
 
 
