@@ -528,6 +528,7 @@ TENANT_ROUTES.update(
             ANY, 200, by_role=_NOT_PAIR
         ),
         ("GET", f"{_PAGE}/beskeder"): TenantRoute(ANY, 200),
+        ("GET", f"{_PAGE}/beskeder/antal"): TenantRoute(ANY, 200),
         ("POST", f"{_PAGE}/beskeder/laest"): TenantRoute(ANY, 303, body={}, by_role=_NOT_LINKED),
         ("GET", f"{_PAGE}/beskeder/valg"): TenantRoute(ANY, 200, by_role=_NOT_LINKED),
         ("POST", f"{_PAGE}/beskeder/valg"): TenantRoute(

@@ -6,7 +6,7 @@ from __future__ import annotations
 import datetime as dt
 import uuid
 
-from sqlalchemy import select, update
+from sqlalchemy import func, select, update
 
 from core.context import Context
 from core.errors import Forbidden, Invalid, NotFound
@@ -36,6 +36,22 @@ async def my_messages(ctx: Context) -> tuple[Person | None, list[Notification]]:
     )
     ctx.audit("notifications.list", object_type="person", object_id=person.id)
     return person, list(rows)
+
+
+async def unread_count(ctx: Context) -> int:
+    """How many of the caller's page messages are unread (0 without a linked person)."""
+    person = await my_person(ctx)
+    if person is None:
+        return 0
+    found = await ctx.session.scalar(
+        select(func.count(Notification.id)).where(
+            Notification.person_id == person.id,
+            Notification.channel == "page",
+            Notification.status == "sent",
+            Notification.read_at.is_(None),
+        )
+    )
+    return int(found or 0)
 
 
 async def mark_read(ctx: Context) -> int:

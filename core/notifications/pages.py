@@ -29,7 +29,7 @@ from core.notifications.preferences import PERSON_KINDS
 from core.notifications.schemas import ChoicesIn
 from core.web.forms import form_struct, read_form
 from core.web.i18n import gettext as _
-from core.web.pipeline import audits
+from core.web.pipeline import NO_PERSONAL_DATA, audits
 
 KIND_LABELS = {
     "meeting_reminder": "Reminder the day before a planned meeting",
@@ -72,6 +72,18 @@ class NotificationPagesController(Controller):
             "notifications/inbox.html",
             {"tenant": ctx.tenant, "person": person, "rows": rows, "active_nav": "messages"},
         )
+
+    @get(
+        "/antal",
+        name="notifications_unread_fragment",
+        opt=NO_PERSONAL_DATA,
+        guards=[any_member],
+        media_type=MediaType.HTML,
+    )
+    async def unread(self, ctx: NamedDependency[Context]) -> Template:
+        """The header's count of unread messages (an htmx fragment; empty when none)."""
+        count = await commands.unread_count(ctx)
+        return _page("notifications/_unread.html", {"count": count})
 
     @post(
         "/laest",

@@ -130,6 +130,7 @@ NOT_PAGES = {
     "/kalender/{token:str}": "an iCalendar feed",
     "/t/{tenant_slug:str}/rapporter/eksport": "a CSV or XLSX file",
     "/offentlig/{slug:str}/informationsmoeder.ics": "an iCalendar feed",
+    "/t/{tenant_slug:str}/beskeder/antal": "the header's count of unread messages (htmx)",
 }
 #: Not part of the route table, but pages all the same: the error page.
 EXTRA = {

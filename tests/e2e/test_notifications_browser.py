@@ -6,6 +6,8 @@ from __future__ import annotations
 
 import datetime as dt
 
+from playwright.async_api import expect
+
 from core.clock import COPENHAGEN
 from core.jobs.tick import tick
 from tests.notification_world import make_pair, outbox, runtime_for
@@ -65,6 +67,17 @@ async def test_a_pair_plans_a_meeting_on_a_phone_and_the_reminder_reaches_the_ma
     assert [r.status for r in await outbox(sessionmaker, tenants.a)] == ["pending"] * 4
     clock.set(dt.datetime(2026, 12, 2, 17, 0, tzinfo=COPENHAGEN))
     await tick(runtime)
+
+    # the header's "Beskeder" shows the mentor's unread reminder; the list has it (two days on,
+    # her sign-in from Monday has ended: she signs in again)
+    await _sign_in(page, f"{base}/forloeb/{pair.forloeb_id}", mentor)
+    await expect(page.locator("a.makker-messages-link .makker-unread").first).to_have_text(
+        "1 ulæste"
+    )
+    await page.goto(f"{base}/beskeder/")
+    assert "Påmindelse: møde i morgen kl. 14.00" in await page.locator("main").inner_text()
+    await page.get_by_role("button", name="Markér alle som læst").click()
+    await expect(page.locator("a.makker-messages-link .makker-unread")).to_have_count(0)
 
     desk = await browser.new_context(viewport=PHONE, locale="da-DK", is_mobile=True)
     mailbox = await desk.new_page()
