@@ -26,6 +26,7 @@ from core.access.api import InvitationApiController, MemberApiController
 from core.access.pages import InvitationPagesController, MemberPagesController
 from core.activities.api import ActivityApiController
 from core.activities.pages import ActivityPagesController
+from core.applications.pages import ApplicationApi, ApplicationPages, PublicApplicationPages
 from core.calendar.api import CalendarLinkApiController
 from core.calendar.pages import PublicCalendarController
 from core.courses.api import CourseApiController
@@ -41,6 +42,7 @@ from core.identity.tokens import TokenValidator
 from core.identity.web_auth import AuthController
 from core.jobs.inprocess import in_process_jobs
 from core.mine.api import AccountApiController, MeApiController
+from core.mine.availability_api import MyAvailabilityApi
 from core.mine.pages import MyPageController
 from core.notifications.api import NotificationApiController, PlannedMeetingApiController
 from core.notifications.pages import (
@@ -91,6 +93,7 @@ TEMPLATE_DIRS: list[Path | PathLike[Any] | str] = [
     CORE_DIR / "mine" / "templates",
     CORE_DIR / "forloeb" / "templates",
     CORE_DIR / "outcomes" / "templates",
+    CORE_DIR / "applications" / "templates",
     CORE_DIR / "reports" / "templates",
     CORE_DIR / "notifications" / "templates",
 ]
@@ -157,12 +160,16 @@ def create_app(settings: Settings | None = None) -> Litestar:
             ActivityPagesController,
             CalendarLinkApiController,
             PublicCalendarController,
+            PublicApplicationPages,
+            ApplicationPages,
+            ApplicationApi,
             InvitationApiController,
             MemberApiController,
             InvitationPagesController,
             MemberPagesController,
             AccountApiController,
             MeApiController,
+            MyAvailabilityApi,
             MyPageController,
             MatchingApiController,
             ForloebApiController,

@@ -161,6 +161,11 @@ def _client_detail(status: int, detail: str) -> str:
         return _("Sign in to use Makker.")
     if status == 405:
         return _("This address cannot be used that way.")
+    if status == 429:  # the application form's rate limit (core/applications/pages.py)
+        return _(
+            "Too many requests have come from your address in a short time. Please wait a "
+            "while and try again."
+        )
     if status == 404:
         return not_found_detail()
     return detail

@@ -63,6 +63,8 @@ TABLES = (
     "forloeb_pause",
     "meeting",
 )
+#: Vejle's information meeting for mentors of the misbrug programme, from its announcement.
+VEJLE_MEETING = dt.date(2026, 12, 14)
 #: The global assignment of Vejle's misbrug waiting list: (citizen, mentor). Hans Testrup takes
 #: two citizens; Bo Prøvesen is paused.
 MISBRUG_PAIRS = [
@@ -211,13 +213,27 @@ async def _personas_see_only_what_they_may(port: int) -> None:
             "text/calendar; charset=utf-8",
         )
         events = icalendar.Calendar.from_ical(feed.content).walk("VEVENT")
+        # Vejle's misbrug meeting of 14 December 2026 (issue 17) is listed until it is over.
+        coming = app_clock.today() <= VEJLE_MEETING
+        real = {"Informationsmøde for interesserede mentorer"} if coming else set()
         assert events and {str(e["summary"]) for e in events} == {
-            "Informationsmøde: Bliv frivillig mentor"
+            "Informationsmøde: Bliv frivillig mentor",
+            *real,
         }
-        first = min(e.decoded("dtstart") for e in events)
+        monthly = [e for e in events if str(e["summary"]).endswith("frivillig mentor")]
+        first = min(e.decoded("dtstart") for e in monthly)
         assert (first.day, first.hour, first.minute) == (7, 17, 0)
         assert first.date() >= app_clock.today()
-        assert {str(e["location"]) for e in events} == {"Vejle Rådhus, Mødelokale 3"}
+        assert {str(e["location"]) for e in monthly} == {"Vejle Rådhus, Mødelokale 3"}
+        # The misbrug programme's public page (issue 17): offers, the meeting, the form.
+        page = await anonymous.get("/offentlig/vejle/tilbud/misbrug-mentor")
+        assert page.status_code == 200
+        assert "Mentorordning på misbrugsområdet" in page.text
+        assert "Bliv mentor" in page.text and "Få en mentor" in page.text
+        assert ("Foreningernes Hus Vejle, Vissingsgade 31" in page.text) is coming
+        assert ("1. sal, lokale 4" in page.text and "15:00-17:00" in page.text) is coming
+        listing = await anonymous.get("/offentlig/vejle")
+        assert 'href="/offentlig/vejle/tilbud/peer-to-peer"' in listing.text
     async with httpx.AsyncClient(base_url=base, timeout=10) as mentor:
         await _sign_in(mentor, "vejle-mentor", "/t/vejle/")
         front = await mentor.get("/t/vejle/")
@@ -528,8 +544,9 @@ FIRST_COUNTS = {
     # Kolding: 171 in forløb (102 citizens, 69 mentors), 30 citizens whose forløb is over, 15 new
     # mentors on hold 10 and 11 (the 16th is one of those 30); Vejle: 48 in forløb, 10 on the
     # misbrug waiting list, 9 citizens whose forløb is over.
-    "person": 171 + 30 + 15 + 48 + 10 + 9,
-    "enrolment": 171 + 30 + 16 + 48 + 10 + 9,
+    # Two applications from Kolding's public page (issue 17).
+    "person": 171 + 30 + 15 + 48 + 10 + 9 + 2,
+    "enrolment": 171 + 30 + 16 + 48 + 10 + 9 + 2,
     "programme_partnership": 2,
     # Kolding: hold 1-11 with six sessions each; the 69 mentors in forløb on hold 1-9 (8 on
     # hold 1-6, 7 on hold 7-9), each session with one absent; 8 new mentors on hold 10 and 11
@@ -538,15 +555,16 @@ FIRST_COUNTS = {
     "course_session": 66,
     "course_participant": 69 + 16,
     "course_attendance": 6 * (69 - 9) + _running_attendance(app_clock.today()),
-    # Kolding's interest group (2 mentors, 5 citizens) and supervision, Vejle's info meeting.
-    "activity": 3,
+    # Kolding's interest group (2 mentors, 5 citizens) and supervision, Vejle's two info
+    # meetings (the monthly one and the misbrug programme's of 14 December 2026).
+    "activity": 4,
     "activity_member": 7,
     # Everyone had a før-samtale (the rules need one before `eligible`); all but the 16 new
     # mentors went on to ready, every citizen of a forløb and each mentor's first forløb made
     # them matched and active, 39 citizens' forløb are over (finished).
     "consent": 284,
     "intake": 284,
-    "enrolment_event": 284 * 2 + (284 - 16) * 2 + (171 + 69 + 18) * 2 + 39,
+    "enrolment_event": 284 * 2 + (284 - 16) * 2 + (171 + 69 + 18) * 2 + 39 + 2,
     # Kolding 102 in forløb (4 paused) and 30 over (24 completed, 6 ended early); Vejle 30 in
     # forløb (2 paused) and 9 over (6 completed, 3 ended early).
     "forloeb": 132 + 39,

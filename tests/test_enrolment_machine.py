@@ -38,6 +38,7 @@ PAIRS = [(a, b) for a in EnrolmentStatus for b in EnrolmentStatus]
 
 def test_the_machine_is_the_documented_one():
     assert {a.value: sorted(b.value for b in t) for a, t in TRANSITIONS.items()} == {
+        "applied": ["intake", "interested", "withdrawn"],
         "interested": ["intake", "withdrawn"],
         "intake": ["eligible", "ineligible", "withdrawn"],
         "eligible": ["ready", "withdrawn"],
@@ -143,6 +144,7 @@ async def test_unknown_status_is_refused(sessionmaker, tenants):
     ("source", "target", "consent", "intake", "message"),
     [
         ("interested", "intake", False, False, "Registrér først personens samtykke."),
+        ("applied", "intake", False, False, "Registrér først personens samtykke."),
         ("intake", "eligible", True, False, "Registrér først før-samtalen."),
         ("intake", "ineligible", False, True, "Registrér først personens samtykke."),
     ],
@@ -161,6 +163,13 @@ async def test_withdrawing_needs_no_consent(sessionmaker, tenants):
     enrolment_id = await _enrolment(sessionmaker, tenants.a, "interested", consent=False)
     await _move(sessionmaker, tenants.a, enrolment_id, "withdrawn")
     assert await _state(sessionmaker, tenants.a, enrolment_id) == ("withdrawn", 1)
+
+
+async def test_an_application_moves_to_interested_without_consent(sessionmaker, tenants):
+    """The coordinator has called an applicant who wants to go on later: no consent yet."""
+    enrolment_id = await _enrolment(sessionmaker, tenants.a, "applied", consent=False)
+    await _move(sessionmaker, tenants.a, enrolment_id, "interested")
+    assert await _state(sessionmaker, tenants.a, enrolment_id) == ("interested", 1)
 
 
 async def test_the_database_refuses_an_unknown_status(sessionmaker, tenants):

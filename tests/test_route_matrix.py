@@ -101,6 +101,13 @@ PUBLIC: dict[tuple[str, str], int] = {
     ("GET", "/kalender/{token:str}"): 404,
     ("GET", "/offentlig/{slug:str}/informationsmoeder"): 404,
     ("GET", "/offentlig/{slug:str}/informationsmoeder.ics"): 404,
+    # Public programme pages and applications (issue 17): an unknown tenant is 404, also for
+    # a post (the tenant is looked up before the CSRF check; tests/test_applications.py posts
+    # without a token to a real one: 403).
+    ("GET", "/offentlig/{slug:str}"): 404,
+    ("GET", "/offentlig/{slug:str}/tilbud/{programme_slug:str}"): 404,
+    ("POST", "/offentlig/{slug:str}/tilbud/{programme_slug:str}"): 404,
+    ("GET", "/offentlig/{slug:str}/tilbud/{programme_slug:str}/tak"): 404,
 }
 PUBLIC_SAMPLES = {
     "{code:str}": "en",
@@ -113,6 +120,7 @@ PUBLIC_SAMPLES = {
     "{user_id:str}": "x",
     "{token:str}": "nope.ics",
     "{slug:str}": "nope",
+    "{programme_slug:str}": "p",
 }
 
 
@@ -622,6 +630,25 @@ TENANT_ROUTES.update(
 )
 
 
+# Applications from the public pages (issue 17): the list is for coordinators.
+_NOT_A_MENTOR = {**_NOT_LINKED, "mentee": 404}
+TENANT_ROUTES.update(
+    {
+        ("GET", f"{_PAGE}/ansoegninger"): TenantRoute(COORD, 200),
+        ("GET", f"{_API}/applications"): TenantRoute(COORD, 200),
+        # A mentor's own availability on "Mit forløb": only a sign-in linked to a person has
+        # one (404 for the others); the citizen persona is no mentor in `p` (404 to set it).
+        ("GET", f"{_API}/me/availability"): TenantRoute(ANY, 200, by_role=_NOT_LINKED),
+        ("PUT", f"{_API}/me/availability/{{programme_slug:str}}"): TenantRoute(
+            ANY, 200, body={"capacity": 2, "paused_until": None}, by_role=_NOT_A_MENTOR
+        ),
+        ("POST", f"{_PAGE}/mit/tilgaengelighed/{{programme_slug:str}}"): TenantRoute(
+            ANY, 303, body={"capacity-p": "2", "paused_until-p": ""}, by_role=_NOT_A_MENTOR
+        ),
+    }
+)
+
+
 def _route_table(app) -> set[tuple[str, str]]:
     return {
         (method, route.path)
@@ -867,6 +894,10 @@ async def _forloeb(live, session, programme, text, pair) -> dict[str, str]:
         Consent(enrolment_id=e.id, consent_text_id=text.id, recorded_by="t")
         for e in enrolments.values()
     )
+    # The mentor's før-samtale: "Mit forløb" lets her set her own availability (issue 17).
+    from core.participants.models import Intake
+
+    session.add(Intake(enrolment_id=enrolments["mentor"].id, lived_experience=[], capacity=1))
     today = _DAY
     forloeb = Forloeb(
         programme_id=programme.id,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -50,6 +51,15 @@ def test_shipped_tenant_files_are_valid_and_complete():
     assert all(s.baseline for p in (btb, peer, misbrug) for s in p.outcomes)
     partner = configs["psykiatrifonden"]
     assert (partner.kind, partner.municipality_code, partner.programmes) == ("partner", None, [])
+    # Public pages (issue 17): every shipped programme has one, for both roles.
+    for programme in (btb, peer, misbrug):
+        assert programme.public is not None
+        assert (bool(programme.public.mentee), bool(programme.public.mentor)) == (True, True)
+        assert 4 <= len(programme.public.offers) <= 12
+    assert misbrug.public is not None
+    assert (
+        misbrug.public.offers[0] == "En mentor, der selv har været ude af et misbrug i mindst et år"
+    )
 
 
 def _schedules(programme):
@@ -79,7 +89,7 @@ MISTAKES = {
             '{ min = 6, max = 6 }\nmeeting_frequencies = ["one',
             '{ min = "six", max = 6 }\nmeeting_frequencies = ["one',
         ),
-        "vejle.toml:69: programmes[1].policy.duration_months.min: Expected `int`, got `str`",
+        "vejle.toml:81: programmes[1].policy.duration_months.min: Expected `int`, got `str`",
     ),
     "missing_key": (
         "vejle",
@@ -89,7 +99,7 @@ MISTAKES = {
     "unknown_key": (
         "vejle",
         VEJLE.replace('areas = ["misbrug"]', 'areas = ["misbrug"]\nareal = 3'),
-        "vejle.toml:67: programmes[1].areal: unknown key (check the spelling; see docs/tenants.md)",
+        "vejle.toml:79: programmes[1].areal: unknown key (check the spelling; see docs/tenants.md)",
     ),
     "bad_slug": (
         "vejle",
@@ -126,7 +136,7 @@ MISTAKES = {
     "duplicate_programme": (
         "vejle",
         VEJLE.replace('slug = "misbrug-mentor"', 'slug = "peer-to-peer"'),
-        "vejle.toml:62: programmes[1].slug: duplicate programme slug 'peer-to-peer'",
+        "vejle.toml:74: programmes[1].slug: duplicate programme slug 'peer-to-peer'",
     ),
     "min_above_max": (
         "vejle",
@@ -145,13 +155,13 @@ MISTAKES = {
     "unknown_frequency": (
         "vejle",
         VEJLE.replace('["one_to_two_per_fortnight"]', '["daily"]'),
-        "vejle.toml:70: programmes[1].policy.meeting_frequencies[0]: expected one of weekly, "
+        "vejle.toml:82: programmes[1].policy.meeting_frequencies[0]: expected one of weekly, "
         "fortnightly, one_to_two_per_fortnight; got 'daily'",
     ),
     "no_frequency": (
         "vejle",
         VEJLE.replace('["one_to_two_per_fortnight"]', "[]"),
-        "vejle.toml:70: programmes[1].policy.meeting_frequencies: Expected `array` of length >= 1",
+        "vejle.toml:82: programmes[1].policy.meeting_frequencies: Expected `array` of length >= 1",
     ),
     "accessibility_statement_not_https": (
         "vejle",
@@ -168,7 +178,7 @@ MISTAKES = {
             "[programmes.plugins.misbrug]\nmin_sober_years = 1",
             "[programmes.plugins]\nmisbrug = true",
         ),
-        "vejle.toml:73: programmes[1].plugins.misbrug: expected a table of plugin settings, "
+        "vejle.toml:85: programmes[1].plugins.misbrug: expected a table of plugin settings, "
         "e.g. [plugins.misbrug]",
     ),
     "unknown_instrument": (
@@ -198,7 +208,7 @@ MISTAKES = {
             'respondents = "mentee"\nat_end = true\n',
             'respondents = "mentee"\nbaseline = false\nat_end = false\n',
         ),
-        "vejle.toml:78: programmes[1].outcomes[0]: expected at least one occasion: baseline, "
+        "vejle.toml:90: programmes[1].outcomes[0]: expected at least one occasion: baseline, "
         "every_months, at_end or follow_up_days",
     ),
     "instrument_twice_for_a_role": (
@@ -206,6 +216,31 @@ MISTAKES = {
         VEJLE.replace('instrument = "qpr15"', 'instrument = "makker4"'),
         "vejle.toml:56: programmes[0].outcomes[3].instrument: expected each instrument once per "
         "role: 'makker4' is already scheduled for the mentor in this programme",
+    ),
+    "public_page_for_nobody": (
+        "vejle",
+        VEJLE.replace('mentee = "Du kan få en peer-mentor', 'x_mentee = "Du kan få en peer-mentor'),
+        "vejle.toml:70: programmes[0].public.x_mentee: unknown key (check the spelling; see "
+        "docs/tenants.md)",
+    ),
+    "public_page_without_roles": (
+        "vejle",
+        re.sub(r'\nment(ee|or) = "Du kan [^\n]*peer-mentor[^\n]*', "", VEJLE),
+        "vejle.toml:62: programmes[0].public: expected mentee or mentor (or both): who can "
+        "apply on the public page",
+    ),
+    "public_offer_on_two_lines": (
+        "vejle",
+        VEJLE.replace(
+            '"En peer-mentor, der ved, hvordan det er"', '"En peer-mentor,\\nder ved det"'
+        ),
+        "vejle.toml:64: programmes[0].public.offers[0]: expected plain text on one line (no "
+        "control characters, not blank)",
+    ),
+    "public_without_offers": (
+        "vejle",
+        re.sub(r'offers = \[\n  "En peer-mentor[^\]]*\]', "offers = []", VEJLE, count=1),
+        "vejle.toml:64: programmes[0].public.offers: Expected `array` of length >= 1",
     ),
     "every_months_not_a_number": (
         "vejle",

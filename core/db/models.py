@@ -7,6 +7,7 @@ from core.activities.models import (
     ActivityCancellation,
     ActivityMember,
 )
+from core.applications.models import Application
 from core.audit.models import AuditEvent
 from core.calendar.models import CalendarLink
 from core.courses.models import Course, CourseAttendance, CourseParticipant, CourseSession
@@ -32,6 +33,7 @@ __all__ = [
     "ActivityAttendance",
     "ActivityCancellation",
     "ActivityMember",
+    "Application",
     "AuditEvent",
     "Base",
     "CalendarLink",

@@ -153,8 +153,9 @@ def demo_course_starts(today: dt.date) -> dict[int, dt.date]:
     return starts
 
 
-#: Kolding's interest group and supervision, Vejle's published information meeting; the
-#: programme (slug) each belongs to.
+#: Kolding's interest group and supervision, Vejle's published information meetings - the
+#: misbrug programme's as announced on Vejle's page (no sign-up) - and the programme (slug) each
+#: belongs to.
 DEMO_ACTIVITIES: dict[str, list[ActivityIn]] = {
     "kolding": [
         ActivityIn(
@@ -195,7 +196,22 @@ DEMO_ACTIVITIES: dict[str, list[ActivityIn]] = {
             recurrence="monthly",
             programme="peer-to-peer",
             published=True,
-        )
+        ),
+        ActivityIn(
+            kind="info_meeting",
+            title="Informationsmøde for interesserede mentorer",
+            description="Hør om mentorordningen på misbrugsområdet, og hvad du får ud af at være "
+            "med. En mentor fra et tilsvarende projekt i Vejle Kommune fortæller, hvad det har "
+            "betydet at være mentor. Det kræver ingen tilmelding - mød bare op.",
+            place="Foreningernes Hus Vejle, Vissingsgade 31",
+            room="1. sal, lokale 4",
+            first_on=dt.date(2026, 12, 14),
+            starts=dt.time(15, 0),
+            ends=dt.time(17, 0),
+            recurrence="none",
+            programme="misbrug-mentor",
+            published=True,
+        ),
     ],
 }
 

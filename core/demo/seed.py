@@ -4,8 +4,9 @@ Per tenant, in one transaction: the people of the plan (:mod:`core.demo.plan`) u
 Kolding's mentors up to ``intake`` (:mod:`core.demo.people`), Vejle's misbrug waiting list
 (:mod:`core.demo.waiting`), Kolding's hold, which make its mentors ready
 (:mod:`core.demo.courses`), the forløb - over, active and paused - with their meetings
-(:mod:`core.demo.forloeb`), the activities, the sign-ins linked to persons and the partner
-grants (:mod:`core.demo.links`). Past events run on the clock of their day. Seeding is
+(:mod:`core.demo.forloeb`), the activities, the applications from the public pages
+(:mod:`core.demo.applications`), the sign-ins linked to persons and the partner grants
+(:mod:`core.demo.links`). Past events run on the clock of their day. Seeding is
 idempotent: people are matched by name within their tenant, enrolments by person, programme and
 role, hold by number, activities by title, forløb by the citizen's enrolment, grants by
 programme and partner; a demo that has been used (matched, accepted, met) is left as it is.
@@ -16,6 +17,7 @@ from __future__ import annotations
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from core.demo.applications import DEMO_APPLICATIONS, seed_applications
 from core.demo.base import seeding
 from core.demo.courses import seed_activities, seed_courses
 from core.demo.data import DEMO_ACCOUNTS, DEMO_ACTIVITIES, DEMO_ENROLMENTS, DEMO_GRANTS
@@ -38,6 +40,7 @@ async def seed_demo(
     seeded = (
         set(DEMO_ENROLMENTS)
         | set(DEMO_ACTIVITIES)
+        | set(DEMO_APPLICATIONS)
         | {a[0] for a in DEMO_ACCOUNTS}
         | {g[0] for g in DEMO_GRANTS}
     )
@@ -50,6 +53,7 @@ async def seed_demo(
             await seed_courses(demo)
             await seed_forloeb(demo)
             await seed_activities(demo)
+            await seed_applications(demo)
             if issuer is not None:
                 await link_accounts(demo, issuer)
             await grant_partners(demo, set(tenants))

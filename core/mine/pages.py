@@ -17,20 +17,23 @@ Both actions act on the caller's own person only; a sign-in without one gets a 4
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from typing import Any
 
-from litestar import Controller, get, post
+from litestar import Controller, Request, get, post
 from litestar.datastructures import State
 from litestar.di import NamedDependency
 from litestar.enums import MediaType
-from litestar.params import FromQuery
+from litestar.params import FromPath, FromQuery
 from litestar.response import Redirect, Template
 
 from core.calendar import commands as calendar
 from core.calendar.queries import active_link, feed_url, webcal_url
 from core.context import Context
+from core.errors import Invalid
 from core.forloeb.labels import state_label
 from core.identity.guards import any_member
+from core.mine.availability import AvailabilityIn, availability_of, set_my_availability
 from core.mine.queries import my_overview, my_person_or_404, not_linked_text
 from core.outcomes.pages import TrajectoryView, trajectories
 from core.outcomes.results import DueLine, due_for_person
@@ -38,6 +41,19 @@ from core.web.pipeline import audits
 
 #: ``?kalender=`` on "Mit forløb": the confirmation step of revoking, and the page after it.
 CONFIRM_REVOKE, REVOKED = "tilbagekald", "tilbagekaldt"
+#: ``?tilgaengelighed=gemt``: the mentor's availability was just saved.
+AVAILABILITY_SAVED = "gemt"
+
+
+@dataclass(frozen=True)
+class AvailabilityForm:
+    """A refused availability form, shown again: its programme, values and errors (field names
+    carry the programme's slug: ``capacity-<slug>``, ``paused_until-<slug>``)."""
+
+    programme: str = ""
+    values: dict[str, str] = field(default_factory=dict)
+    errors: dict[str, str] = field(default_factory=dict)
+    saved: bool = False
 
 
 @dataclass(frozen=True)
@@ -58,8 +74,15 @@ class CalendarSection:
         return webcal_url(self.url) if self.url else ""
 
 
-async def _page(ctx: Context, calendar_state: str = "", url: str = "") -> Template:
+async def _page(
+    ctx: Context,
+    calendar_state: str = "",
+    url: str = "",
+    availability_form: AvailabilityForm | None = None,
+    status_code: int = 200,
+) -> Template:
     view = await my_overview(ctx)
+    form = availability_form or AvailabilityForm()
     section = None
     due: list[DueLine] = []
     answered: list[TrajectoryView] = []
@@ -89,7 +112,14 @@ async def _page(ctx: Context, calendar_state: str = "", url: str = "") -> Templa
             "state_label": state_label,
             "not_linked": not_linked_text(),
             "today": ctx.today(),
+            # A mentor's own availability (issue 17): core/mine/availability.py.
+            "availability": await availability_of(ctx, view.person) if view else [],
+            "availability_programme": form.programme,
+            "availability_values": form.values,
+            "availability_errors": form.errors,
+            "availability_saved": form.saved,
         },
+        status_code=status_code,
         media_type=MediaType.HTML,
         # The page with a new link carries a secret: never kept by a cache or the browser.
         headers={"Cache-Control": "no-store"} if url else None,
@@ -102,9 +132,48 @@ class MyPageController(Controller):
     guards = [any_member]
 
     @get("/", name="my_page", opt=audits("mine.read"))
-    async def index(self, ctx: NamedDependency[Context], kalender: FromQuery[str] = "") -> Template:
+    async def index(
+        self,
+        ctx: NamedDependency[Context],
+        kalender: FromQuery[str] = "",
+        tilgaengelighed: FromQuery[str] = "",
+    ) -> Template:
         ctx.audit("mine.read")  # kept beside the questionnaire rows the page may note
-        return await _page(ctx, kalender)
+        saved = AvailabilityForm(saved=tilgaengelighed == AVAILABILITY_SAVED)
+        return await _page(ctx, kalender, availability_form=saved)
+
+    @post(
+        "/tilgaengelighed/{programme_slug:str}",
+        name="my_availability_page",
+        opt=audits("mine.availability", "enrolment"),
+    )
+    async def set_availability(
+        self,
+        request: Request[Any, Any, Any],
+        ctx: NamedDependency[Context],
+        programme_slug: FromPath[str],
+    ) -> Any:
+        """A mentor sets how many citizens they take and a pause (:mod:`core.mine.availability`);
+        refused, "Mit forløb" again with the errors at the fields (400)."""
+        form = await request.form()
+        names = {key: f"{key}-{programme_slug}" for key in ("capacity", "paused_until")}
+        raw = {key: str(form.get(name, "")).strip() for key, name in names.items()}
+        capacity: Any = int(raw["capacity"]) if raw["capacity"].isdigit() else raw["capacity"]
+        try:
+            data = AvailabilityIn(capacity=capacity, paused_until=raw["paused_until"] or None)
+            await set_my_availability(ctx, programme_slug, data)
+        except Invalid as exc:
+            await ctx.session.rollback()
+            refused = AvailabilityForm(
+                programme=programme_slug,
+                values={names[k]: v for k, v in raw.items()},
+                errors={names.get(k, k): m for k, m in exc.errors.items()},
+            )
+            return await _page(ctx, availability_form=refused, status_code=400)
+        return Redirect(
+            f"/t/{ctx.tenant.slug}/mit/?tilgaengelighed={AVAILABILITY_SAVED}#tilgaengelighed",
+            status_code=303,
+        )
 
     @post(
         "/kalender",

@@ -2,11 +2,12 @@
 what the enrolment page and API show.
 
 The machine (:data:`core.participants.models.TRANSITIONS`): interested -> intake -> eligible |
-ineligible -> ready -> matched -> active -> finished, or withdrawn from any open status.
-Leaving ``interested`` (except to ``withdrawn``) needs a consent; ``eligible`` needs a held
-før-samtale and every rule passing, or a coordinator's override of a ``fail``. Commands take a
-:class:`core.context.Context`, raise :class:`FieldErrors` before writing, flush (never commit)
-and note their audit row.
+ineligible -> ready -> matched -> active -> finished, or withdrawn from any open status; an
+application on the public page starts at ``applied`` (-> interested | intake).
+Leaving ``interested`` or ``applied`` (except to ``withdrawn``, and ``applied -> interested``)
+needs a consent; ``eligible`` needs a held før-samtale and every rule passing, or a
+coordinator's override of a ``fail``. Commands take a :class:`core.context.Context`, raise
+:class:`FieldErrors` before writing, flush (never commit) and note their audit row.
 """
 
 from __future__ import annotations
@@ -186,7 +187,9 @@ async def move(
         raise FieldErrors(
             {"to": _("The enrolment is part of a forløb: change the forløb's state instead.")}
         )
-    if target != EnrolmentStatus.WITHDRAWN and await active_consent(session, enrolment.id) is None:
+    # Only ``applied -> interested`` (the coordinator has called) and withdrawing need none.
+    no_consent = (EnrolmentStatus.WITHDRAWN, EnrolmentStatus.INTERESTED)
+    if target not in no_consent and await active_consent(session, enrolment.id) is None:
         raise FieldErrors({"to": _("Record the person's consent first.")})
     if target == EnrolmentStatus.ELIGIBLE:
         if await get_intake(session, enrolment.id) is None:

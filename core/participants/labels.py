@@ -7,6 +7,7 @@ from core.web.i18n import gettext as _
 
 def status_label(status: str) -> str:
     labels = {
+        "applied": _("Applied"),
         "interested": _("Interested"),
         "intake": _("Før-samtale"),
         "eligible": _("Eligible"),

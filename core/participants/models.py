@@ -76,6 +76,8 @@ class EnrolmentRole(enum.StrEnum):
 
 
 class EnrolmentStatus(enum.StrEnum):
+    #: Applied on the programme's public page (``core.applications``): the coordinator calls.
+    APPLIED = "applied"
     INTERESTED = "interested"
     INTAKE = "intake"
     ELIGIBLE = "eligible"
@@ -91,10 +93,13 @@ S = EnrolmentStatus
 #: Final states: nothing follows them.
 FINAL_STATUSES = frozenset({S.FINISHED, S.WITHDRAWN})
 #: The allowed transitions. ``withdrawn`` is reachable from every non-final state.
+#: ``applied -> interested``: the coordinator has called and the person wants to go on later;
+#: ``applied -> intake``: the coordinator starts the før-samtale (with the person's consent).
 #: ``ineligible -> intake`` is a new assessment (new information); ``matched -> ready`` undoes
 #: a match that never started; ``active -> ready``: the forløb ended early and the person is to
 #: be matched again (e.g. their mentor stopped).
 TRANSITIONS: dict[EnrolmentStatus, frozenset[EnrolmentStatus]] = {
+    S.APPLIED: frozenset({S.INTERESTED, S.INTAKE, S.WITHDRAWN}),
     S.INTERESTED: frozenset({S.INTAKE, S.WITHDRAWN}),
     S.INTAKE: frozenset({S.ELIGIBLE, S.INELIGIBLE, S.WITHDRAWN}),
     S.ELIGIBLE: frozenset({S.READY, S.WITHDRAWN}),

@@ -28,6 +28,7 @@ from core.programmes.registry import (
     config_schemas,
     programme_types,
 )
+from core.web import text as chars
 from core.reports.assumptions import SavingsAssumptions
 
 Area = Literal["psykiatri", "handicap", "misbrug"]
@@ -70,6 +71,29 @@ class OutcomeSchedule(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
     window_days: Days = 14
 
 
+PublicText = Annotated[str, msgspec.Meta(min_length=1, max_length=1000)]
+
+
+class PublicPage(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
+    """``[programmes.public]``: the programme's public page ``/offentlig/<tenant>/tilbud/<slug>``
+    with its application form (docs/applications.md). Without it the programme has no public
+    page. Plain text: no markup, no health questions."""
+
+    #: The lead paragraph: what the programme is, in a citizen's words.
+    intro: PublicText
+    #: What the programme offers, one short line each.
+    offers: Annotated[
+        list[Annotated[str, msgspec.Meta(min_length=1, max_length=300)]],
+        msgspec.Meta(min_length=1, max_length=12),
+    ]
+    #: Who can get a mentor; left out, the form has no "Få en mentor".
+    mentee: PublicText | None = None
+    #: Who can become a mentor; left out, the form has no "Bliv mentor".
+    mentor: PublicText | None = None
+    #: How to reach the programme other than through the form (one line, e.g. a phone number).
+    contact: Annotated[str, msgspec.Meta(min_length=1, max_length=300)] | None = None
+
+
 class ProgrammeConfig(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
     slug: ProgrammeSlug
     name: Name
@@ -83,6 +107,8 @@ class ProgrammeConfig(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
     plugins: dict[str, Any] = {}
     #: Outcome questionnaires: which instruments, for whom, when.
     outcomes: list[OutcomeSchedule] = []
+    #: The public page and its application form; ``None``: no public page.
+    public: PublicPage | None = None
 
 
 class SmsGatewayConfig(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
@@ -383,9 +409,36 @@ def parse_tenant_text(
                 "type",
             )
         _check_plugins(path, text, programme.plugins, ["programmes", i], schemas)
+        if programme.public is not None:
+            _check_public(programme.public, i, fail)
         if programme.outcomes:
             _check_outcomes(programme, i, fail, registered_instruments(pm))
     return config
+
+
+def _check_public(public: PublicPage, i: int, fail: Any) -> None:
+    """A public page takes applications for at least one role, and its texts are plain text
+    (one line each; the intro and the role texts may have several lines)."""
+    where = ("programmes", i, "public")
+    if public.mentee is None and public.mentor is None:
+        raise fail("expected mentee or mentor (or both): who can apply on the public page", *where)
+    texts: list[tuple[tuple[Segment, ...], str, bool]] = [(("intro",), public.intro, True)]
+    texts += [(("offers", j), line, False) for j, line in enumerate(public.offers)]
+    for key in ("mentee", "mentor"):
+        value = getattr(public, key)
+        if value is not None:
+            texts.append(((key,), value, True))
+    if public.contact is not None:
+        texts.append((("contact",), public.contact, False))
+    for key_path, value, multiline in texts:
+        if chars.is_blank(value) or chars.has_forbidden(chars.line_feeds(value), multiline):
+            raise fail(
+                "expected plain text"
+                + ("" if multiline else " on one line")
+                + " (no control characters, not blank)",
+                *where,
+                *key_path,
+            )
 
 
 #: Who answers, as the messages say it.

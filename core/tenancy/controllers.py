@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
-from litestar import Controller, get
+from typing import Any
+
+from litestar import Controller, Request, get
 from litestar.di import NamedDependency, Provide
 from litestar.response import Template
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from core.applications.queries import front_applications
 from core.context import Context
 from core.identity.guards import any_member
 from core.reports.pages import front_figures
@@ -40,6 +43,7 @@ class TenantPagesController(Controller):
     @get("/", name="tenant_front", opt=NO_PERSONAL_DATA)
     async def front(
         self,
+        request: Request[Any, Any, Any],
         tenant: NamedDependency[Tenant],
         db_session: NamedDependency[AsyncSession],
         ctx: NamedDependency[Context],
@@ -51,6 +55,8 @@ class TenantPagesController(Controller):
                 "tenant": tenant,
                 "programmes": programmes,
                 "active_nav": "home",
+                # Coordinators: how many applications wait (a number; the list is audited).
+                "applications_waiting": await front_applications(request, db_session),
                 # Coordinators: the overview's headline figures (counts only).
                 "report_front": await front_figures(ctx),
             },

@@ -67,6 +67,9 @@ class Programme(TenantOwned, Model):
     #: Outcome questionnaire schedules (``[[programmes.outcomes]]`` of the tenant file).
     outcomes: Mapped[list[dict[str, Any]]] = mapped_column(JsonB, default=list)
     description: Mapped[str | None] = mapped_column(String(2000))
+    #: The public page and its application form (``[programmes.public]`` of the tenant file:
+    #: intro, offers, mentee, mentor, contact); ``None``: the programme has no public page.
+    public: Mapped[dict[str, Any] | None] = mapped_column(JsonB, default=None)
     #: Set when the programme disappears from the tenant file; rows are never deleted.
     archived_at: Mapped[dt.datetime | None] = mapped_column()
 

@@ -61,6 +61,7 @@ def _programme_values(config: Any) -> dict[str, Any]:
         "plugins": dict(config.plugins),
         "outcomes": [msgspec.to_builtins(o) for o in config.outcomes],
         "description": config.description,
+        "public": msgspec.to_builtins(config.public) if config.public is not None else None,
         "archived_at": None,
     }
 

@@ -87,6 +87,18 @@ NO_PERSONAL_DATA_MARK = NoPersonalData()
 NO_PERSONAL_DATA: dict[str, Any] = {AUDIT_OPT: NO_PERSONAL_DATA_MARK}
 
 
+#: ``opt`` key of a public tenant route: the path parameter that names the tenant.
+PUBLIC_TENANT_OPT = "public_tenant"
+
+
+def public_tenant(param: str = "slug") -> dict[str, Any]:
+    """``opt`` for a **public** route of one tenant (``/offentlig/{slug}/...``): no sign-in, the
+    tenant is the one the path parameter ``param`` names (an unknown tenant is a 404), and the
+    request runs in that tenant's scope - reads, writes and the commit - exactly as a tenant
+    route's. Refusals of an anonymous public route write no audit row."""
+    return {PUBLIC_TENANT_OPT: param}
+
+
 def audits(action: str, object_type: str | None = None, id_param: str | None = None) -> dict:
     """``opt`` for a route that reads or writes personal data: one audit row per success."""
     return {AUDIT_OPT: Audit(action, object_type, id_param)}
@@ -208,6 +220,16 @@ def _header(scope: Scope, name: bytes) -> str | None:
     return None
 
 
+def _public_tenant_slug(scope: Scope) -> str | None:
+    """The tenant slug of a public tenant route (:func:`public_tenant`), else ``None``."""
+    handler = scope.get("route_handler")
+    param = (getattr(handler, "opt", None) or {}).get(PUBLIC_TENANT_OPT)
+    if not param:
+        return None
+    value = scope.get("path_params", {}).get(param)
+    return None if value is None else str(value)
+
+
 def declared_audit(scope: Scope) -> Audit | NoPersonalData | None:
     handler = scope.get("route_handler")
     opt = getattr(handler, "opt", None) or {}
@@ -240,14 +262,18 @@ class RequestPipelineMiddleware(ASGIMiddleware):
             await send(message)
 
         slug = scope.get("path_params", {}).get(TENANT_PATH_PARAM)
+        public = _public_tenant_slug(scope)
         try:
             try:
                 await self._authenticate(ctx, scope, app, path)
-                if slug is None:
+                if slug is None and public is None:
                     with tenant_scope(None):
                         await next_app(scope, receive, send_wrapper)
                     return
-                tenant = await self._enter_tenant(ctx, scope, slug, path)
+                if slug is None:
+                    tenant = await self._enter_public_tenant(ctx, scope, str(public))
+                else:
+                    tenant = await self._enter_tenant(ctx, scope, slug, path)
                 limited = ctx.partner.programme_ids if ctx.partner else None
                 with tenant_scope(tenant.id), programme_scope(limited):
                     await bind_session_to_tenant(ctx.session, tenant.id)
@@ -328,6 +354,17 @@ class RequestPipelineMiddleware(ASGIMiddleware):
             scope["user"] = ctx.actor
             scope["state"]["partner_access"] = partner
         # Detached: a handler's rollback (a refused form) must not expire the request's tenant.
+        ctx.session.expunge(tenant)
+        scope["state"]["tenant"] = tenant
+        ctx.tenant = tenant
+        return tenant
+
+    async def _enter_public_tenant(self, ctx: RequestContext, scope: Scope, slug: str) -> Tenant:
+        """A public route's tenant: anyone may call it; an unknown tenant is a 404."""
+        with tenant_scope(None):
+            tenant = await get_tenant_by_slug(ctx.session, slug) if len(slug) <= 40 else None
+        if tenant is None:
+            raise NotFoundException()
         ctx.session.expunge(tenant)
         scope["state"]["tenant"] = tenant
         ctx.tenant = tenant

@@ -72,6 +72,12 @@ PAGES: dict[str, Page] = {
     "/": Page((ANON, COORD)),
     "/tilgaengelighedserklaering": Page((ANON,)),
     "/offentlig/{slug:str}/informationsmoeder": Page((ANON,)),
+    # The public programme pages (issue 17): the list, the page with its form, the receipt; the
+    # refused form is checked in tests/e2e/test_applications_browser.py.
+    "/offentlig/{slug:str}": Page((ANON,)),
+    "/offentlig/{slug:str}/tilbud/{programme_slug:str}": Page((ANON, COORD)),
+    "/offentlig/{slug:str}/tilbud/{programme_slug:str}/tak": Page((ANON,)),
+    f"{_T}/ansoegninger": Page(),
     _T: Page((COORD, MENTOR)),
     f"{_T}/mit": Page((MENTOR, MENTEE)),
     f"{_T}/partnerskaber": Page(),
@@ -271,9 +277,11 @@ async def world(live, database, _on_day) -> AsyncIterator[World]:
                 policy={"duration_months": {"min": 6, "max": 9}, "meeting_frequencies": ["weekly"]},
                 plugins={},
                 outcomes=_OUTCOMES,
+                public=_PUBLIC,
             )
             session.add(programme)
             await session.flush()
+            await _application(session, programme)
             # Savings assumptions (issue 14): the report shows the estimate with its chart, and
             # the tenant admin's form is filled in.
             from core.reports.models import SavingsAssumptionVersion
@@ -356,6 +364,43 @@ async def world(live, database, _on_day) -> AsyncIterator[World]:
         users=users,
         owner=owner,
         partner=partner,
+    )
+
+
+#: The world programme's public page (issue 17): long Danish words and lines must reflow.
+_PUBLIC = {
+    "intro": "Frivillige mentorer med egen erfaring støtter borgere i socialpsykiatrien.",
+    "offers": [
+        "En mentor med erfaringer, der ligner dine",
+        "Støttekontaktpersonsordningen, beskæftigelsesindsatsen og uddannelsesvejledningen",
+    ],
+    "mentee": "Du kan få en mentor, hvis du får støtte i socialpsykiatrien.",
+    "mentor": "Du kan blive mentor, hvis du har lært at leve med det.",
+    "contact": "Ring til koordinatoren på 70 00 00 00",
+}
+
+
+async def _application(session: Any, programme: Programme) -> None:
+    """One application waiting for the coordinator (the list page and the front page)."""
+    from core.applications.models import Application
+    from core.participants.models import Enrolment, EnrolmentRole
+
+    person = Person(name="Ansøger Arbejdsmarkedsuddannelsescentret", phone="20 30 40 50")
+    session.add(person)
+    await session.flush()
+    enrolment = Enrolment(
+        person_id=person.id, programme_id=programme.id, role=EnrolmentRole.MENTEE, status="applied"
+    )
+    session.add(enrolment)
+    await session.flush()
+    session.add(
+        Application(
+            person_id=person.id,
+            enrolment_id=enrolment.id,
+            hope="En at gå ture med.\nOg en at snakke med om beskæftigelsesindsatsen.",
+            contact_consent_text="Samtykke",
+            fingerprint="0" * 64,
+        )
     )
 
 

@@ -1,0 +1,216 @@
+"""The public pages of a tenant's programmes and the coordinator's list of applications.
+
+Public (no sign-in; :func:`core.web.pipeline.public_tenant` runs them in the tenant's scope):
+
+* ``GET /offentlig/{tenant}``: the tenant's programmes that have a public page;
+* ``GET /offentlig/{tenant}/tilbud/{programme}``: what the programme offers, its coming
+  information meetings and the application form ("Få en mentor" / "Bliv mentor");
+* ``POST`` to the same address applies (:func:`core.applications.commands.apply`): refused,
+  the form again with Danish field errors (400, nothing stored); accepted - or a repeat, or a
+  filled-in honeypot field - a redirect (303) to ``.../tak``. Rate limited per client address
+  and tenant (:data:`RATE_LIMIT`): the limit answers 429 with a Danish page. CSRF as every form.
+
+For coordinators: ``GET /t/{tenant}/ansoegninger`` lists the applications that wait (audited as
+``application.list``), and ``GET /api/v1/t/{tenant}/applications`` answers the same as JSON.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from litestar import Controller, Request, get, post
+from litestar.di import NamedDependency
+from litestar.enums import MediaType
+from litestar.middleware.rate_limit import RateLimitConfig
+from litestar.params import FromPath, FromQuery
+from litestar.response import Redirect, Template
+
+from core.applications import commands, queries
+from core.applications.schemas import HOPE_MAX, ApplicationIn, ApplicationOut
+from core.context import Context
+from core.errors import Invalid
+from core.identity.guards import coordinators
+from core.participants.labels import role_label
+from core.strict_input import StrictController
+from core.tenancy.models import Programme
+from core.web.forms import read_form
+from core.web.pipeline import NO_PERSONAL_DATA, audits, public_tenant
+
+#: The honeypot: a field people never see (hidden from screen and screen readers); a form that
+#: fills it in is a robot's. It is answered as a success and nothing is stored.
+HONEYPOT = "website"
+#: Applications per client address and tenant: so many per hour, then 429 until the hour is up.
+RATE_LIMIT: tuple[Any, int] = ("hour", 10)
+
+
+def _client(request: Request[Any, Any, Any]) -> str:
+    """The rate limit's key: the client address the edge found (``core/web/edge.py``: the
+    peer's address, or behind ``MAKKER_TRUSTED_PROXIES`` the forwarded one) and the tenant."""
+    state = request.scope.get("state", {})
+    address = state.get("client_address") or "unknown"
+    return f"{address}|{request.path_params.get('slug', '')}"
+
+
+rate_limit = RateLimitConfig(
+    rate_limit=RATE_LIMIT, identifier_for_request=_client, set_rate_limit_headers=False
+)
+
+
+def _page(name: str, ctx: Context, status_code: int = 200, **context: Any) -> Template:
+    return Template(
+        f"applications/{name}.html",
+        context={"public_tenant": ctx.tenant, "role_label": role_label, **context},
+        status_code=status_code,
+        media_type=MediaType.HTML,
+    )
+
+
+async def _programme_page(
+    ctx: Context,
+    programme: Programme,
+    values: dict[str, Any],
+    errors: dict[str, str] | None = None,
+    status_code: int = 200,
+) -> Template:
+    return _page(
+        "programme",
+        ctx,
+        status_code,
+        programme=programme,
+        public=programme.public or {},
+        roles=commands.open_roles(programme),
+        meetings=await queries.coming_info_meetings(ctx.session, programme, ctx.now()),
+        consent_text=commands.contact_consent_text(ctx.tenant.name, programme.name),
+        values=values,
+        errors=errors or {},
+        hope_max=HOPE_MAX,
+        honeypot=HONEYPOT,
+    )
+
+
+class PublicApplicationPages(Controller):
+    path = "/offentlig"
+    include_in_schema = False
+
+    @get("/{slug:str}", name="public_programmes", opt={**NO_PERSONAL_DATA, **public_tenant()})
+    async def programmes(self, ctx: NamedDependency[Context]) -> Template:
+        """The tenant's programmes with a public page."""
+        listed = await queries.public_programmes(ctx.session)
+        return _page("programmes", ctx, programmes=listed)
+
+    @get(
+        "/{slug:str}/tilbud/{programme_slug:str}",
+        name="public_programme",
+        opt={**NO_PERSONAL_DATA, **public_tenant()},
+    )
+    async def programme(
+        self,
+        ctx: NamedDependency[Context],
+        programme_slug: FromPath[str],
+        rolle: FromQuery[str] = "",
+    ) -> Template:
+        """What the programme offers, its information meetings and the application form
+        (``?rolle=mentor`` or ``mentee`` chooses the form's role)."""
+        programme = await commands.public_programme(ctx, programme_slug)
+        roles = commands.open_roles(programme)
+        role = rolle if rolle in roles else (roles[0] if len(roles) == 1 else "")
+        return await _programme_page(ctx, programme, {"role": role})
+
+    @post(
+        "/{slug:str}/tilbud/{programme_slug:str}",
+        name="public_apply",
+        opt={**audits("application.create", "person"), **public_tenant()},
+        middleware=[rate_limit.middleware],
+    )
+    async def apply(
+        self,
+        request: Request[Any, Any, Any],
+        ctx: NamedDependency[Context],
+        programme_slug: FromPath[str],
+    ) -> Any:
+        """Apply; refused, the form again with the errors (400); else 303 to the thanks page."""
+        programme = await commands.public_programme(ctx, programme_slug)
+        form = await read_form(request, checks=("consent",))
+        thanks = f"/offentlig/{ctx.tenant.slug}/tilbud/{programme.slug}/tak"
+        if str(form.get(HONEYPOT, "")).strip():
+            # A robot: answered as a success, nothing stored, one row without personal data.
+            ctx.audit("application.refused", detail={"programme": programme.slug, "why": "trap"})
+            return Redirect(thanks, status_code=303)
+        data = ApplicationIn(
+            role=str(form.get("role", "")),
+            name=str(form.get("name", "")),
+            phone=str(form.get("phone", "")),
+            email=str(form.get("email", "")),
+            hope=str(form.get("hope", "")),
+            consent=bool(form.get("consent")),
+        )
+        try:
+            await commands.apply(ctx, programme.slug, data)
+        except Invalid as exc:
+            values = {k: v for k, v in form.items() if k != HONEYPOT}
+            return await _programme_page(ctx, programme, values, dict(exc.errors), 400)
+        return Redirect(thanks, status_code=303)
+
+    @get(
+        "/{slug:str}/tilbud/{programme_slug:str}/tak",
+        name="public_apply_thanks",
+        opt={**NO_PERSONAL_DATA, **public_tenant()},
+    )
+    async def thanks(
+        self, ctx: NamedDependency[Context], programme_slug: FromPath[str]
+    ) -> Template:
+        """The receipt: what happens next (the same whatever was sent)."""
+        programme = await commands.public_programme(ctx, programme_slug)
+        return _page("thanks", ctx, programme=programme, public=programme.public or {})
+
+
+def application_out(w: queries.Waiting) -> ApplicationOut:
+    return ApplicationOut(
+        id=w.application.id,
+        person_id=w.person.id,
+        enrolment_id=w.enrolment.id,
+        programme=w.programme.slug,
+        role=w.enrolment.role.value,
+        name=w.person.name,
+        phone=w.person.phone,
+        email=w.person.email,
+        hope=w.application.hope,
+        received_at=w.application.created_at,
+    )
+
+
+class ApplicationPages(Controller):
+    path = "/t/{tenant_slug:str}/ansoegninger"
+    include_in_schema = False
+    guards = [coordinators]
+
+    @get("/", name="applications_page", opt=audits("application.list"))
+    async def index(self, ctx: NamedDependency[Context]) -> Template:
+        """The applications that wait for a call, newest first, each with a way to the person
+        and to the enrolment (where the coordinator records consent and the før-samtale)."""
+        waiting = await queries.waiting_applications(ctx.session)
+        ctx.audit("application.list", detail={"shown": len(waiting)})
+        return Template(
+            "applications/list.html",
+            context={
+                "tenant": ctx.tenant,
+                "active_nav": "home",
+                "waiting": waiting,
+                "role_label": role_label,
+            },
+            media_type=MediaType.HTML,
+        )
+
+
+class ApplicationApi(StrictController):
+    path = "/api/v1/t/{tenant_slug:str}/applications"
+    tags = ["participants"]
+    guards = [coordinators]
+
+    @get("/", name="api_applications", opt=audits("application.list"))
+    async def index(self, ctx: NamedDependency[Context]) -> list[ApplicationOut]:
+        """Applications from the public page that wait for the coordinator (the enrolment is
+        still `applied`), newest first (at most 200)."""
+        waiting = await queries.waiting_applications(ctx.session)
+        ctx.audit("application.list", detail={"shown": len(waiting)})
+        return [application_out(w) for w in waiting]

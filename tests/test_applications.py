@@ -1,0 +1,487 @@
+"""Applications on a programme's public page (issue 17): a citizen or volunteer applies without
+signing in; one person and one enrolment ``applied`` with the consent to be contacted; a repeat
+within minutes makes nothing new; a robot's honeypot and bad input store nothing; the form is
+rate limited per address (429 in Danish); the coordinator sees the applications and starts the
+før-samtale. Vejle's information meeting shows while it is coming. SQLite and PostgreSQL."""
+
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+from typing import Any
+
+import httpx
+import pytest
+from sqlalchemy import func, select
+
+from core import clock as app_clock
+from core.activities.models import Activity, ActivityKind, Recurrence
+from core.applications.commands import APPLICANT, DUPLICATE_WINDOW
+from core.applications.models import Application
+from core.applications.pages import RATE_LIMIT
+from core.audit.models import AuditEvent
+from core.db.tenant_scope import tenant_scope
+from core.participants.models import Consent, Enrolment, EnrolmentEvent, Person
+from core.tenancy.models import Programme
+from tests.live import browser_sign_in, client_for, csrf_token
+
+PUBLIC = {
+    "intro": "Frivillige mentorer støtter borgere på vej ud af et misbrug.",
+    "offers": ["En mentor med egne erfaringer", "Møder 1-2 gange hver 14. dag"],
+    "mentee": "Du kan få en mentor, hvis du er på vej ud af et misbrug.",
+    "mentor": "Du kan blive mentor, hvis du har været ude af dit misbrug i mindst et år.",
+    "contact": "Ring 70 00 00 00",
+}
+CONSENT = (
+    "Jeg giver samtykke til, at {org} gemmer oplysningerne i denne ansøgning og kontakter mig "
+    "på telefon eller e-mail om {programme}."
+)
+
+
+async def _programme(sessionmaker, tenant, slug="misbrug-mentor", public=PUBLIC) -> uuid.UUID:
+    with tenant_scope(tenant.id):
+        async with sessionmaker() as session, session.begin():
+            programme = Programme(
+                slug=slug,
+                name="Mentorordning på misbrugsområdet",
+                type="peer_mentor",
+                areas=["misbrug"],
+                policy={
+                    "duration_months": {"min": 6, "max": 6},
+                    "meeting_frequencies": ["one_to_two_per_fortnight"],
+                },
+                plugins={},
+                public=public,
+            )
+            session.add(programme)
+        return programme.id
+
+
+def _url(tenant, slug="misbrug-mentor") -> str:
+    return f"/offentlig/{tenant.slug}/tilbud/{slug}"
+
+
+async def _form(http: httpx.AsyncClient, tenant, slug="misbrug-mentor") -> str:
+    page = await http.get(_url(tenant, slug))
+    assert page.status_code == 200
+    return csrf_token(page.text)
+
+
+def _values(**changes: str) -> dict[str, str]:
+    values = {
+        "role": "mentee",
+        "name": "Anne Ansøger",
+        "phone": "20 30 40 50",
+        "email": "",
+        "hope": "En at gå ture med.\r\nOg snakke med.",
+        "consent": "on",
+        "website": "",
+    }
+    values.update(changes)
+    return {k: v for k, v in values.items() if v is not None}
+
+
+async def _counts(sessionmaker, tenant) -> dict[str, int]:
+    with tenant_scope(tenant.id):
+        async with sessionmaker() as session:
+            out = {}
+            for name, model in (
+                ("people", Person),
+                ("enrolments", Enrolment),
+                ("events", EnrolmentEvent),
+                ("applications", Application),
+                ("consents", Consent),
+            ):
+                found = await session.scalar(select(func.count()).select_from(model))
+                out[name] = int(found or 0)
+            return out
+
+
+NOTHING = {"people": 0, "enrolments": 0, "events": 0, "applications": 0, "consents": 0}
+
+
+async def _audit(sessionmaker, tenant, prefix="application.") -> list[tuple[Any, ...]]:
+    async with sessionmaker() as session:
+        rows = await session.execute(
+            select(AuditEvent.action, AuditEvent.actor, AuditEvent.object_id, AuditEvent.detail)
+            .where(AuditEvent.tenant_slug == tenant.slug, AuditEvent.action.like(f"{prefix}%"))
+            .order_by(AuditEvent.at)
+        )
+        return [tuple(r) for r in rows]
+
+
+async def test_an_application_makes_one_person_and_enrolment_and_a_repeat_makes_none(
+    live, sessionmaker, tenants
+):
+    await _programme(sessionmaker, tenants.a)
+    async with client_for(live) as http:
+        token = await _form(http, tenants.a)
+        sent = await http.post(_url(tenants.a), data={**_values(), "_csrf_token": token})
+        assert (sent.status_code, sent.headers["location"]) == (303, f"{_url(tenants.a)}/tak")
+        thanks = await http.get(sent.headers["location"])
+        assert thanks.status_code == 200
+        assert "Tak for din ansøgning" in thanks.text and "Ring 70 00 00 00" in thanks.text
+        # The same again (a double click, or "did it work?"): the same answer, nothing new.
+        again = await http.post(_url(tenants.a), data={**_values(), "_csrf_token": token})
+        assert (again.status_code, again.headers["location"]) == (303, f"{_url(tenants.a)}/tak")
+        # Case and spaces in the name and the phone number's spacing do not make it new.
+        third = await http.post(
+            _url(tenants.a),
+            data={**_values(name="anne  ansøger", phone="20304050"), "_csrf_token": token},
+        )
+        assert third.status_code == 303
+    assert await _counts(sessionmaker, tenants.a) == {
+        "people": 1,
+        "enrolments": 1,
+        "events": 1,
+        "applications": 1,
+        "consents": 0,  # consent to be contacted is no Art. 9 consent: none is recorded
+    }
+    with tenant_scope(tenants.a.id):
+        async with sessionmaker() as session:
+            person = await session.scalar(select(Person))
+            enrolment = await session.scalar(select(Enrolment))
+            event = await session.scalar(select(EnrolmentEvent))
+            application = await session.scalar(select(Application))
+    assert (person.name, person.phone, person.email, person.attributes) == (
+        "Anne Ansøger",
+        "20 30 40 50",
+        None,
+        {},
+    )
+    assert (enrolment.person_id, enrolment.role.value, enrolment.status) == (
+        person.id,
+        "mentee",
+        "applied",
+    )
+    assert (event.from_status, event.to_status, event.actor) == (None, "applied", APPLICANT)
+    assert (application.person_id, application.enrolment_id, application.hope) == (
+        person.id,
+        enrolment.id,
+        "En at gå ture med.\nOg snakke med.",
+    )
+    assert application.contact_consent_text.startswith(
+        CONSENT.format(org="Kommune A", programme="Mentorordning på misbrugsområdet")
+    )
+    assert len(application.fingerprint) == 64 and "Anne" not in application.fingerprint
+    # Audited without the name, contact details or text: ids, programme and role.
+    assert await _audit(sessionmaker, tenants.a) == [
+        (
+            "application.create",
+            None,
+            str(person.id),
+            {
+                "programme": "misbrug-mentor",
+                "role": "mentee",
+                "enrolment": str(enrolment.id),
+                "application": str(application.id),
+            },
+        ),
+        (
+            "application.create",
+            None,
+            str(person.id),
+            {"programme": "misbrug-mentor", "role": "mentee", "duplicate": True},
+        ),
+        (
+            "application.create",
+            None,
+            str(person.id),
+            {"programme": "misbrug-mentor", "role": "mentee", "duplicate": True},
+        ),
+    ]
+
+
+async def test_a_repeat_after_the_window_or_for_the_other_role_is_a_new_application(
+    live, sessionmaker, tenants, clock
+):
+    await _programme(sessionmaker, tenants.a)
+    clock.set(dt.datetime(2026, 12, 1, 10, 0, tzinfo=app_clock.COPENHAGEN))
+    async with client_for(live) as http:
+        token = await _form(http, tenants.a)
+        for role in ("mentee", "mentor"):
+            r = await http.post(_url(tenants.a), data={**_values(role=role), "_csrf_token": token})
+            assert r.status_code == 303
+        clock.set(
+            dt.datetime(2026, 12, 1, 10, 0, tzinfo=app_clock.COPENHAGEN)
+            + DUPLICATE_WINDOW
+            + dt.timedelta(minutes=1)
+        )
+        later = await http.post(_url(tenants.a), data={**_values(), "_csrf_token": token})
+        assert later.status_code == 303
+    counts = await _counts(sessionmaker, tenants.a)
+    assert (counts["people"], counts["enrolments"], counts["applications"]) == (3, 3, 3)
+
+
+async def test_bad_input_gets_danish_field_errors_and_nothing_is_stored(
+    live, sessionmaker, tenants
+):
+    await _programme(sessionmaker, tenants.a)
+    cases: list[tuple[dict[str, Any], dict[str, str]]] = [
+        (
+            {"role": "", "name": " ", "phone": "", "hope": "", "consent": None},
+            {
+                "role": "Vælg, om du vil have en mentor eller være mentor.",
+                "name": "Skriv dit navn.",
+                "phone": "Skriv et telefonnummer eller en e-mailadresse, så vi kan kontakte dig.",
+                "consent": "Sæt kryds for at give samtykke til, at vi må kontakte dig.",
+            },
+        ),
+        (
+            {"phone": "12", "email": "ikke-en-adresse", "hope": "x" * 1001},
+            {
+                "phone": "Skriv et telefonnummer på mindst 8 cifre (mellemrum og + er tilladt).",
+                "email": "Skriv en gyldig e-mailadresse, fx navn@example.dk.",
+                "hope": "Teksten er for lang (højst 1000 tegn).",
+            },
+        ),
+        ({"role": "admin", "name": "Anne\u202eA"}, {}),
+    ]
+    async with client_for(live) as http:
+        token = await _form(http, tenants.a)
+        for changes, expected in cases:
+            r = await http.post(_url(tenants.a), data={**_values(**changes), "_csrf_token": token})
+            assert r.status_code == 400
+            assert "Nogle felter er ikke udfyldt korrekt; intet er gemt." in r.text
+            for message in expected.values():
+                assert message.replace("'", "&#39;") in r.text, message
+            if not expected:
+                assert 'id="e-role"' in r.text and 'id="e-name"' in r.text
+            # The form keeps what was written (not the trap field) and links each error.
+            for field in expected:
+                assert f'href="#f-{field}"' in r.text
+        # Without the CSRF token: refused before anything is read.
+        refused = await http.post(_url(tenants.a), data=_values())
+        assert refused.status_code == 403
+    assert await _counts(sessionmaker, tenants.a) == NOTHING
+
+
+async def test_a_filled_in_honeypot_is_answered_as_success_and_stores_nothing(
+    live, sessionmaker, tenants
+):
+    await _programme(sessionmaker, tenants.a)
+    async with client_for(live) as http:
+        token = await _form(http, tenants.a)
+        r = await http.post(
+            _url(tenants.a),
+            data={**_values(website="http://spam.example"), "_csrf_token": token},
+        )
+        assert (r.status_code, r.headers["location"]) == (303, f"{_url(tenants.a)}/tak")
+    assert await _counts(sessionmaker, tenants.a) == NOTHING
+    assert await _audit(sessionmaker, tenants.a) == [
+        ("application.refused", None, None, {"programme": "misbrug-mentor", "why": "trap"})
+    ]
+
+
+async def test_the_form_is_rate_limited_per_address_with_a_danish_429(live, sessionmaker, tenants):
+    await _programme(sessionmaker, tenants.a)
+    await _programme(sessionmaker, tenants.b)
+    allowed = RATE_LIMIT[1]
+    async with client_for(live) as http:
+        token = await _form(http, tenants.a)
+        statuses = [
+            (
+                await http.post(
+                    _url(tenants.a),
+                    data={**_values(name=f"Person {i}"), "_csrf_token": token},
+                )
+            ).status_code
+            for i in range(allowed)
+        ]
+        assert statuses == [303] * allowed
+        limited = await http.post(
+            _url(tenants.a), data={**_values(name="En til"), "_csrf_token": token}
+        )
+        assert limited.status_code == 429
+        assert (
+            "Der er kommet for mange forespørgsler fra din adresse på kort tid. Vent lidt, og "
+            "prøv igen." in limited.text
+        )
+        # The page itself still answers, and another organisation's form is counted apart.
+        assert (await http.get(_url(tenants.a))).status_code == 200
+        other = await http.post(
+            _url(tenants.b), data={**_values(), "_csrf_token": await _form(http, tenants.b)}
+        )
+        assert other.status_code == 303
+    counts = await _counts(sessionmaker, tenants.a)
+    assert (counts["people"], counts["applications"]) == (allowed, allowed)
+
+
+async def test_the_public_page_shows_the_programme_and_only_coming_info_meetings(
+    live, sessionmaker, tenants, clock
+):
+    """Vejle's information meeting as announced: 14 December 15.00-17.00, Foreningernes Hus."""
+    programme_id = await _programme(sessionmaker, tenants.a)
+    other = await _programme(sessionmaker, tenants.a, "andet", {**PUBLIC, "mentee": None})
+    with tenant_scope(tenants.a.id):
+        async with sessionmaker() as session, session.begin():
+            for title, programme, published in (
+                ("Informationsmøde for interesserede mentorer", programme_id, True),
+                ("Internt møde", programme_id, False),
+                ("Et andet tilbuds møde", other, True),
+            ):
+                session.add(
+                    Activity(
+                        programme_id=programme,
+                        kind=ActivityKind.INFO_MEETING,
+                        title=title,
+                        description="Det kræver ingen tilmelding - mød bare op.",
+                        place="Foreningernes Hus Vejle, Vissingsgade 31",
+                        room="1. sal, lokale 4",
+                        first_on=dt.date(2026, 12, 14),
+                        starts=dt.time(15, 0),
+                        ends=dt.time(17, 0),
+                        recurrence=Recurrence.NONE,
+                        published=published,
+                    )
+                )
+    async with client_for(live) as http:
+        for moment, shown in (
+            (dt.datetime(2026, 12, 1, 9, 0), True),
+            (dt.datetime(2026, 12, 14, 16, 59), True),
+            (dt.datetime(2026, 12, 14, 17, 0), False),
+        ):
+            clock.set(moment.replace(tzinfo=app_clock.COPENHAGEN))
+            page = await http.get(_url(tenants.a))
+            assert page.status_code == 200
+            assert "Mentorordning på misbrugsområdet" in page.text
+            assert (
+                PUBLIC["intro"] in page.text
+                and "<li>En mentor med egne erfaringer</li>" in page.text
+            )
+            assert ("Informationsmøde for interesserede mentorer" in page.text) is shown
+            assert ("14.12.2026" in page.text and "15:00-17:00" in page.text) is shown
+            assert ("Vissingsgade 31" in page.text and "1. sal, lokale 4" in page.text) is shown
+            assert "Internt møde" not in page.text and "Et andet tilbuds møde" not in page.text
+            assert ("Der er ingen informationsmøder planlagt lige nu." in page.text) is not shown
+        # Both roles: the form asks which; ?rolle=mentor chooses it.
+        page = await http.get(_url(tenants.a), params={"rolle": "mentor"})
+        assert 'name="role" value="mentor" checked' in page.text
+        assert "Få en mentor" in page.text and "Bliv mentor" in page.text
+        assert 'class="makker-hp" aria-hidden="true"' in page.text
+        assert 'tabindex="-1"' in page.text
+        # A programme for mentors only: no choice, "Bliv mentor".
+        mentors_only = await http.get(_url(tenants.a, "andet"))
+        assert '<input type="hidden" name="role" value="mentor">' in mentors_only.text
+        assert '<h2 id="h-apply">Bliv mentor</h2>' in mentors_only.text
+        # The organisation's list of public programmes.
+        listing = await http.get(f"/offentlig/{tenants.a.slug}")
+        assert listing.status_code == 200
+        assert f'href="{_url(tenants.a)}"' in listing.text
+        assert f'href="{_url(tenants.a, "andet")}"' in listing.text
+        # Unknown organisation, unknown programme, a programme without a public page and
+        # another organisation's programme: the same 404.
+        await _programme(sessionmaker, tenants.a, "intern", None)
+        await _programme(sessionmaker, tenants.b, "kun-b")
+        assert (await http.get(_url(tenants.b, "kun-b"))).status_code == 200
+        for url in (
+            "/offentlig/findes-ikke",
+            _url(tenants.a, "findes-ikke"),
+            _url(tenants.a, "intern"),
+            _url(tenants.a, "kun-b"),
+            f"{_url(tenants.a, 'kun-b')}/tak",
+            _url(tenants.b),
+        ):
+            assert (await http.get(url)).status_code == 404, url
+        token = await _form(http, tenants.a)
+        for url in (_url(tenants.a, "kun-b"), _url(tenants.a, "intern")):
+            sent = await http.post(url, data={**_values(), "_csrf_token": token})
+            assert sent.status_code == 404, url
+    assert (await _counts(sessionmaker, tenants.a))["people"] == 0
+    assert (await _counts(sessionmaker, tenants.b))["people"] == 0
+
+
+async def test_the_coordinator_sees_new_applications_and_starts_the_forsamtale(
+    live, sessionmaker, tenants
+):
+    await _programme(sessionmaker, tenants.a)
+    async with client_for(live) as http:
+        token = await _form(http, tenants.a)
+        for name in ("Anne Ansøger", "Bo Borger"):
+            r = await http.post(_url(tenants.a), data={**_values(name=name), "_csrf_token": token})
+            assert r.status_code == 303
+    coordinator, mentor, stranger = (f"{r}-{tenants.a.slug}" for r in ("k", "m", "x"))
+    live.add_user(coordinator, ("coordinator",), (tenants.a.slug,))
+    live.add_user(mentor, ("mentor",), (tenants.a.slug,))
+    live.add_user(stranger, ("coordinator",), (tenants.b.slug,))
+    async with client_for(live) as browser:
+        await browser_sign_in(browser, live, coordinator)
+        front = await browser.get(f"/t/{tenants.a.slug}/")
+        assert "Nye ansøgninger, der venter på et opkald: 2" in front.text
+        assert f'href="/t/{tenants.a.slug}/ansoegninger/"' in front.text
+        assert "Anne Ansøger" not in front.text  # a number only: the list is audited
+        listed = await browser.get(f"/t/{tenants.a.slug}/ansoegninger/")
+        assert listed.status_code == 200
+        assert listed.text.index("Bo Borger") < listed.text.index("Anne Ansøger")  # newest first
+        assert "En at gå ture med.\nOg snakke med." in listed.text
+        with tenant_scope(tenants.a.id):
+            async with sessionmaker() as session:
+                anne = await session.scalar(
+                    select(Enrolment).join(Person).where(Person.name == "Anne Ansøger")
+                )
+        start = f"/t/{tenants.a.slug}/deltagere/tilmelding/{anne.id}"
+        assert f'href="{start}#h-intake"' in listed.text
+        enrolment_page = await browser.get(start)
+        assert enrolment_page.status_code == 200
+        assert "Ansøgt" in enrolment_page.text
+        # The coordinator calls, records the consent and starts the før-samtale.
+        token = csrf_token(enrolment_page.text)
+        assert (
+            await browser.post(f"{start}/samtykke", data={"_csrf_token": token})
+        ).status_code == 303
+        moved = await browser.post(f"{start}/status", data={"_csrf_token": token, "to": "intake"})
+        assert moved.status_code == 303
+        after = await browser.get(f"/t/{tenants.a.slug}/")
+        assert "Nye ansøgninger, der venter på et opkald: 1" in after.text
+        api = await browser.get(f"/t/{tenants.a.slug}/ansoegninger/")
+        assert "Anne Ansøger" not in api.text and "Bo Borger" in api.text
+    async with client_for(live) as browser:
+        await browser_sign_in(browser, live, mentor)
+        front = await browser.get(f"/t/{tenants.a.slug}/")
+        assert front.status_code == 200 and "ansøgning" not in front.text
+        assert (await browser.get(f"/t/{tenants.a.slug}/ansoegninger/")).status_code == 403
+    async with client_for(live) as browser:
+        await browser_sign_in(browser, live, stranger)
+        assert (await browser.get(f"/t/{tenants.a.slug}/ansoegninger/")).status_code == 404
+        own = await browser.get(f"/t/{tenants.b.slug}/ansoegninger/")
+        assert own.status_code == 200 and "Bo Borger" not in own.text
+    token = await live.access_token(coordinator)
+    async with client_for(live, headers={"Authorization": f"Bearer {token}"}) as api:
+        r = await api.get(f"/api/v1/t/{tenants.a.slug}/applications")
+        assert r.status_code == 200
+        assert [(a["name"], a["role"], a["programme"], a["phone"]) for a in r.json()] == [
+            ("Bo Borger", "mentee", "misbrug-mentor", "20 30 40 50")
+        ]
+    assert [row[0] for row in await _audit(sessionmaker, tenants.a, "application.list")] == [
+        "application.list",
+        "application.list",
+        "application.list",
+    ]
+
+
+@pytest.mark.parametrize("backend", ["sqlite"], indirect=True)
+async def test_an_applied_enrolment_moves_to_interested_without_consent(
+    live, sessionmaker, tenants
+):
+    await _programme(sessionmaker, tenants.a)
+    async with client_for(live) as http:
+        token = await _form(http, tenants.a)
+        assert (
+            await http.post(_url(tenants.a), data={**_values(), "_csrf_token": token})
+        ).status_code == 303
+    coordinator = f"k2-{tenants.a.slug}"
+    live.add_user(coordinator, ("coordinator",), (tenants.a.slug,))
+    with tenant_scope(tenants.a.id):
+        async with sessionmaker() as session:
+            enrolment_id = await session.scalar(select(Enrolment.id))
+    token = await live.access_token(coordinator)
+    async with client_for(live, headers={"Authorization": f"Bearer {token}"}) as api:
+        base = f"/api/v1/t/{tenants.a.slug}/enrolments/{enrolment_id}/transitions"
+        refused = await api.post(base, json={"to": "intake"})
+        assert (refused.status_code, refused.json()["errors"]) == (
+            400,
+            {"to": "Registrér først personens samtykke."},
+        )
+        moved = await api.post(base, json={"to": "interested"})
+        assert moved.status_code == 200, moved.text
+        assert moved.json()["status"] == "interested"
