@@ -28,8 +28,8 @@ from core.programmes.registry import (
     config_schemas,
     programme_types,
 )
-from core.web import text as chars
 from core.reports.assumptions import SavingsAssumptions
+from core.web import text as chars
 
 Area = Literal["psykiatri", "handicap", "misbrug"]
 MeetingFrequency = Literal["weekly", "fortnightly", "one_to_two_per_fortnight"]
