@@ -328,7 +328,10 @@ async def test_the_partner_works_under_a_banner_and_finds_the_owner_on_the_front
         browser=True,
         bearer=False,
     )
-    assert "som partner" not in (await own.get(f"/t/{world.owner.slug}/deltagere/")).text
+    listing = await own.get(f"/t/{world.owner.slug}/deltagere/", params={"q": OUTSIDE_NAME})
+    assert "som partner" not in listing.text
+    # The partner's limit ends with its request: the coordinator sees the other programme too.
+    assert OUTSIDE_NAME in listing.text
 
 
 @MODULE_LOOP
