@@ -15,7 +15,8 @@ from sqlalchemy import func, select, update
 from core.clock import COPENHAGEN
 from core.db.tenant_scope import tenant_scope
 from core.forloeb.models import PlannedMeeting
-from core.notifications.models import Notification
+from core.notifications.models import ContactPreference, Notification
+from core.settings import Settings
 from tests.notification_world import make_pair, outbox
 from tests.test_mine import account_of
 
@@ -221,3 +222,85 @@ async def test_coordinators_see_failed_deliveries_and_send_one_again(
     with tenant_scope(tenants.a.id):
         async with sessionmaker() as session, session.begin():
             await session.execute(update(Notification).values(status="sent"))
+
+
+def test_production_has_no_development_mailbox():
+    """The mailbox is a development feature: production does not mount it (a 404)."""
+    from core.app import create_app
+    from core.settings import load_settings
+
+    production = load_settings(
+        {
+            "MAKKER_ENV": "production",
+            "MAKKER_DATABASE_URL": "postgresql+asyncpg://makker_app:pw@db.example.dk/makker",
+            "MAKKER_SECRET_KEY": "p" * 40,
+            "MAKKER_BASE_URL": "https://makker.example.dk",
+            "MAKKER_OIDC_ISSUER": "https://login.example.dk/realms/makker",
+            "MAKKER_OIDC_CLIENT_SECRET": "s3cret",
+        }
+    )
+    mailbox = "/t/{tenant_slug:str}/udvikling/postkasse"
+
+    def paths(settings) -> set[str]:
+        return {route.path for route in create_app(settings).routes}
+
+    assert mailbox not in paths(production)
+    assert "/t/{tenant_slug:str}/beskeder" in paths(production)
+    assert mailbox in paths(Settings())
+
+
+async def test_the_choices_page_refuses_in_danish_and_stores_nothing(
+    live, sessionmaker, tenants, clock
+):
+    from tests.live import browser_sign_in, client_for, csrf_token
+
+    clock.set(NOW)
+    mentee = f"page-choice-{tenants.a.slug}"
+    live.add_user(mentee, ("mentee",), (tenants.a.slug,))
+    await make_pair(
+        sessionmaker,
+        tenants.a,
+        dt.date(2026, 11, 2),
+        consent=False,
+        mentee_account=account_of(live, mentee),
+    )
+    page = f"/t/{tenants.a.slug}/beskeder/valg"
+    async with client_for(live) as http:
+        await browser_sign_in(http, live, mentee, page)
+        form = await http.get(page)
+        assert form.status_code == 200
+        token = csrf_token(form.text)
+        refused = await http.post(
+            page,
+            data={"_csrf_token": token, "consent": "on", "quiet_from": "22:00", "quiet_to": ""},
+        )
+        assert refused.status_code == 400
+        assert "Angiv både start og slut på de stille timer, eller ingen af dem." in refused.text
+        assert 'href="#f-quiet_to"' in refused.text
+        assert await _preference(sessionmaker, tenants.a) is None  # nothing stored
+        saved = await http.post(
+            page,
+            data={
+                "_csrf_token": token,
+                "consent": "on",
+                "channel_meeting_reminder": "sms",
+                "quiet_from": "22:00",
+                "quiet_to": "07:00",
+            },
+        )
+        assert (saved.status_code, saved.headers["location"]) == (303, f"{page}?gemt=1")
+        shown = await http.get(f"{page}?gemt=1")
+        assert "Dine valg er gemt." in shown.text
+        assert 'value="22:00"' in shown.text and 'value="sms" selected' in shown.text
+    pref = await _preference(sessionmaker, tenants.a)
+    assert (pref.consented, pref.channels, pref.quiet_from) == (
+        True,
+        {"meeting_reminder": "sms"},
+        dt.time(22, 0),
+    )
+
+
+async def _preference(sessionmaker, tenant) -> ContactPreference | None:
+    with tenant_scope(tenant.id):
+        async with sessionmaker() as session:
+            return await session.scalar(select(ContactPreference))
