@@ -93,6 +93,7 @@ TEMPLATE_DIRS: list[Path | PathLike[Any] | str] = [
     CORE_DIR / "mine" / "templates",
     CORE_DIR / "forloeb" / "templates",
     CORE_DIR / "outcomes" / "templates",
+    CORE_DIR / "reports" / "templates",
     CORE_DIR / "applications" / "templates",
     CORE_DIR / "reports" / "templates",
     CORE_DIR / "notifications" / "templates",

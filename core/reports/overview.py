@@ -24,6 +24,13 @@ read on. The answer holds only counts, medians and hold numbers - never a person
 people, so a person in two programmes counts once in the total (the total can be less than the
 sum). The median wait of the total is the median over all the programmes' matches.
 
+Speed (measured with ``tests/benchmarks/bench_reports.py``'s world, PostgreSQL, no added
+indexes, 20,000 forløb and 1,000,000 meetings, a loaded 2-core machine): the people in forløb
+one statement ~120-150 ms, the wait from ready to matched one windowed statement ~230 ms,
+meetings ~450 ms (the join of a year's ~500,000 meetings to their forløb), the rest ~200 ms
+together - the meetings and the waits need the indexes or summary tables of the benchmark's
+work (docs/reports.md, "Speed").
+
 Every figure is defined in ``docs/reports.md`` ("The overview"); :class:`Figures` repeats the
 definitions field by field. :func:`outcome_changes` adds the questionnaire change per
 instrument (:func:`core.outcomes.results.programme_result`), which needs a request context.
@@ -37,11 +44,13 @@ import uuid
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field, fields
+from typing import Any
 
-from sqlalchemy import and_, func, or_, select, union_all
+from sqlalchemy import Date, and_, case, cast, func, literal, or_, select, union_all
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 
+from core.clock import COPENHAGEN
 from core.context import Context
 from core.courses.models import Course, CourseAttendance, CourseParticipant, CourseSession
 from core.courses.queries import FINISHED, PLANNED, RUNNING, course_state, min_sessions_attended
@@ -214,61 +223,61 @@ async def _in_forloeb(
 ) -> None:
     mentee, mentor = aliased(Enrolment), aliased(Enrolment)
     running = [Forloeb.programme_id.in_(ids), *_running_on(day)]
-    rows = await session.execute(
+    # One statement: the running forløb with both parties (a CTE the database reads once), and
+    # per programme and in total the forløb, distinct citizens, mentors and people.
+    pairs = (
         select(
-            Forloeb.programme_id,
-            func.count(),
-            func.count(func.distinct(mentee.person_id)),
-            func.count(func.distinct(mentor.person_id)),
+            Forloeb.programme_id.label("programme_id"),
+            mentee.person_id.label("citizen"),
+            mentor.person_id.label("mentor"),
         )
         .join(mentee, mentee.id == Forloeb.mentee_enrolment_id)
         .join(mentor, mentor.id == Forloeb.mentor_enrolment_id)
         .where(*running)
-        .group_by(Forloeb.programme_id)
+        .cte("running_pairs")
     )
-    for programme_id, n, citizens, mentors in rows.tuples():
-        f = per[programme_id]
-        f.forloeb_running, f.citizens_in_forloeb, f.mentors_in_forloeb = n, citizens, mentors
-        total.forloeb_running += n
-    # Distinct people: both parties of every running forløb, per programme and in total.
     parties = union_all(
-        select(Forloeb.programme_id.label("programme_id"), mentee.person_id.label("person_id"))
-        .join(mentee, mentee.id == Forloeb.mentee_enrolment_id)
-        .where(*running),
-        select(Forloeb.programme_id, mentor.person_id)
-        .join(mentor, mentor.id == Forloeb.mentor_enrolment_id)
-        .where(*running),
-    ).subquery()
-    for programme_id, people in (
-        await session.execute(
-            select(parties.c.programme_id, func.count(func.distinct(parties.c.person_id))).group_by(
-                parties.c.programme_id
-            )
-        )
-    ).tuples():
-        per[programme_id].people_in_forloeb = people
-    totals = (
-        await session.execute(
-            select(
-                select(func.count(func.distinct(parties.c.person_id))).scalar_subquery(),
-                select(func.count(func.distinct(mentee.person_id)))
-                .select_from(Forloeb)
-                .join(mentee, mentee.id == Forloeb.mentee_enrolment_id)
-                .where(*running)
-                .scalar_subquery(),
-                select(func.count(func.distinct(mentor.person_id)))
-                .select_from(Forloeb)
-                .join(mentor, mentor.id == Forloeb.mentor_enrolment_id)
-                .where(*running)
-                .scalar_subquery(),
-            )
-        )
-    ).one()
-    total.people_in_forloeb, total.citizens_in_forloeb, total.mentors_in_forloeb = (
-        int(totals[0] or 0),
-        int(totals[1] or 0),
-        int(totals[2] or 0),
+        select(pairs.c.programme_id, pairs.c.citizen.label("person_id")),
+        select(pairs.c.programme_id, pairs.c.mentor),
+    ).cte("running_parties")
+    zero = literal(0)
+    counts = union_all(
+        select(
+            pairs.c.programme_id,
+            literal("forloeb").label("kind"),
+            func.count().label("n"),
+            func.count(func.distinct(pairs.c.citizen)).label("citizens"),
+            func.count(func.distinct(pairs.c.mentor)).label("mentors"),
+        ).group_by(pairs.c.programme_id),
+        select(
+            literal(None, Forloeb.programme_id.type),
+            literal("forloeb"),
+            func.count(),
+            func.count(func.distinct(pairs.c.citizen)),
+            func.count(func.distinct(pairs.c.mentor)),
+        ),
+        select(
+            parties.c.programme_id,
+            literal("people"),
+            func.count(func.distinct(parties.c.person_id)),
+            zero,
+            zero,
+        ).group_by(parties.c.programme_id),
+        select(
+            literal(None, Forloeb.programme_id.type),
+            literal("people"),
+            func.count(func.distinct(parties.c.person_id)),
+            zero,
+            zero,
+        ),
     )
+    for programme_id, kind, n, citizens, mentors in (await session.execute(counts)).tuples():
+        f = total if programme_id is None else per[programme_id]
+        if kind == "people":
+            f.people_in_forloeb = int(n)
+        else:
+            f.forloeb_running = int(n)
+            f.citizens_in_forloeb, f.mentors_in_forloeb = int(citizens), int(mentors)
     paused = await session.execute(
         select(Forloeb.programme_id, func.count(func.distinct(ForloebPause.forloeb_id)))
         .join(Forloeb, Forloeb.id == ForloebPause.forloeb_id)
@@ -401,40 +410,43 @@ async def _waits(
     """Median days from an enrolment's last change to ``ready`` to its change to ``matched``,
     over the changes to ``matched`` in the period."""
     first, last = period.utc_bounds()
-    matched_in_period = (
-        select(EnrolmentEvent.enrolment_id)
-        .where(
-            EnrolmentEvent.to_status == "matched",
-            EnrolmentEvent.at >= first,
-            EnrolmentEvent.at < last,
-        )
-        .scalar_subquery()
+    # Each event with the time of its enrolment's latest change to ready so far (a window over
+    # the enrolment's history: one pass, no lookup per match); then the matches in the period.
+    ready_so_far = (
+        func.max(case((EnrolmentEvent.to_status == "ready", EnrolmentEvent.at)))
+        .over(partition_by=EnrolmentEvent.enrolment_id, order_by=EnrolmentEvent.at)
+        .label("ready_at")
     )
-    rows = await session.execute(
+    events = (
         select(
-            Enrolment.programme_id,
-            EnrolmentEvent.enrolment_id,
-            EnrolmentEvent.to_status,
-            EnrolmentEvent.at,
+            Enrolment.programme_id.label("programme_id"),
+            EnrolmentEvent.to_status.label("to_status"),
+            EnrolmentEvent.at.label("at"),
+            ready_so_far,
         )
         .join(Enrolment, Enrolment.id == EnrolmentEvent.enrolment_id)
         .where(
             Enrolment.programme_id.in_(ids),
             EnrolmentEvent.to_status.in_(("ready", "matched")),
-            EnrolmentEvent.enrolment_id.in_(matched_in_period),
         )
-        .order_by(EnrolmentEvent.enrolment_id, EnrolmentEvent.at)
+        .subquery()
     )
+    matches = (
+        select(
+            events.c.programme_id,
+            events.c.at.label("matched_at"),
+            events.c.ready_at,
+        )
+        .where(events.c.to_status == "matched", events.c.at >= first, events.c.at < last)
+        .subquery()
+    )
+    if session.get_bind().dialect.name == "postgresql":
+        await _waits_in_postgresql(session, matches, per, total)
+        return
     waits: dict[uuid.UUID, list[int]] = defaultdict(list)
-    ready_since: dict[uuid.UUID, dt.datetime] = {}
-    for programme_id, enrolment_id, to_status, at in rows.tuples():
-        if to_status == "ready":
-            ready_since[enrolment_id] = at
-            continue
-        since = ready_since.get(enrolment_id)
-        if since is None or not (first <= _aware(at) < last):
-            continue
-        waits[programme_id].append((local_day(at) - local_day(since)).days)
+    for programme_id, matched_at, since in (await session.execute(select(matches))).tuples():
+        if since is not None:
+            waits[programme_id].append((local_day(matched_at) - local_day(since)).days)
     every: list[int] = []
     for programme_id, days in waits.items():
         per[programme_id].median_days_ready_to_matched = _median(days)
@@ -444,8 +456,34 @@ async def _waits(
     total.matches = len(every)
 
 
-def _aware(at: dt.datetime) -> dt.datetime:
-    return at if at.tzinfo is not None else at.replace(tzinfo=dt.UTC)
+async def _waits_in_postgresql(
+    session: AsyncSession, matches: Any, per: dict[uuid.UUID, Figures], total: Figures
+) -> None:
+    """The same medians computed by PostgreSQL (Danish calendar days, ``percentile_cont``):
+    one row per programme and one for the total instead of a row per match."""
+
+    def day(column: Any) -> Any:
+        return cast(func.timezone(COPENHAGEN.key, column), Date)
+
+    days = (
+        select(
+            matches.c.programme_id,
+            (day(matches.c.matched_at) - day(matches.c.ready_at)).label("days"),
+        )
+        .where(matches.c.ready_at.is_not(None))
+        .cte("waits")
+    )
+    median = func.percentile_cont(0.5).within_group(days.c.days)
+    rows = await session.execute(
+        union_all(
+            select(days.c.programme_id, median, func.count()).group_by(days.c.programme_id),
+            select(literal(None, Enrolment.programme_id.type), median, func.count()),
+        )
+    )
+    for programme_id, value, n in rows.tuples():
+        f = total if programme_id is None else per[programme_id]
+        f.median_days_ready_to_matched = float(value) if n else None
+        f.matches = int(n)
 
 
 def _median(values: Sequence[int]) -> float | None:
@@ -550,30 +588,29 @@ async def _became_mentors(
     total: Figures,
 ) -> None:
     mentee = aliased(Enrolment)
-    first_as_citizen = {
-        person_id: started
-        for person_id, started in (
-            await session.execute(
-                select(mentee.person_id, func.min(Forloeb.started_on))
-                .join(mentee, mentee.id == Forloeb.mentee_enrolment_id)
-                .where(Forloeb.state.in_(STARTED_STATES), Forloeb.started_on.is_not(None))
-                .group_by(mentee.person_id)
-            )
-        ).tuples()
-    }
-    if not first_as_citizen:
-        return
+    # Each person's first start as a citizen; the database joins it to the programmes' mentor
+    # enrolments, so only the mentors who were citizens come back.
+    first_as_citizen = (
+        select(mentee.person_id.label("person_id"), func.min(Forloeb.started_on).label("first"))
+        .join(mentee, mentee.id == Forloeb.mentee_enrolment_id)
+        .where(Forloeb.state.in_(STARTED_STATES), Forloeb.started_on.is_not(None))
+        .group_by(mentee.person_id)
+        .subquery()
+    )
     mentors = await session.execute(
-        select(Enrolment.programme_id, Enrolment.person_id, Enrolment.created_at).where(
-            Enrolment.programme_id.in_(ids),
-            Enrolment.role == EnrolmentRole.MENTOR,
-            Enrolment.person_id.in_(list(first_as_citizen)),
+        select(
+            Enrolment.programme_id,
+            Enrolment.person_id,
+            Enrolment.created_at,
+            first_as_citizen.c.first,
         )
+        .join(first_as_citizen, first_as_citizen.c.person_id == Enrolment.person_id)
+        .where(Enrolment.programme_id.in_(ids), Enrolment.role == EnrolmentRole.MENTOR)
     )
     became: dict[uuid.UUID, set[uuid.UUID]] = defaultdict(set)
     became_in_period: dict[uuid.UUID, set[uuid.UUID]] = defaultdict(set)
-    for programme_id, person_id, created_at in mentors.tuples():
-        day, citizen_from = local_day(created_at), first_as_citizen[person_id]
+    for programme_id, person_id, created_at, citizen_from in mentors.tuples():
+        day = local_day(created_at)
         if day > period.end or citizen_from is None or day < citizen_from:
             continue
         became[programme_id].add(person_id)
