@@ -21,12 +21,13 @@ from core.clock import local
 from core.context import Context
 from core.errors import Invalid
 from core.forloeb import planned
-from core.forloeb.access import access_forloeb
+from core.forloeb.access import access_forloeb, is_coordinator
 from core.identity.guards import any_member, coordinators
 from core.notifications import commands
 from core.notifications.outbox import Links
 from core.notifications.preferences import PERSON_KINDS
 from core.notifications.schemas import ChoicesIn
+from core.notifications.setup import mailbox_enabled
 from core.web.forms import form_struct, read_form
 from core.web.i18n import gettext as _
 from core.web.pipeline import NO_PERSONAL_DATA, audits
@@ -66,11 +67,20 @@ class NotificationPagesController(Controller):
     include_in_schema = False
 
     @get("/", name="notifications_page", opt=audits("notifications.list"), guards=[any_member])
-    async def inbox(self, ctx: NamedDependency[Context]) -> Template:
+    async def inbox(self, state: State, ctx: NamedDependency[Context]) -> Template:
         person, rows = await commands.my_messages(ctx)
+        coordinator = is_coordinator(ctx.principal)
         return _page(
             "notifications/inbox.html",
-            {"tenant": ctx.tenant, "person": person, "rows": rows, "active_nav": "messages"},
+            {
+                "tenant": ctx.tenant,
+                "person": person,
+                "rows": rows,
+                # coordinators: the messages that did not go out, and in development the mailbox
+                "coordinator": coordinator,
+                "mailbox": coordinator and mailbox_enabled(state.settings),
+                "active_nav": "messages",
+            },
         )
 
     @get(
