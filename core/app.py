@@ -95,7 +95,6 @@ TEMPLATE_DIRS: list[Path | PathLike[Any] | str] = [
     CORE_DIR / "outcomes" / "templates",
     CORE_DIR / "reports" / "templates",
     CORE_DIR / "applications" / "templates",
-    CORE_DIR / "reports" / "templates",
     CORE_DIR / "notifications" / "templates",
 ]
 STATIC_DIR = CORE_DIR / "web" / "static"

@@ -86,7 +86,7 @@ async def test_front_page_lists_programmes_in_danish(signed_in, shipped):
     # A coordinator's front page starts with the overview (issue 14), then the programmes.
     assert "Kolding Kommune Oversigt Alle tilbud, " in text
     assert "0 mennesker i forløb 0 borgere i forløb 0 mentorer i forløb" in text
-    assert "Se hele rapporten Tilbud Borger til Borger" in text
+    assert "Se hele rapporten" in text and "Tilbud Borger til Borger" in text
     assert "Områder Psykiatri Handicap Misbrug Varighed 6-9 måneder" in text
     assert "Møder ugentligt, hver 14. dag" in text
     assert "Peer-to-Peer" not in text  # Vejle's programme
@@ -98,7 +98,7 @@ async def test_front_page_in_english_with_language_cookie(signed_in, shipped):
     text = _text(response.text)
     assert '<html lang="en">' in response.text
     assert "Vejle Kommune Overview Every programme, " in text
-    assert "See the whole report Programmes" in text
+    assert "See the whole report" in text and "Programmes" in text
     assert "Duration 6 months Meetings 1-2 times every 14 days" in text
     assert "Borger til Borger" not in text
 
