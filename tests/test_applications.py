@@ -424,6 +424,10 @@ async def test_the_coordinator_sees_new_applications_and_starts_the_forsamtale(
         enrolment_page = await browser.get(start)
         assert enrolment_page.status_code == 200
         assert "Ansøgt" in enrolment_page.text
+        # The application is on the enrolment: what she hopes for, the consent to be contacted.
+        assert "Ansøgning fra den offentlige side" in enrolment_page.text
+        assert "En at gå ture med.\nOg snakke med." in enrolment_page.text
+        assert "Jeg giver samtykke til, at Kommune A gemmer oplysningerne" in enrolment_page.text
         # The coordinator calls, records the consent and starts the før-samtale.
         token = csrf_token(enrolment_page.text)
         assert (

@@ -21,6 +21,7 @@ from litestar.exceptions import NotFoundException
 from litestar.params import FromPath, FromQuery
 from litestar.response import Redirect, Template
 
+from core.applications.queries import application_of
 from core.context import Context
 from core.errors import Invalid
 from core.identity.guards import coordinators
@@ -117,6 +118,8 @@ async def _enrolment_page(
         values=values,
         plugin_values=plugin_values if plugin_values is not None else view.plugin_values,
         areas=intake.LIVED_EXPERIENCE_AREAS,
+        # The application from the public page this enrolment came from, if any (issue 17).
+        application=await application_of(ctx.session, view.enrolment.id),
     )
 
 

@@ -168,6 +168,11 @@ EXTRA = {
         Page((COORD, MENTEE)),
     ),
     "/t/deltagere (answers over time)": (f"{_T}/deltagere/{{mentee_person}}", Page()),
+    # An enrolment that came from the public page: the application on it (issue 17).
+    "/t/deltagere/tilmelding (application)": (
+        f"{_T}/deltagere/tilmelding/{{applied_enrolment}}",
+        Page(),
+    ),
     # Mit forløb with a questionnaire due (the citizen's QPR-15, the mentor's own) and the
     # citizen's answers over time, with the alert shown after "Gem og fortsæt senere".
     "/t/mit (questionnaire due, answers saved)": (
@@ -281,7 +286,7 @@ async def world(live, database, _on_day) -> AsyncIterator[World]:
             )
             session.add(programme)
             await session.flush()
-            await _application(session, programme)
+            applied = await _application(session, programme)
             # Savings assumptions (issue 14): the report shows the estimate with its chart, and
             # the tenant admin's form is filled in.
             from core.reports.models import SavingsAssumptionVersion
@@ -360,6 +365,7 @@ async def world(live, database, _on_day) -> AsyncIterator[World]:
             "{programme_slug:str}": "p",
             "{slug:str}": owner,
             "{mentee_person}": str(citizen.id),
+            "{applied_enrolment}": str(applied),
         },
         users=users,
         owner=owner,
@@ -380,8 +386,9 @@ _PUBLIC = {
 }
 
 
-async def _application(session: Any, programme: Programme) -> None:
-    """One application waiting for the coordinator (the list page and the front page)."""
+async def _application(session: Any, programme: Programme) -> uuid.UUID:
+    """One application waiting for the coordinator (the list page, the front page and its
+    enrolment's page); returns the enrolment's id."""
     from core.applications.models import Application
     from core.participants.models import Enrolment, EnrolmentRole
 
@@ -402,6 +409,7 @@ async def _application(session: Any, programme: Programme) -> None:
             fingerprint="0" * 64,
         )
     )
+    return enrolment.id
 
 
 class Tabs:
