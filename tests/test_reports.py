@@ -495,17 +495,23 @@ def test_the_kolding_demo_shows_the_figures_kolding_reported(demo_db):  # noqa: 
     running; one citizen became a mentor; the demo's assumptions give about 2 million kr. for
     the year (what Kolding expected to save)."""
     from core.clock import today as app_today
+    from core.context import context_for
+    from core.outcomes.results import programme_result
+    from core.reports.exports import outcomes_table
+    from core.reports.overview import outcome_changes
     from core.reports.period import default_period
     from tests.test_demo import _in_tenant
 
     async def work(session, tenant):
         period = default_period(app_today())
-        found = await overview(
-            session, tenant, None, period, plugins=create_plugin_manager(), today=app_today()
-        )
-        return found, await estimates(session, found.programmes, period)
+        pm = create_plugin_manager()
+        found = await overview(session, tenant, None, period, plugins=pm, today=app_today())
+        ctx = context_for(session, tenant, pm, "test")
+        table = outcomes_table(await outcome_changes(ctx, found.programmes, period))
+        result = await programme_result(ctx, "borger-til-borger", period.start, period.end)
+        return found, await estimates(session, found.programmes, period), table, result
 
-    found, (estimate,) = _in_tenant(demo_db, "kolding", work)
+    found, (estimate,), table, result = _in_tenant(demo_db, "kolding", work)
     f = found.by_slug("borger-til-borger")
     assert (f.people_in_forloeb, f.citizens_in_forloeb, f.mentors_in_forloeb) == (171, 102, 69)
     assert (f.forloeb_running, f.forloeb_paused_at_end) == (102, 4)
@@ -513,3 +519,15 @@ def test_the_kolding_demo_shows_the_figures_kolding_reported(demo_db):  # noqa: 
     assert f.citizens_became_mentors == 1
     assert estimate.assumptions is not None and estimate.assumptions.source == "file"
     assert 1_800_000 <= estimate.net_kr <= 2_200_000, estimate.net_kr
+    # The questionnaire change is the Resultater page's: WHO-5 for the citizens, the total.
+    who5 = next(r for r in result.results if r.instrument.id == "who5" and r.role == "mentee")
+    row = table.rows[table.row_keys.index("borger-til-borger:who5:mentee:total")]
+    change = who5.changes[0]
+    assert row[4:9] == [
+        who5.ended,
+        change.n,
+        round(change.mean_baseline, 1),
+        round(change.mean_end, 1),
+        round(change.mean_change, 1),
+    ]
+    assert change.n >= 20
