@@ -2,7 +2,8 @@
 
 The rule (``docs/reports.md``, "Small numbers"):
 
-* **Primary**: a count from 1 to 4 is shown as ``"<5"``. A 0 is shown: it identifies nobody.
+* **Primary**: a count from 1 to 4 is shown as ``"<5"``. A 0 is shown: it identifies nobody -
+  unless it is the only cell left to hide another one (then it is ``"<5"`` too, which is true).
 * **Secondary**: no total or difference may reveal a hidden count. A table is a set of cells and
   *lines* - "this cell is the sum of those cells" (a column and its total, citizens plus mentors
   = people). As long as some hidden cell could still be worked out from what is shown, another
@@ -72,14 +73,20 @@ def derived_shown(*counts: Shown, people: int | None = None) -> bool:
     return people is None or people >= THRESHOLD
 
 
-def suppress(cells: Mapping[K, int], lines: Iterable[Line[K]] = ()) -> dict[K, Shown]:
+def suppress(
+    cells: Mapping[K, int], lines: Iterable[Line[K]] = (), unseen: Iterable[K] = ()
+) -> dict[K, Shown]:
     """Every cell as shown: the count, ``"<5"`` (1-4) or ``"x"`` (hidden so that no total or
     difference reveals a ``"<5"``; see the module's docstring).
 
     :param cells: every count of the table (totals too), by any hashable key.
     :param lines: the table's sums; every key in them must be in ``cells``, and they must hold.
+    :param unseen: cells that are never published but tie others together - e.g. "people in
+        two roles" in *people + both = citizens + mentors*, or "active" in *running = paused +
+        active*: to an attacker each is some count from 0 up; they are left out of the answer.
     :raises ValueError: a negative count, an unknown key, or a line that does not add up."""
     lines = list(lines)
+    unseen = set(unseen)
     for key, count in cells.items():
         if count < 0:
             raise ValueError(f"negative count in {key!r}")
@@ -88,27 +95,40 @@ def suppress(cells: Mapping[K, int], lines: Iterable[Line[K]] = ()) -> dict[K, S
             raise ValueError("a line names a cell that is not in the table")
         if sum(cells[p] for p in line.parts) != cells[line.whole]:
             raise ValueError(f"the parts of {line.whole!r} do not add up to it")
-    small = {k for k, v in cells.items() if is_small(v)}
+    small = {k for k, v in cells.items() if is_small(v) and k not in unseen}
     hidden: set[K] = set()
     while True:
-        revealed = revealed_cells(cells, small, hidden, lines)
+        revealed = revealed_cells(cells, small, hidden, lines, unseen)
         if not revealed:
             break
-        complement = _complement(cells, small | hidden, revealed, lines)
-        if complement is None:  # nothing left to hide: cannot happen with consistent lines
-            raise RuntimeError("no cell left to hide")
-        hidden.add(complement)
-    return {k: (SMALL if k in small else HIDDEN if k in hidden else v) for k, v in cells.items()}
+        # One complement per revealed cell at a time (a wide table needs few rounds).
+        complements = _complements(cells, small | hidden | unseen, revealed, lines)
+        if not complements:
+            # Every cell of the lines is hidden already (a table of nothing but 1s and 2s):
+            # what is left to tell is that the figures are tiny, which "<5" says anyway.
+            break
+        small |= {k for k in complements if cells[k] == 0}  # a 0 hidden is truly "<5"
+        hidden |= {k for k in complements if cells[k] > 0}
+    return {
+        k: (SMALL if k in small else HIDDEN if k in hidden else v)
+        for k, v in cells.items()
+        if k not in unseen
+    }
 
 
 def attacker_bounds(
-    cells: Mapping[K, int], small: set[K], hidden: set[K], lines: Sequence[Line[K]]
+    cells: Mapping[K, int],
+    small: set[K],
+    hidden: set[K],
+    lines: Sequence[Line[K]],
+    unseen: set[K] | None = None,
 ) -> dict[K, tuple[int, int]]:
-    """What someone who sees the table can tell about each hidden cell: its lowest and highest
-    possible value, after tightening along every line until nothing changes."""
-    bounds: dict[K, tuple[int, int]] = {}
+    """What someone who sees the table can tell about each hidden (or unseen) cell: its lowest
+    and highest possible value, after tightening along every line until nothing changes."""
+    bounds: dict[K, tuple[int, int]] = {k: (0, _UNBOUNDED) for k in unseen or ()}
     for key in small:
-        bounds[key] = (1, THRESHOLD - 1)
+        # A "<5" is 1-4, or 0 when a zero had to be hidden to protect another cell.
+        bounds[key] = (min(1, cells[key]), THRESHOLD - 1)
     for key in hidden:
         bounds[key] = (THRESHOLD, _UNBOUNDED)
     if not bounds:
@@ -124,11 +144,15 @@ def attacker_bounds(
 
 
 def revealed_cells(
-    cells: Mapping[K, int], small: set[K], hidden: set[K], lines: Sequence[Line[K]]
+    cells: Mapping[K, int],
+    small: set[K],
+    hidden: set[K],
+    lines: Sequence[Line[K]],
+    unseen: set[K] | None = None,
 ) -> list[K]:
     """The hidden cells whose value can be worked out (lowest and highest possible are equal)."""
-    bounds = attacker_bounds(cells, small, hidden, lines)
-    return [k for k in cells if k in bounds and bounds[k][0] == bounds[k][1]]
+    bounds = attacker_bounds(cells, small, hidden, lines, unseen)
+    return [k for k in cells if (k in small or k in hidden) and bounds[k][0] == bounds[k][1]]
 
 
 def _tighten(line: Line[K], cells: Mapping[K, int], bounds: dict[K, tuple[int, int]]) -> bool:
@@ -159,24 +183,55 @@ def _tighten(line: Line[K], cells: Mapping[K, int], bounds: dict[K, tuple[int, i
     return changed
 
 
-def _complement(
+def _complements(
     cells: Mapping[K, int], suppressed: set[K], revealed: list[K], lines: Sequence[Line[K]]
-) -> K | None:
-    """The next cell to hide: in a line through a revealed cell (fewest hidden first), its
-    smallest shown part that is not 0, else its total."""
+) -> set[K]:
+    """The next cells to hide, one per revealed cell: in a line through it (fewest hidden
+    first), its smallest shown part that is not 0, else its total; if those lines have nothing
+    left to hide, in the lines joined to them through hidden or unpublished cells; as a last
+    resort a 0 (shown as "<5")."""
     order = {k: i for i, k in enumerate(cells)}
+    through: dict[K, list[Line[K]]] = {}
+    for line in lines:
+        for k in line.cells:
+            through.setdefault(k, []).append(line)
+    chosen: set[K] = set()
     for key in revealed:
-        through = sorted(
-            (line for line in lines if key in line.cells),
-            key=lambda line: sum(k in suppressed for k in line.cells),
-        )
-        for line in through:
-            candidates = [p for p in line.parts if p not in suppressed and cells[p] > 0]
+        if any(k in chosen for line in through.get(key, []) for k in line.cells):
+            continue  # this round already hides another cell next to it: look again next round
+        taken = suppressed | chosen
+        found = _complement_near(key, cells, taken, through, order)
+        if found is not None:
+            chosen.add(found)
+    return chosen
+
+
+def _complement_near(
+    key: K,
+    cells: Mapping[K, int],
+    taken: set[K],
+    through: Mapping[K, list[Line[K]]],
+    order: Mapping[K, int],
+) -> K | None:
+    seen_lines: set[int] = set()
+    frontier = [key]
+    zeros: list[K] = []
+    while frontier:
+        nearby = [line for k in frontier for line in through.get(k, [])]
+        nearby = [line for line in nearby if id(line) not in seen_lines]
+        seen_lines |= {id(line) for line in nearby}
+        nearby.sort(key=lambda line: sum(k in taken for k in line.cells))
+        for line in nearby:
+            candidates = [p for p in line.parts if p not in taken and cells[p] > 0]
             if candidates:
                 return min(candidates, key=lambda p: (cells[p], order[p]))
-            if line.whole not in suppressed and cells[line.whole] > 0:
+            if line.whole not in taken and cells[line.whole] > 0:
                 return line.whole
-    return None
+            zeros += [k for k in line.cells if k not in taken]
+        frontier = [k for line in nearby for k in line.cells if k in taken and k != key]
+        frontier = list(dict.fromkeys(frontier))
+    # Only zeros are left to hide (shown as "<5", which is true of 0).
+    return min(zeros, key=lambda k: order[k]) if zeros else None
 
 
 def table_lines(
