@@ -1,4 +1,5 @@
-"""Delivery over real SMTP (aiosmtpd on 127.0.0.1), on SQLite and PostgreSQL with a fixed clock:
+"""Delivery over real SMTP (aiosmtpd on 127.0.0.1), on SQLite and PostgreSQL with a fixed clock
+(each test runs the tick for its own tenant: the SMTP server counts what arrives from all):
 e-mail goes out once with its Message-ID from the idempotency key; a dead SMTP server loses
 nothing (tried again with backoff, sent once it is back); a worker killed mid-delivery and
 restarted sends no duplicate; the SMTP settings refuse what production must not do."""
@@ -21,7 +22,7 @@ from aiosmtpd.controller import Controller
 
 from core.clock import COPENHAGEN
 from core.forloeb.planned import PlannedMeetingIn, plan_meeting
-from core.jobs.tick import tick
+from core.jobs.tick import tick_tenant
 from core.settings import Settings, SettingsError, SmtpSettings, load_settings
 from tests.live import free_port
 from tests.notification_world import in_context, links, make_pair, outbox, runtime_for
@@ -83,9 +84,9 @@ async def test_an_e_mail_goes_out_once_over_smtp(sessionmaker, tenants, clock, s
     await _planned_pair(sessionmaker, tenants.a, clock)
     runtime = runtime_for(sessionmaker, smtp_settings(smtp.port))
     clock.set(DUE)
-    await tick(runtime)
+    await tick_tenant(runtime, tenants.a)
     clock.set(DUE + dt.timedelta(minutes=1))
-    await tick(runtime)
+    await tick_tenant(runtime, tenants.a)
     rows = await outbox(sessionmaker, tenants.a)
     assert sorted((r.status, r.transport) for r in rows) == [("sent", "smtp")] * 2
     assert len(smtp.messages) == 2
@@ -100,7 +101,7 @@ async def test_a_dead_smtp_server_loses_nothing(sessionmaker, tenants, clock, sm
     await _planned_pair(sessionmaker, tenants.a, clock)
     dead = runtime_for(sessionmaker, smtp_settings(free_port()))  # nobody listens there
     clock.set(DUE)
-    await tick(dead)
+    await tick_tenant(dead, tenants.a)
     rows = await outbox(sessionmaker, tenants.a)
     assert (
         sorted((r.status, r.attempts, r.last_error) for r in rows)
@@ -108,18 +109,18 @@ async def test_a_dead_smtp_server_loses_nothing(sessionmaker, tenants, clock, sm
     )
     assert {_minutes_after_due(r.due_at) for r in rows} == {1}  # the first wait: 1 minute
     clock.set(DUE + dt.timedelta(seconds=30))  # not yet due again
-    await tick(dead)
+    await tick_tenant(dead, tenants.a)
     assert {r.attempts for r in await outbox(sessionmaker, tenants.a)} == {1}
     clock.set(DUE + dt.timedelta(minutes=2))
-    await tick(dead)
+    await tick_tenant(dead, tenants.a)
     rows = await outbox(sessionmaker, tenants.a)
     assert {(r.status, r.attempts) for r in rows} == {("pending", 2)}
     assert {_minutes_after_due(r.due_at) for r in rows} == {2 + 5}  # the second wait: 5
     # the server is back
     alive = runtime_for(sessionmaker, smtp_settings(smtp.port))
     clock.set(DUE + dt.timedelta(minutes=8))
-    await tick(alive)
-    await tick(alive)
+    await tick_tenant(alive, tenants.a)
+    await tick_tenant(alive, tenants.a)
     rows = await outbox(sessionmaker, tenants.a)
     assert sorted((r.status, r.attempts) for r in rows) == [("sent", 3)] * 2
     assert len(smtp.messages) == 2
@@ -195,8 +196,8 @@ async def test_a_worker_killed_mid_delivery_and_restarted_sends_no_duplicate(
     # the restarted worker, once the dead one's lease has run out
     runtime = runtime_for(sessionmaker, smtp_settings(smtp.port))
     clock.set(DUE + dt.timedelta(minutes=6))
-    await tick(runtime)
-    await tick(runtime)
+    await tick_tenant(runtime, tenants.a)
+    await tick_tenant(runtime, tenants.a)
     rows = await outbox(sessionmaker, tenants.a)
     assert sorted((r.status, r.last_error) for r in rows) == [
         ("sent", None),

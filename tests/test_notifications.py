@@ -309,7 +309,6 @@ async def test_a_proposal_tells_both_parties_in_its_own_transaction(
         json={"pairs": [{"mentee": str(ids["Anna Angst"]), "mentor": str(ids["Mette Mentor"])}]},
     )
     assert created.status_code == 201
-    await api.aclose()
     rows = await outbox(sessionmaker, tenants.a)
     # a phone number and no e-mail address: SMS, written with the proposal, due at once
     assert sorted((str(r.person_id), r.kind, r.channel, r.status) for r in rows) == sorted(
@@ -317,6 +316,19 @@ async def test_a_proposal_tells_both_parties_in_its_own_transaction(
         for name in ("Anna Angst", "Mette Mentor")
     )
     assert all(r.link.startswith(f"{live.url}/t/{tenants.a.slug}/forloeb/") for r in rows)
-    # the tick finds them written already
+    # the citizen says yes before the worker comes round: her message is withdrawn, not sent;
+    # the tick writes nothing new (the mentor's is there already) and sends the mentor's
+    accepted = await api.post(
+        f"/forloeb/{created.json()[0]['id']}/acceptances", json={"party": "mentee"}
+    )
+    assert accepted.status_code == 200, accepted.text
+    await api.aclose()
     report = await tick(runtime_for(sessionmaker))
     assert report.written[tenants.a.slug] == 0
+    rows = await outbox(sessionmaker, tenants.a)
+    assert sorted((str(r.person_id), r.status) for r in rows) == sorted(
+        [
+            (str(ids["person:Anna Angst"]), "withdrawn"),
+            (str(ids["person:Mette Mentor"]), "sent"),
+        ]
+    )

@@ -15,7 +15,7 @@ from sqlalchemy import update
 from core.clock import COPENHAGEN
 from core.db.tenant_scope import tenant_scope
 from core.forloeb.planned import PlannedMeetingIn, plan_meeting
-from core.jobs.tick import JobRuntime, tick
+from core.jobs.tick import JobRuntime, tick_tenant
 from core.notifications.delivery import Transports
 from core.notifications.models import ContactPreference
 from core.notifications.setup import make_transports
@@ -129,8 +129,8 @@ async def test_an_sms_reminder_goes_through_the_gateway_once(sessionmaker, tenan
         Transports(email=None, page=base.page, sms_for=lambda tenant: SmsTransport(gateway)),
     )
     clock.set(dt.datetime(2026, 12, 2, 17, 0, tzinfo=COPENHAGEN))
-    await tick(runtime)
-    await tick(runtime)
+    await tick_tenant(runtime, tenants.a)
+    await tick_tenant(runtime, tenants.a)
     rows = await outbox(sessionmaker, tenants.a)
     assert (
         sorted((r.channel, r.status, r.transport) for r in rows)

@@ -28,6 +28,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from core import clock
 from core.db.tenant_scope import tenant_scope
+from core.forloeb.rows import list_forloeb
 from core.notifications.models import Notification
 from core.notifications.outbox import Links
 from core.notifications.preferences import choice_of
@@ -96,6 +97,20 @@ async def recover(session: AsyncSession, now: dt.datetime, report: Delivered) ->
         .execution_options(synchronize_session=False)
     )
     report.uncertain += int(getattr(unknown, "rowcount", 0) or 0)
+
+
+async def still_so(session: AsyncSession, row: Notification) -> bool:
+    """Whether what the message says is still so when it goes out: a proposal still waits for
+    this party's yes. (A cancelled meeting withdraws its reminders itself.)"""
+    if row.kind != "proposal_waiting" or row.subject_id is None:
+        return True
+    found = await list_forloeb(session, ids=[row.subject_id])
+    if not found or found[0].forloeb.state != "proposed":
+        return False
+    f = found[0].forloeb
+    if found[0].mentee.id == row.person_id:
+        return f.mentee_accepted_at is None
+    return f.mentor_accepted_at is None
 
 
 def _address(row: Notification, person: Person | None) -> str | None:
@@ -171,6 +186,8 @@ async def _deliver_one(
             and row.channel not in (await choice_of(session, person, row.kind)).channels
         ):
             stop = "withdrawn"  # the person said no (or lost the address) since it was written
+        elif not await still_so(session, row):
+            stop = "withdrawn"  # its cause has gone: the proposal was answered
         address = _address(row, person)
         transport = _transport(row, tenant, transports)
         outgoing = Outgoing(
