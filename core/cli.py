@@ -37,6 +37,7 @@ def _configuration_error(exc: SettingsError) -> NoReturn:
 
 
 async def _with_sessionmaker(settings: Settings, work: Callable[[Any], Awaitable[T]]) -> T:
+    import core.db.models  # noqa: F401 - every model, so foreign keys resolve (invitation -> person)
     from core.db.session import create_engine, create_sessionmaker
 
     engine = create_engine(settings.database_url)
@@ -325,7 +326,7 @@ def invitations_send() -> None:
 
     settings = _settings()
     try:
-        credentials = load_keycloak_admin(settings)
+        credentials = load_keycloak_admin(settings, command="makker invitations send")
     except SettingsError as exc:
         _configuration_error(exc)
     try:

@@ -9,8 +9,9 @@ address on this machine. Production refuses the development secrets and plain-ht
 Every refusal is one line naming the variable (:class:`SettingsError`); the README's
 "Configuration" lists the variables and what each mode requires.
 
-The web app has no Keycloak admin credential: ``makker tenants sync --keycloak`` reads it when
-it runs (:func:`load_keycloak_admin`), and no setting of the app carries it.
+The web app has no Keycloak admin credential: ``makker tenants sync --keycloak`` and ``makker
+invitations send`` read it when they run (:func:`load_keycloak_admin`), and no setting of the
+app carries it.
 """
 
 from __future__ import annotations
@@ -147,7 +148,8 @@ class SmtpSettings:
 
 @dataclass(frozen=True)
 class KeycloakAdminCredentials:
-    """The ``makker-admin`` service account of ``makker tenants sync --keycloak`` (only)."""
+    """The ``makker-admin`` service account of ``makker tenants sync --keycloak`` and ``makker
+    invitations send`` (only)."""
 
     client_id: str
     client_secret: str = field(repr=False)
@@ -352,9 +354,12 @@ def _smtp_settings(env: Mapping[str, str], production: bool) -> SmtpSettings | N
 
 
 def load_keycloak_admin(
-    settings: Settings, environ: Mapping[str, str] | None = None
+    settings: Settings,
+    environ: Mapping[str, str] | None = None,
+    command: str = "makker tenants sync --keycloak",
 ) -> KeycloakAdminCredentials:
-    """The service account of ``makker tenants sync --keycloak``, read when that command runs:
+    """The service account of ``command`` (``makker tenants sync --keycloak`` or ``makker
+    invitations send``), read when that command runs:
     ``MAKKER_KEYCLOAK_ADMIN_CLIENT_ID`` (default ``makker-admin``) and
     ``MAKKER_KEYCLOAK_ADMIN_CLIENT_SECRET`` (required in production, never the development
     value; development falls back to the development issuer's).
@@ -366,8 +371,8 @@ def load_keycloak_admin(
     if settings.is_production:
         if secret is None:
             raise SettingsError(
-                "MAKKER_KEYCLOAK_ADMIN_CLIENT_SECRET is required for `makker tenants sync "
-                "--keycloak` when MAKKER_ENV=production"
+                f"MAKKER_KEYCLOAK_ADMIN_CLIENT_SECRET is required for `{command}` "
+                "when MAKKER_ENV=production"
             )
         _refuse_development_secret("MAKKER_KEYCLOAK_ADMIN_CLIENT_SECRET", secret)
     return KeycloakAdminCredentials(client_id, secret or DEV_KEYCLOAK_ADMIN_CLIENT_SECRET)

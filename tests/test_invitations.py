@@ -9,6 +9,11 @@ web and API."""
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
+from pathlib import Path
+
 import pytest
 from sqlalchemy import select
 
@@ -21,6 +26,8 @@ from core.identity.models import WebSession
 from core.participants.models import Person
 from core.settings import load_keycloak_admin
 from tests.live import browser_sign_in, client_for
+
+REPO = Path(__file__).resolve().parent.parent
 
 
 def _credentials(live):
@@ -142,6 +149,48 @@ async def test_an_invitation_accepted_through_the_development_issuer_links_the_p
     assert actions == [
         ("invitation.create", {"role": "mentor", "person": True}),
         ("invitation.accept", {"role": "mentor", "person": True}),
+    ]
+
+
+async def test_makker_invitations_send_in_a_fresh_process_sends_the_pending_invitation(
+    live, database, tenants, admin, sessionmaker
+):
+    # A fresh process loads only what the command imports: the invitation's foreign key to
+    # person must resolve there too (it once failed with NoReferencedTableError).
+    a = tenants.a.slug
+    await _organization(live, tenants.a)
+    mona = await _person(sessionmaker, tenants.a, "Mona Procesdottir")
+    async with await _api(live, admin) as api:
+        created = await api.post(
+            f"/api/v1/t/{a}/invitations",
+            json={"email": f"proc@{a}.example", "role": "mentor", "person_id": str(mona.id)},
+        )
+    assert created.status_code == 201, created.text
+    env = {k: v for k, v in os.environ.items() if not k.startswith("MAKKER_")}
+    env.update(
+        {
+            "MAKKER_ENV": "development",
+            "MAKKER_DATABASE_URL": database.app_url,
+            "MAKKER_BASE_URL": live.url,
+        }
+    )
+    result = subprocess.run(
+        [sys.executable, "-m", "core.cli", "invitations", "send"],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        cwd=REPO,
+    )
+    assert (result.returncode, result.stderr) == (0, "")
+    lines = result.stdout.splitlines()
+    assert f"invitation {created.json()['id']} ({a}): sent (new user)" in lines
+    # Other tests' invitations in the shared database are handled too: one line each.
+    assert lines[-1] == f"{len(lines) - 1} pending invitations handled"
+    (stored,) = await _rows(sessionmaker, tenants.a, Invitation)
+    assert (stored.status, stored.send_error) == ("sent", None)
+    assert [m["to"] for m in live.issuer.mailbox if m["to"] == f"proc@{a}.example"] == [
+        f"proc@{a}.example"
     ]
 
 

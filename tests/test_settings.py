@@ -333,6 +333,15 @@ def test_tenants_sync_keycloak_without_the_admin_secret_stops_before_changing_an
     )
 
 
+def test_invitations_send_without_the_admin_secret_names_itself(tmp_path: Path):
+    result = _cli("invitations", "send", env=PRODUCTION, cwd=tmp_path)
+    assert result.returncode == 2
+    assert result.stderr == (
+        "makker: configuration error: MAKKER_KEYCLOAK_ADMIN_CLIENT_SECRET is required for "
+        "`makker invitations send` when MAKKER_ENV=production\n"
+    )
+
+
 # -- the other settings ---------------------------------------------------------------------------
 def test_trusted_proxies_log_format_and_openapi_setting():
     settings = load_settings(
