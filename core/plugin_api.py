@@ -21,7 +21,9 @@ How hooks are called:
   rule never passes silently. Where a person or a forløb is judged (``eligibility_verdicts``,
   ``forloeb_policy``, ``forloeb_event``, ``intake_fields``), the core isolates the broken plugin
   instead: its verdict becomes ``unknown`` saying that the rule failed, and the other plugins
-  are asked as usual.
+  are asked as usual. A failing answer to ``default_matching_strategy`` or
+  ``course_completion_threshold`` is skipped (the next plugin answers), and a strategy whose
+  scorer fails gives no suggestions, with a Danish notice (see docs/plugins.md).
 * **Compatibility**: :data:`PLUGIN_API_VERSION` is this API's version. A plugin declares the
   versions it supports in a module attribute ``MAKKER_PLUGIN_API`` (e.g. ``">=1.0,<2"``); a
   plugin whose declaration excludes this version stops start-up with one line.
@@ -184,7 +186,9 @@ def register_programme_types() -> ProgrammeType | list[ProgrammeType] | None:  #
 
 @hookspec
 def register_matching_strategies() -> MatchingStrategy | list[MatchingStrategy] | None:  # type: ignore[empty-body]
-    """Matching strategies this plugin provides (registration only, for now).
+    """Matching strategies this plugin provides: each a :class:`MatchingStrategy` with a
+    :class:`Scorer` (``matrix`` for all pairs at once, ``explain`` for one pair), or without a
+    scorer (coordinators pair by hand). See docs/plugins.md for how they are chosen.
 
     :return: A :class:`MatchingStrategy`, a list of them, or ``None``.
 
@@ -367,9 +371,18 @@ class PluginError(Exception):
     answers, where the full message (which may quote data) is not.
     """
 
-    def __init__(self, message: str, summary: str | None = None) -> None:
+    def __init__(
+        self,
+        message: str,
+        summary: str | None = None,
+        *,
+        plugin: str | None = None,
+        hook: str | None = None,
+    ) -> None:
         super().__init__(message)
         self.summary = summary or message
+        #: The plugin and the hook (or scorer method) that failed, where the core knows them.
+        self.plugin, self.hook = plugin, hook
 
 
 def _items(expected: type) -> Callable[[str, str, Any], Any]:
@@ -572,21 +585,63 @@ def check_api_declaration(plugin: object, name: str, *, required: bool = False) 
         )
 
 
+def call_plugin(
+    function: Callable[..., Any],
+    plugin: str,
+    hook: str,
+    *args: Any,
+    check: Callable[[str, str, Any], Any] | None = None,
+) -> Any:
+    """Call ``function`` of ``plugin`` (a hook implementation, or a method the plugin handed
+    over, such as a strategy's scorer) and check its result with ``check``.
+
+    :raises PluginError: if it raises (the message quotes the exception, for the plugin's
+        author; the :attr:`PluginError.summary` names plugin, hook and exception type only) or
+        ``check`` refuses the result.
+    """
+    try:
+        result = function(*args)
+    except PluginError:
+        raise
+    except Exception as exc:
+        failed = f"plugin {plugin!r} failed in hook {hook}"
+        raise PluginError(
+            f"{failed}: {type(exc).__name__}: {exc}",
+            f"{failed} ({type(exc).__name__})",
+            plugin=plugin,
+            hook=hook,
+        ) from exc
+    if check is None:
+        return result
+    try:
+        return check(plugin, hook, result)
+    except PluginError as exc:
+        exc.plugin, exc.hook = exc.plugin or plugin, exc.hook or hook
+        raise
+
+
+def log_failure(
+    plugin: str, hook: str, error: PluginError, logged: set[tuple[str, str]] | None = None
+) -> None:
+    """Log a plugin's failure as one line naming the plugin, the hook and the exception's type
+    (or "a wrong result") - never the exception's message or traceback, which may quote the
+    data the plugin was given. With ``logged`` (shared by a batch of calls) a plugin's failure
+    in a hook is logged once per batch."""
+    if logged is not None:
+        if (plugin, hook) in logged:
+            return
+        logged.add((plugin, hook))
+    cause = error.__cause__
+    what = type(cause).__name__ if cause is not None else "a wrong result"
+    logger.error("plugin %r failed in hook %s (%s)", plugin, hook, what)
+
+
 def _guarded(function: Callable[..., Any], plugin: str, hook: str) -> Callable[..., Any]:
     check = RESULT_CHECKS[hook]
 
     @functools.wraps(function)
     def call(*args: Any) -> Any:
-        try:
-            result = function(*args)
-        except PluginError:
-            raise
-        except Exception as exc:
-            failed = f"plugin {plugin!r} failed in hook {hook}"
-            raise PluginError(
-                f"{failed}: {type(exc).__name__}: {exc}", f"{failed} ({type(exc).__name__})"
-            ) from exc
-        return check(plugin, hook, result)
+        return call_plugin(function, plugin, hook, *args, check=check)
 
     return call
 
@@ -644,10 +699,14 @@ class MakkerPluginManager(pluggy.PluginManager):
         callers = self.get_hookcallers(self.get_plugin(name)) or []
         return sorted(c.name for c in callers)
 
-    def call_isolated(self, caller: Any, **kwargs: Any) -> list[tuple[str, Any]]:
+    def call_isolated(
+        self, caller: Any, *, logged: set[tuple[str, str]] | None = None, **kwargs: Any
+    ) -> list[tuple[str, Any]]:
         """Call each implementation of ``caller`` (a hook, or a subset of one) on its own, in
         pluggy's order, so that one broken plugin cannot stop the others.
 
+        :param logged: shared by a batch of calls (a waiting list's candidates), so that a
+            plugin that fails for each of them is logged once (:func:`log_failure`).
         :return: ``(plugin name, checked result)`` pairs; for a plugin that raised or returned
             a wrong value, ``(plugin name, PluginError)``. Such a failure is logged as one line
             naming the plugin and the hook - never the exception's message or traceback, which
@@ -662,15 +721,33 @@ class MakkerPluginManager(pluggy.PluginManager):
                 answered: Any = self._hookexec(caller.name, [impl], kwargs, False)
                 result = answered[0] if answered else None
             except PluginError as exc:
-                cause = exc.__cause__
-                what = type(cause).__name__ if cause is not None else "a wrong result"
-                logger.error(
-                    "plugin %r failed in hook %s (%s)", impl.plugin_name, caller.name, what
-                )
+                log_failure(impl.plugin_name, caller.name, exc, logged)
                 results.append((impl.plugin_name, exc))
                 continue
             results.append((impl.plugin_name, result))
         return results
+
+    def answer_isolated(self, caller: Any, **kwargs: Any) -> tuple[Any, dict[str, PluginError]]:
+        """The answer of a ``firstresult`` hook (``caller``: the hook or a subset of it), with
+        each implementation asked on its own: a plugin that raises or answers wrongly is
+        logged (:func:`log_failure`) and skipped, and the next one answers - in the end the
+        built-in default, which answers ``trylast``.
+
+        :return: the first answer other than ``None`` (or ``None``), and the failed plugins.
+        """
+        failures: dict[str, PluginError] = {}
+        for impl in reversed(caller.get_hookimpls()):
+            if impl.wrapper or impl.hookwrapper:
+                continue
+            try:
+                answered: Any = self._hookexec(caller.name, [impl], kwargs, False)
+            except PluginError as exc:
+                log_failure(impl.plugin_name, caller.name, exc)
+                failures[impl.plugin_name] = exc
+                continue
+            if answered:
+                return answered[0], failures
+        return None, failures
 
     def call_each(self, hook: str, **kwargs: Any) -> list[tuple[str, Any]]:
         """Call ``hook`` on every plugin, returning ``(plugin name, result)`` pairs."""

@@ -62,6 +62,7 @@ from core.plugin_api import (
     Transition,
     TransitionKind,
     Verdict,
+    call_plugin,
     create_plugin_manager,
 )
 from core.programmes.intake import decode_attributes, intake_fields, validate_intake_values
@@ -347,12 +348,22 @@ class PluginHarness:
         of an allowed pair's reasons adding up to its points.
 
         :raises StrategyDisagrees: naming the first pair that does not agree.
+        :raises PluginError: if ``matrix`` or ``explain`` raises (in production the core
+            isolates it: no suggestions, and a Danish notice that the strategy failed).
         """
         found = self.strategy(strategy)
         if found.scorer is None:
             raise StrategyDisagrees(f"strategy {strategy!r} has no scorer (manual matching)")
         config = self.programme.configs.get(found.plugin)
-        matrix = found.scorer.matrix(list(mentees), list(mentors), config, today)
+        matrix = call_plugin(
+            found.scorer.matrix,
+            found.plugin,
+            "scorer.matrix",
+            list(mentees),
+            list(mentors),
+            config,
+            today,
+        )
         shape = (len(mentees), len(mentors))
         if matrix.scores.shape != shape or matrix.allowed.shape != shape:
             raise StrategyDisagrees(
@@ -363,7 +374,12 @@ class PluginHarness:
             raise StrategyDisagrees(f"strategy {strategy!r}: a score is negative")
         for i, mentee in enumerate(mentees):
             for j, mentor in enumerate(mentors):
-                explained: PairScore = found.scorer.explain(mentee, mentor, config, today)
+                explained: PairScore = call_plugin(
+                    found.scorer.explain,
+                    found.plugin,
+                    "scorer.explain",
+                    *(mentee, mentor, config, today),
+                )
                 pair = f"strategy {strategy!r}, pair {mentee.key!r} x {mentor.key!r}"
                 if not np.isclose(matrix.scores[i, j], explained.points):
                     raise StrategyDisagrees(
@@ -389,10 +405,18 @@ class PluginHarness:
     def explain(
         self, strategy: str, mentee: MatchProfile, mentor: MatchProfile, *, today: dt.date
     ) -> PairScore:
-        """The strategy's explanation of one pair, with your settings."""
+        """The strategy's explanation of one pair, with your settings.
+
+        :raises PluginError: if ``explain`` raises."""
         found = self.strategy(strategy)
-        return found.scorer.explain(  # type: ignore[no-any-return]
-            mentee, mentor, self.programme.configs.get(found.plugin), today
+        return call_plugin(  # type: ignore[no-any-return]
+            found.scorer.explain,
+            found.plugin,
+            "scorer.explain",
+            mentee,
+            mentor,
+            self.programme.configs.get(found.plugin),
+            today,
         )
 
     # -- notification channels -----------------------------------------------------------

@@ -13,12 +13,24 @@ import logging
 from contextlib import contextmanager
 
 import httpx
+import numpy as np
+import pytest
 from sqlalchemy import select, update
 
 from core.db.tenant_scope import tenant_scope
+from core.matching.assignment import GuardedScorer
 from core.participants.models import Enrolment
-from core.plugin_api import PolicyAction, PolicyDecision, Verdict, hookimpl
+from core.plugin_api import (
+    MatchingStrategy,
+    PluginError,
+    PolicyAction,
+    PolicyDecision,
+    ScoreMatrix,
+    Verdict,
+    hookimpl,
+)
 from core.tenancy.models import Programme
+from core.testing import PluginHarness
 from tests.live import browser_sign_in
 from tests.test_forloeb import TODAY, _active, _api, _world, today  # noqa: F401 - fixture
 
@@ -244,3 +256,199 @@ async def test_a_rule_sees_roles_the_person_held_before(live, sessionmaker, tena
         async with sessionmaker() as session:
             programme = await session.scalar(select(Programme).where(Programme.slug == "btb"))
             assert programme.plugins == {"held": {}}
+
+
+# -- a raising matching strategy, default strategy or course threshold ------------------------
+SCORER_SECRET = "born 14.03.1987 SECRETSCORE"
+STRATEGY_FAILED = (
+    "Matchningsstrategien broken_strategy fejlede, så Makker kan ikke foreslå eller tjekke par i "
+    "programmet lige nu. Makkers drift kan se fejlen i loggen; resten af programmet virker som "
+    "normalt."
+)
+
+
+class RaisingScorer:
+    def matrix(self, mentees, mentors, config, today):
+        raise ValueError(SCORER_SECRET)
+
+    def explain(self, mentee, mentor, config, today):
+        raise ValueError(SCORER_SECRET)
+
+
+class BrokenStrategy:
+    @hookimpl
+    def register_matching_strategies(self):
+        return MatchingStrategy(
+            name="broken_strategy", description="Går i stykker.", scorer=RaisingScorer()
+        )
+
+
+async def test_a_raising_strategy_leaves_matching_pages_and_api_usable(
+    live, sessionmaker, tenants, today, caplog
+):
+    ids = await _world(sessionmaker, tenants.a)
+    slug, user = tenants.a.slug, f"rs-{tenants.a.slug}"
+    bent = ids["Bent Bipolar"]
+    with registered(live, broken_strategy=BrokenStrategy()):
+        await _enable(sessionmaker, tenants.a, {"broken_strategy": {}})
+        async with await _api(live, tenants.a, user) as api:
+            with caplog.at_level(logging.INFO):
+                suggested = await api.get(
+                    "/programmes/btb/matching/suggestions", params={"mentee": str(bent)}
+                )
+                plan = await api.get("/programmes/btb/matching/assignment")
+                proposed = await api.post(
+                    "/programmes/btb/proposals",
+                    json={"pairs": [{"mentee": str(bent), "mentor": str(ids["Morten Mentor"])}]},
+                )
+        assert (suggested.status_code, suggested.json()) == (
+            409,
+            {"status_code": 409, "detail": STRATEGY_FAILED},
+        )
+        assert (plan.status_code, plan.json()) == (
+            409,
+            {"status_code": 409, "detail": STRATEGY_FAILED},
+        )
+        assert proposed.status_code == 400, proposed.text
+        assert proposed.json()["errors"] == {"pairs.0": STRATEGY_FAILED}
+        async with httpx.AsyncClient(base_url=live.url) as http:
+            await browser_sign_in(http, live, user)
+            with caplog.at_level(logging.INFO):
+                page = await http.get(f"/t/{slug}/matchning/btb/borger/{bent}")
+                whole = await http.get(f"/t/{slug}/matchning/btb/ventelisten")
+                waiting = await http.get(f"/t/{slug}/matchning/btb")
+        assert (page.status_code, whole.status_code, waiting.status_code) == (200, 200, 200)
+        assert STRATEGY_FAILED in page.text and "Foreslå Morten Mentor" not in page.text
+        assert STRATEGY_FAILED in whole.text
+        assert "Bent Bipolar" in waiting.text and STRATEGY_FAILED not in waiting.text
+    matrix = "plugin 'broken_strategy' failed in hook scorer.matrix (ValueError)"
+    explain = "plugin 'broken_strategy' failed in hook scorer.explain (ValueError)"
+    assert _plugin_lines(caplog) == [matrix, matrix, explain, matrix, matrix]
+    assert "SECRETSCORE" not in caplog.text and "1987" not in caplog.text
+    with tenant_scope(tenants.a.id):
+        async with sessionmaker() as session:
+            assert (await session.get(Enrolment, bent)).status == "ready"  # nothing proposed
+
+
+class BrokenDefault:
+    @hookimpl
+    def default_matching_strategy(self):
+        raise RuntimeError(SECRET)
+
+
+async def test_a_raising_default_strategy_falls_back_to_the_built_in_with_a_notice(
+    live, sessionmaker, tenants, today, caplog
+):
+    ids = await _world(sessionmaker, tenants.a)
+    slug, user = tenants.a.slug, f"rd-{tenants.a.slug}"
+    notice = (
+        "Pluginet broken_default fejlede, da det skulle vælge programmets standardstrategi for "
+        "matchning; Makker bruger shared_experience, indtil det er rettet."
+    )
+    with registered(live, broken_default=BrokenDefault()):
+        async with await _api(live, tenants.a, user) as api:
+            with caplog.at_level(logging.INFO):
+                suggested = await api.get(
+                    "/programmes/btb/matching/suggestions",
+                    params={"mentee": str(ids["Bent Bipolar"])},
+                )
+        assert suggested.status_code == 200, suggested.text
+        assert [s["mentor_name"] for s in suggested.json()] == ["Morten Mentor", "Mette Mentor"]
+        async with httpx.AsyncClient(base_url=live.url) as http:
+            await browser_sign_in(http, live, user)
+            with caplog.at_level(logging.INFO):
+                waiting = await http.get(f"/t/{slug}/matchning/btb")
+                page = await http.get(f"/t/{slug}/matchning/btb/borger/{ids['Bent Bipolar']}")
+        assert (waiting.status_code, page.status_code) == (200, 200)
+        assert notice in waiting.text and notice in page.text
+        assert "Foreslå Morten Mentor" in page.text
+    line = "plugin 'broken_default' failed in hook default_matching_strategy (RuntimeError)"
+    assert _plugin_lines(caplog) == [line, line, line]
+    assert "1984" not in caplog.text
+
+
+class BrokenThreshold:
+    @hookimpl
+    def course_completion_threshold(self):
+        raise RuntimeError(SECRET)
+
+
+async def test_a_raising_course_threshold_falls_back_to_the_next_answer_with_a_notice(
+    live, sessionmaker, tenants, today, caplog
+):
+    await _world(sessionmaker, tenants.a)
+    slug, user = tenants.a.slug, f"rt-{tenants.a.slug}"
+    plugins = {"mentor_course": {"min_sessions_attended": 4}, "broken_threshold": {}}
+    with registered(live, broken_threshold=BrokenThreshold()):
+        await _enable(sessionmaker, tenants.a, plugins)
+        async with await _api(live, tenants.a, user) as api:
+            created = await api.post(
+                "/courses/",
+                json={
+                    "programme": "btb",
+                    "capacity": 2,
+                    "sessions": [
+                        {
+                            "day": "2026-12-02",
+                            "starts": "10:00:00",
+                            "ends": "12:00:00",
+                            "topic": "Start",
+                        },
+                    ],
+                },
+            )
+            assert created.status_code == 201, created.text
+            course = created.json()["id"]
+            with caplog.at_level(logging.INFO):
+                read = await api.get(f"/courses/{course}")
+        assert (read.status_code, read.json()["min_sessions_attended"]) == (200, 4)
+        async with httpx.AsyncClient(base_url=live.url) as http:
+            await browser_sign_in(http, live, user)
+            with caplog.at_level(logging.INFO):
+                page = await http.get(f"/t/{slug}/hold/{course}")
+        assert page.status_code == 200
+        assert (
+            "Pluginet broken_threshold fejlede, da det skulle give kursets regel for "
+            "gennemførelse; Makker bruger den næste regel (4 gange), indtil det er rettet."
+        ) in page.text
+    line = "plugin 'broken_threshold' failed in hook course_completion_threshold (RuntimeError)"
+    assert _plugin_lines(caplog) == [line, line]
+    assert "1984" not in caplog.text
+
+
+def test_the_harness_and_the_core_turn_a_failing_scorer_into_a_plugin_error():
+    profile = PluginHarness.profile
+    harness = PluginHarness(BrokenStrategy(), name="broken_strategy")
+    with pytest.raises(PluginError) as caught:
+        harness.match("broken_strategy", [profile("a")], [profile("b")], today=TODAY)
+    assert (str(caught.value), caught.value.summary) == (
+        f"plugin 'broken_strategy' failed in hook scorer.matrix: ValueError: {SCORER_SECRET}",
+        "plugin 'broken_strategy' failed in hook scorer.matrix (ValueError)",
+    )
+    with pytest.raises(PluginError) as caught:
+        harness.explain("broken_strategy", profile("a"), profile("b"), today=TODAY)
+    assert caught.value.summary == (
+        "plugin 'broken_strategy' failed in hook scorer.explain (ValueError)"
+    )
+
+    class Wrong:
+        def matrix(self, mentees, mentors, config, today):
+            return ScoreMatrix(np.zeros((1, 2)), np.ones((1, 2), dtype=bool))
+
+        def explain(self, mentee, mentor, config, today):
+            return 2.0
+
+    guarded = GuardedScorer(
+        MatchingStrategy(name="wrong", description="x", plugin="wr", scorer=Wrong())
+    )
+    with pytest.raises(PluginError) as caught:
+        guarded.matrix([profile("a")], [profile("b")], None, TODAY)
+    assert (str(caught.value), caught.value.summary, caught.value.hook) == (
+        "plugin 'wr': scorer.matrix of strategy 'wrong' returned a matrix of (1, 2) (allowed "
+        "(1, 2)); expected (1, 1), mentees x mentors",
+        "plugin 'wr': hook scorer.matrix returned a wrong result",
+        "scorer.matrix",
+    )
+    with pytest.raises(PluginError) as caught:
+        guarded.explain(profile("a"), profile("b"), None, TODAY)
+    assert caught.value.summary == "plugin 'wr': hook scorer.explain returned a wrong result"

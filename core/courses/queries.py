@@ -183,16 +183,36 @@ class CourseDetail:
     participants: list[ParticipantProgress]
     #: session id -> ids of the people present
     present: dict[uuid.UUID, set[uuid.UUID]]
+    #: What the coordinator should know (Danish): a plugin failed to give the completion rule.
+    notices: list[str] = field(default_factory=list)
 
 
-def min_sessions_attended(pm: MakkerPluginManager, tenant: Tenant, programme: Programme) -> int:
+def min_sessions_attended(
+    pm: MakkerPluginManager,
+    tenant: Tenant,
+    programme: Programme,
+    notices: list[str] | None = None,
+) -> int:
     """The programme's completion rule: the sessions of one hold a mentor must attend, as the
     enabled plugins answer ``course_completion_threshold`` (built in: ``mentor_course``'s
-    setting); 0 when none answers (no rule: nobody is marked as completed)."""
+    setting); 0 when none answers (no rule: nobody is marked as completed).
+
+    A plugin that fails to answer is logged and skipped - the next one answers, in the end the
+    built-in - and ``notices`` gets a Danish line saying so."""
     from core.programmes.registry import programme_context, programme_hook
 
     context = programme_context(pm, tenant, programme)
-    answer = programme_hook(pm, "course_completion_threshold", context)(programme=context)
+    hook = programme_hook(pm, "course_completion_threshold", context)
+    answer, failures = pm.answer_isolated(hook, programme=context)
+    if notices is not None:
+        notices += [
+            _(
+                "The plugin %(plugin)s failed to give the course's completion rule; Makker "
+                "uses the next rule (%(count)d sessions) until it is fixed."
+            )
+            % {"plugin": plugin, "count": int(answer or 0)}
+            for plugin in failures
+        ]
     return int(answer or 0)
 
 
@@ -222,7 +242,8 @@ async def course_detail(
             )
         ):
             present[a.session_id].add(a.person_id)
-    minimum = min_sessions_attended(pm, tenant, programme)
+    notices: list[str] = []
+    minimum = min_sessions_attended(pm, tenant, programme, notices)
     progress = []
     for person in people:
         attended = sum(1 for s in sessions if person.id in present[s.id])
@@ -244,7 +265,7 @@ async def course_detail(
         sessions,
         len(people),
     )
-    return CourseDetail(view, minimum, progress, present)
+    return CourseDetail(view, minimum, progress, present, notices)
 
 
 async def candidates(

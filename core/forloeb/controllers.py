@@ -12,6 +12,7 @@ from litestar.di import NamedDependency
 from litestar.params import FromPath, FromQuery, JSONBody, QueryParameter
 
 from core.context import Context
+from core.errors import Conflict
 from core.forloeb import commands, meetings, proposals, queries
 from core.forloeb.labels import attention_text
 from core.forloeb.lifecycle import ForloebState
@@ -70,8 +71,11 @@ class MatchingApiController(StrictController):
         top: Annotated[int, QueryParameter(ge=1, le=50)] = 5,
     ) -> list[SuggestionOut]:
         """The best mentors with free places for one mentee on the waiting list, with scores
-        and the Danish explanation of every point."""
+        and the Danish explanation of every point. 409 with a Danish detail when the
+        programme's matching strategy failed (the failure is logged, the rest works)."""
         found = await matching.suggestions(ctx, programme_slug, mentee, top)
+        if found.strategy_failed:
+            raise Conflict(found.strategy_failed)
         keys = found.waiting.by_key()
         return [
             SuggestionOut(
@@ -93,8 +97,11 @@ class MatchingApiController(StrictController):
         self, ctx: NamedDependency[Context], programme_slug: FromPath[str]
     ) -> AssignmentOut:
         """The best proposals for the whole waiting list (maximal total score under the
-        mentors' capacities). Nothing is stored: post the pairs to `proposals`."""
+        mentors' capacities). Nothing is stored: post the pairs to `proposals`. 409 with a
+        Danish detail when the programme's matching strategy failed."""
         plan = await matching.assignment(ctx, programme_slug)
+        if plan.strategy_failed:
+            raise Conflict(plan.strategy_failed)
         waiting, keys = plan.waiting, plan.waiting.by_key()
         return AssignmentOut(
             programme=waiting.programme.slug,

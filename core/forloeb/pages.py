@@ -114,6 +114,8 @@ class MatchingPagesController(Controller):
                 "keys": plan.waiting.by_key(),
                 "plan": plan.proposals,
                 "unmatched": plan.unmatched,
+                "notices": plan.waiting.notices
+                + ([plan.strategy_failed] if plan.strategy_failed else []),
                 "errors": {},
                 "active_nav": "matching",
             },
@@ -139,6 +141,9 @@ class MatchingPagesController(Controller):
                 "programme": found.waiting.programme,
                 "mentee": found.mentee,
                 "suggestions": found.suggestions,
+                "strategy_failed": found.strategy_failed,
+                "notices": found.waiting.notices
+                + ([found.strategy_failed] if found.strategy_failed else []),
                 "keys": found.waiting.by_key(),
                 "active_nav": "matching",
             },

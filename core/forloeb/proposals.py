@@ -17,11 +17,12 @@ from core.forloeb.queries import programme_by_slug
 from core.forloeb.rows import ForloebRow, list_forloeb
 from core.forloeb.schemas import ProposalsIn
 from core.matching.types import PairScore
-from core.matching.waiting_list import Candidate, waiting_list
+from core.matching.waiting_list import Candidate, strategy_failed, waiting_list
 from core.notifications.outbox import links_for
 from core.notifications.schedule import tell_proposal
 from core.participants.history import move_status
 from core.participants.models import Enrolment, EnrolmentRole, EnrolmentStatus
+from core.plugin_api import PluginError
 from core.tenancy.models import Programme
 from core.web.i18n import gettext as _
 
@@ -55,7 +56,8 @@ async def create_proposals(
 
     Each pair must be on the waiting list, allowed by the strategy's hard filters and within
     the mentor's free capacity; otherwise nothing is stored. Both enrolments move to
-    ``matched`` (a mentor already matched or active stays so).
+    ``matched`` (a mentor already matched or active stays so). A strategy whose scorer fails
+    cannot check a pair: such pairs are refused with the Danish notice (logged once).
 
     :raises Invalid: per pair (``pairs.<index>``); nothing is stored.
     """
@@ -82,6 +84,8 @@ async def create_proposals(
     free = {c.enrolment.id: c.free for c in waiting.mentors}
     seen: set[uuid.UUID] = set()
     scored: list[tuple[Candidate, Candidate, PairScore]] = []
+    scorer = waiting.scorer
+    failed: str | None = None
     for index, (mentee_id, mentor_id) in enumerate(pairs):
         key = f"pairs.{index}"
         mentee, mentor = candidates.get(mentee_id), candidates.get(mentor_id)
@@ -95,10 +99,15 @@ async def create_proposals(
             errors[key] = _("The citizen appears in more than one pair.")
         elif free[mentor_id] < 1:
             errors[key] = _("The mentor has no free places left.")
+        elif failed is not None:
+            errors[key] = failed
         else:
-            score = waiting.strategy.scorer.explain(
-                mentee.profile, mentor.profile, waiting.config, today
-            )
+            try:
+                score = scorer.explain(mentee.profile, mentor.profile, waiting.config, today)
+            except PluginError as exc:
+                # Nobody is proposed on a strategy that could not check the pair (logged once).
+                failed = errors[key] = strategy_failed(waiting.strategy, exc)
+                continue
             if not score.allowed:
                 errors[key] = _("Not a possible match: %(why)s.") % {"why": score.excluded_because}
             else:

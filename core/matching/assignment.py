@@ -11,14 +11,97 @@ mentee does not take the mentor the second one needed.
 from __future__ import annotations
 
 import datetime as dt
+import math
 from typing import Any
 
 import numpy as np
 from scipy.optimize import linear_sum_assignment
 
-from core.matching.types import MatchProfile, Proposal, ScoreMatrix, Scorer, Suggestion
+from core.matching.types import MatchProfile, PairScore, Proposal, ScoreMatrix, Scorer, Suggestion
+from core.plugin_api import MatchingStrategy, PluginError, call_plugin
 
 ALLOWED_BONUS = 1e-6
+
+
+class GuardedScorer:
+    """A strategy's scorer as the core calls it: like a hook, an exception or a wrong result
+    of ``matrix`` or ``explain`` raises :class:`PluginError` naming the plugin and
+    ``scorer.matrix`` / ``scorer.explain`` (the summary without the exception's message), so
+    that the caller can isolate it (:func:`core.plugin_api.log_failure`)."""
+
+    def __init__(self, strategy: MatchingStrategy) -> None:
+        self.strategy = strategy
+        self.scorer = strategy.scorer
+
+    def matrix(
+        self, mentees: list[MatchProfile], mentors: list[MatchProfile], config: Any, today: dt.date
+    ) -> ScoreMatrix:
+        shape = (len(mentees), len(mentors))
+
+        def check(plugin: str, hook: str, result: Any) -> ScoreMatrix:
+            fault = _matrix_fault(result, shape)
+            if fault:
+                raise PluginError(
+                    f"plugin {plugin!r}: {hook} of strategy {self.strategy.name!r} {fault}",
+                    f"plugin {plugin!r}: hook {hook} returned a wrong result",
+                )
+            return result  # type: ignore[no-any-return]
+
+        return call_plugin(  # type: ignore[no-any-return]
+            self.scorer.matrix,
+            self.strategy.plugin,
+            "scorer.matrix",
+            mentees,
+            mentors,
+            config,
+            today,
+            check=check,
+        )
+
+    def explain(
+        self, mentee: MatchProfile, mentor: MatchProfile, config: Any, today: dt.date
+    ) -> PairScore:
+        def check(plugin: str, hook: str, result: Any) -> PairScore:
+            points = getattr(result, "points", None)
+            if not (
+                isinstance(result, PairScore)
+                and isinstance(points, int | float)
+                and math.isfinite(points)
+            ):
+                raise PluginError(
+                    f"plugin {plugin!r}: {hook} of strategy {self.strategy.name!r} returned "
+                    f"{type(result).__name__}; expected a PairScore with finite points",
+                    f"plugin {plugin!r}: hook {hook} returned a wrong result",
+                )
+            return result
+
+        return call_plugin(  # type: ignore[no-any-return]
+            self.scorer.explain,
+            self.strategy.plugin,
+            "scorer.explain",
+            mentee,
+            mentor,
+            config,
+            today,
+            check=check,
+        )
+
+
+def _matrix_fault(result: Any, shape: tuple[int, int]) -> str | None:
+    if not isinstance(result, ScoreMatrix):
+        return f"returned {type(result).__name__}; expected a ScoreMatrix"
+    try:
+        scores, allowed = np.asarray(result.scores), np.asarray(result.allowed)
+        if scores.shape != shape or allowed.shape != shape:
+            return (
+                f"returned a matrix of {scores.shape} (allowed {allowed.shape}); expected "
+                f"{shape}, mentees x mentors"
+            )
+        if not np.all(np.isfinite(scores)) or np.any(scores < 0):
+            return "returned a negative or non-finite score"
+    except (TypeError, ValueError):
+        return "returned scores that are not numbers"
+    return None
 
 
 def assign_indices(matrix: ScoreMatrix, capacities: list[int]) -> list[tuple[int, int]]:

@@ -18,9 +18,11 @@ from core.matching.waiting_list import (
     MenteeSuggestions,
     WaitingList,
     assign,
+    strategy_failed,
     suggestions_for,
     waiting_list,
 )
+from core.plugin_api import PluginError
 from core.tenancy.models import Programme
 from core.tenancy.service import list_active_programmes
 
@@ -50,6 +52,8 @@ class Plan:
     proposals: list[Proposal]
     #: Citizens who could be matched but are not in the plan (no mentor fits or has a place).
     unmatched: list[Candidate]
+    #: The Danish notice when the strategy failed (then there are no proposals).
+    strategy_failed: str | None = None
 
     @property
     def total_score(self) -> float:
@@ -62,11 +66,15 @@ async def assignment(ctx: Context, programme_slug: str) -> Plan:
     :raises NotFound: no such programme."""
     programme = await programme_by_slug(ctx, programme_slug)
     waiting = await waiting_list(ctx, programme)
-    proposals = assign(waiting, ctx.today())
+    failed = None
+    try:
+        proposals = assign(waiting, ctx.today())
+    except PluginError as exc:
+        proposals, failed = [], strategy_failed(waiting.strategy, exc)
     matched = {p.mentee for p in proposals}
     ctx.audit("matching.assignment", object_type="programme", object_id=programme.id)
     unmatched = [c for c in waiting.open_mentees if c.profile.key not in matched]
-    return Plan(waiting, proposals, unmatched)
+    return Plan(waiting, proposals, unmatched, failed)
 
 
 async def suggestions(

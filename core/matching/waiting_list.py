@@ -24,7 +24,7 @@ from core.context import Context
 from core.courses.records import course_records_of
 from core.errors import NotFound
 from core.forloeb.models import OPEN_STATES, Forloeb
-from core.matching.assignment import global_assignment, suggestions
+from core.matching.assignment import GuardedScorer, global_assignment, suggestions
 from core.matching.types import MatchProfile, Proposal, Suggestion
 from core.participants.models import Enrolment, EnrolmentRole, EnrolmentStatus, Intake, Person
 from core.plugin_api import (
@@ -36,6 +36,7 @@ from core.plugin_api import (
     ProgrammeContext,
     Transition,
     localize,
+    log_failure,
 )
 from core.programmes.intake import intake_fields
 from core.programmes.registry import matching_strategies, programme_context
@@ -129,6 +130,14 @@ class WaitingList:
     config: Any
     mentees: list[Candidate]
     mentors: list[Candidate]
+    #: What the coordinator should know about the matching itself (Danish), e.g. that a
+    #: plugin failed to name the default strategy and the built-in default is used.
+    notices: list[str] = field(default_factory=list)
+
+    @property
+    def scorer(self) -> GuardedScorer:
+        """The strategy's scorer, guarded: a failure raises :class:`PluginError`."""
+        return GuardedScorer(self.strategy)
 
     @property
     def open_mentees(self) -> list[Candidate]:
@@ -142,14 +151,32 @@ class WaitingList:
         return {c.profile.key: c for c in self.mentees + self.mentors}
 
 
+def strategy_failed_notice(strategy: MatchingStrategy) -> str:
+    """What the coordinator reads when the programme's strategy failed (Danish)."""
+    return _(
+        "The matching strategy %(strategy)s failed, so Makker cannot suggest or check pairs in "
+        "this programme right now. Makker's operators can see the error in the log; the rest "
+        "of the programme works as usual."
+    ) % {"strategy": strategy.name}
+
+
+def strategy_failed(strategy: MatchingStrategy, error: PluginError) -> str:
+    """Log the failure of ``strategy``'s scorer (one line, no message) and return the notice."""
+    log_failure(error.plugin or strategy.plugin, error.hook or "scorer", error)
+    return strategy_failed_notice(strategy)
+
+
 def strategy_for(
-    pm: MakkerPluginManager, context: ProgrammeContext
+    pm: MakkerPluginManager, context: ProgrammeContext, notices: list[str] | None = None
 ) -> tuple[MatchingStrategy, Any]:
     """The programme's matching strategy and its settings: the one an enabled plugin registers
     (other than the default), else the default the plugins answer through the
-    ``default_matching_strategy`` hook (built in: ``shared_experience``)."""
+    ``default_matching_strategy`` hook (built in: ``shared_experience``).
+
+    A plugin that fails to answer the default is logged and skipped (the next answers, in the
+    end the built-in); ``notices`` gets a Danish line saying so."""
     strategies = [s for s in matching_strategies(pm).values() if s.scorer is not None]
-    default = pm.hook.default_matching_strategy(programme=context)
+    default, failures = pm.answer_isolated(pm.hook.default_matching_strategy, programme=context)
     enabled = [s for s in strategies if s.plugin in context.configs]
     chosen = [s for s in enabled if s.name != default] or [
         s for s in strategies if s.name == default
@@ -165,6 +192,15 @@ def strategy_for(
             f"{context.tenant.slug}/{context.slug} enables several matching strategies: {names}"
         )
     strategy = chosen[0]
+    if notices is not None and strategy.name == default:
+        notices += [
+            _(
+                "The plugin %(plugin)s failed to name the programme's default matching "
+                "strategy; Makker uses %(strategy)s until it is fixed."
+            )
+            % {"plugin": plugin, "strategy": default}
+            for plugin in failures
+        ]
     return strategy, context.configs.get(strategy.plugin)
 
 
@@ -200,7 +236,8 @@ async def waiting_list(
     """
     session, pm, today = ctx.session, ctx.plugins, ctx.today()
     context = programme_context(pm, ctx.tenant, programme)
-    strategy, config = strategy_for(pm, context)
+    notices: list[str] = []
+    strategy, config = strategy_for(pm, context, notices)
     fields = intake_fields(pm, context)
     mentee_side = (Enrolment.role == EnrolmentRole.MENTEE) & (
         Enrolment.status == EnrolmentStatus.READY.value
@@ -262,7 +299,7 @@ async def waiting_list(
         )
         found.append((candidate, transition))
     results = check_transitions(pm, context, [t for _c, t in found])
-    waiting = WaitingList(programme, context, strategy, config, [], [])
+    waiting = WaitingList(programme, context, strategy, config, [], [], notices)
     for (candidate, _t), result in zip(found, results, strict=True):
         vetoes: list[PolicyDecision] = []
         vetoes += [d for d in result.decisions if d.action == "veto" and d not in vetoes]
@@ -275,9 +312,11 @@ async def waiting_list(
 def suggest(
     waiting: WaitingList, mentee: Candidate, today: dt.date, top: int = 5
 ) -> list[Suggestion]:
-    """The best ``top`` mentors for one mentee, with scores and explanations."""
+    """The best ``top`` mentors for one mentee, with scores and explanations.
+
+    :raises PluginError: if the strategy's scorer fails (see :func:`strategy_failed`)."""
     mentors = [c.profile for c in waiting.open_mentors]
-    return suggestions(waiting.strategy.scorer, mentee.profile, mentors, waiting.config, today, top)
+    return suggestions(waiting.scorer, mentee.profile, mentors, waiting.config, today, top)
 
 
 @dataclass
@@ -286,6 +325,8 @@ class MenteeSuggestions:
     waiting: WaitingList
     mentee: Candidate
     suggestions: list[Suggestion]
+    #: The Danish notice when the strategy failed (then there are no suggestions).
+    strategy_failed: str | None = None
 
 
 async def suggestions_for(
@@ -300,11 +341,17 @@ async def suggestions_for(
     candidate = next((c for c in waiting.mentees if c.enrolment.id == mentee), None)
     if candidate is None:
         raise NotFound()
-    return MenteeSuggestions(waiting, candidate, suggest(waiting, candidate, ctx.today(), top))
+    try:
+        found = suggest(waiting, candidate, ctx.today(), top)
+    except PluginError as exc:
+        return MenteeSuggestions(waiting, candidate, [], strategy_failed(waiting.strategy, exc))
+    return MenteeSuggestions(waiting, candidate, found)
 
 
 def assign(waiting: WaitingList, today: dt.date) -> list[Proposal]:
-    """The optimal proposals for the whole waiting list under the mentors' capacities."""
+    """The optimal proposals for the whole waiting list under the mentors' capacities.
+
+    :raises PluginError: if the strategy's scorer fails (see :func:`strategy_failed`)."""
     mentees = [c.profile for c in waiting.open_mentees]
     mentors = [c.profile for c in waiting.open_mentors]
-    return global_assignment(waiting.strategy.scorer, mentees, mentors, waiting.config, today)
+    return global_assignment(waiting.scorer, mentees, mentors, waiting.config, today)
