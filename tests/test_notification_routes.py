@@ -153,7 +153,7 @@ async def test_choices_are_checked_and_kept(live, sessionmaker, tenants, clock):
         }
         bad = await api.put(
             "/notifications/choices",
-            json={"consent": True, "channels": {"digest": "email"}, "quiet_from": "22:00:00"},
+            json={"consent": True, "channels": {"digest": "email"}, "quiet_from": "22:00"},
         )
         assert (bad.status_code, bad.json()["errors"]) == (
             400,
@@ -170,13 +170,13 @@ async def test_choices_are_checked_and_kept(live, sessionmaker, tenants, clock):
             json={
                 "consent": True,
                 "channels": {"meeting_reminder": "sms", "activity": "off"},
-                "quiet_from": "22:00:00",
-                "quiet_to": "07:00:00",
+                "quiet_from": "22:00",
+                "quiet_to": "07:00",
             },
         )
         assert saved.status_code == 200, saved.text
         assert saved.json()["channels"]["meeting_reminder"] == "sms"
-        assert (saved.json()["quiet_from"], saved.json()["quiet_to"]) == ("22:00:00", "07:00:00")
+        assert (saved.json()["quiet_from"], saved.json()["quiet_to"]) == ("22:00", "07:00")
         assert (await api.get("/notifications")).json() == []
         assert (await api.post("/notifications/read")).status_code == 204
     assert pair.mentee_id is not None

@@ -89,8 +89,8 @@ def choices_out(person: Person, pref: ContactPreference | None) -> ChoicesOut:
         channels={k: str((pref.channels or {}).get(k, "")) for k in PERSON_KINDS if pref}
         if pref
         else {},
-        quiet_from=pref.quiet_from if pref else None,
-        quiet_to=pref.quiet_to if pref else None,
+        quiet_from=_hhmm(pref.quiet_from) if pref else None,
+        quiet_to=_hhmm(pref.quiet_to) if pref else None,
         available=available_channels(person),
     )
 
@@ -144,15 +144,20 @@ async def save_choices(ctx: Context, data: ChoicesIn) -> ChoicesOut:
     elif not data.consent and pref.consented:
         pref.consent_withdrawn_at = now
     pref.channels = {k: v for k, v in data.channels.items() if v}
-    pref.quiet_from = _minute(data.quiet_from)
-    pref.quiet_to = _minute(data.quiet_to)
+    pref.quiet_from = _time(data.quiet_from)
+    pref.quiet_to = _time(data.quiet_to)
     await ctx.session.flush()
     ctx.audit("notifications.choices_saved", object_type="person", object_id=person.id)
     return choices_out(person, pref)
 
 
-def _minute(value: dt.time | None) -> dt.time | None:
-    return value.replace(second=0, microsecond=0) if value is not None else None
+def _hhmm(value: dt.time | None) -> str | None:
+    return value.strftime("%H:%M") if value is not None else None
+
+
+def _time(value: str | None) -> dt.time | None:
+    """``HH:MM`` (the Struct's pattern has checked it) as a time."""
+    return dt.time.fromisoformat(value) if value else None
 
 
 def _coordinators_only(ctx: Context) -> None:

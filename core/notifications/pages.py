@@ -135,8 +135,8 @@ class NotificationPagesController(Controller):
             data = form_struct(
                 {
                     "consent": form.get("consent", False),
-                    "quiet_from": _seconds(form.get("quiet_from", "")),
-                    "quiet_to": _seconds(form.get("quiet_to", "")),
+                    "quiet_from": form.get("quiet_from", ""),
+                    "quiet_to": form.get("quiet_to", ""),
                 },
                 ChoicesIn,
                 messages,
@@ -185,16 +185,11 @@ class NotificationPagesController(Controller):
         return Redirect(f"/t/{ctx.tenant.slug}/beskeder/fejlede?igen=1", status_code=303)
 
 
-def _seconds(raw: str) -> str:
-    """A form's ``HH:MM`` as the API's ``HH:MM:SS``."""
-    return f"{raw}:00" if len(raw) == 5 else raw
-
-
 def _values(out: Any) -> dict[str, Any]:
     values: dict[str, Any] = {
         "consent": out.consent,
-        "quiet_from": out.quiet_from.strftime("%H:%M") if out.quiet_from else "",
-        "quiet_to": out.quiet_to.strftime("%H:%M") if out.quiet_to else "",
+        "quiet_from": out.quiet_from or "",
+        "quiet_to": out.quiet_to or "",
     }
     for k in PERSON_KINDS:
         values[f"channel_{k}"] = out.channels.get(k) or ""

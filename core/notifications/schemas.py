@@ -8,9 +8,15 @@ from typing import Annotated
 
 import msgspec
 
-from core.clock import LocalTime
-
 Choice = Annotated[str, msgspec.Meta(extra_json_schema={"enum": ["email", "sms", "page", "off"]})]
+#: A time of day on the Danish wall clock, ``HH:MM`` (quiet hours).
+QuietTime = Annotated[
+    str,
+    msgspec.Meta(
+        pattern=r"^([01][0-9]|2[0-3]):[0-5][0-9]$",
+        extra_json_schema={"description": "Danish time, HH:MM."},
+    ),
+]
 
 
 class NotificationOut(msgspec.Struct):
@@ -30,15 +36,15 @@ class ChoicesIn(msgspec.Struct, forbid_unknown_fields=True):
 
     consent: bool = False
     channels: dict[str, Choice] = {}
-    quiet_from: LocalTime | None = None
-    quiet_to: LocalTime | None = None
+    quiet_from: QuietTime | None = None
+    quiet_to: QuietTime | None = None
 
 
 class ChoicesOut(msgspec.Struct):
     consent: bool
     channels: dict[str, str]
-    quiet_from: dt.time | None
-    quiet_to: dt.time | None
+    quiet_from: QuietTime | None
+    quiet_to: QuietTime | None
     #: What the person can choose now (e-mail needs an address, SMS a phone number).
     available: list[str]
 
