@@ -452,3 +452,27 @@ def test_the_harness_and_the_core_turn_a_failing_scorer_into_a_plugin_error():
     with pytest.raises(PluginError) as caught:
         guarded.explain(profile("a"), profile("b"), None, TODAY)
     assert caught.value.summary == "plugin 'wr': hook scorer.explain returned a wrong result"
+
+
+async def test_moving_to_eligible_while_a_rule_failed_names_the_rule(
+    live, sessionmaker, tenants, today
+):
+    ids = await _world(sessionmaker, tenants.a)
+    bent = ids["Bent Bipolar"]
+    with tenant_scope(tenants.a.id):
+        async with sessionmaker() as session, session.begin():
+            await session.execute(
+                update(Enrolment).where(Enrolment.id == bent).values(status="intake")
+            )
+    with registered(live, broken_rule=Broken(), fine_rule=Fine()):
+        await _enable(sessionmaker, tenants.a, {"broken_rule": {}, "fine_rule": {}})
+        async with await _api(live, tenants.a, f"re-{tenants.a.slug}") as api:
+            moved = await api.post(f"/enrolments/{bent}/transitions", json={"to": "eligible"})
+    assert moved.status_code == 400, moved.text
+    assert moved.json()["errors"] == {
+        "to": "Reglen broken_rule fejlede og kunne ikke vurdere personen; tilmeldingen kan ikke "
+        "blive egnet, før pluginet er rettet."
+    }
+    with tenant_scope(tenants.a.id):
+        async with sessionmaker() as session:
+            assert (await session.get(Enrolment, bent)).status == "intake"

@@ -195,6 +195,17 @@ async def move(
         if await get_intake(session, enrolment.id) is None:
             raise FieldErrors({"to": _("Record the før-samtale first.")})
         report = await eligibility(ctx, enrolment)
+        if report.outcome == Outcome.UNKNOWN and report.failures:
+            # Not the person's answers: a rule failed (see failed_rule_verdict).
+            raise FieldErrors(
+                {
+                    "to": _(
+                        "The rule %(rule)s failed and could not judge the person; the "
+                        "enrolment cannot become eligible until the plugin is fixed."
+                    )
+                    % {"rule": ", ".join(report.failures)}
+                }
+            )
         if report.outcome == Outcome.UNKNOWN:
             raise FieldErrors(
                 {"to": _("The rules cannot decide yet: answer the questions in the før-samtale.")}
