@@ -60,6 +60,12 @@ from core.plugin_api import PluginError, create_plugin_manager
 from core.programmes.controllers import ProgrammeRulesApiController
 from core.reports.api import ReportApiController
 from core.reports.pages import ReportPagesController
+from core.reports.partner_api import PartnerReportApiController
+from core.reports.partner_pages import PartnerReportPagesController
+from core.reports.platform_routes import (
+    PlatformReportApiController,
+    PlatformReportPagesController,
+)
 from core.settings import Settings, load_settings
 from core.tenancy.controllers import TenantApiController, TenantPagesController
 from core.tenancy.partnership_controllers import (
@@ -150,6 +156,10 @@ def create_app(settings: Settings | None = None) -> Litestar:
             TenantApiController,
             PartnershipApiController,
             PartnershipPagesController,
+            PartnerReportApiController,
+            PartnerReportPagesController,
+            PlatformReportApiController,
+            PlatformReportPagesController,
             ProgrammeRulesApiController,
             ParticipantsApiController,
             OutcomeApiController,

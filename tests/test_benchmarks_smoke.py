@@ -75,3 +75,50 @@ async def test_floor_app_answers_makkers_rows(tmp_path: Path) -> None:
     mine = {p["id"] for page in pages for p in page["items"]}
     assert len(mine) == 45 and len(other_ids) == 45 and not mine & other_ids
     assert all(p["enrolments"] for page in pages for p in page["items"])
+
+
+async def test_the_reports_benchmark_runs_and_counts_what_it_loaded(
+    fresh_database, backend, request
+):
+    """``bench_reports`` at a tiny size, on both backends: the overview counts the meetings the
+    loader wrote for the big municipality, and the partner sees every municipality."""
+    import datetime as dt
+
+    from sqlalchemy.engine import make_url
+
+    from core.reports.period import default_period
+    from tests.benchmarks import bench_reports
+
+    fresh_database.upgrade()
+    superuser = None
+    if backend == "postgresql":
+        provider = request.getfixturevalue("postgres")
+        name = make_url(fresh_database.owner_url).database
+        superuser = (
+            provider.admin_url.set(database=name)
+            .render_as_string(hide_password=False)
+            .replace("postgresql+asyncpg", "postgresql", 1)
+        )
+    sizes = bench_reports.Sizes(
+        forloeb=40, meetings=600, municipalities=3, small_forloeb=6, small_meetings=30, runs=1
+    )
+    world = bench_reports.build_world(sizes)
+    if superuser:
+        await bench_reports.load_postgres(superuser, world)
+    else:
+        await bench_reports.load_sqlite(fresh_database.owner_url, world)
+    result = await bench_reports.measure(fresh_database, world, sizes.runs)
+    big = next(t["id"] for t in world.rows["tenant"] if t["slug"] == "bench-001")
+    period = default_period(bench_reports.TODAY)
+    meetings = [
+        m
+        for m in world.rows["meeting"]
+        if m["tenant_id"] == big and period.start <= m["day"] <= period.end
+    ]
+    assert isinstance(meetings[0]["day"], dt.date)
+    assert (result.overview_total.meetings_held, result.overview_total.meetings_cancelled) == (
+        sum(1 for m in meetings if not m["cancelled"]),
+        sum(1 for m in meetings if m["cancelled"]),
+    )
+    assert result.partner_rows == 3
+    assert (len(result.overview_seconds), len(result.partner_seconds)) == (1, 1)

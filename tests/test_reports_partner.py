@@ -13,9 +13,13 @@ total their sum, and the suppression below is worked out by hand:
 
 from __future__ import annotations
 
+import csv
 import dataclasses
+import io
 
+import httpx
 import pytest
+from openpyxl import load_workbook  # type: ignore[import-untyped]
 from sqlalchemy import select
 
 from core.audit.service import notes_written_to
@@ -33,6 +37,7 @@ from core.tenancy.models import (
     Tenant,
     TenantKind,
 )
+from tests.live import browser_sign_in
 from tests.report_world import BTB, END, START, TODAY, build
 
 ROW = {
@@ -168,3 +173,154 @@ async def test_a_revoked_grant_is_gone_from_the_aggregate(sessionmaker, world):
         grant.revoked_at = at_noon(TODAY)
     found = await _aggregate(sessionmaker, world.partner)
     assert [r.municipality for r in found.programmes] == [world.a.slug]
+
+
+# -- through HTTP: the API, the page, the exports, the platform report --------------------------
+
+PERIOD = {"from": START.isoformat(), "to": END.isoformat()}
+
+
+def _client(live, name: str, roles, tenants) -> httpx.AsyncClient:
+    live.add_user(name, roles, tenants)
+    return httpx.AsyncClient(base_url=live.url)
+
+
+async def _bearer(live, client: httpx.AsyncClient, name: str) -> httpx.AsyncClient:
+    client.headers["Authorization"] = f"Bearer {await live.access_token(name)}"
+    return client
+
+
+async def test_api_page_csv_and_xlsx_show_the_same_suppressed_figures(live, sessionmaker, world):
+    partner = world.partner
+    name = f"pa-{partner.slug}"
+    async with _client(live, name, ("partner_staff",), (partner.slug,)) as api:
+        await _bearer(live, api, name)
+        response = await api.get(f"/api/v1/t/{partner.slug}/reports/partner", params=PERIOD)
+        assert response.status_code == 200, response.text
+        body = response.json()
+        assert body["period"] == PERIOD
+        assert body["suppression"] == {"threshold": 5, "small": "<5", "hidden": "x"}
+        assert [
+            (r["municipality"], r["programme"], r["counts"], r["median_days_ready_to_matched"])
+            for r in body["programmes"]
+        ] == [(world.a.slug, "btb", ROW, 10.0), (world.b.slug, "btb", ROW, 10.0)]
+        assert body["total"]["counts"] == TOTAL_ROW
+        assert body["total"]["municipality"] is None and body["outcomes"] == []
+        exported = await api.get(
+            f"/api/v1/t/{partner.slug}/reports/partner/export",
+            params={**PERIOD, "format": "csv", "table": "partner"},
+        )
+        assert exported.status_code == 200
+        lines = list(csv.reader(io.StringIO(exported.content.decode("utf-8-sig")), delimiter=";"))
+        assert lines[1] == [
+            "Tal",
+            "Kommune A: Borger til Borger",
+            "Kommune B: Borger til Borger",
+            "I alt",
+        ]
+        csv_rows = {row[0]: row[1:] for row in lines[2:]}
+        assert csv_rows["Borgere og mentorer i forløb"] == ["6", "6", "12"]
+        assert csv_rows["Møder holdt"] == ["<5", "<5", "x"]
+        xlsx = await api.get(
+            f"/api/v1/t/{partner.slug}/reports/partner/export", params={**PERIOD, "format": "xlsx"}
+        )
+        book = load_workbook(io.BytesIO(xlsx.content))
+        sheet = list(book[book.sheetnames[0]].iter_rows(values_only=True))
+        assert {r[0]: list(r[1:]) for r in sheet[2:]}["Møder holdt"] == ["<5", "<5", "x"]
+        bad = await api.get(
+            f"/api/v1/t/{partner.slug}/reports/partner", params={"from": "2026-13-01"}
+        )
+        assert (bad.status_code, bad.json()["errors"]) == (
+            400,
+            {"from": "Skriv en dato (ÅÅÅÅ-MM-DD)."},
+        )
+    page_user = f"pp-{partner.slug}"
+    async with _client(live, page_user, ("partner_staff",), (partner.slug,)) as browser:
+        await browser_sign_in(browser, live, page_user)
+        page = await browser.get(
+            f"/t/{partner.slug}/rapporter/partner/",
+            params={"fra": START.isoformat(), "til": END.isoformat()},
+        )
+        assert page.status_code == 200
+        assert (
+            '<tr data-key="meetings_held"><th scope="row">Møder holdt</th>'
+            '<td class="numeric">&lt;5</td><td class="numeric">&lt;5</td>'
+            '<td class="numeric">x</td></tr>'
+        ) in page.text
+        assert '<span class="report-number" id="partner-people">12</span>' in page.text
+        assert "Rapport C1" not in page.text  # report_world's people never appear
+        front = await browser.get(f"/t/{partner.slug}/")
+        assert f'id="partner-figures" href="/t/{partner.slug}/rapporter/partner/"' in front.text
+
+
+async def test_who_may_read_the_partner_aggregate(live, sessionmaker, world):
+    """A partner without a grant: 200 and empty; a municipality's coordinator: 403 (role); the
+    partner's staff through a municipality's URL: 404; anonymous: 401."""
+    async with sessionmaker() as session, session.begin():
+        other = Tenant(
+            slug=f"{world.partner.slug}-x",
+            name="Anden partner",
+            kind=TenantKind.PARTNER,
+            plugins={},
+        )
+        session.add(other)
+    cases = [
+        (f"np-{other.slug}", ("partner_staff",), other.slug, other.slug, 200),
+        (f"co-{world.a.slug}", ("coordinator",), world.a.slug, world.a.slug, 403),
+        (f"ps-{world.partner.slug}", ("partner_staff",), world.partner.slug, world.a.slug, 404),
+    ]
+    for name, roles, member_of, url_tenant, status in cases:
+        async with _client(live, name, roles, (member_of,)) as api:
+            await _bearer(live, api, name)
+            response = await api.get(f"/api/v1/t/{url_tenant}/reports/partner", params=PERIOD)
+            assert response.status_code == status, (name, response.text)
+            if status == 200:
+                assert response.json()["programmes"] == []
+                assert set(response.json()["total"]["counts"].values()) == {0}
+    async with httpx.AsyncClient(base_url=live.url) as anonymous:
+        response = await anonymous.get(f"/api/v1/t/{world.partner.slug}/reports/partner")
+        assert response.status_code == 401
+
+
+async def test_the_platform_report_counts_every_organisation(live, sessionmaker, world):
+    name = "platform-report-admin"
+    async with _client(live, name, ("platform_admin",), ()) as api:
+        await _bearer(live, api, name)
+        response = await api.get("/api/v1/platform/report", params=PERIOD)
+        assert response.status_code == 200, response.text
+        rows = {r["tenant"]: r for r in response.json()["tenants"]}
+    # report_world: 2 programmes, 11 people, 7 citizens and 5 mentors enrolled (C1 also as a
+    # mentor), 4 forløb running at the end of June (F2, F4, F5, F9), 4 started in the period
+    # (F2, F3, F5, F9), 5 meetings held and 2 cancelled; one grant given.
+    expected = {
+        "programmes": 2,
+        "people": 11,
+        "citizens_enrolled": 7,
+        "mentors_enrolled": 5,
+        "forloeb_running": 4,
+        "forloeb_started": 4,
+        "meetings_held": 5,
+        "meetings_cancelled": 2,
+        "partnerships_given": 1,
+        "partnerships_received": 0,
+    }
+    assert rows[world.a.slug]["counts"] == expected
+    assert rows[world.b.slug]["counts"] == expected
+    assert rows[world.partner.slug]["counts"] == {
+        **dict.fromkeys(expected, 0),
+        "partnerships_received": 2,
+    }
+    assert rows[world.partner.slug]["kind"] == "partner"
+    coordinator = f"pr-co-{world.a.slug}"
+    async with _client(live, coordinator, ("coordinator",), (world.a.slug,)) as api:
+        await _bearer(live, api, coordinator)
+        assert (await api.get("/api/v1/platform/report")).status_code == 403
+    async with httpx.AsyncClient(base_url=live.url) as anonymous:
+        assert (await anonymous.get("/api/v1/platform/report")).status_code == 401
+    async with _client(live, f"{name}-web", ("platform_admin",), ()) as browser:
+        await browser_sign_in(browser, live, f"{name}-web")
+        page = await browser.get(
+            "/platform/rapport/", params={"fra": PERIOD["from"], "til": PERIOD["to"]}
+        )
+        assert page.status_code == 200
+        assert f'<tr data-key="{world.a.slug}"><th scope="row">Kommune A</th>' in page.text

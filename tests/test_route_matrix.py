@@ -101,6 +101,10 @@ PUBLIC: dict[tuple[str, str], int] = {
     ("GET", "/kalender/{token:str}"): 404,
     ("GET", "/offentlig/{slug:str}/informationsmoeder"): 404,
     ("GET", "/offentlig/{slug:str}/informationsmoeder.ics"): 404,
+    # The platform report (issue 14): platform admins only (tests/test_reports_partner.py has
+    # the roles: 200 for a platform admin, 403 for a coordinator).
+    ("GET", "/api/v1/platform/report"): 401,
+    ("GET", "/platform/rapport"): 303,
     # Public programme pages and applications (issue 17): an unknown tenant is 404, also for
     # a post (the tenant is looked up before the CSRF check; tests/test_applications.py posts
     # without a token to a real one: 403).
@@ -625,6 +629,22 @@ TENANT_ROUTES.update(
         ("GET", f"{_PAGE}/rapporter/besparelse/{{programme_slug:str}}"): TenantRoute(COORD, 200),
         ("POST", f"{_PAGE}/rapporter/besparelse/{{programme_slug:str}}"): TenantRoute(
             ADMIN, 303, body={k: str(v) for k, v in _SAVINGS.items()}
+        ),
+    }
+)
+
+# The partner's aggregate (issue 14): under the partner's URL, for its staff; the owner's grant
+# on `p` (any scope) gives suppressed numbers. A partner without a grant gets an empty answer
+# (tests/test_reports_partner.py).
+TENANT_ROUTES.update(
+    {
+        ("GET", f"{_API}/reports/partner"): TenantRoute(PARTNER, 200, under="partner"),
+        ("GET", f"{_API}/reports/partner/export"): TenantRoute(
+            PARTNER, 200, under="partner", query={"format": "xlsx"}
+        ),
+        ("GET", f"{_PAGE}/rapporter/partner"): TenantRoute(PARTNER, 200, under="partner"),
+        ("GET", f"{_PAGE}/rapporter/partner/eksport"): TenantRoute(
+            PARTNER, 200, under="partner", query={"format": "csv", "table": "partner"}
         ),
     }
 )

@@ -54,6 +54,8 @@ _DAY = dt.date(2026, 11, 23)
 # The roles pages are seen as (the user names are made unique per module world).
 ANON, COORD, MENTOR, MENTEE, PARTNER = "anonymous", "coordinator", "mentor", "mentee", "partner"
 ADMIN = "admin"
+#: A platform admin (the platform report, issue 14).
+PLATFORM = "platform"
 
 
 @dataclass(frozen=True)
@@ -114,6 +116,9 @@ PAGES: dict[str, Page] = {
     # savings assumptions and their history.
     f"{_T}/rapporter": Page((COORD, ADMIN)),
     f"{_T}/rapporter/besparelse/{{programme_slug:str}}": Page((COORD, ADMIN)),
+    # The partner's aggregate (the grant on `p`: suppressed figures) and the platform report.
+    f"{_T}/rapporter/partner": Page((PARTNER,), under="partner"),
+    "/platform/rapport": Page((PLATFORM,)),
     # Members and invitations (issue 17): the tenant admin's pages, and the invited person's
     # page (here with no open invitation).
     f"{_T}/medlemmer": Page((ADMIN,)),
@@ -135,6 +140,7 @@ NOT_PAGES = {
     "/sprog/{code:str}": "sets the language and redirects",
     "/kalender/{token:str}": "an iCalendar feed",
     "/t/{tenant_slug:str}/rapporter/eksport": "a CSV or XLSX file",
+    "/t/{tenant_slug:str}/rapporter/partner/eksport": "a CSV or XLSX file",
     "/offentlig/{slug:str}/informationsmoeder.ics": "an iCalendar feed",
     "/t/{tenant_slug:str}/beskeder/antal": "the header's count of unread messages (htmx)",
 }
@@ -265,6 +271,7 @@ async def world(live, database, _on_day) -> AsyncIterator[World]:
         MENTOR: f"a11y-mentor-{owner}",
         PARTNER: f"a11y-partner-{owner}",
         "admin": f"a11y-admin-{owner}",
+        PLATFORM: f"a11y-platform-{owner}",
         MENTEE: f"a11y-mentee-{owner}",
     }
     live.add_user(users[COORD], ("coordinator",), (owner,))
@@ -272,6 +279,7 @@ async def world(live, database, _on_day) -> AsyncIterator[World]:
     live.add_user(users[MENTEE], ("mentee",), (owner,))
     live.add_user(users[PARTNER], ("partner_staff",), (partner,))
     live.add_user(users["admin"], ("tenant_admin",), (owner,))
+    live.add_user(users[PLATFORM], ("platform_admin",), ())
     with tenant_scope(tenants.a.id):
         async with sessionmaker() as session, session.begin():
             programme = Programme(
