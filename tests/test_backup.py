@@ -34,9 +34,10 @@ from tests.tenant_files import copy_shipped_tenants
 pytestmark = pytest.mark.slow
 
 BACKUP_ROLE = "makker_backup"
-PUBLIC_TABLES = (
+#: Every table of Makker and of its job queue (procrastinate).
+MAKKER_TABLES = (
     "SELECT count(*) FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace "
-    "WHERE n.nspname = 'public' AND c.relkind = 'r'"
+    "WHERE n.nspname IN ('public', 'procrastinate') AND c.relkind = 'r'"
 )
 
 
@@ -89,18 +90,38 @@ async def _seed(db: Database, tmp_path: Path) -> dict[str, str]:
         await engine.dispose()
 
 
+async def _queue_a_job(url: str) -> None:
+    """A job waiting in the queue (procrastinate's schema, migration 0015), as the owner."""
+    engine = create_engine(url)
+    try:
+        async with engine.begin() as conn:
+            # procrastinate's triggers name its tables unqualified, as its worker connects.
+            await conn.execute(text("SET LOCAL search_path TO procrastinate"))
+            await conn.execute(
+                text(
+                    "INSERT INTO procrastinate.procrastinate_jobs (queue_name, task_name, args) "
+                    "VALUES ('default', 'makker.tick', '{}')"
+                )
+            )
+    finally:
+        await engine.dispose()
+
+
 async def _counts(url: str) -> dict[str, dict[str, int]]:
-    """Rows per table and tenant (every table; a table without tenant_id under ``*``)."""
+    """Rows per table and tenant (every table of ``public`` and of the job queue's schema,
+    named ``procrastinate.<table>``; a table without tenant_id under ``*``)."""
     engine = create_engine(url)
     try:
         async with engine.connect() as conn:
             tables = (
                 await conn.execute(
                     text(
-                        "SELECT c.relname, EXISTS (SELECT 1 FROM pg_attribute a "
-                        "WHERE a.attrelid = c.oid AND a.attname = 'tenant_id') "
+                        "SELECT CASE n.nspname WHEN 'public' THEN c.relname "
+                        "ELSE n.nspname || '.' || c.relname END, EXISTS (SELECT 1 "
+                        "FROM pg_attribute a WHERE a.attrelid = c.oid AND a.attname = 'tenant_id') "
                         "FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace "
-                        "WHERE n.nspname = 'public' AND c.relkind = 'r' ORDER BY 1"
+                        "WHERE n.nspname IN ('public', 'procrastinate') AND c.relkind = 'r' "
+                        "ORDER BY 1"
                     )
                 )
             ).all()
@@ -112,9 +133,8 @@ async def _counts(url: str) -> dict[str, dict[str, int]]:
                     )
                     counts[table] = {tenant: n for tenant, n in rows.all()}
                 else:
-                    counts[table] = {
-                        "*": await conn.scalar(text(f'SELECT count(*) FROM "{table}"'))
-                    }
+                    quoted = ".".join(f'"{part}"' for part in table.split("."))
+                    counts[table] = {"*": await conn.scalar(text(f"SELECT count(*) FROM {quoted}"))}
             return counts
     finally:
         await engine.dispose()
@@ -125,6 +145,7 @@ def seeded(postgres: PostgresProvider, pg_bin: str, tmp_path: Path):
     db = postgres.create_database()
     db.upgrade()
     tenants = asyncio.run(_seed(db, tmp_path / "tenants"))
+    asyncio.run(_queue_a_job(db.owner_url))
     result = _create_backup_role(postgres, db)
     assert result.exit_code == 0, result.output
     return db, tenants
@@ -136,6 +157,9 @@ def test_backup_then_restore_keeps_every_tenants_rows(postgres, pg_bin, seeded, 
     before = asyncio.run(_counts(backup_url))
     assert before["person"] and len(before["person"]) == 2  # two tenants with people
     assert len(before["programme"]) >= 2
+    # The job queue's schema is in the backup too (the job waiting, its "deferred" event).
+    assert before["procrastinate.procrastinate_jobs"] == {"*": 1}
+    assert before["procrastinate.procrastinate_events"] == {"*": 1}
     dump = tmp_path / "makker.dump"
 
     result = _makker(
@@ -280,7 +304,7 @@ def test_create_backup_role_is_idempotent_and_read_only(postgres, pg_bin, seeded
                 ).one()
                 writes = await conn.scalar(
                     text(
-                        f"{PUBLIC_TABLES} AND ("
+                        f"{MAKKER_TABLES} AND ("
                         "has_table_privilege(:r, c.oid, 'INSERT') OR "
                         "has_table_privilege(:r, c.oid, 'UPDATE') OR "
                         "has_table_privilege(:r, c.oid, 'DELETE') OR "
@@ -289,7 +313,7 @@ def test_create_backup_role_is_idempotent_and_read_only(postgres, pg_bin, seeded
                     {"r": BACKUP_ROLE},
                 )
                 unreadable = await conn.scalar(
-                    text(f"{PUBLIC_TABLES} AND NOT has_table_privilege(:r, c.oid, 'SELECT')"),
+                    text(f"{MAKKER_TABLES} AND NOT has_table_privilege(:r, c.oid, 'SELECT')"),
                     {"r": BACKUP_ROLE},
                 )
                 return (*role, writes, unreadable)

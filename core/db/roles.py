@@ -5,7 +5,8 @@
 * the **app** role (``MAKKER_DB_APP_ROLE``, ``makker_app``) gets DML on every table after every
   upgrade and after a restore (:func:`grant_app_role`), only SELECT on the migration tables;
 * the **backup** role (``makker_backup``) is ``BYPASSRLS`` and read-only: SELECT on every
-  table, now and in future tables of the owner (:func:`backup_role_statements`).
+  table and sequence of ``public`` and of the job queue's schema ``procrastinate``, now and in
+  future schemas and tables of the owner (:func:`backup_role_statements`).
 """
 
 from __future__ import annotations
@@ -55,20 +56,33 @@ def grant_app_role(connection: Connection, role: str) -> None:
 
 
 def backup_grant_statements(role: str, owner: str | None) -> list[str]:
-    """What the backup role may read in the current database: every table and sequence, and
-    (with ``owner``) every table the owner creates later. Run as a superuser, or as the owner
-    with ``owner=None`` (``ALTER DEFAULT PRIVILEGES`` then applies to the current role)."""
+    """What the backup role may read in the current database: every table and sequence of
+    ``public`` and of the job queue's schema (:data:`QUEUE_SCHEMA`, when it exists), and (with
+    ``owner``) every schema, table and sequence the owner creates later - so the queue's schema,
+    made by migration 0015 after a backup role created on an empty database, is readable too.
+    Run as a superuser, or as the owner with ``owner=None`` (``ALTER DEFAULT PRIVILEGES`` then
+    applies to the current role)."""
     check_role_name(role, "the backup role")
     for_role = f"FOR ROLE {check_role_name(owner, 'the owner role')} " if owner else ""
+    read_only = (
+        "REVOKE INSERT, UPDATE, DELETE, TRUNCATE, REFERENCES, TRIGGER ON ALL TABLES IN SCHEMA"
+    )
     return [
         f"GRANT USAGE ON SCHEMA public TO {role}",
         f"GRANT SELECT ON ALL TABLES IN SCHEMA public TO {role}",
         f"GRANT SELECT ON ALL SEQUENCES IN SCHEMA public TO {role}",
         # read-only: whatever was granted before, no writing
-        f"REVOKE INSERT, UPDATE, DELETE, TRUNCATE, REFERENCES, TRIGGER "
-        f"ON ALL TABLES IN SCHEMA public FROM {role}",
-        f"ALTER DEFAULT PRIVILEGES {for_role}IN SCHEMA public GRANT SELECT ON TABLES TO {role}",
-        f"ALTER DEFAULT PRIVILEGES {for_role}IN SCHEMA public GRANT SELECT ON SEQUENCES TO {role}",
+        f"{read_only} public FROM {role}",
+        # the job queue's schema (procrastinate), if the database has it already
+        f"DO $$ BEGIN IF EXISTS (SELECT FROM pg_namespace WHERE nspname = '{QUEUE_SCHEMA}') "
+        f"THEN GRANT USAGE ON SCHEMA {QUEUE_SCHEMA} TO {role}; "
+        f"GRANT SELECT ON ALL TABLES IN SCHEMA {QUEUE_SCHEMA} TO {role}; "
+        f"GRANT SELECT ON ALL SEQUENCES IN SCHEMA {QUEUE_SCHEMA} TO {role}; "
+        f"{read_only} {QUEUE_SCHEMA} FROM {role}; END IF; END $$",
+        # later: every schema, table and sequence the owner creates, in any schema
+        f"ALTER DEFAULT PRIVILEGES {for_role}GRANT USAGE ON SCHEMAS TO {role}",
+        f"ALTER DEFAULT PRIVILEGES {for_role}GRANT SELECT ON TABLES TO {role}",
+        f"ALTER DEFAULT PRIVILEGES {for_role}GRANT SELECT ON SEQUENCES TO {role}",
     ]
 
 

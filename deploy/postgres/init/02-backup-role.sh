@@ -1,9 +1,11 @@
 #!/bin/bash
 # Runs once, after 01-roles.sh, on the first start of an empty data directory, as the superuser.
 # Creates the backup role: LOGIN, BYPASSRLS (forced row-level security would hide every
-# tenant's rows from any other role), read-only (SELECT on every table, now and on the tables
-# makker_owner creates later). The same statements as `makker db create-backup-role`
-# (core/db/roles.py; tests/test_deploy.py keeps the two equal). See docs/operations.md.
+# tenant's rows from any other role), read-only (SELECT on every table and sequence, now and on
+# the schemas and tables makker_owner creates later - the job queue's schema `procrastinate`,
+# made by the first migration after this script, included). The same statements as
+# `makker db create-backup-role` (core/db/roles.py; tests/test_deploy.py keeps the two equal).
+# See docs/operations.md.
 set -euo pipefail
 
 : "${MAKKER_BACKUP_DB_PASSWORD:?MAKKER_BACKUP_DB_PASSWORD must be set}"
@@ -18,7 +20,9 @@ GRANT USAGE ON SCHEMA public TO makker_backup;
 GRANT SELECT ON ALL TABLES IN SCHEMA public TO makker_backup;
 GRANT SELECT ON ALL SEQUENCES IN SCHEMA public TO makker_backup;
 REVOKE INSERT, UPDATE, DELETE, TRUNCATE, REFERENCES, TRIGGER ON ALL TABLES IN SCHEMA public FROM makker_backup;
-ALTER DEFAULT PRIVILEGES FOR ROLE makker_owner IN SCHEMA public GRANT SELECT ON TABLES TO makker_backup;
-ALTER DEFAULT PRIVILEGES FOR ROLE makker_owner IN SCHEMA public GRANT SELECT ON SEQUENCES TO makker_backup;
+DO $$ BEGIN IF EXISTS (SELECT FROM pg_namespace WHERE nspname = 'procrastinate') THEN GRANT USAGE ON SCHEMA procrastinate TO makker_backup; GRANT SELECT ON ALL TABLES IN SCHEMA procrastinate TO makker_backup; GRANT SELECT ON ALL SEQUENCES IN SCHEMA procrastinate TO makker_backup; REVOKE INSERT, UPDATE, DELETE, TRUNCATE, REFERENCES, TRIGGER ON ALL TABLES IN SCHEMA procrastinate FROM makker_backup; END IF; END $$;
+ALTER DEFAULT PRIVILEGES FOR ROLE makker_owner GRANT USAGE ON SCHEMAS TO makker_backup;
+ALTER DEFAULT PRIVILEGES FOR ROLE makker_owner GRANT SELECT ON TABLES TO makker_backup;
+ALTER DEFAULT PRIVILEGES FOR ROLE makker_owner GRANT SELECT ON SEQUENCES TO makker_backup;
 ALTER ROLE makker_backup PASSWORD :'backup_password';
 SQL
