@@ -91,3 +91,36 @@ def test_the_worker_connects_with_the_queue_schema_first():
         "dbname=makker user=makker_app password=pw host=/tmp/pg "
         "options='-c search_path=procrastinate'"
     )
+
+
+@pytest.mark.parametrize("backend", ["postgresql"], indirect=True)
+def test_makker_worker_starts_on_postgresql_and_stops_on_sigterm(backend, database):
+    """The command itself: it starts, and SIGTERM stops it cleanly (exit 0)."""
+    import os
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    env = {
+        **os.environ,
+        "MAKKER_ENV": "development",
+        "MAKKER_DATABASE_URL": database.app_url,
+        "MAKKER_LOG_FORMAT": "text",
+    }
+    worker = subprocess.Popen(
+        [sys.executable, "-m", "core.cli", "worker", "--concurrency", "2"],
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+    )
+    try:
+        time.sleep(4)
+        assert worker.poll() is None, worker.stdout.read().decode()[-2000:] if worker.stdout else ""
+        worker.send_signal(signal.SIGTERM)
+        assert worker.wait(timeout=30) == 0
+    finally:
+        if worker.poll() is None:
+            worker.kill()
+        if worker.stdout:
+            worker.stdout.close()

@@ -90,5 +90,6 @@ async def run_worker(settings: Settings, *, concurrency: int = 1) -> None:
     await _runtime.sessionmaker.kw["bind"].dispose()
 
 
-def main(settings: Settings) -> None:
-    asyncio.run(run_worker(settings))
+def main(settings: Settings, *, concurrency: int = 1) -> None:
+    """``makker worker``'s entry: run the worker until it is told to stop."""
+    asyncio.run(run_worker(settings, concurrency=concurrency))
