@@ -56,6 +56,8 @@ def queue_app(database_url: str) -> procrastinate.App:
 
     @app.periodic(cron="* * * * *", periodic_id="tick")
     @app.task(name="makker.tick", queue=QUEUE, queueing_lock="makker.tick", pass_context=False)
+    # No `lock`: a tick of a worker that died would hold it for ever. Two ticks at once are
+    # harmless - writing is idempotent and a row is claimed by one delivery only.
     async def makker_tick(timestamp: int) -> None:
         if _runtime is None:
             raise RuntimeError("the job runtime is not set up (run `makker worker`)")
