@@ -25,6 +25,7 @@ from core.identity.keycloak_sync import keycloak_admin
 from core.identity.models import WebSession
 from core.participants.models import Person
 from core.settings import load_keycloak_admin
+from core.tenancy.models import Programme
 from tests.live import browser_sign_in, client_for
 
 REPO = Path(__file__).resolve().parent.parent
@@ -376,3 +377,79 @@ async def test_a_tenant_admin_cannot_remove_or_demote_themselves_and_other_tenan
             ), url
     (member,) = await _rows(sessionmaker, tenants.a, Member)
     assert (member.role, member.removed_at) == (None, None)
+
+
+async def test_partner_staff_removed_or_re_roled_in_their_own_tenant_lose_the_coordinate_grant(
+    live, tenants, admin, sessionmaker
+):
+    """The owner's space reads the partner tenant's member row on every request (issue 21's
+    ``coordinate`` grant): a removal or another role there refuses the next request in the
+    owner's space, web and API, with the plain 404."""
+    a, p = tenants.a.slug, tenants.partner.slug
+    with tenant_scope(tenants.a.id):
+        async with sessionmaker() as session, session.begin():
+            session.add(
+                Programme(
+                    slug="samdrift",
+                    name="Samdrift",
+                    type="peer_mentor",
+                    areas=["psykiatri"],
+                    policy={},
+                    plugins={},
+                )
+            )
+    async with await _api(live, admin) as owner_admin:
+        granted = await owner_admin.post(
+            f"/api/v1/t/{a}/partnerships/",
+            json={"programme": "samdrift", "partner": p, "scope": "coordinate"},
+        )
+    assert granted.status_code == 201, granted.text
+    partner_admin, staff = f"inv-padmin-{p}", f"inv-staff-{p}"
+    live.add_user(partner_admin, ("tenant_admin",), (p,))
+    live.add_user(staff, ("partner_staff",), (p,))
+    browser = client_for(live)
+    await browser_sign_in(browser, live, staff)
+    token_client = await _api(live, staff)
+    not_found = (404, {"status_code": 404, "detail": "Findes ikke."})
+
+    async def owner_space() -> tuple[int, int]:
+        page = await browser.get(f"/t/{a}/deltagere/")
+        api = await token_client.get(f"/api/v1/t/{a}/people")
+        if api.status_code == 404:
+            assert (api.status_code, api.json()) == not_found
+        return page.status_code, api.status_code
+
+    # No member row in the partner tenant yet: the token's roles count (as on a first request).
+    assert await owner_space() == (200, 200)
+    assert (await browser.get(f"/t/{p}/")).status_code == 200  # records the partner's row
+    async with await _api(live, partner_admin) as api:
+        members = (await api.get(f"/api/v1/t/{p}/members")).json()
+        (theirs,) = [m for m in members if m["name"] == f"Test {staff}"]
+        mentor = await api.put(
+            f"/api/v1/t/{p}/members/{theirs['id']}/role", json={"role": "mentor"}
+        )
+        assert mentor.status_code == 200
+        assert await owner_space() == (404, 404)
+        back = await api.put(
+            f"/api/v1/t/{p}/members/{theirs['id']}/role", json={"role": "partner_staff"}
+        )
+        assert back.status_code == 200
+        assert await owner_space() == (200, 200)
+        removed = await api.delete(f"/api/v1/t/{p}/members/{theirs['id']}")
+        assert removed.status_code == 204
+    # Removal ended the web session; signing in again does not bring the owner's space back.
+    await browser_sign_in(browser, live, staff)
+    assert await owner_space() == (404, 404)
+    await browser.aclose()
+    await token_client.aclose()
+    async with sessionmaker() as session:
+        denied = list(
+            await session.scalars(
+                select(AuditEvent.detail).where(
+                    AuditEvent.actor == f"dev-{staff}",
+                    AuditEvent.action == "access_denied",
+                    AuditEvent.tenant_slug == a,
+                )
+            )
+        )
+    assert denied == [{"reason": "not a member", "status": 404}] * 4

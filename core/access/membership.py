@@ -12,7 +12,10 @@ Keycloak says who a sign-in is and which organizations (tenants) it belongs to; 
 
 One indexed read per tenant request; a write only for a new member or changed Keycloak roles.
 A platform admin entering a tenant they are not a member of, and a partner's staff under a
-``coordinate`` grant, are not members and are left alone.
+``coordinate`` grant, are not members and are left alone here; the partner's staff member's row
+in their own partner tenant is read when they enter the owner's space
+(:func:`core.tenancy.coordinate.still_partner_staff`), so a removal or another role there ends
+that access too.
 """
 
 from __future__ import annotations

@@ -6,6 +6,14 @@ organisation an active ``coordinate`` grant: the request pipeline then acts as a
 of the owner's tenant, limited to the granted programmes
 (:func:`core.tenancy.programme_scope.programme_scope`), and stamps every audit row with the
 grant. The grants are read on every request, so a revocation ends the access at the next one.
+
+The staff member's own membership of the partner tenant is read on every such request too (the
+partner tenant's ``tenant_member`` row, in the partner tenant's scope, so row-level security
+applies): a partner admin who removes them, or gives them another role than ``partner_staff``,
+ends their access to the owner's space at the next request - the same 404 as for anybody else
+(the token still naming the partner organisation and the role makes no difference). A staff
+member with no row yet (never entered the partner's own space) goes by the token, as on their
+first request to their own tenant.
 """
 
 from __future__ import annotations
@@ -17,11 +25,15 @@ import msgspec
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from core.access.models import Member
+from core.db.tenant_scope import reading_another_tenant
 from core.identity.principal import Principal
 from core.tenancy.models import PartnershipScope, ProgrammePartnership, Tenant
 
 #: The role a partner's staff member has in the owner's space, inside the granted programmes.
 COORDINATOR_ROLE = "coordinator"
+#: The role a partner tenant's member needs to use its ``coordinate`` grants.
+PARTNER_STAFF_ROLE = "partner_staff"
 
 
 @dataclass(frozen=True)
@@ -59,8 +71,9 @@ async def coordinate_access(
     """The partner access of ``principal`` to ``owner``'s space, or ``None``.
 
     Only for a ``partner_staff`` member of a partner tenant holding an active ``coordinate``
-    grant from ``owner``. Global tables only: call it with no tenant set."""
-    if "partner_staff" not in principal.roles or not principal.tenants:
+    grant from ``owner``, whose membership of the partner tenant is neither removed nor given
+    another role (:func:`still_partner_staff`). Call it with no tenant set."""
+    if PARTNER_STAFF_ROLE not in principal.roles or not principal.tenants:
         return None
     rows = list(
         await session.execute(
@@ -79,6 +92,8 @@ async def coordinate_access(
         return None
     partner: Tenant = rows[0][2]
     rows = [r for r in rows if r[2].id == partner.id]
+    if not await still_partner_staff(session, partner, principal):
+        return None
     return PartnerAccess(
         partner_slug=partner.slug,
         partner_name=partner.name,
@@ -86,6 +101,19 @@ async def coordinate_access(
         grant_ids=tuple(r[0] for r in rows),
         programme_ids=frozenset(r[1] for r in rows),
     )
+
+
+async def still_partner_staff(session: AsyncSession, partner: Tenant, principal: Principal) -> bool:
+    """Whether the partner tenant's own member row lets ``principal`` act as its staff: not
+    removed, and no role a partner admin gave other than ``partner_staff`` (no row: the token's
+    roles, already checked). Read in the partner tenant's scope, in the request's transaction."""
+    async with reading_another_tenant(session, partner.id):
+        member = await session.scalar(select(Member).where(Member.user_id == principal.user_id))
+    if member is None:
+        return True
+    if member.removed_at is not None:
+        return False
+    return member.role is None or member.role == PARTNER_STAFF_ROLE
 
 
 def as_coordinator(principal: Principal, owner: Tenant) -> Principal:
