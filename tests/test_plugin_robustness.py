@@ -147,12 +147,13 @@ async def test_a_raising_rule_leaves_the_programme_usable(
             assert FAILED_VERDICT in page.text and "I orden." in page.text
             assert waiting.status_code == 200
             assert FAILED_MATCH in waiting.text
-    lines = _plugin_lines(caplog)
-    assert set(lines) == {
-        "plugin 'broken_rule' failed in hook eligibility_verdicts (RuntimeError)",
-        "plugin 'broken_rule' failed in hook forloeb_policy (RuntimeError)",
-        "plugin 'broken_rule' failed in hook forloeb_event (RuntimeError)",
-    }
+    # One line per plugin and hook per request: the pause asks the policy and tells the event
+    # hook for both parties, the waiting list asks the policy for each of its four candidates.
+    verdicts = "plugin 'broken_rule' failed in hook eligibility_verdicts (RuntimeError)"
+    policy = "plugin 'broken_rule' failed in hook forloeb_policy (RuntimeError)"
+    event = "plugin 'broken_rule' failed in hook forloeb_event (RuntimeError)"
+    assert _plugin_lines(caplog) == [verdicts, policy, event, verdicts, policy]
+    assert waiting.text.count(FAILED_MATCH) == 4
     assert "1984" not in caplog.text
     with tenant_scope(tenants.a.id):
         async with sessionmaker() as session:

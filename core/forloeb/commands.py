@@ -46,7 +46,7 @@ from core.plugin_api import (
 from core.programmes.intake import intake_fields
 from core.programmes.registry import programme_context
 from core.programmes.service import (
-    check_transition,
+    check_transitions,
     enrolment_areas,
     notify_transition,
     person_context,
@@ -90,8 +90,7 @@ def _policy(
     """(vetoes, warnings) of the enabled plugins on ``transitions``."""
     vetoes: list[PolicyDecision] = []
     warnings: list[PolicyDecision] = []
-    for transition in transitions:
-        result = check_transition(pm, context, transition)
+    for result in check_transitions(pm, context, list(transitions)):
         vetoes += [d for d in result.decisions if d.action == "veto" and d not in vetoes]
         warnings += [d for d in result.warnings if d not in warnings]
     return vetoes, warnings
@@ -280,8 +279,9 @@ async def _move(ctx: Context, row: ForloebRow, data: TransitionIn) -> list[str]:
         if mentee_e.status == EnrolmentStatus.ACTIVE.value:
             move_status(session, mentee_e, EnrolmentStatus.FINISHED, actor, reason)
     await session.flush()
+    logged: set[tuple[str, str]] = set()  # a failing plugin is logged once, not per party
     for transition in transitions:
-        notify_transition(ctx.plugins, context, transition)
+        notify_transition(ctx.plugins, context, transition, logged)
     return [localize(w.message) for w in warnings]
 
 

@@ -259,11 +259,17 @@ def failed_policy_decision(plugin: str, transition: Transition) -> PolicyDecisio
 
 
 def _policy_result(
-    pm: MakkerPluginManager, hook: Any, programme: ProgrammeContext, transition: Transition
+    pm: MakkerPluginManager,
+    hook: Any,
+    programme: ProgrammeContext,
+    transition: Transition,
+    logged: set[tuple[str, str]] | None = None,
 ) -> PolicyResult:
     decisions: list[PolicyDecision] = []
     failures: dict[str, PluginError] = {}
-    for plugin, result in pm.call_isolated(hook, programme=programme, transition=transition):
+    for plugin, result in pm.call_isolated(
+        hook, logged=logged, programme=programme, transition=transition
+    ):
         if isinstance(result, PluginError):
             failures[plugin] = result
             decisions.append(failed_policy_decision(plugin, transition))
@@ -286,20 +292,28 @@ def check_transition(
 def check_transitions(
     pm: MakkerPluginManager, programme: ProgrammeContext, transitions: Sequence[Transition]
 ) -> list[PolicyResult]:
-    """:func:`check_transition` of many transitions (a waiting list), one result each, in
-    order; the enabled plugins are looked up once."""
+    """:func:`check_transition` of many transitions (a waiting list, both parties of a
+    forløb), one result each, in order; the enabled plugins are looked up once, and a plugin
+    that fails for every transition is logged once for the batch, not once per person."""
     hook = programme_hook(pm, "forloeb_policy", programme)
-    return [_policy_result(pm, hook, programme, t) for t in transitions]
+    logged: set[tuple[str, str]] = set()
+    return [_policy_result(pm, hook, programme, t, logged) for t in transitions]
 
 
 def notify_transition(
-    pm: MakkerPluginManager, programme: ProgrammeContext, transition: Transition
+    pm: MakkerPluginManager,
+    programme: ProgrammeContext,
+    transition: Transition,
+    logged: set[tuple[str, str]] | None = None,
 ) -> dict[str, PluginError]:
     """Tell the enabled plugins that ``transition`` has happened. A plugin that fails is
-    logged and skipped (the transition has happened); returns the failures."""
+    logged (once per ``logged`` batch) and skipped (the transition has happened); returns the
+    failures."""
     hook = programme_hook(pm, "forloeb_event", programme)
     return {
         plugin: result
-        for plugin, result in pm.call_isolated(hook, programme=programme, transition=transition)
+        for plugin, result in pm.call_isolated(
+            hook, logged=logged, programme=programme, transition=transition
+        )
         if isinstance(result, PluginError)
     }
