@@ -13,9 +13,12 @@ import re
 from pathlib import Path
 from string import Template
 
-from core.plugin_api import ENTRY_POINT_GROUP, PLUGIN_API_VERSION
+from core.plugin_api import DEFAULT_PLUGINS, ENTRY_POINT_GROUP, PLUGIN_API_VERSION
 
 NAME = re.compile(r"^[a-z][a-z0-9_]{1,59}$")
+#: The generated plugin uses only what API 1.0 has (hooks, contexts, texts in two languages),
+#: so it declares what docs/plugins.md advises: every 1.x from 1.0 on.
+FIRST_MINOR = "1.0"
 
 
 class ScaffoldError(ValueError):
@@ -24,7 +27,12 @@ class ScaffoldError(ValueError):
 
 def _supported() -> str:
     major = PLUGIN_API_VERSION.split(".")[0]
-    return f">={PLUGIN_API_VERSION},<{int(major) + 1}"
+    return f">={FIRST_MINOR},<{int(major) + 1}"
+
+
+def builtin_names() -> set[str]:
+    """The names the built-in plugins are registered under (``who5``, ``mentor_course``...)."""
+    return {module.rsplit(".", 1)[-1] for module in DEFAULT_PLUGINS}
 
 
 PYPROJECT = Template("""\
@@ -199,8 +207,11 @@ pytest
 
 ```sh
 pip install .
-MAKKER_PLUGINS=$name makker plugins list
+MAKKER_ENV=development MAKKER_PLUGINS=$name makker plugins list
 ```
+
+(`MAKKER_ENV=development` on a developer's machine; without it a command runs as production
+and asks for the production settings.)
 
 Makker loads only the plugins named in `MAKKER_PLUGINS`. A tenant file then enables it for all
 its programmes or for one, with its settings:
@@ -222,13 +233,16 @@ def write_plugin(name: str, directory: Path) -> Path:
     """Write the package for the plugin ``name`` into ``directory/makker-<name>``.
 
     :raises ScaffoldError: a name that is not lower-case letters, digits and ``_`` (2-60
-        characters, starting with a letter), or a package directory that already exists.
+        characters, starting with a letter), the name of a built-in plugin (Makker would refuse
+        to load it), or a package directory that already exists.
     """
     if not NAME.match(name):
         raise ScaffoldError(
             f"{name!r} is not a plugin name: use lower-case letters, digits and _ "
             "(2-60 characters, starting with a letter)"
         )
+    if name in builtin_names():
+        raise ScaffoldError(f"{name!r} is the name of a built-in plugin: choose another name")
     dist = f"makker-{name.replace('_', '-')}"
     target = directory / dist
     if target.exists():

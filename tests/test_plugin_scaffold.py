@@ -113,3 +113,47 @@ def test_a_wrong_name_or_an_existing_package_is_refused(tmp_path):
         2,
         f"makker: {tmp_path}/makker-min-alder already exists\n",
     )
+
+
+def _shell_lines(markdown: str) -> list[str]:
+    """The command lines of the ```sh blocks of a Markdown text."""
+    lines, inside = [], False
+    for line in markdown.splitlines():
+        if line.startswith("```"):
+            inside = line == "```sh"
+            continue
+        if inside and line.strip():
+            lines.append(line.strip())
+    return lines
+
+
+def test_the_readmes_commands_are_the_guides(package):
+    readme = _shell_lines((package / "README.md").read_text(encoding="utf-8"))
+    guide = _shell_lines((REPO / "docs" / "plugins.md").read_text(encoding="utf-8"))
+    makker = [line for line in readme if " makker " in f" {line} "]
+    assert makker == ["MAKKER_ENV=development MAKKER_PLUGINS=min_alder makker plugins list"]
+    # The guide's example plugin is called straffeattest; the command is the same.
+    assert [line.replace("min_alder", "straffeattest") for line in makker] == [
+        line for line in guide if " makker " in f" {line} " and "MAKKER_PLUGINS=" in line
+    ]
+    assert readme == ["pytest", "pip install .", makker[0]]
+
+
+def test_the_package_declares_what_the_guide_advises(package):
+    guide = (REPO / "docs" / "plugins.md").read_text(encoding="utf-8")
+    assert 'Declare `">=1.0,<2"` unless you use' in guide.replace("\n", " ")
+    module = (package / "makker_min_alder.py").read_text(encoding="utf-8")
+    assert 'MAKKER_PLUGIN_API = ">=1.0,<2"' in module.splitlines()
+
+
+def test_the_name_of_a_built_in_plugin_is_refused_in_one_line(tmp_path):
+    result = CliRunner().invoke(
+        main, ["plugins", "new", "who5", "--directory", str(tmp_path)], env=ENV
+    )
+    assert (result.exit_code, result.output) == (
+        2,
+        "makker: 'who5' is the name of a built-in plugin: choose another name\n",
+    )
+    assert list(tmp_path.iterdir()) == []
+    with pytest.raises(ScaffoldError, match="'mentor_course' is the name of a built-in plugin"):
+        write_plugin("mentor_course", tmp_path)
