@@ -8,9 +8,10 @@ nothing."""
 from __future__ import annotations
 
 import logging
+import time
 
 import pytest
-from jwcrypto import jwk
+from jwcrypto import jwk, jwt
 from sqlalchemy import select
 
 from core.audit.models import AuditEvent
@@ -86,6 +87,38 @@ async def test_the_issuers_logout_ends_the_makker_session_through_the_back_chann
     assert f"dev-{coordinator}" not in caplog.text
 
 
+async def test_the_issuers_logout_without_id_token_hint_ends_the_browsers_session(
+    live, tenants, coordinator, sessionmaker
+):
+    """Keycloak ends the browser's SSO session (its cookie) on a logout without
+    ``id_token_hint``; the development issuer does too, and says "signed out" only then."""
+    http = await _signed_in(live, tenants, coordinator)
+    (row,) = await _sessions(sessionmaker, _user_id(live, coordinator))
+    logout = f"{live.settings.oidc_issuer}/protocol/openid-connect/logout"
+    deliveries = len(live.issuer.backchannel_deliveries)
+    ended = await http.get(logout)
+    assert ended.status_code == 200
+    assert "<h1>Du er logget ud</h1>" in ended.text
+    assert live.issuer.backchannel_deliveries[deliveries:] == [(live.settings.oidc_client_id, 200)]
+    assert row.sid not in live.issuer.sessions
+    assert await _sessions(sessionmaker, _user_id(live, coordinator)) == []
+    again = await http.get(f"/t/{tenants.a.slug}/")
+    assert (again.status_code, again.headers["location"]) == (
+        303,
+        f"/auth/login?next=%2Ft%2F{tenants.a.slug}%2F",
+    )
+    # Nothing left to end: the page says so, and no client is told anything.
+    nothing = await http.get(logout)
+    await http.aclose()
+    assert nothing.status_code == 200
+    assert "<h1>Intet at logge ud af</h1>" in nothing.text
+    assert "Browseren havde ingen session hos udviklings-login-tjenesten" in nothing.text
+    assert len(live.issuer.backchannel_deliveries) == deliveries + 1
+    async with client_for(live) as stranger:
+        page = await stranger.get(logout)
+    assert "<h1>Intet at logge ud af</h1>" in page.text
+
+
 async def test_an_administrators_sign_out_ends_every_session_of_the_user(
     live, tenants, coordinator, sessionmaker
 ):
@@ -117,6 +150,10 @@ async def test_a_logout_token_with_only_sub_ends_all_sessions_of_the_sign_in(
     await theirs.aclose()
 
 
+def answers_index(answers: dict[str, object], name: str) -> int:
+    return list(answers).index(name)
+
+
 def _bad_tokens(live, sub: str, sid: str) -> dict[str, str]:
     issuer, client = live.issuer, live.settings.oidc_client_id
     stranger = jwk.JWK.generate(kty="RSA", size=2048, kid=issuer.current_key.get("kid"))
@@ -133,8 +170,28 @@ def _bad_tokens(live, sub: str, sid: str) -> dict[str, str]:
         },
         key=stranger,
     )
+    # HS256 with a key an attacker knows, under the realm key's id: the algorithm is refused
+    # before any key is tried.
+    symmetric = jwt.JWT(
+        header={"alg": "HS256", "typ": "JWT", "kid": issuer.current_key.get("kid")},
+        claims={
+            "iss": issuer.issuer,
+            "aud": client,
+            "iat": int(time.time()),
+            "exp": int(time.time()) + 120,
+            "jti": "y",
+            "sub": sub,
+            "sid": sid,
+            "events": {BACKCHANNEL_LOGOUT_EVENT: {}},
+        },
+    )
+    symmetric.make_signed_token(jwk.JWK.generate(kty="oct", size=256))
     return {
         "wrong signature": forged,
+        "HS256": str(symmetric.serialize()),
+        "issued in the future": issuer.logout_token(
+            client, sub, sid, iat=int(time.time()) + 3600, exp=int(time.time()) + 7200
+        ),
         "wrong aud": issuer.logout_token("another-client", sub, sid),
         "missing events": issuer.logout_token(client, sub, sid, events=None),
         "other event": issuer.logout_token(client, sub, sid, events={"urn:x": {}}),
@@ -148,15 +205,24 @@ def _bad_tokens(live, sub: str, sid: str) -> dict[str, str]:
     }
 
 
-async def test_bad_logout_tokens_are_400_and_end_nothing(live, tenants, coordinator, sessionmaker):
+async def test_bad_logout_tokens_are_400_and_end_nothing(
+    live, tenants, coordinator, sessionmaker, caplog
+):
     http = await _signed_in(live, tenants, coordinator)
     (row,) = await _sessions(sessionmaker, _user_id(live, coordinator))
     answers = {}
-    async with client_for(live) as keycloak:
-        for name, token in _bad_tokens(live, f"dev-{coordinator}", str(row.sid)).items():
-            answer = await keycloak.post(PATH, data={"logout_token": token})
-            answers[name] = (answer.status_code, answer.headers["cache-control"], answer.json())
-        missing = await keycloak.post(PATH, data={})
+    async with sessionmaker() as session:
+        audited_before = len(list(await session.scalars(select(AuditEvent.id))))
+    with caplog.at_level(logging.WARNING, logger="core.identity.web_auth"):
+        async with client_for(live) as keycloak:
+            for name, token in _bad_tokens(live, f"dev-{coordinator}", str(row.sid)).items():
+                answer = await keycloak.post(PATH, data={"logout_token": token})
+                answers[name] = (
+                    answer.status_code,
+                    answer.headers["cache-control"],
+                    answer.json(),
+                )
+            missing = await keycloak.post(PATH, data={})
     refused = (
         400,
         "no-store",
@@ -167,7 +233,20 @@ async def test_bad_logout_tokens_are_400_and_end_nothing(live, tenants, coordina
         },
     )
     assert answers == dict.fromkeys(answers, refused)
-    assert missing.status_code == 400
+    assert (missing.status_code, missing.headers["cache-control"], missing.json()) == refused
+    # Refusals are logged with the reason only, and write no audit row (anybody can POST).
+    reasons = [r.getMessage() for r in caplog.records if r.name == "core.identity.web_auth"]
+    assert len(reasons) == len(answers) + 1
+    assert reasons[answers_index(answers, "HS256")] == (
+        "back-channel logout refused: algorithm not allowed: 'HS256'"
+    )
+    assert reasons[answers_index(answers, "issued in the future")] == (
+        "back-channel logout refused: issued in the future (iat)"
+    )
+    assert reasons[-1] == "back-channel logout refused: no logout_token"
+    assert not any(coordinator in reason or str(row.sid) in reason for reason in reasons)
+    async with sessionmaker() as session:
+        assert len(list(await session.scalars(select(AuditEvent.id)))) == audited_before
     assert (await http.get(f"/t/{tenants.a.slug}/")).status_code == 200
     await http.aclose()
     assert len(await _sessions(sessionmaker, _user_id(live, coordinator))) == 1

@@ -74,6 +74,8 @@ class _Code:
     nonce: str | None
     challenge: str
     expires: float
+    #: The issuer session the tokens will carry (the browser's, see :meth:`DevIssuer.sign_in`).
+    sid: str | None = None
 
 
 def _b64url_sha256(value: str) -> str:
@@ -272,7 +274,7 @@ class DevIssuer:
             verifier = form.get("code_verifier") or ""
             if not secrets.compare_digest(_b64url_sha256(verifier), code.challenge):
                 raise OAuthError("invalid_grant", "PKCE verification failed")
-            return self.issue_tokens(code.user, client.client_id, nonce=code.nonce)
+            return self.issue_tokens(code.user, client.client_id, nonce=code.nonce, sid=code.sid)
         if grant == "refresh_token":
             claims = self._verify_own(form.get("refresh_token", ""), "Refresh")
             user = next((u for u in self.users.values() if u.subject == claims["sub"]), None)
@@ -315,10 +317,21 @@ class DevIssuer:
 
     def authorize(self, params: dict[str, str], username: str, password: str) -> str:
         """Check the login and return the redirect URL carrying ``code`` and ``state``."""
+        return self.sign_in(params, username, password)[0]
+
+    def sign_in(
+        self, params: dict[str, str], username: str, password: str, browser_sid: str | None = None
+    ) -> tuple[str, str]:
+        """Check the login; return the redirect URL carrying ``code`` and ``state``, and the
+        issuer session id (``sid``) for the browser's cookie. As Keycloak's SSO session: the
+        browser's live session of the same user (``browser_sid``) is kept, else a new one."""
         client = self.check_auth_request(params)
         user = self.users.get(username)
         if user is None or not secrets.compare_digest(user.password, password):
             raise OAuthError("invalid_grant", "Invalid username or password", 401)
+        live = self.sessions.get(browser_sid or "")
+        sid = browser_sid if browser_sid and live and live[0] == user.subject else None
+        sid = sid or uuid.uuid4().hex
         code = secrets.token_urlsafe(32)
         self._codes[code] = _Code(
             client.client_id,
@@ -327,20 +340,28 @@ class DevIssuer:
             params.get("nonce"),
             params["code_challenge"],
             time.time() + CODE_SECONDS,
+            sid,
         )
-        query = {"code": code, "session_state": uuid.uuid4().hex}
+        query = {"code": code, "session_state": sid}
         if params.get("state"):
             query["state"] = params["state"]
-        return f"{params['redirect_uri']}?{urlencode(query)}"
+        return f"{params['redirect_uri']}?{urlencode(query)}", sid
 
     def userinfo(self, access_token: str) -> dict[str, Any]:
         claims = self._verify_own(access_token, "Bearer")
         return {k: claims[k] for k in ("sub", "preferred_username", "name") if k in claims}
 
-    def logout(self, params: dict[str, str]) -> tuple[str | None, list[str]]:
-        """End the session named by the id_token_hint or refresh_token; return where to go and
-        the ended session ids (for :meth:`send_backchannel_logout`)."""
+    def logout(
+        self, params: dict[str, str], browser_sid: str | None = None
+    ) -> tuple[str | None, list[str]]:
+        """End the session named by the id_token_hint or refresh_token, and the browser's own
+        session (``browser_sid``, from its cookie) if it is live, as Keycloak ends the browser's
+        SSO session; return where to go and the ended session ids (for
+        :meth:`send_backchannel_logout`) - none when there was nothing to end."""
         ended: list[str] = []
+        if browser_sid and browser_sid in self.sessions:
+            self._revoked_sessions.add(browser_sid)
+            ended.append(browser_sid)
         for field_name, typ in (("id_token_hint", "ID"), ("refresh_token", "Refresh")):
             token = params.get(field_name)
             if token:

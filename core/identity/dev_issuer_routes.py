@@ -8,14 +8,19 @@ import uuid
 from typing import Annotated, Any
 
 from litestar import Request, Response, Router, delete, get, post, put
+from litestar.datastructures import Cookie
 from litestar.enums import MediaType, RequestEncodingType
 from litestar.exceptions import NotFoundException
 from litestar.params import Body, FromPath, JSONBody
 from litestar.response import Redirect, Template
 
 from core.identity.dev_issuer import DevIssuer, OAuthError
+from core.web.pipeline import request_context
 
 OIDC = "/realms/{realm:str}/protocol/openid-connect"
+#: The browser's session at the issuer (Keycloak: KEYCLOAK_SESSION): its ``sid``, so that a
+#: logout without ``id_token_hint`` ends the session it says it ends.
+SESSION_COOKIE = "dev_issuer_session"
 ADMIN = "/admin/realms/{realm:str}"
 Form = Annotated[dict[str, str], Body(media_type=RequestEncodingType.URL_ENCODED)]
 AUTH_PARAMS = (
@@ -111,12 +116,25 @@ async def auth_submit(request: Request[Any, Any, Any], realm: FromPath[str], dat
     issuer = _issuer(request, realm)
     params = {k: data[k] for k in AUTH_PARAMS if k in data}
     try:
-        target = issuer.authorize(params, data.get("username", ""), data.get("password", ""))
+        target, sid = issuer.sign_in(
+            params,
+            data.get("username", ""),
+            data.get("password", ""),
+            request.cookies.get(SESSION_COOKIE),
+        )
     except OAuthError as exc:
         if exc.status == 401:
             return _login_page(issuer, params, error=True)
         return _oauth_error(exc)
-    return Redirect(path=target, status_code=303)
+    cookie = Cookie(
+        key=SESSION_COOKIE,
+        value=sid,
+        path=f"/realms/{issuer.realm}",
+        httponly=True,
+        samesite="lax",
+        secure=issuer.issuer.startswith("https://"),
+    )
+    return Redirect(path=target, status_code=303, cookies=[cookie])
 
 
 @get(f"{OIDC}/userinfo", name="dev_userinfo")
@@ -130,14 +148,27 @@ async def userinfo(request: Request[Any, Any, Any], realm: FromPath[str]) -> Res
 
 async def _logout(request: Request[Any, Any, Any], realm: str, params: dict[str, str]) -> Any:
     issuer = _issuer(request, realm)
-    target, ended = issuer.logout(params)
+    target, ended = issuer.logout(params, request.cookies.get(SESSION_COOKIE))
+    # The request pipeline read the browser's Makker session (its cookie is sent here too): end
+    # that read before Makker's back channel writes (on SQLite a reader blocks the writer).
+    await request_context(request).session.rollback()
     # As Keycloak: the clients hear of it (back-channel) before the browser is sent on.
     await issuer.send_backchannel_logout(ended)
+    response: Response[Any]
     if target:
-        return Redirect(path=target, status_code=303)
-    if request.method == "POST":
-        return Response(None, status_code=204)
-    return Template("identity/dev_logged_out.html", media_type=MediaType.HTML)
+        response = Redirect(path=target, status_code=303)
+    elif request.method == "POST":
+        response = Response(None, status_code=204)
+    else:
+        # Says what happened: "signed out" only when a session ended (and with it, through
+        # the back channel, the Makker sessions it signed in).
+        response = Template(
+            "identity/dev_logged_out.html",
+            context={"ended": len(ended)},
+            media_type=MediaType.HTML,
+        )
+    response.delete_cookie(SESSION_COOKIE, path=f"/realms/{issuer.realm}")
+    return response
 
 
 @get(f"{OIDC}/logout", name="dev_logout")
