@@ -42,6 +42,13 @@ SHOTS: list[tuple[str, str | None, str, str]] = [
     ("10-mit-forloeb-mentor.png", "kolding-mentor", "/t/kolding/mit/", "Mit forløb"),
     ("11-partner.png", "psykiatrifonden-medarbejder", "/t/psykiatrifonden/partnerskaber/", "-"),
     ("12-menu.png", "kolding-koordinator", "/t/kolding/", "The menu opened on a phone"),
+    ("13-rapporter.png", "kolding-koordinator", "/t/kolding/rapporter/", "The report"),
+    (
+        "14-besparelse.png",
+        "kolding-admin",
+        "/t/kolding/rapporter/besparelse/borger-til-borger",
+        "The savings assumptions and their history",
+    ),
 ]
 
 
