@@ -54,11 +54,10 @@ from core.clock import COPENHAGEN
 from core.context import Context
 from core.courses.models import Course, CourseAttendance, CourseParticipant, CourseSession
 from core.courses.queries import FINISHED, PLANNED, RUNNING, course_state, min_sessions_attended
-from core.forloeb.models import Forloeb, ForloebPause
+from core.forloeb.models import Forloeb, ForloebPause, Meeting
 from core.outcomes.results import ProgrammeResult, programme_result
 from core.participants.models import Enrolment, EnrolmentEvent, EnrolmentRole
 from core.plugin_api import MakkerPluginManager
-from core.reports.models import MeetingDayCount
 from core.reports.period import Period, local_day
 from core.tenancy.models import Programme, Tenant
 
@@ -354,24 +353,23 @@ async def _meetings(
     per: dict[uuid.UUID, Figures],
     total: Figures,
 ) -> None:
-    # The summary kept by triggers on meeting (core.reports.models.MeetingDayCount): a row per
-    # programme, day and afbud instead of every meeting (docs/reports.md, "Speed").
     rows = await session.execute(
         select(
-            MeetingDayCount.programme_id,
-            MeetingDayCount.cancelled,
-            func.coalesce(func.sum(MeetingDayCount.meetings), 0),
-            func.coalesce(func.sum(MeetingDayCount.minutes), 0),
+            Forloeb.programme_id,
+            Meeting.cancelled,
+            func.count(),
+            func.coalesce(func.sum(Meeting.duration_minutes), 0),
         )
+        .join(Forloeb, Forloeb.id == Meeting.forloeb_id)
         .where(
-            MeetingDayCount.programme_id.in_(ids),
-            MeetingDayCount.day >= period.start,
-            MeetingDayCount.day <= period.end,
+            Forloeb.programme_id.in_(ids),
+            Meeting.day >= period.start,
+            Meeting.day <= period.end,
         )
-        .group_by(MeetingDayCount.programme_id, MeetingDayCount.cancelled)
+        .group_by(Forloeb.programme_id, Meeting.cancelled)
     )
     for programme_id, cancelled, n, minutes in rows.tuples():
-        f, n = per[programme_id], int(n)
+        f = per[programme_id]
         if cancelled:
             f.meetings_cancelled += n
             total.meetings_cancelled += n
