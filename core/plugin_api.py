@@ -24,6 +24,10 @@ How hooks are called:
   are asked as usual. A failing answer to ``default_matching_strategy`` or
   ``course_completion_threshold`` is skipped (the next plugin answers), and a strategy whose
   scorer fails gives no suggestions, with a Danish notice (see docs/plugins.md).
+* **What is public**: the names in ``__all__``, all documented in docs/plugins.md. The
+  core's own machinery also lives in this module - the plugin manager
+  (:class:`MakkerPluginManager`, :func:`create_plugin_manager`), ``hookspec`` and
+  :data:`DEFAULT_PLUGINS` - but is not exported and not covered by the promise below.
 * **Compatibility**: :data:`PLUGIN_API_VERSION` is this API's version. A plugin declares the
   versions it supports in a module attribute ``MAKKER_PLUGIN_API`` (e.g. ``">=1.0,<2"``); a
   plugin whose declaration excludes this version stops start-up with one line.
@@ -90,7 +94,6 @@ from core.plugin_types import (
 )
 
 __all__ = [
-    "DEFAULT_PLUGINS",
     "ENTRY_POINT_GROUP",
     "PLUGIN_API_VERSION",
     "ROLES",
@@ -108,7 +111,6 @@ __all__ = [
     "InstrumentItem",
     "IntakeField",
     "IntakeValidationError",
-    "MakkerPluginManager",
     "MatchProfile",
     "MatchingStrategy",
     "Outcome",
@@ -135,9 +137,7 @@ __all__ = [
     "Verdict",
     "catalog_texts",
     "combine_outcomes",
-    "create_plugin_manager",
     "hookimpl",
-    "hookspec",
     "localize",
 ]
 
@@ -385,6 +385,17 @@ class PluginError(Exception):
         self.plugin, self.hook = plugin, hook
 
 
+def _wrong(plugin: str, hook: str, detail: str) -> PluginError:
+    """A wrong result of ``hook``: the message quotes what the plugin returned (for its
+    author, in the harness); the summary - logged, and the detail of a 500 - does not."""
+    return PluginError(
+        f"plugin {plugin!r}: hook {hook} {detail}",
+        f"plugin {plugin!r}: hook {hook} returned a wrong result",
+        plugin=plugin,
+        hook=hook,
+    )
+
+
 def _items(expected: type) -> Callable[[str, str, Any], Any]:
     def check(plugin: str, hook: str, result: Any) -> Any:
         if result is None:
@@ -392,15 +403,15 @@ def _items(expected: type) -> Callable[[str, str, Any], Any]:
         items = list(result) if isinstance(result, list | tuple) else [result]
         for item in items:
             if not isinstance(item, expected):
-                raise PluginError(
-                    f"plugin {plugin!r}: hook {hook} returned {type(item).__name__}; expected "
-                    f"{expected.__name__}, a list of {expected.__name__}, or None"
+                raise _wrong(
+                    plugin,
+                    hook,
+                    f"returned {type(item).__name__}; expected {expected.__name__}, a list of "
+                    f"{expected.__name__}, or None",
                 )
             fault = _struct_fault(item)
             if fault:
-                raise PluginError(
-                    f"plugin {plugin!r}: hook {hook} returned a {type(item).__name__} with {fault}"
-                )
+                raise _wrong(plugin, hook, f"returned a {type(item).__name__} with {fault}")
         if "plugin" in getattr(expected, "__struct_fields__", ()):
             items = [msgspec.structs.replace(i, plugin=plugin) for i in items]
         return items
@@ -440,7 +451,7 @@ def _struct_fault(item: Any) -> str | None:
         texts.append(("label", item.label))
         if item.help:
             texts.append(("help", item.help))
-    elif isinstance(item, MatchingStrategy):
+    elif isinstance(item, MatchingStrategy | ProgrammeType):
         texts.append(("description", item.description))
     for name, text in texts:
         fault = text_fault(text)
@@ -453,9 +464,7 @@ def _schema(plugin: str, hook: str, result: Any) -> Any:
     if result is None:
         return None
     if not (inspect.isclass(result) and issubclass(result, msgspec.Struct)):
-        raise PluginError(
-            f"plugin {plugin!r}: hook {hook} returned {result!r}; expected a msgspec.Struct class"
-        )
+        raise _wrong(plugin, hook, f"returned {result!r}; expected a msgspec.Struct class")
     try:
         msgspec.convert({}, type=result)
     except msgspec.ValidationError as exc:
@@ -475,12 +484,13 @@ def _one(
         if result is None:
             return None
         if isinstance(result, bool) is not (expected is bool) or not isinstance(result, expected):
-            raise PluginError(
-                f"plugin {plugin!r}: hook {hook} returned {type(result).__name__}; expected "
-                f"{expected.__name__} or None"
+            raise _wrong(
+                plugin,
+                hook,
+                f"returned {type(result).__name__}; expected {expected.__name__} or None",
             )
         if not valid(result):
-            raise PluginError(f"plugin {plugin!r}: hook {hook} returned {result!r}; {wanted}")
+            raise _wrong(plugin, hook, f"returned {result!r}; {wanted}")
         return result
 
     return check
@@ -493,18 +503,18 @@ def _gateway(plugin: str, hook: str, result: Any) -> Any:
     if not isinstance(getattr(result, "name", None), str) or not inspect.iscoroutinefunction(
         getattr(result, "send", None)
     ):
-        raise PluginError(
-            f"plugin {plugin!r}: hook {hook} returned {type(result).__name__}; expected an SMS "
-            "gateway (a str name and async def send(message, handover)) or None"
+        raise _wrong(
+            plugin,
+            hook,
+            f"returned {type(result).__name__}; expected an SMS gateway (a str name and async "
+            "def send(message, handover)) or None",
         )
     return result
 
 
 def _nothing(plugin: str, hook: str, result: Any) -> Any:
     if result is not None:
-        raise PluginError(
-            f"plugin {plugin!r}: hook {hook} returned {type(result).__name__}; expected None"
-        )
+        raise _wrong(plugin, hook, f"returned {type(result).__name__}; expected None")
     return None
 
 

@@ -194,10 +194,11 @@ class DurationMonths(msgspec.Struct, frozen=True):
 
 
 class ProgrammeType(msgspec.Struct, frozen=True, kw_only=True):
-    """A kind of programme (``type = "..."`` in a tenant file) and its forløb defaults."""
+    """A kind of programme (``type = "..."`` in a tenant file) and its forløb defaults;
+    ``description`` says what it is (:data:`Text`: Danish, or ``{"da": ..., "en": ...}``)."""
 
     name: Identifier
-    description: str
+    description: Text
     default_duration_months: DurationMonths
     default_meeting_frequencies: tuple[str, ...]
     plugin: str = ""

@@ -12,7 +12,10 @@ MAKKER_PLUGIN_API = ">=1.0,<2"
 def register_programme_types() -> ProgrammeType:
     return ProgrammeType(
         name="peer_mentor",
-        description="A mentor with lived experience and a citizen meet over a forløb.",
+        description={
+            "da": "En mentor med levet erfaring og en borger mødes i et forløb.",
+            "en": "A mentor with lived experience and a citizen meet over a forløb.",
+        },
         default_duration_months=DurationMonths(6, 9),
         default_meeting_frequencies=("weekly", "fortnightly"),
     )

@@ -102,6 +102,14 @@ def test_everything_public_is_importable_from_the_two_modules():
     assert api.IntakeValidationError is IntakeValidationError is testing.IntakeValidationError
 
 
+def test_the_public_api_exports_no_internals_and_the_guide_names_every_export():
+    internals = {"create_plugin_manager", "MakkerPluginManager", "hookspec", "DEFAULT_PLUGINS"}
+    assert internals & set(api.__all__) == set()
+    guide = (REPO / "docs" / "plugins.md").read_text(encoding="utf-8")
+    types_section = guide.split("## The types", 1)[1]
+    assert [name for name in api.__all__ if f"`{name}`" not in types_section] == []
+
+
 def test_the_package_ships_py_typed():
     config = tomllib.loads((REPO / "pyproject.toml").read_text(encoding="utf-8"))
     data = config["tool"]["setuptools"]["package-data"]

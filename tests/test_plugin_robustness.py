@@ -18,13 +18,18 @@ import pytest
 from sqlalchemy import select, update
 
 from core.db.tenant_scope import tenant_scope
+from core.forloeb.models import Forloeb
 from core.matching.assignment import GuardedScorer
 from core.participants.models import Enrolment
 from core.plugin_api import (
+    DurationMonths,
     MatchingStrategy,
+    PairScore,
     PluginError,
     PolicyAction,
     PolicyDecision,
+    ProgrammeType,
+    Reason,
     ScoreMatrix,
     Verdict,
     hookimpl,
@@ -477,3 +482,111 @@ async def test_moving_to_eligible_while_a_rule_failed_names_the_rule(
     with tenant_scope(tenants.a.id):
         async with sessionmaker() as session:
             assert (await session.get(Enrolment, bent)).status == "intake"
+
+
+# -- what is logged of a wrong result; texts in two languages --------------------------------
+def test_a_wrong_results_summary_quotes_nothing_the_plugin_chose():
+    class Leaky:
+        @hookimpl
+        def eligibility_verdicts(self):
+            return Verdict(rule="born_1984 x", outcome="pass", explanation="x")  # type: ignore[arg-type]
+
+        @hookimpl
+        def default_matching_strategy(self):
+            return ""
+
+    harness = PluginHarness(Leaky(), name="leaky")
+    with pytest.raises(PluginError) as caught:
+        harness.verdicts("mentee", today=TODAY)
+    assert "'born_1984 x'" in str(caught.value)  # for the author, in the harness
+    assert (
+        caught.value.summary == "plugin 'leaky': hook eligibility_verdicts returned a wrong result"
+    )
+    with pytest.raises(PluginError) as caught:
+        harness.default_strategy()
+    assert str(caught.value) == (
+        "plugin 'leaky': hook default_matching_strategy returned ''; expected a strategy's name"
+    )
+    assert caught.value.summary == (
+        "plugin 'leaky': hook default_matching_strategy returned a wrong result"
+    )
+
+
+def test_a_programme_types_description_is_a_text_in_one_or_two_languages():
+    def plugin(description):
+        class Typed:
+            @hookimpl
+            def register_programme_types(self):
+                return ProgrammeType(
+                    name="naboer",
+                    description=description,
+                    default_duration_months=DurationMonths(3, 6),
+                    default_meeting_frequencies=("weekly",),
+                )
+
+        return PluginHarness(Typed(), name="typed")
+
+    both = {"da": "Naboer mødes.", "en": "Neighbours meet."}
+    assert plugin(both).programme_types()["naboer"].description == both
+    assert plugin("Naboer mødes.").programme_types()["naboer"].description == "Naboer mødes."
+    with pytest.raises(PluginError) as caught:
+        plugin({"en": "Neighbours meet."}).programme_types()
+    assert str(caught.value) == (
+        "plugin 'typed': hook register_programme_types returned a ProgrammeType with a wrong "
+        "description: a text needs its Danish ('da')"
+    )
+
+
+class BilingualScorer:
+    """One point for everybody, with a reason in Danish and English."""
+
+    REASON = Reason("same", {"da": "begge er med", "en": "both take part"}, 1.0)
+
+    def matrix(self, mentees, mentors, config, today):
+        shape = (len(mentees), len(mentors))
+        return ScoreMatrix(np.ones(shape), np.ones(shape, dtype=bool))
+
+    def explain(self, mentee, mentor, config, today):
+        return PairScore(1.0, (self.REASON,))
+
+
+class Bilingual:
+    @hookimpl
+    def register_matching_strategies(self):
+        return MatchingStrategy(name="bilingual", description="To sprog.", scorer=BilingualScorer())
+
+
+async def test_a_strategys_reasons_are_stored_in_both_languages_and_shown_in_the_users(
+    live, sessionmaker, tenants, today
+):
+    ids = await _world(sessionmaker, tenants.a)
+    bent, morten = ids["Bent Bipolar"], ids["Morten Mentor"]
+    with registered(live, bilingual=Bilingual()):
+        await _enable(sessionmaker, tenants.a, {"bilingual": {}})
+        async with await _api(live, tenants.a, f"rl-{tenants.a.slug}") as api:
+            danish = await api.get(
+                "/programmes/btb/matching/suggestions", params={"mentee": str(bent)}
+            )
+            api.cookies.set("makker_lang", "en")
+            english = await api.get(
+                "/programmes/btb/matching/suggestions", params={"mentee": str(bent)}
+            )
+            proposed = await api.post(
+                "/programmes/btb/proposals",
+                json={"pairs": [{"mentee": str(bent), "mentor": str(morten)}]},
+            )
+    assert [s["reasons"] for s in danish.json()][0] == [
+        {"code": "same", "text": "begge er med", "points": 1.0}
+    ]
+    assert [s["reasons"] for s in english.json()][0] == [
+        {"code": "same", "text": "both take part", "points": 1.0}
+    ]
+    assert proposed.status_code == 201, proposed.text
+    with tenant_scope(tenants.a.id):
+        async with sessionmaker() as session:
+            stored = await session.scalar(
+                select(Forloeb).where(Forloeb.mentee_enrolment_id == bent)
+            )
+    assert stored.reasons == [
+        {"code": "same", "text": {"da": "begge er med", "en": "both take part"}, "points": 1.0}
+    ]

@@ -12,6 +12,7 @@ import msgspec
 
 from core.forloeb.lifecycle import ForloebState
 from core.forloeb.models import ACTIVITIES, OPEN_STATES
+from core.plugin_types import localize
 from core.web.openapi import allowed
 
 if TYPE_CHECKING:
@@ -208,10 +209,11 @@ class AttentionOut(msgspec.Struct):
 def reasons_out(items: list[dict[str, Any]] | tuple[Any, ...]) -> list[ReasonOut]:
     out = []
     for r in items:
+        # A strategy's text is Danish or {"da": ..., "en": ...} (stored so): the user's language.
         if isinstance(r, dict):
-            out.append(ReasonOut(r["code"], r["text"], float(r["points"])))
+            out.append(ReasonOut(r["code"], localize(r["text"]), float(r["points"])))
         else:
-            out.append(ReasonOut(r.code, r.text, round(float(r.points), 4)))
+            out.append(ReasonOut(r.code, localize(r.text), round(float(r.points), 4)))
     return out
 
 

@@ -17,8 +17,16 @@ from typing import Any
 import numpy as np
 from scipy.optimize import linear_sum_assignment
 
-from core.matching.types import MatchProfile, PairScore, Proposal, ScoreMatrix, Scorer, Suggestion
-from core.plugin_api import MatchingStrategy, PluginError, call_plugin
+from core.matching.types import (
+    MatchProfile,
+    PairScore,
+    Proposal,
+    Reason,
+    ScoreMatrix,
+    Scorer,
+    Suggestion,
+)
+from core.plugin_api import MatchingStrategy, PluginError, call_plugin, text_fault
 
 ALLOWED_BONUS = 1e-6
 
@@ -63,17 +71,21 @@ class GuardedScorer:
     ) -> PairScore:
         def check(plugin: str, hook: str, result: Any) -> PairScore:
             points = getattr(result, "points", None)
+            fault: str | None = None
             if not (
                 isinstance(result, PairScore)
                 and isinstance(points, int | float)
                 and math.isfinite(points)
             ):
+                fault = f"returned {type(result).__name__}; expected a PairScore with finite points"
+            else:
+                fault = next(filter(None, map(_reason_fault, result.reasons)), None)
+            if fault:
                 raise PluginError(
-                    f"plugin {plugin!r}: {hook} of strategy {self.strategy.name!r} returned "
-                    f"{type(result).__name__}; expected a PairScore with finite points",
+                    f"plugin {plugin!r}: {hook} of strategy {self.strategy.name!r} {fault}",
                     f"plugin {plugin!r}: hook {hook} returned a wrong result",
                 )
-            return result
+            return result  # type: ignore[no-any-return]
 
         return call_plugin(  # type: ignore[no-any-return]
             self.scorer.explain,
@@ -85,6 +97,13 @@ class GuardedScorer:
             today,
             check=check,
         )
+
+
+def _reason_fault(reason: Any) -> str | None:
+    if not isinstance(reason, Reason):
+        return f"returned a {type(reason).__name__} among its reasons; expected a Reason"
+    fault = text_fault(reason.text)
+    return f"returned a reason with a wrong text: {fault}" if fault else None
 
 
 def _matrix_fault(result: Any, shape: tuple[int, int]) -> str | None:

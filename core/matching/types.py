@@ -15,6 +15,8 @@ from typing import Any, Protocol
 import numpy as np
 import numpy.typing as npt
 
+from core.plugin_types import Text
+
 
 @dataclass(frozen=True)
 class MatchProfile:
@@ -46,10 +48,14 @@ class MatchProfile:
 
 @dataclass(frozen=True)
 class Reason:
-    """One scored feature: a Danish sentence for the coordinator and the points it gave."""
+    """One scored feature: a sentence for the coordinator and the points it gave.
+
+    ``text`` is a :data:`~core.plugin_types.Text`: Danish, or ``{"da": ..., "en": ...}``. A
+    proposal stores it as given, and pages and the API show the user's language (else the
+    Danish)."""
 
     code: str
-    text: str
+    text: Text
     points: float
 
 

@@ -69,7 +69,10 @@ class NeighbourScorer:
 def register_programme_types():
     return ProgrammeType(
         name=TYPE,
-        description="Neighbours meet weekly for three to six months.",
+        description={
+            "da": "Naboer mødes hver uge i tre til seks måneder.",
+            "en": "Neighbours meet weekly for three to six months.",
+        },
         default_duration_months=DurationMonths(3, 6),
         default_meeting_frequencies=("weekly",),
     )
