@@ -680,6 +680,35 @@ def test_demo_users_carry_the_names_of_the_people_they_are_linked_to(demo_db):
     assert staff and all(u.name.endswith(" (demo)") for u in staff)
 
 
+def test_the_demo_users_are_members_of_their_tenants_before_they_sign_in(demo_db):
+    """The members page lists the demo's sign-ins from the start (docs/access.md): one member
+    row per demo user and organisation, roles from the issuer, none given in Makker."""
+    from core.access.membership import TENANT_ROLES
+    from core.identity.dev_users import DEMO_USERS
+
+    rows = _rows(
+        demo_db,
+        "SELECT t.slug, m.user_id, m.name, m.role, m.keycloak_roles, m.removed_at "
+        "FROM tenant_member m JOIN tenant t ON t.id = m.tenant_id",
+    )
+    members = {
+        (slug, user_id.rsplit("#", 1)[1]): (name, role, json.loads(roles), removed)
+        for slug, user_id, name, role, roles, removed in rows
+    }
+    expected = {
+        (org, user.subject): (
+            user.name,
+            None,
+            sorted(r for r in user.roles if r in TENANT_ROLES),
+            None,
+        )
+        for user in DEMO_USERS
+        for org in user.organizations
+    }
+    assert members == expected
+    assert len(rows) == len(expected)
+
+
 def test_kolding_mentors_in_forloeb_pass_the_mentor_course_rule_by_attendance(demo_db):
     """Item 2: Kolding's tenant file enables ``mentor_course``; the real rule, asked for every
     mentor in an active or paused forløb, passes on a finished hold's attendance (at least the

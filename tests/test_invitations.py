@@ -20,10 +20,12 @@ from sqlalchemy import select
 from core.access.keycloak_invitations import send_invitations
 from core.access.models import Invitation, Member
 from core.audit.models import AuditEvent
+from core.calendar.models import CalendarLink
+from core.calendar.queries import token_hash
 from core.db.tenant_scope import tenant_scope
 from core.identity.keycloak_sync import keycloak_admin
 from core.identity.models import WebSession
-from core.participants.models import Person
+from core.participants.models import Enrolment, EnrolmentRole, Person
 from core.settings import load_keycloak_admin
 from core.tenancy.models import Programme
 from tests.live import browser_sign_in, client_for
@@ -47,11 +49,35 @@ async def _organization(live, tenant) -> None:
     )
 
 
-async def _person(sessionmaker, tenant, name: str, **values) -> Person:
+async def _person(
+    sessionmaker, tenant, name: str, enrolled_as: str | None = None, **values
+) -> Person:
+    """A person of ``tenant``; with ``enrolled_as`` (``mentor``/``mentee``) enrolled so in the
+    tenant's programme ``inv``."""
     with tenant_scope(tenant.id):
         async with sessionmaker() as session, session.begin():
             person = Person(name=name, **values)
             session.add(person)
+            if enrolled_as:
+                programme = await session.scalar(select(Programme).where(Programme.slug == "inv"))
+                if programme is None:
+                    programme = Programme(
+                        slug="inv",
+                        name="Inv",
+                        type="peer_mentor",
+                        areas=["psykiatri"],
+                        policy={},
+                        plugins={},
+                    )
+                    session.add(programme)
+                await session.flush()
+                session.add(
+                    Enrolment(
+                        person_id=person.id,
+                        programme_id=programme.id,
+                        role=EnrolmentRole(enrolled_as),
+                    )
+                )
     return person
 
 
@@ -83,7 +109,7 @@ async def test_an_invitation_accepted_through_the_development_issuer_links_the_p
 ):
     a = tenants.a.slug
     await _organization(live, tenants.a)
-    mona = await _person(sessionmaker, tenants.a, "Mona Mentorsen")
+    mona = await _person(sessionmaker, tenants.a, "Mona Mentorsen", enrolled_as="mentor")
     async with await _api(live, admin) as api:
         created = await api.post(
             f"/api/v1/t/{a}/invitations",
@@ -160,7 +186,7 @@ async def test_makker_invitations_send_in_a_fresh_process_sends_the_pending_invi
     # person must resolve there too (it once failed with NoReferencedTableError).
     a = tenants.a.slug
     await _organization(live, tenants.a)
-    mona = await _person(sessionmaker, tenants.a, "Mona Procesdottir")
+    mona = await _person(sessionmaker, tenants.a, "Mona Procesdottir", enrolled_as="mentor")
     async with await _api(live, admin) as api:
         created = await api.post(
             f"/api/v1/t/{a}/invitations",
@@ -216,14 +242,31 @@ async def test_bad_invitations_get_danish_field_errors_and_nothing_is_stored(
     a = tenants.a.slug
     other = await _person(sessionmaker, tenants.b, "Bo Andensen")
     linked = await _person(sessionmaker, tenants.a, "Lis Linket", account="iss#lis")
+    mentor = await _person(sessionmaker, tenants.a, "Mads Mentor", enrolled_as="mentor")
+    bad_address = {"email": "Skriv en gyldig e-mailadresse, fx navn@example.dk."}
     cases = {
         "no address": (
             {"email": " ", "role": "mentor"},
             {"email": "Skriv den e-mailadresse, invitationen sendes til."},
         ),
-        "bad address": (
-            {"email": "mona", "role": "mentor"},
-            {"email": "Skriv en gyldig e-mailadresse, fx navn@example.dk."},
+        "bad address": ({"email": "mona", "role": "mentor"}, bad_address),
+        "two addresses": ({"email": "a,b@ex<ample>.dk", "role": "mentor"}, bad_address),
+        "two @": ({"email": "a@b@x.dk", "role": "mentor"}, bad_address),
+        "no dot in the domain": ({"email": "a@localhost", "role": "mentor"}, bad_address),
+        "a space": ({"email": "a b@x.dk", "role": "mentor"}, bad_address),
+        "a mentor invited as citizen": (
+            {"email": "m@x.dk", "role": "mentee", "person_id": str(mentor.id)},
+            {
+                "role": "Personen er ikke tilmeldt som borger i noget tilbud. Vælg den rolle, "
+                "personen har dér."
+            },
+        ),
+        "a person invited as coordinator": (
+            {"email": "m@x.dk", "role": "coordinator", "person_id": str(mentor.id)},
+            {
+                "role": "En koordinator kobles ikke til en person i et tilbud: lad personen "
+                "være ude af invitationen."
+            },
         ),
         "role": (
             {"email": "m@x.dk", "role": "platform_admin"},
@@ -453,3 +496,72 @@ async def test_partner_staff_removed_or_re_roled_in_their_own_tenant_lose_the_co
             )
         )
     assert denied == [{"reason": "not a member", "status": 404}] * 4
+
+
+async def test_members_page_says_who_is_listed_and_whom_an_invitation_links(
+    live, tenants, admin, sessionmaker
+):
+    a = tenants.a.slug
+    mona = await _person(sessionmaker, tenants.a, "Mona Sidesen", enrolled_as="mentor")
+    async with await _api(live, admin) as api:
+        created = await api.post(
+            f"/api/v1/t/{a}/invitations",
+            json={"email": f"side@{a}.example", "role": "mentor", "person_id": str(mona.id)},
+        )
+    assert created.status_code == 201
+    async with client_for(live) as browser:
+        await browser_sign_in(browser, live, admin)
+        page = await browser.get(f"/t/{a}/medlemmer")
+    assert page.status_code == 200
+    assert (
+        "Listen viser dem, der har logget ind i organisationen i Makker eller har taget imod en "
+        "invitation. En person, som login-tjenesten har gjort til medlem, men som ikke har logget "
+        "ind endnu, står ikke her: invitér personen her, eller fjern personen i login-tjenesten."
+    ) in page.text
+    assert f'Kobler login til <a href="/t/{a}/deltagere/{mona.id}">Mona Sidesen</a>' in page.text
+
+
+async def test_removing_a_member_revokes_their_personal_calendar_link(
+    live, tenants, admin, sessionmaker
+):
+    a = tenants.a.slug
+    name = f"inv-kal-{a}"
+    live.add_user(name, ("mentor",), (a,))
+    user_id = f"{live.settings.oidc_issuer}#dev-{name}"
+    person = await _person(
+        sessionmaker, tenants.a, "Kalle Kalendersen", enrolled_as="mentor", account=user_id
+    )
+    token = f"kal-{a}-token-of-the-test"
+    async with sessionmaker() as session, session.begin():
+        session.add(
+            CalendarLink(
+                token_hash=token_hash(token),
+                owner_tenant_id=tenants.a.id,
+                person_id=person.id,
+                created_by="test",
+            )
+        )
+    async with await _api(live, name) as theirs:  # their first request records the member
+        assert (await theirs.get(f"/api/v1/t/{a}/invitations/mine")).status_code == 200
+    async with client_for(live) as anybody:
+        assert (await anybody.get(f"/kalender/{token}.ics")).status_code == 200
+        async with await _api(live, admin) as api:
+            members = (await api.get(f"/api/v1/t/{a}/members")).json()
+            (member,) = [m for m in members if m["name"] == f"Test {name}"]
+            assert member["person_id"] == str(person.id)
+            removed = await api.delete(f"/api/v1/t/{a}/members/{member['id']}")
+            assert removed.status_code == 204
+        assert (await anybody.get(f"/kalender/{token}.ics")).status_code == 404
+    async with sessionmaker() as session:
+        (link,) = await session.scalars(
+            select(CalendarLink).where(CalendarLink.person_id == person.id)
+        )
+        assert link.revoked_at is not None
+        revoked = list(
+            await session.scalars(
+                select(AuditEvent.object_id).where(
+                    AuditEvent.action == "calendar_link_revoked", AuditEvent.tenant_slug == a
+                )
+            )
+        )
+    assert revoked == [str(person.id)]

@@ -24,15 +24,23 @@ from sqlalchemy import select
 from core.access.membership import keycloak_roles
 from core.access.models import Invitation, InvitationStatus, Member
 from core.access.schemas import INVITE_ROLES, MEMBER_ROLES, InvitationIn, MemberRoleIn
+from core.calendar.commands import revoke_links
 from core.context import Context
 from core.errors import Invalid, NotFound
+from core.identity.dev_users import role_label
 from core.identity.sessions import end_web_sessions
 from core.mine.commands import AccountError, check_account
-from core.participants.models import Person
+from core.participants.models import Enrolment, Person
 from core.participants.validation import text
 from core.web.i18n import gettext as _
 
-_EMAIL = re.compile(r"^[^@\s]{1,64}@[^@\s]+\.[^@\s]{2,}$")
+#: One address: a local part of the usual characters (no comma, angle bracket, space or quote;
+#: no leading, trailing or double dot), one ``@``, and a domain of dot-separated labels ending in
+#: a top-level domain of letters. Stricter than RFC 5322 on purpose: Keycloak e-mails it.
+_EMAIL = re.compile(
+    r"^(?!\.)(?!.*\.\.)[a-z0-9!#$%&'*+/=?^_`{|}~.-]{1,64}(?<!\.)@"
+    r"(?=.{4,253}$)(?:[a-z0-9æøåäöü](?:[a-z0-9æøåäöü-]{0,61}[a-z0-9æøåäöü])?\.)+[a-zæøå]{2,63}$"
+)
 #: How long an invitation can be accepted.
 INVITATION_DAYS = 14
 OPEN = (InvitationStatus.PENDING.value, InvitationStatus.SENT.value)
@@ -69,6 +77,8 @@ async def invite(ctx: Context, data: InvitationIn) -> Invitation:
             errors["person_id"] = _("Choose a person of this organisation.")
         elif person.account is not None:
             errors["person_id"] = _("The person is already linked to a sign-in.")
+        elif data.role in INVITE_ROLES and (problem := await _role_for(ctx, person, data.role)):
+            errors["role"] = problem
     if email and "email" not in errors:
         now = ctx.now()
         open_ones = await ctx.session.scalars(
@@ -95,6 +105,23 @@ async def invite(ctx: Context, data: InvitationIn) -> Invitation:
         detail={"role": data.role, "person": person is not None},
     )
     return invitation
+
+
+async def _role_for(ctx: Context, person: Person, role: str) -> str | None:
+    """Why ``person`` cannot be invited with ``role`` (``None``: they can): the sign-in gets
+    the role the person has in a programme - a mentor is not invited as a citizen - and a
+    coordinator is staff, not a person of a programme."""
+    if role == "coordinator":
+        return _("A coordinator is not linked to a person of a programme: leave the person out.")
+    roles = set(
+        await ctx.session.scalars(select(Enrolment.role).where(Enrolment.person_id == person.id))
+    )
+    if role not in {str(r) for r in roles}:
+        return _(
+            "The person is not enrolled as %(role)s in any programme. Choose the role the "
+            "person has there."
+        ) % {"role": role_label(role).lower()}
+    return None
 
 
 async def _invitation(ctx: Context, invitation_id: uuid.UUID) -> Invitation:
@@ -231,6 +258,10 @@ async def remove_member(ctx: Context, member_id: uuid.UUID) -> int:
     member.removed_by = ctx.actor
     await ctx.session.flush()
     ended = await end_web_sessions(ctx.session, user_id=member.user_id)
+    # Their personal calendar feed (a link that works without signing in) ends too.
+    linked = await ctx.session.scalar(select(Person.id).where(Person.account == member.user_id))
+    if linked is not None:
+        await revoke_links(ctx, linked)
     ctx.audit(
         "member.remove",
         object_type="member",

@@ -47,13 +47,15 @@ def _context(ctx: Context, **more: Any) -> dict[str, Any]:
 async def _members_page(
     ctx: Context, status_code: int = 200, errors: dict[str, str] | None = None, **more: Any
 ) -> Template:
+    invitations = await queries.invitations(ctx)
     return page(
         "access/members.html",
         status_code,
         **_context(
             ctx,
             members=await queries.members(ctx),
-            invitations=await queries.invitations(ctx),
+            invitations=invitations,
+            invitation_people=await queries.invitation_people(ctx, invitations),
             member_roles=[(r, role_label(r)) for r in MEMBER_ROLES],
             errors=errors or {},
             **more,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import uuid
 from dataclasses import dataclass
 
 from sqlalchemy import select
@@ -59,6 +60,17 @@ async def invitations(ctx: Context) -> list[tuple[Invitation, str]]:
     now = ctx.now()
     rows = await ctx.session.scalars(select(Invitation).order_by(Invitation.created_at.desc()))
     return [(i, invitation_status(i, now)) for i in rows]
+
+
+async def invitation_people(
+    ctx: Context, invitations: list[tuple[Invitation, str]]
+) -> dict[uuid.UUID, Person]:
+    """The persons the invitations name (the sign-in is linked to them when accepted)."""
+    wanted = {i.person_id for i, _status in invitations if i.person_id}
+    if not wanted:
+        return {}
+    rows = await ctx.session.scalars(select(Person).where(Person.id.in_(wanted)))
+    return {p.id: p for p in rows}
 
 
 def invitation_out(invitation: Invitation, status: str) -> InvitationOut:

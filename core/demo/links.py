@@ -1,10 +1,15 @@
 """The demo sign-ins linked to demo persons ("Mit forløb") and the partner grants, through the
-``mine`` and partnership commands."""
+``mine`` and partnership commands; and the demo sign-ins' member rows (the members page)."""
 
 from __future__ import annotations
 
+from sqlalchemy import select
+
+from core.access.membership import TENANT_ROLES
+from core.access.models import Member
 from core.demo.base import Demo
 from core.demo.data import DEMO_ACCOUNTS, DEMO_GRANTS, demo_account
+from core.identity.dev_users import DEMO_USERS
 from core.mine.commands import link_account
 from core.mine.schemas import AccountIn
 from core.tenancy.partnerships import grant_partnership, grants_given
@@ -42,3 +47,29 @@ async def grant_partners(demo: Demo, partners: set[str]) -> None:
             continue
         if (programme, partner, scope) not in existing:
             await grant_partnership(demo.ctx(), GrantIn(programme, partner, scope))
+
+
+async def seed_members(demo: Demo, issuer: str) -> None:
+    """A member row for each demo sign-in of the tenant, as its first request would record it
+    (roles from the issuer, no role given in Makker), so the members page lists the demo's
+    users before they have signed in. A row of an earlier demo on another port (another
+    issuer URL) is moved to this one, like :func:`link_accounts`."""
+    members = list(await demo.session.scalars(select(Member)))
+    for user in DEMO_USERS:
+        if demo.tenant.slug not in user.organizations:
+            continue
+        user_id = demo_account(issuer, user.username)
+        if any(m.user_id == user_id for m in members):
+            continue
+        earlier = [m for m in members if m.user_id.endswith(f"#{user.subject}")]
+        if earlier:
+            earlier[0].user_id = user_id
+            continue
+        member = Member(
+            user_id=user_id,
+            name=user.name,
+            role=None,
+            keycloak_roles=sorted(r for r in user.roles if r in TENANT_ROLES),
+        )
+        demo.session.add(member)
+        members.append(member)

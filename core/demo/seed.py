@@ -6,10 +6,11 @@ Kolding's mentors up to ``intake`` (:mod:`core.demo.people`), Vejle's misbrug wa
 (:mod:`core.demo.courses`), the forløb - over, active and paused - with their meetings
 (:mod:`core.demo.forloeb`), the activities, the applications from the public pages
 (:mod:`core.demo.applications`), the sign-ins linked to persons and the partner grants
-(:mod:`core.demo.links`). Past events run on the clock of their day. Seeding is
-idempotent: people are matched by name within their tenant, enrolments by person, programme and
-role, hold by number, activities by title, forløb by the citizen's enrolment, grants by
-programme and partner; a demo that has been used (matched, accepted, met) is left as it is.
+(:mod:`core.demo.links`), and the demo sign-ins' member rows. Past events run on the clock of
+their day. Seeding is idempotent: people are matched by name within their tenant, enrolments by
+person, programme and role, hold by number, activities by title, forløb by the citizen's
+enrolment, grants by programme and partner, member rows by sign-in; a demo that has been used
+(matched, accepted, met) is left as it is.
 """
 
 from __future__ import annotations
@@ -22,9 +23,10 @@ from core.demo.base import seeding
 from core.demo.courses import seed_activities, seed_courses
 from core.demo.data import DEMO_ACCOUNTS, DEMO_ACTIVITIES, DEMO_ENROLMENTS, DEMO_GRANTS
 from core.demo.forloeb import seed_forloeb
-from core.demo.links import grant_partners, link_accounts
+from core.demo.links import grant_partners, link_accounts, seed_members
 from core.demo.people import seed_people
 from core.demo.waiting import seed_waiting_list
+from core.identity.dev_users import DEMO_USERS
 from core.plugin_api import create_plugin_manager
 from core.tenancy.models import Tenant
 
@@ -57,4 +59,10 @@ async def seed_demo(
             if issuer is not None:
                 await link_accounts(demo, issuer)
             await grant_partners(demo, set(tenants))
+    if issuer is not None:
+        # The demo sign-ins as members of their tenants (the members page lists them).
+        organizations = {o for u in DEMO_USERS for o in u.organizations} & set(tenants)
+        for slug in sorted(organizations):
+            async with seeding(sessionmaker, tenants[slug], plugins) as demo:
+                await seed_members(demo, issuer)
     return added
