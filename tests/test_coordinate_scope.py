@@ -131,6 +131,7 @@ async def _one_of_each(session, programme: Programme, made: dict[str, str]) -> N
                 kind="activity",
                 channel="page",
                 person_id=person,
+                programme_id=programme.id,
                 due_at=dt.datetime(2027, 1, 6, 9, tzinfo=dt.UTC),
                 title="T",
                 body="B",

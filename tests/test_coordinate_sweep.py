@@ -80,6 +80,16 @@ PARTNER_BODIES: dict[tuple[str, str], dict[str, Any]] = {
     ("POST", f"{_API}/activities"): _ACTIVITY_IN_P,
     ("POST", f"{_PAGE}/aktiviteter"): {**_ACTIVITY_IN_P, "starts": "17:00", "ends": "19:00"},
 }
+#: What a partner may not do anywhere in the owner's space: a person's calendar link (its feed
+#: is not limited to a programme and would outlive the grant) and a person's own sign-in. 403
+#: before any look-up, so the same inside and outside the programme (docs/identity.md).
+PARTNER_REFUSED = frozenset(
+    {
+        ("POST", f"{_API}/people/{{person_id:uuid}}/calendar-link"),
+        ("DELETE", f"{_API}/people/{{person_id:uuid}}/calendar-link"),
+        ("PUT", f"{_API}/people/{{person_id:uuid}}/account"),
+    }
+)
 #: Placeholders that name no object of a programme: the same in and outside it.
 NOT_PROGRAMME_BOUND = frozenset({"{grant_id:uuid}"})
 _PLACEHOLDER = re.compile(r"\{[a-z_]+:(uuid|str|date)\}")
@@ -110,6 +120,34 @@ class Coordinate:
     grant_id: str
     #: ``q``'s objects by placeholder.
     outside: dict[str, str]
+    #: A person enrolled in both ``p`` and ``q`` (consent, interests and a failed message in
+    #: ``q`` only) and ``q``'s rows around ``p``'s objects (:func:`_shared_and_hidden`).
+    shared: Shared
+
+
+@dataclass
+class Shared:
+    person_id: str
+    #: Her enrolment in ``p`` (no consent) and in ``q`` (with consent).
+    p_enrolment_id: str
+    q_enrolment_id: str
+    #: A failed message to her about ``q`` and one about ``p``.
+    q_message_id: str
+    p_message_id: str
+    #: ``q``'s person in ``p``'s activity and hold, and her attendance rows there.
+    hidden_id: str
+    hidden_activity_attendance_id: str
+    hidden_course_attendance_id: str
+
+    def secrets(self) -> set[str]:
+        """Ids no answer to the partner may contain (none is in any URL of the sweep)."""
+        return {
+            self.q_enrolment_id,
+            self.q_message_id,
+            self.hidden_id,
+            self.hidden_activity_attendance_id,
+            self.hidden_course_attendance_id,
+        }
 
 
 async def _persona(personas, world: World):
@@ -187,8 +225,85 @@ async def coordinate(live, world, personas, sessionmaker) -> Coordinate:
                     .where(Person.id == person)
                     .values(name=f"{OUTSIDE_NAME} {number}")
                 )
+            shared = await _shared_and_hidden(session, world, q, text)
     grant_id = await grant_coordinate(personas, world)
-    return Coordinate(world, grant_id, outside)
+    return Coordinate(world, grant_id, outside, shared)
+
+
+#: The person in both programmes: her details were recorded under ``q``'s consent.
+SHARED_NAME = "Begge Programmer"
+
+
+async def _shared_and_hidden(session, world: World, q: Programme, text: ConsentText) -> Shared:
+    """A person enrolled in ``p`` (interested, no consent) and in ``q`` (ready, with consent,
+    birth year, gender and interests recorded), a failed message to her about each programme;
+    and a person of ``q`` alone who is in ``p``'s activity and hold, present at both."""
+    import datetime as dt
+
+    from core.activities.models import ActivityAttendance, ActivityMember
+    from core.courses.models import CourseAttendance, CourseParticipant
+    from core.notifications.models import Notification
+    from core.participants.models import Consent, EnrolmentRole
+
+    p_id, _text = world.programmes[world.owner.slug]
+    objects = world.objects[world.owner.slug]
+    person = Person(name=SHARED_NAME, birth_year=1980, gender="kvinde", interests=["fiskeri"])
+    hidden = Person(name=f"{OUTSIDE_NAME} Deltager")
+    session.add_all([person, hidden])
+    await session.flush()
+    in_p = Enrolment(person_id=person.id, programme_id=p_id, role=EnrolmentRole.MENTEE)
+    in_q = Enrolment(
+        person_id=person.id, programme_id=q.id, role=EnrolmentRole.MENTEE, status="ready"
+    )
+    hidden_in_q = Enrolment(
+        person_id=hidden.id, programme_id=q.id, role=EnrolmentRole.MENTOR, status="ready"
+    )
+    session.add_all([in_p, in_q, hidden_in_q])
+    await session.flush()
+    session.add(Consent(enrolment_id=in_q.id, consent_text_id=text.id, recorded_by="t"))
+    messages = {
+        programme: Notification(
+            idempotency_key=f"coordinate:{uuid.uuid4()}",
+            kind="meeting_reminder",
+            channel="email",
+            person_id=person.id,
+            programme_id=programme,
+            due_at=dt.datetime(2026, 11, 20, 9, tzinfo=dt.UTC),
+            status="failed",
+            attempts=8,
+            last_error="SMTPConnectError",
+            title="Påmindelse",
+            body="Hej",
+            link="https://x/",
+        )
+        for programme in (p_id, q.id)
+    }
+    activity, day = uuid.UUID(objects["{activity_id:uuid}"]), matrix._DAY
+    course = uuid.UUID(objects["{course_id:uuid}"])
+    activity_present = ActivityAttendance(activity_id=activity, day=day, person_id=hidden.id)
+    course_present = CourseAttendance(
+        session_id=uuid.UUID(objects["{session_id:uuid}"]), person_id=hidden.id
+    )
+    session.add_all(
+        [
+            *messages.values(),
+            ActivityMember(activity_id=activity, person_id=hidden.id),
+            CourseParticipant(course_id=course, person_id=hidden.id),
+            activity_present,
+            course_present,
+        ]
+    )
+    await session.flush()
+    return Shared(
+        person_id=str(person.id),
+        p_enrolment_id=str(in_p.id),
+        q_enrolment_id=str(in_q.id),
+        q_message_id=str(messages[q.id].id),
+        p_message_id=str(messages[p_id].id),
+        hidden_id=str(hidden.id),
+        hidden_activity_attendance_id=str(activity_present.id),
+        hidden_course_attendance_id=str(course_present.id),
+    )
 
 
 def _fill(values: dict[str, Any], objects: dict[str, str], world: World) -> dict[str, Any]:
@@ -271,6 +386,8 @@ async def test_coordinate_partner_route_status(
     objects, programme, tenant = inside, "p", world.owner.slug
     if own_space:
         tenant = world.partner.slug
+    if (method, path) in PARTNER_REFUSED and not own_space:
+        expected = 403
     if case == "outside":
         objects = {**inside, **coordinate.outside}
         programme = "q"
@@ -293,6 +410,8 @@ async def test_coordinate_partner_route_status(
     )
     assert OUTSIDE_NAME not in response.text, where
     assert OUTSIDE_PROGRAMME not in response.text, where
+    leaked = {secret for secret in coordinate.shared.secrets() if secret in response.text}
+    assert leaked == set(), f"{where}: names q's rows {sorted(leaked)}"
     if case == "outside" and expected == 404:
         gone = _missing_objects(objects)
         missing = _url(path, tenant, "findes-ikke", gone)
@@ -409,6 +528,175 @@ async def _admin_browser(personas, world: World):
         browser=True,
         bearer=False,
     )
+
+
+async def _own_coordinator(personas, world: World):
+    return await personas.client(
+        f"coord-own-{world.owner.slug}",
+        ("coordinator",),
+        (world.owner.slug,),
+        browser=True,
+        bearer=True,
+    )
+
+
+_CALENDAR_REFUSED = {
+    "status_code": 403,
+    "detail": "Kun kommunens egne medarbejdere kan lave eller tilbagekalde en persons "
+    "kalenderlink.",
+}
+_ACCOUNT_REFUSED = {
+    "status_code": 403,
+    "detail": "Kun kommunens egne medarbejdere kan knytte eller fjerne en persons login.",
+}
+
+
+@MODULE_LOOP
+async def test_a_partner_neither_makes_nor_revokes_a_calendar_link(coordinate, personas):
+    """The feed shows all of a person's programmes and outlives the grant: the partner gets 403
+    for the shared person, and the link the municipality made keeps working."""
+    world, shared = coordinate.world, coordinate.shared
+    own = await _own_coordinator(personas, world)
+    http = await _persona(personas, world)
+    path = f"/api/v1/t/{world.owner.slug}/people/{shared.person_id}/calendar-link"
+    made = await own.post(path)
+    assert made.status_code == 201
+    feed = made.json()["url"].split("/kalender/", 1)[1]
+    refused = await http.post(path)
+    assert (refused.status_code, refused.json()) == (403, _CALENDAR_REFUSED)
+    revoke = await http.delete(path)
+    assert (revoke.status_code, revoke.json()) == (403, _CALENDAR_REFUSED)
+    # Outside the programme: the same 403 (no look-up first, so no oracle).
+    hidden = await http.post(
+        f"/api/v1/t/{world.owner.slug}/people/{shared.hidden_id}/calendar-link"
+    )
+    assert (hidden.status_code, hidden.json()) == (403, _CALENDAR_REFUSED)
+    # The person's own link was neither replaced nor revoked.
+    still = await own.get(f"/kalender/{feed}")
+    assert still.status_code == 200
+    assert still.headers["content-type"].startswith("text/calendar")
+
+
+@MODULE_LOOP
+async def test_the_api_shows_a_shared_persons_details_only_under_a_consent_in_the_grant(
+    coordinate, personas
+):
+    """Her birth year, gender and interests were recorded under ``q``'s consent: the partner's
+    API answer has them as the person page does - not at all; her ``q`` enrolment is absent."""
+    world, shared = coordinate.world, coordinate.shared
+    http = await _persona(personas, world)
+    own = await _own_coordinator(personas, world)
+    url = f"/api/v1/t/{world.owner.slug}/people/{shared.person_id}"
+    partner, coordinator = (await http.get(url)).json(), (await own.get(url)).json()
+    gated = ("birth_year", "gender", "interests", "languages", "availability", "external_ref")
+    assert {k: partner[k] for k in (*gated, "has_consent")} == {
+        "birth_year": None,
+        "gender": None,
+        "interests": [],
+        "languages": [],
+        "availability": [],
+        "external_ref": None,
+        "has_consent": False,
+    }
+    assert [e["id"] for e in partner["enrolments"]] == [shared.p_enrolment_id]
+    assert [e["programme"] for e in partner["enrolments"]] == ["p"]
+    assert {k: coordinator[k] for k in ("birth_year", "gender", "interests", "has_consent")} == {
+        "birth_year": 1980,
+        "gender": "kvinde",
+        "interests": ["fiskeri"],
+        "has_consent": True,
+    }
+    assert {e["id"] for e in coordinator["enrolments"]} == {
+        shared.p_enrolment_id,
+        shared.q_enrolment_id,
+    }
+    page = await http.get(f"/t/{world.owner.slug}/deltagere/{shared.person_id}")
+    assert page.status_code == 200
+    assert "1980" not in page.text and "fiskeri" not in page.text
+    # Nor does the partner set or clear her sign-in (403, the same for a person it cannot see).
+    account = await http.put(f"{url}/account", json={"account": None})
+    assert (account.status_code, account.json()) == (403, _ACCOUNT_REFUSED)
+    hidden = await http.put(
+        f"/api/v1/t/{world.owner.slug}/people/{shared.hidden_id}/account",
+        json={"account": "x"},
+    )
+    assert (hidden.status_code, hidden.json()) == (403, _ACCOUNT_REFUSED)
+
+
+@MODULE_LOOP
+async def test_a_partner_sees_only_its_programmes_messages_to_a_shared_person(coordinate, personas):
+    world, shared = coordinate.world, coordinate.shared
+    http = await _persona(personas, world)
+    own = await _own_coordinator(personas, world)
+    api = f"/api/v1/t/{world.owner.slug}/notifications"
+    partner = {r["id"] for r in (await http.get(f"{api}/failed")).json()}
+    coordinator = {r["id"] for r in (await own.get(f"{api}/failed")).json()}
+    assert shared.p_message_id in partner
+    assert shared.q_message_id not in partner
+    assert {shared.p_message_id, shared.q_message_id} <= coordinator
+    missing = await http.post(f"{api}/{uuid.uuid4()}/retry")
+    retry = await http.post(f"{api}/{shared.q_message_id}/retry")
+    assert (retry.status_code, retry.json()) == (404, missing.json())
+    assert missing.status_code == 404
+    page = await http.get(f"/t/{world.owner.slug}/beskeder/fejlede")
+    assert page.status_code == 200
+    assert shared.q_message_id not in page.text
+    assert shared.p_message_id in page.text
+
+
+@MODULE_LOOP
+async def test_a_partners_attendance_leaves_a_hidden_persons_rows(
+    coordinate, personas, sessionmaker
+):
+    """``q``'s person in ``p``'s activity and hold: saving attendance rewrites only the rows of
+    the people the partner sees; hers stay, with their ids."""
+    from core.activities.models import ActivityAttendance
+    from core.courses.models import CourseAttendance
+
+    world, shared = coordinate.world, coordinate.shared
+    objects = world.objects[world.owner.slug]
+    http = await _persona(personas, world)
+    api = f"/api/v1/t/{world.owner.slug}"
+    person = objects["{person_id:uuid}"]
+    activity = await http.put(
+        f"{api}/activities/{objects['{activity_id:uuid}']}/occurrences/{matrix._TODAY}/attendance",
+        json={"present": [person]},
+    )
+    course = await http.put(
+        f"{api}/courses/{objects['{course_id:uuid}']}/sessions/{objects['{session_id:uuid}']}"
+        "/attendance",
+        json={"present": [person]},
+    )
+    assert (activity.status_code, course.status_code) == (200, 200), (activity.text, course.text)
+    # Naming her is refused as naming nobody known, nothing changed.
+    named = await http.put(
+        f"{api}/activities/{objects['{activity_id:uuid}']}/occurrences/{matrix._TODAY}/attendance",
+        json={"present": [shared.hidden_id]},
+    )
+    assert named.status_code == 400
+    with tenant_scope(world.owner.id):
+        async with sessionmaker() as session:
+            at_activity = {
+                (str(r.id), str(r.person_id))
+                for r in await session.scalars(
+                    select(ActivityAttendance).where(
+                        ActivityAttendance.activity_id == uuid.UUID(objects["{activity_id:uuid}"]),
+                        ActivityAttendance.day == matrix._DAY,
+                    )
+                )
+            }
+            at_course = {
+                (str(r.id), str(r.person_id))
+                for r in await session.scalars(
+                    select(CourseAttendance).where(
+                        CourseAttendance.session_id == uuid.UUID(objects["{session_id:uuid}"])
+                    )
+                )
+            }
+    assert (shared.hidden_activity_attendance_id, shared.hidden_id) in at_activity
+    assert {p for _i, p in at_activity} == {person, shared.hidden_id}
+    assert (shared.hidden_course_attendance_id, shared.hidden_id) in at_course
+    assert {p for _i, p in at_course} == {person, shared.hidden_id}
 
 
 @MODULE_LOOP

@@ -503,6 +503,7 @@ async def _planned_and_failed(session, forloeb, person) -> tuple[str, str]:
         kind="meeting_reminder",
         channel="email",
         person_id=person.id,
+        programme_id=forloeb.programme_id,
         due_at=starts,
         status="failed",
         attempts=8,

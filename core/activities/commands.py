@@ -33,6 +33,7 @@ from core.form_fields import in_order
 from core.participants.models import Enrolment, EnrolmentRole, Person
 from core.participants.validation import not_yet_fault, start_date_fault
 from core.tenancy.models import Programme
+from core.tenancy.programme_scope import visible_people
 from core.web import text as chars
 from core.web.i18n import gettext as _
 
@@ -224,10 +225,14 @@ async def set_occurrence_attendance(
             raise _invalid("present", _("Someone named is not known in this organisation."))
     for person_id in wanted:
         await _check_may_take_part(session, activity, person_id, "present")
+    recorded = ActivityAttendance.activity_id == activity.id, ActivityAttendance.day == day
+    # Only the rows of people the caller can see are rewritten: a partner's save leaves the
+    # attendance of another programme's member as it was (a coordinator sees everyone).
+    shown = await visible_people(
+        session, await session.scalars(select(ActivityAttendance.person_id).where(*recorded))
+    )
     await session.execute(
-        delete(ActivityAttendance).where(
-            ActivityAttendance.activity_id == activity.id, ActivityAttendance.day == day
-        )
+        delete(ActivityAttendance).where(*recorded, ActivityAttendance.person_id.in_(sorted(shown)))
     )
     for person_id in sorted(wanted):
         session.add(ActivityAttendance(activity_id=activity.id, day=day, person_id=person_id))

@@ -35,6 +35,7 @@ from core.participants.validation import not_yet_fault, start_date_fault
 from core.plugin_api import Outcome
 from core.programmes.service import eligibility_for
 from core.tenancy.models import Programme
+from core.tenancy.programme_scope import visible_people
 from core.web import text as chars
 from core.web.i18n import gettext as _
 
@@ -203,16 +204,23 @@ async def set_attendance(
     course_session = await session_of(session, course, session_id)
     if message := not_yet_fault(course_session.day, ctx.today()):
         raise _invalid("present", message)
-    participants = set(
+    # The participants the caller can see (a partner: those in the programmes it co-runs).
+    participants = await visible_people(
+        session,
         await session.scalars(
             select(CourseParticipant.person_id).where(CourseParticipant.course_id == course.id)
-        )
+        ),
     )
     wanted = set(data.present)
     if not wanted <= participants:
         raise _invalid("present", _("Only the course's participants can be registered as present."))
+    # Only their rows are rewritten: a hidden participant's attendance stays as it was.
+    recorded = CourseAttendance.session_id == course_session.id
+    shown = await visible_people(
+        session, await session.scalars(select(CourseAttendance.person_id).where(recorded))
+    )
     await session.execute(
-        delete(CourseAttendance).where(CourseAttendance.session_id == course_session.id)
+        delete(CourseAttendance).where(recorded, CourseAttendance.person_id.in_(sorted(shown)))
     )
     for person_id in sorted(wanted):
         session.add(CourseAttendance(session_id=course_session.id, person_id=person_id))

@@ -143,6 +143,7 @@ async def _remind(ctx: Context, row: ForloebRow, planned: PlannedMeeting, links:
             values=values,
             now=now,
             subject_id=planned.id,
+            programme_id=row.forloeb.programme_id,
         )
 
 
@@ -198,6 +199,7 @@ async def cancel_meeting(
             values=values,
             now=now,
             subject_id=planned.id,
+            programme_id=row.forloeb.programme_id,
         )
     ctx.audit("forloeb.cancel_meeting", object_type="forloeb", object_id=row.forloeb.id)
     return planned

@@ -18,6 +18,7 @@ from core.context import Context
 from core.errors import Invalid, NotFound
 from core.mine.schemas import AccountIn
 from core.participants.models import Person
+from core.tenancy.programme_scope import refuse_partner
 from core.web.i18n import gettext as _
 
 MAX_ACCOUNT = 600
@@ -30,6 +31,10 @@ class AccountError(Invalid):
     def __init__(self, message: str) -> None:
         super().__init__({"account": message}, detail=message)
         self.message = message
+
+
+def partner_account_message() -> str:
+    return _("Only the municipality's own staff can link or remove a person's sign-in.")
 
 
 def _in_use() -> str:
@@ -81,7 +86,9 @@ async def link_account(ctx: Context, person_id: uuid.UUID, data: AccountIn) -> P
 
     :raises NotFound: no such person in the tenant.
     :raises AccountError: (an ``Invalid``) the value is empty, too long or linked to another
-        person of the tenant."""
+        person of the tenant.
+    :raises NotForPartners: for a ``coordinate`` partner (before any look-up)."""
+    refuse_partner(ctx.partner, partner_account_message())
     person = await set_account(ctx.session, person_id, data.account)
     if person is None:
         raise NotFound()

@@ -83,6 +83,12 @@ class Notification(TenantOwned, Model):
     person_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("person.id", ondelete="CASCADE"))
     #: The coordinators' address of a digest (from the tenant file; not a person's).
     address: Mapped[str | None] = mapped_column(String(254))
+    #: The programme the message is about (its course, activity, forløb); ``None`` for the
+    #: digest and an activity of the whole municipality. A ``coordinate`` partner sees only
+    #: its programmes' messages (``core.tenancy.programme_scope``), never one without.
+    programme_id: Mapped[uuid.UUID | None] = mapped_column(
+        ForeignKey("programme.id", ondelete="CASCADE")
+    )
     #: The object the message is about (a planned meeting, a forløb, ...), for withdrawing it.
     subject_id: Mapped[uuid.UUID | None] = mapped_column()
     #: Not before this moment (UTC): the reminder time, moved out of the quiet hours.

@@ -108,10 +108,12 @@ async def notify(
     values: MessageValues,
     now: dt.datetime,
     subject_id: uuid.UUID | None = None,
+    programme_id: uuid.UUID | None,
 ) -> list[str]:
     """Write ``kind`` for ``person`` to the outbox, due at ``due_at`` (UTC), on the channels the
     person chose; returns the channels written now (none if the person turned the kind off, or
-    every row was there already)."""
+    every row was there already). ``programme_id``: the programme the message is about (its
+    course, activity or forløb), ``None`` if none - a partner never sees such a row."""
     choice = await preferences.choice_of(session, person, kind)
     written = []
     for channel in choice.channels:
@@ -126,6 +128,7 @@ async def notify(
                 "channel": channel,
                 "person_id": person.id,
                 "subject_id": subject_id,
+                "programme_id": programme_id,
                 "due_at": max(when, now),
                 "title": rendered.title[:200],
                 "body": rendered.body,

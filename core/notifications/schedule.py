@@ -23,7 +23,7 @@ from sqlalchemy import func, select
 from core.activities.models import Activity, ActivityMember
 from core.activities.queries import is_cancelled, is_occurrence
 from core.context import Context
-from core.courses.models import CourseParticipant, CourseSession
+from core.courses.models import Course, CourseParticipant, CourseSession
 from core.forloeb.lifecycle import ForloebState
 from core.forloeb.rows import ForloebRow, list_forloeb
 from core.notifications.models import Notification
@@ -44,12 +44,13 @@ def day_before_at(day: dt.date, at: dt.time = REMINDER_TIME) -> dt.datetime:
 async def _course_sessions(ctx: Context, links: Links, tomorrow: dt.date) -> int:
     written = 0
     rows = await ctx.session.execute(
-        select(CourseSession, Person)
+        select(CourseSession, Person, Course.programme_id)
+        .join(Course, Course.id == CourseSession.course_id)
         .join(CourseParticipant, CourseParticipant.course_id == CourseSession.course_id)
         .join(Person, Person.id == CourseParticipant.person_id)
         .where(CourseSession.day == tomorrow)
     )
-    for session_row, person in rows:
+    for session_row, person, programme_id in rows:
         at = local_moment(session_row.day, session_row.starts)
         values = values_for(
             ctx.tenant, links, f"/t/{ctx.tenant.slug}/hold/{session_row.course_id}", at=at
@@ -65,6 +66,7 @@ async def _course_sessions(ctx: Context, links: Links, tomorrow: dt.date) -> int
                 values=values,
                 now=ctx.now(),
                 subject_id=session_row.id,
+                programme_id=programme_id,
             )
         )
     return written
@@ -98,6 +100,7 @@ async def _activities(ctx: Context, links: Links, tomorrow: dt.date) -> int:
                     values=values,
                     now=ctx.now(),
                     subject_id=activity.id,
+                    programme_id=activity.programme_id,
                 )
             )
     return written
@@ -125,6 +128,7 @@ async def tell_proposal(ctx: Context, row: ForloebRow, links: Links) -> int:
                     values=values,
                     now=ctx.now(),
                     subject_id=f.id,
+                    programme_id=f.programme_id,
                 )
             )
     return written
@@ -156,6 +160,7 @@ async def _questionnaires(ctx: Context, links: Links) -> int:
                 values=values,
                 now=ctx.now(),
                 subject_id=line.row.forloeb.id,
+                programme_id=line.row.forloeb.programme_id,
             )
         )
     return written

@@ -55,7 +55,11 @@ from core.web.pipeline import NO_PERSONAL_DATA, audits
 
 
 async def person_out(ctx: Context, person: Person) -> PersonOut:
+    """The person as the API shows it - what the person page shows: the fields beyond name and
+    contact only with a consent the caller can see (a ``coordinate`` partner: one given in a
+    programme it co-runs; a consent of another programme does not show them)."""
     listed = (await enrolments_of(ctx.session, [person.id])).get(person.id, [])
+    consent = await person_has_consent(ctx.session, person.id)
     return PersonOut(
         id=person.id,
         name=person.name,
@@ -63,13 +67,13 @@ async def person_out(ctx: Context, person: Person) -> PersonOut:
         email=person.email,
         address=person.address,
         postal_code=person.postal_code,
-        birth_year=person.birth_year,
-        gender=person.gender,
-        languages=list(person.languages or []),
-        interests=list(person.interests or []),
-        availability=list(person.availability or []),
-        external_ref=person.external_ref,
-        has_consent=await person_has_consent(ctx.session, person.id),
+        birth_year=person.birth_year if consent else None,
+        gender=person.gender if consent else None,
+        languages=list(person.languages or []) if consent else [],
+        interests=list(person.interests or []) if consent else [],
+        availability=list(person.availability or []) if consent else [],
+        external_ref=person.external_ref if consent else None,
+        has_consent=consent,
         enrolments=[brief(v) for v in listed],
     )
 

@@ -30,6 +30,7 @@ from core.participants.models import BASIC_FIELDS, Enrolment, EnrolmentRole, Enr
 from core.participants.schemas import MAX_PAGE_SIZE, PeopleQuery, PersonIn, PersonPatch
 from core.participants.validation import text, word_list
 from core.tenancy.models import Programme
+from core.tenancy.programme_scope import refuse_partner
 from core.web import text as chars
 from core.web.i18n import gettext as _
 
@@ -287,6 +288,11 @@ async def update_person(ctx: Context, person_id: uuid.UUID, data: PersonPatch) -
     if needs and not await person_has_consent(ctx.session, person.id):
         raise FieldErrors(_consent_errors(needs))
     if new_account:
+        from core.mine.commands import partner_account_message
+
+        # A partner neither sets nor clears a shared person's sign-in (nor learns whether a
+        # sign-in is linked to a person it cannot see).
+        refuse_partner(ctx.partner, partner_account_message())
         await _link_account(ctx, person, account)
     for key, value in clean.items():
         setattr(person, key, [] if value is None and key in _LIST_FIELDS else value)

@@ -21,7 +21,7 @@ Every tenant-owned model needs a rule. A model without one raises
 from __future__ import annotations
 
 import uuid
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass
@@ -53,6 +53,20 @@ class OutsideProgrammeError(Forbidden):
 
     def __init__(self) -> None:
         super().__init__(_("Your partnership does not cover this programme."))
+
+
+class NotForPartners(Forbidden):
+    """What a ``coordinate`` partner may not do in the owner's space, whatever the programme:
+    a person's calendar link (its feed would show all the person's programmes, and outlive the
+    grant) and a person's own sign-in (the person is the municipality's). Refused before any
+    look-up, so the answer is the same 403 inside and outside the programme."""
+
+
+def refuse_partner(partner: object | None, message: str) -> None:
+    """:raises NotForPartners: with ``message`` when the caller is a partner (``partner`` is the
+    context's :class:`core.tenancy.coordinate.PartnerAccess`, or ``None``)."""
+    if partner is not None:
+        raise NotForPartners(message)
 
 
 @dataclass(frozen=True)
@@ -105,9 +119,11 @@ RULES: dict[str, Rule] = {
     "meeting": Rule("forloeb_id", "forloeb"),
     "planned_meeting": Rule("forloeb_id", "forloeb"),
     "questionnaire_response": Rule("forloeb_id", "forloeb"),
-    # A message belongs to its recipient (the coordinators' digest, to no person, to nobody's
-    # programme: a partner does not see it); a person's contact wishes likewise.
-    "notification": Rule("person_id", "person"),
+    # A message belongs to the programme it is about (its course, activity, forløb), not to
+    # its recipient, who may be in other programmes too: a partner sees no message of another
+    # programme to a shared person, and none without a programme (the coordinators' digest, a
+    # tenant-wide activity's reminder). A person's contact wishes belong to the person.
+    "notification": Rule("programme_id"),
     "contact_preference": Rule("person_id", "person"),
     "tenant_member": TENANT_LEVEL,
     "invitation": TENANT_LEVEL,
@@ -179,6 +195,17 @@ def criterion(model: type[Any], programmes: Programmes) -> ColumnElement[bool]:
 def missing_rules() -> list[str]:
     """Tenant-owned tables without a rule (a test asserts there are none)."""
     return sorted(set(tenant_owned_models()) - set(RULES))
+
+
+async def visible_people(session: Any, ids: Iterable[uuid.UUID]) -> set[uuid.UUID]:
+    """Those of ``ids`` that are people the session's caller can see: all of them, unless a
+    programme limit is set (then those enrolled in, or applying to, its programmes). A command
+    that rewrites a list of rows (attendance) deletes only these people's rows."""
+    wanted = set(ids)
+    if not wanted or _current.get() is None:
+        return wanted
+    person = tenant_owned_models()["person"]
+    return set(await session.scalars(select(person.id).where(person.id.in_(wanted))))
 
 
 def _touched_models(state: ORMExecuteState) -> set[type[Any]]:
