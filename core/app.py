@@ -44,7 +44,11 @@ from core.jobs.inprocess import in_process_jobs
 from core.mine.api import AccountApiController, MeApiController
 from core.mine.availability_api import MyAvailabilityApi
 from core.mine.pages import MyPageController
-from core.notifications.api import NotificationApiController, PlannedMeetingApiController
+from core.notifications.api import (
+    NotificationApiController,
+    PersonChoicesApiController,
+    PlannedMeetingApiController,
+)
 from core.notifications.pages import (
     DevelopmentMailboxController,
     NotificationPagesController,
@@ -189,6 +193,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
             ReportApiController,
             ReportPagesController,
             NotificationApiController,
+            PersonChoicesApiController,
             PlannedMeetingApiController,
             NotificationPagesController,
             PlannedMeetingPagesController,

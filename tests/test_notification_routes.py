@@ -304,3 +304,32 @@ async def _preference(sessionmaker, tenant) -> ContactPreference | None:
     with tenant_scope(tenant.id):
         async with sessionmaker() as session:
             return await session.scalar(select(ContactPreference))
+
+
+async def test_a_coordinator_records_the_consent_of_a_person_without_a_sign_in(
+    live, sessionmaker, tenants, clock
+):
+    """Most citizens have no sign-in: what they said at the før-samtale is recorded for them,
+    and from then on their reminders go by e-mail."""
+    clock.set(NOW)
+    pair = await make_pair(sessionmaker, tenants.a, dt.date(2026, 11, 2), consent=False)
+    path = f"/people/{pair.mentee_id}/notification-choices"
+    async with await _client(
+        live, tenants.a, f"rec-coord-{tenants.a.slug}", ("coordinator",)
+    ) as api:
+        assert (await api.get(path)).json()["consent"] is False
+        bad = await api.put(path, json={"consent": True, "quiet_to": "07:00"})
+        assert bad.json()["errors"] == {
+            "quiet_from": "Angiv både start og slut på de stille timer, eller ingen af dem."
+        }
+        saved = await api.put(path, json={"consent": True})
+        assert (saved.status_code, saved.json()["consent"]) == (200, True)
+        planned = await api.post(
+            f"/forloeb/{pair.forloeb_id}/planned-meetings",
+            json={"day": "2026-12-03", "time": "14:00", "place": "Caféen"},
+        )
+        assert planned.status_code == 201
+    async with await _client(live, tenants.a, f"rec-mentor-{tenants.a.slug}", ("mentor",)) as api:
+        assert (await api.get(path)).status_code == 403
+    rows = await outbox(sessionmaker, tenants.a)
+    assert [(str(r.person_id), r.channel) for r in rows] == [(str(pair.mentee_id), "email")]

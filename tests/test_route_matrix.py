@@ -542,6 +542,15 @@ TENANT_ROUTES.update(
         ),
         ("GET", f"{_PAGE}/beskeder"): TenantRoute(ANY, 200),
         ("GET", f"{_PAGE}/beskeder/antal"): TenantRoute(ANY, 200),
+        # a coordinator records a person's consent to be contacted and choices
+        ("GET", f"{_PAGE}/beskeder/person/{{person_id:uuid}}"): TenantRoute(COORD, 200),
+        ("POST", f"{_PAGE}/beskeder/person/{{person_id:uuid}}"): TenantRoute(
+            COORD, 303, body={"consent": "on"}
+        ),
+        ("GET", f"{_API}/people/{{person_id:uuid}}/notification-choices"): TenantRoute(COORD, 200),
+        ("PUT", f"{_API}/people/{{person_id:uuid}}/notification-choices"): TenantRoute(
+            COORD, 200, body={"consent": True}
+        ),
         ("POST", f"{_PAGE}/beskeder/laest"): TenantRoute(ANY, 303, body={}, by_role=_NOT_LINKED),
         ("GET", f"{_PAGE}/beskeder/valg"): TenantRoute(ANY, 200, by_role=_NOT_LINKED),
         ("POST", f"{_PAGE}/beskeder/valg"): TenantRoute(
@@ -1183,6 +1192,8 @@ OBJECT_ROUTES = [
     ("POST", "/api/v1/t/{own}/forloeb/{other_forloeb}/planned-meetings", {}),
     ("POST", "/api/v1/t/{own}/forloeb/{other_forloeb}/planned-meetings/{other_planned}/cancel", {}),
     ("POST", "/api/v1/t/{own}/notifications/{other_notification}/retry", {}),
+    ("GET", "/api/v1/t/{own}/people/{other_person}/notification-choices", {}),
+    ("PUT", "/api/v1/t/{own}/people/{other_person}/notification-choices", {}),
 ]
 OBJECT_BODIES = {
     "/transitions": {"to": "withdrawn"},
@@ -1279,6 +1290,7 @@ PAGE_OBJECT_ROUTES = [
     "/t/{own}/medlemmer/{member_id:uuid}/fjern",
     "/t/{own}/forloeb/{forloeb_id:uuid}/planlaeg",
     "/t/{own}/forloeb/{forloeb_id:uuid}/planlagt/{planned_id:uuid}",
+    "/t/{own}/beskeder/person/{person_id:uuid}",
 ]
 
 

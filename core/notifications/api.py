@@ -118,6 +118,39 @@ class NotificationApiController(StrictController):
         await commands.retry_delivery(ctx, notification_id)
 
 
+class PersonChoicesApiController(StrictController):
+    path = "/api/v1/t/{tenant_slug:str}/people/{person_id:uuid}/notification-choices"
+    tags = ["notifications"]
+    guards = [coordinators]
+
+    @get(
+        "/",
+        name="api_person_notification_choices",
+        opt=audits("notifications.choices", "person", "person_id"),
+    )
+    async def choices(
+        self, ctx: NamedDependency[Context], person_id: FromPath[uuid.UUID]
+    ) -> ChoicesOut:
+        """A person's consent to be contacted and choices (coordinators)."""
+        _person, out = await commands.person_choices(ctx, person_id)
+        return out
+
+    @put(
+        "/",
+        name="api_person_notification_choices_save",
+        opt=audits("notifications.choices_saved", "person", "person_id"),
+    )
+    async def save(
+        self,
+        ctx: NamedDependency[Context],
+        person_id: FromPath[uuid.UUID],
+        data: JSONBody[ChoicesIn],
+    ) -> ChoicesOut:
+        """Record what the person said (e.g. at the før-samtale): consent, channels, quiet
+        hours. 400 names each wrong field; nothing stored."""
+        return await commands.save_person_choices(ctx, person_id, data)
+
+
 class PlannedMeetingApiController(StrictController):
     path = "/api/v1/t/{tenant_slug:str}/forloeb/{forloeb_id:uuid}/planned-meetings"
     tags = ["forloeb"]

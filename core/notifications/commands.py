@@ -114,7 +114,34 @@ async def save_choices(ctx: Context, data: ChoicesIn) -> ChoicesOut:
     :raises NotFound: the sign-in is linked to no person of the tenant.
     :raises Invalid: an unknown kind or choice, a channel the person has no address for, or
         quiet hours with only one end."""
-    person = await _my_person_or_404(ctx)
+    return await _save(ctx, await _my_person_or_404(ctx), data)
+
+
+async def _person_or_404(ctx: Context, person_id: uuid.UUID) -> Person:
+    _coordinators_only(ctx)
+    person = await ctx.session.scalar(select(Person).where(Person.id == person_id))
+    if person is None:
+        raise NotFound()
+    return person
+
+
+async def person_choices(ctx: Context, person_id: uuid.UUID) -> tuple[Person, ChoicesOut]:
+    """A person's choices, for a coordinator (who records what the person said in a
+    conversation, for one without a sign-in). :raises NotFound: no such person."""
+    person = await _person_or_404(ctx, person_id)
+    ctx.audit("notifications.choices", object_type="person", object_id=person.id)
+    return person, choices_out(person, await preference_of(ctx.session, person.id))
+
+
+async def save_person_choices(ctx: Context, person_id: uuid.UUID, data: ChoicesIn) -> ChoicesOut:
+    """A coordinator records a person's consent to be contacted and choices (audited
+    ``notifications.choices_saved`` with the coordinator as actor).
+
+    :raises NotFound: no such person. :raises Invalid: as :func:`save_choices`."""
+    return await _save(ctx, await _person_or_404(ctx, person_id), data)
+
+
+async def _save(ctx: Context, person: Person, data: ChoicesIn) -> ChoicesOut:
     errors: dict[str, str] = {}
     available = available_channels(person)
     for kind, choice in data.channels.items():

@@ -125,35 +125,47 @@ class NotificationPagesController(Controller):
     )
     async def save(self, request: Request[Any, Any, Any], ctx: NamedDependency[Context]) -> Any:
         form = await read_form(request, checks=("consent",))
-        values = dict(form)
-        messages = {
-            "quiet_from": _("Enter the time as HH:MM, e.g. 22:00."),
-            "quiet_to": _("Enter the time as HH:MM, e.g. 07:00."),
-        }
         try:
-            channels = {k: form.get(f"channel_{k}", "") for k in PERSON_KINDS}
-            data = form_struct(
-                {
-                    "consent": form.get("consent", False),
-                    "quiet_from": form.get("quiet_from", ""),
-                    "quiet_to": form.get("quiet_to", ""),
-                },
-                ChoicesIn,
-                messages,
-            )
-            data = ChoicesIn(
-                data.consent,
-                {k: v for k, v in channels.items() if v},
-                data.quiet_from,
-                data.quiet_to,
-            )
-            await commands.save_choices(ctx, data)
+            await commands.save_choices(ctx, _choices_in(form))
         except Invalid as exc:
             await ctx.session.rollback()
             person, _out = await commands.my_choices(ctx)
-            errors = {k.replace("channels.", "channel_"): v for k, v in exc.errors.items()}
-            return _choices_page(ctx, person, values, errors, 400)
+            return _choices_page(ctx, person, dict(form), _field_errors(exc), 400)
         return Redirect(f"/t/{ctx.tenant.slug}/beskeder/valg?gemt=1", status_code=303)
+
+    @get(
+        "/person/{person_id:uuid}",
+        name="person_notification_choices_page",
+        opt=audits("notifications.choices", "person", "person_id"),
+        guards=[coordinators],
+    )
+    async def person_choices(
+        self, ctx: NamedDependency[Context], person_id: FromPath[uuid.UUID]
+    ) -> Template:
+        person, out = await commands.person_choices(ctx, person_id)
+        return _choices_page(ctx, person, _values(out), {}, for_person=True)
+
+    @post(
+        "/person/{person_id:uuid}",
+        name="person_notification_choices_save_page",
+        opt=audits("notifications.choices_saved", "person", "person_id"),
+        guards=[coordinators],
+        media_type=MediaType.HTML,
+    )
+    async def save_person(
+        self,
+        request: Request[Any, Any, Any],
+        ctx: NamedDependency[Context],
+        person_id: FromPath[uuid.UUID],
+    ) -> Any:
+        form = await read_form(request, checks=("consent",))
+        try:
+            await commands.save_person_choices(ctx, person_id, _choices_in(form))
+        except Invalid as exc:
+            await ctx.session.rollback()
+            person, _out = await commands.person_choices(ctx, person_id)
+            return _choices_page(ctx, person, dict(form), _field_errors(exc), 400, True)
+        return Redirect(f"/t/{ctx.tenant.slug}/beskeder/person/{person_id}?gemt=1", status_code=303)
 
     @get(
         "/fejlede",
@@ -185,6 +197,33 @@ class NotificationPagesController(Controller):
         return Redirect(f"/t/{ctx.tenant.slug}/beskeder/fejlede?igen=1", status_code=303)
 
 
+def _choices_in(form: dict[str, Any]) -> ChoicesIn:
+    """The choices form as the API's Struct (the same command behind both).
+
+    :raises Invalid: a time that is not HH:MM, in Danish."""
+    messages = {
+        "quiet_from": _("Enter the time as HH:MM, e.g. 22:00."),
+        "quiet_to": _("Enter the time as HH:MM, e.g. 07:00."),
+    }
+    data = form_struct(
+        {
+            "consent": form.get("consent", False),
+            "quiet_from": form.get("quiet_from", ""),
+            "quiet_to": form.get("quiet_to", ""),
+        },
+        ChoicesIn,
+        messages,
+    )
+    channels = {k: form.get(f"channel_{k}", "") for k in PERSON_KINDS}
+    data.channels = {k: v for k, v in channels.items() if v}
+    return data
+
+
+def _field_errors(exc: Invalid) -> dict[str, str]:
+    """The command's ``channels.<kind>`` are the form's ``channel_<kind>``."""
+    return {k.replace("channels.", "channel_"): v for k, v in exc.errors.items()}
+
+
 def _values(out: Any) -> dict[str, Any]:
     values: dict[str, Any] = {
         "consent": out.consent,
@@ -197,18 +236,28 @@ def _values(out: Any) -> dict[str, Any]:
 
 
 def _choices_page(
-    ctx: Context, person: Any, values: dict[str, Any], errors: dict[str, str], status: int = 200
+    ctx: Context,
+    person: Any,
+    values: dict[str, Any],
+    errors: dict[str, str],
+    status: int = 200,
+    for_person: bool = False,
 ) -> Template:
     return _page(
         "notifications/choices.html",
         {
             "tenant": ctx.tenant,
             "person": person,
+            # a coordinator recording what the person said, or the person's own page
+            "for_person": for_person,
+            "action": f"/t/{ctx.tenant.slug}/beskeder/person/{person.id}"
+            if for_person
+            else f"/t/{ctx.tenant.slug}/beskeder/valg",
             "values": values,
             "errors": errors,
             "kinds": PERSON_KINDS,
             "available": commands.available_channels(person),
-            "active_nav": "messages",
+            "active_nav": "participants" if for_person else "messages",
         },
         status,
     )

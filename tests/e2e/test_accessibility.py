@@ -134,6 +134,7 @@ PAGES: dict[str, Page] = {
     f"{_T}/forloeb/{{forloeb_id:uuid}}/planlaeg": Page((COORD, MENTOR)),
     f"{_T}/forloeb/{{forloeb_id:uuid}}/planlagt/{{planned_id:uuid}}": Page((COORD, MENTOR)),
     f"{_T}/udvikling/postkasse": Page(),
+    f"{_T}/beskeder/person/{{person_id:uuid}}": Page(),
 }
 #: GET routes in the swept part of the route table that are not HTML pages.
 NOT_PAGES = {
