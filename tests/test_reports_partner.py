@@ -324,3 +324,68 @@ async def test_the_platform_report_counts_every_organisation(live, sessionmaker,
         )
         assert page.status_code == 200
         assert f'<tr data-key="{world.a.slug}"><th scope="row">Kommune A</th>' in page.text
+
+
+# -- the meeting summary the overview reads (migration 0020) -----------------------------------
+
+
+async def _summary_and_truth(sessionmaker, tenant) -> tuple[set, set]:
+    from sqlalchemy import func
+
+    from core.forloeb.models import Forloeb, Meeting
+    from core.reports.models import MeetingDayCount
+
+    with tenant_scope(tenant.id):
+        async with sessionmaker() as session:
+            summary = {
+                (r.programme_id, r.day, bool(r.cancelled), r.meetings, r.minutes)
+                for r in await session.scalars(select(MeetingDayCount))
+                if r.meetings
+            }
+            truth = {
+                (p, day, bool(c), n, int(m))
+                for p, day, c, n, m in (
+                    await session.execute(
+                        select(
+                            Forloeb.programme_id,
+                            Meeting.day,
+                            Meeting.cancelled,
+                            func.count(),
+                            func.coalesce(func.sum(Meeting.duration_minutes), 0),
+                        )
+                        .join(Forloeb, Forloeb.id == Meeting.forloeb_id)
+                        .group_by(Forloeb.programme_id, Meeting.day, Meeting.cancelled)
+                    )
+                ).tuples()
+            }
+    return summary, truth
+
+
+async def test_the_meeting_summary_follows_every_change_to_meetings(sessionmaker, tenants, today):
+    """Triggers keep meeting_day_count in step: meetings logged, moved, turned into an afbud,
+    deleted, and a forløb deleted with its meetings."""
+    from sqlalchemy import delete
+
+    from core.forloeb.models import Forloeb, Meeting
+
+    await build(sessionmaker, tenants.a)
+    summary, truth = await _summary_and_truth(sessionmaker, tenants.a)
+    assert summary == truth and len(truth) == 10
+    with tenant_scope(tenants.a.id):
+        async with sessionmaker() as session, session.begin():
+            meetings = list(await session.scalars(select(Meeting).order_by(Meeting.day)))
+            meetings[0].day = meetings[0].day.replace(day=2)
+            meetings[1].cancelled = not meetings[1].cancelled
+            meetings[1].duration_minutes = 45
+            await session.delete(meetings[2])
+        summary, truth = await _summary_and_truth(sessionmaker, tenants.a)
+        assert summary == truth
+        async with sessionmaker() as session, session.begin():
+            forloeb_id = meetings[3].forloeb_id
+            await session.execute(delete(Meeting).where(Meeting.forloeb_id == forloeb_id))
+            await session.execute(delete(Forloeb).where(Forloeb.id == forloeb_id))
+    summary, truth = await _summary_and_truth(sessionmaker, tenants.a)
+    assert summary == truth
+    # Another tenant's summary is its own (row-level security and the ORM guard).
+    other, _truth = await _summary_and_truth(sessionmaker, tenants.b)
+    assert other == set()

@@ -8,13 +8,17 @@ changed or deleted.
 
 from __future__ import annotations
 
+import datetime as dt
 import uuid
 
 from sqlalchemy import (
+    Boolean,
     CheckConstraint,
+    Date,
     Float,
     ForeignKey,
     Integer,
+    PrimaryKeyConstraint,
     SmallInteger,
     String,
     Text,
@@ -22,7 +26,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column
 
-from core.db.base import Model, TenantOwned
+from core.db.base import Base, Model, TenantOwned
 
 #: ``file``: from the tenant file by ``makker tenants sync``; ``edit``: a tenant admin's edit.
 FROM_FILE, EDITED = "file", "edit"
@@ -52,3 +56,20 @@ class SavingsAssumptionVersion(TenantOwned, Model):
     #: the name shown in the history (a staff member's name at the time).
     changed_by: Mapped[str] = mapped_column(String(255))
     changed_by_name: Mapped[str | None] = mapped_column(String(200), info={"personal_data": True})
+
+
+class MeetingDayCount(TenantOwned, Base):
+    """Meetings per programme, day and afbud (issue 14, the overview's speed): kept by database
+    triggers on ``meeting`` (and ``forloeb`` deletions) in migration 0020, so that the overview
+    sums a few hundred rows a year instead of every meeting. Never written by the application;
+    counts only (no person)."""
+
+    __tablename__ = "meeting_day_count"
+    __table_args__ = (PrimaryKeyConstraint("tenant_id", "programme_id", "day", "cancelled"),)
+
+    programme_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("programme.id"))
+    day: Mapped[dt.date] = mapped_column(Date)
+    cancelled: Mapped[bool] = mapped_column(Boolean)
+    #: Meetings (or afbud) that day, and the minutes logged for them (0 when none were).
+    meetings: Mapped[int] = mapped_column(Integer)
+    minutes: Mapped[int] = mapped_column(Integer)
