@@ -16,6 +16,7 @@ when the counts behind them are. A partner without a grant gets an empty aggrega
 from __future__ import annotations
 
 import dataclasses
+import uuid
 from collections.abc import Hashable, Sequence
 from dataclasses import dataclass
 
@@ -113,8 +114,8 @@ class _Granted:
     programme: Programme
 
 
-async def _granted(ctx: Context) -> list[_Granted]:
-    """The partner's active grants with their owner and programme (read in the owner's scope)."""
+async def _grants_by_owner(ctx: Context) -> list[tuple[Tenant, list[uuid.UUID]]]:
+    """The partner's active grants: each owner (by name) with the programmes it granted."""
     grants = list(
         await ctx.session.scalars(
             select(ProgrammePartnership)
@@ -133,22 +134,15 @@ async def _granted(ctx: Context) -> list[_Granted]:
             select(Tenant).where(Tenant.id.in_({g.owner_tenant_id for g in grants}))
         )
     }
-    found: list[_Granted] = []
-    for owner_id in sorted(owners, key=lambda i: owners[i].name):
-        ids = [g.programme_id for g in grants if g.owner_tenant_id == owner_id]
-        async with reading_another_tenant(ctx.session, owner_id):
-            programmes = list(
-                await ctx.session.scalars(
-                    select(Programme).where(Programme.id.in_(ids)).order_by(Programme.name)
-                )
-            )
-        found += [_Granted(owners[owner_id], p) for p in programmes]
-    return found
+    return [
+        (owners[i], [g.programme_id for g in grants if g.owner_tenant_id == i])
+        for i in sorted(owners, key=lambda i: owners[i].name)
+    ]
 
 
-def _chosen(
+def _refuse_unknown(
     granted: list[_Granted], programme: str | None, municipality: str | None
-) -> list[_Granted]:
+) -> None:
     errors = {}
     if municipality and not any(g.owner.slug == municipality for g in granted):
         errors["municipality"] = _("Choose a municipality that has granted this organisation.")
@@ -156,12 +150,6 @@ def _chosen(
         errors["programme"] = _("Choose a programme this organisation has been granted.")
     if errors:
         raise Invalid(errors, detail=next(iter(errors.values())) if len(errors) == 1 else "")
-    return [
-        g
-        for g in granted
-        if (not programme or g.programme.slug == programme)
-        and (not municipality or g.owner.slug == municipality)
-    ]
 
 
 async def partner_aggregate(
@@ -181,26 +169,43 @@ async def partner_aggregate(
         (field ``programme``/``municipality``/``from``/``to``)."""
     today = ctx.today()
     period = parse_period(start, end, today)
-    granted = await _granted(ctx)
-    chosen = _chosen(granted, programme, municipality)
+    granted: list[_Granted] = []
     figures: list[tuple[_Granted, Figures]] = []
     results: list[tuple[_Granted, ProgrammeResult]] = []
-    for g in chosen:
-        async with reading_another_tenant(ctx.session, g.owner.id):
-            found = await overview(
-                ctx.session, g.owner, g.programme.id, period, plugins=ctx.plugins, today=today
-            )
-            figures.append((g, found.programmes[0].figures))
-            if g.programme.outcomes:
-                owner_ctx = dataclasses.replace(ctx, tenant=g.owner)
-                results.append(
-                    (
-                        g,
-                        await programme_result(
-                            owner_ctx, g.programme.slug, period.start, period.end
-                        ),
-                    )
+    # One visit to each owner's tenant scope: its granted programmes, and their figures.
+    for owner, programme_ids in await _grants_by_owner(ctx):
+        async with reading_another_tenant(ctx.session, owner.id):
+            programmes = list(
+                await ctx.session.scalars(
+                    select(Programme)
+                    .where(Programme.id.in_(programme_ids))
+                    .order_by(Programme.name)
                 )
+            )
+            for found_programme in programmes:
+                g = _Granted(owner, found_programme)
+                granted.append(g)
+                if (programme and found_programme.slug != programme) or (
+                    municipality and owner.slug != municipality
+                ):
+                    continue
+                found = await overview(
+                    ctx.session,
+                    owner,
+                    found_programme.id,
+                    period,
+                    plugins=ctx.plugins,
+                    today=today,
+                )
+                figures.append((g, found.programmes[0].figures))
+                if found_programme.outcomes:
+                    owner_ctx = dataclasses.replace(ctx, tenant=owner)
+                    result = await programme_result(
+                        owner_ctx, found_programme.slug, period.start, period.end
+                    )
+                    results.append((g, result))
+    _refuse_unknown(granted, programme, municipality)
+    for g, _f in figures:
         ctx.audit(
             "partner_read",
             object_type="programme",
