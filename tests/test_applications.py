@@ -489,3 +489,367 @@ async def test_an_applied_enrolment_moves_to_interested_without_consent(
         moved = await api.post(base, json={"to": "interested"})
         assert moved.status_code == 200, moved.text
         assert moved.json()["status"] == "interested"
+
+
+async def _apply(http: httpx.AsyncClient, tenant, **changes: str) -> httpx.Response:
+    token = await _form(http, tenant)
+    return await http.post(_url(tenant), data={**_values(**changes), "_csrf_token": token})
+
+
+async def test_a_participants_partner_sees_no_applicant_and_a_co_runner_is_named_in_the_consent(
+    live, sessionmaker, tenants
+):
+    """A `participants` partner lists only people who gave the programme's consent (counts
+    stay); a `coordinate` partner co-runs the programme and the form's consent names it."""
+    from core.participants.models import ConsentText
+
+    programme_id = await _programme(sessionmaker, tenants.a)
+    async with client_for(live) as http:
+        for name in ("Anne Ansøger", "Bo Borger", "Cille Callesen"):
+            assert (await _apply(http, tenants.a, name=name)).status_code == 303
+    # Bo has been called and gave the programme's consent; Cille withdrew without giving one.
+    with tenant_scope(tenants.a.id):
+        async with sessionmaker() as session, session.begin():
+            text = ConsentText(programme_id=programme_id, version=1, body="Tekst", created_by="t")
+            session.add(text)
+            await session.flush()
+            for enrolment, person in await session.execute(select(Enrolment, Person).join(Person)):
+                if person.name == "Bo Borger":
+                    enrolment.status = "intake"
+                    session.add(
+                        Consent(enrolment_id=enrolment.id, consent_text_id=text.id, recorded_by="t")
+                    )
+                if person.name == "Cille Callesen":
+                    enrolment.status = "withdrawn"
+            session.add(
+                Enrolment(
+                    person_id=(
+                        await session.scalar(select(Person.id).where(Person.name == "Bo Borger"))
+                    ),
+                    programme_id=programme_id,
+                    role="mentor",
+                    status="interested",
+                )
+            )
+    admin, staff = f"adm-{tenants.a.slug}", f"staff-{tenants.a.slug}"
+    live.add_user(admin, ("tenant_admin",), (tenants.a.slug,))
+    live.add_user(staff, ("partner_staff",), (tenants.partner.slug,))
+    headers = {"Authorization": f"Bearer {await live.access_token(admin)}"}
+    async with client_for(live, headers=headers) as owner:
+        grant = await owner.post(
+            f"/api/v1/t/{tenants.a.slug}/partnerships/",
+            json={
+                "programme": "misbrug-mentor",
+                "partner": tenants.partner.slug,
+                "scope": "participants",
+            },
+        )
+        assert grant.status_code == 201, grant.text
+    base = f"/api/v1/t/{tenants.partner.slug}/partnerships/{grant.json()['id']}"
+    headers = {"Authorization": f"Bearer {await live.access_token(staff)}"}
+    async with client_for(live, headers=headers) as partner:
+        people = await partner.get(f"{base}/participants")
+        assert [(p["name"], p["role"], p["status"]) for p in people.json()] == [
+            ("Bo Borger", "mentee", "intake")
+        ]
+        summary = await partner.get(f"{base}/summary")
+        assert summary.json() == {
+            "mentees": 3,
+            "mentors": 1,
+            "by_status": {"applied": 1, "intake": 1, "interested": 1, "withdrawn": 1},
+        }
+    # Without a coordinate grant the consent names the owner only.
+    async with client_for(live) as http:
+        page = await http.get(_url(tenants.a))
+        owner_only = CONSENT.format(org="Kommune A", programme="Mentorordning på misbrugsområdet")
+        assert owner_only in page.text
+    async with client_for(
+        live, headers={"Authorization": f"Bearer {await live.access_token(admin)}"}
+    ) as owner:
+        again = await owner.post(
+            f"/api/v1/t/{tenants.a.slug}/partnerships/",
+            json={
+                "programme": "misbrug-mentor",
+                "partner": tenants.partner.slug,
+                "scope": "coordinate",
+            },
+        )
+        assert again.status_code == 200, again.text
+    co_run = CONSENT.format(
+        org="Kommune A og Partner, der driver tilbuddet sammen,",
+        programme="Mentorordning på misbrugsområdet",
+    )
+    async with client_for(live) as http:
+        page = await http.get(_url(tenants.a))
+        assert co_run in page.text
+        assert (await _apply(http, tenants.a, name="Dorte Demo")).status_code == 303
+    with tenant_scope(tenants.a.id):
+        async with sessionmaker() as session:
+            stored = await session.scalar(
+                select(Application.contact_consent_text)
+                .join(Person, Person.id == Application.person_id)
+                .where(Person.name == "Dorte Demo")
+            )
+    assert stored.startswith(co_run)
+    # The co-running partner sees everybody, applicants too (as the owner's coordinators).
+    async with client_for(
+        live, headers={"Authorization": f"Bearer {await live.access_token(staff)}"}
+    ) as partner:
+        people = await partner.get(f"{base}/participants")
+        assert [(p["name"], p["status"]) for p in people.json()] == [
+            ("Anne Ansøger", "applied"),
+            ("Bo Borger", "intake"),
+            ("Bo Borger", "interested"),
+            ("Cille Callesen", "withdrawn"),
+            ("Dorte Demo", "applied"),
+        ]
+
+
+async def _waiting_ids(sessionmaker, tenant, name: str) -> tuple[uuid.UUID, uuid.UUID, uuid.UUID]:
+    with tenant_scope(tenant.id):
+        async with sessionmaker() as session:
+            row = (
+                await session.execute(
+                    select(Application.id, Enrolment.id, Person.id)
+                    .join(Enrolment, Enrolment.id == Application.enrolment_id)
+                    .join(Person, Person.id == Application.person_id)
+                    .where(Person.name == name)
+                )
+            ).one()
+    return row[0], row[1], row[2]
+
+
+async def test_withdrawing_an_application_clears_the_text_and_fingerprint(
+    live, sessionmaker, tenants, clock
+):
+    await _programme(sessionmaker, tenants.a)
+    clock.set(dt.datetime(2026, 12, 1, 10, 0, tzinfo=app_clock.COPENHAGEN))
+    async with client_for(live) as http:
+        assert (await _apply(http, tenants.a)).status_code == 303
+        assert (await _apply(http, tenants.a, name="Bo Borger")).status_code == 303
+    application_id, enrolment_id, _person = await _waiting_ids(
+        sessionmaker, tenants.a, "Anne Ansøger"
+    )
+    coordinator = f"k-{tenants.a.slug}"
+    live.add_user(coordinator, ("coordinator",), (tenants.a.slug,))
+    token = await live.access_token(coordinator)
+    async with client_for(live, headers={"Authorization": f"Bearer {token}"}) as api:
+        moved = await api.post(
+            f"/api/v1/t/{tenants.a.slug}/enrolments/{enrolment_id}/transitions",
+            json={"to": "withdrawn", "reason": "Ringede og trak ansøgningen tilbage"},
+        )
+        assert moved.status_code == 200, moved.text
+    with tenant_scope(tenants.a.id):
+        async with sessionmaker() as session:
+            rows = {
+                a.id: (a.hope, a.fingerprint) for a in await session.scalars(select(Application))
+            }
+            event = await session.scalar(
+                select(EnrolmentEvent).where(
+                    EnrolmentEvent.enrolment_id == enrolment_id,
+                    EnrolmentEvent.to_status == "withdrawn",
+                )
+            )
+    assert rows[application_id] == (None, "")
+    assert [v[0] for k, v in rows.items() if k != application_id] == [
+        "En at gå ture med.\nOg snakke med."
+    ]
+    assert (event.from_status, event.reason) == ("applied", "Ringede og trak ansøgningen tilbage")
+    async with client_for(live) as browser:
+        await browser_sign_in(browser, live, coordinator)
+        page = await browser.get(f"/t/{tenants.a.slug}/deltagere/tilmelding/{enrolment_id}")
+        assert "Ansøgningen blev trukket tilbage 01.12.2026 10:00: samtykket til" in page.text
+        assert "En at gå ture med." not in page.text
+        # The history names the public page as who made the enrolment (issue 17, item 4).
+        assert "<li>01.12.2026 10:00: Ansøgt (Ansøgning på den offentlige side)</li>" in page.text
+    # The same application again: a new one (the withdrawn one's fingerprint is gone).
+    async with client_for(live) as http:
+        assert (await _apply(http, tenants.a)).status_code == 303
+    counts = await _counts(sessionmaker, tenants.a)
+    assert (counts["people"], counts["applications"]) == (3, 3)
+
+
+async def test_fingerprints_older_than_the_window_are_cleared_on_the_next_application(
+    live, sessionmaker, tenants, clock
+):
+    await _programme(sessionmaker, tenants.a)
+    start = dt.datetime(2026, 12, 1, 10, 0, tzinfo=app_clock.COPENHAGEN)
+    clock.set(start)
+    async with client_for(live) as http:
+        assert (await _apply(http, tenants.a)).status_code == 303
+        clock.set(start + dt.timedelta(minutes=10))
+        assert (await _apply(http, tenants.a, name="Bo Borger")).status_code == 303
+        clock.set(start + DUPLICATE_WINDOW + dt.timedelta(minutes=1))
+        assert (await _apply(http, tenants.a, name="Cille Callesen")).status_code == 303
+    with tenant_scope(tenants.a.id):
+        async with sessionmaker() as session:
+            rows = (
+                await session.execute(
+                    select(Person.name, Application.fingerprint)
+                    .join(Person, Person.id == Application.person_id)
+                    .order_by(Person.name)
+                )
+            ).all()
+    assert [(name, len(fp)) for name, fp in rows] == [
+        ("Anne Ansøger", 0),
+        ("Bo Borger", 64),
+        ("Cille Callesen", 64),
+    ]
+
+
+async def test_a_coordinator_deletes_an_application_after_a_confirmation(
+    live, sessionmaker, tenants
+):
+    """'Slet ansøgningen': the application, its enrolment and the person (if nothing else is
+    theirs) go; audited without personal data. Once consent is recorded it is refused (409)."""
+    programme_id = await _programme(sessionmaker, tenants.a)
+    async with client_for(live) as http:
+        for name in ("Anne Ansøger", "Bo Borger", "Cille Callesen"):
+            assert (await _apply(http, tenants.a, name=name)).status_code == 303
+    anne, anne_enrolment, _anne = await _waiting_ids(sessionmaker, tenants.a, "Anne Ansøger")
+    bo, _bo_enrolment, bo_person = await _waiting_ids(sessionmaker, tenants.a, "Bo Borger")
+    cille, cille_enrolment, _cille = await _waiting_ids(sessionmaker, tenants.a, "Cille Callesen")
+    # Bo is also a mentor in the programme: he stays when his application goes.
+    with tenant_scope(tenants.a.id):
+        async with sessionmaker() as session, session.begin():
+            session.add(
+                Enrolment(
+                    person_id=bo_person,
+                    programme_id=programme_id,
+                    role="mentor",
+                    status="interested",
+                )
+            )
+    coordinator, mentor = f"k-{tenants.a.slug}", f"m-{tenants.a.slug}"
+    live.add_user(coordinator, ("coordinator",), (tenants.a.slug,))
+    live.add_user(mentor, ("mentor",), (tenants.a.slug,))
+    async with client_for(live) as browser:
+        await browser_sign_in(browser, live, coordinator)
+        listed = await browser.get(f"/t/{tenants.a.slug}/ansoegninger/")
+        confirm = f"/t/{tenants.a.slug}/ansoegninger/{anne}/slet"
+        assert f'href="{confirm}"' in listed.text
+        enrolment_page = await browser.get(
+            f"/t/{tenants.a.slug}/deltagere/tilmelding/{anne_enrolment}"
+        )
+        assert f'href="{confirm}"' in enrolment_page.text
+        page = await browser.get(confirm)
+        assert page.status_code == 200
+        assert "Personen slettes også: vedkommende har ingen andre tilmeldinger." in page.text
+        bo_page = await browser.get(f"/t/{tenants.a.slug}/ansoegninger/{bo}/slet")
+        assert "Personen bliver: vedkommende har andre tilmeldinger." in bo_page.text
+        token = csrf_token(page.text)
+        for application in (anne, bo):
+            gone = await browser.post(
+                f"/t/{tenants.a.slug}/ansoegninger/{application}/slet", data={"_csrf_token": token}
+            )
+            assert (gone.status_code, gone.headers["location"]) == (
+                303,
+                f"/t/{tenants.a.slug}/ansoegninger/?vist=slettet",
+            )
+        after = await browser.get(f"/t/{tenants.a.slug}/ansoegninger/?vist=slettet")
+        assert "Ansøgningen er slettet." in after.text
+        assert "Anne Ansøger" not in after.text and "Cille Callesen" in after.text
+        again = await browser.get(confirm)
+        assert again.status_code == 404
+        # Cille's consent is recorded: no longer deletable (withdraw the enrolment instead).
+        start = f"/t/{tenants.a.slug}/deltagere/tilmelding/{cille_enrolment}"
+        assert (
+            await browser.post(f"{start}/samtykke", data={"_csrf_token": token})
+        ).status_code == 303
+        refused = await browser.post(
+            f"/t/{tenants.a.slug}/ansoegninger/{cille}/slet", data={"_csrf_token": token}
+        )
+        assert refused.status_code == 409
+        assert (
+            "Kun en ansøgning, som ingen har handlet på, kan slettes: tilmeldingen har et "
+            "samtykke eller er ikke længere Ansøgt. Meld tilmeldingen ud i stedet."
+        ) in refused.text
+    token = await live.access_token(coordinator)
+    async with client_for(live, headers={"Authorization": f"Bearer {token}"}) as api:
+        refused = await api.delete(f"/api/v1/t/{tenants.a.slug}/applications/{cille}")
+        assert (refused.status_code, refused.json()["detail"]) == (
+            409,
+            "Kun en ansøgning, som ingen har handlet på, kan slettes: tilmeldingen har et "
+            "samtykke eller er ikke længere Ansøgt. Meld tilmeldingen ud i stedet.",
+        )
+        assert (
+            await api.delete(f"/api/v1/t/{tenants.a.slug}/applications/{anne}")
+        ).status_code == 404
+    token = await live.access_token(mentor)
+    async with client_for(live, headers={"Authorization": f"Bearer {token}"}) as api:
+        assert (
+            await api.delete(f"/api/v1/t/{tenants.a.slug}/applications/{cille}")
+        ).status_code == 403
+    with tenant_scope(tenants.a.id):
+        async with sessionmaker() as session:
+            people = sorted(await session.scalars(select(Person.name)))
+            enrolments = (
+                await session.execute(
+                    select(Person.name, Enrolment.role, Enrolment.status)
+                    .join(Person)
+                    .order_by(Person.name)
+                )
+            ).all()
+            applications = int(await session.scalar(select(func.count()).select_from(Application)))
+    assert people == ["Bo Borger", "Cille Callesen"]
+    assert [(n, str(getattr(r, "value", r)), s) for n, r, s in enrolments] == [
+        ("Bo Borger", "mentor", "interested"),
+        ("Cille Callesen", "mentee", "applied"),
+    ]
+    assert applications == 1
+    deleted = [
+        (row[2], row[3]) for row in await _audit(sessionmaker, tenants.a, "application.delete")
+    ]
+    assert deleted == [
+        (str(anne), {"programme": "misbrug-mentor", "role": "mentee", "person_deleted": True}),
+        (str(bo), {"programme": "misbrug-mentor", "role": "mentee", "person_deleted": False}),
+    ]
+
+
+async def test_saving_the_forsamtale_of_an_application_moves_it_to_intake(
+    live, sessionmaker, tenants
+):
+    """'Start før-samtalen': after the consent, saving the før-samtale moves `applied ->
+    intake` (one history event, the audit row says so) and the front page no longer counts it."""
+    await _programme(sessionmaker, tenants.a)
+    async with client_for(live) as http:
+        assert (await _apply(http, tenants.a)).status_code == 303
+    _application, enrolment_id, _person = await _waiting_ids(
+        sessionmaker, tenants.a, "Anne Ansøger"
+    )
+    coordinator = f"k-{tenants.a.slug}"
+    live.add_user(coordinator, ("coordinator",), (tenants.a.slug,))
+    async with client_for(live) as browser:
+        await browser_sign_in(browser, live, coordinator)
+        front = await browser.get(f"/t/{tenants.a.slug}/")
+        assert "Nye ansøgninger, der venter på et opkald: 1" in front.text
+        start = f"/t/{tenants.a.slug}/deltagere/tilmelding/{enrolment_id}"
+        token = csrf_token((await browser.get(start)).text)
+        assert (
+            await browser.post(f"{start}/samtykke", data={"_csrf_token": token})
+        ).status_code == 303
+        saved = await browser.post(
+            f"{start}/forsamtale",
+            data={"_csrf_token": token, "held_on": "", "motivation": "Vil gerne ud af huset."},
+        )
+        assert saved.status_code == 303, saved.text[:2000]
+        page = await browser.get(start)
+        assert (
+            '<span class="status-badge status-intake' in page.text or "status-intake" in page.text
+        )
+        after = await browser.get(f"/t/{tenants.a.slug}/")
+        assert "Ingen ansøgninger venter." in after.text
+    with tenant_scope(tenants.a.id):
+        async with sessionmaker() as session:
+            enrolment = await session.get_one(Enrolment, enrolment_id)
+            events = [
+                (e.from_status, e.to_status)
+                for e in await session.scalars(
+                    select(EnrolmentEvent)
+                    .where(EnrolmentEvent.enrolment_id == enrolment_id)
+                    .order_by(EnrolmentEvent.at, EnrolmentEvent.created_at)
+                )
+            ]
+    assert (enrolment.status, events) == ("intake", [(None, "applied"), ("applied", "intake")])
+    rows = await _audit(sessionmaker, tenants.a, "intake.update")
+    assert [(r[3]["from"], r[3]["to"]) for r in rows] == [("applied", "intake")]

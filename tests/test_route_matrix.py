@@ -666,6 +666,12 @@ TENANT_ROUTES.update(
     {
         ("GET", f"{_PAGE}/ansoegninger"): TenantRoute(COORD, 200),
         ("GET", f"{_API}/applications"): TenantRoute(COORD, 200),
+        # "Slet ansøgningen" (each case deletes an application of its own, `_application`).
+        ("GET", f"{_PAGE}/ansoegninger/{{application_id:uuid}}/slet"): TenantRoute(COORD, 200),
+        ("POST", f"{_PAGE}/ansoegninger/{{application_id:uuid}}/slet"): TenantRoute(
+            COORD, 303, body={}
+        ),
+        ("DELETE", f"{_API}/applications/{{application_id:uuid}}"): TenantRoute(COORD, 204),
         # A mentor's own availability on "Mit forløb": only a sign-in linked to a person has
         # one (404 for the others); the citizen persona is no mentor in `p` (404 to set it).
         ("GET", f"{_API}/me/availability"): TenantRoute(ANY, 200, by_role=_NOT_LINKED),
@@ -893,6 +899,7 @@ async def _objects(live, session, programme, text, pair) -> dict[str, str]:
         "{person_id:uuid}": str(person.id),
         "{enrolment_id:uuid}": str(enrolment.id),
         **await _invitation_and_member(session),
+        **await _application(session, programme),
         **await _course_and_activity(session, programme, person),
         **await _forloeb(live, session, programme, text, pair),
     }
@@ -971,6 +978,31 @@ async def _forloeb(live, session, programme, text, pair) -> dict[str, str]:
         "{occasion:str}": "qpr15:mentee:baseline:1",
         "{instrument_id:str}": "who5",
     }
+
+
+async def _application(session, programme) -> dict[str, str]:
+    """An application from the public page that waits (issue 17): a person, an enrolment
+    ``applied`` and the application row."""
+    from core.applications.models import Application
+
+    person = Person(name="Matrix Ansøger")
+    session.add(person)
+    await session.flush()
+    enrolment = Enrolment(
+        person_id=person.id, programme_id=programme.id, role=EnrolmentRole.MENTEE, status="applied"
+    )
+    session.add(enrolment)
+    await session.flush()
+    application = Application(
+        person_id=person.id,
+        enrolment_id=enrolment.id,
+        hope=None,
+        contact_consent_text="Tekst",
+        fingerprint=uuid.uuid4().hex,
+    )
+    session.add(application)
+    await session.flush()
+    return {"{application_id:uuid}": str(application.id)}
 
 
 async def _invitation_and_member(session) -> dict[str, str]:
@@ -1187,6 +1219,7 @@ OBJECT_ROUTES = [
     ("POST", "/api/v1/t/{own}/invitations/{other_invitation}/accept", {}),
     ("PUT", "/api/v1/t/{own}/members/{other_member}/role", {}),
     ("DELETE", "/api/v1/t/{own}/members/{other_member}", {}),
+    ("DELETE", "/api/v1/t/{own}/applications/{other_application}", {}),
     # issue 16: another tenant's forløb, planned meeting or failed message
     ("GET", "/api/v1/t/{own}/forloeb/{other_forloeb}/planned-meetings", {}),
     ("POST", "/api/v1/t/{own}/forloeb/{other_forloeb}/planned-meetings", {}),
@@ -1229,6 +1262,7 @@ async def test_another_tenants_object_through_own_url_is_404(
         .replace("{other_response}", owner["{response_id:uuid}"])
         .replace("{other_invitation}", owner["{invitation_id:uuid}"])
         .replace("{other_member}", owner["{member_id:uuid}"])
+        .replace("{other_application}", owner["{application_id:uuid}"])
         .replace("{other_planned}", owner["{planned_id:uuid}"])
         .replace("{other_notification}", owner["{notification_id:uuid}"])
     )
@@ -1288,6 +1322,7 @@ PAGE_OBJECT_ROUTES = [
     "/t/{own}/forloeb/{forloeb_id:uuid}/spoergeskema/who5:mentee:baseline:1",
     "/t/{own}/forloeb/{forloeb_id:uuid}/spoergeskema/who5:mentee:baseline:1/ret",
     "/t/{own}/medlemmer/{member_id:uuid}/fjern",
+    "/t/{own}/ansoegninger/{application_id:uuid}/slet",
     "/t/{own}/forloeb/{forloeb_id:uuid}/planlaeg",
     "/t/{own}/forloeb/{forloeb_id:uuid}/planlagt/{planned_id:uuid}",
     "/t/{own}/beskeder/person/{person_id:uuid}",

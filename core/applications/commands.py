@@ -17,17 +17,22 @@ import datetime as dt
 import hashlib
 import re
 import uuid
+from collections.abc import Sequence
 from dataclasses import dataclass
 
-from sqlalchemy import select, text
+from sqlalchemy import delete, select, text, update
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.applications.models import Application
+from core.applications.queries import other_enrolments
 from core.applications.schemas import HOPE_MAX, ApplicationIn
 from core.context import Context
+from core.errors import Conflict
 from core.form_fields import in_order
 from core.participants.errors import FieldErrors, NotFound
 from core.participants.lookup import programme_by_slug
 from core.participants.models import (
+    Consent,
     Enrolment,
     EnrolmentEvent,
     EnrolmentRole,
@@ -37,6 +42,7 @@ from core.participants.models import (
 from core.participants.people import clean_person_values
 from core.participants.validation import text as clean_text
 from core.tenancy.models import Programme
+from core.tenancy.partnerships import co_runners
 from core.web import text as chars
 from core.web.i18n import gettext as _
 
@@ -44,18 +50,33 @@ from core.web.i18n import gettext as _
 APPLICANT = "offentlig-ansoegning"
 #: A second identical application within this time makes nothing new.
 DUPLICATE_WINDOW = dt.timedelta(minutes=30)
+#: The fingerprint of an application older than :data:`DUPLICATE_WINDOW` or withdrawn: none.
+FORGOTTEN = ""
 #: The form's fields in the order the page shows them: errors are listed so.
 FORM_ORDER = ("role", "name", "phone", "email", "hope", "consent")
 
 
-def contact_consent_text(organisation: str, programme: str) -> str:
-    """The consent to be contacted, as the form shows it (in the request's language)."""
+def contact_consent_text(organisation: str, programme: str, partners: Sequence[str] = ()) -> str:
+    """The consent to be contacted, as the form shows it (in the request's language). When
+    partner organisations co-run the programme (a ``coordinate`` grant: their staff see the
+    applications, phone, e-mail and text), the text names them too."""
+    if partners:
+        organisation = _("%(organisation)s and %(partners)s, who run the programme together,") % {
+            "organisation": organisation,
+            "partners": ", ".join(partners),
+        }
     return _(
         "I agree that %(organisation)s stores the information in this application and contacts "
         "me by phone or e-mail about %(programme)s. The information is used only to contact me "
         "and to arrange a first conversation. I can withdraw my consent at any time by "
         "contacting the coordinator."
     ) % {"organisation": organisation, "programme": programme}
+
+
+async def consent_text_for(ctx: Context, programme: Programme) -> str:
+    """The consent to be contacted for ``programme``, naming its co-running partners."""
+    partners = await co_runners(ctx.session, programme)
+    return contact_consent_text(ctx.tenant.name, programme.name, partners)
 
 
 def open_roles(programme: Programme) -> list[str]:
@@ -143,10 +164,12 @@ async def apply(ctx: Context, programme_slug: str, data: ApplicationIn) -> Appli
     name, phone, email = clean["name"] or "", clean.get("phone") or "", clean.get("email") or ""
     key = fingerprint(programme, data.role, name, phone, email)
     await _lock(ctx, key)
+    await forget_old_fingerprints(ctx)
     earlier = await ctx.session.scalar(
         select(Application)
         .where(
             Application.fingerprint == key,
+            Application.fingerprint != FORGOTTEN,
             Application.created_at >= ctx.now() - DUPLICATE_WINDOW,
         )
         .order_by(Application.created_at)
@@ -185,7 +208,7 @@ async def apply(ctx: Context, programme_slug: str, data: ApplicationIn) -> Appli
         person_id=person.id,
         enrolment_id=enrolment.id,
         hope=clean.get("hope"),
-        contact_consent_text=contact_consent_text(ctx.tenant.name, programme.name),
+        contact_consent_text=await consent_text_for(ctx, programme),
         contact_consent_at=ctx.now(),
         fingerprint=key,
     )
@@ -198,3 +221,86 @@ async def apply(ctx: Context, programme_slug: str, data: ApplicationIn) -> Appli
         detail={**detail, "enrolment": str(enrolment.id), "application": str(application.id)},
     )
     return Applied(application, duplicate=False)
+
+
+async def forget_old_fingerprints(ctx: Context) -> None:
+    """Clear the fingerprints older than :data:`DUPLICATE_WINDOW` (they only serve to recognise
+    a repeat within it); run on every application, so none lives much longer."""
+    await ctx.session.execute(
+        update(Application)
+        .where(
+            Application.fingerprint != FORGOTTEN,
+            Application.created_at < ctx.now() - DUPLICATE_WINDOW,
+        )
+        .values(fingerprint=FORGOTTEN)
+        .execution_options(synchronize_session=False)
+    )
+
+
+async def forget_application(session: AsyncSession, enrolment_id: uuid.UUID) -> None:
+    """The applicant withdrew (their enrolment left ``applied`` or ``interested`` for
+    ``withdrawn``): clear what they hoped for and the fingerprint. The row stays with the
+    consent text as shown and when it was given; the enrolment's history says when it was
+    withdrawn and by whom."""
+    await session.execute(
+        update(Application)
+        .where(Application.enrolment_id == enrolment_id)
+        .values(hope=None, fingerprint=FORGOTTEN)
+        .execution_options(synchronize_session="fetch")
+    )
+
+
+def not_waiting_message() -> str:
+    """Why an application cannot be deleted (in the request's language)."""
+    return _(
+        "Only an application nobody has acted on can be deleted: the enrolment has a consent "
+        "or has left Applied. Withdraw the enrolment instead."
+    )
+
+
+@dataclass(frozen=True)
+class Deleted:
+    """What :func:`delete_application` removed."""
+
+    person_deleted: bool
+
+
+async def delete_application(ctx: Context, application_id: uuid.UUID) -> Deleted:
+    """Delete an application that still waits (its enrolment ``applied``, no consent recorded):
+    the application with the hope text, the enrolment with its history, and the person if they
+    have no other enrolment. Audited as ``application.delete`` with ids, programme and role only.
+
+    :raises NotFound: no such application here.
+    :raises Conflict: the enrolment has left ``applied`` or has a consent (withdraw it instead)."""
+    session = ctx.session
+    application = await session.get(Application, application_id)
+    if application is None:
+        raise NotFound()
+    enrolment = await session.get_one(Enrolment, application.enrolment_id)
+    consented = await session.scalar(
+        select(Consent.id).where(Consent.enrolment_id == enrolment.id).limit(1)
+    )
+    if enrolment.status != EnrolmentStatus.APPLIED.value or consented is not None:
+        raise Conflict(not_waiting_message())
+    programme = await session.get_one(Programme, enrolment.programme_id)
+    others = await other_enrolments(session, enrolment)
+    person_id = enrolment.person_id
+    await session.execute(delete(Application).where(Application.id == application.id))
+    await session.execute(delete(EnrolmentEvent).where(EnrolmentEvent.enrolment_id == enrolment.id))
+    await session.execute(delete(Enrolment).where(Enrolment.id == enrolment.id))
+    person_deleted = not others
+    if person_deleted:
+        await session.execute(delete(Person).where(Person.id == person_id))
+    session.expunge(application)
+    session.expunge(enrolment)
+    ctx.audit(
+        "application.delete",
+        object_type="application",
+        object_id=application_id,
+        detail={
+            "programme": programme.slug,
+            "role": enrolment.role.value,
+            "person_deleted": person_deleted,
+        },
+    )
+    return Deleted(person_deleted)

@@ -16,9 +16,10 @@ For coordinators: ``GET /t/{tenant}/ansoegninger`` lists the applications that w
 
 from __future__ import annotations
 
+import uuid
 from typing import Any
 
-from litestar import Controller, Request, get, post
+from litestar import Controller, Request, delete, get, post
 from litestar.di import NamedDependency
 from litestar.enums import MediaType
 from litestar.middleware.rate_limit import RateLimitConfig
@@ -26,9 +27,10 @@ from litestar.params import FromPath, FromQuery
 from litestar.response import Redirect, Template
 
 from core.applications import commands, queries
+from core.applications.models import Application
 from core.applications.schemas import HOPE_MAX, ApplicationIn, ApplicationOut
 from core.context import Context
-from core.errors import Invalid
+from core.errors import Conflict, Invalid, NotFound
 from core.identity.guards import coordinators
 from core.participants.labels import role_label
 from core.strict_input import StrictController
@@ -80,7 +82,7 @@ async def _programme_page(
         public=programme.public or {},
         roles=commands.open_roles(programme),
         meetings=await queries.coming_info_meetings(ctx.session, programme, ctx.now()),
-        consent_text=commands.contact_consent_text(ctx.tenant.name, programme.name),
+        consent_text=await commands.consent_text_for(ctx, programme),
         values=values,
         errors=errors or {},
         hope_max=HOPE_MAX,
@@ -185,21 +187,54 @@ class ApplicationPages(Controller):
     guards = [coordinators]
 
     @get("/", name="applications_page", opt=audits("application.list"))
-    async def index(self, ctx: NamedDependency[Context]) -> Template:
+    async def index(self, ctx: NamedDependency[Context], vist: FromQuery[str] = "") -> Template:
         """The applications that wait for a call, newest first, each with a way to the person
         and to the enrolment (where the coordinator records consent and the før-samtale)."""
         waiting = await queries.waiting_applications(ctx.session)
         ctx.audit("application.list", detail={"shown": len(waiting)})
-        return Template(
-            "applications/list.html",
-            context={
-                "tenant": ctx.tenant,
-                "active_nav": "home",
-                "waiting": waiting,
-                "role_label": role_label,
-            },
-            media_type=MediaType.HTML,
-        )
+        return _staff_page(ctx, "list", waiting=waiting, deleted=vist == "slettet")
+
+    @get(
+        "/{application_id:uuid}/slet",
+        name="application_delete_confirm_page",
+        opt=audits("application.read", "application", "application_id"),
+    )
+    async def confirm_delete(
+        self, ctx: NamedDependency[Context], application_id: FromPath[uuid.UUID]
+    ) -> Template:
+        """The confirmation step of "Slet ansøgningen" (an application that still waits)."""
+        waiting = await _waiting_or_refuse(ctx, application_id)
+        others = await queries.other_enrolments(ctx.session, waiting.enrolment)
+        return _staff_page(ctx, "delete", w=waiting, person_stays=others > 0)
+
+    @post(
+        "/{application_id:uuid}/slet",
+        name="application_delete_page",
+        opt=audits("application.delete", "application", "application_id"),
+    )
+    async def delete(
+        self, ctx: NamedDependency[Context], application_id: FromPath[uuid.UUID]
+    ) -> Redirect:
+        """Delete it (:func:`core.applications.commands.delete_application`); back to the list."""
+        await commands.delete_application(ctx, application_id)
+        return Redirect(f"/t/{ctx.tenant.slug}/ansoegninger/?vist=slettet", status_code=303)
+
+
+async def _waiting_or_refuse(ctx: Context, application_id: uuid.UUID) -> queries.Waiting:
+    waiting = await queries.waiting_application(ctx.session, application_id)
+    if waiting is not None:
+        return waiting
+    if await ctx.session.get(Application, application_id) is None:
+        raise NotFound()
+    raise Conflict(commands.not_waiting_message())
+
+
+def _staff_page(ctx: Context, name: str, **context: Any) -> Template:
+    return Template(
+        f"applications/{name}.html",
+        context={"tenant": ctx.tenant, "active_nav": "home", "role_label": role_label, **context},
+        media_type=MediaType.HTML,
+    )
 
 
 class ApplicationApi(StrictController):
@@ -214,3 +249,17 @@ class ApplicationApi(StrictController):
         waiting = await queries.waiting_applications(ctx.session)
         ctx.audit("application.list", detail={"shown": len(waiting)})
         return [application_out(w) for w in waiting]
+
+    @delete(
+        "/{application_id:uuid}",
+        name="api_application_delete",
+        opt=audits("application.delete", "application", "application_id"),
+        status_code=204,
+    )
+    async def delete(
+        self, ctx: NamedDependency[Context], application_id: FromPath[uuid.UUID]
+    ) -> None:
+        """Delete an application that still waits (`applied`, no consent recorded): the
+        application and its text, the enrolment, and the person if they have no other
+        enrolment. 409 once the enrolment has a consent or has moved on (withdraw it instead)."""
+        await commands.delete_application(ctx, application_id)

@@ -107,3 +107,19 @@ async def front_applications(request: Any, session: AsyncSession) -> int | None:
     if principal is None or not principal.has_any_role("tenant_admin", "coordinator"):
         return None
     return await count_waiting(session)
+
+
+async def waiting_application(session: AsyncSession, application_id: uuid.UUID) -> Waiting | None:
+    """One application that still waits (its enrolment ``applied``), or ``None``."""
+    row = (await session.execute(_waiting().where(Application.id == application_id))).first()
+    return Waiting(*row) if row is not None else None
+
+
+async def other_enrolments(session: AsyncSession, enrolment: Enrolment) -> int:
+    """How many other enrolments the enrolment's person has (any programme, role or status)."""
+    found = await session.scalar(
+        select(func.count())
+        .select_from(Enrolment)
+        .where(Enrolment.person_id == enrolment.person_id, Enrolment.id != enrolment.id)
+    )
+    return int(found or 0)

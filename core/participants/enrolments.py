@@ -217,6 +217,12 @@ async def move(
     add_event(session, enrolment, target, ctx.actor, reason)
     if target == EnrolmentStatus.WITHDRAWN:
         await end_with_enrolment(session, enrolment, ctx.actor, ctx.today(), reason or "udmeldt")
+        if current in (EnrolmentStatus.APPLIED, EnrolmentStatus.INTERESTED):
+            # Before the programme's consent: the person withdraws the consent to be contacted
+            # that their application gave (the event above records when and by whom).
+            from core.applications.commands import forget_application
+
+            await forget_application(session, enrolment.id)
     await session.flush()
     events = await history(session, enrolment.id)
     return events[-1]

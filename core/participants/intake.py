@@ -22,7 +22,14 @@ from core.form_fields import in_order
 from core.participants.consent import active_consent, person_has_consent
 from core.participants.errors import FieldErrors
 from core.participants.lookup import audit_enrolment, get_enrolment, get_person, get_programme
-from core.participants.models import FINAL_STATUSES, Enrolment, EnrolmentRole, Intake, Person
+from core.participants.models import (
+    FINAL_STATUSES,
+    Enrolment,
+    EnrolmentRole,
+    EnrolmentStatus,
+    Intake,
+    Person,
+)
 from core.participants.schemas import IntakeIn
 from core.participants.validation import (
     TEXT_MAX,
@@ -243,7 +250,15 @@ async def save_intake(ctx: Context, enrolment_id: uuid.UUID, data: IntakeIn) -> 
         if attributes != (person.attributes or {}):
             person.attributes = attributes
     await session.flush()
-    audit_enrolment(ctx, "intake.update", enrolment, {"fields": sorted([*values, *data.values])})
+    before = enrolment.status
+    if before == EnrolmentStatus.APPLIED.value:
+        # An application's før-samtale is held: the enrolment moves on to ``intake`` (it no
+        # longer waits on the front page). The consent was checked above.
+        from core.participants.enrolments import move
+
+        await move(ctx, enrolment, EnrolmentStatus.INTAKE.value)
+    detail = {"fields": sorted([*values, *data.values])}
+    audit_enrolment(ctx, "intake.update", enrolment, detail, before)
     return enrolment
 
 

@@ -16,13 +16,13 @@ from collections import Counter
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.context import Context
 from core.db.tenant_scope import reading_another_tenant
 from core.errors import Forbidden, Invalid, NotFound
-from core.participants.models import Enrolment, Person
+from core.participants.models import Consent, Enrolment, EnrolmentStatus, Person
 from core.tenancy.models import (
     PartnershipScope,
     Programme,
@@ -32,6 +32,14 @@ from core.tenancy.models import (
 )
 from core.tenancy.schemas import GrantIn
 from core.web.i18n import gettext as _
+
+#: Statuses an enrolment can have without the programme's consent ever given: a `participants`
+#: partner sees such an enrolment only if it has a consent (given, perhaps withdrawn since).
+BEFORE_CONSENT = (
+    EnrolmentStatus.APPLIED.value,
+    EnrolmentStatus.INTERESTED.value,
+    EnrolmentStatus.WITHDRAWN.value,
+)
 
 
 @dataclass(frozen=True)
@@ -220,22 +228,33 @@ async def read_summary_as_partner(ctx: Context, grant_id: uuid.UUID) -> Programm
 
 
 async def read_participants_as_partner(ctx: Context, grant_id: uuid.UUID) -> list[ParticipantView]:
-    """The granted programme's people, read in the owner's tenant; audited.
+    """The granted programme's people, read in the owner's tenant; audited. A ``participants``
+    grant lists only enrolments whose person has given the programme's consent (a status that
+    needs one, or a consent row: never an applicant); a ``coordinate`` partner co-runs the
+    programme and sees everybody, applicants too.
 
     :raises NotFound: no such active grant for this partner.
     :raises Forbidden: the grant is for numbers only (recorded as a refusal)."""
     grant = await _grant_for_partner(ctx, grant_id)
     if grant.scope not in (PartnershipScope.PARTICIPANTS, PartnershipScope.COORDINATE):
         raise Forbidden(_("The partnership gives access to numbers only."))
-    async with reading_another_tenant(ctx.session, grant.owner_tenant_id):
-        rows = list(
-            await ctx.session.execute(
-                select(Person.id, Person.name, Enrolment.role, Enrolment.status)
-                .join(Enrolment, Enrolment.person_id == Person.id)
-                .where(Enrolment.programme_id == grant.programme_id)
-                .order_by(Person.name)
-            )
+    query = (
+        select(Person.id, Person.name, Enrolment.role, Enrolment.status)
+        .join(Enrolment, Enrolment.person_id == Person.id)
+        .where(Enrolment.programme_id == grant.programme_id)
+        .order_by(Person.name)
+    )
+    if grant.scope == PartnershipScope.PARTICIPANTS:
+        # Only people who have given the programme's consent: not an applicant (``applied``:
+        # they agreed only to be contacted by the owner, and applying to a psychiatry or misbrug
+        # programme says something about their health), nor anyone ``interested`` or
+        # ``withdrawn`` without a consent ever given. The numbers still count them.
+        consented = select(Consent.id).where(Consent.enrolment_id == Enrolment.id).exists()
+        query = query.where(
+            or_(Enrolment.status.not_in(BEFORE_CONSENT), consented),
         )
+    async with reading_another_tenant(ctx.session, grant.owner_tenant_id):
+        rows = list(await ctx.session.execute(query))
     ctx.audit(
         "partner_read",
         object_type="programme_partnership",
@@ -245,3 +264,20 @@ async def read_participants_as_partner(ctx: Context, grant_id: uuid.UUID) -> lis
     return [
         ParticipantView(r.id, r.name, str(getattr(r.role, "value", r.role)), r.status) for r in rows
     ]
+
+
+async def co_runners(session: AsyncSession, programme: Programme) -> list[str]:
+    """The names of the partner organisations that co-run ``programme`` (an active
+    ``coordinate`` grant), by name: the public form's consent to be contacted names them."""
+    names = await session.scalars(
+        select(Tenant.name)
+        .join(ProgrammePartnership, ProgrammePartnership.partner_tenant_id == Tenant.id)
+        .where(
+            ProgrammePartnership.programme_id == programme.id,
+            ProgrammePartnership.owner_tenant_id == programme.tenant_id,
+            ProgrammePartnership.scope == PartnershipScope.COORDINATE,
+            ProgrammePartnership.revoked_at.is_(None),
+        )
+        .order_by(Tenant.name)
+    )
+    return list(names)

@@ -28,8 +28,14 @@ TIME = "%H:%M"
 
 #: Actors that are not a person (``Context.actor`` outside a request): what a page shows.
 #: ``makker-demo`` is ``core.demo.data.DEMO_ACTOR``; ``makker`` makes a programme's first consent
-#: text.
-SYSTEM_ACTORS = {"makker-demo": "Makker (demo)", "demo": "Makker (demo)", "makker": "Makker"}
+#: text; ``offentlig-ansoegning`` (``core.applications.commands.APPLICANT``) makes the person and
+#: enrolment of an application on the public page. The labels are msgids, translated when shown.
+SYSTEM_ACTORS = {
+    "makker-demo": "Makker (demo)",
+    "demo": "Makker (demo)",
+    "makker": "Makker",
+    "offentlig-ansoegning": "Application on the public page",
+}
 
 
 def local_time(moment: dt.datetime | None, fmt: str = f"{DATE} {TIME}") -> str:
@@ -84,7 +90,7 @@ def actor(context: Context, actor_id: str | None) -> str:
     if me is not None and actor_id == getattr(me, "subject", None):
         return str(me.name or me.username or _("coordinator"))
     if actor_id in SYSTEM_ACTORS:
-        return SYSTEM_ACTORS[actor_id]
+        return _(SYSTEM_ACTORS[actor_id])
     return _("coordinator")
 
 

@@ -80,6 +80,7 @@ PAGES: dict[str, Page] = {
     "/offentlig/{slug:str}/tilbud/{programme_slug:str}": Page((ANON, COORD)),
     "/offentlig/{slug:str}/tilbud/{programme_slug:str}/tak": Page((ANON,)),
     f"{_T}/ansoegninger": Page(),
+    f"{_T}/ansoegninger/{{application_id:uuid}}/slet": Page(),
     _T: Page((COORD, MENTOR)),
     f"{_T}/mit": Page((MENTOR, MENTEE)),
     f"{_T}/partnerskaber": Page(),
