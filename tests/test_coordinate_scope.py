@@ -22,6 +22,7 @@ from core.participants.models import ConsentText, Enrolment, EnrolmentRole, Pers
 from core.tenancy.models import Programme
 from core.tenancy.programme_scope import (
     OutsideProgrammeError,
+    UnlimitedStatement,
     missing_rules,
     programme_scope,
     rule_of,
@@ -213,7 +214,8 @@ async def test_joins_counts_and_bulk_changes_are_limited_too(sessionmaker, two_p
             )
             assert [tuple(r) for r in joined] == [("Begge Steder", "inde")]
             counted = await session.scalar(select(func.count()).select_from(Enrolment))
-            assert counted == 5  # a mentor, a waiting citizen, the pair, and Begge Steder
+            # A mentor, a waiting citizen, the pair, an applicant, and Begge Steder.
+            assert counted == 6
             result = await session.execute(
                 update(Enrolment).where(Enrolment.programme_id == outside).values(status="ready")
             )
@@ -269,3 +271,116 @@ async def test_aliases_are_limited_too(sessionmaker, two_programmes):
             with programme_scope(frozenset({inside})):
                 rows = [tuple(r) for r in await session.execute(stmt)]
     assert rows == [(uuid.UUID(objects["inde"]["{forloeb_id:uuid}"]), "Matrix Makker")]
+
+
+async def test_a_new_persons_row_is_inside_through_her_new_enrolment(sessionmaker, two_programmes):
+    """A person, her enrolment and her contact wishes written together: the wishes are inside
+    through the pending enrolment's ``person_id`` (not its ``id``), outside without one."""
+    from core.notifications.models import ContactPreference
+    from core.tenancy.programme_scope import _inside
+
+    tenant, inside, outside, objects, both = two_programmes
+    limit = frozenset({inside})
+    rule = rule_of(ContactPreference)
+
+    def written(session, programme: uuid.UUID | None) -> bool:
+        person = Person(id=uuid.uuid4(), name="Ny Sammen")
+        session.add(person)
+        if programme is not None:
+            session.add(
+                Enrolment(person_id=person.id, programme_id=programme, role=EnrolmentRole.MENTEE)
+            )
+        wishes = ContactPreference(person_id=person.id)
+        session.add(wishes)
+        try:
+            return _inside(session, wishes, rule, limit)
+        finally:
+            session.expunge_all()
+
+    with tenant_scope(tenant.id), programme_scope(limit):
+        async with sessionmaker() as session, session.begin():
+            results = [await session.run_sync(written, p) for p in (inside, outside, None)]
+    assert results == [True, False, False]
+
+
+def _shapes(outside: uuid.UUID) -> dict[str, object]:
+    """Statements the loader criteria cannot limit (the app runs none of them)."""
+    from sqlalchemy import exists, text
+
+    people = Person.__table__
+    return {
+        "text": text("select count(*) from person"),
+        "core select": select(func.count()).select_from(people),
+        "core columns": select(people.c.id, people.c.name),
+        "count with no FROM entity": select(func.count()).where(Enrolment.programme_id == outside),
+        "correlated exists": select(Person.id).where(
+            exists().where(Enrolment.person_id == Person.id, Enrolment.programme_id == outside)
+        ),
+        "core update": update(people).values(name="Ændret"),
+    }
+
+
+@pytest.mark.parametrize(
+    "shape",
+    [
+        "text",
+        "core select",
+        "core columns",
+        "count with no FROM entity",
+        "correlated exists",
+        "core update",
+    ],
+)
+async def test_a_statement_the_limit_cannot_see_into_is_refused(
+    sessionmaker, two_programmes, shape
+):
+    tenant, inside, outside, objects, both = two_programmes
+    statement = _shapes(outside)[shape]
+    with tenant_scope(tenant.id):
+        async with sessionmaker() as session, session.begin():
+            with programme_scope(frozenset({inside})):
+                with pytest.raises(UnlimitedStatement):
+                    await session.execute(statement)  # type: ignore[call-overload]
+                # Past the session, on its connection: refused too.
+                connection = await session.connection()
+                with pytest.raises(UnlimitedStatement):
+                    await connection.execute(statement)  # type: ignore[arg-type]
+            # Without a limit (the municipality's own staff) each runs as before.
+            if shape != "core update":
+                assert (await session.execute(statement)).first() is not None  # type: ignore[call-overload]
+            names = set(await session.scalars(select(Person.name)))
+    assert "Ændret" not in names
+
+
+async def test_limited_counts_and_exists_keep_working(sessionmaker, two_programmes):
+    """The shapes the app uses: a count of an entity's column, an exists() over an ORM select,
+    a subquery - limited by the criteria."""
+    from sqlalchemy import exists
+
+    tenant, inside, outside, objects, both = two_programmes
+    with tenant_scope(tenant.id), programme_scope(frozenset({inside})):
+        async with sessionmaker() as session, session.begin():
+            counted = await session.scalar(
+                select(func.count(Enrolment.id)).where(Enrolment.programme_id == outside)
+            )
+            found = await session.scalar(
+                select(func.count(Person.id)).where(
+                    exists(
+                        select(Enrolment.id).where(
+                            Enrolment.person_id == Person.id, Enrolment.programme_id == outside
+                        )
+                    )
+                )
+            )
+            inside_count = await session.scalar(
+                select(func.count(Enrolment.id)).where(Enrolment.programme_id == inside)
+            )
+        async with sessionmaker() as session:
+            with programme_scope(None):
+                stored = set(
+                    await session.scalars(
+                        select(Enrolment.id).where(Enrolment.programme_id == inside)
+                    )
+                )
+    assert (counted, found, inside_count) == (0, 0, len(stored))
+    assert len(stored) >= 5

@@ -700,6 +700,31 @@ async def test_a_partners_attendance_leaves_a_hidden_persons_rows(
 
 
 @MODULE_LOOP
+async def test_the_unread_count_a_page_polls_is_not_on_the_partner_log(
+    coordinate, personas, sessionmaker
+):
+    """The header polls ``beskeder/antal`` by itself: a partner's open tab writes no
+    ``partner_access`` row for it; its other requests still do."""
+    from core.audit.models import AuditEvent
+
+    world = coordinate.world
+    http = await _persona(personas, world)
+    polled = f"/t/{world.owner.slug}/beskeder/antal"
+    assert [(await http.get(polled)).status_code for _ in range(3)] == [200, 200, 200]
+    async with sessionmaker() as session:
+        routes = list(
+            await session.scalars(
+                select(AuditEvent.route).where(
+                    AuditEvent.tenant_slug == world.owner.slug,
+                    AuditEvent.route == "/t/{tenant_slug:str}/beskeder/antal",
+                    AuditEvent.detail["partner_grant"].as_string() == coordinate.grant_id,
+                )
+            )
+        )
+    assert routes == []
+
+
+@MODULE_LOOP
 async def test_revoking_refuses_the_next_request_and_the_history_stays(
     coordinate, personas, sessionmaker
 ):
@@ -735,4 +760,10 @@ async def test_revoking_refuses_the_next_request_and_the_history_stays(
     assert (await own.get(f"{api}/people/{person_id}")).json()["name"] == "Partner Oprettet"
     log = (await (await _admin(personas, world)).get(f"{api}/partnerships/activity")).json()
     assert ("person.create", person_id) in {(r["action"], r["object_id"]) for r in log["rows"]}
+    # The refusals after the revocation name the revoked grant: they are on the owner's log.
+    newest = log["rows"][:2]
+    assert [(r["action"], r["refused"], r["grant_id"]) for r in newest] == [
+        ("access_denied", 404, coordinate.grant_id),
+        ("access_denied", 404, coordinate.grant_id),
+    ]
     coordinate.grant_id = await grant_coordinate(personas, world)

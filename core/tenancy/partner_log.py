@@ -12,10 +12,12 @@ import uuid
 from dataclasses import dataclass
 
 from sqlalchemy import func, select
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.audit.models import AuditEvent
 from core.context import Context
-from core.tenancy.models import Programme, ProgrammePartnership, Tenant
+from core.identity.principal import Principal
+from core.tenancy.models import PartnershipScope, Programme, ProgrammePartnership, Tenant
 from core.web.paging import check_paging
 
 
@@ -100,3 +102,31 @@ async def read_partner_log(ctx: Context, limit: int, offset: int) -> PartnerLog:
         )
     ctx.audit("partner_log.read", detail={"rows": len(rows), "offset": offset})
     return PartnerLog(rows, total)
+
+
+async def revoked_grant_detail(
+    session: AsyncSession, owner: Tenant, principal: Principal
+) -> dict[str, object]:
+    """For a refusal in ``owner``'s space: the partner and the newest revoked ``coordinate``
+    grant of one of ``principal``'s organisations (a partner's staff member only), so the
+    refused attempts after a revocation are on the owner's partner log; else ``{}``.
+    Global tables only: call it with no tenant set."""
+    if "partner_staff" not in principal.roles or not principal.tenants:
+        return {}
+    found = (
+        await session.execute(
+            select(ProgrammePartnership.id, Tenant.slug)
+            .join(Tenant, Tenant.id == ProgrammePartnership.partner_tenant_id)
+            .where(
+                ProgrammePartnership.owner_tenant_id == owner.id,
+                ProgrammePartnership.scope == PartnershipScope.COORDINATE,
+                ProgrammePartnership.revoked_at.is_not(None),
+                Tenant.slug.in_(sorted(principal.tenants)),
+            )
+            .order_by(ProgrammePartnership.revoked_at.desc(), ProgrammePartnership.id)
+            .limit(1)
+        )
+    ).first()
+    if found is None:
+        return {}
+    return {"partner": found[1], "partner_grant": str(found[0])}

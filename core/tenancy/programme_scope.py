@@ -20,6 +20,7 @@ Every tenant-owned model needs a rule. A model without one raises
 
 from __future__ import annotations
 
+import re
 import uuid
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
@@ -27,7 +28,17 @@ from contextvars import ContextVar
 from dataclasses import dataclass
 from typing import Any, cast
 
-from sqlalchemy import ColumnElement, Select, Table, event, false, inspect, select
+from sqlalchemy import (
+    ColumnElement,
+    Engine,
+    Select,
+    Table,
+    TextClause,
+    event,
+    false,
+    inspect,
+    select,
+)
 from sqlalchemy.orm import ORMExecuteState, Session, with_loader_criteria
 from sqlalchemy.orm.state import InstanceState
 from sqlalchemy.sql import visitors
@@ -219,11 +230,76 @@ def _touched_models(state: ORMExecuteState) -> set[type[Any]]:
     return models
 
 
+class UnlimitedStatement(RuntimeError):
+    """A restricted request ran a statement the programme limit cannot see into: SQL text, a
+    Core statement on a tenant-owned table (``Person.__table__``), one run on the connection
+    past the session, or a select whose tenant-owned table is in its WHERE clause only (a
+    ``count(*)`` with no FROM entity, ``exists()``). Such a statement would read or change
+    other programmes' rows, so it is refused (a 500; the app runs none)."""
+
+
+#: Execution option of a statement that went through :func:`_limit_to_programmes`.
+_CHECKED = "makker_programme_limited"
+_flushing: ContextVar[bool] = ContextVar("makker_programme_flushing", default=False)
+_WORD = re.compile(r"[a-z_]+")
+
+
+def _tables(clause: Any) -> Iterator[Table]:
+    for element in visitors.iterate(cast(ClauseElement, clause)):
+        if isinstance(element, Table):
+            yield element
+
+
+def _owned(table: Table) -> bool:
+    return table.name in tenant_owned_models()
+
+
+def _entity_tables(sel: Select[Any]) -> set[str]:
+    """Tables the ORM applies loader criteria to in ``sel``: its entities and ORM columns
+    (``count(Enrolment.id)`` too), what it selects from and joins explicitly."""
+    names: set[str] = set()
+    for column in sel._raw_columns:
+        for element in visitors.iterate(column):
+            entity = getattr(element, "_annotations", {}).get("parententity")
+            if entity is not None:
+                names.add(str(entity.mapper.local_table.name))
+    explicit: list[Any] = [*sel._from_obj, *(join[0] for join in sel._setup_joins)]
+    for element in explicit:
+        found = inspect(element, raiseerr=False)
+        mapper = getattr(found, "mapper", None)
+        if mapper is not None:
+            names.add(str(mapper.local_table.name))
+        elif isinstance(element, ClauseElement):
+            names.update(t.name for t in _tables(element))
+    return names
+
+
+def _refuse_unlimited(state: ORMExecuteState) -> None:
+    """:raises UnlimitedStatement: for a statement the loader criteria would not limit."""
+    statement = state.statement
+    if isinstance(statement, TextClause):
+        raise UnlimitedStatement("SQL text under a programme limit")
+    if not state.is_orm_statement:
+        # Core (``Person.__table__``): no criteria reach it.
+        if any(_owned(t) for t in _tables(statement)):
+            raise UnlimitedStatement("a Core statement on a tenant-owned table")
+        return
+    selects = [e for e in visitors.iterate(cast(ClauseElement, statement)) if isinstance(e, Select)]
+    covered = set().union(*(_entity_tables(sel) for sel in selects)) if selects else set()
+    for sel in selects:
+        for from_ in sel.get_final_froms():
+            for table in _tables(from_):
+                if _owned(table) and table.name not in covered:
+                    raise UnlimitedStatement(f"{table.name} only in a WHERE clause")
+
+
 @event.listens_for(TenantSession, "do_orm_execute")
 def _limit_to_programmes(state: ORMExecuteState) -> None:
     programmes = _current.get()
     if programmes is None:
         return
+    _refuse_unlimited(state)
+    state.update_execution_options(**{_CHECKED: True})
     if not (state.is_select or state.is_update or state.is_delete):
         return
     ids = tuple(sorted(programmes))
@@ -246,12 +322,51 @@ def _inside(session: Session, obj: Any, rule: Rule, programmes: Programmes) -> b
     if rule.parent is None:
         return value in programmes
     parent = tenant_owned_models()[rule.parent]
-    for pending in session.new:
-        if isinstance(pending, parent) and pending.id == value:
-            return _inside(session, pending, rule_of(parent), programmes)
+    # The parent's ``parent_column`` points back: a row's parent by its id, a person's
+    # enrolments by their ``person_id``.
+    pending = [
+        p for p in session.new if isinstance(p, parent) and getattr(p, rule.parent_column) == value
+    ]
+    if any(_inside(session, p, rule_of(parent), programmes) for p in pending):
+        return True
     with session.no_autoflush:
-        found = session.execute(select(parent.id).where(parent.id == value)).first()
+        found = session.execute(
+            select(parent.id).where(getattr(parent, rule.parent_column) == value)
+        ).first()
     return found is not None
+
+
+@event.listens_for(Engine, "before_cursor_execute")
+def _refuse_past_the_session(
+    conn: Any, cursor: Any, statement: str, parameters: Any, context: Any, executemany: bool
+) -> None:
+    """A statement run on the connection (``session.connection().execute(...)``) skips the
+    ``do_orm_execute`` listener: under a programme limit, one that reads or changes a
+    tenant-owned table is refused. The unit of work's own writes (a flush, checked by
+    :func:`_check_programme_writes`) and SQL naming no tenant-owned table (``set_config``,
+    an advisory lock) pass."""
+    if _current.get() is None or _flushing.get():
+        return
+    if context is not None and context.execution_options.get(_CHECKED):
+        return
+    compiled = getattr(context, "compiled", None)
+    clause = getattr(compiled, "statement", None)
+    if clause is not None and not isinstance(clause, TextClause):
+        if any(_owned(t) for t in _tables(clause)):
+            raise UnlimitedStatement("a statement past the session under a programme limit")
+        return
+    if set(_WORD.findall(statement.lower())) & set(tenant_owned_models()):
+        raise UnlimitedStatement("SQL text past the session under a programme limit")
+
+
+@event.listens_for(TenantSession, "after_flush_postexec")
+def _flushed(session: Session, flush_context: Any) -> None:
+    _flushing.set(False)
+
+
+@event.listens_for(TenantSession, "after_soft_rollback")
+def _rolled_back(session: Session, previous_transaction: Any) -> None:
+    _flushing.set(False)
 
 
 @event.listens_for(TenantSession, "before_flush")
@@ -271,3 +386,5 @@ def _check_programme_writes(session: Session, flush_context: Any, instances: Any
                 continue
         if not _inside(session, obj, rule, programmes):
             raise OutsideProgrammeError()
+    # The unit of work's statements that follow are these checked writes.
+    _flushing.set(True)

@@ -50,6 +50,7 @@ from core.identity.sessions import load_session, session_cookie_name
 from core.identity.tokens import InvalidToken
 from core.tenancy.coordinate import PartnerAccess, as_coordinator, coordinate_access
 from core.tenancy.models import Tenant
+from core.tenancy.partner_log import revoked_grant_detail
 from core.tenancy.programme_scope import programme_scope
 from core.tenancy.service import get_tenant_by_slug
 from core.web.middleware import cookie
@@ -85,6 +86,12 @@ class NoPersonalData:
 NO_PERSONAL_DATA_MARK = NoPersonalData()
 #: ``opt`` for a route that touches no personal data.
 NO_PERSONAL_DATA: dict[str, Any] = {AUDIT_OPT: NO_PERSONAL_DATA_MARK}
+
+
+#: Routes (by handler name) a page calls by itself every so often that touch no personal data:
+#: the header's unread count. A partner's open tab writes no ``partner_access`` row for them,
+#: which would crowd the owner's partner log (a refusal is still written).
+POLLED_ROUTES = frozenset({"notifications_unread_fragment"})
 
 
 #: ``opt`` key of a public tenant route: the path parameter that names the tenant.
@@ -346,7 +353,13 @@ class RequestPipelineMiddleware(ASGIMiddleware):
                 partner = await coordinate_access(ctx.session, tenant, principal)
         if tenant is None or not (principal.can_enter(tenant.slug) or partner):
             reason = "not a member" if tenant else "no such tenant"
-            ctx.audit_whatever_happens("access_denied", detail={"reason": reason, "status": 404})
+            detail: dict[str, Any] = {"reason": reason, "status": 404}
+            if tenant is not None and not principal.can_enter(tenant.slug):
+                # A partner whose grant was revoked: the refusal names the grant, so the owner's
+                # partner log shows the attempts after the revocation too.
+                with tenant_scope(None):
+                    detail |= await revoked_grant_detail(ctx.session, tenant, principal)
+            ctx.audit_whatever_happens("access_denied", detail=detail)
             raise NotFoundException()
         if partner is not None:
             ctx.partner = partner
@@ -382,6 +395,10 @@ class RequestPipelineMiddleware(ASGIMiddleware):
                 session.add_all(rows)
 
 
+def _is_poll(scope: Any) -> bool:
+    return getattr(scope.get("route_handler"), "name", None) in POLLED_ROUTES
+
+
 async def finish_request(response: Response) -> Response:
     """``after_request``: commit a success together with its audit rows, roll back the rest."""
     ctx = _current.get()
@@ -395,8 +412,9 @@ async def finish_request(response: Response) -> Response:
         # a refused form can still show the objects it read (a rollback would expire them).
         return response
     notes = ctx.notes or ([n] if (n := ctx.default_note()) else [])
-    if not notes and ctx.partner is not None:
-        # Every request of a partner in the owner's space is on the owner's partner log.
+    if not notes and ctx.partner is not None and not _is_poll(ctx.scope):
+        # Every request of a partner in the owner's space is on the owner's partner log (but
+        # the count a page polls by itself).
         notes = [AuditNote("partner_access", None, None, {})]
     if notes:
         ctx.session.add_all(ctx.audit_rows(notes))
