@@ -9,10 +9,11 @@ from typing import Annotated
 
 from litestar import get, post, put
 from litestar.di import NamedDependency
+from litestar.openapi.datastructures import ResponseSpec
 from litestar.params import FromPath, FromQuery, JSONBody, QueryParameter
 
 from core.context import Context
-from core.errors import Conflict
+from core.errors import Conflict, ErrorBody
 from core.forloeb import commands, meetings, proposals, queries
 from core.forloeb.labels import attention_text
 from core.forloeb.lifecycle import ForloebState
@@ -47,6 +48,15 @@ from core.web.pipeline import audits
 
 #: The states a list of forløb can be filtered by.
 STATES = [s.value for s in ForloebState]
+#: A read that answers 409: the programme's matching strategy (a plugin) failed.
+STRATEGY_FAILED = {
+    409: ResponseSpec(
+        ErrorBody,
+        description="The programme's matching strategy (a plugin) failed; `detail` says so in "
+        "the request's language. The rest of the programme works as usual.",
+        generate_examples=False,
+    )
+}
 
 
 async def _detail(ctx: Context, changed: commands.Changed) -> ForloebDetailOut:
@@ -62,6 +72,7 @@ class MatchingApiController(StrictController):
         "/matching/suggestions",
         name="api_matching_suggestions",
         opt=audits("matching.suggestions", "enrolment"),
+        responses=STRATEGY_FAILED,
     )
     async def suggestions(
         self,
@@ -92,6 +103,7 @@ class MatchingApiController(StrictController):
         "/matching/assignment",
         name="api_matching_assignment",
         opt=audits("matching.assignment", "programme"),
+        responses=STRATEGY_FAILED,
     )
     async def assignment(
         self, ctx: NamedDependency[Context], programme_slug: FromPath[str]
