@@ -389,3 +389,52 @@ async def test_the_meeting_summary_follows_every_change_to_meetings(sessionmaker
     # Another tenant's summary is its own (row-level security and the ORM guard).
     other, _truth = await _summary_and_truth(sessionmaker, tenants.b)
     assert other == set()
+
+
+def test_a_questionnaire_mean_over_fewer_than_5_pairs_is_hidden_and_its_n_suppressed():
+    """Two programmes' WHO-5 change: 3 pairs ("<5", no means) and 9 pairs (hidden as "x" so
+    the 3 cannot be worked out from the total, no means); the total of 12 pairs is shown with
+    the means pooled over all 12."""
+    import datetime as dt
+
+    from core.outcomes.instruments import registered_instruments
+    from core.outcomes.results import Change, InstrumentResult, ProgrammeResult
+    from core.reports.partner import _Granted, suppressed_outcomes
+
+    who5 = registered_instruments(create_plugin_manager())["who5"]
+    owners = [
+        Tenant(slug=s, name=n, kind=TenantKind.MUNICIPALITY)
+        for s, n in (("a", "Kommune A"), ("b", "Kommune B"))
+    ]
+    programme = Programme(slug="btb", name="Borger til Borger")
+    day = dt.date(2026, 6, 30)
+
+    def result(n: int, change: float) -> ProgrammeResult:
+        return ProgrammeResult(
+            "btb",
+            "Borger til Borger",
+            day,
+            day,
+            [
+                InstrumentResult(
+                    who5,
+                    "mentee",
+                    n,
+                    0,
+                    0,
+                    [Change("total", n, change, None, None, None, 40.0, 40.0 + change)],
+                )
+            ],
+        )
+
+    out = suppressed_outcomes(
+        [
+            (_Granted(owners[0], programme), result(3, 20.0)),
+            (_Granted(owners[1], programme), result(9, 8.0)),
+        ]
+    )
+    assert [(o.municipality, o.n, o.mean_change, o.mean_baseline) for o in out] == [
+        ("a", SMALL, None, None),
+        ("b", HIDDEN, None, None),
+        (None, 12, 11.0, 40.0),  # (3 x 20 + 9 x 8) / 12
+    ]

@@ -111,4 +111,3 @@ async def platform_report(session: AsyncSession, period: Period) -> PlatformRepo
             total.counts[name] += row.counts[name]
         rows.append(row)
     return PlatformReport(period, rows, total)
-
