@@ -105,6 +105,16 @@ def test_programme_enabling_a_plugin_that_is_not_loaded_is_an_error():
         fake_programme(pm, programme_plugins={"misbrug": {}})
 
 
+#: The line of the misbrug programme's plugin setting in tenants/vejle.toml, which the errors name.
+MISBRUG_LINE = next(
+    number
+    for number, line in enumerate(
+        (REPO / "tenants" / "vejle.toml").read_text(encoding="utf-8").splitlines(), start=1
+    )
+    if line.startswith("min_sober_years")
+)
+
+
 def _tenant_dir(tmp_path: Path, replace: tuple[str, str]) -> Path:
     for src in (REPO / "tenants").glob("*.toml"):
         text = src.read_text(encoding="utf-8")
@@ -120,22 +130,26 @@ def _tenant_dir(tmp_path: Path, replace: tuple[str, str]) -> Path:
     [
         (
             ("min_sober_years = 1", 'min_sober_years = "et år"'),
-            "vejle.toml:73: programmes[1].plugins.misbrug.min_sober_years: Expected `int`, got "
+            f"vejle.toml:{MISBRUG_LINE}: "
+            "programmes[1].plugins.misbrug.min_sober_years: Expected `int`, got "
             "`str`",
         ),
         (
             ("min_sober_years = 1", "min_sober_years = 0"),
-            "vejle.toml:73: programmes[1].plugins.misbrug.min_sober_years: Expected `int` >= 1",
+            f"vejle.toml:{MISBRUG_LINE}: "
+            "programmes[1].plugins.misbrug.min_sober_years: Expected `int` >= 1",
         ),
         (
             ("min_sober_years = 1", "min_sober_days = 365"),
-            "vejle.toml:73: programmes[1].plugins.misbrug.min_sober_days: replaced by "
+            f"vejle.toml:{MISBRUG_LINE}: "
+            "programmes[1].plugins.misbrug.min_sober_days: replaced by "
             "min_sober_years (whole calendar years, e.g. min_sober_years = 1 for at least one "
             "year)",
         ),
         (
             ("min_sober_years = 1", "min_sobre_years = 1"),
-            "vejle.toml:73: programmes[1].plugins.misbrug.min_sobre_years: unknown key (expected "
+            f"vejle.toml:{MISBRUG_LINE}: "
+            "programmes[1].plugins.misbrug.min_sobre_years: unknown key (expected "
             "one of min_sober_years)",
         ),
         (

@@ -28,6 +28,7 @@ def test_tenant_owned_models_are_the_expected_tables():
         "activity_attendance",
         "activity_cancellation",
         "activity_member",
+        "application",
         "consent",
         "consent_text",
         "contact_preference",
