@@ -59,6 +59,34 @@ async def test_tenant_cannot_read_other_tenants_rows(sessionmaker, tenants):
             assert list(await session.scalars(where_b)) == []
 
 
+async def test_a_tenant_owned_table_only_in_a_where_clause_is_refused(sessionmaker, tenants):
+    """The loader criteria reach a select's entities, columns, FROM and joins - not a table
+    named only in its WHERE clause: such a count or exists() would read another tenant's rows
+    on SQLite, so it is refused; the same count with its FROM named is scoped."""
+    from sqlalchemy import exists
+
+    from core.db.tenant_scope import UnscopedStatementError
+    from core.participants.models import Enrolment
+
+    await _add_people(sessionmaker, tenants.a, "Anna A")
+    await _add_people(sessionmaker, tenants.b, "Bo B", "Bo B")
+    with tenant_scope(tenants.a.id):
+        async with sessionmaker() as session:
+            with pytest.raises(UnscopedStatementError):
+                await session.scalar(select(func.count()).where(Person.name == "Bo B"))
+            with pytest.raises(UnscopedStatementError):
+                await session.scalars(
+                    select(Person.id).where(exists().where(Enrolment.person_id == Person.id))
+                )
+            named = select(func.count()).select_from(Person).where(Person.name == "Bo B")
+            assert await session.scalar(named) == 0
+            assert await session.scalar(select(func.count(Person.id))) == 1
+            correlated = select(Person.name).where(
+                ~exists(select(Enrolment.id).where(Enrolment.person_id == Person.id))
+            )
+            assert list(await session.scalars(correlated)) == ["Anna A"]
+
+
 async def test_tenant_cannot_update_or_delete_other_tenants_rows(sessionmaker, tenants):
     (b_person,) = await _add_people(sessionmaker, tenants.b, "Bo B")
     with tenant_scope(tenants.a.id):

@@ -6,7 +6,9 @@ The current tenant lives in a :class:`contextvars.ContextVar`, set per request f
 ``TenantSession`` carries three listeners:
 
 * ``do_orm_execute`` adds ``with_loader_criteria(tenant_id == current)`` to every ORM statement
-  on a tenant-owned model, and **raises** :class:`TenantNotSetError` when no tenant is set;
+  on a tenant-owned model, and **raises** :class:`TenantNotSetError` when no tenant is set, and
+  :class:`UnscopedStatementError` for an ORM select whose tenant-owned table is named only in its
+  WHERE clause (the criteria would not reach it);
 * ``before_flush`` stamps ``tenant_id`` on new tenant-owned objects and raises
   :class:`CrossTenantWriteError` if a new, changed or deleted object belongs to another tenant;
 * ``after_begin`` runs ``set_config('app.tenant_id', :t, true)`` on PostgreSQL, transaction-local,
@@ -25,7 +27,7 @@ from contextlib import asynccontextmanager, contextmanager
 from contextvars import ContextVar
 from typing import Any, cast
 
-from sqlalchemy import Table, event, inspect, text
+from sqlalchemy import Select, Table, event, inspect, text
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import ORMExecuteState, Session, with_loader_criteria
 from sqlalchemy.orm.state import InstanceState
@@ -102,6 +104,10 @@ def _tenant_owned_tables() -> frozenset[Table]:
     return _owned_cache[key]
 
 
+def _owned_names() -> frozenset[str]:
+    return frozenset(t.name for t in _tenant_owned_tables())
+
+
 def _touches_tenant_owned(state: ORMExecuteState) -> bool:
     """True if any table of a tenant-owned model appears anywhere in the statement.
 
@@ -117,6 +123,56 @@ def _touches_tenant_owned(state: ORMExecuteState) -> bool:
     )
 
 
+class UnscopedStatementError(RuntimeError):
+    """An ORM select whose tenant-owned table is only in its WHERE clause
+    (``select(func.count()).where(Person.name == ...)``, ``exists().where(...)``): the loader
+    criteria reach only what a select names as its entities, columns, FROM or joins, so such a
+    table would be read across tenants (PostgreSQL's row-level security would still stop it;
+    SQLite has none). Write ``.select_from(Person)`` or select a column of it."""
+
+
+def _criteria_tables(sel: Select[Any]) -> set[str]:
+    """Names of the tables the ORM applies loader criteria to in ``sel``: its entities and ORM
+    columns (``count(Person.id)`` too), what it selects from and joins explicitly."""
+    names: set[str] = set()
+    stack: list[Any] = list(sel._raw_columns)
+    while stack:
+        element = stack.pop()
+        if isinstance(element, Select):
+            continue  # a subquery among the columns (exists(...)) names its own entities
+        entity = getattr(element, "_annotations", {}).get("parententity")
+        if entity is not None:
+            names.add(str(entity.mapper.local_table.name))
+        stack.extend(element.get_children())
+    explicit: list[Any] = [*sel._from_obj, *(join[0] for join in sel._setup_joins)]
+    for element in explicit:
+        mapper = getattr(inspect(element, raiseerr=False), "mapper", None)
+        if mapper is not None:
+            names.add(str(mapper.local_table.name))
+        elif isinstance(element, ClauseElement):
+            names.update(e.name for e in visitors.iterate(element) if isinstance(e, Table))
+    return names
+
+
+def tables_only_in_where(statement: Any, owned: frozenset[str]) -> list[str]:
+    """Tables among ``owned`` that a select of ``statement`` (subqueries too) reads from but
+    that no select of it names as an entity, column, FROM or join - out of the criteria's
+    reach. A correlated subquery's outer table is named by the outer select."""
+    selects = [e for e in visitors.iterate(cast(ClauseElement, statement)) if isinstance(e, Select)]
+    if not selects:
+        return []
+    covered = set().union(*(_criteria_tables(sel) for sel in selects))
+    return sorted(
+        {
+            table.name
+            for sel in selects
+            for from_ in sel.get_final_froms()
+            for table in visitors.iterate(from_)
+            if isinstance(table, Table) and table.name in owned and table.name not in covered
+        }
+    )
+
+
 @event.listens_for(TenantSession, "do_orm_execute")
 def _scope_orm_statement(state: ORMExecuteState) -> None:
     if not (state.is_select or state.is_update or state.is_delete or state.is_insert):
@@ -127,6 +183,10 @@ def _scope_orm_statement(state: ORMExecuteState) -> None:
     _check_session_tenant(state.session, tenant_id)
     if state.is_insert:
         return
+    if state.is_select and state.is_orm_statement:
+        hidden = tables_only_in_where(state.statement, _owned_names())
+        if hidden:
+            raise UnscopedStatementError(f"{', '.join(hidden)} only in a WHERE clause")
     state.statement = state.statement.options(
         with_loader_criteria(
             TenantOwned,

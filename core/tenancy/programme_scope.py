@@ -45,7 +45,7 @@ from sqlalchemy.sql import visitors
 from sqlalchemy.sql.elements import ClauseElement
 
 from core.db.base import Base, TenantOwned
-from core.db.tenant_scope import TenantSession
+from core.db.tenant_scope import TenantSession, tables_only_in_where
 from core.errors import Forbidden
 from core.web.i18n import gettext as _
 
@@ -254,26 +254,6 @@ def _owned(table: Table) -> bool:
     return table.name in tenant_owned_models()
 
 
-def _entity_tables(sel: Select[Any]) -> set[str]:
-    """Tables the ORM applies loader criteria to in ``sel``: its entities and ORM columns
-    (``count(Enrolment.id)`` too), what it selects from and joins explicitly."""
-    names: set[str] = set()
-    for column in sel._raw_columns:
-        for element in visitors.iterate(column):
-            entity = getattr(element, "_annotations", {}).get("parententity")
-            if entity is not None:
-                names.add(str(entity.mapper.local_table.name))
-    explicit: list[Any] = [*sel._from_obj, *(join[0] for join in sel._setup_joins)]
-    for element in explicit:
-        found = inspect(element, raiseerr=False)
-        mapper = getattr(found, "mapper", None)
-        if mapper is not None:
-            names.add(str(mapper.local_table.name))
-        elif isinstance(element, ClauseElement):
-            names.update(t.name for t in _tables(element))
-    return names
-
-
 def _refuse_unlimited(state: ORMExecuteState) -> None:
     """:raises UnlimitedStatement: for a statement the loader criteria would not limit."""
     statement = state.statement
@@ -284,13 +264,9 @@ def _refuse_unlimited(state: ORMExecuteState) -> None:
         if any(_owned(t) for t in _tables(statement)):
             raise UnlimitedStatement("a Core statement on a tenant-owned table")
         return
-    selects = [e for e in visitors.iterate(cast(ClauseElement, statement)) if isinstance(e, Select)]
-    covered = set().union(*(_entity_tables(sel) for sel in selects)) if selects else set()
-    for sel in selects:
-        for from_ in sel.get_final_froms():
-            for table in _tables(from_):
-                if _owned(table) and table.name not in covered:
-                    raise UnlimitedStatement(f"{table.name} only in a WHERE clause")
+    hidden = tables_only_in_where(statement, frozenset(tenant_owned_models()))
+    if hidden:
+        raise UnlimitedStatement(f"{', '.join(hidden)} only in a WHERE clause")
 
 
 @event.listens_for(TenantSession, "do_orm_execute")
