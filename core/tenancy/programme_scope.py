@@ -114,6 +114,8 @@ RULES: dict[str, Rule] = {
     "activity": Rule("programme_id"),
     "forloeb": Rule("programme_id"),
     "savings_assumption": Rule("programme_id"),
+    # The overview's meetings per programme and day (counts, kept by database triggers).
+    "meeting_day_count": Rule("programme_id"),
     "person": Rule("id", "enrolment", "person_id"),
     "enrolment_event": Rule("enrolment_id", "enrolment"),
     "intake": Rule("enrolment_id", "enrolment"),
