@@ -161,7 +161,7 @@ def _client_detail(status: int, detail: str) -> str:
         return _("Sign in to use Makker.")
     if status == 405:
         return _("This address cannot be used that way.")
-    if status == 429:  # the application form's rate limit (core/applications/pages.py)
+    if status == 429:  # Litestar's own; the application form answers with its page instead
         return _(
             "Too many requests have come from your address in a short time. Please wait a "
             "while and try again."

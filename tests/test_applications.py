@@ -7,6 +7,8 @@ før-samtale. Vejle's information meeting shows while it is coming. SQLite and P
 from __future__ import annotations
 
 import datetime as dt
+import html
+import re
 import uuid
 from typing import Any
 
@@ -18,7 +20,7 @@ from core import clock as app_clock
 from core.activities.models import Activity, ActivityKind, Recurrence
 from core.applications.commands import APPLICANT, DUPLICATE_WINDOW
 from core.applications.models import Application
-from core.applications.pages import RATE_LIMIT
+from core.applications.pages import HONEYPOT, RATE_LIMIT
 from core.audit.models import AuditEvent
 from core.db.tenant_scope import tenant_scope
 from core.participants.models import Consent, Enrolment, EnrolmentEvent, Person
@@ -75,7 +77,7 @@ def _values(**changes: str) -> dict[str, str]:
         "email": "",
         "hope": "En at gå ture med.\r\nOg snakke med.",
         "consent": "on",
-        "website": "",
+        HONEYPOT: "",
     }
     values.update(changes)
     return {k: v for k, v in values.items() if v is not None}
@@ -213,29 +215,81 @@ async def test_a_repeat_after_the_window_or_for_the_other_role_is_a_new_applicat
     assert (counts["people"], counts["enrolments"], counts["applications"]) == (3, 3, 3)
 
 
+def _summary(page: str) -> list[tuple[str, str]]:
+    """The error summary's lines: (the field it links to, the text)."""
+    box = page[page.index('data-module="error-summary"') :]
+    box = box[: box.index("</ul>")]
+    lines = re.findall(r'<li><a class="function-link" href="#f-([^"]+)">([^<]*)</a></li>', box)
+    return [(field, html.unescape(text)) for field, text in lines]
+
+
+def _field_errors(page: str) -> dict[str, str]:
+    """The message shown beside each field (by the field's name)."""
+    found = re.findall(
+        r'<span class="form-error-message" id="e-([a-z_-]+)"><span class="sr-only">[^<]*</span>'
+        r"([^<]*)</span>",
+        page,
+    )
+    return {field: html.unescape(text).strip() for field, text in found}
+
+
+CONTROL = (
+    "Teksten indeholder et kontroltegn, et linjeskift eller et tegn, der vender skriveretningen; "
+    "skriv den på én linje med almindelige tegn."
+)
+NOT_ALLOWED = "Teksten indeholder et tegn, der ikke er tilladt."
+NO_CONTACT = "Skriv et telefonnummer eller en e-mailadresse, så vi kan kontakte dig."
+ROLE = "Vælg, om du vil have en mentor eller være mentor."
+
+
 async def test_bad_input_gets_danish_field_errors_and_nothing_is_stored(
     live, sessionmaker, tenants
 ):
+    """Each case: the exact lines of the error summary, each naming its field and linking to it."""
     await _programme(sessionmaker, tenants.a)
-    cases: list[tuple[dict[str, Any], dict[str, str]]] = [
+    cases: list[tuple[dict[str, Any], list[tuple[str, str]]]] = [
         (
             {"role": "", "name": " ", "phone": "", "hope": "", "consent": None},
-            {
-                "role": "Vælg, om du vil have en mentor eller være mentor.",
-                "name": "Skriv dit navn.",
-                "phone": "Skriv et telefonnummer eller en e-mailadresse, så vi kan kontakte dig.",
-                "consent": "Sæt kryds for at give samtykke til, at vi må kontakte dig.",
-            },
+            [
+                ("role", f"Hvad vil du?: {ROLE}"),
+                ("name", "Dit navn: Skriv dit navn."),
+                ("phone", f"Telefon: {NO_CONTACT}"),
+                ("consent", "Samtykke: Sæt kryds for at give samtykke til, at vi må kontakte dig."),
+            ],
         ),
         (
             {"phone": "12", "email": "ikke-en-adresse", "hope": "x" * 1001},
-            {
-                "phone": "Skriv et telefonnummer på mindst 8 cifre (mellemrum og + er tilladt).",
-                "email": "Skriv en gyldig e-mailadresse, fx navn@example.dk.",
-                "hope": "Teksten er for lang (højst 1000 tegn).",
-            },
+            [
+                (
+                    "phone",
+                    "Telefon: Skriv et telefonnummer på mindst 8 cifre "
+                    "(mellemrum og + er tilladt).",
+                ),
+                ("email", "E-mail: Skriv en gyldig e-mailadresse, fx navn@example.dk."),
+                ("hope", "Hvad håber du på?: Teksten er for lang (højst 1000 tegn)."),
+            ],
         ),
-        ({"role": "admin", "name": "Anne\u202eA"}, {}),
+        (
+            {"name": "An\x00ne", "hope": "Gå\x00ture"},
+            [("name", f"Dit navn: {NOT_ALLOWED}"), ("hope", f"Hvad håber du på?: {NOT_ALLOWED}")],
+        ),
+        (
+            {"name": "An\x07ne", "hope": "Gå\x07ture"},
+            [
+                ("name", f"Dit navn: {CONTROL}"),
+                (
+                    "hope",
+                    "Hvad håber du på?: Teksten indeholder et kontroltegn eller et tegn, der "
+                    "vender skriveretningen; kun almindelige tegn og linjeskift er tilladt.",
+                ),
+            ],
+        ),
+        ({"name": "A" * 10_000}, [("name", "Dit navn: Teksten er for lang (højst 200 tegn).")]),
+        ({"phone": "   ", "email": "    "}, [("phone", f"Telefon: {NO_CONTACT}")]),
+        (
+            {"role": "admin", "name": "Anne\u202eA"},
+            [("role", f"Hvad vil du?: {ROLE}"), ("name", f"Dit navn: {CONTROL}")],
+        ),
     ]
     async with client_for(live) as http:
         token = await _form(http, tenants.a)
@@ -243,13 +297,10 @@ async def test_bad_input_gets_danish_field_errors_and_nothing_is_stored(
             r = await http.post(_url(tenants.a), data={**_values(**changes), "_csrf_token": token})
             assert r.status_code == 400
             assert "Nogle felter er ikke udfyldt korrekt; intet er gemt." in r.text
-            for message in expected.values():
-                assert message.replace("'", "&#39;") in r.text, message
-            if not expected:
-                assert 'id="e-role"' in r.text and 'id="e-name"' in r.text
-            # The form keeps what was written (not the trap field) and links each error.
-            for field in expected:
-                assert f'href="#f-{field}"' in r.text
+            assert _summary(r.text) == expected, changes
+            # Beside each field, the message without the field's name.
+            beside = {field: line.split(": ", 1)[1] for field, line in expected}
+            assert _field_errors(r.text) == beside, changes
         # Without the CSRF token: refused before anything is read.
         refused = await http.post(_url(tenants.a), data=_values())
         assert refused.status_code == 403
@@ -264,7 +315,7 @@ async def test_a_filled_in_honeypot_is_answered_as_success_and_stores_nothing(
         token = await _form(http, tenants.a)
         r = await http.post(
             _url(tenants.a),
-            data={**_values(website="http://spam.example"), "_csrf_token": token},
+            data={**_values(**{HONEYPOT: "http://spam.example"}), "_csrf_token": token},
         )
         assert (r.status_code, r.headers["location"]) == (303, f"{_url(tenants.a)}/tak")
     assert await _counts(sessionmaker, tenants.a) == NOTHING
@@ -273,38 +324,58 @@ async def test_a_filled_in_honeypot_is_answered_as_success_and_stores_nothing(
     ]
 
 
-async def test_the_form_is_rate_limited_per_address_with_a_danish_429(live, sessionmaker, tenants):
+async def test_accepted_applications_are_rate_limited_per_address_with_a_danish_429(
+    live, sessionmaker, tenants, clock
+):
+    """Only accepted applications count (refused forms, repeats and the honeypot do not); the
+    11th in an hour gets the form again with what was written, how long to wait and the contact
+    line (429, Retry-After); an hour after the first, the address may apply again."""
     await _programme(sessionmaker, tenants.a)
     await _programme(sessionmaker, tenants.b)
-    allowed = RATE_LIMIT[1]
+    start = dt.datetime(2026, 12, 1, 10, 0, tzinfo=app_clock.COPENHAGEN)
+    clock.set(start)
+    allowed = RATE_LIMIT
     async with client_for(live) as http:
         token = await _form(http, tenants.a)
-        statuses = [
-            (
-                await http.post(
-                    _url(tenants.a),
-                    data={**_values(name=f"Person {i}"), "_csrf_token": token},
-                )
-            ).status_code
-            for i in range(allowed)
-        ]
+        post = lambda **changes: http.post(  # noqa: E731
+            _url(tenants.a), data={**_values(**changes), "_csrf_token": token}
+        )
+        # Twenty refused forms and a robot: not counted.
+        for _i in range(20):
+            assert (await post(phone="")).status_code == 400
+        assert (await post(**{HONEYPOT: "x"})).status_code == 303
+        statuses = []
+        for i in range(allowed):
+            clock.set(start + dt.timedelta(minutes=i))
+            statuses.append((await post(name=f"Person {i}")).status_code)
         assert statuses == [303] * allowed
-        limited = await http.post(
-            _url(tenants.a), data={**_values(name="En til"), "_csrf_token": token}
-        )
+        # A repeat of an accepted one: the receipt, not counted.
+        assert (await post(name="Person 9")).status_code == 303
+        clock.set(start + dt.timedelta(minutes=20))
+        limited = await post(name="En til", hope="Jeg vil gerne\r\nhave en mentor.")
+        # 40 minutes until the first is an hour old (the test clock ticks on: a second more).
         assert limited.status_code == 429
+        assert int(limited.headers["retry-after"]) - 40 * 60 in (0, 1)
         assert (
-            "Der er kommet for mange forespørgsler fra din adresse på kort tid. Vent lidt, og "
-            "prøv igen." in limited.text
-        )
+            "Der er sendt mange ansøgninger fra din internetadresse inden for den seneste time. "
+            "Prøv igen om 40 minutter; det, du har skrevet, står stadig i formularen. "
+            "Du kan også kontakte os: Ring 70 00 00 00"
+        ) in html.unescape(limited.text)
+        assert 'id="f-name" name="name" type="text" value="En til"' in limited.text
+        assert ">Jeg vil gerne\r\nhave en mentor.</textarea>" in limited.text
+        assert "<h1>Mentorordning på misbrugsområdet</h1>" in limited.text
         # The page itself still answers, and another organisation's form is counted apart.
         assert (await http.get(_url(tenants.a))).status_code == 200
         other = await http.post(
             _url(tenants.b), data={**_values(), "_csrf_token": await _form(http, tenants.b)}
         )
         assert other.status_code == 303
+        # An hour after the first accepted one, one more may come.
+        clock.set(start + dt.timedelta(hours=1, seconds=1))
+        assert (await post(name="En til")).status_code == 303
+        assert (await post(name="Og en til")).status_code == 429
     counts = await _counts(sessionmaker, tenants.a)
-    assert (counts["people"], counts["applications"]) == (allowed, allowed)
+    assert (counts["people"], counts["applications"]) == (allowed + 1, allowed + 1)
 
 
 async def test_the_public_page_shows_the_programme_and_only_coming_info_meetings(
@@ -359,7 +430,12 @@ async def test_the_public_page_shows_the_programme_and_only_coming_info_meetings
         assert 'name="role" value="mentor" checked' in page.text
         assert "Få en mentor" in page.text and "Bliv mentor" in page.text
         assert 'class="makker-hp" aria-hidden="true"' in page.text
-        assert 'tabindex="-1"' in page.text
+        # The trap's name is none a browser or password manager fills in by itself.
+        assert (
+            '<input id="f-makker_trap" name="makker_trap" type="text" tabindex="-1" '
+            'autocomplete="off" value="">'
+        ) in page.text
+        assert "website" not in page.text
         # A programme for mentors only: no choice, "Bliv mentor".
         mentors_only = await http.get(_url(tenants.a, "andet"))
         assert '<input type="hidden" name="role" value="mentor">' in mentors_only.text
@@ -853,3 +929,67 @@ async def test_saving_the_forsamtale_of_an_application_moves_it_to_intake(
     assert (enrolment.status, events) == ("intake", [(None, "applied"), ("applied", "intake")])
     rows = await _audit(sessionmaker, tenants.a, "intake.update")
     assert [(r[3]["from"], r[3]["to"]) for r in rows] == [("applied", "intake")]
+
+
+async def test_two_identical_applications_at_once_make_one_person(live, sessionmaker, tenants):
+    """A double click that sends two requests at the same moment: one person, one enrolment,
+    one application; both get the receipt."""
+    import asyncio
+
+    await _programme(sessionmaker, tenants.a)
+    async with client_for(live) as http:
+        token = await _form(http, tenants.a)
+        sent = await asyncio.gather(
+            *(
+                http.post(_url(tenants.a), data={**_values(), "_csrf_token": token})
+                for _ in range(4)
+            )
+        )
+    assert [r.status_code for r in sent] == [303] * 4
+    counts = await _counts(sessionmaker, tenants.a)
+    assert (counts["people"], counts["enrolments"], counts["applications"]) == (1, 1, 1)
+
+
+def test_the_demo_applications_write_nothing_about_health():
+    """The form asks people not to write about their health: the demo's texts do not either."""
+    from core.demo.applications import DEMO_APPLICATIONS
+
+    health = re.compile(
+        r"angst|depression|diagnose|psykiatri|psykisk|misbrug|medicin|sygdom|helbred|"
+        r"alkohol|stoffer|behandling|indlagt|adhd|autis",
+        re.IGNORECASE,
+    )
+    hopes = [data.hope for specs in DEMO_APPLICATIONS.values() for _p, _d, data in specs]
+    assert hopes and [h for h in hopes if health.search(h)] == []
+
+
+async def test_the_public_page_lists_three_meetings_and_links_the_rest(
+    live, sessionmaker, tenants, clock
+):
+    """Five coming meetings: the three soonest, and a link to all (the form stays near)."""
+    programme_id = await _programme(sessionmaker, tenants.a)
+    clock.set(dt.datetime(2026, 12, 1, 9, 0, tzinfo=app_clock.COPENHAGEN))
+    with tenant_scope(tenants.a.id):
+        async with sessionmaker() as session, session.begin():
+            for n in range(5):
+                session.add(
+                    Activity(
+                        programme_id=programme_id,
+                        kind=ActivityKind.INFO_MEETING,
+                        title=f"Informationsmøde {n + 1}",
+                        place="Foreningernes Hus Vejle, Vissingsgade 31",
+                        first_on=dt.date(2026, 12, 7) + dt.timedelta(weeks=n),
+                        starts=dt.time(15, 0),
+                        ends=dt.time(17, 0),
+                        recurrence=Recurrence.NONE,
+                        published=True,
+                    )
+                )
+    async with client_for(live) as http:
+        page = await http.get(_url(tenants.a))
+    titles = re.findall(r'<h3 class="card-heading">(Informationsmøde \d)</h3>', page.text)
+    assert titles == ["Informationsmøde 1", "Informationsmøde 2", "Informationsmøde 3"]
+    assert (
+        f'<a href="/offentlig/{tenants.a.slug}/informationsmoeder">'
+        "Se alle informationsmøder (2 flere)</a>"
+    ) in page.text

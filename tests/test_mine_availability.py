@@ -26,6 +26,7 @@ from core.participants.models import (
 from core.plugin_api import create_plugin_manager
 from core.tenancy.models import Programme
 from tests.live import browser_sign_in, client_for, csrf_token
+from tests.test_applications import _field_errors, _summary
 from tests.test_mine import account_of
 
 TODAY = dt.date(2026, 12, 1)
@@ -128,6 +129,7 @@ async def test_a_mentor_sets_her_availability_and_matching_follows_it(
         }
         # Refused input: Danish messages at the fields, nothing stored.
         capacity = "Skriv et antal borgere mellem 1 og 10."
+        how_many, pause = "Hvor mange borgere kan du have ad gangen?", "Pause: ingen ny borger før"
         for sent, messages in (
             (("0", ""), {"capacity-p": capacity}),
             (
@@ -147,9 +149,12 @@ async def test_a_mentor_sets_her_availability_and_matching_follows_it(
                 data={"_csrf_token": token, "capacity-p": sent[0], "paused_until-p": sent[1]},
             )
             assert refused.status_code == 400
-            for field, message in messages.items():
-                assert f'<a class="function-link" href="#f-{field}">{message}</a>' in refused.text
-                assert f'id="e-{field}"' in refused.text
+            # The summary's lines name their field; beside each field, the message alone.
+            labels = {"capacity-p": how_many, "paused_until-p": pause}
+            assert _summary(refused.text) == [
+                (field, f"{labels[field]}: {message}") for field, message in messages.items()
+            ]
+            assert _field_errors(refused.text) == messages
             assert f'value="{sent[0]}"' in refused.text  # the form keeps what was written
         # Another programme, or one she is no mentor in: 404.
         other = await browser.post(
@@ -221,3 +226,69 @@ async def test_capacity_is_respected_and_no_availability_before_the_forsamtale(
         page = await browser.get(f"/t/{tenants.a.slug}/mit/")
         assert "Din koordinator registrerer først din før-samtale" in page.text
         assert 'name="capacity-p"' not in page.text
+
+
+async def test_a_mentor_at_her_capacity_is_not_proposed_until_she_takes_more(
+    live, sessionmaker, tenants, clock
+):
+    """Capacity 1 and one open forløb: matching shows her as full and proposes her to nobody;
+    when she sets 2 on Mit forløb she is proposed again (one free place)."""
+    from core.forloeb.models import Forloeb
+
+    clock.set(TODAY)
+    user = f"avail3-{tenants.a.slug}"
+    live.add_user(user, ("mentor",), (tenants.a.slug,))
+    ids = await _world(sessionmaker, tenants.a, live, user)
+    with tenant_scope(tenants.a.id):
+        async with sessionmaker() as session, session.begin():
+            partner = Person(name="Carl Makkersen")
+            session.add(partner)
+            await session.flush()
+            enrolment = Enrolment(
+                person_id=partner.id,
+                programme_id=ids["programme"],
+                role=EnrolmentRole.MENTEE,
+                status="active",
+            )
+            session.add(enrolment)
+            await session.flush()
+            session.add(
+                Forloeb(
+                    programme_id=ids["programme"],
+                    mentee_enrolment_id=enrolment.id,
+                    mentor_enrolment_id=ids["mentor"],
+                    state="active",
+                    strategy="shared_experience",
+                    proposed_on=TODAY - dt.timedelta(days=12),
+                    proposed_by="t",
+                    frequency="weekly",
+                    planned_months=6,
+                    started_on=TODAY - dt.timedelta(days=10),
+                )
+            )
+            waiting = await session.scalar(
+                select(Enrolment.id)
+                .join(Person)
+                .where(Person.name == "Bo Borgersen", Enrolment.role == EnrolmentRole.MENTEE)
+            )
+    assert await _pool(sessionmaker, tenants.a, TODAY) == {
+        "Mona Mentorsen": (0, ["Ingen ledige pladser (tager 1 ad gangen)."])
+    }
+    coordinator = f"k3-{tenants.a.slug}"
+    live.add_user(coordinator, ("coordinator",), (tenants.a.slug,))
+    staff = {"Authorization": f"Bearer {await live.access_token(coordinator)}"}
+    suggestions = f"/api/v1/t/{tenants.a.slug}/programmes/p/matching/suggestions"
+    async with client_for(live, headers=staff) as api:
+        full = await api.get(suggestions, params={"mentee": str(waiting)})
+        assert full.status_code == 200, full.text
+        assert [(s["mentor_name"], s["free_places"]) for s in full.json()] == []
+    mine = {"Authorization": f"Bearer {await live.access_token(user)}"}
+    async with client_for(live, headers=mine) as api:
+        more = await api.put(f"/api/v1/t/{tenants.a.slug}/me/availability/p", json={"capacity": 2})
+        assert more.status_code == 200, more.text
+    assert await _pool(sessionmaker, tenants.a, TODAY) == {"Mona Mentorsen": (1, [])}
+    async with client_for(live, headers=staff) as api:
+        free = await api.get(suggestions, params={"mentee": str(waiting)})
+        assert [(s["mentor_name"], s["free_places"]) for s in free.json()] == [
+            ("Mona Mentorsen", 1)
+        ]

@@ -17,7 +17,7 @@ import datetime as dt
 import hashlib
 import re
 import uuid
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 from sqlalchemy import delete, select, text, update
@@ -153,12 +153,20 @@ async def _lock(ctx: Context, key: str) -> None:
         await connection.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": number})
 
 
-async def apply(ctx: Context, programme_slug: str, data: ApplicationIn) -> Applied:
+async def apply(
+    ctx: Context,
+    programme_slug: str,
+    data: ApplicationIn,
+    admit: Callable[[], None] | None = None,
+) -> Applied:
     """Apply to the programme: a person, an enrolment ``applied`` and the application with the
     consent to be contacted; audited as ``application.create`` (ids, programme and role only).
 
     :raises NotFound: the programme does not exist here or has no public page.
-    :raises FieldErrors: a field is wrong (each named, in the form's order); nothing stored."""
+    :raises FieldErrors: a field is wrong (each named, in the form's order); nothing stored.
+
+    ``admit`` is called before a new application is made (not for a repeat): the page's rate
+    limit raises there to refuse it."""
     programme = await public_programme(ctx, programme_slug)
     clean = _check(data, open_roles(programme), ctx.today())
     name, phone, email = clean["name"] or "", clean.get("phone") or "", clean.get("email") or ""
@@ -184,6 +192,8 @@ async def apply(ctx: Context, programme_slug: str, data: ApplicationIn) -> Appli
             detail={**detail, "duplicate": True},
         )
         return Applied(earlier, duplicate=True)
+    if admit is not None:
+        admit()
     person = Person(name=name, phone=phone or None, email=email or None)
     ctx.session.add(person)
     await ctx.session.flush()

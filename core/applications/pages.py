@@ -7,8 +7,9 @@ Public (no sign-in; :func:`core.web.pipeline.public_tenant` runs them in the ten
   information meetings and the application form ("Få en mentor" / "Bliv mentor");
 * ``POST`` to the same address applies (:func:`core.applications.commands.apply`): refused,
   the form again with Danish field errors (400, nothing stored); accepted - or a repeat, or a
-  filled-in honeypot field - a redirect (303) to ``.../tak``. Rate limited per client address
-  and tenant (:data:`RATE_LIMIT`): the limit answers 429 with a Danish page. CSRF as every form.
+  filled-in honeypot field - a redirect (303) to ``.../tak``. Accepted applications are limited
+  per client address and tenant (:data:`RATE_LIMIT` an hour): past it, the form again with what
+  was written, how long to wait and the contact line (429, ``Retry-After``). CSRF as every form.
 
 For coordinators: ``GET /t/{tenant}/ansoegninger`` lists the applications that wait (audited as
 ``application.list``), and ``GET /api/v1/t/{tenant}/applications`` answers the same as JSON.
@@ -16,13 +17,14 @@ For coordinators: ``GET /t/{tenant}/ansoegninger`` lists the applications that w
 
 from __future__ import annotations
 
+import datetime as dt
+import math
 import uuid
 from typing import Any
 
 from litestar import Controller, Request, delete, get, post
 from litestar.di import NamedDependency
 from litestar.enums import MediaType
-from litestar.middleware.rate_limit import RateLimitConfig
 from litestar.params import FromPath, FromQuery
 from litestar.response import Redirect, Template
 
@@ -36,13 +38,21 @@ from core.participants.labels import role_label
 from core.strict_input import StrictController
 from core.tenancy.models import Programme
 from core.web.forms import read_form
+from core.web.i18n import gettext as _
 from core.web.pipeline import NO_PERSONAL_DATA, audits, public_tenant
 
+#: How many coming information meetings the public page lists (the rest: a link to the feed),
+#: so the form is reachable on a phone.
+MEETINGS_SHOWN = 3
 #: The honeypot: a field people never see (hidden from screen and screen readers); a form that
-#: fills it in is a robot's. It is answered as a success and nothing is stored.
-HONEYPOT = "website"
-#: Applications per client address and tenant: so many per hour, then 429 until the hour is up.
-RATE_LIMIT: tuple[Any, int] = ("hour", 10)
+#: fills it in is a robot's. It is answered as a success and nothing is stored. Its name is one
+#: no browser or password manager fills in by itself (not ``website``, ``url``, ``company`` ...).
+HONEYPOT = "makker_trap"
+#: Accepted applications per client address and tenant in :data:`RATE_WINDOW`; then 429 (with
+#: Retry-After) until the oldest of them is an hour old. Refused forms, repeats and the
+#: honeypot are not counted: one address may be a whole library or workplace behind NAT.
+RATE_LIMIT = 10
+RATE_WINDOW = dt.timedelta(hours=1)
 
 
 def _client(request: Request[Any, Any, Any]) -> str:
@@ -53,16 +63,77 @@ def _client(request: Request[Any, Any, Any]) -> str:
     return f"{address}|{request.path_params.get('slug', '')}"
 
 
-rate_limit = RateLimitConfig(
-    rate_limit=RATE_LIMIT, identifier_for_request=_client, set_rate_limit_headers=False
-)
+class AcceptedApplications:
+    """When each client's accepted applications came, in this worker's memory (with several
+    workers each counts for itself; a restart forgets)."""
+
+    def __init__(self) -> None:
+        self._seen: dict[str, list[dt.datetime]] = {}
+
+    def _recent(self, key: str, now: dt.datetime) -> list[dt.datetime]:
+        recent = [t for t in self._seen.get(key, []) if t > now - RATE_WINDOW]
+        if recent:
+            self._seen[key] = recent
+        else:
+            self._seen.pop(key, None)
+        return recent
+
+    def wait(self, key: str, now: dt.datetime) -> dt.timedelta | None:
+        """How long ``key`` must wait before its next application, or ``None``."""
+        recent = self._recent(key, now)
+        if len(recent) < RATE_LIMIT:
+            return None
+        return recent[-RATE_LIMIT] + RATE_WINDOW - now
+
+    def count(self, key: str, now: dt.datetime) -> None:
+        self._recent(key, now)
+        self._seen.setdefault(key, []).append(now)
 
 
-def _page(name: str, ctx: Context, status_code: int = 200, **context: Any) -> Template:
+accepted = AcceptedApplications()
+
+
+class TooMany(Exception):
+    """The client's accepted applications reached :data:`RATE_LIMIT`: wait ``seconds``."""
+
+    def __init__(self, seconds: int) -> None:
+        super().__init__(seconds)
+        self.seconds = seconds
+
+
+#: The form's labels, for the error summary's lines ("Dit navn: Skriv dit navn.").
+def _labels() -> dict[str, str]:
+    return {
+        "role": _("What would you like?"),
+        "name": _("Your name"),
+        "phone": _("Phone"),
+        "email": _("E-mail"),
+        "hope": _("What do you hope for?"),
+        "consent": _("Consent"),
+    }
+
+
+def summary_of(errors: dict[str, str]) -> dict[str, str]:
+    """The error summary's lines: each names its field (the message beside it need not)."""
+    labels = _labels()
+    return {
+        k: _("%(field)s: %(message)s") % {"field": labels[k], "message": m} if k in labels else m
+        for k, m in errors.items()
+    }
+
+
+def _page(
+    name: str,
+    ctx: Context,
+    status_code: int = 200,
+    headers: dict[str, str] | None = None,
+    **context: Any,
+) -> Template:
     return Template(
         f"applications/{name}.html",
         context={"public_tenant": ctx.tenant, "role_label": role_label, **context},
         status_code=status_code,
+        headers=headers,
         media_type=MediaType.HTML,
     )
 
@@ -73,11 +144,13 @@ async def _programme_page(
     values: dict[str, Any],
     errors: dict[str, str] | None = None,
     status_code: int = 200,
+    wait_seconds: int | None = None,
 ) -> Template:
     return _page(
         "programme",
         ctx,
         status_code,
+        {"Retry-After": str(wait_seconds)} if wait_seconds else None,
         programme=programme,
         public=programme.public or {},
         roles=commands.open_roles(programme),
@@ -85,8 +158,11 @@ async def _programme_page(
         consent_text=await commands.consent_text_for(ctx, programme),
         values=values,
         errors=errors or {},
+        summary=summary_of(errors or {}),
         hope_max=HOPE_MAX,
         honeypot=HONEYPOT,
+        wait_minutes=max(1, round(wait_seconds / 60)) if wait_seconds else None,
+        meetings_shown=MEETINGS_SHOWN,
     )
 
 
@@ -122,7 +198,6 @@ class PublicApplicationPages(Controller):
         "/{slug:str}/tilbud/{programme_slug:str}",
         name="public_apply",
         opt={**audits("application.create", "person"), **public_tenant()},
-        middleware=[rate_limit.middleware],
     )
     async def apply(
         self,
@@ -138,6 +213,14 @@ class PublicApplicationPages(Controller):
             # A robot: answered as a success, nothing stored, one row without personal data.
             ctx.audit("application.refused", detail={"programme": programme.slug, "why": "trap"})
             return Redirect(thanks, status_code=303)
+        values = {k: v for k, v in form.items() if k != HONEYPOT}
+        client = _client(request)
+
+        def admit() -> None:
+            wait = accepted.wait(client, ctx.now())
+            if wait is not None:
+                raise TooMany(max(1, math.ceil(wait.total_seconds())))
+
         data = ApplicationIn(
             role=str(form.get("role", "")),
             name=str(form.get("name", "")),
@@ -147,10 +230,15 @@ class PublicApplicationPages(Controller):
             consent=bool(form.get("consent")),
         )
         try:
-            await commands.apply(ctx, programme.slug, data)
+            applied = await commands.apply(ctx, programme.slug, data, admit)
         except Invalid as exc:
-            values = {k: v for k, v in form.items() if k != HONEYPOT}
             return await _programme_page(ctx, programme, values, dict(exc.errors), 400)
+        except TooMany as exc:
+            # Too many accepted applications from this address: the form again with what was
+            # written, how long to wait, and the programme's contact line. Nothing stored.
+            return await _programme_page(ctx, programme, values, None, 429, exc.seconds)
+        if not applied.duplicate:
+            accepted.count(client, ctx.now())
         return Redirect(thanks, status_code=303)
 
     @get(

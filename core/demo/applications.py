@@ -34,8 +34,9 @@ DEMO_APPLICATIONS: dict[str, list[tuple[str, int, ApplicationIn]]] = {
                 name="Søren Ansøgersen",
                 phone="02 34 56 78",
                 email="soeren.ansoegersen@example.org",
-                hope="Jeg har levet med angst i mange år og har lært at mestre den. Jeg vil gerne "
-                "give noget videre.",
+                # No health information: the form asks people not to write any.
+                hope="Jeg har god tid om eftermiddagen og vil gerne give noget videre - gå ture, "
+                "drikke kaffe og lytte.",
                 consent=True,
             ),
         ),

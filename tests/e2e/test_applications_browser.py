@@ -81,9 +81,10 @@ async def test_a_citizen_applies_on_a_phone_and_the_coordinator_starts_the_forsa
     await page.get_by_label("Ja, I må kontakte mig").check()
     await page.get_by_role("button", name="Send").click()
     summary = page.locator(".error-summary")
-    await expect(summary).to_contain_text(
-        "Skriv et telefonnummer eller en e-mailadresse, så vi kan kontakte dig."
+    await expect(summary.locator("li a")).to_have_text(
+        ["Telefon: Skriv et telefonnummer eller en e-mailadresse, så vi kan kontakte dig."]
     )
+    await expect(summary).to_be_focused()
     await expect(page.get_by_label("Dit navn")).to_have_value("Anne Ansøger")
     await expect(page.get_by_label("Ja, I må kontakte mig")).to_be_checked()
     assert await _axe(page) == []
@@ -124,6 +125,44 @@ async def test_a_citizen_applies_on_a_phone_and_the_coordinator_starts_the_forsa
     await intake.get_by_label("Motivation").fill("Vil gerne ud af huset.")
     await intake.get_by_role("button", name="Gem før-samtalen").click()
     await expect(page.get_by_label("Motivation")).to_have_value("Vil gerne ud af huset.")
+    # The før-samtale is held: the enrolment is no longer an application waiting for a call.
+    await expect(page.locator(".status-intake")).to_have_text("Før-samtale")
+    await page.goto(front)
+    await expect(page.locator("section.front-applications")).to_contain_text(
+        "Ingen ansøgninger venter."
+    )
     assert await page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]
     await page.screenshot(path=str(tmp_path / "application-forsamtale-phone.png"), full_page=True)
     await staff.close()
+
+
+@pytest.mark.parametrize("backend", ["sqlite"], indirect=True)
+async def test_a_refused_availability_form_gives_the_error_summary_focus(
+    browser, live, tenants, sessionmaker, clock
+):
+    """Mit forløb's availability form: its address ends in #tilgaengelighed, and the refused
+    page's error summary still takes focus and names the field."""
+    from tests.test_mine_availability import TODAY, _world
+
+    clock.set(TODAY)
+    user = f"avail-e2e-{tenants.a.slug}"
+    live.add_user(user, ("mentor",), (tenants.a.slug,))
+    await _world(sessionmaker, tenants.a, live, user)
+    phone = await browser.new_context(
+        viewport=PHONE, device_scale_factor=2, is_mobile=True, has_touch=True, locale="da-DK"
+    )
+    page = await phone.new_page()
+    mine = f"{live.url}/t/{tenants.a.slug}/mit/"
+    await page.goto(mine)
+    await page.click(f'button[data-user="{user}"]')
+    await page.wait_for_url(mine)
+    form = page.locator("#tilgaengelighed")
+    await form.get_by_label("Hvor mange borgere kan du have ad gangen?").fill("0")
+    await form.get_by_role("button", name="Gem").click()
+    summary = page.locator(".error-summary")
+    await expect(summary.locator("li a")).to_have_text(
+        ["Hvor mange borgere kan du have ad gangen?: Skriv et antal borgere mellem 1 og 10."]
+    )
+    await expect(summary).to_be_focused()
+    assert await _axe(page) == []
+    await phone.close()

@@ -19,6 +19,19 @@ document.addEventListener("DOMContentLoaded", function () {
   initSelectOnFocus(document);
 });
 
+/* DKFDS's error summary takes focus when the page starts (DKFDS.init above). A form whose
+   address ends in a fragment (the public application form's #ansoeg, Mit forløb's
+   #tilgaengelighed) loads the refused page at that fragment, and the browser's scrolling to it
+   moves focus back to the page. Once the page has loaded, the summary gets focus again if
+   nothing else has it, so a screen reader reads the errors first. */
+window.addEventListener("load", function () {
+  var summary = document.querySelector('[data-module="error-summary"]');
+  var active = document.activeElement;
+  if (summary && (!active || active === document.body)) {
+    summary.focus();
+  }
+});
+
 /* A button with data-copy="<id of a field>" copies the field's value to the clipboard and says
    so in the element data-copy-status names (an aria-live region): data-copied on success,
    data-copy-failed otherwise. The button is hidden in the markup and shown only here, so
