@@ -37,9 +37,7 @@ def upgrade() -> None:
         sa.Column("changed_by_name", sa.String(length=200), nullable=True),
         sa.Column("created_at", DateTimeUTC(timezone=True), nullable=False),
         sa.Column("updated_at", DateTimeUTC(timezone=True), nullable=False),
-        sa.CheckConstraint(
-            "source IN ('file', 'edit')", name=op.f("ck_savings_assumption_source")
-        ),
+        sa.CheckConstraint("source IN ('file', 'edit')", name=op.f("ck_savings_assumption_source")),
         sa.CheckConstraint("version >= 1", name=op.f("ck_savings_assumption_version")),
         sa.ForeignKeyConstraint(
             ["programme_id"],
