@@ -51,8 +51,9 @@ class InProcessJobs:
                 await self.run_now()
             except asyncio.CancelledError:
                 raise
-            except Exception:
-                logger.exception("the in-process jobs failed; trying again")
+            except Exception as exc:
+                # The error type only: a database error's message can quote a person's data.
+                logger.error("the in-process jobs failed (%s); trying again", type(exc).__name__)
             with contextlib.suppress(asyncio.TimeoutError):
                 await asyncio.wait_for(self._wake.wait(), self.interval)
             self._wake.clear()
