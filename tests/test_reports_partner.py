@@ -284,9 +284,12 @@ async def test_who_may_read_the_partner_aggregate(live, sessionmaker, world):
 
 async def test_the_platform_report_counts_every_organisation(live, sessionmaker, world):
     name = "platform-report-admin"
+    # The report reads every organisation in the shared test database in its own scope (one
+    # statement each): late in a full run that is thousands of tenants, so the reads get time.
+    slow = httpx.Timeout(120)
     async with _client(live, name, ("platform_admin",), ()) as api:
         await _bearer(live, api, name)
-        response = await api.get("/api/v1/platform/report", params=PERIOD)
+        response = await api.get("/api/v1/platform/report", params=PERIOD, timeout=slow)
         assert response.status_code == 200, response.text
         rows = {r["tenant"]: r for r in response.json()["tenants"]}
     # report_world: 2 programmes, 11 people, 7 citizens and 5 mentors enrolled (C1 also as a
@@ -320,7 +323,7 @@ async def test_the_platform_report_counts_every_organisation(live, sessionmaker,
     async with _client(live, f"{name}-web", ("platform_admin",), ()) as browser:
         await browser_sign_in(browser, live, f"{name}-web")
         page = await browser.get(
-            "/platform/rapport/", params={"fra": PERIOD["from"], "til": PERIOD["to"]}
+            "/platform/rapport/", params={"fra": PERIOD["from"], "til": PERIOD["to"]}, timeout=slow
         )
         assert page.status_code == 200
         assert f'<tr data-key="{world.a.slug}"><th scope="row">Kommune A</th>' in page.text
