@@ -41,6 +41,7 @@ from core.identity.issuer import IssuerUnavailable, issuer_unavailable
 from core.identity.tokens import TokenValidator
 from core.identity.web_auth import AuthController
 from core.jobs.inprocess import in_process_jobs
+from core.jobs.tick import seal_audit
 from core.mine.api import AccountApiController, MeApiController
 from core.mine.availability_api import MyAvailabilityApi
 from core.mine.pages import MyPageController
@@ -139,6 +140,8 @@ def create_app(settings: Settings | None = None) -> Litestar:
         finally:
             if jobs is not None:
                 await jobs.stop()
+            # the audit rows of the last requests are sealed before the process ends (issue 15)
+            await seal_audit(app.state.sessionmaker)
             await engine.dispose()
 
     extra_handlers: list[Any] = []

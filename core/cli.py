@@ -540,5 +540,15 @@ def demo(host: str, port: int, no_serve: bool, reset: bool) -> None:
     )
 
 
+def _add_commands() -> None:
+    """Command groups that live with their domain."""
+    from core.audit.cli import audit
+
+    main.add_command(audit)
+
+
+_add_commands()
+
+
 if __name__ == "__main__":
     main()

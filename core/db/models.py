@@ -8,7 +8,7 @@ from core.activities.models import (
     ActivityMember,
 )
 from core.applications.models import Application
-from core.audit.models import AuditEvent
+from core.audit.models import AuditEvent, AuditSealAnchor
 from core.calendar.models import CalendarLink
 from core.courses.models import Course, CourseAttendance, CourseParticipant, CourseSession
 from core.db.base import Base
@@ -35,6 +35,7 @@ __all__ = [
     "ActivityMember",
     "Application",
     "AuditEvent",
+    "AuditSealAnchor",
     "Base",
     "CalendarLink",
     "Consent",

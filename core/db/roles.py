@@ -3,7 +3,9 @@
 * the **owner** (``makker_owner``) owns every table and runs migrations; forced row-level
   security binds it too, so it cannot take a complete backup;
 * the **app** role (``MAKKER_DB_APP_ROLE``, ``makker_app``) gets DML on every table after every
-  upgrade and after a restore (:func:`grant_app_role`), only SELECT on the migration tables;
+  upgrade and after a restore (:func:`grant_app_role`), only SELECT on the migration tables,
+  and on the audit log only INSERT and SELECT (plus UPDATE of the seal columns ``seq`` and
+  ``hash``, which a trigger lets it set once; :mod:`core.audit.seal`);
 * the **backup** role (``makker_backup``) is ``BYPASSRLS`` and read-only: SELECT on every
   table and sequence of ``public`` and of the job queue's schema ``procrastinate``, now and in
   future schemas and tables of the owner (:func:`backup_role_statements`).
@@ -21,6 +23,11 @@ DEFAULT_OWNER_ROLE = "makker_owner"
 DEFAULT_BACKUP_ROLE = "makker_backup"
 #: Tables only migrations write: the app role may read them (readiness), never change them.
 MIGRATION_TABLES = ("alembic_version", "schema_compatibility")
+#: The audit log (issue 15): the app role inserts and reads rows and seals them, nothing more.
+AUDIT_TABLE = "audit_event"
+AUDIT_SEAL_COLUMNS = ("seq", "hash")
+#: Where the chain continues after retention (written by the owner only).
+AUDIT_ANCHOR_TABLE = "audit_seal_anchor"
 #: The PostgreSQL schema of the job queue (migration 0015).
 QUEUE_SCHEMA = "procrastinate"
 
@@ -42,6 +49,16 @@ def grant_app_role(connection: Connection, role: str) -> None:
     for table in MIGRATION_TABLES:
         if inspector.has_table(table):
             connection.execute(text(f"REVOKE INSERT, UPDATE, DELETE ON {table} FROM {role}"))
+    if AUDIT_TABLE in inspector.get_table_names():
+        seal = [c["name"] for c in inspector.get_columns(AUDIT_TABLE)]
+        connection.execute(text(f"REVOKE UPDATE, DELETE, TRUNCATE ON {AUDIT_TABLE} FROM {role}"))
+        if all(column in seal for column in AUDIT_SEAL_COLUMNS):
+            columns = ", ".join(AUDIT_SEAL_COLUMNS)
+            connection.execute(text(f"GRANT UPDATE ({columns}) ON {AUDIT_TABLE} TO {role}"))
+    if inspector.has_table(AUDIT_ANCHOR_TABLE):
+        connection.execute(
+            text(f"REVOKE INSERT, UPDATE, DELETE, TRUNCATE ON {AUDIT_ANCHOR_TABLE} FROM {role}")
+        )
     connection.execute(text(f"GRANT USAGE, SELECT ON ALL SEQUENCES IN SCHEMA public TO {role}"))
     if QUEUE_SCHEMA in inspector.get_schema_names():
         # The job queue (procrastinate, core/jobs): the worker's tables, types and functions.

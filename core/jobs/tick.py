@@ -1,7 +1,8 @@
 """The one periodic job: for every tenant, in that tenant's scope, write what time has made
 due (:mod:`core.notifications.schedule`) and deliver the outbox (:mod:`core.notifications.
-delivery`). The same function runs in ``makker worker`` (procrastinate, PostgreSQL) and inside
-the app on SQLite; it is idempotent, so a second run finds nothing new to write or send."""
+delivery`); then seal the audit rows written since the last run (:mod:`core.audit.seal`).
+The same function runs in ``makker worker`` (procrastinate, PostgreSQL) and inside the app on
+SQLite; it is idempotent, so a second run finds nothing new to write or send."""
 
 from __future__ import annotations
 
@@ -38,6 +39,8 @@ class JobRuntime:
 class TickReport:
     written: dict[str, int] = field(default_factory=dict)
     delivered: dict[str, Delivered] = field(default_factory=dict)
+    #: Audit rows sealed by this run.
+    sealed: int = 0
 
 
 async def tenants(sessionmaker: async_sessionmaker[AsyncSession]) -> list[Tenant]:
@@ -73,4 +76,17 @@ async def tick(runtime: JobRuntime) -> TickReport:
             continue
         report.written[tenant.slug] = written
         report.delivered[tenant.slug] = delivered
+    report.sealed = await seal_audit(runtime.sessionmaker)
     return report
+
+
+async def seal_audit(sessionmaker: async_sessionmaker[AsyncSession]) -> int:
+    """Seal the pending audit rows (the app also does it when it shuts down); a failure is
+    logged (its type only) and the next run seals them."""
+    from core.audit.seal import seal_pending
+
+    try:
+        return await seal_pending(sessionmaker.kw["bind"])
+    except Exception as exc:
+        logger.error("sealing the audit log failed (%s)", type(exc).__name__)
+        return 0
