@@ -35,6 +35,8 @@ from core.db.session import create_app_engine, create_sessionmaker
 from core.errors import document_api_errors, exception_handlers
 from core.forloeb.controllers import ForloebApiController, MatchingApiController
 from core.forloeb.pages import ForloebPagesController, MatchingPagesController
+from core.gdpr.api import MyAccessLogApiController, PersonGdprApiController
+from core.gdpr.pages import MyAccessLogPagesController, PersonGdprPagesController
 from core.identity.dev_issuer import DevIssuer
 from core.identity.dev_issuer_routes import dev_issuer_router
 from core.identity.issuer import IssuerUnavailable, issuer_unavailable
@@ -107,6 +109,7 @@ TEMPLATE_DIRS: list[Path | PathLike[Any] | str] = [
     CORE_DIR / "reports" / "templates",
     CORE_DIR / "applications" / "templates",
     CORE_DIR / "notifications" / "templates",
+    CORE_DIR / "gdpr" / "templates",
 ]
 STATIC_DIR = CORE_DIR / "web" / "static"
 NOT_FOUND_DETAIL = "Not Found"
@@ -188,6 +191,10 @@ def create_app(settings: Settings | None = None) -> Litestar:
             MeApiController,
             MyAvailabilityApi,
             MyPageController,
+            PersonGdprApiController,
+            PersonGdprPagesController,
+            MyAccessLogApiController,
+            MyAccessLogPagesController,
             MatchingApiController,
             ForloebApiController,
             MatchingPagesController,

@@ -341,6 +341,42 @@ def invitations_send() -> None:
     click.echo(f"{len(lines)} pending invitations handled")
 
 
+# -- GDPR (docs/gdpr.md) ----------------------------------------------------------------------
+@main.group()
+def gdpr() -> None:
+    """GDPR: the record of processing activities (Art. 30)."""
+
+
+@gdpr.command("register")
+@click.option("--tenant", "tenant_slug", default=None, help="One tenant (default: every tenant).")
+@click.option(
+    "--output",
+    type=click.Path(path_type=Path, dir_okay=False),
+    default=None,
+    help="Write to this file (default: standard output).",
+)
+@tenant_dir_option
+def gdpr_register(tenant_slug: str | None, output: Path | None, directory: Path | None) -> None:
+    """Write the record of processing (Markdown) from the model tags, the partner grants in
+    the database and the tenant files' retention."""
+    from core.gdpr.register import register_markdown
+
+    settings = _settings()
+    configs = {c.slug: c for c in _load_tenant_files(directory or settings.tenants_dir, settings)}
+    try:
+        text = asyncio.run(
+            _with_sessionmaker(settings, lambda sm: register_markdown(sm, configs, tenant_slug))
+        )
+    except LookupError:
+        click.echo(f"makker: no tenant {tenant_slug!r} in the database", err=True)
+        sys.exit(1)
+    if output is None:
+        click.echo(text, nl=False)
+    else:
+        output.write_text(text, encoding="utf-8")
+        click.echo(f"wrote {output}")
+
+
 # -- plugins --------------------------------------------------------------------------------
 def _plugin_manager(settings: Settings | None = None) -> Any:
     """The plugins of ``settings`` (default: the environment's, as production unless said)."""

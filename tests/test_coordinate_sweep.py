@@ -81,13 +81,19 @@ PARTNER_BODIES: dict[tuple[str, str], dict[str, Any]] = {
     ("POST", f"{_PAGE}/aktiviteter"): {**_ACTIVITY_IN_P, "starts": "17:00", "ends": "19:00"},
 }
 #: What a partner may not do anywhere in the owner's space: a person's calendar link (its feed
-#: is not limited to a programme and would outlive the grant) and a person's own sign-in. 403
+#: is not limited to a programme and would outlive the grant), a person's own sign-in, and a
+#: person's access log and export (issue 15). 403
 #: before any look-up, so the same inside and outside the programme (docs/identity.md).
 PARTNER_REFUSED = frozenset(
     {
         ("POST", f"{_API}/people/{{person_id:uuid}}/calendar-link"),
         ("DELETE", f"{_API}/people/{{person_id:uuid}}/calendar-link"),
         ("PUT", f"{_API}/people/{{person_id:uuid}}/account"),
+        # A person's access log and export cover every programme of the person (issue 15).
+        ("GET", f"{_API}/people/{{person_id:uuid}}/access-log"),
+        ("GET", f"{_API}/people/{{person_id:uuid}}/export"),
+        ("GET", f"{_PAGE}/deltagere/{{person_id:uuid}}/adgangslog"),
+        ("GET", f"{_PAGE}/deltagere/{{person_id:uuid}}/indsigt"),
     }
 )
 #: Placeholders that name no object of a programme: the same in and outside it.

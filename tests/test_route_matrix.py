@@ -685,6 +685,20 @@ TENANT_ROUTES.update(
 )
 
 
+# GDPR (issue 15): a person's access log and export are for coordinators and tenant admins (a
+# `coordinate` partner gets 403: tests/test_coordinate_sweep.py); a person's own log is for a
+# sign-in linked to a person (404 for the others).
+TENANT_ROUTES.update(
+    {
+        ("GET", f"{_API}/people/{{person_id:uuid}}/access-log"): TenantRoute(COORD, 200),
+        ("GET", f"{_API}/people/{{person_id:uuid}}/export"): TenantRoute(COORD, 200),
+        ("GET", f"{_PAGE}/deltagere/{{person_id:uuid}}/adgangslog"): TenantRoute(COORD, 200),
+        ("GET", f"{_PAGE}/deltagere/{{person_id:uuid}}/indsigt"): TenantRoute(COORD, 200),
+        ("GET", f"{_API}/me/access-log"): TenantRoute(ANY, 200, by_role=_NOT_LINKED),
+        ("GET", f"{_PAGE}/mit/adgangslog"): TenantRoute(ANY, 200, by_role=_NOT_LINKED),
+    }
+)
+
 def _route_table(app) -> set[tuple[str, str]]:
     return {
         (method, route.path)
@@ -1227,6 +1241,9 @@ OBJECT_ROUTES = [
     ("POST", "/api/v1/t/{own}/notifications/{other_notification}/retry", {}),
     ("GET", "/api/v1/t/{own}/people/{other_person}/notification-choices", {}),
     ("PUT", "/api/v1/t/{own}/people/{other_person}/notification-choices", {}),
+    # issue 15: another tenant's person's access log or export
+    ("GET", "/api/v1/t/{own}/people/{other_person}/access-log", {}),
+    ("GET", "/api/v1/t/{own}/people/{other_person}/export", {}),
 ]
 OBJECT_BODIES = {
     "/transitions": {"to": "withdrawn"},
@@ -1326,6 +1343,8 @@ PAGE_OBJECT_ROUTES = [
     "/t/{own}/forloeb/{forloeb_id:uuid}/planlaeg",
     "/t/{own}/forloeb/{forloeb_id:uuid}/planlagt/{planned_id:uuid}",
     "/t/{own}/beskeder/person/{person_id:uuid}",
+    "/t/{own}/deltagere/{person_id:uuid}/adgangslog",
+    "/t/{own}/deltagere/{person_id:uuid}/indsigt",
 ]
 
 

@@ -189,9 +189,11 @@ class Intake(TenantOwned, Model):
     chemistry_notes: Mapped[str | None] = mapped_column(Text, info=PERSONAL)
     #: Matching (issue 6): a wish marked as a must is a hard filter, not just points.
     wish_gender_required: Mapped[bool] = mapped_column(
-        Boolean, default=False, server_default=false()
+        Boolean, default=False, server_default=false(), info=PERSONAL
     )
-    wish_age_required: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    wish_age_required: Mapped[bool] = mapped_column(
+        Boolean, default=False, server_default=false(), info=PERSONAL
+    )
     #: How many mentees a mentor takes at once (mentors only).
     capacity: Mapped[int] = mapped_column(SmallInteger, default=1, server_default=text("1"))
     #: Not to be matched before this date (a person taking a break from the waiting list).

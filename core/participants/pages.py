@@ -79,6 +79,8 @@ async def _person_page(
         has_consent=await person_has_consent(ctx.session, person.id),
         programmes=await programmes(ctx.session),
         trajectories=await trajectories(ctx, person.id),
+        # The access log and the export are the municipality's own staff's (issue 15).
+        gdpr_links=ctx.partner is None,
         errors=errors or {},
         values=values or {},
     )

@@ -136,6 +136,11 @@ PAGES: dict[str, Page] = {
     f"{_T}/forloeb/{{forloeb_id:uuid}}/planlagt/{{planned_id:uuid}}": Page((COORD, MENTOR)),
     f"{_T}/udvikling/postkasse": Page(),
     f"{_T}/beskeder/person/{{person_id:uuid}}": Page(),
+    # GDPR (issue 15): who has seen a person's data, everything held about the person (the
+    # printable export), and the person's own log from "Mit forløb".
+    f"{_T}/deltagere/{{person_id:uuid}}/adgangslog": Page((COORD, ADMIN)),
+    f"{_T}/deltagere/{{person_id:uuid}}/indsigt": Page(),
+    f"{_T}/mit/adgangslog": Page((MENTOR, MENTEE)),
 }
 #: GET routes in the swept part of the route table that are not HTML pages.
 NOT_PAGES = {

@@ -1,0 +1,100 @@
+"""Words for the access log and the export page: audit actions, tables and columns.
+
+English message ids (marked with :func:`N_` so the catalog test finds them), translated where
+they are shown. An action, table or column without a word is shown by its code.
+"""
+
+from __future__ import annotations
+
+from core.web.i18n import gettext as _
+
+
+def N_(message: str) -> str:
+    """Mark ``message`` for the catalog; translated later, where it is shown."""
+    return message
+
+
+ACTIONS = {
+    "person.read": N_("Opened the person's page"),
+    "person.create": N_("Created the person"),
+    "person.update": N_("Changed the person's details"),
+    "person.account": N_("Linked or unlinked a sign-in"),
+    "person.eligibility": N_("Checked the rules for a programme"),
+    "person_intake_answers_read": N_("Read the intake answers"),
+    "person_intake_answers_updated": N_("Changed the intake answers"),
+    "enrolment.create": N_("Enrolled the person in a programme"),
+    "enrolment.read": N_("Opened an enrolment (intake and consent)"),
+    "enrolment.transition": N_("Changed an enrolment's status"),
+    "enrolment.override": N_("Let the person through despite a rule"),
+    "eligibility.override": N_("Let the person through despite a rule"),
+    "intake.update": N_("Changed the intake interview"),
+    "consent.give": N_("Recorded consent"),
+    "consent.withdraw": N_("Recorded that consent was withdrawn"),
+    "matching.suggestions": N_("Looked at matching suggestions"),
+    "forloeb.propose": N_("Proposed a forløb"),
+    "forloeb.read": N_("Opened the forløb"),
+    "forloeb.accept": N_("Answered a proposed forløb"),
+    "forloeb.transition": N_("Changed the forløb's state"),
+    "forloeb.plan": N_("Changed the forløb's plan"),
+    "forloeb.meeting": N_("Logged a meeting"),
+    "forloeb.plan_meeting": N_("Planned a meeting"),
+    "forloeb.cancel_meeting": N_("Cancelled a planned meeting"),
+    "outcomes.read": N_("Opened a questionnaire"),
+    "outcomes.answer": N_("Sent questionnaire answers"),
+    "outcomes.correct": N_("Corrected questionnaire answers"),
+    "outcomes.trajectory": N_("Read questionnaire answers over time"),
+    "outcomes.due": N_("Looked at questionnaires due"),
+    "application.read": N_("Opened the application"),
+    "application.create": N_("Applied on the public page"),
+    "application.delete": N_("Deleted the application"),
+    "notifications.choices": N_("Read the contact choices"),
+    "notifications.choices_saved": N_("Changed the contact choices"),
+    "notifications.retry": N_("Sent a failed message again"),
+    "calendar_link_created": N_("Made a calendar link"),
+    "calendar_link_revoked": N_("Revoked a calendar link"),
+    "invitation.create": N_("Invited the person to sign in"),
+    "invitation.revoke": N_("Revoked an invitation"),
+    "invitation.accept": N_("Accepted an invitation"),
+    "member.read": N_("Opened a member"),
+    "member.role": N_("Changed a member's role"),
+    "member.remove": N_("Removed a member"),
+    "gdpr.access_log": N_("Read who has seen the data"),
+    "gdpr.export": N_("Exported all data about the person"),
+    "partner_access": N_("Worked in the programme as a partner"),
+}
+
+TABLES = {
+    "person": N_("Person"),
+    "calendar_link": N_("Calendar links"),
+    "contact_preference": N_("Contact choices"),
+    "enrolment": N_("Enrolments"),
+    "invitation": N_("Invitations to sign in"),
+    "notification": N_("Messages"),
+    "activity_attendance": N_("Attendance at activities"),
+    "activity_member": N_("Member of activities"),
+    "application": N_("Applications"),
+    "consent": N_("Consent history"),
+    "course_participant": N_("Mentor courses"),
+    "enrolment_event": N_("Enrolment history"),
+    "forloeb": N_("Forløb"),
+    "intake": N_("Intake interviews"),
+    "tenant_member": N_("Sign-in and role"),
+    "course_attendance": N_("Attendance at course sessions"),
+    "forloeb_event": N_("Forløb history"),
+    "forloeb_pause": N_("Pauses"),
+    "meeting": N_("Meetings"),
+    "planned_meeting": N_("Planned meetings"),
+    "questionnaire_response": N_("Questionnaire answers"),
+}
+
+
+def action_label(action: str) -> str:
+    """The action in the current language (its code when it has no word)."""
+    word = ACTIONS.get(action)
+    return _(word) if word else action
+
+
+def table_label(table: str) -> str:
+    """The table in the current language (its name when it has no word)."""
+    word = TABLES.get(table)
+    return _(word) if word else table
