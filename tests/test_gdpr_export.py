@@ -491,3 +491,32 @@ async def test_a_coordinate_partner_gets_403_and_no_links_on_the_person_page(
     assert page.status_code == 200
     assert "/adgangslog" not in page.text and "/indsigt" not in page.text
     assert log.status_code == 403 and refused in log.text
+
+
+async def test_a_mentor_seeing_her_citizen_on_my_forloeb_is_on_the_citizens_log(
+    live, sessionmaker, tenants
+):
+    person_id, ids = await _fill_everything(sessionmaker, tenants.a, canaries=False)
+    slug = tenants.a.slug
+    mentor = f"gdpr-mentor-{slug}"
+    live.add_user(mentor, ("mentor",), (slug,))
+    with tenant_scope(tenants.a.id):
+        async with sessionmaker() as session, session.begin():
+            mentor_person = await session.scalar(
+                select(Person).where(Person.name == "Mentor Mentorsen")
+            )
+            assert mentor_person is not None
+            mentor_person.account = account_of(live, mentor)
+    async with httpx.AsyncClient(base_url=live.url) as browser:
+        await browser_sign_in(browser, live, mentor)
+        page = await browser.get(f"/t/{slug}/mit/")
+    assert page.status_code == 200 and "Kanarie Fuglsang" in page.text
+    async with await _api(live, tenants.a, mentor, ("mentor",)) as api:
+        me = await api.get("/me")
+    assert me.json()["forloeb"][0]["other_name"] == "Kanarie Fuglsang"
+    async with await _api(live, tenants.a, f"gdpr-mentor-k-{slug}", ("coordinator",)) as api:
+        log = (await api.get(f"/people/{person_id}/access-log")).json()
+    assert [(e["who"], e["role"], e["action"], e["object_id"]) for e in log["entries"]] == [
+        (f"Test {mentor}", "mentor", "forloeb.read", ids["forloeb"]),
+        (f"Test {mentor}", "mentor", "forloeb.read", ids["forloeb"]),
+    ]

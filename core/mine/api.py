@@ -126,7 +126,17 @@ class MeApiController(StrictController):
     async def me(self, ctx: NamedDependency[Context]) -> MeOut:
         """The caller's own person in the tenant: holds with sessions and own attendance, and
         the activities open to them with their next occurrences."""
-        return me_out(await my_overview(ctx))
+        view = await my_overview(ctx)
+        ctx.audit("mine.read")
+        # The other party of each forløb (name) is shown: on their access log (issue 15).
+        for f in view.forloeb if view else []:
+            ctx.audit(
+                "forloeb.read",
+                object_type="forloeb",
+                object_id=f.row.forloeb.id,
+                detail={"view": "mine"},
+            )
+        return me_out(view)
 
     @post(
         "/calendar-link",

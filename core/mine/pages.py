@@ -87,6 +87,14 @@ async def _page(
     due: list[DueLine] = []
     answered: list[TrajectoryView] = []
     if view is not None:
+        # The page shows the other party of each forløb (name): on their access log (issue 15).
+        for f in view.forloeb:
+            ctx.audit(
+                "forloeb.read",
+                object_type="forloeb",
+                object_id=f.row.forloeb.id,
+                detail={"view": "mine"},
+            )
         # The person's own open questionnaires and sent answers (never the other party's).
         due = await due_for_person(ctx, view.person)
         if due:
