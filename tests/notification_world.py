@@ -133,3 +133,19 @@ async def outbox(sessionmaker, tenant) -> list[Notification]:
                     select(Notification).order_by(Notification.kind, Notification.channel)
                 )
             )
+
+
+def only_tenants(monkeypatch, *keep: Tenant) -> None:
+    """Limit :func:`core.jobs.tick.tick` to the test's own tenants: late in a full run the
+    shared test database holds thousands, and a tick walks every one (tests of one tenant call
+    ``tick_tenant``; ``tests/test_job_queue.py`` proves on a database of its own that ``tick``
+    walks them all)."""
+    from core.jobs import tick as tick_module
+
+    ids = {t.id for t in keep}
+    every = tick_module.tenants
+
+    async def limited(sessionmaker: async_sessionmaker[AsyncSession]) -> list[Tenant]:
+        return [t for t in await every(sessionmaker) if t.id in ids]
+
+    monkeypatch.setattr(tick_module, "tenants", limited)

@@ -149,17 +149,24 @@ async def test_choices_are_checked_and_kept(live, sessionmaker, tenants, clock):
             "channels": {},
             "quiet_from": None,
             "quiet_to": None,
+            "language": "da",
             "available": ["email", "sms", "page", "off"],
         }
         bad = await api.put(
             "/notifications/choices",
-            json={"consent": True, "channels": {"digest": "email"}, "quiet_from": "22:00"},
+            json={
+                "consent": True,
+                "channels": {"digest": "email"},
+                "quiet_from": "22:00",
+                "language": "fr",
+            },
         )
         assert (bad.status_code, bad.json()["errors"]) == (
             400,
             {
                 "channels.digest": "Vælg en af mulighederne på listen.",
                 "quiet_to": "Angiv både start og slut på de stille timer, eller ingen af dem.",
+                "language": "Vælg en af mulighederne på listen.",
             },
         )
         wrong_type = await api.put("/notifications/choices", json={"channels": {"x": "pigeon"}})
@@ -172,11 +179,13 @@ async def test_choices_are_checked_and_kept(live, sessionmaker, tenants, clock):
                 "channels": {"meeting_reminder": "sms", "activity": "off"},
                 "quiet_from": "22:00",
                 "quiet_to": "07:00",
+                "language": "en",
             },
         )
         assert saved.status_code == 200, saved.text
         assert saved.json()["channels"]["meeting_reminder"] == "sms"
         assert (saved.json()["quiet_from"], saved.json()["quiet_to"]) == ("22:00", "07:00")
+        assert (await api.get("/notifications/choices")).json()["language"] == "en"
         assert (await api.get("/notifications")).json() == []
         assert (await api.post("/notifications/read")).status_code == 204
     assert pair.mentee_id is not None
@@ -237,6 +246,7 @@ def test_production_has_no_development_mailbox():
             "MAKKER_BASE_URL": "https://makker.example.dk",
             "MAKKER_OIDC_ISSUER": "https://login.example.dk/realms/makker",
             "MAKKER_OIDC_CLIENT_SECRET": "s3cret",
+            "MAKKER_DATA_KEYS": "kTR1s-e0cFk0HJL3h7yFy4x8fE1cBa9jV9M0yX6Zg0M=",
         }
     )
     mailbox = "/t/{tenant_slug:str}/udvikling/postkasse"
@@ -272,9 +282,16 @@ async def test_the_choices_page_refuses_in_danish_and_stores_nothing(
         token = csrf_token(form.text)
         refused = await http.post(
             page,
-            data={"_csrf_token": token, "consent": "on", "quiet_from": "22:00", "quiet_to": ""},
+            data={
+                "_csrf_token": token,
+                "consent": "on",
+                "quiet_from": "22:00",
+                "quiet_to": "",
+                "language": "fr",
+            },
         )
         assert refused.status_code == 400
+        assert 'href="#f-language"' in refused.text
         assert "Angiv både start og slut på de stille timer, eller ingen af dem." in refused.text
         assert 'href="#f-quiet_to"' in refused.text
         assert await _preference(sessionmaker, tenants.a) is None  # nothing stored
@@ -286,17 +303,20 @@ async def test_the_choices_page_refuses_in_danish_and_stores_nothing(
                 "channel_meeting_reminder": "sms",
                 "quiet_from": "22:00",
                 "quiet_to": "07:00",
+                "language": "en",
             },
         )
         assert (saved.status_code, saved.headers["location"]) == (303, f"{page}?gemt=1")
         shown = await http.get(f"{page}?gemt=1")
         assert "Dine valg er gemt." in shown.text
         assert 'value="22:00"' in shown.text and 'value="sms" selected' in shown.text
+        assert 'value="en" checked' in shown.text
     pref = await _preference(sessionmaker, tenants.a)
-    assert (pref.consented, pref.channels, pref.quiet_from) == (
+    assert (pref.consented, pref.channels, pref.quiet_from, pref.language) == (
         True,
         {"meeting_reminder": "sms"},
         dt.time(22, 0),
+        "en",
     )
 
 

@@ -18,7 +18,7 @@ from core.activities.models import (
 from core.clock import COPENHAGEN
 from core.courses.models import Course, CourseParticipant, CourseSession
 from core.db.tenant_scope import tenant_scope
-from core.jobs.tick import tick
+from core.jobs.tick import tick_tenant
 from core.participants.models import Consent, ConsentText, Enrolment
 from core.tenancy.models import Programme
 from tests.notification_world import make_pair, outbox, runtime_for
@@ -78,7 +78,7 @@ async def test_tomorrows_session_and_activity_are_reminded_the_day_before_once(
                 ]
             )
     runtime = runtime_for(sessionmaker)
-    await tick(runtime)
+    await tick_tenant(runtime, tenants.a)
     rows = await outbox(sessionmaker, tenants.a)
     assert sorted((r.kind, str(r.person_id), r.status, r.due_at) for r in rows) == sorted(
         (kind, str(pair.mentor_id), "pending", DUE.astimezone(dt.UTC))
@@ -86,7 +86,7 @@ async def test_tomorrows_session_and_activity_are_reminded_the_day_before_once(
     )
     for at in (DUE, DUE + dt.timedelta(minutes=1), DUE + dt.timedelta(hours=5)):
         clock.set(at)
-        await tick(runtime)
+        await tick_tenant(runtime, tenants.a)
     rows = await outbox(sessionmaker, tenants.a)
     assert sorted((r.kind, r.status) for r in rows) == [
         ("activity", "sent"),
@@ -116,7 +116,7 @@ async def test_a_questionnaire_that_opens_reaches_its_respondent_once(sessionmak
     start = dt.datetime(2026, 11, 30, 9, 0, tzinfo=COPENHAGEN)
     for later in (dt.timedelta(0), dt.timedelta(minutes=1), dt.timedelta(hours=1)):
         clock.set(start + later)
-        await tick(runtime)
+        await tick_tenant(runtime, tenants.a)
     rows = await outbox(sessionmaker, tenants.a)
     assert [(r.kind, str(r.person_id), r.channel, r.status) for r in rows] == [
         ("questionnaire_due", str(pair.mentee_id), "email", "sent")

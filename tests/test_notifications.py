@@ -6,6 +6,7 @@ programme; quiet hours; the coordinators' digest."""
 from __future__ import annotations
 
 import datetime as dt
+import itertools
 import re
 import tomllib
 from pathlib import Path
@@ -16,8 +17,8 @@ from sqlalchemy import update
 from core.clock import COPENHAGEN
 from core.db.tenant_scope import tenant_scope
 from core.forloeb.planned import PlannedMeetingIn, cancel_meeting, plan_meeting
-from core.jobs.tick import tick
-from core.notifications.messages import MessageValues, render
+from core.jobs.tick import tick_tenant
+from core.notifications.messages import LANGUAGES, MessageValues, render
 from core.notifications.models import KINDS, ContactPreference
 from core.tenancy.models import Tenant
 from tests.notification_world import in_context, links, make_pair, outbox, runtime_for
@@ -36,6 +37,16 @@ async def _plan(sessionmaker, pair, day: dt.date, time: str = "14:00", place: st
         pair.tenant,
         lambda ctx: plan_meeting(ctx, pair.forloeb_id, data, links(pair.tenant)),
     )
+
+
+async def _tenant_file_says(sessionmaker, tenant: Tenant, notifications: dict) -> None:
+    """The tenant's ``[notifications]`` as synced from its file (in the row and the object the
+    test hands to ``tick_tenant``)."""
+    with tenant_scope(None):
+        async with sessionmaker() as session, session.begin():
+            row = await session.get(Tenant, tenant.id)
+            row.notifications = notifications
+    tenant.notifications = notifications
 
 
 def _sent(rows, kind="meeting_reminder"):
@@ -86,14 +97,14 @@ async def test_a_planned_meeting_gives_exactly_one_reminder_the_day_before_at_17
     runtime = runtime_for(sessionmaker)
 
     clock.set(due_utc - dt.timedelta(minutes=1))
-    await tick(runtime)
+    await tick_tenant(runtime, tenants.a)
     assert _sent(await outbox(sessionmaker, tenants.a)) == []
 
     clock.set(due_utc)
-    await tick(runtime)
+    await tick_tenant(runtime, tenants.a)
     for later in (dt.timedelta(minutes=1), dt.timedelta(hours=3), dt.timedelta(days=1)):
         clock.set(due_utc + later)
-        await tick(runtime)
+        await tick_tenant(runtime, tenants.a)
     rows = await outbox(sessionmaker, tenants.a)
     sent = _sent(rows)
     assert [(person, channel, status) for person, channel, status, _ in sent] == sorted(
@@ -124,7 +135,7 @@ async def test_an_afbud_withdraws_the_reminders_and_tells_the_other_party(
     # cancelled by a coordinator: both are told, now
     told = sorted((r.channel, r.status) for r in rows if r.kind == "meeting_cancelled")
     assert told == [("email", "pending"), ("email", "pending"), ("page", "pending")]
-    await tick(runtime_for(sessionmaker))
+    await tick_tenant(runtime_for(sessionmaker), tenants.a)
     rows = await outbox(sessionmaker, tenants.a)
     assert sorted(r.status for r in rows if r.kind == "meeting_cancelled") == ["sent"] * 3
     assert sorted(r.status for r in rows if r.kind == "meeting_reminder") == ["withdrawn"] * 3
@@ -148,7 +159,7 @@ async def test_an_opted_out_person_gets_nothing(sessionmaker, tenants, clock):
             )
     await _plan(sessionmaker, pair, dt.date(2026, 12, 3))
     clock.set(copenhagen(2026, 12, 2, 17, 1))
-    await tick(runtime_for(sessionmaker))
+    await tick_tenant(runtime_for(sessionmaker), tenants.a)
     rows = await outbox(sessionmaker, tenants.a)
     # nothing for the citizen; for the mentor only the page (nothing leaves Makker)
     assert [(str(r.person_id), r.channel, r.status) for r in rows] == [
@@ -168,7 +179,7 @@ async def test_a_no_given_after_writing_is_respected_at_delivery(sessionmaker, t
                 .values(channels={"meeting_reminder": "off"})
             )
     clock.set(copenhagen(2026, 12, 2, 17, 0))
-    await tick(runtime_for(sessionmaker))
+    await tick_tenant(runtime_for(sessionmaker), tenants.a)
     rows = await outbox(sessionmaker, tenants.a)
     assert sorted((str(r.person_id), r.status) for r in rows) == sorted(
         [(str(pair.mentee_id), "withdrawn"), (str(pair.mentor_id), "sent")]
@@ -210,6 +221,8 @@ def test_no_sms_template_names_a_programme():
     names = _programme_names()
     assert "Mentorordning på misbrugsområdet" in names
     revealing = [*names, "misbrug", "psykiatri", "handicap", "diagnose", "angst", "depression"]
+    # and in the English templates
+    revealing += ["addict", "substance", "psychiatr", "disab", "mental", "diagnos", "anxiety"]
     slugs = [p["slug"] for data in _tenant_files() for p in data.get("programmes", [])]
     checked = 0
     for data in _tenant_files():
@@ -223,25 +236,25 @@ def test_no_sms_template_names_a_programme():
             on=dt.date(2026, 12, 10),
             attention=3,
         )
-        for kind in KINDS:
-            for channel in ("sms", "email"):
-                rendered = render(kind, channel, values)
-                text = f"{rendered.title}\n{rendered.body}".lower()
-                # the words outside the links (a link carries the tenant's slug, and
-                # Psykiatrifonden's is its name; partners have no people who get messages)
-                words = re.sub(r"https://\S+", "<link>", text)
-                if data["kind"] == "partner":
-                    # a partner has no people of its own to message; its name (Psykiatrifonden)
-                    # is its signature - a tenant whose name reveals sets [notifications] name
-                    words = words.replace(values.tenant_name.lower(), "<tenant>")
-                found = [word for word in revealing if word.lower() in words]
-                assert found == [], (data["slug"], kind, channel, found)
-                assert not any(slug in text for slug in slugs), (data["slug"], kind, channel)
-                checked += 1
-            sms = render(kind, "sms", values).body
+        for kind, channel, language in itertools.product(KINDS, ("sms", "email"), LANGUAGES):
+            rendered = render(kind, channel, values, language)
+            text = f"{rendered.title}\n{rendered.body}".lower()
+            # the words outside the links (a link carries the tenant's slug, and
+            # Psykiatrifonden's is its name; partners have no people who get messages)
+            words = re.sub(r"https://\S+", "<link>", text)
+            if data["kind"] == "partner":
+                # a partner has no people of its own to message; its name (Psykiatrifonden)
+                # is its signature - a tenant whose name reveals sets [notifications] name
+                words = words.replace(values.tenant_name.lower(), "<tenant>")
+            found = [word for word in revealing if word.lower() in words]
+            assert found == [], (data["slug"], kind, channel, found)
+            assert not any(slug in text for slug in slugs), (data["slug"], kind, channel)
+            checked += 1
+            sms = render(kind, "sms", values, language).body
             assert len(sms) <= 3 * 153, (kind, len(sms))
-            assert "Stop beskeder" in sms or kind == "digest"
-    assert checked == 2 * len(KINDS) * len(_tenant_files())
+            if kind != "digest":
+                assert ("Stop messages" if language == "en" else "Stop beskeder") in sms
+    assert checked == 2 * len(KINDS) * len(LANGUAGES) * len(_tenant_files())
 
 
 def test_every_message_says_how_to_stop():
@@ -253,29 +266,27 @@ def test_every_message_says_how_to_stop():
         at=dt.datetime(2026, 12, 3, 13, tzinfo=dt.UTC),
         on=dt.date(2026, 12, 10),
     )
-    for kind in KINDS:
-        for channel in ("email", "sms"):
-            body = render(kind, channel, values).body
-            if kind == "digest" and channel == "email":
-                assert "koordinatorernes" in body
-            else:
-                assert "https://x/stop" in body, (kind, channel)
+    for kind, channel, language in itertools.product(KINDS, ("email", "sms"), LANGUAGES):
+        body = render(kind, channel, values, language).body
+        if kind == "digest" and channel == "email":
+            assert "koordinatorernes" in body  # the digest is Danish only
+        else:
+            assert "https://x/stop" in body, (kind, channel, language)
 
 
 async def test_the_weekly_digest_goes_once_to_the_coordinators_address(
     sessionmaker, tenants, clock
 ):
-    with tenant_scope(None):
-        async with sessionmaker() as session, session.begin():
-            tenant = await session.get(Tenant, tenants.a.id)
-            tenant.notifications = {"contact": "ring 01 23 45 67", "digest_to": "team@example.org"}
+    await _tenant_file_says(
+        sessionmaker, tenants.a, {"contact": "ring 01 23 45 67", "digest_to": "team@example.org"}
+    )
     runtime = runtime_for(sessionmaker)
     clock.set(copenhagen(2026, 11, 30, 6, 59))  # Monday, before 07:00
-    await tick(runtime)
+    await tick_tenant(runtime, tenants.a)
     assert [r.kind for r in await outbox(sessionmaker, tenants.a)] == []
     for minute in (0, 1, 2):
         clock.set(copenhagen(2026, 11, 30, 7, minute))
-        await tick(runtime)
+        await tick_tenant(runtime, tenants.a)
     rows = await outbox(sessionmaker, tenants.a)
     assert [(r.kind, r.address, r.status) for r in rows] == [("digest", "team@example.org", "sent")]
     assert "Forløb, der trænger til opmærksomhed: 0" in rows[0].body
@@ -324,8 +335,8 @@ async def test_a_proposal_tells_both_parties_in_its_own_transaction(
     )
     assert accepted.status_code == 200, accepted.text
     await api.aclose()
-    report = await tick(runtime_for(sessionmaker))
-    assert report.written[tenants.a.slug] == 0
+    written, _ = await tick_tenant(runtime_for(sessionmaker), tenants.a)
+    assert written == 0
     rows = await outbox(sessionmaker, tenants.a)
     assert sorted((str(r.person_id), r.status) for r in rows) == sorted(
         [
@@ -333,3 +344,82 @@ async def test_a_proposal_tells_both_parties_in_its_own_transaction(
             (str(ids["person:Mette Mentor"]), "sent"),
         ]
     )
+
+
+async def test_the_tenant_file_sets_the_reminder_time_and_the_digests_day_and_time(
+    sessionmaker, tenants, clock
+):
+    await _tenant_file_says(
+        sessionmaker,
+        tenants.a,
+        {
+            "contact": "ring 01 23 45 67",
+            "digest_to": "team@example.org",
+            "reminder_time": "09:30",
+            "digest_day": "friday",
+            "digest_time": "13:15",
+        },
+    )
+    clock.set(copenhagen(2026, 11, 30, 8))  # Monday
+    pair = await make_pair(sessionmaker, tenants.a, dt.date(2026, 11, 1))
+    await _plan(sessionmaker, pair, dt.date(2026, 12, 3))
+    due = copenhagen(2026, 12, 2, 9, 30).astimezone(dt.UTC)
+    assert [(r.kind, r.due_at) for r in await outbox(sessionmaker, tenants.a)] == [
+        ("meeting_reminder", due)
+    ] * 2
+    runtime = runtime_for(sessionmaker)
+    clock.set(copenhagen(2026, 11, 30, 8, 1))  # Monday 08:01: not the digest's day
+    await tick_tenant(runtime, tenants.a)
+    clock.set(copenhagen(2026, 12, 2, 9, 29))
+    await tick_tenant(runtime, tenants.a)
+    assert _sent(await outbox(sessionmaker, tenants.a)) == []
+    clock.set(copenhagen(2026, 12, 2, 9, 30))
+    await tick_tenant(runtime, tenants.a)
+    assert len(_sent(await outbox(sessionmaker, tenants.a))) == 2
+    clock.set(copenhagen(2026, 12, 4, 13, 14))  # Friday, a minute early
+    await tick_tenant(runtime, tenants.a)
+    assert _sent(await outbox(sessionmaker, tenants.a), "digest") == []
+    for minute in (15, 16):
+        clock.set(copenhagen(2026, 12, 4, 13, minute))
+        await tick_tenant(runtime, tenants.a)
+    digests = [r for r in await outbox(sessionmaker, tenants.a) if r.kind == "digest"]
+    assert [(r.status, r.sent_at.astimezone(COPENHAGEN).strftime("%a %H:%M")) for r in digests] == [
+        ("sent", "Fri 13:15")
+    ]
+
+
+async def test_a_person_who_chose_english_gets_english_messages(sessionmaker, tenants, clock):
+    """The language is the person's choice (``/beskeder/valg``); without one, Danish."""
+    clock.set(copenhagen(2026, 11, 30, 10))
+    pair = await make_pair(sessionmaker, tenants.a, dt.date(2026, 11, 1))
+    with tenant_scope(tenants.a.id):
+        async with sessionmaker() as session, session.begin():
+            await session.execute(
+                update(ContactPreference)
+                .where(ContactPreference.person_id == pair.mentee_id)
+                .values(language="en", channels={"meeting_reminder": "sms"})
+            )
+    await _plan(sessionmaker, pair, dt.date(2026, 12, 3))
+    rows = {r.person_id: r for r in await outbox(sessionmaker, tenants.a)}
+    english, danish = rows[pair.mentee_id], rows[pair.mentor_id]
+    assert (english.channel, english.title) == ("sms", "Reminder: meeting tomorrow at 14:00")
+    assert english.body == (
+        "Reminder: You have a meeting with your Makker partner tomorrow at 14:00. See the place "
+        f"or cancel: {english.link}\n\nKommune A. Stop messages: {links(tenants.a).stop}\n"
+    )
+    assert (danish.channel, danish.title) == ("email", "Påmindelse: møde i morgen kl. 14.00")
+    assert "torsdag den 3. december kl. 14.00" in danish.body
+    english_mail = render(
+        "meeting_reminder",
+        "email",
+        MessageValues(
+            "Kommune A",
+            "ring 01 23 45 67",
+            "https://x/l",
+            "https://x/stop",
+            at=copenhagen(2026, 12, 3, 14),
+        ),
+        "en",
+    )
+    assert "tomorrow, Thursday 3 December at 14:00." in english_mail.body
+    assert "No more messages? Turn them off here: https://x/stop" in english_mail.body

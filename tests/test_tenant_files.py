@@ -242,6 +242,24 @@ MISTAKES = {
         re.sub(r'offers = \[\n  "En peer-mentor[^\]]*\]', "offers = []", VEJLE, count=1),
         "vejle.toml:64: programmes[0].public.offers: Expected `array` of length >= 1",
     ),
+    "reminder_time_not_a_time": (
+        "vejle",
+        VEJLE.replace('i Vejle Kommune"\n', 'i Vejle Kommune"\nreminder_time = "5 pm"\n', 1),
+        "vejle.toml:112: notifications.reminder_time: expected a time of day as HH:MM (Danish "
+        "time), e.g. \"17:00\"; got '5 pm'",
+    ),
+    "digest_time_out_of_range": (
+        "vejle",
+        VEJLE.replace('i Vejle Kommune"\n', 'i Vejle Kommune"\ndigest_time = "24:00"\n', 1),
+        "vejle.toml:112: notifications.digest_time: expected a time of day as HH:MM (Danish "
+        "time), e.g. \"17:00\"; got '24:00'",
+    ),
+    "digest_day_in_danish": (
+        "vejle",
+        VEJLE.replace('i Vejle Kommune"\n', 'i Vejle Kommune"\ndigest_day = "mandag"\n', 1),
+        "vejle.toml:112: notifications.digest_day: expected one of monday, tuesday, wednesday, "
+        "thursday, friday, saturday, sunday; got 'mandag'",
+    ),
     "every_months_not_a_number": (
         "vejle",
         VEJLE.replace("every_months = 3", 'every_months = "3"'),

@@ -28,7 +28,7 @@ from core.db.base import Base
 
 #: The oldest schema revision this code runs against. Raise it to a new migration's revision
 #: as soon as the code uses what that migration adds (nearly always in the same change).
-OLDEST_SCHEMA_REVISION = "0021"  # audit_event.seq and .hash (the audit model maps them)
+OLDEST_SCHEMA_REVISION = "0022"  # contact_preference.language (the model maps it)
 
 #: One row: the oldest code revision (a code's newest migration) this schema still runs.
 schema_compatibility = Table(

@@ -2,10 +2,10 @@
 either of them gives an afbud from the reminder's link.
 
 Planning writes the meeting *and* its reminders to the outbox in the same transaction (one per
-party and channel, due the day before at 17:00 Danish time - :data:`core.notifications.
-schedule.REMINDER_TIME`); an afbud cancels the meeting, withdraws the reminders not yet sent
-and tells the other party, again in one transaction. The meeting is shown in the forløb and in
-both people's calendar feeds (:mod:`core.calendar.queries`).
+party and channel, due the day before at 17:00 Danish time or the tenant's ``reminder_time`` -
+:func:`core.notifications.schedule.reminder_time`); an afbud cancels the meeting, withdraws the
+reminders not yet sent and tells the other party, again in one transaction. The meeting is
+shown in the forløb and in both people's calendar feeds (:mod:`core.calendar.queries`).
 """
 
 from __future__ import annotations
@@ -33,7 +33,7 @@ from core.notifications.outbox import (
     values_for,
     withdraw,
 )
-from core.notifications.schedule import day_before_at
+from core.notifications.schedule import day_before_at, reminder_time
 from core.participants.models import Person
 from core.participants.validation import text
 from core.web.i18n import gettext as _
@@ -123,10 +123,11 @@ async def plan_meeting(
 
 
 async def _remind(ctx: Context, row: ForloebRow, planned: PlannedMeeting, links: Links) -> None:
-    """The reminders, one per party and channel: the day before at 17:00 Danish time - or now,
-    when the meeting is planned later than that (and more than two hours ahead)."""
+    """The reminders, one per party and channel: the day before at the tenant's reminder time
+    (17:00 Danish time unless its file says otherwise) - or now, when the meeting is planned
+    later than that (and more than two hours ahead)."""
     day = local(planned.starts_at).date()
-    due = day_before_at(day)
+    due = day_before_at(day, reminder_time(ctx.tenant))
     now = ctx.now()
     if due < now and planned.starts_at - now < REMINDER_LEAD:
         return

@@ -12,6 +12,7 @@ from core.context import Context
 from core.errors import Forbidden, Invalid, NotFound
 from core.forloeb.access import acts_as_coordinator
 from core.mine.queries import my_person
+from core.notifications.messages import DEFAULT_LANGUAGE, LANGUAGES
 from core.notifications.models import ContactPreference, Notification
 from core.notifications.preferences import CHOICES, PERSON_KINDS, preference_of
 from core.notifications.schemas import ChoicesIn, ChoicesOut
@@ -91,6 +92,7 @@ def choices_out(person: Person, pref: ContactPreference | None) -> ChoicesOut:
         else {},
         quiet_from=_hhmm(pref.quiet_from) if pref else None,
         quiet_to=_hhmm(pref.quiet_to) if pref else None,
+        language=(pref.language if pref else None) or DEFAULT_LANGUAGE,
         available=available_channels(person),
     )
 
@@ -159,6 +161,8 @@ async def _save(ctx: Context, person: Person, data: ChoicesIn) -> ChoicesOut:
         )
     elif data.quiet_from is not None and data.quiet_from == data.quiet_to:
         errors["quiet_to"] = _("The quiet hours must end at another time than they start.")
+    if data.language is not None and data.language not in LANGUAGES:
+        errors["language"] = _("Choose one of the listed options.")
     if errors:
         raise Invalid(errors)
     pref = await preference_of(ctx.session, person.id)
@@ -173,6 +177,7 @@ async def _save(ctx: Context, person: Person, data: ChoicesIn) -> ChoicesOut:
     pref.channels = {k: v for k, v in data.channels.items() if v}
     pref.quiet_from = _time(data.quiet_from)
     pref.quiet_to = _time(data.quiet_to)
+    pref.language = data.language or DEFAULT_LANGUAGE
     await ctx.session.flush()
     ctx.audit("notifications.choices_saved", object_type="person", object_id=person.id)
     return choices_out(person, pref)

@@ -1,5 +1,7 @@
 """The messages' text: Danish templates in ``core/notifications/messages/``, one per kind and
-channel (``<kind>.subject.txt``, ``<kind>.email.txt``, ``<kind>.sms.txt``).
+channel (``<kind>.subject.txt``, ``<kind>.email.txt``, ``<kind>.sms.txt``), and English ones in
+``messages/en/`` for a person who chose English (``ContactPreference.language``). The
+coordinators' digest is Danish only.
 
 What a message may say (docs/notifications.md): the tenant's name and contact line, a time, a
 day and a link into Makker (behind sign-in) - never a diagnosis, a programme's name, a place, a
@@ -22,6 +24,9 @@ from jinja2 import Environment, FileSystemLoader, StrictUndefined
 from core.clock import local
 
 TEMPLATE_DIR = Path(__file__).parent / "messages"
+#: The languages of the templates: Danish (the default, in TEMPLATE_DIR) and English (``en/``).
+LANGUAGES = ("da", "en")
+DEFAULT_LANGUAGE = "da"
 #: An SMS longer than this is split in several by the network; keep to three.
 SMS_MAX = 3 * 153
 
@@ -54,9 +59,10 @@ class Rendered:
 
 
 @cache
-def _environment() -> Environment:
+def _environment(language: str = DEFAULT_LANGUAGE) -> Environment:
+    folder = TEMPLATE_DIR if language == DEFAULT_LANGUAGE else TEMPLATE_DIR / language
     return Environment(
-        loader=FileSystemLoader(TEMPLATE_DIR),
+        loader=FileSystemLoader(folder),
         autoescape=False,  # plain text, never HTML
         undefined=StrictUndefined,
         keep_trailing_newline=False,
@@ -76,22 +82,49 @@ def danish_day(day: dt.date | dt.datetime) -> str:
     return format_datetime(dt.datetime.combine(day, dt.time(12)), "d. MMMM", locale="da")
 
 
-def _context(values: MessageValues) -> dict[str, object]:
+def english_when(moment: dt.datetime) -> str:
+    """``Thursday 3 December at 14:00`` (Danish time)."""
+    return format_datetime(local(moment), "EEEE d MMMM 'at' HH:mm", locale="en")
+
+
+def english_day(day: dt.date | dt.datetime) -> str:
+    """``3 December``."""
+    if isinstance(day, dt.datetime):
+        day = local(day).date()
+    return format_datetime(dt.datetime.combine(day, dt.time(12)), "d MMMM", locale="en")
+
+
+def _context(values: MessageValues, language: str) -> dict[str, object]:
     context: dict[str, object] = asdict(values)
+    when, day_of = (english_when, english_day) if language == "en" else (danish_when, danish_day)
     if values.at is not None:
-        context["when"] = danish_when(values.at)
-        context["time"] = local(values.at).strftime("%H.%M")
-        context["day"] = danish_day(values.at)
+        context["when"] = when(values.at)
+        context["time"] = local(values.at).strftime("%H:%M" if language == "en" else "%H.%M")
+        context["day"] = day_of(values.at)
     if values.on is not None:
-        context["day"] = danish_day(values.on)
+        context["day"] = day_of(values.on)
     return context
 
 
-def render(kind: str, channel: str, values: MessageValues) -> Rendered:
+def language_of(kind: str, language: str | None) -> str:
+    """The language a ``kind`` message is written in for a person who chose ``language``:
+    theirs if there are templates for it, else Danish."""
+    if (
+        language in LANGUAGES
+        and language != DEFAULT_LANGUAGE
+        and (TEMPLATE_DIR / language / f"{kind}.subject.txt").exists()
+    ):
+        return language
+    return DEFAULT_LANGUAGE
+
+
+def render(kind: str, channel: str, values: MessageValues, language: str | None = None) -> Rendered:
     """The title and body of a ``kind`` message on ``channel`` (``email``, ``sms`` or
-    ``page``: the page shows the e-mail's text)."""
-    env = _environment()
-    context = _context(values)
+    ``page``: the page shows the e-mail's text), in ``language`` (default and fallback:
+    Danish)."""
+    language = language_of(kind, language)
+    env = _environment(language)
+    context = _context(values, language)
     title = env.get_template(f"{kind}.subject.txt").render(context).strip()
     body_template = f"{kind}.{'sms' if channel == 'sms' else 'email'}.txt"
     body = env.get_template(body_template).render(context).strip() + "\n"

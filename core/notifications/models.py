@@ -127,6 +127,9 @@ class ContactPreference(TenantOwned, Model):
     #: No e-mail or SMS between these Danish times (from > to: over midnight); both or neither.
     quiet_from: Mapped[dt.time | None] = mapped_column(Time, info=PERSONAL)
     quiet_to: Mapped[dt.time | None] = mapped_column(Time, info=PERSONAL)
+    #: The language of the person's messages: ``en`` English, ``da`` or ``None`` Danish (the
+    #: command accepts these; any other value is written in Danish).
+    language: Mapped[str | None] = mapped_column(String(2), info=PERSONAL)
 
     @property
     def consented(self) -> bool:

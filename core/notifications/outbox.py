@@ -2,8 +2,9 @@
 
 :func:`notify` is how any domain says "tell this person": it decides the channels from the
 person's choices (:mod:`core.notifications.preferences`), moves an e-mail or SMS out of their
-quiet hours, renders the Danish text and adds one row per channel, each with its idempotency
-key - so calling it twice for the same cause writes nothing the second time. The rows are part
+quiet hours, renders the text in the person's language (Danish unless they chose English) and
+adds one row per channel, each with its idempotency key - so calling it twice for the same
+cause writes nothing the second time. The rows are part
 of the caller's transaction: they exist exactly when the change that caused them was committed.
 :func:`withdraw` takes back what has not gone out yet (an afbud withdraws the reminders).
 """
@@ -118,7 +119,7 @@ async def notify(
     written = []
     for channel in choice.channels:
         when = due_at if channel == "page" else choice.out_of_quiet_hours(due_at)
-        rendered = render(kind, channel, values)
+        rendered = render(kind, channel, values, choice.language)
         done = await _insert_once(
             session,
             {

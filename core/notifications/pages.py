@@ -210,6 +210,7 @@ def _choices_in(form: dict[str, Any]) -> ChoicesIn:
             "consent": form.get("consent", False),
             "quiet_from": form.get("quiet_from", ""),
             "quiet_to": form.get("quiet_to", ""),
+            "language": form.get("language") or None,
         },
         ChoicesIn,
         messages,
@@ -229,6 +230,7 @@ def _values(out: Any) -> dict[str, Any]:
         "consent": out.consent,
         "quiet_from": out.quiet_from or "",
         "quiet_to": out.quiet_to or "",
+        "language": out.language,
     }
     for k in PERSON_KINDS:
         values[f"channel_{k}"] = out.channels.get(k) or ""

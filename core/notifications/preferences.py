@@ -1,6 +1,7 @@
 """What a person wants to hear, and how: consent to be contacted, a channel (or none) per kind,
-quiet hours. Read by :func:`core.notifications.outbox.notify` when a message is written and
-again by the delivery just before it goes out (a "no" given in between is respected).
+quiet hours, the language of the messages. Read by :func:`core.notifications.outbox.notify`
+when a message is written and again by the delivery just before it goes out (a "no" given in
+between is respected).
 
 Defaults: without consent to be contacted, messages appear only on the page (the list in the
 header) - and only for a person with a sign-in; with consent, every kind goes by e-mail if the
@@ -40,6 +41,8 @@ class Choice:
     channels: tuple[str, ...]
     quiet_from: dt.time | None = None
     quiet_to: dt.time | None = None
+    #: The language the messages are written in (``da`` unless the person chose ``en``).
+    language: str = "da"
 
     def in_quiet_hours(self, moment: dt.datetime) -> bool:
         if self.quiet_from is None or self.quiet_to is None:
@@ -87,7 +90,7 @@ def resolve(person: Person, pref: ContactPreference | None, kind: str) -> Choice
     if person.account:
         channels.append("page")
     quiet = (pref.quiet_from, pref.quiet_to) if pref else (None, None)
-    return Choice(tuple(channels), *quiet)
+    return Choice(tuple(channels), *quiet, language=(pref.language if pref else None) or "da")
 
 
 async def choice_of(session: AsyncSession, person: Person, kind: str) -> Choice:

@@ -2,13 +2,15 @@
 idempotency key so that a tick every minute writes each message once:
 
 * **course sessions** and **activities** (supervision, interest groups, ...) a person takes
-  part in: the day before, at :data:`REMINDER_TIME` Danish time;
+  part in: the day before, at :data:`REMINDER_TIME` Danish time (or the tenant file's
+  ``reminder_time``);
 * **proposals** waiting for a party's yes: once per party and proposal;
 * **questionnaires** due (``core.outcomes.results.due_in_tenant``): once per occasion and
   person, when it opens;
-* the coordinators' **weekly digest**, Monday from :data:`DIGEST_TIME`, to the tenant file's
-  ``digest_to``: the attention list, new applications, questionnaires that closed unanswered in
-  the week and deliveries that failed.
+* the coordinators' **weekly digest**, Monday from :data:`DIGEST_TIME` (or the tenant
+  file's ``digest_day`` and ``digest_time``), to the tenant file's ``digest_to``: the attention
+  list, new applications, questionnaires that closed unanswered in the week and deliveries that
+  failed.
 
 A planned meeting's reminder is not here: it is written with the meeting, in the same
 transaction (:mod:`core.forloeb.planned`).
@@ -29,11 +31,35 @@ from core.forloeb.rows import ForloebRow, list_forloeb
 from core.notifications.models import Notification
 from core.notifications.outbox import Links, local_moment, notify, notify_address, values_for
 from core.participants.models import Person
+from core.tenancy.models import Tenant
 
-#: The day-before reminders go out at this Danish time.
+#: The day-before reminders go out at this Danish time (the tenant file's
+#: ``[notifications] reminder_time`` may say another).
 REMINDER_TIME = dt.time(17, 0)
-#: The weekly digest: Monday from this Danish time.
+#: The weekly digest: Monday from this Danish time (``digest_day``, ``digest_time``).
+DIGEST_DAY = "monday"
 DIGEST_TIME = dt.time(7, 0)
+WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
+
+
+def _setting_time(tenant: Tenant, key: str, default: dt.time) -> dt.time:
+    raw = (tenant.notifications or {}).get(key)
+    try:
+        return dt.time.fromisoformat(raw) if isinstance(raw, str) else default
+    except ValueError:  # the tenant file's check refuses it; an old row falls back
+        return default
+
+
+def reminder_time(tenant: Tenant) -> dt.time:
+    """The Danish time of the tenant's day-before reminders (default 17:00)."""
+    return _setting_time(tenant, "reminder_time", REMINDER_TIME)
+
+
+def digest_moment(tenant: Tenant) -> tuple[int, dt.time]:
+    """The weekday (0 = Monday) and Danish time of the tenant's weekly digest."""
+    day = (tenant.notifications or {}).get("digest_day") or DIGEST_DAY
+    weekday = WEEKDAYS.index(day) if day in WEEKDAYS else 0
+    return weekday, _setting_time(tenant, "digest_time", DIGEST_TIME)
 
 
 def day_before_at(day: dt.date, at: dt.time = REMINDER_TIME) -> dt.datetime:
@@ -62,7 +88,7 @@ async def _course_sessions(ctx: Context, links: Links, tomorrow: dt.date) -> int
                 person,
                 "course_session",
                 occasion=session_row.day,
-                due_at=day_before_at(session_row.day),
+                due_at=day_before_at(session_row.day, reminder_time(ctx.tenant)),
                 values=values,
                 now=ctx.now(),
                 subject_id=session_row.id,
@@ -96,7 +122,7 @@ async def _activities(ctx: Context, links: Links, tomorrow: dt.date) -> int:
                     person,
                     "activity",
                     occasion=tomorrow,
-                    due_at=day_before_at(tomorrow),
+                    due_at=day_before_at(tomorrow, reminder_time(ctx.tenant)),
                     values=values,
                     now=ctx.now(),
                     subject_id=activity.id,
@@ -214,9 +240,10 @@ async def _digest(ctx: Context, links: Links) -> int:
     if not address:
         return 0
     today = ctx.today()
-    monday = today - dt.timedelta(days=today.weekday())
-    sent_from = local_moment(monday, DIGEST_TIME)
-    if ctx.now() < sent_from:
+    weekday, at = digest_moment(ctx.tenant)
+    # this ISO week's digest day (the week runs Monday to Sunday)
+    digest_day = today - dt.timedelta(days=today.weekday()) + dt.timedelta(days=weekday)
+    if ctx.now() < local_moment(digest_day, at):
         return 0
     week = today.isocalendar()
     occasion = f"{week.year}-W{week.week:02d}"

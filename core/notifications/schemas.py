@@ -9,6 +9,8 @@ from typing import Annotated
 import msgspec
 
 Choice = Annotated[str, msgspec.Meta(extra_json_schema={"enum": ["email", "sms", "page", "off"]})]
+#: The language of the messages: ``da`` (Danish, the default) or ``en`` (English).
+Language = Annotated[str, msgspec.Meta(extra_json_schema={"enum": ["da", "en"]})]
 #: A time of day on the Danish wall clock, ``HH:MM`` (quiet hours).
 QuietTime = Annotated[
     str,
@@ -32,12 +34,13 @@ class NotificationOut(msgspec.Struct):
 class ChoicesIn(msgspec.Struct, forbid_unknown_fields=True):
     """Consent to be contacted by e-mail or SMS; per kind ``email``, ``sms``, ``page`` (only in
     Makker) or ``off``; quiet hours in Danish time (both or neither; ``from`` later than
-    ``to`` spans midnight)."""
+    ``to`` spans midnight); the messages' ``language`` (``da``, the default, or ``en``)."""
 
     consent: bool = False
     channels: dict[str, Choice] = {}
     quiet_from: QuietTime | None = None
     quiet_to: QuietTime | None = None
+    language: Language | None = None
 
 
 class ChoicesOut(msgspec.Struct):
@@ -45,6 +48,7 @@ class ChoicesOut(msgspec.Struct):
     channels: dict[str, str]
     quiet_from: QuietTime | None
     quiet_to: QuietTime | None
+    language: Language
     #: What the person can choose now (e-mail needs an address, SMS a phone number).
     available: list[str]
 

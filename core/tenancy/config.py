@@ -124,6 +124,10 @@ class SmsGatewayConfig(msgspec.Struct, forbid_unknown_fields=True, kw_only=True)
     token_env: Annotated[str, msgspec.Meta(pattern=r"^MAKKER_SMS_[A-Z0-9_]{1,40}$")] | None = None
 
 
+Weekday = Literal["monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday"]
+_CLOCK_TIME = re.compile(r"^([01][0-9]|2[0-3]):[0-5][0-9]$")
+
+
 class NotificationsConfig(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
     """``[notifications]``: what every message ends with, where the coordinators' weekly digest
     goes, and the SMS gateway."""
@@ -140,6 +144,11 @@ class NotificationsConfig(msgspec.Struct, forbid_unknown_fields=True, kw_only=Tr
     ) = None
     #: The coordinators' shared address for the weekly digest (no digest without it).
     digest_to: Annotated[str, msgspec.Meta(pattern=r"^[^@\s]+@[^@\s]+\.[^@\s]+$")] | None = None
+    #: When the day-before reminders go out, ``HH:MM`` Danish time (default 17:00).
+    reminder_time: str | None = None
+    #: When the weekly digest goes out: the weekday and ``HH:MM`` Danish time (Monday 07:00).
+    digest_day: Weekday | None = None
+    digest_time: str | None = None
     sms: SmsGatewayConfig | None = None
 
 
@@ -239,6 +248,7 @@ _CHOICES: dict[str, tuple[str, ...]] = {
     "meeting_frequencies": get_args(MeetingFrequency),
     "kind": ("municipality", "partner"),
     "respondents": ("mentee", "mentor", "both"),
+    "digest_day": get_args(Weekday),
 }
 _PATTERNS: dict[str, str] = {
     "slug": "expected lower-case letters, digits and '-', starting with a letter",
@@ -371,6 +381,14 @@ def parse_tenant_text(
             "e.g. https://www.was.digst.dk/makker-kolding",
             "accessibility_statement_url",
         )
+    for key in ("reminder_time", "digest_time"):
+        value = getattr(config.notifications, key, None)
+        if value is not None and not _CLOCK_TIME.match(value):
+            raise fail(
+                f'expected a time of day as HH:MM (Danish time), e.g. "17:00"; got {value!r}',
+                "notifications",
+                key,
+            )
     pm = plugin_manager or _default_plugin_manager()
     schemas = config_schemas(pm)
     types = programme_types(pm)

@@ -9,7 +9,7 @@ import datetime as dt
 from playwright.async_api import expect
 
 from core.clock import COPENHAGEN
-from core.jobs.tick import tick
+from core.jobs.tick import tick_tenant
 from tests.notification_world import make_pair, outbox, runtime_for
 from tests.test_mine import account_of
 
@@ -63,10 +63,10 @@ async def test_a_pair_plans_a_meeting_on_a_phone_and_the_reminder_reaches_the_ma
     # The day before, 16:59: nothing yet; 17:00: the reminder goes out (the worker's tick).
     runtime = runtime_for(sessionmaker)
     clock.set(dt.datetime(2026, 12, 2, 16, 59, tzinfo=COPENHAGEN))
-    await tick(runtime)
+    await tick_tenant(runtime, tenants.a)
     assert [r.status for r in await outbox(sessionmaker, tenants.a)] == ["pending"] * 4
     clock.set(dt.datetime(2026, 12, 2, 17, 0, tzinfo=COPENHAGEN))
-    await tick(runtime)
+    await tick_tenant(runtime, tenants.a)
 
     # the header's "Beskeder" shows the mentor's unread reminder; the list has it (two days on,
     # her sign-in from Monday has ended: she signs in again)
@@ -102,7 +102,7 @@ async def test_a_pair_plans_a_meeting_on_a_phone_and_the_reminder_reaches_the_ma
     await citizen.get_by_role("button", name="Meld afbud").click()
     assert "Afbuddet er registreret" in await citizen.locator("main").inner_text()
     await _no_horizontal_scroll(citizen)
-    await tick(runtime)
+    await tick_tenant(runtime, tenants.a)
     await mailbox.reload()
     assert "E-mail til Mette Mentorsen: Afbud: mødet 3. december er aflyst" in (
         await mailbox.locator("main").inner_text()
