@@ -336,6 +336,11 @@ async def test_the_export_page_prints_everything_in_danish(live, sessionmaker, t
     ):
         assert f">{heading}</h2>" in page.text, heading
     assert "kanariefugl intake.challenges" in page.text
+    # Columns by a Danish word, personal data marked with a star; a column without a word by
+    # its name in the data model.
+    assert '<th scope="row">Udfordringer *</th>' in page.text
+    assert '<th scope="row">Status</th>' in page.text
+    assert '<th scope="row"><code>programme_id</code></th>' in page.text
     assert "kanariefugl meeting.note" in page.text
     assert 'href="/static/gdpr.css"' in page.text
     assert f'href="/t/{tenants.a.slug}/deltagere/{person_id}/adgangslog"' in person_page.text

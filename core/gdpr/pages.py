@@ -17,7 +17,7 @@ from core.context import Context
 from core.errors import Invalid
 from core.gdpr.api import LOG_PAGE
 from core.gdpr.commands import export_person, read_access_log, read_own_access_log
-from core.gdpr.labels import action_label, table_label
+from core.gdpr.labels import action_label, column_label, table_label
 from core.identity.dev_users import role_label
 from core.identity.guards import any_member, coordinators
 from core.mine.queries import my_person_or_404
@@ -88,6 +88,7 @@ class PersonGdprPagesController(Controller):
             person=person,
             export=export,
             table_label=table_label,
+            column_label=column_label,
             active_nav="participants",
         )
 
