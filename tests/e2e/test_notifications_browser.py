@@ -1,6 +1,7 @@
 """Issue 16 in a real browser, in Danish, on a 390 px phone: the mentor plans the pair's next
 meeting; when the clock reaches 17:00 the day before, the reminder is in the development
-mailbox; the citizen opens the reminder's link and sends an afbud, and the mentor is told."""
+mailbox; the citizen opens the reminder's link and sends an afbud, and the mentor is told. A
+citizen chooses English on her phone and her next reminder is written in English."""
 
 from __future__ import annotations
 
@@ -109,3 +110,46 @@ async def test_a_pair_plans_a_meeting_on_a_phone_and_the_reminder_reaches_the_ma
     )
     for context in (phone, desk, citizen.context):
         await context.close()
+
+
+async def test_a_citizen_chooses_english_on_a_phone_and_her_next_reminder_is_english(
+    browser, live, tenants, sessionmaker, clock
+):
+    clock.set(PLANNED_ON)
+    slug = tenants.a.slug
+    mentee = f"nb-en-mentee-{slug}"
+    live.add_user(mentee, ("mentee",), (slug,))
+    pair = await make_pair(
+        sessionmaker, tenants.a, dt.date(2026, 11, 2), mentee_account=account_of(live, mentee)
+    )
+    base = f"{live.url}/t/{slug}"
+    phone = await browser.new_context(viewport=PHONE, locale="da-DK", is_mobile=True)
+    page = await phone.new_page()
+    await _sign_in(page, f"{base}/beskeder/valg", mentee)
+    assert await page.locator("h1").inner_text() == "Sådan må vi kontakte dig"
+    await _no_horizontal_scroll(page)
+    await page.get_by_label("English").check()
+    await page.get_by_label("Påmindelse dagen før et planlagt møde").select_option("sms")
+    await page.get_by_role("button", name="Gem valg").click()
+    await page.wait_for_url(f"{base}/beskeder/valg?gemt=1")
+    assert "Dine valg er gemt." in await page.locator("main").inner_text()
+    await expect(page.get_by_label("English")).to_be_checked()
+    await _no_horizontal_scroll(page)
+    await page.screenshot(path="/tmp/nb16-choices.png", full_page=True)
+    await phone.close()
+
+    # the mentor plans a meeting (API-free: the command), and the citizen's SMS is English
+    from core.forloeb.planned import PlannedMeetingIn, plan_meeting
+    from tests.notification_world import in_context, links
+
+    data = PlannedMeetingIn(day="2026-12-03", time="14:00", place="Caféen")
+    await in_context(
+        sessionmaker,
+        tenants.a,
+        lambda ctx: plan_meeting(ctx, pair.forloeb_id, data, links(tenants.a)),
+    )
+    rows = [r for r in await outbox(sessionmaker, tenants.a) if r.person_id == pair.mentee_id]
+    assert sorted((r.channel, r.title) for r in rows) == [
+        ("page", "Reminder: meeting tomorrow at 14:00"),
+        ("sms", "Reminder: meeting tomorrow at 14:00"),
+    ]
