@@ -525,3 +525,35 @@ async def test_a_mentor_seeing_her_citizen_on_my_forloeb_is_on_the_citizens_log(
         (f"Test {mentor}", "mentor", "forloeb.read", ids["forloeb"]),
         (f"Test {mentor}", "mentor", "forloeb.read", ids["forloeb"]),
     ]
+
+
+async def test_adding_a_person_to_a_hold_or_an_activity_is_on_her_log(live, sessionmaker, tenants):
+    _person_id, _ids = await _fill_everything(sessionmaker, tenants.a, canaries=False)
+    with tenant_scope(tenants.a.id):
+        async with sessionmaker() as session:
+            mentor = await session.scalar(select(Person).where(Person.name == "Mentor Mentorsen"))
+            course = await session.scalar(select(Course))
+            activity = await session.scalar(select(Activity))
+    assert mentor is not None and course is not None and activity is not None
+    username = f"gdpr-hold-{tenants.a.slug}"
+    async with await _api(live, tenants.a, username, ("coordinator",)) as api:
+        body = {"person_id": str(mentor.id)}
+        assert (await api.post(f"/courses/{course.id}/participants", json=body)).status_code == 201
+        assert (await api.post(f"/activities/{activity.id}/members", json=body)).status_code == 201
+        log = (await api.get(f"/people/{mentor.id}/access-log")).json()
+    assert [(e["action"], e["what"]) for e in log["entries"]] == [
+        ("activity.member_add", "Satte personen på en aktivitet"),
+        ("course.participant_add", "Satte personen på et mentorkursus"),
+    ]
+    async with sessionmaker() as session:
+        details = list(
+            await session.scalars(
+                select(AuditEvent.detail)
+                .where(
+                    AuditEvent.object_id == str(mentor.id),
+                    AuditEvent.action.in_(["course.participant_add", "activity.member_add"]),
+                )
+                .order_by(AuditEvent.action)
+            )
+        )
+    assert details == [{"activity": str(activity.id)}, {"course": str(course.id)}]

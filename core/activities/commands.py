@@ -186,7 +186,13 @@ async def add_member(ctx: Context, activity_id: uuid.UUID, data: PersonIdIn) -> 
         return False
     session.add(ActivityMember(activity_id=activity.id, person_id=data.person_id))
     await session.flush()
-    ctx.audit("activity.member_add", object_type="activity", object_id=activity.id)
+    # Names the person (with the activity), so it is on the person's access log (issue 15).
+    ctx.audit(
+        "activity.member_add",
+        object_type="person",
+        object_id=data.person_id,
+        detail={"activity": str(activity.id)},
+    )
     return True
 
 

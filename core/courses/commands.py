@@ -183,7 +183,13 @@ async def add_participant(ctx: Context, course_id: uuid.UUID, data: PersonIdIn) 
         )
     session.add(CourseParticipant(course_id=course.id, person_id=person_id))
     await session.flush()
-    ctx.audit("course.participant_add", object_type="course", object_id=course.id)
+    # Names the person (with the hold), so it is on the person's access log (issue 15).
+    ctx.audit(
+        "course.participant_add",
+        object_type="person",
+        object_id=person_id,
+        detail={"course": str(course.id)},
+    )
     return True
 
 

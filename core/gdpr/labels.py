@@ -50,6 +50,8 @@ ACTIONS = {
     "notifications.choices": N_("Read the contact choices"),
     "notifications.choices_saved": N_("Changed the contact choices"),
     "notifications.retry": N_("Sent a failed message again"),
+    "course.participant_add": N_("Added the person to a mentor course"),
+    "activity.member_add": N_("Added the person to an activity"),
     "calendar_link_created": N_("Made a calendar link"),
     "calendar_link_revoked": N_("Revoked a calendar link"),
     "invitation.create": N_("Invited the person to sign in"),
