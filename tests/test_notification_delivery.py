@@ -97,15 +97,22 @@ async def test_an_e_mail_goes_out_once_over_smtp(sessionmaker, tenants, clock, s
     assert len({m["Message-ID"] for m in smtp.messages}) == 2
 
 
-async def test_a_dead_smtp_server_loses_nothing(sessionmaker, tenants, clock, smtp):
+async def test_a_dead_smtp_server_loses_nothing(sessionmaker, tenants, clock, smtp, caplog):
     await _planned_pair(sessionmaker, tenants.a, clock)
     dead = runtime_for(sessionmaker, smtp_settings(free_port()))  # nobody listens there
     clock.set(DUE)
-    await tick_tenant(dead, tenants.a)
+    with caplog.at_level("WARNING", logger="makker.notifications"):
+        await tick_tenant(dead, tenants.a)
     rows = await outbox(sessionmaker, tenants.a)
     assert (
         sorted((r.status, r.attempts, r.last_error) for r in rows)
         == [("pending", 1, "SMTPConnectError")] * 2
+    )
+    # the log names the row and the error's kind: no address, name or text of the message
+    assert sorted(
+        r.getMessage() for r in caplog.records if r.name == "makker.notifications"
+    ) == sorted(
+        f"notification delivery refused ({r.id}, attempt 1): SMTPConnectError" for r in rows
     )
     assert {_minutes_after_due(r.due_at) for r in rows} == {1}  # the first wait: 1 minute
     clock.set(DUE + dt.timedelta(seconds=30))  # not yet due again

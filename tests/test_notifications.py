@@ -423,3 +423,72 @@ async def test_a_person_who_chose_english_gets_english_messages(sessionmaker, te
     )
     assert "tomorrow, Thursday 3 December at 14:00." in english_mail.body
     assert "No more messages? Turn them off here: https://x/stop" in english_mail.body
+
+
+async def test_the_digest_counts_attention_applications_missed_questionnaires_and_failures(
+    sessionmaker, tenants, clock
+):
+    """Numbers only: a pair without meetings, an application from the week, a questionnaire
+    that closed unanswered in the week, a message that could not be delivered."""
+    from sqlalchemy import select
+
+    from core.applications.models import Application
+    from core.notifications.models import Notification
+    from core.participants.models import Consent, ConsentText, Enrolment
+    from core.tenancy.models import Programme
+
+    await _tenant_file_says(
+        sessionmaker, tenants.a, {"contact": "ring 01 23 45 67", "digest_to": "team@example.org"}
+    )
+    clock.set(copenhagen(2026, 11, 26, 10))
+    # started 12 November: the baseline (14 days) closed 25 November, unanswered
+    pair = await make_pair(sessionmaker, tenants.a, dt.date(2026, 11, 12))
+    with tenant_scope(tenants.a.id):
+        async with sessionmaker() as session, session.begin():
+            programme = await session.scalar(select(Programme))
+            programme.outcomes = [{"instrument": "who5", "respondents": "mentee", "at_end": False}]
+            text = ConsentText(programme_id=programme.id, version=1, body="T", created_by="t")
+            session.add(text)
+            await session.flush()
+            enrolments = list(await session.scalars(select(Enrolment)))
+            for enrolment in enrolments:
+                session.add(
+                    Consent(enrolment_id=enrolment.id, consent_text_id=text.id, recorded_by="t")
+                )
+            session.add(
+                Application(
+                    person_id=pair.mentee_id,
+                    enrolment_id=enrolments[0].id,
+                    contact_consent_text="Ja",
+                    fingerprint="f" * 64,
+                    created_at=copenhagen(2026, 11, 27, 9).astimezone(dt.UTC),
+                )
+            )
+            session.add(
+                Notification(
+                    idempotency_key="x:failed",
+                    kind="meeting_reminder",
+                    channel="sms",
+                    person_id=pair.mentor_id,
+                    due_at=copenhagen(2026, 11, 27, 17).astimezone(dt.UTC),
+                    status="failed",
+                    attempts=8,
+                    last_error="HTTP 503",
+                    title="t",
+                    body="b",
+                    link="l",
+                    created_at=copenhagen(2026, 11, 27, 17).astimezone(dt.UTC),
+                    updated_at=copenhagen(2026, 11, 28, 5).astimezone(dt.UTC),
+                )
+            )
+    clock.set(copenhagen(2026, 11, 30, 7, 0))  # Monday 07:00
+    await tick_tenant(runtime_for(sessionmaker), tenants.a)
+    (digest,) = [r for r in await outbox(sessionmaker, tenants.a) if r.kind == "digest"]
+    assert (digest.address, digest.status) == ("team@example.org", "sent")
+    assert (
+        "- Forløb, der trænger til opmærksomhed: 1\n"
+        "- Nye ansøgninger siden sidste uge: 1\n"
+        "- Spørgeskemaer, der lukkede ubesvaret i ugen: 1\n"
+        "- Beskeder, der ikke kunne leveres: 1\n"
+    ) in digest.body
+    assert "Anna" not in digest.body and "Borger til Borger" not in digest.body
