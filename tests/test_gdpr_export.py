@@ -319,6 +319,10 @@ async def test_the_export_carries_every_tagged_column_of_every_table_about_the_p
 
 async def test_the_export_page_prints_everything_in_danish(live, sessionmaker, tenants):
     person_id, _ids = await _fill_everything(sessionmaker, tenants.a)
+    with tenant_scope(tenants.a.id):
+        async with sessionmaker() as session, session.begin():
+            # The staff member who recorded the consent etc. ("k" in every *_by column).
+            session.add(Member(user_id="https://issuer#k", name="Karin Koordinator"))
     username = f"gdpr-side-{tenants.a.slug}"
     live.add_user(username, ("coordinator",), (tenants.a.slug,))
     async with httpx.AsyncClient(base_url=live.url) as browser:
@@ -341,6 +345,10 @@ async def test_the_export_page_prints_everything_in_danish(live, sessionmaker, t
     assert '<th scope="row">Udfordringer *</th>' in page.text
     assert '<th scope="row">Status</th>' in page.text
     assert '<th scope="row"><code>programme_id</code></th>' in page.text
+    # Who recorded something: the member's name, not the sign-in's id.
+    assert '<th scope="row">Registreret af</th>' in page.text
+    assert "<td>Karin Koordinator</td>" in page.text
+    assert "<td>k</td>" not in page.text
     assert "kanariefugl meeting.note" in page.text
     assert 'href="/static/gdpr.css"' in page.text
     assert f'href="/t/{tenants.a.slug}/deltagere/{person_id}/adgangslog"' in person_page.text

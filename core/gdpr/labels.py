@@ -177,6 +177,19 @@ COLUMNS = {
     "revoked_at": N_("Revoked at"),
     "created_at": N_("Created"),
     "updated_at": N_("Changed"),
+    "actor": N_("By"),
+    "recorded_by": N_("Recorded by"),
+    "withdrawn_recorded_by": N_("Withdrawal recorded by"),
+    "created_by": N_("Created by"),
+    "logged_by": N_("Logged by"),
+    "planned_by": N_("Planned by"),
+    "proposed_by": N_("Proposed by"),
+    "entered_by": N_("Entered by"),
+    "cancelled_by": N_("Cancelled by"),
+    "override_by": N_("Let through by"),
+    "removed_by": N_("Removed by"),
+    "mentee_accepted_by": N_("Accepted for the citizen by"),
+    "mentor_accepted_by": N_("Accepted for the mentor by"),
 }
 
 

@@ -18,6 +18,7 @@ from core.errors import Invalid
 from core.gdpr.api import LOG_PAGE
 from core.gdpr.commands import export_person, read_access_log, read_own_access_log
 from core.gdpr.labels import action_label, column_label, table_label
+from core.gdpr.queries import is_staff_column, member_names
 from core.identity.dev_users import role_label
 from core.identity.guards import any_member, coordinators
 from core.mine.queries import my_person_or_404
@@ -82,6 +83,7 @@ class PersonGdprPagesController(Controller):
         """Everything held about the person, on one page that prints (or saves as PDF) well."""
         export = await export_person(ctx, person_id)
         person = await get_person(ctx.session, person_id)
+        names = await member_names(ctx)
         return _page(
             "export",
             ctx,
@@ -89,6 +91,12 @@ class PersonGdprPagesController(Controller):
             export=export,
             table_label=table_label,
             column_label=column_label,
+            # Who recorded or changed something: the member's name where it is known.
+            staff_name=lambda column, value: (
+                names.get(value, value)
+                if is_staff_column(column) and isinstance(value, str)
+                else value
+            ),
             active_nav="participants",
         )
 

@@ -262,3 +262,19 @@ async def _actor_namer(ctx: Context, person: Person, own: bool) -> _ActorNamer:
         for t in await ctx.session.scalars(select(Tenant).where(Tenant.kind == "partner"))
     }
     return _ActorNamer(members, _subject(person.account), own, partners)
+
+
+#: Columns that hold who did something (a sign-in's ``sub`` or ``iss#sub``): the export page
+#: shows the member's name instead.
+def is_staff_column(column: str) -> bool:
+    return column == "actor" or column.endswith("_by")
+
+
+async def member_names(ctx: Context) -> dict[str, str]:
+    """The tenant's members' names by ``sub`` and by user id (``iss#sub``)."""
+    names: dict[str, str] = {}
+    for member in await ctx.session.scalars(select(Member)):
+        if member.name:
+            names[member.user_id] = member.name
+            names[str(_subject(member.user_id))] = member.name
+    return names
