@@ -32,7 +32,7 @@ from core.calendar.pages import PublicCalendarController
 from core.courses.api import CourseApiController
 from core.courses.pages import CoursePagesController
 from core.db.session import create_app_engine, create_sessionmaker
-from core.errors import document_api_errors, exception_handlers
+from core.errors import QUIET_DATABASE_ERRORS, document_api_errors, exception_handlers
 from core.forloeb.controllers import ForloebApiController, MatchingApiController
 from core.forloeb.pages import ForloebPagesController, MatchingPagesController
 from core.gdpr.api import MyAccessLogApiController, PersonGdprApiController
@@ -93,6 +93,7 @@ from core.web.pipeline import (
     provide_ctx,
     provide_db_session,
 )
+from core.web.ratelimit import RateLimited, create_limiter
 
 CORE_DIR = Path(__file__).parent
 TEMPLATE_DIRS: list[Path | PathLike[Any] | str] = [
@@ -136,6 +137,8 @@ def create_app(settings: Settings | None = None) -> Litestar:
         )
         app.state.engine = engine
         app.state.sessionmaker = create_sessionmaker(engine)
+        # rate limits: shared by the workers through PostgreSQL, in memory on SQLite
+        app.state.limiter = create_limiter(settings)
         await report_database_at_start(engine)
         jobs = in_process_jobs(app.state.sessionmaker, settings, state["plugin_manager"])
         try:
@@ -145,6 +148,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
                 await jobs.stop()
             # the audit rows of the last requests are sealed before the process ends (issue 15)
             await seal_audit(app.state.sessionmaker)
+            await app.state.limiter.close()
             await engine.dispose()
 
     extra_handlers: list[Any] = []
@@ -256,6 +260,8 @@ def create_app(settings: Settings | None = None) -> Litestar:
                 422,
                 429,
                 PoolTimeout,
+                RateLimited,
+                *QUIET_DATABASE_ERRORS,
                 IssuerUnavailable,
                 PluginError,
             },

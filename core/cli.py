@@ -490,11 +490,19 @@ def worker(concurrency: int) -> None:
 @main.command()
 @click.option("--host", default="127.0.0.1", show_default=True)
 @click.option("--port", default=8000, show_default=True, type=int)
-def serve(host: str, port: int) -> None:
+@click.option(
+    "--workers",
+    default=1,
+    show_default=True,
+    type=click.IntRange(1, 64),
+    help="Worker processes (uvicorn); more than one needs PostgreSQL.",
+)
+def serve(host: str, port: int, workers: int) -> None:
     """Serve Makker (production: behind a TLS-terminating proxy).
 
     With no settings this refuses to start and names what production needs; with
-    MAKKER_ENV=development it serves only on a loopback address."""
+    MAKKER_ENV=development it serves only on a loopback address. On SIGTERM running requests
+    get MAKKER_GRACEFUL_SHUTDOWN_SECONDS to finish (docs/deploy.md)."""
     import uvicorn
 
     settings = _settings()
@@ -502,18 +510,30 @@ def serve(host: str, port: int) -> None:
         check_bind_address(settings, host)
     except SettingsError as exc:
         _configuration_error(exc)
-    app = _app_or_exit(settings)
+    if workers > 1 and not settings.database_url.startswith("postgresql"):
+        _configuration_error(
+            SettingsError(
+                "--workers above 1 needs PostgreSQL (MAKKER_DATABASE_URL): on SQLite one "
+                "process runs the jobs and counts the rate limits"
+            )
+        )
+    app = _app_or_exit(settings)  # a plugin that cannot load stops here, before any worker
     # uvicorn configures no logging of its own (log_config=None): its lines go through the
     # app's handler and format. uvicorn's own access log stays off.
-    uvicorn.run(
-        app,
-        host=host,
-        port=port,
-        proxy_headers=False,
-        server_header=False,
-        access_log=False,
-        log_config=None,
-    )
+    options: dict[str, Any] = {
+        "host": host,
+        "port": port,
+        "proxy_headers": False,
+        "server_header": False,
+        "access_log": False,
+        "log_config": None,
+        "timeout_graceful_shutdown": settings.graceful_shutdown_seconds,
+    }
+    if workers == 1:
+        uvicorn.run(app, **options)
+    else:
+        # each worker process builds its own app from the same environment
+        uvicorn.run("core.app:create_app", factory=True, workers=workers, **options)
 
 
 @main.command()

@@ -14,6 +14,11 @@ its own:
 * A failing plugin -> 500 naming the plugin (never a pass).
 * An exhausted connection pool -> 503 with ``Retry-After`` and a Danish message, after a short,
   bounded wait (``MAKKER_DB_POOL_TIMEOUT``), never a 30-second hang and a 500.
+* A database that does not answer (down, restarting, a connection cut) -> 503 with
+  ``Retry-After`` and the same Danish message, never a 500; the pool replaces its dead
+  connections, so the app recovers by itself when the database is back (:func:`database_down`).
+* A rate limit reached (:mod:`core.web.ratelimit`) -> 429 with ``Retry-After`` (the seconds
+  left of the window) and a Danish message.
 * An identity provider that cannot be reached -> 503 with ``Retry-After`` and a Danish message
   (:mod:`core.identity.issuer`, installed next to these by :func:`core.app.create_app`).
 
@@ -24,6 +29,7 @@ The OpenAPI document declares these answers on every ``/api/`` route, in one pla
 
 from __future__ import annotations
 
+import logging
 import re
 from collections.abc import Iterable, Mapping
 from typing import Any
@@ -41,12 +47,15 @@ from litestar.exceptions import (
 from litestar.openapi.datastructures import ResponseSpec
 from litestar.response import Redirect, Template
 from litestar.routes import BaseRoute
+from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
 
 from core.plugin_api import PluginError
 from core.web.i18n import gettext as _
+from core.web.ratelimit import RateLimited
 
 RETRY_AFTER_SECONDS = 2
+database_logger = logging.getLogger("makker.database")
 
 
 class LoginRequired(Exception):
@@ -118,8 +127,10 @@ API_ERRORS: dict[int, str] = {
     404: "Not found: no such object, another tenant's object, or a tenant the caller is not a "
     "member of - the same answer for all three.",
     409: "The action cannot be done in the object's current state.",
-    503: "Makker is busy (no database connection came free in time) or the identity provider "
-    "cannot be reached; try again after `Retry-After` seconds.",
+    429: "Too many requests from this user (or, without a token, this address) in a short "
+    "time; try again after `Retry-After` seconds.",
+    503: "Makker is busy (no database connection came free in time), the database or the "
+    "identity provider cannot be reached; try again after `Retry-After` seconds.",
 }
 #: A read never conflicts with an object's state.
 _READS = {HttpMethod.GET, HttpMethod.HEAD}
@@ -325,6 +336,80 @@ def _pool_exhausted(request: Request, _exc: Exception) -> Response:
     )
 
 
+#: SQLSTATEs of a database that is not there: connection failures (08...), shutting down or
+#: starting up (57P01-57P03).
+_OUTAGE_STATES = frozenset({"08000", "08001", "08003", "08004", "08006", "57P01", "57P02", "57P03"})
+
+
+#: The exception types of a database outage, logged by :func:`_database_error` itself (the app's
+#: logging config leaves out their traceback; another error of these types gets one here).
+QUIET_DATABASE_ERRORS: tuple[type[Exception], ...] = (
+    OperationalError,
+    InterfaceError,
+    ConnectionRefusedError,
+    ConnectionResetError,
+)
+
+
+def database_down(exc: BaseException) -> bool:
+    """Whether ``exc`` says the database cannot be reached (rather than refusing a statement)."""
+    if isinstance(exc, ConnectionError | TimeoutError):
+        return True  # refused or reset while connecting (asyncpg raises these unwrapped)
+    if not isinstance(exc, DBAPIError):
+        return False
+    if exc.connection_invalidated:
+        return True
+    orig = exc.orig
+    state = getattr(orig, "sqlstate", None) or getattr(orig, "pgcode", None)
+    if state in _OUTAGE_STATES:
+        return True
+    cause = getattr(orig, "__cause__", None)
+    return isinstance(cause, ConnectionError | TimeoutError) or (
+        cause is not None and type(cause).__name__ in {"ConnectionDoesNotExistError"}
+    )
+
+
+def _busy(request: Request, detail: str, seconds: int, status: int = 503) -> Response:
+    headers = {"Retry-After": str(seconds)}
+    if is_api_path(request.url.path):
+        return Response(
+            {"status_code": status, "detail": detail}, status_code=status, headers=headers
+        )
+    return Template(  # type: ignore[return-value]
+        "errors/busy.html",
+        status_code=status,
+        media_type=MediaType.HTML,
+        headers=headers,
+        context={"detail": detail},
+    )
+
+
+def _database_error(request: Request, exc: Exception) -> Response:
+    """The database does not answer: 503 with Retry-After and one log line (no traceback);
+    any other database error is a 500 with its traceback."""
+    if not database_down(exc):
+        if type(exc) in QUIET_DATABASE_ERRORS:  # else the app's logging wrote its traceback
+            route = request.scope.get("path_template") or "(no route)"
+            request.logger.error("uncaught exception on %s %s", request.method, route, exc_info=exc)
+        return _server_error(request, exc)
+    database_logger.warning(
+        "database unavailable (%s): answered 503 on %s",
+        type(getattr(exc, "orig", None) or exc).__name__,
+        request.scope.get("path_template") or "(no route)",
+    )
+    detail = _("Makker is busy right now. Please try again in a moment.")
+    return _busy(request, detail, RETRY_AFTER_SECONDS)
+
+
+def _rate_limited(request: Request, exc: RateLimited) -> Response:
+    """A rate limit is reached (logged once per key and window by the limiter)."""
+    detail = _(
+        "Too many requests have come in a short time. Please wait %(seconds)s seconds and try "
+        "again."
+    ) % {"seconds": exc.seconds}
+    return _busy(request, detail, exc.seconds, 429)
+
+
 def _plugin_failed(request: Request, exc: PluginError) -> Response:
     """A broken plugin is a server error, never a pass. The detail names the plugin (and no
     data the plugin's exception may quote); pages get the 500 page."""
@@ -359,6 +444,9 @@ def exception_handlers() -> dict[Any, Any]:
         Invalid: _invalid,
         Conflict: _conflict,
         PoolTimeout: _pool_exhausted,
+        DBAPIError: _database_error,
+        ConnectionError: _database_error,
+        RateLimited: _rate_limited,
         LoginRequired: _login_required,
         PluginError: _plugin_failed,
         500: _server_error,

@@ -105,6 +105,19 @@ class Settings:
     #: :func:`load_settings` sets it for a SQLite database; settings built directly (tests)
     #: leave it off and run the jobs themselves.
     jobs_in_app: bool = False
+    #: Rate limits (docs/operations.md, :mod:`core.web.ratelimit`); 0 switches one off.
+    #: Requests a minute of one signed-in user (API and pages).
+    rate_limit_user: int = 300
+    #: Requests a minute from one client address without a signed-in user.
+    rate_limit_address: int = 300
+    #: Sign-in requests (login, callback, the development issuer's form) a minute per address.
+    rate_limit_sign_in: int = 20
+    #: Accepted applications on a tenant's public form an hour per client address.
+    rate_limit_applications: int = 10
+    #: Seconds ``makker serve`` lets running requests finish after SIGTERM before closing them.
+    graceful_shutdown_seconds: int = 20
+    #: Bearer token of ``GET /metrics`` (Prometheus); without it there is no metrics endpoint.
+    metrics_token: str | None = field(default=None, repr=False)
 
     @property
     def dev_issuer_enabled(self) -> bool:
@@ -272,7 +285,29 @@ def load_settings(
 
     smtp = _smtp_settings(env, production)
 
+    limits = {
+        name: _whole_number(env, f"MAKKER_RATE_LIMIT_{name.upper()}", default, 0, 1_000_000)
+        for name, default in (
+            ("user", Settings.rate_limit_user),
+            ("address", Settings.rate_limit_address),
+            ("sign_in", Settings.rate_limit_sign_in),
+            ("applications", Settings.rate_limit_applications),
+        )
+    }
+    graceful = _whole_number(
+        env, "MAKKER_GRACEFUL_SHUTDOWN_SECONDS", Settings.graceful_shutdown_seconds, 1, 600
+    )
+    metrics_token = _get(env, "MAKKER_METRICS_TOKEN")
+    if metrics_token is not None and len(metrics_token) < 32:
+        raise SettingsError("MAKKER_METRICS_TOKEN must be at least 32 characters long")
+
     return Settings(
+        rate_limit_user=limits["user"],
+        rate_limit_address=limits["address"],
+        rate_limit_sign_in=limits["sign_in"],
+        rate_limit_applications=limits["applications"],
+        graceful_shutdown_seconds=graceful,
+        metrics_token=metrics_token,
         smtp=smtp,
         jobs_in_app=database_url.startswith("sqlite"),
         plugins=plugins,
@@ -296,6 +331,13 @@ def load_settings(
         trusted_proxies=_trusted_proxies(_get(env, "MAKKER_TRUSTED_PROXIES")),
         openapi_public=openapi_public == "true",
     )
+
+
+def _whole_number(env: Mapping[str, str], name: str, default: int, low: int, high: int) -> int:
+    raw = _get(env, name) or str(default)
+    if not raw.isdigit() or not low <= int(raw) <= high:
+        raise SettingsError(f"{name} must be a whole number from {low} to {high}")
+    return int(raw)
 
 
 _SMTP_SECURITY = ("starttls", "tls", "none")

@@ -17,7 +17,7 @@ import datetime as dt
 import hashlib
 import re
 import uuid
-from collections.abc import Callable, Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 
 from sqlalchemy import delete, select, text, update
@@ -157,7 +157,7 @@ async def apply(
     ctx: Context,
     programme_slug: str,
     data: ApplicationIn,
-    admit: Callable[[], None] | None = None,
+    admit: Callable[[], Awaitable[None]] | None = None,
 ) -> Applied:
     """Apply to the programme: a person, an enrolment ``applied`` and the application with the
     consent to be contacted; audited as ``application.create`` (ids, programme and role only).
@@ -193,7 +193,7 @@ async def apply(
         )
         return Applied(earlier, duplicate=True)
     if admit is not None:
-        admit()
+        await admit()
     person = Person(name=name, phone=phone or None, email=email or None)
     ctx.session.add(person)
     await ctx.session.flush()

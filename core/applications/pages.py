@@ -8,8 +8,9 @@ Public (no sign-in; :func:`core.web.pipeline.public_tenant` runs them in the ten
 * ``POST`` to the same address applies (:func:`core.applications.commands.apply`): refused,
   the form again with Danish field errors (400, nothing stored); accepted - or a repeat, or a
   filled-in honeypot field - a redirect (303) to ``.../tak``. Accepted applications are limited
-  per client address and tenant (:data:`RATE_LIMIT` an hour): past it, the form again with what
-  was written, how long to wait and the contact line (429, ``Retry-After``). CSRF as every form.
+  per client address and tenant (``MAKKER_RATE_LIMIT_APPLICATIONS`` a clock hour): past it,
+  the form again with what was written, how long to wait and the contact line (429,
+  ``Retry-After``). CSRF as every form.
 
 For coordinators: ``GET /t/{tenant}/ansoegninger`` lists the applications that wait (audited as
 ``application.list``), and ``GET /api/v1/t/{tenant}/applications`` answers the same as JSON.
@@ -17,8 +18,6 @@ For coordinators: ``GET /t/{tenant}/ansoegninger`` lists the applications that w
 
 from __future__ import annotations
 
-import datetime as dt
-import math
 import uuid
 from typing import Any
 
@@ -35,11 +34,13 @@ from core.context import Context
 from core.errors import Conflict, Invalid, NotFound
 from core.identity.guards import coordinators
 from core.participants.labels import role_label
+from core.settings import Settings
 from core.strict_input import StrictController
 from core.tenancy.models import Programme
 from core.web.forms import read_form
 from core.web.i18n import gettext as _
 from core.web.pipeline import NO_PERSONAL_DATA, audits, public_tenant
+from core.web.ratelimit import HOUR, client_key
 
 #: How many coming information meetings the public page lists (the rest: a link to the feed),
 #: so the form is reachable on a phone.
@@ -48,53 +49,22 @@ MEETINGS_SHOWN = 3
 #: fills it in is a robot's. It is answered as a success and nothing is stored. Its name is one
 #: no browser or password manager fills in by itself (not ``website``, ``url``, ``company`` ...).
 HONEYPOT = "makker_trap"
-#: Accepted applications per client address and tenant in :data:`RATE_WINDOW`; then 429 (with
-#: Retry-After) until the oldest of them is an hour old. Refused forms, repeats and the
-#: honeypot are not counted: one address may be a whole library or workplace behind NAT.
-RATE_LIMIT = 10
-RATE_WINDOW = dt.timedelta(hours=1)
+#: Accepted applications per client address and tenant an hour (``MAKKER_RATE_LIMIT_APPLICATIONS``,
+#: a fixed window of the clock hour, counted by the app's limiter - in PostgreSQL, shared by
+#: every worker; :mod:`core.web.ratelimit`); then 429 (with Retry-After) until the hour is over.
+#: Refused forms, repeats and the honeypot are not counted: one address may be a whole library
+#: or workplace behind NAT.
+RATE_LIMIT = Settings.rate_limit_applications
 
 
 def _client(request: Request[Any, Any, Any]) -> str:
     """The rate limit's key: the client address the edge found (``core/web/edge.py``: the
     peer's address, or behind ``MAKKER_TRUSTED_PROXIES`` the forwarded one) and the tenant."""
-    state = request.scope.get("state", {})
-    address = state.get("client_address") or "unknown"
-    return f"{address}|{request.path_params.get('slug', '')}"
-
-
-class AcceptedApplications:
-    """When each client's accepted applications came, in this worker's memory (with several
-    workers each counts for itself; a restart forgets)."""
-
-    def __init__(self) -> None:
-        self._seen: dict[str, list[dt.datetime]] = {}
-
-    def _recent(self, key: str, now: dt.datetime) -> list[dt.datetime]:
-        recent = [t for t in self._seen.get(key, []) if t > now - RATE_WINDOW]
-        if recent:
-            self._seen[key] = recent
-        else:
-            self._seen.pop(key, None)
-        return recent
-
-    def wait(self, key: str, now: dt.datetime) -> dt.timedelta | None:
-        """How long ``key`` must wait before its next application, or ``None``."""
-        recent = self._recent(key, now)
-        if len(recent) < RATE_LIMIT:
-            return None
-        return recent[-RATE_LIMIT] + RATE_WINDOW - now
-
-    def count(self, key: str, now: dt.datetime) -> None:
-        self._recent(key, now)
-        self._seen.setdefault(key, []).append(now)
-
-
-accepted = AcceptedApplications()
+    return f"{client_key(request.scope)}|{request.path_params.get('slug', '')}"
 
 
 class TooMany(Exception):
-    """The client's accepted applications reached :data:`RATE_LIMIT`: wait ``seconds``."""
+    """The client's accepted applications reached the limit: wait ``seconds``."""
 
     def __init__(self, seconds: int) -> None:
         super().__init__(seconds)
@@ -215,11 +185,15 @@ class PublicApplicationPages(Controller):
             return Redirect(thanks, status_code=303)
         values = {k: v for k, v in form.items() if k != HONEYPOT}
         client = _client(request)
+        limit = request.app.state.settings.rate_limit_applications
 
-        def admit() -> None:
-            wait = accepted.wait(client, ctx.now())
-            if wait is not None:
-                raise TooMany(max(1, math.ceil(wait.total_seconds())))
+        async def admit() -> None:
+            limiter = getattr(request.app.state, "limiter", None)
+            if limiter is None:
+                return
+            verdict = await limiter.hit("applications", client, limit, HOUR)
+            if not verdict.allowed:
+                raise TooMany(verdict.retry_after)
 
         data = ApplicationIn(
             role=str(form.get("role", "")),
@@ -230,15 +204,13 @@ class PublicApplicationPages(Controller):
             consent=bool(form.get("consent")),
         )
         try:
-            applied = await commands.apply(ctx, programme.slug, data, admit)
+            await commands.apply(ctx, programme.slug, data, admit)
         except Invalid as exc:
             return await _programme_page(ctx, programme, values, dict(exc.errors), 400)
         except TooMany as exc:
             # Too many accepted applications from this address: the form again with what was
             # written, how long to wait, and the programme's contact line. Nothing stored.
             return await _programme_page(ctx, programme, values, None, 429, exc.seconds)
-        if not applied.duplicate:
-            accepted.count(client, ctx.now())
         return Redirect(thanks, status_code=303)
 
     @get(

@@ -27,6 +27,7 @@ from core.participants.models import (
 )
 from core.reports.models import SavingsAssumptionVersion
 from core.tenancy.models import Programme, ProgrammePartnership, Tenant
+from core.web.ratelimit import rate_limit_counter
 
 __all__ = [
     "Activity",
@@ -58,6 +59,7 @@ __all__ = [
     "Invitation",
     "Person",
     "Programme",
+    "rate_limit_counter",
     "QuestionnaireResponse",
     "SavingsAssumptionVersion",
     "schema_compatibility",

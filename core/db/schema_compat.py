@@ -38,7 +38,8 @@ schema_compatibility = Table(
 )
 
 #: Tables the code reads only if they exist, so they need not be there at the oldest revision.
-OPTIONAL_TABLES = frozenset({"schema_compatibility"})
+#: ``rate_limit_counter``: without it the rate limits let every request through (one warning).
+OPTIONAL_TABLES = frozenset({"schema_compatibility", "rate_limit_counter"})
 
 #: The module attribute a contract migration sets: code older than this revision stops working.
 BREAKS_CODE_BEFORE = "breaks_code_before"

@@ -18,6 +18,10 @@ How one request flows (see ``docs/architecture.md``)::
   response and before anything is sent: for a success (status < 400) it adds the request's audit
   rows to the same transaction and commits - a write and its audit row land or fail together;
   otherwise the middleware's closing of the session rolls it back.
+* Rate limits (:mod:`core.web.ratelimit`): the sign-in routes per client address before
+  anything else; every other request (but probes, static files and metrics) once the caller is
+  known - per user when signed in, else per client address (also a missing or bogus token,
+  whose refusal then writes no audit row). A refusal is a 429 and writes no audit row.
 * When the connection is back in the pool, the middleware writes refusal rows (401, 403, 404 on a
   tenant route, a bad token, a failed sign-in) in a short transaction of their own, so a request
   never holds two pooled connections.
@@ -54,6 +58,7 @@ from core.tenancy.partner_log import revoked_grant_detail
 from core.tenancy.programme_scope import programme_scope
 from core.tenancy.service import get_tenant_by_slug
 from core.web.middleware import cookie
+from core.web.ratelimit import MINUTE, SIGN_IN_ROUTES, RateLimited, client_key, exempt
 
 if TYPE_CHECKING:
     from litestar.types import ASGIApp, Message, Receive, Scope, Send
@@ -270,9 +275,19 @@ class RequestPipelineMiddleware(ASGIMiddleware):
 
         slug = scope.get("path_params", {}).get(TENANT_PATH_PARAM)
         public = _public_tenant_slug(scope)
+        counted = not exempt(path) and getattr(app.state, "limiter", None) is not None
         try:
             try:
-                await self._authenticate(ctx, scope, app, path)
+                if counted:
+                    await self._limit_sign_in(scope, app)
+                try:
+                    await self._authenticate(ctx, scope, app, path)
+                except NotAuthorizedException:
+                    if counted:
+                        await self._limit(ctx, scope, app)
+                    raise
+                if counted:
+                    await self._limit(ctx, scope, app)
                 if slug is None and public is None:
                     with tenant_scope(None):
                         await next_app(scope, receive, send_wrapper)
@@ -300,6 +315,27 @@ class RequestPipelineMiddleware(ASGIMiddleware):
                 )
             if ctx.after_release:
                 await self._write_after_release(ctx)
+
+    async def _limit_sign_in(self, scope: Scope, app: Any) -> None:
+        if getattr(scope.get("route_handler"), "name", None) in SIGN_IN_ROUTES:
+            limit = app.state.settings.rate_limit_sign_in
+            await app.state.limiter.check("sign_in", client_key(scope), limit, MINUTE)
+
+    async def _limit(self, ctx: RequestContext, scope: Scope, app: Any) -> None:
+        """Per signed-in user, else per client address; a refusal writes no audit row."""
+        settings = app.state.settings
+        try:
+            if ctx.actor is not None:
+                await app.state.limiter.check(
+                    "user", ctx.actor.subject, settings.rate_limit_user, MINUTE
+                )
+            else:
+                await app.state.limiter.check(
+                    "address", client_key(scope), settings.rate_limit_address, MINUTE
+                )
+        except RateLimited:
+            ctx.after_release.clear()
+            raise
 
     async def _authenticate(self, ctx: RequestContext, scope: Scope, app: Any, path: str) -> None:
         principal: Principal | None = None
