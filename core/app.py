@@ -31,6 +31,7 @@ from core.calendar.api import CalendarLinkApiController
 from core.calendar.pages import PublicCalendarController
 from core.courses.api import CourseApiController
 from core.courses.pages import CoursePagesController
+from core.db.encryption import configure_from as configure_data_keys
 from core.db.session import create_app_engine, create_sessionmaker
 from core.errors import QUIET_DATABASE_ERRORS, document_api_errors, exception_handlers
 from core.forloeb.controllers import ForloebApiController, MatchingApiController
@@ -129,6 +130,7 @@ def _configure_jinja(engine: JinjaTemplateEngine) -> None:
 def create_app(settings: Settings | None = None) -> Litestar:
     """Build the app for ``settings`` (default: from the environment)."""
     settings = settings or load_settings()
+    configure_data_keys(settings)  # encrypted free text (issue 15)
 
     @asynccontextmanager
     async def lifespan(app: Litestar) -> AsyncGenerator[None, None]:

@@ -26,9 +26,13 @@ T = TypeVar("T")
 
 def _settings(default_env: Literal["development", "production"] = "production") -> Settings:
     try:
-        return load_settings(default_env=default_env)
+        settings = load_settings(default_env=default_env)
     except SettingsError as exc:
         _configuration_error(exc)
+    from core.db.encryption import configure_from
+
+    configure_from(settings)  # the data keys of encrypted free text (issue 15)
+    return settings
 
 
 def _configuration_error(exc: SettingsError) -> NoReturn:
@@ -599,8 +603,10 @@ def demo(host: str, port: int, no_serve: bool, reset: bool) -> None:
 def _add_commands() -> None:
     """Command groups that live with their domain."""
     from core.audit.cli import audit
+    from core.db.keys_cli import keys
 
     main.add_command(audit)
+    main.add_command(keys)
 
 
 _add_commands()

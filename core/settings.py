@@ -98,6 +98,9 @@ class Settings:
     trusted_proxies: tuple[Network, ...] = ()
     #: Production serves the OpenAPI document only to signed-in callers unless this is set.
     openapi_public: bool = False
+    #: ``MAKKER_DATA_KEYS``: Fernet keys of the encrypted free text (:mod:`core.db.encryption`),
+    #: the first encrypts; empty in development, which derives one from ``secret_key``.
+    data_keys: tuple[str, ...] = field(default=(), repr=False)
     #: Outgoing e-mail (docs/notifications.md); without a host, development keeps every
     #: message in the development mailbox and production sends no e-mail.
     smtp: SmtpSettings | None = None
@@ -326,6 +329,8 @@ def load_settings(
         tenants_dir=tenants_dir,
         default_locale=locale,
         secret_key=secret,
+        # checked last: every other refusal of production is named first
+        data_keys=_data_keys(_get(env, "MAKKER_DATA_KEYS"), production),
         log_level=log_level,
         log_format=log_format,  # type: ignore[arg-type]
         trusted_proxies=_trusted_proxies(_get(env, "MAKKER_TRUSTED_PROXIES")),
@@ -393,6 +398,33 @@ def _smtp_settings(env: Mapping[str, str], production: bool) -> SmtpSettings | N
         password=password,
         timeout=timeout,
     )
+
+
+def _data_keys(raw: str | None, production: bool) -> tuple[str, ...]:
+    """``MAKKER_DATA_KEYS``: comma-separated Fernet keys, the first one current. Production
+    needs one that is not a development key (docs/operations.md, "Data keys")."""
+    from core.db.encryption import check_key, development_key
+
+    keys = tuple(k.strip() for k in (raw or "").split(",") if k.strip())
+    if production and not keys:
+        raise SettingsError(
+            "MAKKER_DATA_KEYS is required when MAKKER_ENV=production (the key that encrypts "
+            "health notes at rest; make one with `makker keys new`)"
+        )
+    for n, key in enumerate(keys, start=1):
+        try:
+            check_key(key)
+        except ValueError:
+            raise SettingsError(
+                f"MAKKER_DATA_KEYS: key {n} is not a Fernet key (32 bytes in URL-safe base64, "
+                "as `makker keys new` prints)"
+            ) from None
+        if production and key.encode() == development_key(DEV_SECRET_KEY):
+            raise SettingsError(
+                "MAKKER_DATA_KEYS holds the development key from the repository; production "
+                "needs a key of its own"
+            )
+    return keys
 
 
 def load_keycloak_admin(

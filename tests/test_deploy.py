@@ -377,6 +377,7 @@ def test_compose_migrate_runs_as_the_owner_and_grants_the_app_role(compose):
 def test_compose_secrets_come_only_from_the_env_file(compose):
     secret_names = (
         "MAKKER_SECRET_KEY",
+        "MAKKER_DATA_KEYS",
         "MAKKER_OIDC_CLIENT_SECRET",
         "MAKKER_KEYCLOAK_ADMIN_CLIENT_SECRET",
         "POSTGRES_PASSWORD",
@@ -424,6 +425,7 @@ def test_compose_refuses_the_unfilled_env_example(compose):
 def test_compose_environment_satisfies_production_settings(compose, service):
     dotenv = _dotenv((DEPLOY / ".env.example").read_text(encoding="utf-8"))
     filled = {name: value or "0123456789abcdef" * 4 for name, value in dotenv.items()}
+    filled["MAKKER_DATA_KEYS"] = "kTR1s-e0cFk0HJL3h7yFy4x8fE1cBa9jV9M0yX6Zg0M="  # a Fernet key
     env = {
         name: _interpolate(str(value), filled)
         for name, value in compose["services"][service]["environment"].items()
@@ -810,6 +812,7 @@ def test_the_web_app_gets_no_keycloak_admin_secret(kube):
         "MAKKER_DATABASE_URL",
         "MAKKER_SECRET_KEY",
         "MAKKER_OIDC_CLIENT_SECRET",
+        "MAKKER_DATA_KEYS",
     }
     assert set(secrets["makker-keycloak-admin"]) == {ADMIN_SECRET}
     config = kube[("ConfigMap", "makker-config")]["data"]
@@ -943,6 +946,7 @@ def test_kubernetes_settings_are_complete_and_secrets_are_placeholders(kube):
         name: value.replace("CHANGE-ME", "0123456789abcdef" * 3)
         for name, value in {**app_secret, **migrate_secret}.items()
     }
+    filled["MAKKER_DATA_KEYS"] = "kTR1s-e0cFk0HJL3h7yFy4x8fE1cBa9jV9M0yX6Zg0M="  # a Fernet key
     settings = load_settings({**config, **filled})
     assert (settings.is_production, settings.db_app_role) == (True, "makker_app")
 

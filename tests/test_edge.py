@@ -37,6 +37,7 @@ PRODUCTION = {
     "MAKKER_BASE_URL": "https://makker.example.dk",
     "MAKKER_OIDC_ISSUER": "https://login.example.dk/realms/makker",
     "MAKKER_OIDC_CLIENT_SECRET": "c" * 40,
+    "MAKKER_DATA_KEYS": "kTR1s-e0cFk0HJL3h7yFy4x8fE1cBa9jV9M0yX6Zg0M=",
 }
 HEADERS = {
     "x-frame-options": "DENY",

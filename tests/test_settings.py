@@ -34,6 +34,7 @@ PRODUCTION = {
     "MAKKER_BASE_URL": "https://makker.example.dk",
     "MAKKER_OIDC_ISSUER": "https://login.example.dk/realms/makker",
     "MAKKER_OIDC_CLIENT_SECRET": "s3cret",
+    "MAKKER_DATA_KEYS": "kTR1s-e0cFk0HJL3h7yFy4x8fE1cBa9jV9M0yX6Zg0M=",
 }
 DEV = {"MAKKER_ENV": "development"}
 NEEDS = (
@@ -96,7 +97,10 @@ def test_a_command_stops_with_one_line_naming_the_missing_variables(tmp_path: Pa
     )
 
 
-@pytest.mark.parametrize("missing", [name for name in PRODUCTION if name != "MAKKER_ENV"])
+# MAKKER_DATA_KEYS's refusal says more (how to make a key): tests/test_encryption.py
+@pytest.mark.parametrize(
+    "missing", [name for name in PRODUCTION if name not in ("MAKKER_ENV", "MAKKER_DATA_KEYS")]
+)
 def test_each_production_setting_is_required(missing):
     environ = {k: v for k, v in PRODUCTION.items() if k != missing}
     assert _refused(environ) == f"{missing} is required when MAKKER_ENV=production"

@@ -16,6 +16,7 @@ from sqlalchemy import ForeignKey, Index, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from core.db.base import Model, TenantOwned, utcnow
+from core.db.encryption import EncryptedText
 
 PERSONAL = {"personal_data": True}
 
@@ -32,7 +33,7 @@ class Application(TenantOwned, Model):
     person_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("person.id", ondelete="CASCADE"))
     enrolment_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("enrolment.id", ondelete="CASCADE"))
     #: What they hope for, in their own words (at most 1,000 characters).
-    hope: Mapped[str | None] = mapped_column(Text, info=PERSONAL)
+    hope: Mapped[str | None] = mapped_column(EncryptedText, info=PERSONAL)
     #: The consent to be contacted: the text as the form showed it, and when it was given.
     contact_consent_text: Mapped[str] = mapped_column(Text)
     contact_consent_at: Mapped[dt.datetime] = mapped_column(default=utcnow)

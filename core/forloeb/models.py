@@ -20,12 +20,12 @@ from sqlalchemy import (
     Index,
     SmallInteger,
     String,
-    Text,
     text,
 )
 from sqlalchemy.orm import Mapped, mapped_column
 
 from core.db.base import Model, TenantOwned, utcnow
+from core.db.encryption import EncryptedText
 from core.forloeb.lifecycle import ForloebState
 
 PERSONAL = {"personal_data": True}
@@ -98,7 +98,7 @@ class ForloebEvent(TenantOwned, Model):
     to_state: Mapped[str] = mapped_column(String(20))
     actor: Mapped[str] = mapped_column(String(255))
     at: Mapped[dt.datetime] = mapped_column(default=utcnow)
-    reason: Mapped[str | None] = mapped_column(Text, info=PERSONAL)
+    reason: Mapped[str | None] = mapped_column(EncryptedText, info=PERSONAL)
 
 
 class ForloebPause(TenantOwned, Model):
@@ -135,7 +135,7 @@ class Meeting(TenantOwned, Model):
     duration_minutes: Mapped[int | None] = mapped_column(SmallInteger)
     #: An "afbud": the meeting was planned but did not happen.
     cancelled: Mapped[bool] = mapped_column(Boolean, default=False)
-    note: Mapped[str | None] = mapped_column(Text, info=PERSONAL)
+    note: Mapped[str | None] = mapped_column(EncryptedText, info=PERSONAL)
     #: Who logged it: ``mentor``, ``mentee`` or ``coordinator``, and the sign-in.
     logged_as: Mapped[str] = mapped_column(String(20))
     logged_by: Mapped[str] = mapped_column(String(255))

@@ -12,10 +12,11 @@ import datetime as dt
 import uuid
 from typing import Any
 
-from sqlalchemy import CheckConstraint, Date, Float, ForeignKey, Index, SmallInteger, String, Text
+from sqlalchemy import CheckConstraint, Date, Float, ForeignKey, Index, SmallInteger, String
 from sqlalchemy.orm import Mapped, mapped_column
 
 from core.db.base import Model, TenantOwned
+from core.db.encryption import EncryptedText
 
 PERSONAL = {"personal_data": True}
 DRAFT, SUBMITTED = "draft", "submitted"
@@ -57,7 +58,7 @@ class QuestionnaireResponse(TenantOwned, Model):
     total: Mapped[float | None] = mapped_column(Float, info=PERSONAL)
     status: Mapped[str] = mapped_column(String(10), default=DRAFT)
     version: Mapped[int] = mapped_column(SmallInteger, default=1)
-    correction_reason: Mapped[str | None] = mapped_column(Text, info=PERSONAL)
+    correction_reason: Mapped[str | None] = mapped_column(EncryptedText, info=PERSONAL)
     entered_as: Mapped[str] = mapped_column(String(20), default=SELF)
     entered_by: Mapped[str] = mapped_column(String(255))
     submitted_at: Mapped[dt.datetime | None] = mapped_column()

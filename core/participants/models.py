@@ -30,6 +30,7 @@ from sqlalchemy import (
 from sqlalchemy.orm import Mapped, mapped_column
 
 from core.db.base import Model, TenantOwned, utcnow
+from core.db.encryption import EncryptedText
 
 PERSONAL = {"personal_data": True}
 
@@ -149,7 +150,7 @@ class Enrolment(TenantOwned, Model):
     )
     status: Mapped[str] = mapped_column(String(30), default="interested")
     #: A coordinator's written reason for letting a person with a ``fail`` verdict through.
-    override_reason: Mapped[str | None] = mapped_column(Text, info=PERSONAL)
+    override_reason: Mapped[str | None] = mapped_column(EncryptedText, info=PERSONAL)
     override_by: Mapped[str | None] = mapped_column(String(255))
     override_at: Mapped[dt.datetime | None] = mapped_column()
 
@@ -165,7 +166,7 @@ class EnrolmentEvent(TenantOwned, Model):
     to_status: Mapped[str] = mapped_column(String(30))
     actor: Mapped[str] = mapped_column(String(255))
     at: Mapped[dt.datetime] = mapped_column(default=utcnow)
-    reason: Mapped[str | None] = mapped_column(Text, info=PERSONAL)
+    reason: Mapped[str | None] = mapped_column(EncryptedText, info=PERSONAL)
 
 
 class Intake(TenantOwned, Model):
@@ -177,16 +178,16 @@ class Intake(TenantOwned, Model):
     enrolment_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("enrolment.id", ondelete="CASCADE"))
     held_on: Mapped[dt.date | None] = mapped_column(Date)
     staff: Mapped[str | None] = mapped_column(String(200))
-    motivation: Mapped[str | None] = mapped_column(Text, info=PERSONAL)
-    expectations: Mapped[str | None] = mapped_column(Text, info=PERSONAL)
+    motivation: Mapped[str | None] = mapped_column(EncryptedText, info=PERSONAL)
+    expectations: Mapped[str | None] = mapped_column(EncryptedText, info=PERSONAL)
     wish_gender: Mapped[str | None] = mapped_column(String(60), info=PERSONAL)
     wish_age_min: Mapped[int | None] = mapped_column(SmallInteger, info=PERSONAL)
     wish_age_max: Mapped[int | None] = mapped_column(SmallInteger, info=PERSONAL)
-    wish_activities: Mapped[str | None] = mapped_column(Text, info=PERSONAL)
+    wish_activities: Mapped[str | None] = mapped_column(EncryptedText, info=PERSONAL)
     wish_area: Mapped[str | None] = mapped_column(String(200), info=PERSONAL)
     lived_experience: Mapped[list[str]] = mapped_column(default=list, info=PERSONAL)
-    challenges: Mapped[str | None] = mapped_column(Text, info=PERSONAL)
-    chemistry_notes: Mapped[str | None] = mapped_column(Text, info=PERSONAL)
+    challenges: Mapped[str | None] = mapped_column(EncryptedText, info=PERSONAL)
+    chemistry_notes: Mapped[str | None] = mapped_column(EncryptedText, info=PERSONAL)
     #: Matching (issue 6): a wish marked as a must is a hard filter, not just points.
     wish_gender_required: Mapped[bool] = mapped_column(
         Boolean, default=False, server_default=false(), info=PERSONAL
