@@ -85,6 +85,7 @@ from core.web.edge import Edge
 from core.web.filters import FILTERS
 from core.web.health import HealthController, report_database_at_start
 from core.web.logs import logging_config
+from core.web.metrics import metrics
 from core.web.middleware import LocaleMiddleware
 from core.web.openapi import StrictStructSchemaPlugin
 from core.web.pages import PagesController
@@ -161,6 +162,9 @@ def create_app(settings: Settings | None = None) -> Litestar:
         extra_handlers.append(dev_issuer_router())
     if mailbox_enabled(settings):
         extra_handlers.append(DevelopmentMailboxController)
+    # GET /metrics only with MAKKER_METRICS_TOKEN (a bearer token), labelled by route template
+    metric_handlers, metric_middleware = metrics(settings)
+    extra_handlers.extend(metric_handlers)
 
     app = Litestar(
         route_handlers=[
@@ -221,7 +225,11 @@ def create_app(settings: Settings | None = None) -> Litestar:
             "db_session": Provide(provide_db_session, sync_to_thread=False),
             "ctx": Provide(provide_ctx, sync_to_thread=False),
         },
-        middleware=[LocaleMiddleware(settings.default_locale), RequestPipelineMiddleware()],
+        middleware=[
+            *metric_middleware,
+            LocaleMiddleware(settings.default_locale),
+            RequestPipelineMiddleware(),
+        ],
         after_request=finish_request,
         csrf_config=CSRFConfig(
             secret=settings.secret_key,

@@ -536,6 +536,11 @@ def serve(host: str, port: int, workers: int) -> None:
     if workers == 1:
         uvicorn.run(app, **options)
     else:
+        if settings.metrics_token and not os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
+            # the workers' metrics in files of one directory: /metrics answers their sum
+            import tempfile
+
+            os.environ["PROMETHEUS_MULTIPROC_DIR"] = tempfile.mkdtemp(prefix="makker-metrics-")
         # each worker process builds its own app from the same environment
         uvicorn.run("core.app:create_app", factory=True, workers=workers, **options)
 
