@@ -237,7 +237,7 @@ async def test_on_sqlite_the_app_process_runs_the_tick_itself(backend, fresh_dat
     jobs = in_process_jobs(sessionmaker, Settings(jobs_in_app=True), plugins)
     assert isinstance(jobs, InProcessJobs)
     try:
-        for _ in range(100):
+        for _ in range(300):  # up to 30 s (the first run starts at once)
             rows = await outbox(sessionmaker, tenants.a)
             if [r.status for r in rows] == ["sent", "sent"]:
                 break
