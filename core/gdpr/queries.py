@@ -20,7 +20,7 @@ import uuid
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import and_, func, or_, select
+from sqlalchemy import and_, func, inspect, or_, select
 from sqlalchemy.orm import Mapper
 
 from core.access.models import Member
@@ -56,6 +56,12 @@ def _model(table_name: str) -> Any:
         if getattr(m.local_table, "name", None) == table_name:
             return m.class_
     raise LookupError(table_name)
+
+
+def _attribute_keys(model: Any) -> dict[str, str]:
+    """The mapped attribute of each column of ``model`` by column name (usually the same)."""
+    mapper: Mapper[Any] = inspect(model)
+    return {c.name: mapper.get_property_by_column(c).key for c in mapper.local_table.columns}
 
 
 def json_value(value: Any) -> Any:
@@ -104,7 +110,8 @@ async def person_rows(ctx: Context, person_id: uuid.UUID) -> list[TableRows]:
         ids[spec.name] = {r.id for r in rows}
         columns = [c.name for c in spec.table.columns if c.name not in NOT_EXPORTED]
         personal = [c.name for c in spec.table.columns if c.info.get("personal_data")]
-        values = [{c: json_value(getattr(r, c)) for c in columns} for r in rows]
+        keys = _attribute_keys(model)
+        values = [{c: json_value(getattr(r, keys[c])) for c in columns} for r in rows]
         out.append(TableRows(spec.name, columns, personal, values))
     return out
 
