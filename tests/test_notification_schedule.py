@@ -20,7 +20,7 @@ from core.courses.models import Course, CourseParticipant, CourseSession
 from core.db.tenant_scope import tenant_scope
 from core.jobs.tick import tick_tenant
 from core.participants.models import Consent, ConsentText, Enrolment
-from core.tenancy.models import Programme
+from core.tenancy.models import Programme, Tenant
 from tests.notification_world import make_pair, outbox, runtime_for
 
 MONDAY = dt.date(2026, 11, 30)
@@ -123,3 +123,40 @@ async def test_a_questionnaire_that_opens_reaches_its_respondent_once(sessionmak
     ]
     assert "/spoergeskema/who5:mentee:baseline:1" in rows[0].link
     assert "WHO" not in rows[0].body and "trivsel" not in rows[0].body.lower()
+
+
+async def test_the_tenants_reminder_time_moves_the_day_before_reminders(
+    sessionmaker, tenants, clock
+):
+    """``[notifications] reminder_time = "08:15"``: tomorrow's activity is reminded at 08:15."""
+    settings = {"contact": "ring 01 23 45 67", "reminder_time": "08:15"}
+    with tenant_scope(None):
+        async with sessionmaker() as session, session.begin():
+            (await session.get(Tenant, tenants.a.id)).notifications = settings
+    tenants.a.notifications = settings
+    clock.set(dt.datetime(2026, 11, 30, 7, 0, tzinfo=COPENHAGEN))
+    pair = await make_pair(sessionmaker, tenants.a, dt.date(2026, 11, 1))
+    with tenant_scope(tenants.a.id):
+        async with sessionmaker() as session, session.begin():
+            programme = await session.scalar(select(Programme))
+            activity = Activity(
+                programme_id=programme.id,
+                kind=ActivityKind.SUPERVISION,
+                title="Gruppesparring",
+                first_on=TUESDAY,
+                starts=dt.time(17),
+                ends=dt.time(19),
+                recurrence=Recurrence.NONE,
+            )
+            session.add(activity)
+            await session.flush()
+            session.add(ActivityMember(activity_id=activity.id, person_id=pair.mentor_id))
+    runtime = runtime_for(sessionmaker)
+    await tick_tenant(runtime, tenants.a)
+    due = dt.datetime(2026, 11, 30, 8, 15, tzinfo=COPENHAGEN).astimezone(dt.UTC)
+    assert [(r.kind, r.status, r.due_at) for r in await outbox(sessionmaker, tenants.a)] == [
+        ("activity", "pending", due)
+    ]
+    clock.set(dt.datetime(2026, 11, 30, 8, 15, tzinfo=COPENHAGEN))
+    await tick_tenant(runtime, tenants.a)
+    assert [r.status for r in await outbox(sessionmaker, tenants.a)] == ["sent"]
