@@ -18,7 +18,19 @@ import uuid
 from typing import Any
 
 import httpx
-from sqlalchemy import JSON, Boolean, Date, DateTime, Float, Integer, String, Text, Time, select
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    Date,
+    DateTime,
+    Float,
+    Integer,
+    String,
+    Text,
+    Time,
+    select,
+    text,
+)
 from sqlalchemy.types import TypeDecorator
 
 from core.access.models import Invitation, Member
@@ -124,7 +136,9 @@ async def _fill_everything(
             person, mentor = Person(name="Kanarie Fuglsang"), Person(name="Mentor Mentorsen")
             session.add_all([programme, person, mentor])
             await session.flush()
-            text = ConsentText(programme_id=programme.id, version=1, body="T", created_by="k")
+            consent_text = ConsentText(
+                programme_id=programme.id, version=1, body="T", created_by="k"
+            )
             enrolment = Enrolment(
                 person_id=person.id,
                 programme_id=programme.id,
@@ -146,7 +160,7 @@ async def _fill_everything(
                 ends=dt.time(19),
                 recurrence=Recurrence.WEEKLY,
             )
-            session.add_all([text, enrolment, mentoring, course, activity])
+            session.add_all([consent_text, enrolment, mentoring, course, activity])
             await session.flush()
             course_session = CourseSession(
                 course_id=course.id,
@@ -208,7 +222,7 @@ async def _fill_everything(
                     fingerprint=uuid.uuid4().hex * 2,
                 ),
                 "consent": Consent(
-                    enrolment_id=enrolment.id, consent_text_id=text.id, recorded_by="k"
+                    enrolment_id=enrolment.id, consent_text_id=consent_text.id, recorded_by="k"
                 ),
                 "course_participant": CourseParticipant(course_id=course.id, person_id=person.id),
                 "enrolment_event": EnrolmentEvent(
@@ -295,6 +309,19 @@ async def test_the_export_carries_every_tagged_column_of_every_table_about_the_p
         )
         assert "tenant_id" not in row
     assert missing == []
+    # Encrypted free text (core/db/encryption.py) is exported in clear: stored as ciphertext.
+    with tenant_scope(tenants.a.id):
+        async with sessionmaker() as session:
+            stored = await session.scalar(
+                text("SELECT challenges FROM intake WHERE id = :id"),
+                {
+                    "id": uuid.UUID(ids["intake"]).hex
+                    if "sqlite" in str(session.bind.url)
+                    else ids["intake"]
+                },
+            )
+    assert str(stored).startswith("enc1:")
+    assert tables["intake"]["rows"][0]["challenges"] == "kanariefugl intake.challenges"
     # The other person of the forløb is not exported as a person; the secret hash never.
     assert [r["name"] for r in tables["person"]["rows"]] == [
         "kanariefugl person.name",
