@@ -240,6 +240,7 @@ async def _fill_everything(
                     forloeb_id=forloeb.id,
                     day=TODAY,
                     activity="cafe",
+                    duration_minutes=60,
                     logged_as="mentor",
                     logged_by="k",
                 ),
@@ -592,3 +593,53 @@ async def test_adding_a_person_to_a_hold_or_an_activity_is_on_her_log(live, sess
             )
         )
     assert details == [{"activity": str(activity.id)}, {"course": str(course.id)}]
+
+
+async def test_every_read_that_shows_the_person_is_on_her_log(live, sessionmaker, tenants):
+    """The reads a coordinator opens a person through - each adds exactly one entry."""
+    person_id, ids = await _fill_everything(sessionmaker, tenants.a, canaries=False)
+    slug = tenants.a.slug
+    username = f"gdpr-alle-{slug}"
+    page = f"/t/{slug}"
+    reads = [
+        ("api", f"/people/{person_id}", {}),
+        ("api", f"/people/{person_id}/intake", {"programme": "btb", "role": "mentee"}),
+        ("api", f"/enrolments/{ids['enrolment']}", {}),
+        ("api", f"/forloeb/{ids['forloeb']}", {}),
+        ("api", f"/forloeb/{ids['forloeb']}/planned-meetings", {}),
+        ("api", f"/people/{person_id}/outcomes", {}),
+        ("api", f"/people/{person_id}/notification-choices", {}),
+        ("page", f"{page}/deltagere/{person_id}", {}),
+        ("page", f"{page}/deltagere/{person_id}/rediger", {}),
+        ("page", f"{page}/deltagere/tilmelding/{ids['enrolment']}", {}),
+        ("page", f"{page}/deltagere/tilmelding/{ids['enrolment']}/bekraeft", {"til": "withdrawn"}),
+        ("page", f"{page}/forloeb/{ids['forloeb']}", {}),
+        ("page", f"{page}/beskeder/person/{person_id}", {}),
+    ]
+    live.add_user(username, ("coordinator",), (slug,))
+    counted = []
+    async with (
+        httpx.AsyncClient(
+            base_url=f"{live.url}/api/v1/t/{slug}",
+            headers={"Authorization": f"Bearer {await live.access_token(username)}"},
+        ) as api,
+        httpx.AsyncClient(base_url=live.url) as browser,
+    ):
+        await browser_sign_in(browser, live, username)
+        for kind, path, params in reads:
+            response = await (api if kind == "api" else browser).get(path, params=params)
+            assert response.status_code == 200, (path, response.text[:200])
+            async with sessionmaker() as session:
+                with tenant_scope(tenants.a.id):
+                    total = await _log_total(session, tenants.a, person_id)
+            counted.append((path, total))
+    assert [total for _path, total in counted] == list(range(1, len(reads) + 1)), counted
+
+
+async def _log_total(session, tenant, person_id: uuid.UUID) -> int:
+    from core.context import context_for
+    from core.gdpr.queries import access_log
+    from core.plugin_api import create_plugin_manager
+
+    ctx = context_for(session, tenant, create_plugin_manager(), "test")
+    return (await access_log(ctx, person_id, 1, 0)).total
