@@ -250,6 +250,26 @@ async def test_remove_sealed_before_removes_whole_blocks_and_the_chain_continues
     )
 
 
+async def test_the_periodic_job_seals_and_logs_a_failure_by_type_only(db, clock, caplog):
+    from core.jobs.tick import seal_audit
+
+    await _write(db, clock, [DAY] * 3)
+    engine = create_engine(db.app_url)
+    try:
+        assert await seal_audit(create_sessionmaker(engine)) == 3
+    finally:
+        await engine.dispose()
+    broken = create_engine(db.app_url.replace("makker_", "missing_makker_"))
+    try:
+        with caplog.at_level("ERROR", logger="makker.jobs"):
+            assert await seal_audit(create_sessionmaker(broken)) == 0
+    finally:
+        await broken.dispose()
+    assert [r.getMessage().split(" (")[0] for r in caplog.records] == [
+        "sealing the audit log failed"
+    ]
+
+
 async def test_the_app_seals_its_rows_when_it_stops(db, clock):
     await _write(db, clock, [DAY] * 2)
     app = create_app(settings_for(db))

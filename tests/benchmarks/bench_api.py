@@ -18,6 +18,11 @@ against the floor - A B A B ... - over the first page of all tenants in turn. To
 so every round fetches fresh ones. Prints per round and the medians: requests/s, p50, p99, the
 ratio Makker/floor (target: 0.5 or better), and each worker's RSS after the run. Needs ``wrk``
 (``apt-get install wrk``). Loads only 127.0.0.1; stops by itself.
+
+``--before DIR`` also serves Makker from another source tree (an older commit, e.g. from ``git
+archive``) on the same database and measures it in each round too (before, Makker, floor), so a
+change is compared interleaved. While it runs, a sealer seals the audit rows every
+``--seal-every`` seconds (10; 0 = never), as ``makker worker`` does every minute (issue 15).
 """
 
 from __future__ import annotations
@@ -29,6 +34,7 @@ import os
 import shutil
 import subprocess
 import sys
+import threading
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -139,6 +145,38 @@ def fmt(run: Run) -> str:
     return f"{run.rps:8.0f} req/s  p50 {run.p50_ms:7.2f} ms  p99 {run.p99_ms:7.2f} ms"
 
 
+class Sealer:
+    """Seals the audit log every ``every`` seconds in a thread (``makker worker``'s job)."""
+
+    def __init__(self, url: str, every: float) -> None:
+        self.url, self.every, self.sealed = url, every, 0
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, daemon=True)
+
+    def start(self) -> None:
+        if self.every > 0:
+            self._thread.start()
+
+    def stop(self) -> None:
+        self._stop.set()
+        if self._thread.is_alive():
+            self._thread.join(timeout=60)
+
+    def _run(self) -> None:
+        from core.audit.seal import seal_pending
+        from core.db.session import create_engine
+
+        async def once() -> int:
+            engine = create_engine(self.url)
+            try:
+                return await seal_pending(engine)
+            finally:
+                await engine.dispose()
+
+        while not self._stop.wait(self.every):
+            self.sealed += asyncio.run(once())
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--tenants", type=int, default=100)
@@ -146,6 +184,8 @@ def main() -> int:
     parser.add_argument("--rounds", type=int, default=5)
     parser.add_argument("--duration", type=float, default=10.0, help="seconds per wrk run")
     parser.add_argument("--connections", type=int, default=8)
+    parser.add_argument("--before", type=Path, help="an older source tree to measure too")
+    parser.add_argument("--seal-every", type=float, default=10.0, help="seconds; 0 = never")
     args = parser.parse_args()
     if not shutil.which("wrk"):
         print("wrk is not installed: apt-get install wrk", file=sys.stderr)
@@ -168,8 +208,15 @@ def main() -> int:
         {"FLOOR_DATABASE_URL": database.superuser_url},
         work / "floor.log",
     )
+    before = None
+    if args.before:
+        before = makker_server(database, work, slugs)
+        before.name, before.cwd = "before", args.before.resolve()
+        before.env["PYTHONPATH"] = str(before.cwd)
+        before.start("/health/live")
     makker.start("/health/live")
     floor.start("/health")
+    sealer = Sealer(database.env["MAKKER_DATABASE_URL"], args.seal_every)
     try:
         users = [bench_username(s) for s in slugs]
         tokens = asyncio.run(fetch_tokens(makker, users))
@@ -185,13 +232,25 @@ def main() -> int:
         makker_script = write_script(work / "makker.lua", makker_paths, [tokens[u] for u in users])
         wrk(makker.url, makker_script, 3, args.connections)
         wrk(floor.url, floor_script, 3, args.connections)
+        before_script = work / "before.lua"
+        if before is not None:
+            tokens = asyncio.run(fetch_tokens(before, users))
+            write_script(before_script, makker_paths, [tokens[u] for u in users])
+            wrk(before.url, before_script, 3, args.connections)
+        sealer.start()
 
-        results: dict[str, list[Run]] = {"makker": [], "floor": []}
+        results: dict[str, list[Run]] = {"makker": [], "floor": [], "before": []}
         print(
             f"{args.rounds} rounds of {args.duration:g} s, wrk 1 thread, "
             f"{args.connections} connections, one worker each"
         )
         for n in range(1, args.rounds + 1):
+            if before is not None:
+                tokens = asyncio.run(fetch_tokens(before, users))
+                write_script(before_script, makker_paths, [tokens[u] for u in users])
+                b = wrk(before.url, before_script, args.duration, args.connections)
+                results["before"].append(b)
+                print(f"round {n}: before {fmt(b)}")
             tokens = asyncio.run(fetch_tokens(makker, users))
             write_script(work / "makker.lua", makker_paths, [tokens[u] for u in users])
             m = wrk(makker.url, makker_script, args.duration, args.connections)
@@ -216,13 +275,18 @@ def main() -> int:
 
         print("\nmedians over rounds")
         print(f"{'':8}{'req/s':>10}{'p50 ms':>10}{'p99 ms':>10}{'RSS MB':>10}")
-        for name, server in (("makker", makker), ("floor", floor)):
+        servers = [("makker", makker), ("floor", floor)] + ([("before", before)] if before else [])
+        for name, server in servers:
             print(
                 f"{name:8}{med(name, 'rps'):10.0f}{med(name, 'p50_ms'):10.2f}"
                 f"{med(name, 'p99_ms'):10.2f}{server.rss_mb():10.0f}"
             )
         ratios = [m.rps / f.rps for m, f in zip(results["makker"], results["floor"], strict=True)]
         print(f"ratio makker/floor (req/s): {median(ratios):.3f}  (target 0.5 or better)")
+        if results["before"]:
+            old = [b.rps / f.rps for b, f in zip(results["before"], results["floor"], strict=True)]
+            print(f"ratio before/floor (req/s): {median(old):.3f}")
+        print(f"audit rows sealed during the rounds: {sealer.sealed}")
         print(
             f"machine: {os.cpu_count()} cores, load average (1 min) at the end "
             f"{os.getloadavg()[0]:.1f} - other processes lower both sides, the ratio less so"
@@ -232,8 +296,11 @@ def main() -> int:
             return 1
         return 0
     finally:
+        sealer.stop()
         makker.stop()
         floor.stop()
+        if before is not None:
+            before.stop()
 
 
 if __name__ == "__main__":

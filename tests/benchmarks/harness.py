@@ -225,7 +225,10 @@ async def load_postgres(superuser_dsn: str, n_tenants: int, people_per_tenant: i
         async with conn.transaction():
             for rows in generate(n_tenants, people_per_tenant):
                 for attr, table in TABLES:
-                    columns = [c.name for c in table.columns]
+                    # the columns the rows give, and the nullable ones (a newer column: NULL);
+                    # a newer NOT NULL column with a server default keeps its default
+                    given = {c for row in getattr(rows, attr) for c in row}
+                    columns = [c.name for c in table.columns if c.name in given or c.nullable]
                     records = [
                         tuple(
                             json.dumps(v) if isinstance(v, dict | list) else v
@@ -302,6 +305,8 @@ class Server:
     env: dict[str, str]
     log: Path
     process: subprocess.Popen[bytes] | None = None
+    #: The source tree it runs from (``bench_api --before``: an older commit's).
+    cwd: Path = REPO_ROOT
 
     @property
     def url(self) -> str:
@@ -312,7 +317,7 @@ class Server:
         with self.log.open("wb") as out:
             self.process = subprocess.Popen(
                 [sys.executable, "-m", self.module, "--port", str(self.port)],
-                cwd=REPO_ROOT,
+                cwd=self.cwd,
                 env=env,
                 stdout=out,
                 stderr=subprocess.STDOUT,
