@@ -121,8 +121,7 @@ async def test_rows_are_sealed_in_a_chain_in_batches_and_verify(db, clock):
     assert verdict.ok
     assert (verdict.sealed, verdict.unsealed, verdict.head_seq) == (7, 0, 7)
     assert verdict.summary() == (
-        f"audit log intact: 7 sealed rows; head row 7 hash {verdict.head_hash}; "
-        "0 rows not sealed yet"
+        f"audit log intact: 7 sealed rows; head 7:{verdict.head_hash}; 0 rows not sealed yet"
     )
     assert verdict.head_hash == (await _rows(db.app_url))[-1].hash
 
@@ -199,6 +198,51 @@ async def test_verify_names_a_row_put_in_the_place_of_a_removed_one(db, clock):
     )
 
 
+async def test_a_head_kept_outside_shows_a_cut_or_recomputed_end(db, clock):
+    await _write(db, clock, [DAY] * 5)
+    await _seal(db.app_url)
+    head = (5, (await _rows(db.app_url))[-1].hash)
+    engine = create_engine(db.app_url)
+    try:
+        assert (await verify(engine, head=head)).ok
+        assert (await verify(engine, head=(3, (await _rows(db.app_url))[2].hash))).ok
+    finally:
+        await engine.dispose()
+    # the forger removes the last row: the chain alone looks intact
+    await _as_owner(db, "DELETE FROM audit_event WHERE seq = 5")
+    engine = create_engine(db.app_url)
+    try:
+        assert (await verify(engine)).ok
+        assert (await verify(engine, head=head)).problem == (
+            "audit row 5 (the head given) is missing: the chain ends at row 4, so rows were "
+            "removed from its end"
+        )
+    finally:
+        await engine.dispose()
+    # ... and writes a row 5 of its own, sealed with a hash that follows row 4
+    forged = AuditEvent(id=uuid.uuid4(), at=dt.datetime(2026, 3, 2, 13, tzinfo=UTC))
+    forged.actor = forged.tenant_slug = forged.route = forged.object_type = None
+    forged.object_id = forged.request_id = forged.client_address = None
+    forged.action, forged.detail = "sign_in", {}
+    rows = await _rows(db.app_url)
+    values = {c: getattr(forged, c) for c in CONTENT_COLUMNS}
+    await _as_owner(
+        db,
+        AuditEvent.__table__.insert().values(
+            **values, seq=5, hash=chain_hash(rows[-1].hash, forged)
+        ),
+    )
+    engine = create_engine(db.app_url)
+    try:
+        assert (await verify(engine)).ok
+        assert (await verify(engine, head=head)).problem == (
+            "audit row 5 (the head given) no longer has the hash recorded: the chain was "
+            "recomputed from row 5 or before"
+        )
+    finally:
+        await engine.dispose()
+
+
 def test_makker_audit_verify_exits_1_naming_the_row(db, clock):
     import asyncio
 
@@ -208,7 +252,10 @@ def test_makker_audit_verify_exits_1_naming_the_row(db, clock):
     assert (sealed.exit_code, sealed.output) == (0, "sealed 3 audit rows\n")
     ok = CliRunner().invoke(main, ["audit", "verify"], env=env)
     assert ok.exit_code == 0
-    assert ok.output.startswith("audit log intact: 3 sealed rows; head row 3 hash ")
+    assert ok.output.startswith("audit log intact: 3 sealed rows; head 3:")
+    head = ok.output.split("; head ")[1].split(";")[0]
+    again = CliRunner().invoke(main, ["audit", "verify", "--head", head], env=env)
+    assert (again.exit_code, again.output) == (0, ok.output)
     asyncio.run(_as_owner(db, "UPDATE audit_event SET action = 'nothing' WHERE seq = 2"))
     row = asyncio.run(_rows(db.app_url))[1]
     bad = CliRunner().invoke(main, ["audit", "verify"], env=env)
@@ -242,7 +289,7 @@ async def test_remove_sealed_before_removes_whole_blocks_and_the_chain_continues
     assert (verdict.sealed, verdict.starts_after, verdict.head_seq) == (4, 3, 7)
     assert verdict.summary().startswith(
         "audit log intact: 4 sealed rows, continuing after row 3 (older rows removed by "
-        "retention); head row 7 hash "
+        "retention); head 7:"
     )
     await _as_owner(db, "DELETE FROM audit_event WHERE seq = 4")
     assert (await _verify(db.app_url)).problem == (

@@ -34,7 +34,15 @@ def audit_seal() -> None:
 
 
 @audit.command("verify")
-def audit_verify() -> None:
+@click.option(
+    "--head",
+    "head_text",
+    default=None,
+    metavar="N:HASH",
+    help="A head an earlier run printed (kept outside the database): the chain must still "
+    "reach row N with that hash.",
+)
+def audit_verify(head_text: str | None) -> None:
     """Check the whole audit log's hash chain. Exit 0 and the head (number and hash: keep it
     outside the database) when intact; exit 1 naming the first altered, inserted or removed
     row otherwise."""
@@ -42,12 +50,19 @@ def audit_verify() -> None:
     from core.cli import _settings
     from core.db.session import create_engine
 
+    head = None
+    if head_text is not None:
+        number, _, digest = head_text.partition(":")
+        if not number.isdigit() or len(digest) != 64:
+            click.echo("makker: --head must be N:HASH as verify printed it", err=True)
+            sys.exit(2)
+        head = (int(number), digest.lower())
     settings = _settings()
 
     async def run() -> tuple[bool, str]:
         engine = create_engine(settings.database_url)
         try:
-            verdict = await verify(engine)
+            verdict = await verify(engine, head=head)
         finally:
             await engine.dispose()
         return verdict.ok, verdict.summary()

@@ -202,8 +202,8 @@ class Verdict:
             else ""
         )
         return (
-            f"audit log intact: {self.sealed} sealed rows{after}; head row {self.head_seq} "
-            f"hash {self.head_hash}; {self.unsealed} rows not sealed yet"
+            f"audit log intact: {self.sealed} sealed rows{after}; head "
+            f"{self.head_seq}:{self.head_hash}; {self.unsealed} rows not sealed yet"
         )
 
 
@@ -245,7 +245,9 @@ async def _groups(conn: AsyncConnection, after: int, page: int) -> AsyncIterator
         after = int(rows[-1].seq)
 
 
-async def verify(engine: AsyncEngine, *, page: int = 5000) -> Verdict:
+async def verify(
+    engine: AsyncEngine, *, page: int = 5000, head: tuple[int, str] | None = None
+) -> Verdict:
     """Check the whole chain, from the newest anchor (or the first row) to the head.
 
     The problem named is the first one along the chain:
@@ -254,6 +256,10 @@ async def verify(engine: AsyncEngine, *, page: int = 5000) -> Verdict:
     * ``audit row N (id ...) was altered ...`` - its content no longer matches its seal;
     * ``audit row N (id ...) was inserted ...`` - a row that is not part of the chain (a second
       row with a taken number, or a row whose hash does not follow and that nothing follows).
+
+    ``head``: a head printed by an earlier run, ``(number, hash)``, kept outside the database.
+    The chain must still reach it with that hash; otherwise rows were cut off its end or the
+    chain was recomputed from there or before (which the chain alone cannot show).
     """
     async with engine.connect() as conn:
         anchor = (
@@ -279,11 +285,15 @@ async def verify(engine: AsyncEngine, *, page: int = 5000) -> Verdict:
         def verdict(problem: str | None) -> Verdict:
             return Verdict(problem, sealed, unsealed, expected - 1, previous, start)
 
+        at_head: str | None = None  # the hash the chain has at ``head``'s number
+
         async for group in _groups(conn, start, page):
             if pending is not None:
                 problem, previous = _settle(pending, previous, group)
                 if problem:
                     return verdict(problem)
+                if head is not None and expected == head[0]:
+                    at_head = previous
                 sealed += 1
                 expected += 1
                 pending = None
@@ -298,9 +308,42 @@ async def verify(engine: AsyncEngine, *, page: int = 5000) -> Verdict:
             problem, previous = _settle(pending, previous, None)
             if problem:
                 return verdict(problem)
+            if head is not None and expected == head[0]:
+                at_head = previous
             sealed += 1
             expected += 1
+        if head is not None:
+            return verdict(await _check_head(conn, head, at_head, start, expected - 1))
         return verdict(None)
+
+
+async def _check_head(
+    conn: AsyncConnection, head: tuple[int, str], at_head: str | None, start: int, last: int
+) -> str | None:
+    number, recorded = head
+    if number <= start:
+        anchored = (
+            await conn.execute(
+                select(_anchor.c.through_hash).where(_anchor.c.through_seq == number)
+            )
+        ).scalar_one_or_none()
+        if anchored == recorded:
+            return None
+        return (
+            f"audit row {number} (the head given) was removed by retention and no anchor "
+            "records its hash: give a head newer than the last removal"
+        )
+    if number > last:
+        return (
+            f"audit row {number} (the head given) is missing: the chain ends at row {last}, "
+            "so rows were removed from its end"
+        )
+    if at_head != recorded:
+        return (
+            f"audit row {number} (the head given) no longer has the hash recorded: the chain "
+            f"was recomputed from row {number} or before"
+        )
+    return None
 
 
 def _settle(
