@@ -11,12 +11,15 @@ The rule (``docs/reports.md``, "Small numbers"):
   is not 0 (a part before the line's total). "Worked out" is judged as an attacker would: shown
   cells are exact, a ``"<5"`` is 1-4, an ``"x"`` is 5 or more (it would say ``"<5"`` otherwise),
   and every line holds; the bounds this gives each hidden cell are tightened line by line until
-  nothing changes, and a hidden cell whose bounds meet is revealed.
+  nothing changes, and a hidden cell whose bounds meet is revealed. When every cell of the
+  lines is hidden already and a ``"<5"`` total still pins its parts (four ``"<5"`` of at least 1
+  under a ``"<5"`` total), that total is withheld as ``"x"``: such an ``"x"`` is any count.
 * **Derived figures** (a mean, a median, a rate) are shown only when every count they come from
   is shown and at least 5 people are behind them (:func:`derived_shown`).
 
 Pure functions: no database, no clock. ``tests/test_suppression.py`` checks the boundaries and,
-by brute force over small tables, that no hidden cell can be recomputed.
+by brute force and integer programming over random tables, that no hidden cell can be
+recomputed.
 """
 
 from __future__ import annotations
@@ -104,9 +107,15 @@ def suppress(
         # One complement per revealed cell at a time (a wide table needs few rounds).
         complements = _complements(cells, small | hidden | unseen, revealed, lines)
         if not complements:
-            # Every cell of the lines is hidden already (a table of nothing but 1s and 2s):
-            # what is left to tell is that the figures are tiny, which "<5" says anyway.
-            break
+            # Every cell of the lines is hidden already, and a "<5" total still pins its parts
+            # (four "<5" that are at least 1 each under a "<5" total are 1 each): the total
+            # is withheld as "x", which then tells nothing of its size.
+            withheld = _small_totals(small, revealed, lines)
+            if not withheld:
+                break  # pragma: no cover - a revealed cell always has a "<5" total left
+            small -= withheld
+            hidden |= withheld
+            continue
         small |= {k for k in complements if cells[k] == 0}  # a 0 hidden is truly "<5"
         hidden |= {k for k in complements if cells[k] > 0}
     return {
@@ -130,7 +139,10 @@ def attacker_bounds(
         # A "<5" is 1-4, or 0 when a zero had to be hidden to protect another cell.
         bounds[key] = (min(1, cells[key]), THRESHOLD - 1)
     for key in hidden:
-        bounds[key] = (THRESHOLD, _UNBOUNDED)
+        # An "x" is 5 or more - or a total under 5 withheld because its parts are all "<5"
+        # (then it is any count from 1 up, 0 only if it is 0).
+        low = THRESHOLD if cells[key] >= THRESHOLD else min(1, cells[key])
+        bounds[key] = (low, _UNBOUNDED)
     if not bounds:
         return bounds
     relevant = [line for line in lines if any(k in bounds for k in line.cells)]
@@ -203,6 +215,17 @@ def _complements(
         found = _complement_near(key, cells, taken, through, order)
         if found is not None:
             chosen.add(found)
+    return chosen
+
+
+def _small_totals(small: set[K], revealed: list[K], lines: Sequence[Line[K]]) -> set[K]:
+    """For each revealed cell, the "<5" total of a line through it (itself, if it is one)."""
+    chosen: set[K] = set()
+    for key in revealed:
+        wholes = [line.whole for line in lines if key in line.cells and line.whole in small]
+        wholes.sort(key=lambda whole: whole != key)
+        if wholes:
+            chosen.add(wholes[0])
     return chosen
 
 
