@@ -329,6 +329,36 @@ async def test_the_platform_report_counts_every_organisation(live, sessionmaker,
         assert f'<tr data-key="{world.a.slug}"><th scope="row">Kommune A</th>' in page.text
 
 
+async def test_the_platform_admin_finds_the_platform_report_in_the_header(live, world):
+    """The link to /platform/rapport/ is in the header's user box - on the front page without
+    an organisation, on an organisation's pages (and in the phone drawer), marked current on
+    the report itself - for platform admins only."""
+    link = '<a class="function-link" href="/platform/rapport/">Platformsrapport</a>'
+    current = (
+        '<a class="function-link" href="/platform/rapport/" aria-current="page">'
+        "Platformsrapport</a>"
+    )
+    name = "platform-nav-admin"
+    async with _client(live, name, ("platform_admin",), ()) as browser:
+        await browser_sign_in(browser, live, name)
+        front = await browser.get("/")
+        assert front.status_code == 200
+        assert front.text.count(link) == 1
+        tenant_page = await browser.get(f"/t/{world.a.slug}/")
+        assert tenant_page.status_code == 200
+        assert tenant_page.text.count(link) == 2  # the header and the phone drawer
+        report = await browser.get("/platform/rapport/", timeout=httpx.Timeout(120))
+        assert report.status_code == 200
+        assert report.text.count(current) == 1 and link not in report.text
+    coordinator = f"pn-co-{world.a.slug}"
+    async with _client(live, coordinator, ("coordinator",), (world.a.slug,)) as browser:
+        await browser_sign_in(browser, live, coordinator)
+        for path in ("/", f"/t/{world.a.slug}/"):
+            page = await browser.get(path)
+            assert page.status_code == 200
+            assert "/platform/rapport/" not in page.text
+
+
 # -- the meeting summary the overview reads (migration 0020) -----------------------------------
 
 
