@@ -22,9 +22,7 @@ def test_every_explanation_names_a_real_untagged_column():
     """An entry of NOT_PERSONAL for a column that is gone or now tagged is stale."""
     columns = {f"{t.name}.{c.name}": c for t in Base.metadata.sorted_tables for c in t.columns}
     stale = [
-        key
-        for key in NOT_PERSONAL
-        if key not in columns or columns[key].info.get("personal_data")
+        key for key in NOT_PERSONAL if key not in columns or columns[key].info.get("personal_data")
     ]
     assert stale == []
     assert all(reason.strip() for reason in [*NOT_PERSONAL.values(), *NOT_EXPORTED.values()])

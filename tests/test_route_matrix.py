@@ -699,6 +699,7 @@ TENANT_ROUTES.update(
     }
 )
 
+
 def _route_table(app) -> set[tuple[str, str]]:
     return {
         (method, route.path)
