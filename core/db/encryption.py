@@ -13,7 +13,7 @@ refuses to start without one (:mod:`core.settings`); development derives one fro
 ``MAKKER_SECRET_KEY``. ``makker keys rotate`` (:mod:`core.db.key_rotation`) re-encrypts what
 another key encrypted.
 
-A value without the ``enc1:`` prefix is read as it is: rows written before migration 0022
+A value without the ``enc1:`` prefix is read as it is: rows written before migration 0024
 (which encrypts them) stay readable while it runs, and ``makker keys rotate`` encrypts any left.
 """
 
@@ -90,7 +90,7 @@ class DataKeys:
 
     def decrypt(self, stored: str) -> str:
         if not stored.startswith(PREFIX):
-            return stored  # written before encryption (migration 0022 encrypts it)
+            return stored  # written before encryption (migration 0024 encrypts it)
         kid, _, token = stored[len(PREFIX) :].partition(":")
         fernet = self._fernets.get(kid)  # type: ignore[attr-defined]
         if fernet is None:

@@ -3,9 +3,12 @@
 Safe while the app runs: it works tenant by tenant (row-level security: each transaction sets
 the tenant, as requests do), ``batch`` rows per column and transaction, and writes a value only
 if it is still the one it read (``WHERE id = :id AND col = :old``) - a value the app changed
-meanwhile was written with the current key anyway. A value with no ``enc1:`` prefix (written
-before migration 0022) is encrypted. Run it after every process has the new key first in
-``MAKKER_DATA_KEYS`` (docs/operations.md, "Data keys"); then the old key can go.
+meanwhile was written with the current key anyway. On SQLite give it an engine whose
+transactions begin immediately (``create_engine(url, immediate=True)``, as ``makker keys
+rotate`` does): a batch then waits for the write lock instead of failing on a snapshot a
+request made stale. A value with no ``enc1:`` prefix (written before migration 0024) is
+encrypted. Run it after every process has the new key first in ``MAKKER_DATA_KEYS``
+(docs/operations.md, "Data keys"); then the old key can go.
 """
 
 from __future__ import annotations
@@ -53,11 +56,7 @@ async def rotate(engine: AsyncEngine, *, batch: int = BATCH, keys: DataKeys | No
                                     f"WHERE id = :id AND {column} = :old"
                                 ),
                                 [
-                                    {
-                                        "id": r[0],
-                                        "old": r[1],
-                                        "new": keys.encrypt(keys.decrypt(r[1])),
-                                    }
+                                    {"id": r[0], "old": r[1], "new": _again(keys, r[1])}
                                     for r in rows
                                 ],
                             )

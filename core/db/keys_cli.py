@@ -34,7 +34,9 @@ def keys_rotate(batch: int) -> None:
     settings = _settings()
 
     async def run() -> int:
-        engine = create_engine(settings.database_url)
+        # immediate: on SQLite each batch takes the write lock at its start, as the app's
+        # requests do, instead of failing on a snapshot that a request made stale
+        engine = create_engine(settings.database_url, immediate=True)
         try:
             return await rotate(engine, batch=batch)
         finally:
