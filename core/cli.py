@@ -312,6 +312,16 @@ def tenants_sync(directory: Path | None, keycloak: bool) -> None:
             click.echo(f"keycloak {line}")
 
 
+def _add_tenant_transfer() -> None:
+    from core.tenancy.transfer_cli import tenants_export, tenants_import
+
+    tenants.add_command(tenants_export)
+    tenants.add_command(tenants_import)
+
+
+_add_tenant_transfer()
+
+
 # -- invitations ----------------------------------------------------------------------------
 @main.group()
 def invitations() -> None:
