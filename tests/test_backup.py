@@ -16,9 +16,11 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
+from litestar.testing import AsyncTestClient
 from sqlalchemy import text
 from sqlalchemy.engine import make_url
 
+from core.app import create_app
 from core.cli import main
 from core.db.backup import libpq_environment
 from core.db.session import create_engine, create_sessionmaker
@@ -26,9 +28,10 @@ from core.db.tenant_scope import tenant_scope
 from core.participants.models import Person
 from core.tenancy.config import load_tenant_dir
 from core.tenancy.sync import sync_tenants
-from tests.conftest import make_tenants
+from tests.conftest import make_tenants, settings_for
 from tests.databases import APP_ROLE, OWNER_ROLE, PostgresProvider
 from tests.databases import TestDatabase as Database
+from tests.plugin_fixtures import _CoordinatorTokens
 from tests.tenant_files import copy_shipped_tenants
 
 pytestmark = pytest.mark.slow
@@ -203,6 +206,28 @@ def test_backup_then_restore_keeps_every_tenants_rows(postgres, pg_bin, seeded, 
     # The restored database is at the same schema and this code serves it.
     result = _makker("db", "current", MAKKER_DATABASE_URL=target.app_url)
     assert result.output.endswith("(head)\n")
+    # A smoke run: the app on the restored database is ready and lists each tenant's people.
+    slugs = {tenant_id: slug for slug, tenant_id in tenants.items()}
+    assert asyncio.run(_smoke(target, [slugs[t] for t in before["person"]])) == (
+        200,
+        {slugs[t]: n for t, n in before["person"].items()},
+    )
+
+
+async def _smoke(target: Database, slugs: list[str]) -> tuple[int, dict[str, int]]:
+    """``/health/ready`` and the people list of each tenant, as a coordinator of them."""
+    settings = settings_for(target)
+    app = create_app(settings)
+    app.state.token_validator = _CoordinatorTokens(settings.oidc_issuer, slugs)
+    people = {}
+    async with AsyncTestClient(app=app) as client:
+        client.headers["Authorization"] = "Bearer test"
+        ready = (await client.get("/health/ready")).status_code
+        for slug in slugs:
+            response = await client.get(f"/api/v1/t/{slug}/people")
+            assert response.status_code == 200, response.text
+            people[slug] = len(response.json()["items"])
+    return ready, people
 
 
 def test_owner_and_app_role_cannot_take_a_complete_backup(postgres, pg_bin, seeded, tmp_path):
