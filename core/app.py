@@ -36,7 +36,11 @@ from core.db.session import create_app_engine, create_sessionmaker
 from core.errors import QUIET_DATABASE_ERRORS, document_api_errors, exception_handlers
 from core.forloeb.controllers import ForloebApiController, MatchingApiController
 from core.forloeb.pages import ForloebPagesController, MatchingPagesController
-from core.gdpr.api import MyAccessLogApiController, PersonGdprApiController
+from core.gdpr.api import (
+    MyAccessLogApiController,
+    PersonErasureApiController,
+    PersonGdprApiController,
+)
 from core.gdpr.pages import MyAccessLogPagesController, PersonGdprPagesController
 from core.identity.dev_issuer import DevIssuer
 from core.identity.dev_issuer_routes import dev_issuer_router
@@ -202,6 +206,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
             MyAvailabilityApi,
             MyPageController,
             PersonGdprApiController,
+            PersonErasureApiController,
             PersonGdprPagesController,
             MyAccessLogApiController,
             MyAccessLogPagesController,

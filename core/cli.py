@@ -619,9 +619,11 @@ def _add_commands() -> None:
     """Command groups that live with their domain."""
     from core.audit.cli import audit
     from core.db.keys_cli import keys
+    from core.gdpr.retention_cli import retention
 
     main.add_command(audit)
     main.add_command(keys)
+    main.add_command(retention)
 
 
 _add_commands()

@@ -94,6 +94,10 @@ PARTNER_REFUSED = frozenset(
         ("GET", f"{_API}/people/{{person_id:uuid}}/export"),
         ("GET", f"{_PAGE}/deltagere/{{person_id:uuid}}/adgangslog"),
         ("GET", f"{_PAGE}/deltagere/{{person_id:uuid}}/indsigt"),
+        # Erasure and legal hold (issue 15, part C): the municipality's own staff only.
+        ("POST", f"{_API}/people/{{person_id:uuid}}/erasure"),
+        ("GET", f"{_API}/people/{{person_id:uuid}}/legal-hold"),
+        ("POST", f"{_API}/people/{{person_id:uuid}}/legal-hold"),
     }
 )
 #: Placeholders that name no object of a programme: the same in and outside it.

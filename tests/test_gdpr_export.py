@@ -47,6 +47,7 @@ from core.calendar.models import CalendarLink
 from core.courses.models import Course, CourseAttendance, CourseParticipant, CourseSession
 from core.db.tenant_scope import tenant_scope
 from core.forloeb.models import Forloeb, ForloebEvent, ForloebPause, Meeting, PlannedMeeting
+from core.gdpr.models import LegalHold
 from core.gdpr.tags import person_tables
 from core.notifications.models import ContactPreference, Notification
 from core.outcomes.models import QuestionnaireResponse
@@ -229,6 +230,10 @@ async def _fill_everything(
                     enrolment_id=enrolment.id, to_status="active", actor="k"
                 ),
                 "forloeb": forloeb,
+                # Ended: an erasure test erases this person (the hold is only a row here).
+                "legal_hold": LegalHold(
+                    person_id=person.id, reason="En klagesag", ends_on=TODAY, set_by="k"
+                ),
                 "intake": Intake(enrolment_id=enrolment.id),
                 "tenant_member": Member(user_id="iss#kanarie", invitation_id=invitation.id),
                 "course_attendance": CourseAttendance(

@@ -56,7 +56,11 @@ async def test_the_register_lists_tagged_data_grants_and_retention(sessionmaker,
     assert f"## Partner (`{tenants.a.slug}`)" not in text
     assert f"(`{tenants.a.slug}`)" in text
     assert "| Borger til Borger | Partner | coordinate |" in text
-    assert "- `case_data_months`: 24" in text
+    assert (
+        "- Case data (`case_data_months`): 24 months after the person's last enrolment ended, "
+        "then anonymised (`makker retention run` and the daily job; a legal hold postpones it)"
+    ) in text
+    assert "- Audit log (`audit_months`): not set, kept" in text
     # One tenant only.
     assert f"(`{tenants.b.slug}`)" not in text
 

@@ -698,6 +698,19 @@ TENANT_ROUTES.update(
         ("GET", f"{_PAGE}/mit/adgangslog"): TenantRoute(ANY, 200, by_role=_NOT_LINKED),
     }
 )
+# GDPR part C (issue 15): erasure by coordinators and tenant admins, a legal hold set by a
+# tenant admin (a `coordinate` partner gets 403: tests/test_coordinate_sweep.py).
+_ERASE = {"reason": "person_request", "confirm": "SLET"}
+_HOLD = {"reason": "Klagesag fra matrixen", "ends_on": (_DAY + dt.timedelta(days=30)).isoformat()}
+TENANT_ROUTES.update(
+    {
+        ("POST", f"{_API}/people/{{person_id:uuid}}/erasure"): TenantRoute(COORD, 200, body=_ERASE),
+        ("GET", f"{_API}/people/{{person_id:uuid}}/legal-hold"): TenantRoute(COORD, 200),
+        ("POST", f"{_API}/people/{{person_id:uuid}}/legal-hold"): TenantRoute(
+            ADMIN, 200, body=_HOLD
+        ),
+    }
+)
 
 
 def _route_table(app) -> set[tuple[str, str]]:
@@ -1245,9 +1258,15 @@ OBJECT_ROUTES = [
     # issue 15: another tenant's person's access log or export
     ("GET", "/api/v1/t/{own}/people/{other_person}/access-log", {}),
     ("GET", "/api/v1/t/{own}/people/{other_person}/export", {}),
+    # issue 15 part C: another tenant's person's erasure and legal hold
+    ("POST", "/api/v1/t/{own}/people/{other_person}/erasure", {}),
+    ("GET", "/api/v1/t/{own}/people/{other_person}/legal-hold", {}),
+    ("POST", "/api/v1/t/{own}/people/{other_person}/legal-hold", {}),
 ]
 OBJECT_BODIES = {
     "/transitions": {"to": "withdrawn"},
+    "/erasure": _ERASE,
+    "/legal-hold": _HOLD,
     "/enrolments": {"programme": "p", "role": "mentee"},
     "/override": {"reason": "En begrundelse fra matrixen"},
     "/account": {"account": None},

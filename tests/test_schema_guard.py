@@ -43,6 +43,7 @@ def test_tenant_owned_models_are_the_expected_tables():
         "forloeb_pause",
         "intake",
         "invitation",
+        "legal_hold",
         "meeting",
         "meeting_day_count",
         "notification",

@@ -14,6 +14,7 @@ from core.courses.models import Course, CourseAttendance, CourseParticipant, Cou
 from core.db.base import Base
 from core.db.schema_compat import schema_compatibility
 from core.forloeb.models import Forloeb, ForloebEvent, ForloebPause, Meeting, PlannedMeeting
+from core.gdpr.models import LegalHold
 from core.identity.models import WebSession
 from core.notifications.models import ContactPreference, Notification
 from core.outcomes.models import QuestionnaireResponse
@@ -57,6 +58,7 @@ __all__ = [
     "EnrolmentEvent",
     "Intake",
     "Invitation",
+    "LegalHold",
     "Person",
     "Programme",
     "rate_limit_counter",

@@ -5,9 +5,9 @@ from __future__ import annotations
 
 import uuid
 
-from litestar import get
+from litestar import get, post
 from litestar.di import NamedDependency
-from litestar.params import FromPath
+from litestar.params import FromPath, JSONBody
 
 from core.context import Context
 from core.gdpr.commands import (
@@ -17,9 +17,18 @@ from core.gdpr.commands import (
     read_access_log,
     read_own_access_log,
 )
+from core.gdpr.erasure import (
+    Erased,
+    ErasureIn,
+    LegalHoldIn,
+    erase_person,
+    read_legal_hold,
+    set_legal_hold,
+)
+from core.gdpr.models import LegalHold
 from core.gdpr.queries import AccessLog
-from core.gdpr.schemas import AccessLogOut, ExportOut
-from core.identity.guards import any_member, coordinators
+from core.gdpr.schemas import AccessLogOut, ErasureOut, ExportOut, LegalHoldOut
+from core.identity.guards import any_member, coordinators, tenant_admins
 from core.mine.queries import my_person_or_404
 from core.strict_input import StrictController
 from core.web.paging import PageLimit, PageOffset
@@ -61,6 +70,77 @@ class PersonGdprApiController(StrictController):
         """Everything held about the person (GDPR Art. 15): every row of every table that
         belongs to the person, and the access log. Not for a partner's staff (403)."""
         return export_out(ctx, person_id, await export_person(ctx, person_id))
+
+
+def erased_out(erased: Erased) -> ErasureOut:
+    return ErasureOut(
+        person_id=erased.person_id,
+        erased_at=erased.erased_at.isoformat(),
+        already_erased=erased.already_erased,
+        blanked=erased.blanked,
+        deleted=erased.deleted,
+        sessions_ended=erased.sessions_ended,
+    )
+
+
+def hold_out(person_id: uuid.UUID, hold: LegalHold | None) -> LegalHoldOut:
+    if hold is None:
+        return LegalHoldOut(person_id, False)
+    return LegalHoldOut(person_id, True, hold.ends_on.isoformat(), hold.reason)
+
+
+class PersonErasureApiController(StrictController):
+    path = "/api/v1/t/{tenant_slug:str}/people/{person_id:uuid}"
+    tags = ["gdpr"]
+    guards = [coordinators]
+
+    @post(
+        "/erasure",
+        name="api_person_erasure",
+        opt=audits("person.erase", "person", "person_id"),
+        status_code=200,
+    )
+    async def erase(
+        self,
+        ctx: NamedDependency[Context],
+        person_id: FromPath[uuid.UUID],
+        data: JSONBody[ErasureIn],
+    ) -> ErasureOut:
+        """Erase the person (GDPR Art. 17): every column tagged personal data of every row about
+        the person is blanked, the name becomes "Anonymiseret deltager"; the rows the reports
+        count stay. `reason`: person_request, consent_withdrawn, no_longer_needed, unlawful or
+        other; `confirm`: the person's name as shown, or `SLET`. Irreversible. A second call
+        answers 200 with `already_erased` true. 409 under a legal hold; 403 for a partner."""
+        return erased_out(await erase_person(ctx, person_id, data))
+
+    @get(
+        "/legal-hold",
+        name="api_person_legal_hold",
+        opt=audits("person.legal_hold_read", "person", "person_id"),
+    )
+    async def legal_hold(
+        self, ctx: NamedDependency[Context], person_id: FromPath[uuid.UUID]
+    ) -> LegalHoldOut:
+        """The legal hold in force on the person, if any."""
+        return hold_out(person_id, await read_legal_hold(ctx, person_id))
+
+    @post(
+        "/legal-hold",
+        name="api_person_legal_hold_set",
+        opt=audits("person.legal_hold", "person", "person_id"),
+        status_code=200,
+        guards=[tenant_admins],
+    )
+    async def set_hold(
+        self,
+        ctx: NamedDependency[Context],
+        person_id: FromPath[uuid.UUID],
+        data: JSONBody[LegalHoldIn],
+    ) -> LegalHoldOut:
+        """Set a legal hold (tenant admins): `reason` (10-500 characters) and `ends_on`, the
+        last day (today up to ten years ahead). Blocks erasure and retention until then; a hold
+        in force is replaced."""
+        return hold_out(person_id, await set_legal_hold(ctx, person_id, data))
 
 
 class MyAccessLogApiController(StrictController):

@@ -102,7 +102,22 @@ def _retention_lines(config: Any) -> list[str]:
     if not retention:
         return ["Not set: no `retention` in the tenant file. Data is kept until it is erased."]
     values = retention if isinstance(retention, dict) else _struct_dict(retention)
-    return [f"- `{key}`: {value}" for key, value in sorted(values.items())]
+    case, audit = values.get("case_data_months"), values.get("audit_months")
+    return [
+        (
+            f"- Case data (`case_data_months`): {case} months after the person's last enrolment "
+            "ended, then anonymised (`makker retention run` and the daily job; a legal hold "
+            "postpones it)"
+            if case
+            else "- Case data (`case_data_months`): not set, kept until the person is erased"
+        ),
+        (
+            f"- Audit log (`audit_months`): {audit} months, then removed in whole sealed blocks "
+            "(`makker retention run`, when every tenant sets it)"
+            if audit
+            else "- Audit log (`audit_months`): not set, kept"
+        ),
+    ]
 
 
 def _struct_dict(value: Any) -> dict[str, Any]:

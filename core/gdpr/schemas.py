@@ -53,3 +53,29 @@ class ExportOut(msgspec.Struct):
     tables: list[ExportTableOut]
     #: Who has read or changed the data, newest first (all of it).
     access_log: list[AccessEntryOut]
+
+
+class ErasureOut(msgspec.Struct):
+    """What an erasure did (GDPR Art. 17)."""
+
+    person_id: uuid.UUID
+    #: When the person was erased (UTC, ISO 8601); the first erasure's time when already erased.
+    erased_at: str
+    #: True when the person was erased before: nothing was changed this time.
+    already_erased: bool
+    #: The person's rows blanked, per table (empty when already erased).
+    blanked: dict[str, int]
+    #: The person's rows deleted, per table (calendar links).
+    deleted: dict[str, int]
+    #: Web sessions of the person's sign-ins that were ended.
+    sessions_ended: int
+
+
+class LegalHoldOut(msgspec.Struct):
+    """The legal hold in force on a person, if any."""
+
+    person_id: uuid.UUID
+    active: bool
+    #: The last day of the hold (ISO date), ``null`` when none is in force.
+    ends_on: str | None = None
+    reason: str | None = None

@@ -65,6 +65,9 @@ class Person(TenantOwned, Model):
     #: The sign-in linked to this person: the principal's user id (``iss#sub``), set by a
     #: coordinator; at most one person per sign-in in a tenant. Used by "Mit forløb".
     account: Mapped[str | None] = mapped_column(String(600), info=PERSONAL)
+    #: When the person was erased (GDPR Art. 17, ``core/gdpr/erasure.py``): every tagged column
+    #: is blanked and the name is :data:`core.gdpr.erasure.ERASED_NAME`; irreversible.
+    erased_at: Mapped[dt.datetime | None] = mapped_column()
 
 
 #: Fields that may be stored before any consent is given.

@@ -152,6 +152,19 @@ class NotificationsConfig(msgspec.Struct, forbid_unknown_fields=True, kw_only=Tr
     sms: SmsGatewayConfig | None = None
 
 
+class RetentionConfig(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
+    """``[retention]`` (GDPR, ``makker retention run``, docs/gdpr.md): a key left out removes
+    nothing of its kind.
+
+    ``case_data_months``: anonymise a person whose last enrolment ended (finished, withdrawn,
+    ineligible) more than this many months ago and who has no open enrolment, 6 to 240.
+    ``audit_months``: remove audit rows older than this many months (whole sealed blocks
+    only), 12 to 240."""
+
+    case_data_months: Annotated[int, msgspec.Meta(ge=6, le=240)] | None = None
+    audit_months: Annotated[int, msgspec.Meta(ge=12, le=240)] | None = None
+
+
 class TenantConfig(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
     slug: Slug
     name: Name
@@ -165,6 +178,8 @@ class TenantConfig(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
     programmes: list[ProgrammeConfig] = []
     #: Messages: the contact line, the digest address and the SMS gateway.
     notifications: NotificationsConfig | None = None
+    #: How long case data and audit rows are kept (none: nothing is removed).
+    retention: RetentionConfig | None = None
 
 
 class TenantFileError(Exception):

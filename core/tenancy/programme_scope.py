@@ -138,6 +138,7 @@ RULES: dict[str, Rule] = {
     # tenant-wide activity's reminder). A person's contact wishes belong to the person.
     "notification": Rule("programme_id"),
     "contact_preference": Rule("person_id", "person"),
+    "legal_hold": Rule("person_id", "person"),
     "tenant_member": TENANT_LEVEL,
     "invitation": TENANT_LEVEL,
 }

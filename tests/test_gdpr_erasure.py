@@ -1,0 +1,285 @@
+"""GDPR (issue 15, part C): erasure (Art. 17) and legal hold.
+
+* Every table about a person gets a row and every tagged column a canary
+  (:func:`tests.test_gdpr_export._fill_everything`); after the erasure each tagged column holds
+  its blank value, so a newly tagged column is covered without changing the test.
+* The overview report counts the same before and after erasing people of a hand-built tenant.
+* A legal hold blocks erasure (409, Danish); a partner (even ``coordinate``) gets 403; another
+  tenant 404; a second erasure answers 200 with ``already_erased``.
+
+SQLite and PostgreSQL (the ``live`` and ``sessionmaker`` fixtures run on both).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+from typing import Any
+
+import httpx
+import msgspec
+from sqlalchemy import select
+
+from core.audit.models import AuditEvent
+from core.calendar.models import CalendarLink
+from core.clock import today as app_today
+from core.db.tenant_scope import tenant_scope
+from core.gdpr.erasure import ERASED_NAME, blank_value
+from core.gdpr.models import LegalHold
+from core.gdpr.queries import _attribute_keys, _model
+from core.gdpr.tags import person_tables
+from core.identity.models import WebSession
+from core.participants.models import Enrolment, Person
+from core.plugin_api import create_plugin_manager
+from core.reports.overview import overview
+from core.reports.period import Period
+from core.reports.schemas import figures_out
+from core.tenancy.models import PartnershipScope, Programme, ProgrammePartnership
+from tests.report_world import END, START, TODAY, build
+from tests.test_gdpr_export import _api, _canary, _fill_everything
+
+ERASE = {"reason": "person_request", "confirm": "SLET"}
+
+
+async def _rows(sessionmaker, tenant, ids: dict[str, str]) -> dict[str, Any]:
+    found = {}
+    with tenant_scope(tenant.id):
+        async with sessionmaker() as session:
+            for spec in person_tables():
+                model = _model(spec.name)
+                found[spec.name] = await session.scalar(
+                    select(model).where(model.id == uuid.UUID(ids[spec.name]))
+                )
+    return found
+
+
+async def test_erasure_blanks_every_tagged_column_of_every_table_about_the_person(
+    live, sessionmaker, tenants
+):
+    person_id, ids = await _fill_everything(sessionmaker, tenants.a)
+    with tenant_scope(tenants.a.id):
+        async with sessionmaker() as session, session.begin():
+            person = await session.get(Person, person_id)
+            assert person is not None
+            session.add(
+                WebSession(
+                    token_hash=uuid.uuid4().hex * 2,
+                    principal={},
+                    user_id="kanariefugl person.account",
+                    expires_at=dt.datetime(2030, 1, 1, tzinfo=dt.UTC),
+                )
+            )
+    async with await _api(live, tenants.a, f"erase-k-{tenants.a.slug}", ("coordinator",)) as api:
+        wrong = await api.post(
+            f"/people/{person_id}/erasure", json={"reason": "person_request", "confirm": "x"}
+        )
+        bad_reason = await api.post(
+            f"/people/{person_id}/erasure", json={"reason": "fordi", "confirm": "SLET"}
+        )
+        first = await api.post(f"/people/{person_id}/erasure", json=ERASE)
+        second = await api.post(f"/people/{person_id}/erasure", json=ERASE)
+        missing = await api.post(f"/people/{uuid.uuid4()}/erasure", json=ERASE)
+        shown = await api.get(f"/people/{person_id}")
+    assert wrong.status_code == 400, wrong.text
+    assert wrong.json()["errors"] == {
+        "confirm": "Skriv personens navn præcis som det står, eller ordet SLET."
+    }
+    assert bad_reason.status_code == 400
+    assert bad_reason.json()["errors"] == {"reason": "Vælg, hvorfor personens oplysninger slettes."}
+    assert first.status_code == 200, first.text
+    body = first.json()
+    assert body["already_erased"] is False
+    assert body["deleted"] == {"calendar_link": 1}
+    assert body["blanked"]["person"] == 1 and body["blanked"]["meeting"] == 1
+    assert body["sessions_ended"] == 1
+    assert second.status_code == 200
+    assert (second.json()["already_erased"], second.json()["erased_at"]) == (
+        True,
+        body["erased_at"],
+    )
+    assert missing.status_code == 404
+    assert shown.status_code == 200 and shown.json()["name"] == ERASED_NAME
+    rows = await _rows(sessionmaker, tenants.a, ids)
+    assert rows["calendar_link"] is None
+    still = []
+    for spec in person_tables():
+        row = rows[spec.name]
+        if row is None:
+            continue
+        keys = _attribute_keys(_model(spec.name))
+        for column in spec.table.columns:
+            if not column.info.get("personal_data"):
+                continue
+            value = getattr(row, keys[column.name])
+            if value == _canary(column, spec.name) or value != blank_value(column, row, spec.name):
+                still.append(f"{spec.name}.{column.name}={value!r}")
+    assert still == []
+    assert rows["person"].erased_at is not None
+    assert rows["notification"].address is None
+    assert rows["tenant_member"].removed_at is not None
+    async with sessionmaker() as session:
+        sessions = list(
+            await session.scalars(
+                select(WebSession).where(WebSession.user_id == "kanariefugl person.account")
+            )
+        )
+        audit = list(
+            await session.scalars(
+                select(AuditEvent)
+                .where(
+                    AuditEvent.tenant_slug == tenants.a.slug,
+                    AuditEvent.action == "person.erase",
+                )
+                .order_by(AuditEvent.at)
+            )
+        )
+    assert sessions == []
+    assert [(a.object_id, a.detail) for a in audit] == [
+        (str(person_id), {"reason": "person_request", "tables": len(body["blanked"]) + 1}),
+        (str(person_id), {"already_erased": True}),
+    ]
+
+
+async def test_erasing_people_leaves_the_overview_report_unchanged(sessionmaker, tenants, live):
+    await build(sessionmaker, tenants.a)
+    plugins = create_plugin_manager()
+
+    async def figures() -> Any:
+        with tenant_scope(tenants.a.id):
+            async with sessionmaker() as session:
+                found = await overview(
+                    session, tenants.a, None, Period(START, END), plugins=plugins, today=TODAY
+                )
+        return [msgspec.to_builtins(figures_out(p.figures)) for p in found.programmes], (
+            msgspec.to_builtins(figures_out(found.total))
+        )
+
+    before = await figures()
+    with tenant_scope(tenants.a.id):
+        async with sessionmaker() as session:
+            erased = list(
+                await session.scalars(
+                    select(Person.id)
+                    .join(Enrolment, Enrolment.person_id == Person.id)
+                    .where(Person.name.in_(["Rapport C1", "Rapport C2", "Rapport M1"]))
+                    .distinct()
+                )
+            )
+    assert len(erased) == 3
+    async with await _api(live, tenants.a, f"erase-r-{tenants.a.slug}", ("tenant_admin",)) as api:
+        for person_id in erased:
+            response = await api.post(f"/people/{person_id}/erasure", json=ERASE)
+            assert response.status_code == 200, response.text
+    assert await figures() == before
+
+
+async def test_a_legal_hold_blocks_erasure_until_its_last_day(live, sessionmaker, tenants):
+    person_id, _ids = await _fill_everything(sessionmaker, tenants.a, canaries=False)
+    slug = tenants.a.slug
+    today = app_today()
+    async with await _api(live, tenants.a, f"hold-a-{slug}", ("tenant_admin",)) as admin:
+        past = await admin.post(
+            f"/people/{person_id}/legal-hold",
+            json={"reason": "Klagesag hos Ankestyrelsen", "ends_on": "2020-01-01"},
+        )
+        far = await admin.post(
+            f"/people/{person_id}/legal-hold",
+            json={"reason": "Klagesag hos Ankestyrelsen", "ends_on": "2099-01-01"},
+        )
+        short = await admin.post(
+            f"/people/{person_id}/legal-hold", json={"reason": "kort", "ends_on": "2027-01-01"}
+        )
+        ends = (today + dt.timedelta(days=30)).isoformat()
+        held = await admin.post(
+            f"/people/{person_id}/legal-hold",
+            json={"reason": "Klagesag hos Ankestyrelsen", "ends_on": ends},
+        )
+    assert (past.status_code, past.json()["errors"]) == (
+        400,
+        {"ends_on": "Den sidste dag for stoppet kan ikke ligge i fortiden."},
+    )
+    assert far.json()["errors"] == {"ends_on": "Et retligt stop for sletning kan højst vare ti år."}
+    assert short.json()["errors"] == {"reason": "Skriv hvorfor, med 10 til 500 tegn."}
+    assert held.status_code == 200, held.text
+    assert held.json() == {
+        "person_id": str(person_id),
+        "active": True,
+        "ends_on": ends,
+        "reason": "Klagesag hos Ankestyrelsen",
+    }
+    async with await _api(live, tenants.a, f"hold-k-{slug}", ("coordinator",)) as api:
+        refused = await api.post(f"/people/{person_id}/erasure", json=ERASE)
+        set_by_coordinator = await api.post(
+            f"/people/{person_id}/legal-hold",
+            json={"reason": "Klagesag hos Ankestyrelsen", "ends_on": ends},
+        )
+        read = await api.get(f"/people/{person_id}/legal-hold")
+    day = dt.date.fromisoformat(ends).strftime("%d.%m.%Y")
+    assert (refused.status_code, refused.json()["detail"]) == (
+        409,
+        f"Personens oplysninger er omfattet af et retligt stop for sletning til og med {day} "
+        "og kan ikke slettes eller anonymiseres før.",
+    )
+    assert set_by_coordinator.status_code == 403
+    assert read.json()["active"] is True
+    # Ended: the hold's last day has passed.
+    with tenant_scope(tenants.a.id):
+        async with sessionmaker() as session, session.begin():
+            hold = await session.scalar(
+                select(LegalHold).where(
+                    LegalHold.person_id == person_id,
+                    LegalHold.ends_on == dt.date.fromisoformat(ends),
+                )
+            )
+            assert hold is not None
+            hold.ends_on = today - dt.timedelta(days=1)
+    async with await _api(live, tenants.a, f"hold-k-{slug}", ("coordinator",)) as api:
+        assert (await api.get(f"/people/{person_id}/legal-hold")).json()["active"] is False
+        assert (await api.post(f"/people/{person_id}/erasure", json=ERASE)).status_code == 200
+
+
+async def test_a_partner_never_erases_and_another_tenant_gets_404(live, sessionmaker, tenants):
+    person_id, _ids = await _fill_everything(sessionmaker, tenants.a, canaries=False)
+    with tenant_scope(tenants.a.id):
+        async with sessionmaker() as session, session.begin():
+            programme = await session.scalar(select(Programme).where(Programme.slug == "btb"))
+            assert programme is not None
+            session.add(
+                ProgrammePartnership(
+                    owner_tenant_id=tenants.a.id,
+                    programme_id=programme.id,
+                    partner_tenant_id=tenants.partner.id,
+                    scope=PartnershipScope.COORDINATE,
+                    granted_by="k",
+                )
+            )
+    staff = f"erase-partner-{tenants.partner.slug}"
+    live.add_user(staff, ("partner_staff",), (tenants.partner.slug,))
+    async with httpx.AsyncClient(
+        base_url=f"{live.url}/api/v1/t/{tenants.a.slug}",
+        headers={"Authorization": f"Bearer {await live.access_token(staff)}"},
+    ) as api:
+        refused = await api.post(f"/people/{person_id}/erasure", json=ERASE)
+    assert (refused.status_code, refused.json()["detail"]) == (
+        403,
+        "Kun kommunens egne medarbejdere kan slette en persons oplysninger.",
+    )
+    async with httpx.AsyncClient(
+        base_url=f"{live.url}/api/v1/t/{tenants.a.slug}",
+        headers={
+            "Authorization": "Bearer "
+            + await _token(live, f"erase-b-{tenants.b.slug}", tenants.b.slug)
+        },
+    ) as api:
+        other = await api.post(f"/people/{person_id}/erasure", json=ERASE)
+    assert other.status_code == 404
+    with tenant_scope(tenants.a.id):
+        async with sessionmaker() as session:
+            person = await session.get(Person, person_id)
+            assert person is not None and person.erased_at is None
+            assert await session.scalar(select(CalendarLink.id)) is not None
+
+
+async def _token(live, username: str, slug: str) -> str:
+    live.add_user(username, ("coordinator",), (slug,))
+    return str(await live.access_token(username))
