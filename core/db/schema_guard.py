@@ -8,7 +8,7 @@ policy.
 
 from __future__ import annotations
 
-from sqlalchemy import inspect, text
+from sqlalchemy import MetaData, UniqueConstraint, inspect, text
 from sqlalchemy.engine import Connection
 
 
@@ -52,3 +52,42 @@ def tenant_schema_problems(connection: Connection, tenant_owned: set[str]) -> li
             if row[2] == 0:
                 problems.append(f"{table}: no row-level security policy")
     return problems
+
+
+def citus_key_gaps(metadata: MetaData) -> list[str]:
+    """What keeps the tenant-owned tables from being distributed by ``tenant_id`` (Citus,
+    docs/deploy.md): each primary key, unique constraint or index and foreign key between
+    tenant-owned tables that does not include ``tenant_id``, and each shared table's foreign key
+    to a tenant-owned table. One line each; empty when the schema is ready."""
+    owned = {t.name for t in metadata.tables.values() if "tenant_id" in t.c}
+    gaps: list[str] = []
+    for table in sorted(metadata.tables.values(), key=lambda t: t.name):
+        if table.name in owned:
+            keys = [("primary key", list(table.primary_key.columns))]
+            keys += [
+                (f"unique constraint {c.name}", list(c.columns))
+                for c in table.constraints
+                if isinstance(c, UniqueConstraint)
+            ]
+            keys += [
+                (f"unique index {ix.name}", list(ix.columns)) for ix in table.indexes if ix.unique
+            ]
+            for what, columns in keys:
+                names = [c.name for c in columns]
+                if "tenant_id" not in names:
+                    gaps.append(f"{table.name}: {what} ({', '.join(names)}) lacks tenant_id")
+        for fk in sorted(table.foreign_key_constraints, key=lambda f: list(f.column_keys)):
+            target = fk.referred_table.name
+            if target not in owned:
+                continue
+            names = list(fk.column_keys)
+            if table.name not in owned:
+                gaps.append(
+                    f"{table.name}: foreign key ({', '.join(names)}) -> {target}: a shared table "
+                    "points at a tenant-owned one"
+                )
+            elif "tenant_id" not in names:
+                gaps.append(
+                    f"{table.name}: foreign key ({', '.join(names)}) -> {target} lacks tenant_id"
+                )
+    return gaps
