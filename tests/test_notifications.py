@@ -420,6 +420,7 @@ async def test_a_person_who_chose_english_gets_english_messages(sessionmaker, te
             at=copenhagen(2026, 12, 3, 14),
         ),
         "en",
+        sent_on=dt.date(2026, 12, 2),
     )
     assert "tomorrow, Thursday 3 December at 14:00." in english_mail.body
     assert "No more messages? Turn them off here: https://x/stop" in english_mail.body

@@ -94,11 +94,32 @@ def english_day(day: dt.date | dt.datetime) -> str:
     return format_datetime(dt.datetime.combine(day, dt.time(12)), "d MMMM", locale="en")
 
 
-def _context(values: MessageValues, language: str) -> dict[str, object]:
+def day_word(moment: dt.datetime, sent_on: dt.date | None, language: str) -> str:
+    """The day of ``moment`` said from ``sent_on`` (the Danish day the message goes out):
+    ``i dag``, ``i morgen`` or ``torsdag den 3. december`` (English: ``today``, ``tomorrow``,
+    ``on Thursday 3 December``). Without ``sent_on``: the date."""
+    day = local(moment).date()
+    english = language == "en"
+    if sent_on is not None and day == sent_on:
+        return "today" if english else "i dag"
+    if sent_on is not None and day == sent_on + dt.timedelta(days=1):
+        return "tomorrow" if english else "i morgen"
+    noon = dt.datetime.combine(day, dt.time(12))
+    if english:
+        return format_datetime(noon, "'on' EEEE d MMMM", locale="en")
+    return format_datetime(noon, "EEEE 'den' d. MMMM", locale="da")
+
+
+def _context(values: MessageValues, language: str, sent_on: dt.date | None) -> dict[str, object]:
     context: dict[str, object] = asdict(values)
     when, day_of = (english_when, english_day) if language == "en" else (danish_when, danish_day)
     if values.at is not None:
         context["when"] = when(values.at)
+        word = day_word(values.at, sent_on, language)
+        context["day_word"] = word
+        # "i morgen, torsdag den 3. december kl. 14.00" - or the date alone when it is later
+        near = ("today", "tomorrow") if language == "en" else ("i dag", "i morgen")
+        context["when_said"] = f"{word}, {context['when']}" if word in near else context["when"]
         context["time"] = local(values.at).strftime("%H:%M" if language == "en" else "%H.%M")
         context["day"] = day_of(values.at)
     if values.on is not None:
@@ -118,13 +139,20 @@ def language_of(kind: str, language: str | None) -> str:
     return DEFAULT_LANGUAGE
 
 
-def render(kind: str, channel: str, values: MessageValues, language: str | None = None) -> Rendered:
+def render(
+    kind: str,
+    channel: str,
+    values: MessageValues,
+    language: str | None = None,
+    sent_on: dt.date | None = None,
+) -> Rendered:
     """The title and body of a ``kind`` message on ``channel`` (``email``, ``sms`` or
     ``page``: the page shows the e-mail's text), in ``language`` (default and fallback:
-    Danish)."""
+    Danish). ``sent_on``: the Danish day it goes out, so a reminder says "i dag", "i morgen"
+    or the date of what it reminds of (without it: the date)."""
     language = language_of(kind, language)
     env = _environment(language)
-    context = _context(values, language)
+    context = _context(values, language, sent_on)
     title = env.get_template(f"{kind}.subject.txt").render(context).strip()
     body_template = f"{kind}.{'sms' if channel == 'sms' else 'email'}.txt"
     body = env.get_template(body_template).render(context).strip() + "\n"

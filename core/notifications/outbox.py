@@ -19,7 +19,7 @@ from sqlalchemy import select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from core.clock import COPENHAGEN
+from core.clock import COPENHAGEN, local
 from core.context import Context
 from core.notifications import preferences
 from core.notifications.messages import MessageValues, render
@@ -118,8 +118,9 @@ async def notify(
     choice = await preferences.choice_of(session, person, kind)
     written = []
     for channel in choice.channels:
-        when = due_at if channel == "page" else choice.out_of_quiet_hours(due_at)
-        rendered = render(kind, channel, values, choice.language)
+        when = max(due_at if channel == "page" else choice.out_of_quiet_hours(due_at), now)
+        # the day it goes out (Danish time): a reminder says "i dag" or "i morgen" from there
+        rendered = render(kind, channel, values, choice.language, sent_on=local(when).date())
         done = await _insert_once(
             session,
             {
@@ -130,7 +131,7 @@ async def notify(
                 "person_id": person.id,
                 "subject_id": subject_id,
                 "programme_id": programme_id,
-                "due_at": max(when, now),
+                "due_at": when,
                 "title": rendered.title[:200],
                 "body": rendered.body,
                 "link": values.link[:500],

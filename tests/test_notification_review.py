@@ -1,0 +1,133 @@
+"""Issue 16, the reviewer's findings, on SQLite and PostgreSQL with a fixed clock: a reminder
+names the right day; a changed channel gets its own row; quiet hours and stale reminders at
+delivery; what is still so per kind."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from sqlalchemy import update
+
+from core.clock import COPENHAGEN
+from core.db.tenant_scope import tenant_scope
+from core.forloeb.planned import PlannedMeetingIn, plan_meeting
+from core.notifications.messages import MessageValues, render
+from core.notifications.models import ContactPreference
+from tests.notification_world import in_context, links, make_pair, outbox
+
+
+def copenhagen(y: int, m: int, d: int, h: int, mi: int = 0) -> dt.datetime:
+    return dt.datetime(y, m, d, h, mi, tzinfo=COPENHAGEN)
+
+
+async def _plan(sessionmaker, pair, day: dt.date, time: str = "14:00"):
+    data = PlannedMeetingIn(day=day.isoformat(), time=time, place="Caféen")
+    return await in_context(
+        sessionmaker,
+        pair.tenant,
+        lambda ctx: plan_meeting(ctx, pair.forloeb_id, data, links(pair.tenant)),
+    )
+
+
+async def _choices(sessionmaker, tenant, person_id, **values) -> None:
+    with tenant_scope(tenant.id):
+        async with sessionmaker() as session, session.begin():
+            await session.execute(
+                update(ContactPreference)
+                .where(ContactPreference.person_id == person_id)
+                .values(**values)
+            )
+
+
+async def test_a_same_day_meetings_reminder_says_today(sessionmaker, tenants, clock):
+    """Planned at 14:50 for 20:00 the same day: the reminder is due now and says "i dag"."""
+    clock.set(copenhagen(2026, 12, 2, 14, 50))
+    pair = await make_pair(sessionmaker, tenants.a, dt.date(2026, 11, 1))
+    await _choices(sessionmaker, tenants.a, pair.mentee_id, channels={"meeting_reminder": "sms"})
+    await _choices(sessionmaker, tenants.a, pair.mentor_id, language="en")
+    await _plan(sessionmaker, pair, dt.date(2026, 12, 2), "20:00")
+    rows = {r.person_id: r for r in await outbox(sessionmaker, tenants.a)}
+    sms, english = rows[pair.mentee_id], rows[pair.mentor_id]
+    # due now (the test clock runs on from 14:50)
+    assert sms.due_at.replace(tzinfo=dt.UTC, second=0, microsecond=0) == dt.datetime(
+        2026, 12, 2, 13, 50, tzinfo=dt.UTC
+    )
+    assert sms.title == "Påmindelse: møde i dag kl. 20.00"
+    assert sms.body.startswith("Påmindelse: Du har et møde med din makker i dag kl. 20.00.")
+    assert english.title == "Reminder: meeting today at 20:00"
+    assert "partner today, Wednesday 2 December at 20:00." in english.body
+    assert "morgen" not in sms.body + sms.title and "tomorrow" not in english.body
+
+
+async def test_a_reminder_moved_by_quiet_hours_past_midnight_says_today(
+    sessionmaker, tenants, clock
+):
+    """Quiet hours 16:00-09:00 move the day-before reminder to 09:00 on the meeting's day
+    (Danish time): it says "i dag"; the page message, not moved, says "i morgen"."""
+    clock.set(copenhagen(2026, 11, 30, 10))
+    pair = await make_pair(sessionmaker, tenants.a, dt.date(2026, 11, 1))
+    await _choices(
+        sessionmaker, tenants.a, pair.mentee_id, quiet_from=dt.time(16), quiet_to=dt.time(9)
+    )
+    await _plan(sessionmaker, pair, dt.date(2026, 12, 3))
+    mail = next(
+        r
+        for r in await outbox(sessionmaker, tenants.a)
+        if r.person_id == pair.mentee_id and r.channel == "email"
+    )
+    assert mail.due_at.replace(tzinfo=dt.UTC) == dt.datetime(2026, 12, 3, 8, tzinfo=dt.UTC)
+    assert mail.title == "Påmindelse: møde i dag kl. 14.00"
+    assert "i dag, torsdag den 3. december kl. 14.00." in mail.body
+
+
+def test_course_and_activity_reminders_name_the_day_from_the_day_they_go_out():
+    values = MessageValues(
+        "Kommune A", "ring", "https://x/l", "https://x/s", at=copenhagen(2026, 12, 3, 10)
+    )
+    for kind, word in (("course_session", "undervisning"), ("activity", "aktivitet")):
+        assert render(kind, "sms", values, sent_on=dt.date(2026, 12, 3)).title == (
+            f"Påmindelse: {word} i dag kl. 10.00"
+        )
+        assert render(kind, "sms", values, sent_on=dt.date(2026, 12, 2)).title == (
+            f"Påmindelse: {word} i morgen kl. 10.00"
+        )
+        assert render(kind, "sms", values, sent_on=dt.date(2026, 12, 1)).title == (
+            f"Påmindelse: {word} torsdag den 3. december kl. 10.00"
+        )
+        english = render(kind, "email", values, "en", sent_on=dt.date(2026, 12, 1))
+        assert english.title.endswith("on Thursday 3 December at 10:00")
+
+
+async def test_the_choices_page_is_linked_for_coordinators_only(live, sessionmaker, tenants, clock):
+    """A coordinator reaches a person's consent and choices from the person page and, for both
+    parties, from the forløb page; the pair (who cannot use that page) gets no such link."""
+    from tests.live import browser_sign_in, client_for
+    from tests.test_mine import account_of
+
+    clock.set(copenhagen(2026, 11, 30, 10))
+    slug = tenants.a.slug
+    coordinator, mentor = f"link-coord-{slug}", f"link-mentor-{slug}"
+    live.add_user(coordinator, ("coordinator",), (slug,))
+    live.add_user(mentor, ("mentor",), (slug,))
+    pair = await make_pair(
+        sessionmaker, tenants.a, dt.date(2026, 11, 2), mentor_account=account_of(live, mentor)
+    )
+    forloeb_page = f"/t/{slug}/forloeb/{pair.forloeb_id}"
+    mentee_link = f'href="/t/{slug}/beskeder/person/{pair.mentee_id}"'
+    mentor_link = f'href="/t/{slug}/beskeder/person/{pair.mentor_id}"'
+    async with client_for(live) as http:
+        await browser_sign_in(http, live, coordinator, forloeb_page)
+        page = await http.get(forloeb_page)
+        assert page.status_code == 200
+        assert page.text.count(mentee_link) == 1 and page.text.count(mentor_link) == 1
+        person = await http.get(f"/t/{slug}/deltagere/{pair.mentee_id}")
+        assert person.status_code == 200
+        assert person.text.count(mentee_link) == 1
+        assert "Beskeder: samtykke og valg" in person.text
+        assert (await http.get(f"/t/{slug}/beskeder/person/{pair.mentee_id}")).status_code == 200
+    async with client_for(live) as http:
+        await browser_sign_in(http, live, mentor, forloeb_page)
+        page = await http.get(forloeb_page)
+        assert page.status_code == 200
+        assert "/beskeder/person/" not in page.text
+        assert (await http.get(f"/t/{slug}/beskeder/person/{pair.mentee_id}")).status_code == 403
