@@ -41,6 +41,7 @@ from core.gdpr.api import (
     PersonErasureApiController,
     PersonGdprApiController,
 )
+from core.gdpr.erasure_pages import PersonErasurePagesController
 from core.gdpr.pages import MyAccessLogPagesController, PersonGdprPagesController
 from core.identity.dev_issuer import DevIssuer
 from core.identity.dev_issuer_routes import dev_issuer_router
@@ -207,6 +208,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
             MyPageController,
             PersonGdprApiController,
             PersonErasureApiController,
+            PersonErasurePagesController,
             PersonGdprPagesController,
             MyAccessLogApiController,
             MyAccessLogPagesController,

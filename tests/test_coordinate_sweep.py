@@ -98,6 +98,10 @@ PARTNER_REFUSED = frozenset(
         ("POST", f"{_API}/people/{{person_id:uuid}}/erasure"),
         ("GET", f"{_API}/people/{{person_id:uuid}}/legal-hold"),
         ("POST", f"{_API}/people/{{person_id:uuid}}/legal-hold"),
+        ("GET", f"{_PAGE}/deltagere/{{person_id:uuid}}/sletning"),
+        ("POST", f"{_PAGE}/deltagere/{{person_id:uuid}}/sletning"),
+        ("GET", f"{_PAGE}/deltagere/{{person_id:uuid}}/retligt-stop"),
+        ("POST", f"{_PAGE}/deltagere/{{person_id:uuid}}/retligt-stop"),
     }
 )
 #: Placeholders that name no object of a programme: the same in and outside it.

@@ -35,6 +35,7 @@ from core.reports.overview import overview
 from core.reports.period import Period
 from core.reports.schemas import figures_out
 from core.tenancy.models import PartnershipScope, Programme, ProgrammePartnership
+from tests.live import browser_sign_in, csrf_token
 from tests.report_world import END, START, TODAY, build
 from tests.test_gdpr_export import _api, _canary, _fill_everything
 
@@ -283,3 +284,71 @@ async def test_a_partner_never_erases_and_another_tenant_gets_404(live, sessionm
 async def _token(live, username: str, slug: str) -> str:
     live.add_user(username, ("coordinator",), (slug,))
     return str(await live.access_token(username))
+
+
+async def test_the_pages_say_what_is_removed_and_kept_then_erase_under_a_hold_only_after(
+    live, sessionmaker, tenants
+):
+    person_id, _ids = await _fill_everything(sessionmaker, tenants.a, canaries=False)
+    slug = tenants.a.slug
+    admin = f"erase-page-{slug}"
+    live.add_user(admin, ("tenant_admin",), (slug,))
+    base = f"/t/{slug}/deltagere/{person_id}"
+    ends = app_today() + dt.timedelta(days=10)
+    async with httpx.AsyncClient(base_url=live.url) as browser:
+        await browser_sign_in(browser, live, admin)
+        person_page = await browser.get(base)
+        page = await browser.get(f"{base}/sletning")
+        token = csrf_token(page.text)
+        wrong = await browser.post(
+            f"{base}/sletning",
+            data={"reason": "person_request", "confirm": "Mentor Mentorsen", "_csrf_token": token},
+        )
+        hold_page = await browser.get(f"{base}/retligt-stop")
+        held = await browser.post(
+            f"{base}/retligt-stop",
+            data={
+                "reason": "Klagesag hos Ankestyrelsen",
+                "ends_on": ends.isoformat(),
+                "_csrf_token": csrf_token(hold_page.text),
+            },
+        )
+        hold_shown = await browser.get(f"{base}/retligt-stop")
+        refused = await browser.post(
+            f"{base}/sletning",
+            data={"reason": "person_request", "confirm": "kanarie fuglsang", "_csrf_token": token},
+        )
+        with tenant_scope(tenants.a.id):
+            async with sessionmaker() as session, session.begin():
+                for hold in await session.scalars(
+                    select(LegalHold).where(LegalHold.person_id == person_id)
+                ):
+                    hold.ends_on = app_today() - dt.timedelta(days=1)
+        done = await browser.post(
+            f"{base}/sletning",
+            data={"reason": "person_request", "confirm": "Kanarie  Fuglsang", "_csrf_token": token},
+        )
+        after = await browser.get(f"{base}/sletning")
+    assert f'href="{base}/sletning"' in person_page.text
+    assert f'href="{base}/retligt-stop"' in person_page.text
+    assert page.status_code == 200
+    for text in (
+        "<h2>Det fjernes</h2>",
+        "<h2>Det bevares</h2>",
+        "<td>Møder</td>",
+        "Anonymiseret deltager",
+    ):
+        assert text in page.text, text
+    assert wrong.status_code == 400
+    assert "Skriv personens navn præcis som det står, eller ordet SLET." in wrong.text
+    assert held.status_code == 303
+    assert "Der er et retligt stop for sletning" in hold_shown.text
+    assert "Klagesag hos Ankestyrelsen" in hold_shown.text
+    assert refused.status_code == 409
+    assert "omfattet af et retligt stop for sletning til og med" in refused.text
+    assert done.status_code == 303
+    assert "Oplysningerne er slettet" in after.text
+    with tenant_scope(tenants.a.id):
+        async with sessionmaker() as session:
+            person = await session.get_one(Person, person_id)
+    assert person.name == ERASED_NAME and person.erased_at is not None

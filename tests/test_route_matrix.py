@@ -709,6 +709,14 @@ TENANT_ROUTES.update(
         ("POST", f"{_API}/people/{{person_id:uuid}}/legal-hold"): TenantRoute(
             ADMIN, 200, body=_HOLD
         ),
+        ("GET", f"{_PAGE}/deltagere/{{person_id:uuid}}/sletning"): TenantRoute(COORD, 200),
+        ("POST", f"{_PAGE}/deltagere/{{person_id:uuid}}/sletning"): TenantRoute(
+            COORD, 303, body=_ERASE
+        ),
+        ("GET", f"{_PAGE}/deltagere/{{person_id:uuid}}/retligt-stop"): TenantRoute(COORD, 200),
+        ("POST", f"{_PAGE}/deltagere/{{person_id:uuid}}/retligt-stop"): TenantRoute(
+            ADMIN, 303, body=_HOLD
+        ),
     }
 )
 
@@ -1365,6 +1373,8 @@ PAGE_OBJECT_ROUTES = [
     "/t/{own}/beskeder/person/{person_id:uuid}",
     "/t/{own}/deltagere/{person_id:uuid}/adgangslog",
     "/t/{own}/deltagere/{person_id:uuid}/indsigt",
+    "/t/{own}/deltagere/{person_id:uuid}/sletning",
+    "/t/{own}/deltagere/{person_id:uuid}/retligt-stop",
 ]
 
 

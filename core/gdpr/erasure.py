@@ -29,7 +29,7 @@ from core.access.models import Invitation, InvitationStatus, Member
 from core.context import Context
 from core.errors import Conflict, Invalid, NotFound
 from core.gdpr.models import LegalHold
-from core.gdpr.queries import _attribute_keys, _belongs, _model, refuse_partners
+from core.gdpr.queries import _attribute_keys, _belongs, _model
 from core.gdpr.tags import PERSON_TABLE, is_personal, person_tables
 from core.identity.sessions import end_web_sessions
 from core.participants.models import Person
@@ -220,7 +220,7 @@ async def erase_person(ctx: Context, person_id: uuid.UUID, data: ErasureIn) -> E
 async def what_erasure_removes(ctx: Context, person_id: uuid.UUID) -> dict[str, int]:
     """The person's rows per table that an erasure would blank or delete (the confirmation
     page's list; ids only, nothing stored)."""
-    refuse_partners(ctx)
+    refuse_partners_erasure(ctx)
     await _person(ctx, person_id)
     ids: dict[str, set[Any]] = {}
     counts: dict[str, int] = {}

@@ -20,6 +20,7 @@ ACTIONS = {
     "person.update": N_("Changed the person's details"),
     "person.account": N_("Linked or unlinked a sign-in"),
     "person.erase": N_("Erased the person's data"),
+    "person.erase_preview": N_("Opened the erasure page"),
     "person.legal_hold": N_("Set a legal hold"),
     "person.legal_hold_read": N_("Looked at the legal hold"),
     "person.retention": N_("Anonymised by the tenant's retention rule"),

@@ -141,6 +141,10 @@ PAGES: dict[str, Page] = {
     f"{_T}/deltagere/{{person_id:uuid}}/adgangslog": Page((COORD, ADMIN)),
     f"{_T}/deltagere/{{person_id:uuid}}/indsigt": Page(),
     f"{_T}/mit/adgangslog": Page((MENTOR, MENTEE)),
+    # Erasure (what is removed and kept, the confirmation form) and the legal hold page with
+    # its form (a tenant admin).
+    f"{_T}/deltagere/{{person_id:uuid}}/sletning": Page((COORD, ADMIN)),
+    f"{_T}/deltagere/{{person_id:uuid}}/retligt-stop": Page((COORD, ADMIN)),
 }
 #: GET routes in the swept part of the route table that are not HTML pages.
 NOT_PAGES = {
