@@ -87,6 +87,25 @@ async def test_a_tenant_owned_table_only_in_a_where_clause_is_refused(sessionmak
             assert list(await session.scalars(correlated)) == ["Anna A"]
 
 
+def test_the_where_only_check_is_remembered_by_the_statements_shape():
+    """The guard's check compiles every select of a statement, so its answer is kept by the
+    statement's structure (SQLAlchemy's cache key, not the bound values): the same shape with
+    other values gets the same answer - a refusal too - and another shape is checked anew."""
+    from core.db import tenant_scope as scope
+
+    owned = frozenset({"person"})
+    unscoped = [select(func.count()).where(Person.name == name) for name in ("Bo B", "Anna A")]
+    scoped = select(func.count()).select_from(Person).where(Person.name == "Bo B")
+    scope._where_only_cache.clear()
+    assert scope.tables_only_in_where(unscoped[0], owned) == ["person"]
+    assert len(scope._where_only_cache) == 1
+    assert scope.tables_only_in_where(unscoped[1], owned) == ["person"]
+    assert len(scope._where_only_cache) == 1
+    assert scope.tables_only_in_where(scoped, owned) == []
+    assert scope.tables_only_in_where(unscoped[0], frozenset({"enrolment"})) == []
+    assert len(scope._where_only_cache) == 3
+
+
 async def test_tenant_cannot_update_or_delete_other_tenants_rows(sessionmaker, tenants):
     (b_person,) = await _add_people(sessionmaker, tenants.b, "Bo B")
     with tenant_scope(tenants.a.id):

@@ -24,12 +24,11 @@ read on. The answer holds only counts, medians and hold numbers - never a person
 people, so a person in two programmes counts once in the total (the total can be less than the
 sum). The median wait of the total is the median over all the programmes' matches.
 
-Speed (measured with ``tests/benchmarks/bench_reports.py``'s world, PostgreSQL, no added
-indexes, 20,000 forløb and 1,000,000 meetings, a loaded 2-core machine): the people in forløb
-one statement ~120-150 ms, the wait from ready to matched one windowed statement ~230 ms,
-meetings ~450 ms (the join of a year's ~500,000 meetings to their forløb), the rest ~200 ms
-together - the meetings and the waits need the indexes or summary tables of the benchmark's
-work (docs/reports.md, "Speed").
+Speed (docs/reports.md, "Speed"): five or six statements - the counts that add up in one
+(:func:`_counts`, a row per programme), the people in forløb, the waits from ready to matched,
+the holds (and their attendance) and the citizens who became mentors; the meetings come from
+the summary table ``meeting_day_count``. The partner's aggregate runs this once per granted
+programme, in the owner's tenant scope.
 
 Every figure is defined in ``docs/reports.md`` ("The overview"); :class:`Figures` repeats the
 definitions field by field. :func:`outcome_changes` adds the questionnaire change per
@@ -180,18 +179,23 @@ async def overview(
     *,
     plugins: MakkerPluginManager,
     today: dt.date,
+    programmes: Sequence[Programme] | None = None,
 ) -> Overview:
     """The overview of ``tenant``'s programmes (or one) for ``period``; see the module's
-    docstring and ``docs/reports.md``."""
-    programmes = await programmes_in(session, programme_id)
+    docstring and ``docs/reports.md``. ``programmes``: the programmes already read (the
+    partner's granted one), instead of reading them by ``programme_id``.
+
+    Five to six statements: the counts (:func:`_counts`), the people in forløb, the waits, the
+    holds (and their attendance when one has finished), the citizens who became mentors."""
+    if programmes is None:
+        programmes = await programmes_in(session, programme_id)
+    programmes = list(programmes)
     ids = [p.id for p in programmes]
     per: dict[uuid.UUID, Figures] = {p.id: Figures() for p in programmes}
     total = Figures()
     if ids:
         await _in_forloeb(session, ids, period.end, per, total)
-        await _flows(session, ids, period, per, total)
-        await _meetings(session, ids, period, per, total)
-        await _waiting(session, ids, per, total)
+        await _counts(session, ids, period, per, total)
         await _waits(session, ids, period, per, total)
         await _courses(session, tenant, programmes, period, plugins, per, total)
         await _became_mentors(session, ids, period, per, total)
@@ -279,127 +283,114 @@ async def _in_forloeb(
         else:
             f.forloeb_running = int(n)
             f.citizens_in_forloeb, f.mentors_in_forloeb = int(citizens), int(mentors)
-    paused = await session.execute(
-        select(Forloeb.programme_id, func.count(func.distinct(ForloebPause.forloeb_id)))
-        .join(Forloeb, Forloeb.id == ForloebPause.forloeb_id)
-        .where(
-            *running,
-            ForloebPause.starts_on <= day,
-            or_(ForloebPause.ends_on.is_(None), ForloebPause.ends_on > day),
-        )
-        .group_by(Forloeb.programme_id)
-    )
-    for programme_id, n in paused.tuples():
-        per[programme_id].forloeb_paused_at_end = n
-        total.forloeb_paused_at_end += n
 
 
-# -- forløb started, ended and paused in the period --------------------------------------------
+# -- the counts that add up: one statement ---------------------------------------------------
 
 
-async def _flows(
+#: The columns of :func:`_counts`, in its order (fields of :class:`Figures`).
+_COUNTED = (
+    "forloeb_paused_at_end",
+    "forloeb_started",
+    "forloeb_completed",
+    "forloeb_ended_early",
+    "forloeb_paused",
+    "meetings_held",
+    "meeting_minutes",
+    "meetings_cancelled",
+    "waiting_citizens",
+    "waiting_mentors",
+)
+
+
+async def _counts(
     session: AsyncSession,
     ids: list[uuid.UUID],
     period: Period,
     per: dict[uuid.UUID, Figures],
     total: Figures,
 ) -> None:
+    """One row per programme, one statement (a scalar subquery per figure, correlated with
+    the programme): the forløb paused at the end of the period; the forløb started, completed,
+    ended early and paused in it; the meetings held (and their minutes) and cancelled, from the
+    summary kept by triggers on meeting (:class:`core.reports.models.MeetingDayCount`: a row per
+    programme, day and afbud instead of every meeting, docs/reports.md "Speed"); and today's
+    waiting list. Each adds up across programmes, so the total is their sum."""
     start, end = period.start, period.end
-    started = await session.execute(
-        select(Forloeb.programme_id, func.count())
-        .where(
-            Forloeb.programme_id.in_(ids),
+    programme = Programme.id
+
+    def forloeb(*where: Any) -> Any:
+        return (
+            select(func.count())
+            .select_from(Forloeb)
+            .where(Forloeb.programme_id == programme, *where)
+            .scalar_subquery()
+        )
+
+    def paused(*where: Any) -> Any:
+        return (
+            select(func.count(func.distinct(ForloebPause.forloeb_id)))
+            .select_from(ForloebPause)
+            .join(Forloeb, Forloeb.id == ForloebPause.forloeb_id)
+            .where(Forloeb.programme_id == programme, *where)
+            .scalar_subquery()
+        )
+
+    def meetings(column: Any, cancelled: bool) -> Any:
+        return (
+            select(func.coalesce(func.sum(column), 0))
+            .select_from(MeetingDayCount)
+            .where(
+                MeetingDayCount.programme_id == programme,
+                MeetingDayCount.cancelled.is_(cancelled),
+                MeetingDayCount.day >= start,
+                MeetingDayCount.day <= end,
+            )
+            .scalar_subquery()
+        )
+
+    def waiting(role: EnrolmentRole) -> Any:
+        return (
+            select(func.count())
+            .select_from(Enrolment)
+            .where(
+                Enrolment.programme_id == programme,
+                Enrolment.status == "ready",
+                Enrolment.role == role,
+            )
+            .scalar_subquery()
+        )
+
+    ended = (Forloeb.ended_on >= start, Forloeb.ended_on <= end)
+    columns = (
+        paused(
+            *_running_on(end),
+            ForloebPause.starts_on <= end,
+            or_(ForloebPause.ends_on.is_(None), ForloebPause.ends_on > end),
+        ),
+        forloeb(
             Forloeb.state.in_(STARTED_STATES),
             Forloeb.started_on >= start,
             Forloeb.started_on <= end,
-        )
-        .group_by(Forloeb.programme_id)
+        ),
+        forloeb(Forloeb.state == "completed", *ended),
+        forloeb(Forloeb.state == "ended_early", *ended),
+        paused(ForloebPause.starts_on >= start, ForloebPause.starts_on <= end),
+        meetings(MeetingDayCount.meetings, False),
+        meetings(MeetingDayCount.minutes, False),
+        meetings(MeetingDayCount.meetings, True),
+        waiting(EnrolmentRole.MENTEE),
+        waiting(EnrolmentRole.MENTOR),
     )
-    for programme_id, n in started.tuples():
-        per[programme_id].forloeb_started = n
-        total.forloeb_started += n
-    ended = await session.execute(
-        select(Forloeb.programme_id, Forloeb.state, func.count())
-        .where(
-            Forloeb.programme_id.in_(ids),
-            Forloeb.state.in_(("completed", "ended_early")),
-            Forloeb.ended_on >= start,
-            Forloeb.ended_on <= end,
-        )
-        .group_by(Forloeb.programme_id, Forloeb.state)
-    )
-    for programme_id, state, n in ended.tuples():
-        name = "forloeb_completed" if state == "completed" else "forloeb_ended_early"
-        setattr(per[programme_id], name, n)
-        setattr(total, name, getattr(total, name) + n)
-    paused = await session.execute(
-        select(Forloeb.programme_id, func.count(func.distinct(ForloebPause.forloeb_id)))
-        .join(Forloeb, Forloeb.id == ForloebPause.forloeb_id)
-        .where(
-            Forloeb.programme_id.in_(ids),
-            ForloebPause.starts_on >= start,
-            ForloebPause.starts_on <= end,
-        )
-        .group_by(Forloeb.programme_id)
-    )
-    for programme_id, n in paused.tuples():
-        per[programme_id].forloeb_paused = n
-        total.forloeb_paused += n
+    rows = await session.execute(select(programme, *columns).where(programme.in_(ids)))
+    for programme_id, *values in rows.tuples():
+        for name, value in zip(_COUNTED, values, strict=True):
+            n = int(value or 0)
+            setattr(per[programme_id], name, n)
+            setattr(total, name, getattr(total, name) + n)
 
 
-async def _meetings(
-    session: AsyncSession,
-    ids: list[uuid.UUID],
-    period: Period,
-    per: dict[uuid.UUID, Figures],
-    total: Figures,
-) -> None:
-    # The summary kept by triggers on meeting (core.reports.models.MeetingDayCount): a row per
-    # programme, day and afbud instead of every meeting (docs/reports.md, "Speed").
-    rows = await session.execute(
-        select(
-            MeetingDayCount.programme_id,
-            MeetingDayCount.cancelled,
-            func.coalesce(func.sum(MeetingDayCount.meetings), 0),
-            func.coalesce(func.sum(MeetingDayCount.minutes), 0),
-        )
-        .where(
-            MeetingDayCount.programme_id.in_(ids),
-            MeetingDayCount.day >= period.start,
-            MeetingDayCount.day <= period.end,
-        )
-        .group_by(MeetingDayCount.programme_id, MeetingDayCount.cancelled)
-    )
-    for programme_id, cancelled, n, minutes in rows.tuples():
-        f, n = per[programme_id], int(n)
-        if cancelled:
-            f.meetings_cancelled += n
-            total.meetings_cancelled += n
-        else:
-            f.meetings_held += n
-            f.meeting_minutes += int(minutes or 0)
-            total.meetings_held += n
-            total.meeting_minutes += int(minutes or 0)
-
-
-# -- the waiting list and the wait from ready to matched ---------------------------------------
-
-
-async def _waiting(
-    session: AsyncSession,
-    ids: list[uuid.UUID],
-    per: dict[uuid.UUID, Figures],
-    total: Figures,
-) -> None:
-    rows = await session.execute(
-        select(Enrolment.programme_id, Enrolment.role, func.count())
-        .where(Enrolment.programme_id.in_(ids), Enrolment.status == "ready")
-        .group_by(Enrolment.programme_id, Enrolment.role)
-    )
-    for programme_id, role, n in rows.tuples():
-        name = "waiting_mentors" if role == EnrolmentRole.MENTOR else "waiting_citizens"
-        setattr(per[programme_id], name, n)
-        setattr(total, name, getattr(total, name) + n)
+# -- the wait from ready to matched ------------------------------------------------------------
 
 
 async def _waits(

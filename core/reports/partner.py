@@ -196,6 +196,7 @@ async def partner_aggregate(
                     period,
                     plugins=ctx.plugins,
                     today=today,
+                    programmes=[found_programme],
                 )
                 figures.append((g, found.programmes[0].figures))
                 if found_programme.outcomes:
