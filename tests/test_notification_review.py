@@ -6,14 +6,16 @@ from __future__ import annotations
 
 import datetime as dt
 
+import pytest
 from sqlalchemy import update
 
 from core.clock import COPENHAGEN
 from core.db.tenant_scope import tenant_scope
 from core.forloeb.planned import PlannedMeetingIn, plan_meeting
+from core.jobs.tick import tick_tenant
 from core.notifications.messages import MessageValues, render
 from core.notifications.models import ContactPreference
-from tests.notification_world import in_context, links, make_pair, outbox
+from tests.notification_world import in_context, links, make_pair, outbox, runtime_for
 
 
 def copenhagen(y: int, m: int, d: int, h: int, mi: int = 0) -> dt.datetime:
@@ -131,3 +133,170 @@ async def test_the_choices_page_is_linked_for_coordinators_only(live, sessionmak
         assert page.status_code == 200
         assert "/beskeder/person/" not in page.text
         assert (await http.get(f"/t/{slug}/beskeder/person/{pair.mentee_id}")).status_code == 403
+
+
+def _rows(rows, person_id):
+    return sorted((r.kind, r.channel, r.status) for r in rows if r.person_id == person_id)
+
+
+async def test_a_changed_channel_gets_its_own_row_and_the_old_one_is_withdrawn(
+    sessionmaker, tenants, clock
+):
+    """Planned with e-mail; the person switches meeting_reminder to SMS before 17:00: at the
+    17:01 tick the e-mail row is withdrawn and an SMS is written and sent - once."""
+    clock.set(copenhagen(2026, 11, 30, 10))
+    pair = await make_pair(sessionmaker, tenants.a, dt.date(2026, 11, 1))
+    await _plan(sessionmaker, pair, dt.date(2026, 12, 3))
+    await _choices(sessionmaker, tenants.a, pair.mentee_id, channels={"meeting_reminder": "sms"})
+    runtime = runtime_for(sessionmaker)
+    clock.set(copenhagen(2026, 12, 2, 17, 1))
+    await tick_tenant(runtime, tenants.a)
+    await tick_tenant(runtime, tenants.a)
+    rows = await outbox(sessionmaker, tenants.a)
+    assert _rows(rows, pair.mentee_id) == [
+        ("meeting_reminder", "email", "withdrawn"),
+        ("meeting_reminder", "sms", "sent"),
+    ]
+    assert _rows(rows, pair.mentor_id) == [("meeting_reminder", "email", "sent")]
+    sms = next(r for r in rows if r.channel == "sms")
+    assert sms.title == "Påmindelse: møde i morgen kl. 14.00"
+    assert sms.body.startswith("Påmindelse: Du har et møde med din makker i morgen kl. 14.00.")
+
+
+async def test_quiet_hours_chosen_after_writing_put_the_reminder_off_with_todays_word(
+    sessionmaker, tenants, clock
+):
+    """Quiet hours 16:00-09:00 recorded after the reminder was written: at 17:00 it is put off
+    to 09:00 (not dropped), its text now says "i dag", and it goes out at 09:00."""
+    clock.set(copenhagen(2026, 11, 30, 10))
+    pair = await make_pair(sessionmaker, tenants.a, dt.date(2026, 11, 1))
+    await _plan(sessionmaker, pair, dt.date(2026, 12, 3))
+    await _choices(
+        sessionmaker, tenants.a, pair.mentee_id, quiet_from=dt.time(16), quiet_to=dt.time(9)
+    )
+    runtime = runtime_for(sessionmaker)
+    clock.set(copenhagen(2026, 12, 2, 17))
+    await tick_tenant(runtime, tenants.a)
+    mail = next(r for r in await outbox(sessionmaker, tenants.a) if r.person_id == pair.mentee_id)
+    assert (mail.status, mail.attempts, mail.due_at.replace(tzinfo=dt.UTC)) == (
+        "pending",
+        0,
+        dt.datetime(2026, 12, 3, 8, tzinfo=dt.UTC),
+    )
+    assert mail.title == "Påmindelse: møde i dag kl. 14.00"
+    clock.set(copenhagen(2026, 12, 3, 9))
+    await tick_tenant(runtime, tenants.a)
+    rows = await outbox(sessionmaker, tenants.a)
+    assert _rows(rows, pair.mentee_id) == [("meeting_reminder", "email", "sent")]
+
+
+async def test_a_reminder_whose_meeting_has_started_is_not_sent_late(sessionmaker, tenants, clock):
+    """No worker ran from before 17:00 until after the meeting began: the reminders are
+    withdrawn as stale, not sent."""
+    clock.set(copenhagen(2026, 11, 30, 10))
+    pair = await make_pair(sessionmaker, tenants.a, dt.date(2026, 11, 1))
+    await _plan(sessionmaker, pair, dt.date(2026, 12, 3))
+    clock.set(copenhagen(2026, 12, 3, 14, 5))
+    await tick_tenant(runtime_for(sessionmaker), tenants.a)
+    rows = await outbox(sessionmaker, tenants.a)
+    assert sorted((r.kind, r.status, r.sent_at) for r in rows) == [
+        ("meeting_reminder", "withdrawn", None),
+        ("meeting_reminder", "withdrawn", None),
+    ]
+
+
+@pytest.mark.parametrize(
+    ("state", "ended_on"), [("ended_early", dt.date(2026, 12, 1)), ("paused", None)]
+)
+async def test_a_reminder_of_an_ended_or_paused_forloeb_is_withdrawn(
+    sessionmaker, tenants, clock, state, ended_on
+):
+    from core.forloeb.models import Forloeb
+
+    clock.set(copenhagen(2026, 11, 30, 10))
+    pair = await make_pair(sessionmaker, tenants.a, dt.date(2026, 11, 1))
+    await _plan(sessionmaker, pair, dt.date(2026, 12, 3))
+    with tenant_scope(tenants.a.id):
+        async with sessionmaker() as session, session.begin():
+            await session.execute(
+                update(Forloeb)
+                .where(Forloeb.id == pair.forloeb_id)
+                .values(state=state, ended_on=ended_on)
+            )
+    clock.set(copenhagen(2026, 12, 2, 17))
+    await tick_tenant(runtime_for(sessionmaker), tenants.a)
+    rows = await outbox(sessionmaker, tenants.a)
+    assert sorted((r.kind, r.status) for r in rows) == [
+        ("meeting_reminder", "withdrawn"),
+        ("meeting_reminder", "withdrawn"),
+    ]
+
+
+async def test_a_cancelled_occurrence_and_a_removed_participant_are_not_reminded(
+    sessionmaker, tenants, clock
+):
+    """Written at 08:00 for tomorrow; before 17:00 the activity's occurrence is cancelled and
+    the mentor leaves the hold: both reminders are withdrawn, not sent."""
+    from sqlalchemy import delete, select
+
+    from core.activities.models import (
+        Activity,
+        ActivityCancellation,
+        ActivityKind,
+        ActivityMember,
+        Recurrence,
+    )
+    from core.courses.models import Course, CourseParticipant, CourseSession
+    from core.tenancy.models import Programme
+
+    monday, tuesday = dt.date(2026, 11, 30), dt.date(2026, 12, 1)
+    clock.set(copenhagen(2026, 11, 30, 8))
+    pair = await make_pair(sessionmaker, tenants.a, dt.date(2026, 11, 1))
+    with tenant_scope(tenants.a.id):
+        async with sessionmaker() as session, session.begin():
+            programme = await session.scalar(select(Programme))
+            course = Course(programme_id=programme.id, number=1, start_date=monday, capacity=8)
+            activity = Activity(
+                programme_id=programme.id,
+                kind=ActivityKind.SUPERVISION,
+                title="Gruppesparring",
+                first_on=tuesday,
+                starts=dt.time(17),
+                ends=dt.time(19),
+                recurrence=Recurrence.NONE,
+            )
+            session.add_all([course, activity])
+            await session.flush()
+            session.add_all(
+                [
+                    CourseSession(
+                        course_id=course.id,
+                        position=1,
+                        day=tuesday,
+                        starts=dt.time(10),
+                        ends=dt.time(15),
+                        topic="Recovery",
+                        place="Rådhuset",
+                    ),
+                    CourseParticipant(course_id=course.id, person_id=pair.mentor_id),
+                    ActivityMember(activity_id=activity.id, person_id=pair.mentor_id),
+                ]
+            )
+    runtime = runtime_for(sessionmaker)
+    await tick_tenant(runtime, tenants.a)
+    assert sorted((r.kind, r.status) for r in await outbox(sessionmaker, tenants.a)) == [
+        ("activity", "pending"),
+        ("course_session", "pending"),
+    ]
+    with tenant_scope(tenants.a.id):
+        async with sessionmaker() as session, session.begin():
+            session.add(ActivityCancellation(activity_id=activity.id, day=tuesday))
+            await session.execute(
+                delete(CourseParticipant).where(CourseParticipant.person_id == pair.mentor_id)
+            )
+    clock.set(copenhagen(2026, 11, 30, 17))
+    await tick_tenant(runtime, tenants.a)
+    assert sorted((r.kind, r.status) for r in await outbox(sessionmaker, tenants.a)) == [
+        ("activity", "withdrawn"),
+        ("course_session", "withdrawn"),
+    ]

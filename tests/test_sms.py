@@ -73,6 +73,8 @@ async def test_the_http_gateway_posts_json_with_token_and_idempotency_key():
         (429, None, "HTTP 429", False),
         (503, None, "HTTP 503", False),
         (0, httpx.ConnectError("refused"), "ConnectError", False),
+        (0, httpx.ConnectTimeout("no connection"), "ConnectTimeout", False),
+        (0, httpx.PoolTimeout("no connection"), "PoolTimeout", False),
     ],
 )
 async def test_the_http_gateway_says_what_failed_and_whether_to_try_again(
@@ -142,3 +144,44 @@ async def test_an_sms_reminder_goes_through_the_gateway_once(sessionmaker, tenan
         "kl. 14.00" in t and "Caféen" not in t and "Borger til Borger" not in t for t in texts
     )
     assert len({r.headers["Idempotency-Key"] for r in seen}) == 2
+
+
+async def test_a_read_timeout_after_the_request_went_out_is_uncertain_not_sent_again(
+    sessionmaker, tenants, clock
+):
+    """The gateway got the request but did not answer in time: it may have sent the SMS, so
+    the row is ``uncertain`` (shown to coordinators), never retried - one request in all."""
+    clock.set(dt.datetime(2026, 11, 30, 10, tzinfo=COPENHAGEN))
+    pair = await make_pair(sessionmaker, tenants.a, dt.date(2026, 11, 1))
+    with tenant_scope(tenants.a.id):
+        async with sessionmaker() as session, session.begin():
+            await session.execute(
+                update(ContactPreference)
+                .where(ContactPreference.person_id == pair.mentee_id)
+                .values(channels={"meeting_reminder": "sms"})
+            )
+    with pytest.raises(httpx.ReadTimeout):
+        await _gateway(0, [], httpx.ReadTimeout("slow")).send(MESSAGE, _handed)
+    data = PlannedMeetingIn(day="2026-12-03", time="14:00", place="Caféen")
+    await in_context(
+        sessionmaker,
+        tenants.a,
+        lambda ctx: plan_meeting(ctx, pair.forloeb_id, data, links(tenants.a)),
+    )
+    seen: list[httpx.Request] = []
+    gateway = _gateway(0, seen, httpx.ReadTimeout("slow"))
+    plugins = create_plugin_manager()
+    base = make_transports(Settings(env="production"), plugins)
+    runtime = JobRuntime(
+        sessionmaker,
+        Settings(),
+        plugins,
+        Transports(email=None, page=base.page, sms_for=lambda tenant: SmsTransport(gateway)),
+    )
+    for minute in (0, 2, 10, 30):
+        clock.set(dt.datetime(2026, 12, 2, 17, minute, tzinfo=COPENHAGEN))
+        await tick_tenant(runtime, tenants.a)
+    rows = await outbox(sessionmaker, tenants.a)
+    sms = [(r.status, r.last_error, r.attempts) for r in rows if r.channel == "sms"]
+    assert sms == [("uncertain", "ReadTimeout", 1)]
+    assert len(seen) == 1

@@ -21,17 +21,19 @@ import datetime as dt
 import logging
 import uuid
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from core import clock
+from core.clock import local
 from core.db.tenant_scope import tenant_scope
 from core.forloeb.rows import list_forloeb
+from core.notifications.messages import MessageValues, render
 from core.notifications.models import Notification
-from core.notifications.outbox import Links
-from core.notifications.preferences import choice_of
+from core.notifications.outbox import Links, key_of, local_moment, notify, values_for
+from core.notifications.preferences import Choice, choice_of
 from core.notifications.transports import DeliveryRefused, Outgoing, Transport
 from core.participants.models import Person
 from core.tenancy.models import Tenant
@@ -67,6 +69,8 @@ class Delivered:
     withdrawn: int = 0
     uncertain: int = 0
     released: int = 0
+    #: put off: due inside the person's quiet hours as they are now
+    moved: int = 0
     errors: list[str] = field(default_factory=list)
 
 
@@ -99,9 +103,82 @@ async def recover(session: AsyncSession, now: dt.datetime, report: Delivered) ->
     report.uncertain += int(getattr(unknown, "rowcount", 0) or 0)
 
 
-async def still_so(session: AsyncSession, row: Notification) -> bool:
+#: Reminders of something that starts at a moment: not sent once it has started.
+REMINDERS = ("meeting_reminder", "course_session", "activity")
+
+
+def _occasion_day(row: Notification) -> dt.date | None:
+    """The day a course session's or activity's reminder is about (its key's occasion)."""
+    parts = row.idempotency_key.split(":")
+    try:
+        return dt.date.fromisoformat(parts[2]) if len(parts) >= 5 else None
+    except ValueError:
+        return None
+
+
+async def starts_at(session: AsyncSession, row: Notification) -> dt.datetime | None | bool:
+    """When what a reminder is about starts (UTC), ``False`` if it is no longer so for the row's
+    person (the meeting was cancelled or its forløb is no longer active; the session, the
+    activity or its occurrence is gone or cancelled; the person left the hold or activity),
+    ``None`` for a message that is not such a reminder."""
+    from core.activities.models import Activity, ActivityMember
+    from core.activities.queries import is_cancelled, is_occurrence
+    from core.courses.models import CourseParticipant, CourseSession
+    from core.forloeb.models import Forloeb, PlannedMeeting
+
+    if row.kind not in REMINDERS and row.kind != "meeting_cancelled":
+        return None
+    if row.subject_id is None:
+        return False
+    if row.kind in ("meeting_reminder", "meeting_cancelled"):
+        planned = await session.get(PlannedMeeting, row.subject_id)
+        if planned is None:
+            return False
+        if row.kind == "meeting_cancelled":
+            return planned.starts_at
+        forloeb = await session.get(Forloeb, planned.forloeb_id)
+        if planned.cancelled_at is not None or forloeb is None or forloeb.state != "active":
+            return False
+        return planned.starts_at
+    day = _occasion_day(row)
+    if row.kind == "course_session":
+        found = await session.get(CourseSession, row.subject_id)
+        if found is None or found.day != day:
+            return False
+        member = await session.scalar(
+            select(CourseParticipant.id).where(
+                CourseParticipant.course_id == found.course_id,
+                CourseParticipant.person_id == row.person_id,
+            )
+        )
+        return local_moment(found.day, found.starts) if member is not None else False
+    activity = await session.get(Activity, row.subject_id)
+    if (
+        activity is None
+        or day is None
+        or not is_occurrence(activity, day)
+        or await is_cancelled(session, activity, day)
+    ):
+        return False
+    member = await session.scalar(
+        select(ActivityMember.id).where(
+            ActivityMember.activity_id == activity.id, ActivityMember.person_id == row.person_id
+        )
+    )
+    return local_moment(day, activity.starts) if member is not None else False
+
+
+async def still_so(
+    session: AsyncSession, row: Notification, now: dt.datetime | None = None
+) -> bool:
     """Whether what the message says is still so when it goes out: a proposal still waits for
-    this party's yes. (A cancelled meeting withdraws its reminders itself.)"""
+    this party's yes; a reminder's meeting, session or activity occurrence is still on, for
+    this person (and its forløb active), and has not started (a late reminder is stale)."""
+    if row.kind in REMINDERS:
+        start = await starts_at(session, row)
+        if start is False:
+            return False
+        return not (isinstance(start, dt.datetime) and start <= (now or clock.now()))
     if row.kind != "proposal_waiting" or row.subject_id is None:
         return True
     found = await list_forloeb(session, ids=[row.subject_id])
@@ -111,6 +188,83 @@ async def still_so(session: AsyncSession, row: Notification) -> bool:
     if found[0].mentee.id == row.person_id:
         return f.mentee_accepted_at is None
     return f.mentor_accepted_at is None
+
+
+async def _values_again(
+    session: AsyncSession, tenant: Tenant, row: Notification, links: Links
+) -> MessageValues | None:
+    """The values a meeting's, session's or activity's message was written with (to write it
+    again on another channel, or for another day); ``None`` for other kinds."""
+    start = await starts_at(session, row)
+    if not isinstance(start, dt.datetime):
+        return None
+    return replace(values_for(tenant, links, ""), link=row.link, at=start)
+
+
+async def _write_on_new_channels(
+    session: AsyncSession,
+    tenant: Tenant,
+    row: Notification,
+    person: Person,
+    links: Links,
+    now: dt.datetime,
+) -> list[uuid.UUID]:
+    """The person chose another channel after ``row`` was written: write the message on the
+    channel(s) chosen now (idempotent: one row per channel, ever), due now (out of quiet
+    hours). Only for the messages written once (a meeting's reminder and afbud); the tick
+    writes the others again each minute on the channels chosen then. Returns the new rows."""
+    if row.kind not in ("meeting_reminder", "meeting_cancelled") or not await still_so(
+        session, row, now
+    ):
+        return []
+    values = await _values_again(session, tenant, row, links)
+    if values is None or values.at is None:
+        return []
+    occasion = values.at.isoformat()
+    channels = await notify(
+        session,
+        tenant,
+        person,
+        row.kind,
+        occasion=occasion,
+        due_at=now,
+        values=values,
+        now=now,
+        subject_id=row.subject_id,
+        programme_id=row.programme_id,
+    )
+    keys = [key_of(row.kind, row.subject_id, occasion, person.id, c) for c in channels]
+    if not keys:
+        return []
+    return list(
+        await session.scalars(
+            select(Notification.id).where(
+                Notification.idempotency_key.in_(keys), Notification.due_at <= now
+            )
+        )
+    )
+
+
+async def _moved(
+    session: AsyncSession,
+    tenant: Tenant,
+    row: Notification,
+    choice: Choice,
+    links: Links,
+    when: dt.datetime,
+) -> dict[str, object]:
+    """The new ``due_at`` of an e-mail or SMS put off to ``when``, out of the person's quiet
+    hours as they are now - and, for a reminder, its text again for the day it will go out
+    ("i dag" instead of "i morgen")."""
+    if row.channel == "page":
+        return {"due_at": when}
+    when = choice.out_of_quiet_hours(when)
+    changes: dict[str, object] = {"due_at": when}
+    values = await _values_again(session, tenant, row, links)
+    if values is not None and row.kind in REMINDERS:
+        rendered = render(row.kind, row.channel, values, choice.language, local(when).date())
+        changes.update(title=rendered.title[:200], body=rendered.body)
+    return changes
 
 
 def _address(row: Notification, person: Person | None) -> str | None:
@@ -144,8 +298,11 @@ async def deliver_due(
                     .limit(BATCH)
                 )
             )
-        for row_id in due:
-            await _deliver_one(sessionmaker, tenant, row_id, transports, links, report)
+        while due:
+            # a row written on a newly chosen channel goes out in the same run
+            due.extend(
+                await _deliver_one(sessionmaker, tenant, due.pop(0), transports, links, report)
+            )
     return report
 
 
@@ -164,8 +321,10 @@ async def _deliver_one(
     transports: Transports,
     links: Links,
     report: Delivered,
-) -> None:
+) -> list[uuid.UUID]:
+    """Deliver one row; returns rows written for it now (on a newly chosen channel)."""
     now = clock.now()
+    choice: Choice | None = None
     async with sessionmaker() as session, session.begin():
         claimed = await _set(
             session,
@@ -177,17 +336,35 @@ async def _deliver_one(
             updated_at=now,
         )
         if not claimed:
-            return  # another worker has it
+            return []  # another worker has it
         row = await session.get_one(Notification, row_id)
         person = await session.get(Person, row.person_id) if row.person_id else None
         stop = "still"
-        if (
-            person is not None
-            and row.channel not in (await choice_of(session, person, row.kind)).channels
-        ):
+        replaced: list[uuid.UUID] = []
+        if person is not None:
+            choice = await choice_of(session, person, row.kind)
+        if person is not None and choice is not None and row.channel not in choice.channels:
             stop = "withdrawn"  # the person said no (or lost the address) since it was written
-        elif not await still_so(session, row):
-            stop = "withdrawn"  # its cause has gone: the proposal was answered
+            replaced = await _write_on_new_channels(session, tenant, row, person, links, now)
+        elif not await still_so(session, row, now):
+            stop = "withdrawn"  # its cause has gone (a proposal answered, a cancelled
+            # occurrence, an ended forløb) or it has started: a late reminder is stale
+        elif (
+            choice is not None and row.channel != "page" and choice.in_quiet_hours(now)
+        ):  # the person's quiet hours as they are now: put it off, not drop it
+            moved = await _moved(session, tenant, row, choice, links, now)
+            await _set(
+                session,
+                row_id,
+                [],
+                status="pending",
+                lease_until=None,
+                attempts=row.attempts - 1,
+                updated_at=now,
+                **moved,
+            )
+            report.moved += 1
+            return []
         address = _address(row, person)
         transport = _transport(row, tenant, transports)
         outgoing = Outgoing(
@@ -201,7 +378,7 @@ async def _deliver_one(
         if stop == "withdrawn":
             await _set(session, row_id, [], status="withdrawn", lease_until=None, updated_at=now)
             report.withdrawn += 1
-            return
+            return replaced
         if address is None or transport is None:
             code = "no_address" if address is None else f"no_{row.channel}_transport"
             await _set(
@@ -214,7 +391,15 @@ async def _deliver_one(
                 updated_at=now,
             )
             report.failed += 1
-            return
+            return []
+
+    async def retry_at(when: dt.datetime) -> dict[str, object]:
+        """A retry's moment, out of the person's quiet hours (and a reminder's text for it)."""
+        if choice is None:
+            return {"due_at": when}
+        async with sessionmaker() as s:
+            again = await s.get_one(Notification, row_id)
+            return await _moved(s, tenant, again, choice, links, when)
 
     handed_over = False
 
@@ -254,15 +439,15 @@ async def _deliver_one(
                     status="pending",
                     lease_until=None,
                     last_error=refused.code,
-                    due_at=clock.now() + backoff(attempts),
                     updated_at=clock.now(),
+                    **await retry_at(clock.now() + backoff(attempts)),
                 )
                 report.retried += 1
         report.errors.append(refused.code)
         logger.warning(
             "notification delivery refused (%s, attempt %d): %s", row_id, attempts, refused.code
         )
-        return
+        return []
     except Exception as exc:  # any other failure: was it handed over?
         async with sessionmaker() as session, session.begin():
             if handed_over:
@@ -284,12 +469,12 @@ async def _deliver_one(
                     status="pending",
                     lease_until=None,
                     last_error=type(exc).__name__,
-                    due_at=clock.now() + backoff(attempts),
                     updated_at=clock.now(),
+                    **await retry_at(clock.now() + backoff(attempts)),
                 )
                 report.retried += 1
         logger.warning("notification delivery error (%s): %s", row_id, type(exc).__name__)
-        return
+        return []
     async with sessionmaker() as session, session.begin():
         await _set(
             session,
@@ -303,3 +488,4 @@ async def _deliver_one(
             updated_at=clock.now(),
         )
     report.sent += 1
+    return []

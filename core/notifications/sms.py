@@ -58,10 +58,12 @@ class HttpSmsGateway:
             await handover()
             try:
                 answer = await client.post(self.url, json=payload, headers=headers)
-            except httpx.ConnectError:
-                raise DeliveryRefused("ConnectError") from None
-            except httpx.TimeoutException as exc:
+            except (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout) as exc:
+                # no connection: the request never left - try again later
                 raise DeliveryRefused(type(exc).__name__) from None
+            # A read or write timeout (or the connection lost) after the request went out is
+            # not a refusal: the gateway may have the SMS. Like SMTP after DATA, the error
+            # goes up and the row becomes ``uncertain`` - not sent again (no duplicate).
         if answer.status_code < 300:
             return
         permanent = 400 <= answer.status_code < 500 and answer.status_code not in (408, 429)
