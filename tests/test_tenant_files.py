@@ -260,6 +260,29 @@ MISTAKES = {
         "vejle.toml:112: notifications.digest_day: expected one of monday, tuesday, wednesday, "
         "thursday, friday, saturday, sunday; got 'mandag'",
     ),
+    "contact_names_a_programme": (
+        "vejle",
+        VEJLE.replace("din koordinator i Vejle Kommune", "Peer-to-Peer i Vejle Kommune", 1),
+        "vejle.toml:111: notifications.contact: must not say what a programme works with (it is "
+        "in every message, also on a phone's lock screen); found 'Peer-to-Peer'",
+    ),
+    "contact_names_a_health_area": (
+        "vejle",
+        VEJLE.replace("din koordinator i Vejle Kommune", "Psykiatrien i Vejle Kommune", 1),
+        "vejle.toml:111: notifications.contact: must not say what a programme works with (it is "
+        "in every message, also on a phone's lock screen); found 'psykiatri'",
+    ),
+    "sms_sender_names_a_programme": (
+        "vejle",
+        VEJLE.replace(
+            'i Vejle Kommune"\n',
+            'i Vejle Kommune"\n\n[notifications.sms]\nurl = "https://sms.example.dk/send"\n'
+            'sender = "PeerToPeer"\n',
+            1,
+        ),
+        "vejle.toml:115: notifications.sms.sender: must not say what a programme works with (it "
+        "is in every message, also on a phone's lock screen); found 'Peer-to-Peer'",
+    ),
     "every_months_not_a_number": (
         "vejle",
         VEJLE.replace("every_months = 3", 'every_months = "3"'),

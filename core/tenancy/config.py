@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 import tomllib
+from collections.abc import Callable
 from pathlib import Path
 from typing import Annotated, Any, Literal, get_args
 
@@ -353,6 +354,58 @@ def _check_plugins(
             ) from None
 
 
+#: Words that say what a programme works with (Danish and English stems): none may be in what
+#: every message carries - the contact line, the signature, the SMS sender.
+REVEALING_WORDS = (
+    "misbrug",
+    "psykiatri",
+    "handicap",
+    "diagnose",
+    "angst",
+    "depression",
+    "addict",
+    "substance",
+    "psychiatr",
+    "disab",
+    "mental",
+    "diagnos",
+    "anxiety",
+)
+
+
+def _check_revealing(config: TenantConfig, fail: Callable[..., TenantFileError]) -> None:
+    """The contact line, ``name`` and SMS sender go into every message, on a phone's lock
+    screen: none may name one of the tenant's programmes (name or slug) or a health area."""
+    notifications = config.notifications
+    if notifications is None:
+        return
+    sms = notifications.sms
+    checked: list[tuple[tuple[str, ...], str | None]] = [
+        (("contact",), notifications.contact),
+        (("name",), notifications.name),
+        (("sms", "sender"), sms.sender if sms is not None else None),
+    ]
+    for key, value in checked:
+        if not value:
+            continue
+        lowered = value.lower()
+        squeezed = re.sub(r"[^a-z0-9æøå]", "", lowered)
+        found = [w for w in REVEALING_WORDS if w in lowered or w in squeezed]
+        for programme in config.programmes:
+            for said in (programme.name, programme.slug):
+                if said.lower() in lowered or re.sub(r"[^a-z0-9æøå]", "", said.lower()) in (
+                    squeezed
+                ):
+                    found.append(said)
+        if found:
+            raise fail(
+                f"must not say what a programme works with (it is in every message, also on a "
+                f"phone's lock screen); found {found[0]!r}",
+                "notifications",
+                *key,
+            )
+
+
 def parse_tenant_text(
     path: Path, text: str, plugin_manager: MakkerPluginManager | None = None
 ) -> TenantConfig:
@@ -404,6 +457,7 @@ def parse_tenant_text(
                 "notifications",
                 key,
             )
+    _check_revealing(config, fail)
     pm = plugin_manager or _default_plugin_manager()
     schemas = config_schemas(pm)
     types = programme_types(pm)
