@@ -31,10 +31,12 @@ from __future__ import annotations
 
 import logging
 import re
+import traceback
 from collections.abc import Iterable, Mapping
 from typing import Any
 from urllib.parse import urlencode
 
+import asyncpg
 import msgspec
 from litestar import Request, Response
 from litestar.enums import HttpMethod, MediaType
@@ -338,23 +340,48 @@ def _pool_exhausted(request: Request, _exc: Exception) -> Response:
 
 #: SQLSTATEs of a database that is not there: connection failures (08...), shutting down or
 #: starting up (57P01-57P03).
-_OUTAGE_STATES = frozenset({"08000", "08001", "08003", "08004", "08006", "57P01", "57P02", "57P03"})
+_OUTAGE_STATES = frozenset(
+    {"08000", "08001", "08003", "08004", "08006", "53300", "57P01", "57P02", "57P03"}
+)
 
 
 #: The exception types of a database outage, logged by :func:`_database_error` itself (the app's
 #: logging config leaves out their traceback; another error of these types gets one here).
 QUIET_DATABASE_ERRORS: tuple[type[Exception], ...] = (
+    DBAPIError,
     OperationalError,
     InterfaceError,
     ConnectionRefusedError,
     ConnectionResetError,
+    FileNotFoundError,
+    TimeoutError,
+    # asyncpg raises these itself (unwrapped) while connecting
+    asyncpg.exceptions.CannotConnectNowError,
+    asyncpg.exceptions.TooManyConnectionsError,
+    asyncpg.exceptions.ConnectionDoesNotExistError,
 )
+
+
+def _from_the_database_driver(exc: BaseException) -> bool:
+    """Raised inside asyncpg or SQLAlchemy's pool (not by a file, a plugin or an HTTP call)."""
+    return any(
+        "/asyncpg/" in frame.f_code.co_filename or "/sqlalchemy/" in frame.f_code.co_filename
+        for frame, _line in traceback.walk_tb(exc.__traceback__)
+    )
 
 
 def database_down(exc: BaseException) -> bool:
     """Whether ``exc`` says the database cannot be reached (rather than refusing a statement)."""
-    if isinstance(exc, ConnectionError | TimeoutError):
-        return True  # refused or reset while connecting (asyncpg raises these unwrapped)
+    if isinstance(exc, OSError) and not isinstance(exc, DBAPIError):
+        # refused, reset, or (a unix socket) no socket file while connecting: asyncpg raises
+        # these unwrapped
+        return _from_the_database_driver(exc)
+    if isinstance(exc, asyncpg.exceptions.PostgresError | asyncpg.exceptions.InterfaceError):
+        # asyncpg's own, unwrapped while connecting: shutting down, starting up, too many
+        return (
+            getattr(exc, "sqlstate", None) in _OUTAGE_STATES
+            or type(exc).__name__ == "ConnectionDoesNotExistError"
+        )
     if not isinstance(exc, DBAPIError):
         return False
     if exc.connection_invalidated:
@@ -445,7 +472,9 @@ def exception_handlers() -> dict[Any, Any]:
         Conflict: _conflict,
         PoolTimeout: _pool_exhausted,
         DBAPIError: _database_error,
-        ConnectionError: _database_error,
+        OSError: _database_error,
+        asyncpg.exceptions.PostgresError: _database_error,
+        asyncpg.exceptions.InterfaceError: _database_error,
         RateLimited: _rate_limited,
         LoginRequired: _login_required,
         PluginError: _plugin_failed,

@@ -172,3 +172,33 @@ async def test_an_unreachable_database_answers_503_and_the_app_recovers_by_itsel
     assert [r.getMessage() for r in caplog.records if r.name == "makker.ratelimit"] == [
         "rate limit store unavailable (InterfaceError): not limiting"
     ]
+
+
+def test_which_errors_are_a_database_outage():
+    """PostgreSQL shutting down, starting up or full, a connection closed, refused or without
+    its socket file: an outage (503). A constraint or a missing file elsewhere: not (500)."""
+    import asyncpg
+    from sqlalchemy.exc import DBAPIError, IntegrityError
+
+    from core.errors import database_down
+
+    class Orig(Exception):
+        sqlstate = "57P01"
+
+    def wrapped(orig: Exception) -> DBAPIError:
+        return DBAPIError("SELECT 1", None, orig)
+
+    outage = [
+        asyncpg.exceptions.CannotConnectNowError("the database system is shutting down"),
+        asyncpg.exceptions.TooManyConnectionsError("sorry, too many clients already"),
+        asyncpg.exceptions.ConnectionDoesNotExistError("connection was closed"),
+        wrapped(Orig("terminating connection due to administrator command")),
+    ]
+    fine = [
+        IntegrityError("INSERT", None, Exception("duplicate key")),
+        asyncpg.exceptions.UniqueViolationError("duplicate key"),
+        FileNotFoundError("a template"),  # not raised inside the database driver
+        ValueError("x"),
+    ]
+    assert [database_down(e) for e in outage] == [True] * 4
+    assert [database_down(e) for e in fine] == [False] * 4

@@ -39,6 +39,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Protocol
 
+import asyncpg
 from sqlalchemy import BigInteger, Column, Integer, String, Table, text
 from sqlalchemy.exc import SQLAlchemyError
 
@@ -139,14 +140,16 @@ class PostgresStore:
     """Counters in ``rate_limit_counter``, shared by every worker: one atomic upsert each."""
 
     def __init__(self, engine: AsyncEngine) -> None:
-        self.engine = engine
+        # autocommit: the upsert is its own transaction, one round trip (no BEGIN, no COMMIT)
+        self.engine = engine.execution_options(isolation_level="AUTOCOMMIT")
+        self._disposable = engine
         self._pruned = 0.0
 
     async def increment(self, key: str, start: int, end: int) -> int:
         prune = time.monotonic() - self._pruned > PRUNE_EVERY
         if prune:
             self._pruned = time.monotonic()
-        async with self.engine.begin() as connection:
+        async with self.engine.connect() as connection:
             values = {"key": key, "start": start, "end": end}
             n = (await connection.execute(_INCREMENT, values)).scalar_one()
             if prune:
@@ -154,7 +157,7 @@ class PostgresStore:
         return int(n)
 
     async def close(self) -> None:
-        await self.engine.dispose()
+        await self._disposable.dispose()
 
 
 class Limiter:
@@ -182,7 +185,13 @@ class Limiter:
         digest = hashed(bucket, key)
         try:
             n = await asyncio.wait_for(self.store.increment(digest, start, end), timeout=2.0)
-        except (SQLAlchemyError, OSError, TimeoutError) as error:
+        except (
+            SQLAlchemyError,
+            OSError,
+            TimeoutError,
+            asyncpg.exceptions.PostgresError,
+            asyncpg.exceptions.InterfaceError,
+        ) as error:
             # The counters' database does not answer: let the request through (it gets the
             # database's own answer); one line until the store answers again.
             if not self._store_failed:
