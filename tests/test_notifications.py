@@ -255,6 +255,8 @@ def test_no_sms_template_names_a_programme():
             assert len(sms) <= 3 * 153, (kind, len(sms))
             if kind != "digest":
                 assert ("Stop messages" if language == "en" else "Stop beskeder") in sms
+                # a citizen without a sign-in can phone to stop messages or give an afbud
+                assert values.contact in sms
     assert checked == 2 * len(KINDS) * len(LANGUAGES) * len(_tenant_files())
 
 
@@ -406,7 +408,7 @@ async def test_a_person_who_chose_english_gets_english_messages(sessionmaker, te
     assert (english.channel, english.title) == ("sms", "Reminder: meeting tomorrow at 14:00")
     assert english.body == (
         "Reminder: You have a meeting with your Makker partner tomorrow at 14:00. See the place "
-        f"or cancel: {english.link}\n\nKommune A. Stop messages: {links(tenants.a).stop}\n"
+        f"or cancel: {english.link}\n\nKommune A\nStop messages: {links(tenants.a).stop}\n"
     )
     assert (danish.channel, danish.title) == ("email", "Påmindelse: møde i morgen kl. 14.00")
     assert "torsdag den 3. december kl. 14.00" in danish.body
