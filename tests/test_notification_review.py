@@ -300,3 +300,24 @@ async def test_a_cancelled_occurrence_and_a_removed_participant_are_not_reminded
         ("activity", "withdrawn"),
         ("course_session", "withdrawn"),
     ]
+
+
+async def test_the_plan_form_shows_the_tenants_reminder_time(live, sessionmaker, tenants, clock):
+    from core.tenancy.models import Tenant
+    from tests.live import browser_sign_in, client_for
+
+    clock.set(copenhagen(2026, 11, 30, 10))
+    slug = tenants.a.slug
+    coordinator = f"plan-time-{slug}"
+    live.add_user(coordinator, ("coordinator",), (slug,))
+    pair = await make_pair(sessionmaker, tenants.a, dt.date(2026, 11, 2))
+    with tenant_scope(None):
+        async with sessionmaker() as session, session.begin():
+            row = await session.get(Tenant, tenants.a.id)
+            row.notifications = {"contact": "Ring 70 10 20 30", "reminder_time": "08:15"}
+    page = f"/t/{slug}/forloeb/{pair.forloeb_id}/planlaeg"
+    async with client_for(live) as http:
+        await browser_sign_in(http, live, coordinator, page)
+        form = await http.get(page)
+    assert form.status_code == 200
+    assert "I får begge en påmindelse dagen før kl. 08:15, sådan som" in form.text

@@ -188,7 +188,12 @@ async def test_choices_are_checked_and_kept(live, sessionmaker, tenants, clock):
         assert (await api.get("/notifications/choices")).json()["language"] == "en"
         assert (await api.get("/notifications")).json() == []
         assert (await api.post("/notifications/read")).status_code == 204
-    assert pair.mentee_id is not None
+    stored = await _preference(sessionmaker, tenants.a)
+    assert (stored.person_id, stored.channels, stored.language) == (
+        pair.mentee_id,
+        {"meeting_reminder": "sms", "activity": "off"},
+        "en",
+    )
 
 
 async def test_coordinators_see_failed_deliveries_and_send_one_again(

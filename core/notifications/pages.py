@@ -26,6 +26,7 @@ from core.identity.guards import any_member, coordinators
 from core.notifications import commands
 from core.notifications.outbox import Links
 from core.notifications.preferences import PERSON_KINDS
+from core.notifications.schedule import reminder_time
 from core.notifications.schemas import ChoicesIn
 from core.notifications.setup import mailbox_enabled
 from core.web.forms import form_struct, read_form
@@ -358,6 +359,8 @@ def _plan_page(
             "viewer": viewer,
             "values": values,
             "errors": errors,
+            # the tenant's reminder time (its file's reminder_time, default 17:00)
+            "reminder_at": reminder_time(ctx.tenant).strftime("%H:%M"),
             "active_nav": "forloeb" if viewer == "coordinator" else "mine",
         },
         status,
