@@ -211,6 +211,8 @@ async def test_api_page_csv_and_xlsx_show_the_same_suppressed_figures(live, sess
             params={**PERIOD, "format": "csv", "table": "partner"},
         )
         assert exported.status_code == 200
+        # one charset (the partner's export named it twice before the exports shared a helper)
+        assert exported.headers["content-type"] == "text/csv; charset=utf-8"
         lines = list(csv.reader(io.StringIO(exported.content.decode("utf-8-sig")), delimiter=";"))
         assert lines[1] == [
             "Tal",

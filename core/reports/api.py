@@ -14,6 +14,7 @@ Coordinators and tenant admins; a bad filter is a 400 naming the field, in Danis
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Mapping
 from typing import Annotated
 
 from litestar import Response, get, put
@@ -24,7 +25,8 @@ from core.context import Context
 from core.errors import Invalid
 from core.identity.guards import coordinators, tenant_admins
 from core.reports import savings
-from core.reports.exports import CSV, TABLES, XLSX, csv_bytes, filename, xlsx_bytes
+from core.reports.exports import CSV, XLSX, ReportTable, csv_bytes, filename, xlsx_bytes
+from core.reports.period import Period
 from core.reports.report import Report, read_report
 from core.reports.savings import SavingsAssumptionsIn
 from core.reports.schemas import (
@@ -43,7 +45,49 @@ from core.web.pipeline import audits
 Start = Annotated[str | None, QueryParameter(name="from")]
 End = Annotated[str | None, QueryParameter(name="to")]
 XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+#: Litestar adds "; charset=utf-8" to a text type.
 CSV_TYPE = "text/csv"
+
+
+def file_response(
+    tables: Mapping[str, ReportTable],
+    table: str | None,
+    fmt: str | None,
+    *,
+    period: Period,
+    scope: str,
+    tenant_slug: str,
+    workbook: str,
+    made: dt.datetime,
+    choose_table: str,
+) -> Response[bytes]:
+    """``tables`` as a download: ``fmt`` ``csv`` (the one named ``table``) or ``xlsx`` (every
+    table, one sheet each, the file named after ``workbook``); private, never cached. The
+    coordinator's report and the partner's aggregate alike.
+
+    :raises Invalid: an unknown format, or table (``choose_table`` says which there are)."""
+    errors = {}
+    if fmt not in (CSV, XLSX):
+        errors["format"] = _("Choose the format csv or xlsx.")
+    if fmt != XLSX and table not in tables:
+        errors["table"] = choose_table
+    if errors:
+        raise Invalid(errors, detail=next(iter(errors.values())) if len(errors) == 1 else "")
+    if fmt == CSV:
+        assert table is not None
+        body = csv_bytes(tables[table], period, scope)
+        name, media = filename(tenant_slug, table, period, CSV), CSV_TYPE
+    else:
+        body = xlsx_bytes(list(tables.values()), period, scope, made)
+        name, media = filename(tenant_slug, workbook, period, XLSX), XLSX_TYPE
+    return Response(
+        body,
+        media_type=media,
+        headers={
+            "Content-Disposition": f'attachment; filename="{name}"',
+            "Cache-Control": "private, no-store",
+        },
+    )
 
 
 def export_response(
@@ -52,27 +96,16 @@ def export_response(
     """The export of ``report``: ``fmt`` ``csv`` (one ``table``) or ``xlsx`` (every table).
 
     :raises Invalid: an unknown format or table (field ``format``/``table``)."""
-    errors = {}
-    if fmt not in (CSV, XLSX):
-        errors["format"] = _("Choose the format csv or xlsx.")
-    if fmt != XLSX and table not in TABLES:
-        errors["table"] = _("Choose the table overview, savings or outcomes.")
-    if errors:
-        raise Invalid(errors, detail=next(iter(errors.values())) if len(errors) == 1 else "")
-    if fmt == CSV:
-        assert table is not None
-        body = csv_bytes(report.tables[table], report.period, report.scope)
-        name, media = filename(tenant_slug, table, report.period, CSV), CSV_TYPE
-    else:
-        body = xlsx_bytes(list(report.tables.values()), report.period, report.scope, made)
-        name, media = filename(tenant_slug, "rapport", report.period, XLSX), XLSX_TYPE
-    return Response(
-        body,
-        media_type=media,
-        headers={
-            "Content-Disposition": f'attachment; filename="{name}"',
-            "Cache-Control": "private, no-store",
-        },
+    return file_response(
+        report.tables,
+        table,
+        fmt,
+        period=report.period,
+        scope=report.scope,
+        tenant_slug=tenant_slug,
+        workbook="rapport",
+        made=made,
+        choose_table=_("Choose the table overview, savings or outcomes."),
     )
 
 
@@ -160,4 +193,4 @@ class ReportApiController(StrictController):
         return assumptions_out(await savings.edit_assumptions(ctx, programme_slug, data))
 
 
-__all__ = ["ReportApiController", "export_response"]
+__all__ = ["ReportApiController", "export_response", "file_response"]

@@ -48,8 +48,10 @@ SAVED = "gemt"
 THOUSANDS = re.compile(r"^\d{1,3}(\.\d{3})+$")
 
 
-def _integer(value: int) -> str:
-    return f"{value:,}".replace(",", ".")
+def integer(value: Any) -> str:
+    """A whole number with dots between thousands (12.500); anything else (a suppressed
+    ``"<5"`` or ``"x"``) as it is."""
+    return f"{value:,}".replace(",", ".") if isinstance(value, int) else str(value)
 
 
 def charts(f: Figures) -> dict[str, Any]:
@@ -57,31 +59,31 @@ def charts(f: Figures) -> dict[str, Any]:
     return {
         "people": bar_chart(
             [
-                (_("Citizens in forløb"), f.citizens_in_forloeb, _integer(f.citizens_in_forloeb)),
-                (_("Mentors in forløb"), f.mentors_in_forloeb, _integer(f.mentors_in_forloeb)),
+                (_("Citizens in forløb"), f.citizens_in_forloeb, integer(f.citizens_in_forloeb)),
+                (_("Mentors in forløb"), f.mentors_in_forloeb, integer(f.mentors_in_forloeb)),
                 (
                     _("Waiting list today: citizens"),
                     f.waiting_citizens,
-                    _integer(f.waiting_citizens),
+                    integer(f.waiting_citizens),
                 ),
-                (_("Waiting list today: mentors"), f.waiting_mentors, _integer(f.waiting_mentors)),
+                (_("Waiting list today: mentors"), f.waiting_mentors, integer(f.waiting_mentors)),
             ]
         ),
         "forloeb": bar_chart(
             [
-                (_("Forløb started"), f.forloeb_started, _integer(f.forloeb_started)),
-                (_("Forløb completed"), f.forloeb_completed, _integer(f.forloeb_completed)),
-                (_("Forløb ended early"), f.forloeb_ended_early, _integer(f.forloeb_ended_early)),
-                (_("Forløb paused"), f.forloeb_paused, _integer(f.forloeb_paused)),
+                (_("Forløb started"), f.forloeb_started, integer(f.forloeb_started)),
+                (_("Forløb completed"), f.forloeb_completed, integer(f.forloeb_completed)),
+                (_("Forløb ended early"), f.forloeb_ended_early, integer(f.forloeb_ended_early)),
+                (_("Forløb paused"), f.forloeb_paused, integer(f.forloeb_paused)),
             ]
         ),
         "meetings": bar_chart(
             [
-                (_("Meetings held"), f.meetings_held, _integer(f.meetings_held)),
+                (_("Meetings held"), f.meetings_held, integer(f.meetings_held)),
                 (
                     _("Meetings cancelled (afbud)"),
                     f.meetings_cancelled,
-                    _integer(f.meetings_cancelled),
+                    integer(f.meetings_cancelled),
                 ),
             ]
         ),
@@ -91,19 +93,21 @@ def charts(f: Figures) -> dict[str, Any]:
 def savings_chart(e: savings.SavingsEstimate) -> Any:
     return bar_chart(
         [
-            (_("Economic consequences (DKK)"), e.consequences_kr, _integer(e.consequences_kr)),
-            (_("Cost of the effort (DKK)"), e.effort_cost_kr, _integer(e.effort_cost_kr)),
-            (_("Net result, estimate (DKK)"), e.net_kr, _integer(e.net_kr)),
+            (_("Economic consequences (DKK)"), e.consequences_kr, integer(e.consequences_kr)),
+            (_("Cost of the effort (DKK)"), e.effort_cost_kr, integer(e.effort_cost_kr)),
+            (_("Net result, estimate (DKK)"), e.net_kr, integer(e.net_kr)),
         ]
     )
 
 
-def _page(name: str, ctx: Context, status_code: int = 200, **context: Any) -> Template:
+def report_page(name: str, ctx: Context, status_code: int = 200, **context: Any) -> Template:
+    """The page ``templates/reports/{name}.html`` with what every report page uses (the tenant,
+    ``integer`` and ``cancellation_percent``) and ``context``."""
     return Template(
         f"reports/{name}.html",
         context={
             "tenant": ctx.tenant,
-            "integer": _integer,
+            "integer": integer,
             "cancellation_percent": cancellation_percent,
             **context,
         },
@@ -178,7 +182,7 @@ class ReportPagesController(Controller):
         try:
             report = await read_report(ctx, programme, fra, til, NAMES)
         except Invalid as exc:
-            return _page(
+            return report_page(
                 "report",
                 ctx,
                 400,
@@ -188,7 +192,7 @@ class ReportPagesController(Controller):
                 errors=exc.errors,
                 active_nav="reports",
             )
-        return _page(
+        return report_page(
             "report",
             ctx,
             report=report,
@@ -240,7 +244,7 @@ class ReportPagesController(Controller):
         programme = await savings.programme_by_slug(ctx.session, programme_slug)
         versions = await savings.versions_of(ctx.session, programme.id)
         principal = ctx.principal
-        return _page(
+        return report_page(
             "assumptions",
             ctx,
             400 if errors else 200,
@@ -292,4 +296,4 @@ class ReportPagesController(Controller):
         )
 
 
-__all__ = ["ReportPagesController", "front_figures"]
+__all__ = ["ReportPagesController", "front_figures", "integer", "report_page"]

@@ -20,19 +20,10 @@ from litestar.di import NamedDependency
 from litestar.params import FromQuery, QueryParameter
 
 from core.context import Context
-from core.errors import Invalid
 from core.identity.guards import requires_roles
 from core.outcomes import labels as outcome_labels
-from core.reports.exports import (
-    CSV,
-    XLSX,
-    Cell,
-    ReportTable,
-    csv_bytes,
-    filename,
-    overview_rows,
-    xlsx_bytes,
-)
+from core.reports.api import file_response
+from core.reports.exports import Cell, ReportTable, overview_rows
 from core.reports.partner import (
     COUNTS,
     PartnerAggregate,
@@ -50,8 +41,6 @@ partner_staff_only = requires_roles("partner_staff")
 Start = Annotated[str | None, QueryParameter(name="from")]
 End = Annotated[str | None, QueryParameter(name="to")]
 COUNTS_TABLE, OUTCOMES_TABLE = "partner", "partner_outcomes"
-XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-CSV_TYPE = "text/csv; charset=utf-8"
 
 
 class PartnerRowOut(msgspec.Struct):
@@ -208,29 +197,16 @@ def partner_export(
     """The aggregate's tables as a file: ``fmt`` ``csv`` (one ``table``) or ``xlsx`` (both).
 
     :raises Invalid: an unknown format or table (field ``format``/``table``)."""
-    tables = partner_tables(found)
-    errors = {}
-    if fmt not in (CSV, XLSX):
-        errors["format"] = _("Choose the format csv or xlsx.")
-    if fmt != XLSX and table not in tables:
-        errors["table"] = _("Choose the table partner or partner_outcomes.")
-    if errors:
-        raise Invalid(errors, detail=next(iter(errors.values())) if len(errors) == 1 else "")
-    scope = _("Partnerships")
-    if fmt == CSV:
-        assert table is not None
-        body = csv_bytes(tables[table], found.period, scope)
-        name, media = filename(slug, table, found.period, CSV), CSV_TYPE
-    else:
-        body = xlsx_bytes(list(tables.values()), found.period, scope, made)
-        name, media = filename(slug, "partner", found.period, XLSX), XLSX_TYPE
-    return Response(
-        body,
-        media_type=media,
-        headers={
-            "Content-Disposition": f'attachment; filename="{name}"',
-            "Cache-Control": "private, no-store",
-        },
+    return file_response(
+        partner_tables(found),
+        table,
+        fmt,
+        period=found.period,
+        scope=_("Partnerships"),
+        tenant_slug=slug,
+        workbook="partner",
+        made=made,
+        choose_table=_("Choose the table partner or partner_outcomes."),
     )
 
 

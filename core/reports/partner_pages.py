@@ -15,22 +15,18 @@ from typing import Any
 
 from litestar import Controller, get
 from litestar.di import NamedDependency
-from litestar.enums import MediaType
 from litestar.params import FromQuery
 from litestar.response import Response, Template
 
 from core.context import Context
 from core.errors import Invalid
+from core.reports.pages import report_page
 from core.reports.partner import partner_aggregate
 from core.reports.partner_api import partner_export, partner_staff_only, partner_tables
 from core.web.pipeline import audits
 
 #: The page's field names for the command's (programme, municipality, from, to).
 FIELDS = {"programme": "programme", "municipality": "kommune", "from": "fra", "to": "til"}
-
-
-def _integer(value: Any) -> str:
-    return f"{value:,}".replace(",", ".") if isinstance(value, int) else str(value)
 
 
 class PartnerReportPagesController(Controller):
@@ -91,16 +87,12 @@ class PartnerReportPagesController(Controller):
     def _page(self, ctx: Context, status_code: int, **context: Any) -> Template:
         programmes = sorted({(c[2], c[3]) for c in context["choices"]}, key=lambda p: p[1])
         municipalities = sorted({(c[0], c[1]) for c in context["choices"]}, key=lambda m: m[1])
-        return Template(
-            "reports/partner.html",
-            context={
-                "tenant": ctx.tenant,
-                "integer": _integer,
-                "programmes": programmes,
-                "municipalities": municipalities,
-                "active_nav": "reports",
-                **context,
-            },
-            status_code=status_code,
-            media_type=MediaType.HTML,
+        return report_page(
+            "partner",
+            ctx,
+            status_code,
+            programmes=programmes,
+            municipalities=municipalities,
+            active_nav="reports",
+            **context,
         )
