@@ -226,3 +226,66 @@ async def test_the_daily_job_runs_retention_once_a_day_from_three_oclock(
         again = await retention_daily(runtime)
     assert first[tenants.a.slug] == 1 and again == {}
     assert await _name(sessionmaker, tenants.a, due) == ERASED_NAME
+
+
+def _retention_cli(db, tenant_dir: Path, *args: str) -> subprocess.CompletedProcess[str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("MAKKER_")}
+    env.update(
+        {
+            "MAKKER_ENV": "development",
+            "MAKKER_DATABASE_URL": db.app_url,
+            "MAKKER_MIGRATION_DATABASE_URL": db.owner_url,
+        }
+    )
+    return subprocess.run(
+        [sys.executable, "-m", "core.cli", "retention", "run", "--dir", str(tenant_dir), *args],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        cwd=REPO,
+    )
+
+
+async def test_makker_retention_run_removes_old_audit_rows_as_sealed_blocks(
+    fresh_database, clock, tmp_path
+):
+    from core.audit.seal import verify
+    from core.db.session import create_engine, create_sessionmaker
+    from tests.conftest import make_tenants
+    from tests.test_audit_seal import _seal, _write
+
+    fresh_database.upgrade()
+    engine = create_engine(fresh_database.app_url)
+    try:
+        made = await make_tenants(create_sessionmaker(engine))
+    finally:
+        await engine.dispose()
+    # The command runs on the real clock: a row three years old and one a week old.
+    today = dt.datetime.now(COPENHAGEN).date()
+    old, recent = today - dt.timedelta(days=3 * 365), today - dt.timedelta(days=7)
+    await _write(fresh_database, clock, [old, old, recent])
+    await _seal(fresh_database.app_url)
+    tenant_dir = tmp_path / "tenants"
+    tenant_dir.mkdir()
+    for tenant in (made.a, made.b):
+        (tenant_dir / f"{tenant.slug}.toml").write_text(
+            f'slug = "{tenant.slug}"\nname = "X"\nkind = "municipality"\n'
+            'municipality_code = "621"\n[retention]\naudit_months = 12\n',
+            encoding="utf-8",
+        )
+    dry = _retention_cli(fresh_database, tenant_dir, "--dry-run")
+    assert dry.returncode == 0, dry.stderr
+    lines = dry.stdout.splitlines()
+    assert lines[0] == "dry run: nothing is changed"
+    # The partner sets nothing and does not stop the audit step; the real clock's cut-off.
+    assert lines[-1].startswith("audit log: would remove up to 2 rows older than 12 months")
+    done = _retention_cli(fresh_database, tenant_dir)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.splitlines()[-1].startswith("audit log: removed 2 rows older than 12 months")
+    engine = create_engine(fresh_database.app_url)
+    try:
+        verdict = await verify(engine)
+    finally:
+        await engine.dispose()
+    assert verdict.ok and verdict.starts_after == 2

@@ -113,7 +113,7 @@ def _retention_lines(config: Any) -> list[str]:
         ),
         (
             f"- Audit log (`audit_months`): {audit} months, then removed in whole sealed blocks "
-            "(`makker retention run`, when every tenant sets it)"
+            "(`makker retention run`, when every municipality sets it)"
             if audit
             else "- Audit log (`audit_months`): not set, kept"
         ),

@@ -9,7 +9,8 @@
 * ``audit_months = M``: audit rows older than M months are removed, only as whole sealed blocks
   (:func:`core.audit.seal.remove_sealed_before`, which records where the chain continues). The
   chain is one for the whole installation, so this runs only when every tenant in the database
-  sets ``audit_months``, with the longest of them, from ``makker retention run`` without
+  (every municipality; a partner only if its file sets it) sets ``audit_months``, with the
+  longest of them, from ``makker retention run`` without
   ``--tenant`` and with the owner role (the app role may not delete audit rows).
 
 No ``[retention]`` (or a key left out): nothing of that kind is removed. ``--dry-run`` lists
@@ -158,17 +159,23 @@ class AuditRetention:
         ]
 
 
-def audit_months(configs: dict[str, Any], slugs: list[str]) -> tuple[int | None, str | None]:
-    """The months to keep audit rows for every tenant in ``slugs`` (the longest), or why not."""
+def audit_months(configs: dict[str, Any], tenants: list[Tenant]) -> tuple[int | None, str | None]:
+    """The months to keep audit rows (the longest of the tenants'), or why none is removed: a
+    municipality without ``audit_months``. A partner holds no case data of its own and counts
+    only when its file sets ``audit_months``."""
     months = []
-    for slug in slugs:
-        retention = getattr(configs.get(slug), "retention", None)
+    for tenant in tenants:
+        retention = getattr(configs.get(tenant.slug), "retention", None)
         value = getattr(retention, "audit_months", None)
+        if value is None and tenant.kind == "partner":
+            continue
         if value is None:
-            return None, f"tenant {slug} sets no audit_months (the chain is shared by all tenants)"
+            return None, (
+                f"tenant {tenant.slug} sets no audit_months (the chain is shared by all tenants)"
+            )
         months.append(value)
     if not months:
-        return None, "no tenants"
+        return None, "no tenant sets audit_months"
     return max(months), None
 
 

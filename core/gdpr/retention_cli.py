@@ -69,7 +69,7 @@ async def _run(
         if tenant_slug is not None:
             lines.append("audit log: not with --tenant (the chain is shared by all tenants)")
             return lines
-        months, why_not = audit_months(configs, [t.slug for t in found])
+        months, why_not = audit_months(configs, found)
         if months is None:
             lines.append(f"audit log: nothing removed: {why_not}")
             return lines
