@@ -66,6 +66,12 @@ class _Peer:
         await self.app(scope, receive, send)
 
 
+def _peer(prefix: str) -> str:
+    """An address of this test alone: the PostgreSQL counters outlive a test (same window)."""
+    n = uuid.uuid4().int
+    return f"{prefix}.{n % 250 + 1}.{n // 250 % 250 + 1}"
+
+
 def _app(database, shipped, **limits: Any):  # noqa: F811
     settings = settings_for(database, **limits)
     app = create_app(settings)
@@ -130,7 +136,7 @@ async def test_bogus_tokens_are_refused_per_address_and_audited_only_until_the_l
 ):
     kolding = shipped["kolding"]
     app = _app(database, shipped, rate_limit_address=4)
-    peer = f"198.51.100.{uuid.uuid4().int % 250 + 1}"
+    peer = _peer("100.64")
     url = f"/api/v1/t/{kolding.slug}/people"
     headers = {"Authorization": "Bearer bad-token", "x-test-peer": peer}
     async with AsyncTestClient(app=app) as client:
@@ -190,7 +196,7 @@ async def test_sign_in_is_limited_per_address_more_strictly(
     stopped_clock,
 ):
     app = _app(database, shipped, rate_limit_sign_in=2)
-    peer = f"198.51.100.{uuid.uuid4().int % 250 + 1}"
+    peer = _peer("100.65")
     async with AsyncTestClient(app=app) as client:
         logins = [
             (
@@ -219,7 +225,7 @@ async def test_probes_and_static_files_are_not_limited(
     stopped_clock,
 ):
     app = _app(database, shipped, rate_limit_address=1)
-    peer = f"198.51.100.{uuid.uuid4().int % 250 + 1}"
+    peer = _peer("100.66")
     async with AsyncTestClient(app=app) as client:
         live = [
             (await client.get("/health/live", headers={"x-test-peer": peer})).status_code
