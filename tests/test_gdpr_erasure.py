@@ -81,6 +81,8 @@ async def test_erasure_blanks_every_tagged_column_of_every_table_about_the_perso
         second = await api.post(f"/people/{person_id}/erasure", json=ERASE)
         missing = await api.post(f"/people/{uuid.uuid4()}/erasure", json=ERASE)
         shown = await api.get(f"/people/{person_id}")
+        forloeb = await api.get(f"/forloeb/{ids['forloeb']}")
+        assert forloeb.status_code == 200, forloeb.text
     assert wrong.status_code == 400, wrong.text
     assert wrong.json()["errors"] == {
         "confirm": "Skriv personens navn præcis som det står, eller ordet SLET."
@@ -100,6 +102,12 @@ async def test_erasure_blanks_every_tagged_column_of_every_table_about_the_perso
     )
     assert missing.status_code == 404
     assert shown.status_code == 200 and shown.json()["name"] == ERASED_NAME
+    # The other party's forløb shows an anonymised participant.
+    pair = forloeb.json()["forloeb"]
+    assert (pair["mentee"]["name"], pair["mentor"]["name"]) == (
+        ERASED_NAME,
+        "Mentor Mentorsen",
+    )
     rows = await _rows(sessionmaker, tenants.a, ids)
     assert rows["calendar_link"] is None
     still = []
