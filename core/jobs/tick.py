@@ -126,7 +126,9 @@ async def retention_daily(runtime: JobRuntime) -> dict[str, int]:
             c.slug: c for c in load_tenant_dir(runtime.settings.tenants_dir, runtime.plugins)
         }
     except Exception as exc:
+        # Once a day, not at every tick: the files are fixed by a deploy, not by waiting.
         logger.error("retention: the tenant files could not be read (%s)", type(exc).__name__)
+        runtime.retention_done.update({t.slug: today for t in waiting})
         return {}
     done: dict[str, int] = {}
     for tenant in waiting:
