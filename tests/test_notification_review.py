@@ -321,3 +321,178 @@ async def test_the_plan_form_shows_the_tenants_reminder_time(live, sessionmaker,
         form = await http.get(page)
     assert form.status_code == 200
     assert "I får begge en påmindelse dagen før kl. 08:15, sådan som" in form.text
+
+
+async def test_another_tenants_ids_in_the_page_posts_are_404_and_nothing_is_stored(
+    live, sessionmaker, tenants, clock
+):
+    """A coordinator of B names A's forløb, planned meeting, person and failed message in B's
+    page URLs: each POST is the 404 and A's data is as it was."""
+    from sqlalchemy import func, select
+
+    from core.forloeb.models import PlannedMeeting
+    from core.notifications.models import Notification
+    from tests.live import browser_sign_in, client_for, csrf_token
+
+    clock.set(copenhagen(2026, 11, 30, 10))
+    pair = await make_pair(sessionmaker, tenants.a, dt.date(2026, 11, 2))
+    planned = await _plan(sessionmaker, pair, dt.date(2026, 12, 3))
+    with tenant_scope(tenants.a.id):
+        async with sessionmaker() as session, session.begin():
+            failed = Notification(
+                idempotency_key="test:cross-failed",
+                kind="meeting_reminder",
+                channel="email",
+                person_id=pair.mentee_id,
+                due_at=dt.datetime(2026, 11, 30, 9, tzinfo=dt.UTC),
+                status="failed",
+                attempts=8,
+                last_error="SMTPConnectError",
+                title="Påmindelse",
+                body="Hej",
+                link="https://x/",
+            )
+            session.add(failed)
+
+    async def state():
+        with tenant_scope(tenants.a.id):
+            async with sessionmaker() as session:
+                meetings = list(
+                    await session.execute(
+                        select(PlannedMeeting.id, PlannedMeeting.cancelled_at).order_by(
+                            PlannedMeeting.id
+                        )
+                    )
+                )
+                rows = list(
+                    await session.execute(
+                        select(
+                            Notification.id, Notification.status, Notification.attempts
+                        ).order_by(Notification.id)
+                    )
+                )
+                prefs = list(
+                    await session.execute(
+                        select(
+                            ContactPreference.person_id,
+                            ContactPreference.channels,
+                            ContactPreference.consent_withdrawn_at,
+                        ).order_by(ContactPreference.person_id)
+                    )
+                )
+                count = await session.scalar(select(func.count(PlannedMeeting.id)))
+                return meetings, rows, prefs, count
+
+    before = await state()
+    b = tenants.b.slug
+    coordinator = f"cross-post-{b}"
+    live.add_user(coordinator, ("coordinator",), (b,))
+    async with client_for(live) as http:
+        await browser_sign_in(http, live, coordinator, f"/t/{b}/beskeder/fejlede")
+        token = csrf_token((await http.get(f"/t/{b}/beskeder/fejlede")).text)
+        posts = {
+            f"/t/{b}/forloeb/{pair.forloeb_id}/planlaeg": {
+                "day": "2026-12-10",
+                "time": "14:00",
+                "place": "Caféen",
+            },
+            f"/t/{b}/forloeb/{pair.forloeb_id}/planlagt/{planned.id}/afbud": {},
+            f"/t/{b}/beskeder/person/{pair.mentee_id}": {"channel_meeting_reminder": "off"},
+            f"/t/{b}/beskeder/fejlede/{failed.id}/igen": {},
+        }
+        for url, form in posts.items():
+            response = await http.post(url, data={"_csrf_token": token, **form})
+            assert (url, response.status_code) == (url, 404)
+    assert await state() == before
+
+
+async def _api(live, tenant, username, roles):
+    import httpx
+
+    live.add_user(username, roles, (tenant.slug,))
+    return httpx.AsyncClient(
+        base_url=f"{live.url}/api/v1/t/{tenant.slug}",
+        headers={"Authorization": f"Bearer {await live.access_token(username)}"},
+    )
+
+
+async def test_choices_round_trip_and_a_long_place_names_the_limit(
+    live, sessionmaker, tenants, clock
+):
+    """GET's answer (``""`` for a kind not chosen: the default) can be PUT back as it is; a
+    place over 200 characters gets a Danish message naming the limit, and nothing is stored."""
+    from sqlalchemy import func, select
+
+    from core.forloeb.models import PlannedMeeting
+
+    clock.set(copenhagen(2026, 11, 30, 10))
+    pair = await make_pair(sessionmaker, tenants.a, dt.date(2026, 11, 2))
+    path = f"/people/{pair.mentee_id}/notification-choices"
+    async with await _api(live, tenants.a, f"rt-coord-{tenants.a.slug}", ("coordinator",)) as api:
+        got = (await api.get(path)).json()
+        assert got["channels"]["activity"] == ""
+        got["channels"]["meeting_reminder"] = "sms"
+        body = {k: got[k] for k in ("consent", "channels", "quiet_from", "quiet_to", "language")}
+        saved = await api.put(path, json=body)
+        assert saved.status_code == 200, saved.text
+        assert (await api.get(path)).json()["channels"] == {**got["channels"]}
+        long = await api.post(
+            f"/forloeb/{pair.forloeb_id}/planned-meetings",
+            json={"day": "2026-12-03", "time": "14:00", "place": "x" * 201},
+        )
+        assert (long.status_code, long.json()["errors"]) == (
+            400,
+            {"place": "Teksten er for lang (højst 200 tegn)."},
+        )
+    with tenant_scope(tenants.a.id):
+        async with sessionmaker() as session:
+            assert await session.scalar(select(func.count(PlannedMeeting.id))) == 0
+            pref = await session.scalar(
+                select(ContactPreference).where(ContactPreference.person_id == pair.mentee_id)
+            )
+            assert pref.channels == {"meeting_reminder": "sms"}
+
+
+async def test_a_retry_is_moved_out_of_the_quiet_hours(sessionmaker, tenants, clock):
+    """The server refuses at 17:00; the retry (1 minute later) falls in the quiet hours
+    17:01-08:00 the person chose after writing: it waits until 08:00 and then says "i dag"."""
+    from core.jobs.tick import JobRuntime
+    from core.notifications.delivery import Transports
+    from core.notifications.transports import DeliveryRefused
+    from core.plugin_api import create_plugin_manager
+    from core.settings import Settings
+
+    class Refusing:
+        name = "refusing"
+
+        async def deliver(self, message, handover) -> None:
+            raise DeliveryRefused("SMTPConnectError")
+
+    clock.set(copenhagen(2026, 11, 30, 10))
+    pair = await make_pair(sessionmaker, tenants.a, dt.date(2026, 11, 1))
+    await _plan(sessionmaker, pair, dt.date(2026, 12, 3))
+    await _choices(
+        sessionmaker, tenants.a, pair.mentee_id, quiet_from=dt.time(17, 1), quiet_to=dt.time(8)
+    )
+    base = runtime_for(sessionmaker)
+    runtime = JobRuntime(
+        sessionmaker,
+        Settings(),
+        create_plugin_manager(),
+        Transports(email=Refusing(), page=base.transports.page, sms_for=lambda tenant: None),
+    )
+    clock.set(copenhagen(2026, 12, 2, 17))
+    await tick_tenant(runtime, tenants.a)
+    rows = {r.person_id: r for r in await outbox(sessionmaker, tenants.a)}
+    mentee, mentor = rows[pair.mentee_id], rows[pair.mentor_id]
+    assert (mentee.status, mentee.attempts, mentee.due_at.replace(tzinfo=dt.UTC)) == (
+        "pending",
+        1,
+        dt.datetime(2026, 12, 3, 7, tzinfo=dt.UTC),
+    )
+    assert mentee.title == "Påmindelse: møde i dag kl. 14.00"
+    # no quiet hours: the mentor's retry is a minute later, the text unchanged
+    assert (mentor.status, mentor.title) == ("pending", "Påmindelse: møde i morgen kl. 14.00")
+    assert mentor.due_at.replace(tzinfo=dt.UTC, microsecond=0, second=0) == dt.datetime(
+        2026, 12, 2, 16, 1, tzinfo=dt.UTC
+    )

@@ -52,7 +52,10 @@ class PlannedMeetingIn(msgspec.Struct, forbid_unknown_fields=True):
 
     day: CheckedDate | msgspec.UnsetType = msgspec.UNSET
     time: CheckedTime | msgspec.UnsetType = msgspec.UNSET
-    place: Annotated[str, msgspec.Meta(max_length=PLACE_MAX)] | msgspec.UnsetType = msgspec.UNSET
+    # the length is the command's check (a Danish message naming the limit), not msgspec's
+    place: (
+        Annotated[str, msgspec.Meta(extra_json_schema={"maxLength": PLACE_MAX})] | msgspec.UnsetType
+    ) = msgspec.UNSET
 
 
 def _day(raw: object) -> dt.date | None:

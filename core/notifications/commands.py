@@ -147,6 +147,8 @@ async def _save(ctx: Context, person: Person, data: ChoicesIn) -> ChoicesOut:
     errors: dict[str, str] = {}
     available = available_channels(person)
     for kind, choice in data.channels.items():
+        if kind in PERSON_KINDS and choice == "":
+            continue  # "" is the default (what GET returns for a kind not chosen): not stored
         if kind not in PERSON_KINDS or choice not in CHOICES:
             errors[f"channels.{kind}"] = _("Choose one of the listed options.")
         elif choice not in available:

@@ -8,7 +8,11 @@ from typing import Annotated
 
 import msgspec
 
-Choice = Annotated[str, msgspec.Meta(extra_json_schema={"enum": ["email", "sms", "page", "off"]})]
+#: ``""``: the default (e-mail if the person has an address, else SMS) - what GET returns for
+#: a kind the person has not chosen, so a GET's answer can be PUT back as it is.
+Choice = Annotated[
+    str, msgspec.Meta(extra_json_schema={"enum": ["", "email", "sms", "page", "off"]})
+]
 #: The language of the messages: ``da`` (Danish, the default) or ``en`` (English).
 Language = Annotated[str, msgspec.Meta(extra_json_schema={"enum": ["da", "en"]})]
 #: A time of day on the Danish wall clock, ``HH:MM`` (quiet hours).
@@ -33,7 +37,7 @@ class NotificationOut(msgspec.Struct):
 
 class ChoicesIn(msgspec.Struct, forbid_unknown_fields=True):
     """Consent to be contacted by e-mail or SMS; per kind ``email``, ``sms``, ``page`` (only in
-    Makker) or ``off``; quiet hours in Danish time (both or neither; ``from`` later than
+    Makker), ``off`` or ``""`` (the default); quiet hours in Danish time (both or neither; ``from`` later than
     ``to`` spans midnight); the messages' ``language`` (``da``, the default, or ``en``)."""
 
     consent: bool = False
