@@ -56,9 +56,7 @@ async def test_metrics_need_the_bearer_token_and_label_route_templates_only(
     assert refused == [401, 401, 401]
     assert (people.status_code, one.status_code, scrape.status_code) == (200, 200, 200)
     text = scrape.text
-    counted = sorted(
-        set(re.findall(r"^makker_requests_total\{(.*)\} ", text, flags=re.MULTILINE))
-    )
+    counted = sorted(set(re.findall(r"^makker_requests_total\{(.*)\} ", text, flags=re.MULTILINE)))
     assert counted == [
         'app_name="makker",method="GET",path="/api/v1/t/{tenant_slug}/people",status_code="200"',
         'app_name="makker",method="GET",path="/api/v1/t/{tenant_slug}/people/{person_id}",'
