@@ -33,6 +33,7 @@ from core.db.key_rotation import rotate
 from core.db.session import create_engine, create_sessionmaker
 from core.db.tenant_scope import tenant_scope
 from core.forloeb.models import Forloeb, ForloebEvent, Meeting
+from core.gdpr.models import LegalHold
 from core.outcomes.models import QuestionnaireResponse
 from core.participants.models import Enrolment, EnrolmentEvent, EnrolmentRole, Intake, Person
 from core.settings import DEV_SECRET_KEY, SettingsError, load_settings
@@ -43,6 +44,8 @@ from tests.test_backup import BACKUP_ROLE, _create_backup_role, _database_name, 
 
 #: The revision before the encryption migration (its downgrade decrypts).
 MIGRATION = "0024"
+#: The columns of :data:`MIGRATION` (``legal_hold.reason`` came with 0025 and 0026: its own test).
+COLUMNS_0024 = {t: cs for t, cs in ENCRYPTED_COLUMNS.items() if t != "legal_hold"}
 
 
 @pytest.fixture(autouse=True)
@@ -191,15 +194,18 @@ async def _read(sessionmaker, tenant: Tenant) -> list[str | None]:
     values: list[str | None] = []
     with tenant_scope(tenant.id):
         async with sessionmaker() as session:
-            for table, columns in ENCRYPTED_COLUMNS.items():
+            for table, columns in COLUMNS_0024.items():
                 model = models[table]
                 for column in columns:
                     values += list(await session.scalars(select(getattr(model, column))))
     return values
 
 
-async def _raw(url: str, backend: str, tenant: Tenant) -> list[str]:
-    """Every encrypted column's stored text of ``tenant``, read past the models."""
+async def _raw(
+    url: str, backend: str, tenant: Tenant, columns_of: dict[str, tuple[str, ...]] | None = None
+) -> list[str]:
+    """Every encrypted column's stored text of ``tenant`` (of 0024, or ``columns_of``), read
+    past the models."""
     engine = create_engine(url)
     values: list[str] = []
     try:
@@ -209,7 +215,7 @@ async def _raw(url: str, backend: str, tenant: Tenant) -> list[str]:
                     text("SELECT set_config('app.tenant_id', :t, true)"), {"t": str(tenant.id)}
                 )
             tid = str(tenant.id) if backend == "postgresql" else tenant.id.hex
-            for table, columns in ENCRYPTED_COLUMNS.items():
+            for table, columns in (columns_of or COLUMNS_0024).items():
                 for column in columns:
                     rows = await conn.execute(
                         text(f"SELECT {column} FROM {table} WHERE tenant_id = :t"), {"t": tid}
@@ -323,6 +329,66 @@ async def test_the_migration_encrypts_existing_rows_and_its_downgrade_decrypts(f
         assert len(raw) == 11 and all(v.startswith("enc1:") for v in raw)
         assert not any(canary in v for v in raw)
         assert sorted(v for v in await _read(sm, tenants.a) if v) == _expected(canary)
+    finally:
+        await engine.dispose()
+
+
+async def test_migration_0026_encrypts_legal_hold_reasons_and_its_downgrade_decrypts(
+    fresh_database,
+):
+    db: Database = fresh_database
+    db.upgrade("0025")
+    canary = f"KANARIE-{uuid.uuid4().hex}"
+    engine = create_engine(db.app_url)
+    try:
+        sm = create_sessionmaker(engine)
+        tenants = await make_tenants(sm)
+        with tenant_scope(tenants.a.id):
+            async with sm() as session, session.begin():
+                person = Person(name="Kanarie Hold")
+                session.add(person)
+                await session.flush()
+                person_id = person.id
+        tid = str(tenants.a.id) if db.backend == "postgresql" else tenants.a.id.hex
+        pid = str(person_id) if db.backend == "postgresql" else person_id.hex
+        hold_id = uuid.uuid4()
+        owner = create_engine(db.owner_url)
+        try:
+            async with owner.begin() as conn:
+                if db.backend == "postgresql":
+                    await conn.execute(
+                        text("SELECT set_config('app.tenant_id', :t, true)"), {"t": tid}
+                    )
+                await conn.execute(
+                    text(
+                        "INSERT INTO legal_hold (id, tenant_id, person_id, reason, ends_on, set_by,"
+                        " created_at, updated_at) VALUES (:i, :t, :p, :r, :e, 'admin', :n, :n)"
+                    ),
+                    {
+                        "i": str(hold_id) if db.backend == "postgresql" else hold_id.hex,
+                        "t": tid,
+                        "p": pid,
+                        "r": f"sag {canary}",
+                        "e": dt.date(2027, 1, 1),
+                        "n": dt.datetime(2026, 11, 30, tzinfo=dt.UTC),
+                    },
+                )
+        finally:
+            await owner.dispose()
+
+        async def stored() -> list[str]:
+            return await _raw(db.owner_url, db.backend, tenants.a, {"legal_hold": ("reason",)})
+
+        assert await stored() == [f"sag {canary}"]
+        db.upgrade()
+        raw = await stored()
+        assert len(raw) == 1 and raw[0].startswith(f"enc1:{encryption.current_keys().current_id}:")
+        assert canary not in raw[0]
+        with tenant_scope(tenants.a.id):
+            async with sm() as session:
+                assert list(await session.scalars(select(LegalHold.reason))) == [f"sag {canary}"]
+        db.downgrade("0025")
+        assert await stored() == [f"sag {canary}"]
     finally:
         await engine.dispose()
 

@@ -1,5 +1,6 @@
 """Encryption at rest of Art. 9 free text (issue 15): før-samtale texts, meeting notes, the
-reasons of status changes, pauses and early ends, and the like (:data:`ENCRYPTED_COLUMNS`).
+reasons of status changes, pauses and early ends, a legal hold's reason, and the like
+(:data:`ENCRYPTED_COLUMNS`).
 
 A column typed :class:`EncryptedText` holds ``enc1:<key id>:<Fernet token>`` in the database;
 code reads and writes plain ``str``. Fernet (``cryptography``) is AES-128-CBC with
@@ -13,8 +14,9 @@ refuses to start without one (:mod:`core.settings`); development derives one fro
 ``MAKKER_SECRET_KEY``. ``makker keys rotate`` (:mod:`core.db.key_rotation`) re-encrypts what
 another key encrypted.
 
-A value without the ``enc1:`` prefix is read as it is: rows written before migration 0024
-(which encrypts them) stay readable while it runs, and ``makker keys rotate`` encrypts any left.
+A value without the ``enc1:`` prefix is read as it is: rows written before migration 0024 (0026
+for ``legal_hold.reason``), which encrypts them, stay readable while it runs, and ``makker keys
+rotate`` encrypts any left.
 """
 
 from __future__ import annotations
@@ -40,6 +42,7 @@ ENCRYPTED_COLUMNS: dict[str, tuple[str, ...]] = {
     "meeting": ("note",),
     "questionnaire_response": ("correction_reason",),
     "application": ("hope",),
+    "legal_hold": ("reason",),
 }
 
 

@@ -6,10 +6,11 @@ from __future__ import annotations
 import datetime as dt
 import uuid
 
-from sqlalchemy import Date, ForeignKey, String, Text
+from sqlalchemy import Date, ForeignKey, String
 from sqlalchemy.orm import Mapped, mapped_column
 
 from core.db.base import Model, TenantOwned
+from core.db.encryption import EncryptedText
 
 PERSONAL = {"personal_data": True}
 
@@ -23,8 +24,9 @@ class LegalHold(TenantOwned, Model):
     person_id: Mapped[uuid.UUID] = mapped_column(
         ForeignKey("person.id", ondelete="CASCADE"), index=True
     )
-    #: Why (may describe the case: personal data, erased with the person once the hold ends).
-    reason: Mapped[str] = mapped_column(Text, info=PERSONAL)
+    #: Why (may describe the case: personal data, encrypted at rest, erased with the person once
+    #: the hold ends).
+    reason: Mapped[str] = mapped_column(EncryptedText, info=PERSONAL)
     #: The last day the hold is in force.
     ends_on: Mapped[dt.date] = mapped_column(Date)
     #: The tenant admin who set it (a sign-in's ``sub``).

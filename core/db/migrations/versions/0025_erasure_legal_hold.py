@@ -59,5 +59,7 @@ def upgrade() -> None:
 def downgrade() -> None:
     disable_tenant_rls("legal_hold")
     op.drop_table("legal_hold")
-    with op.batch_alter_table("person") as batch_op:
-        batch_op.drop_column("erased_at")
+    # Not batch_alter_table: on SQLite it recreates ``person``, and the ON DELETE CASCADE foreign
+    # keys of the tables below (enrolment, intake, ...) would empty them. SQLite 3.35 and later
+    # drop a column in place; PostgreSQL always does.
+    op.execute("ALTER TABLE person DROP COLUMN erased_at")
