@@ -37,8 +37,9 @@ class NotificationOut(msgspec.Struct):
 
 class ChoicesIn(msgspec.Struct, forbid_unknown_fields=True):
     """Consent to be contacted by e-mail or SMS; per kind ``email``, ``sms``, ``page`` (only in
-    Makker), ``off`` or ``""`` (the default); quiet hours in Danish time (both or neither; ``from`` later than
-    ``to`` spans midnight); the messages' ``language`` (``da``, the default, or ``en``)."""
+    Makker), ``off`` or ``""`` (the default); quiet hours in Danish time (both or neither;
+    ``from`` later than ``to`` spans midnight); the messages' ``language`` (``da``, the
+    default, or ``en``)."""
 
     consent: bool = False
     channels: dict[str, Choice] = {}
