@@ -496,3 +496,47 @@ async def test_a_retry_is_moved_out_of_the_quiet_hours(sessionmaker, tenants, cl
     assert mentor.due_at.replace(tzinfo=dt.UTC, microsecond=0, second=0) == dt.datetime(
         2026, 12, 2, 16, 1, tzinfo=dt.UTC
     )
+
+
+async def test_a_channel_changed_after_sending_does_not_send_the_reminder_again(
+    sessionmaker, tenants, clock
+):
+    """Tomorrow's session was reminded by e-mail at 17:00; the person switches to SMS at
+    18:00: the tick (which writes tomorrow's reminders each minute) writes no SMS."""
+    from sqlalchemy import select
+
+    from core.courses.models import Course, CourseParticipant, CourseSession
+    from core.tenancy.models import Programme
+
+    clock.set(copenhagen(2026, 11, 30, 16))
+    pair = await make_pair(sessionmaker, tenants.a, dt.date(2026, 11, 1))
+    with tenant_scope(tenants.a.id):
+        async with sessionmaker() as session, session.begin():
+            programme = await session.scalar(select(Programme))
+            course = Course(
+                programme_id=programme.id, number=1, start_date=dt.date(2026, 11, 30), capacity=8
+            )
+            session.add(course)
+            await session.flush()
+            session.add_all(
+                [
+                    CourseSession(
+                        course_id=course.id,
+                        position=1,
+                        day=dt.date(2026, 12, 1),
+                        starts=dt.time(10),
+                        ends=dt.time(15),
+                        topic="Recovery",
+                        place="Rådhuset",
+                    ),
+                    CourseParticipant(course_id=course.id, person_id=pair.mentor_id),
+                ]
+            )
+    runtime = runtime_for(sessionmaker)
+    clock.set(copenhagen(2026, 11, 30, 17))
+    await tick_tenant(runtime, tenants.a)
+    await _choices(sessionmaker, tenants.a, pair.mentor_id, channels={"course_session": "sms"})
+    clock.set(copenhagen(2026, 11, 30, 18, 1))
+    await tick_tenant(runtime, tenants.a)
+    rows = await outbox(sessionmaker, tenants.a)
+    assert _rows(rows, pair.mentor_id) == [("course_session", "email", "sent")]

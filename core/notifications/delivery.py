@@ -345,6 +345,8 @@ async def _deliver_one(
             choice = await choice_of(session, person, row.kind)
         if person is not None and choice is not None and row.channel not in choice.channels:
             stop = "withdrawn"  # the person said no (or lost the address) since it was written
+            # withdrawn first: a claimed row counts as gone out for the new channel's row
+            await _set(session, row_id, [], status="withdrawn", lease_until=None, updated_at=now)
             replaced = await _write_on_new_channels(session, tenant, row, person, links, now)
         elif not await still_so(session, row, now):
             stop = "withdrawn"  # its cause has gone (a proposal answered, a cancelled

@@ -98,6 +98,31 @@ async def _insert_once(session: AsyncSession, values: dict[str, object]) -> bool
     return bool(getattr(result, "rowcount", 0))
 
 
+#: An e-mail or SMS in these states has gone out (or may have): the person has the message.
+GONE_OUT = ("claimed", "handing_over", "sent", "uncertain")
+
+
+async def _gone_out_elsewhere(
+    session: AsyncSession,
+    kind: str,
+    subject_id: uuid.UUID | None,
+    occasion: object,
+    person_id: uuid.UUID,
+    channel: str,
+) -> bool:
+    """Whether the message went out by e-mail or SMS on the other channel - a person who
+    switched channel after it was sent does not get it twice (the tick writes the day-before
+    reminders again each minute on the channels chosen then)."""
+    others = [key_of(kind, subject_id, occasion, person_id, c) for c in ("email", "sms")]
+    others.remove(key_of(kind, subject_id, occasion, person_id, channel))
+    found = await session.scalar(
+        select(Notification.id).where(
+            Notification.idempotency_key.in_(others), Notification.status.in_(GONE_OUT)
+        )
+    )
+    return found is not None
+
+
 async def notify(
     session: AsyncSession,
     tenant: Tenant,
@@ -118,6 +143,10 @@ async def notify(
     choice = await preferences.choice_of(session, person, kind)
     written = []
     for channel in choice.channels:
+        if channel != "page" and await _gone_out_elsewhere(
+            session, kind, subject_id, occasion, person.id, channel
+        ):
+            continue  # already sent on the channel chosen before: not again on this one
         when = max(due_at if channel == "page" else choice.out_of_quiet_hours(due_at), now)
         # the day it goes out (Danish time): a reminder says "i dag" or "i morgen" from there
         rendered = render(kind, channel, values, choice.language, sent_on=local(when).date())
