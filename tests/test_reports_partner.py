@@ -28,7 +28,7 @@ from core.context import context_for
 from core.db.tenant_scope import tenant_scope
 from core.errors import Invalid
 from core.plugin_api import create_plugin_manager
-from core.reports.partner import COUNTS, partner_aggregate
+from core.reports.partner import COUNTS, filtered_total, partner_aggregate
 from core.reports.suppression import HIDDEN, SMALL
 from core.tenancy.models import (
     PartnershipScope,
@@ -142,6 +142,44 @@ async def test_filters_pick_a_municipality_and_refuse_what_is_not_granted(sessio
     assert refused.value.errors == {
         "programme": "Vælg et tilbud, som organisationen har fået adgang til."
     }
+
+
+async def test_a_filter_shows_the_whole_tables_cells_and_a_total_worked_out_from_them(
+    sessionmaker, world
+):
+    """The whole granted table is suppressed once and a filter picks its rows: a filtered view
+    shows exactly the unfiltered cells, so putting the two side by side tells nothing more
+    (it used to suppress each filtered table on its own, and a difference gave a "<5" away)."""
+    await _grant(sessionmaker, world.a, world.partner, "vp")
+    whole = await _aggregate(sessionmaker, world.partner)
+    assert [(r.municipality, r.programme) for r in whole.programmes] == [
+        (world.a.slug, "btb"),
+        (world.a.slug, "vp"),
+        (world.b.slug, "btb"),
+    ]
+    cells = {(r.municipality, r.programme): r.counts for r in whole.programmes}
+    btb = await _aggregate(sessionmaker, world.partner, programme="btb")
+    assert [r.counts for r in btb.programmes] == [
+        cells[(world.a.slug, "btb")],
+        cells[(world.b.slug, "btb")],
+    ]
+    assert btb.total.counts == {
+        c: filtered_total([cells[(world.a.slug, "btb")][c], cells[(world.b.slug, "btb")][c]])
+        for c in COUNTS
+    }
+    for filters, key in (
+        ({"programme": "vp"}, (world.a.slug, "vp")),
+        ({"municipality": world.b.slug}, (world.b.slug, "btb")),
+        ({"municipality": world.a.slug, "programme": "btb"}, (world.a.slug, "btb")),
+    ):
+        one = await _aggregate(sessionmaker, world.partner, **filters)
+        assert [r.counts for r in one.programmes] == [cells[key]], filters
+        assert one.total.counts == cells[key], filters
+    # Every granted programme is read (and audited) whatever the filter; the outcome rows are
+    # the unfiltered ones too.
+    assert [o for o in btb.outcomes if o.programme is not None] == [
+        o for o in whole.outcomes if o.programme == "btb"
+    ]
 
 
 async def test_a_partner_without_a_grant_sees_nothing(sessionmaker, world):

@@ -314,3 +314,136 @@ def test_an_unpublished_remainder_ties_cells_without_being_shown():
     cells = {"running": 6, "paused": 3, "active": 3}
     shown = suppress(cells, [Line("running", ("paused", "active"))], unseen=["active"])
     assert shown == {"running": 6, "paused": SMALL}
+
+
+# -- the partner's filters: a filtered view shows the very cells of the whole table (issue 14) --
+
+
+def _grants(rows):
+    """``rows`` as (municipality slug, programme slug, meetings cancelled, citizens, mentors):
+    the partner's granted programmes and their figures."""
+    from core.reports.overview import Figures
+    from core.reports.partner import _Granted
+    from core.tenancy.models import Programme, Tenant, TenantKind
+
+    out = []
+    for owner, programme, cancelled, citizens, mentors in rows:
+        out.append(
+            (
+                _Granted(
+                    Tenant(slug=owner, name=owner.title(), kind=TenantKind.MUNICIPALITY),
+                    Programme(slug=programme, name=programme.title()),
+                ),
+                Figures(
+                    people_in_forloeb=citizens + mentors,
+                    citizens_in_forloeb=citizens,
+                    mentors_in_forloeb=mentors,
+                    meetings_cancelled=cancelled,
+                ),
+            )
+        )
+    return out
+
+
+def _views(figures):
+    """The unfiltered view and one per filter (programme, municipality, both) as
+    (the filter, its rows' keys, rows, total)."""
+    from core.reports.partner import suppressed_rows
+
+    owners = sorted({g.owner.slug for g, _f in figures})
+    programmes = sorted({g.programme.slug for g, _f in figures})
+    filters = [(None, p) for p in programmes] + [(m, None) for m in owners]
+    filters += [(m, p) for m in owners for p in programmes]
+    views = []
+    for m, p in filters:
+
+        def picked(g, m=m, p=p):
+            return (m is None or g.owner.slug == m) and (p is None or g.programme.slug == p)
+
+        chosen = [k for k, (g, _f) in enumerate(figures) if picked(g)]
+        rows, total = suppressed_rows(figures, picked)
+        views.append(((m, p), chosen, rows, total))
+    return views
+
+
+def test_the_reviewers_filter_no_longer_tells_a_hidden_count():
+    """Unfiltered: afbud 10 in total, Peer-to-Peer "x", misbrug "<5". Filtered to Peer-to-Peer
+    the table used to be suppressed on its own and said 6, so misbrug was 4."""
+    from core.reports.partner import suppressed_rows
+
+    figures = _grants([("kolding", "peer-to-peer", 6, 9, 9), ("kolding", "misbrug", 4, 9, 9)])
+    rows, total = suppressed_rows(figures)
+    assert [r.counts["meetings_cancelled"] for r in rows] == [HIDDEN, SMALL]
+    assert total.counts["meetings_cancelled"] == 10
+    for (_m, p), _chosen, filtered, filtered_total in _views(figures):
+        assert [r.counts for r in filtered] == [
+            r.counts for r in rows if p is None or r.programme == p
+        ]
+        # One row: its total is its cell ("x" or "<5"), never the count behind it; both rows
+        # (kolding): the whole table's total.
+        expected = filtered[0].counts if len(filtered) == 1 else total.counts
+        assert filtered_total.counts == expected
+    by_filter = {f: total for f, _chosen, _rows, total in _views(figures)}
+    assert by_filter[(None, "peer-to-peer")].counts["meetings_cancelled"] == HIDDEN
+    assert by_filter[(None, "misbrug")].counts["meetings_cancelled"] == SMALL
+
+
+def test_a_filtered_total_of_several_rows_is_hidden_when_a_part_is():
+    from core.reports.partner import suppressed_rows
+
+    figures = _grants(
+        [("kolding", "btb", 6, 9, 9), ("vejle", "btb", 3, 9, 9), ("vejle", "vp", 20, 9, 9)]
+    )
+    rows, _total = suppressed_rows(figures)
+    btb, btb_total = suppressed_rows(figures, lambda g: g.programme.slug == "btb")
+    assert [r.counts for r in btb] == [r.counts for r in rows[:2]]
+    assert btb_total.counts["meetings_cancelled"] == HIDDEN
+    assert btb_total.counts["citizens_in_forloeb"] == 18
+    assert btb_total.cancellation_rate is None
+
+
+_PARTNER_ROW = st.tuples(
+    st.sampled_from(["kolding", "vejle"]),
+    st.sampled_from(["btb", "vp"]),
+    st.sampled_from([0, 1, 2, 4, 5, 6, 9]),
+    st.sampled_from([0, 1, 3, 5, 7]),
+    st.sampled_from([0, 2, 4, 6]),
+)
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.lists(_PARTNER_ROW, min_size=1, max_size=4, unique_by=lambda r: (r[0], r[1])))
+def test_no_filtered_view_next_to_the_whole_table_pins_a_hidden_count(rows):
+    """Every filtered view shows the whole table's cells for its rows, and its total is worked
+    out from them; the exact integer range of every hidden cell, knowing the whole table *and*
+    every filtered total (a shown one is one more line; an "x" one tells nothing), still holds
+    at least two values."""
+    from core.reports.partner import COUNTS, count_table, filtered_total
+    from core.reports.partner import TOTAL as PARTNER_TOTAL
+
+    figures = _grants(rows)
+    cells, lines = count_table([f for _g, f in figures])
+    shown = suppress(cells, lines)
+    everything = dict(cells)
+    known = dict(shown)
+    lines = list(lines)
+    for (m, p), chosen, filtered, total in _views(figures):
+        for k, row in zip(chosen, filtered, strict=True):
+            assert row.counts == {c: shown[(k, c)] for c in COUNTS}
+        for c in COUNTS:
+            parts = [shown[(k, c)] for k in chosen]
+            if len(chosen) == len(figures):
+                assert total.counts[c] == shown[(PARTNER_TOTAL, c)]  # the filter picks every row
+            else:
+                assert total.counts[c] == (filtered_total(parts) if chosen else 0)
+            if len(chosen) < 2 or len(chosen) == len(figures):
+                continue  # one row's cell, or the whole table's total
+            key = ("filter", m, p, c)
+            everything[key] = sum(cells[(k, c)] for k in chosen)
+            lines.append(Line(key, tuple((k, c) for k in chosen)))
+            if not isinstance(total.counts[c], str):
+                known[key] = total.counts[c]
+    for key, value in known.items():
+        if isinstance(value, str):
+            low, high = _integer_range(everything, lines, known, key)
+            assert low < high, (key, low, high, known)

@@ -9,15 +9,19 @@ questionnaire change comes from :func:`core.outcomes.results.programme_result`, 
 way. Then one table - a row per (municipality, programme) and a total row that is the *sum* of
 the rows (a person in two granted programmes counts in both) - goes through
 :func:`core.reports.suppression.suppress` with every relation between its columns that an
-attacker could use; derived figures (the median wait, the afbud rate, the means) are shown only
-when the counts behind them are. A partner without a grant gets an empty aggregate.
+attacker could use. The whole table - every programme the grants cover - is suppressed once,
+whatever the filters: a filter (programme, municipality) only picks rows of it, shown exactly as
+unfiltered, and a filtered total is worked out from those shown cells (:func:`filtered_total`),
+so no filtered view, next to the unfiltered one, gives a hidden cell away. Derived figures
+(the median wait, the afbud rate, the means) are shown only when the counts behind them are. A
+partner without a grant gets an empty aggregate.
 """
 
 from __future__ import annotations
 
 import dataclasses
 import uuid
-from collections.abc import Hashable, Sequence
+from collections.abc import Callable, Hashable, Sequence
 from dataclasses import dataclass
 
 from sqlalchemy import select
@@ -29,7 +33,14 @@ from core.outcomes import labels
 from core.outcomes.results import Change, ProgrammeResult, programme_result
 from core.reports.overview import Figures, overview
 from core.reports.period import Period, parse_period
-from core.reports.suppression import Line, Shown, derived_shown, suppress, table_lines
+from core.reports.suppression import (
+    HIDDEN,
+    Line,
+    Shown,
+    derived_shown,
+    suppress,
+    table_lines,
+)
 from core.tenancy.models import Programme, ProgrammePartnership, Tenant
 from core.web.i18n import gettext as _
 
@@ -185,10 +196,8 @@ async def partner_aggregate(
             for found_programme in programmes:
                 g = _Granted(owner, found_programme)
                 granted.append(g)
-                if (programme and found_programme.slug != programme) or (
-                    municipality and owner.slug != municipality
-                ):
-                    continue
+                # Every granted programme is read, filtered or not: the table is suppressed
+                # whole, and a filter only picks its rows (see suppressed_rows).
                 found = await overview(
                     ctx.session,
                     owner,
@@ -213,12 +222,18 @@ async def partner_aggregate(
             object_id=g.programme.id,
             detail={"scope": "aggregate", "owner": g.owner.slug, "report": "partner"},
         )
-    rows, total = suppressed_rows(figures)
+
+    def picked(g: _Granted) -> bool:
+        return (not programme or g.programme.slug == programme) and (
+            not municipality or g.owner.slug == municipality
+        )
+
+    rows, total = suppressed_rows(figures, picked)
     return PartnerAggregate(
         period,
         rows,
         total,
-        suppressed_outcomes(results),
+        suppressed_outcomes(results, picked),
         [(g.owner.slug, g.owner.name, g.programme.slug, g.programme.name) for g in granted],
     )
 
@@ -246,10 +261,27 @@ def count_table(
     return cells, lines
 
 
+def filtered_total(parts: Sequence[Shown]) -> Shown:
+    """The total of some rows of a table that was suppressed whole, from their cells as shown:
+    one row's cell is that cell; the sum when every part is shown; else ``"x"`` - so the
+    filtered total is worked out from the unfiltered table alone and tells nothing more."""
+    if len(parts) == 1:
+        return parts[0]
+    if any(isinstance(p, str) for p in parts):
+        return HIDDEN
+    return sum(int(p) for p in parts)
+
+
 def suppressed_rows(
     figures: Sequence[tuple[_Granted, Figures]],
+    picked: Callable[[_Granted], bool] | None = None,
 ) -> tuple[list[PartnerRow], PartnerRow]:
-    """The table of counts, suppressed as one: rows, and the total row (the sum of the rows)."""
+    """The table of counts, suppressed as one: rows, and the total row (the sum of the rows).
+
+    The whole table (every granted programme) is suppressed once; ``picked`` (the filters)
+    then chooses which rows are shown, each exactly as in the unfiltered table, and their total
+    is :func:`filtered_total` of the shown cells - so no filtered view, alone or next to the
+    unfiltered one, gives away a hidden cell."""
     keys = list(range(len(figures)))
     cells, lines = count_table([f for _g, f in figures])
     shown = suppress(cells, lines)
@@ -277,7 +309,16 @@ def suppressed_rows(
         )
 
     rows = [row_of(k, figures[k][0]) for k in keys]
-    return rows, row_of(TOTAL, None)
+    chosen = [k for k in keys if picked is None or picked(figures[k][0])]
+    if len(chosen) == len(keys):
+        return rows, row_of(TOTAL, None)
+    counts = {name: filtered_total([shown[(k, name)] for k in chosen]) for name in COUNTS}
+    held, cancelled = counts["meetings_held"], counts["meetings_cancelled"]
+    rate = None
+    if isinstance(held, int) and isinstance(cancelled, int) and held + cancelled:
+        rate = cancelled / (held + cancelled)
+    total = PartnerRow(None, None, None, None, counts, None, rate)
+    return [rows[k] for k in chosen], total
 
 
 def _median(figures: Sequence[tuple[_Granted, Figures]], key: Hashable) -> float | None:
@@ -291,10 +332,13 @@ def _median(figures: Sequence[tuple[_Granted, Figures]], key: Hashable) -> float
 
 def suppressed_outcomes(
     results: Sequence[tuple[_Granted, ProgrammeResult]],
+    picked: Callable[[_Granted], bool] | None = None,
 ) -> list[PartnerOutcome]:
     """The questionnaire change: per instrument, role and measure, a row per programme and a
     total (pooled means over every pair); n suppressed per measure like a column with its
-    total, a mean shown only when its n is."""
+    total, a mean shown only when its n is. As in :func:`suppressed_rows`, every granted
+    programme is suppressed together and ``picked`` only chooses the rows shown; a filtered
+    total is :func:`filtered_total` of their n, its means pooled over them when it is shown."""
     groups: dict[tuple[str, str, str], list[tuple[_Granted, Change]]] = {}
     names: dict[str, str] = {}
     for g, result in results:
@@ -309,7 +353,11 @@ def suppressed_outcomes(
         cells: dict[Hashable, int] = {k: c.n for k, c in zip(keys, changes, strict=True)}
         cells[TOTAL] = sum(cells[k] for k in keys)
         shown = suppress(cells, [Line(TOTAL, tuple(keys))])
-        for k, (g, change) in zip(keys, members, strict=True):
+        chosen = [k for k in keys if picked is None or picked(members[k][0])]
+        if not chosen:
+            continue
+        for k in chosen:
+            g, change = members[k]
             visible = derived_shown(shown[k], people=cells[k])
             out.append(
                 PartnerOutcome(
@@ -327,8 +375,13 @@ def suppressed_outcomes(
                     change.mean_change if visible else None,
                 )
             )
-        n = cells[TOTAL]
-        visible = derived_shown(shown[TOTAL], people=n)
+        if len(chosen) == len(keys):
+            n, n_shown = cells[TOTAL], shown[TOTAL]
+        else:
+            changes = [changes[k] for k in chosen]
+            n = sum(c.n for c in changes)
+            n_shown = filtered_total([shown[k] for k in chosen])
+        visible = derived_shown(n_shown, people=n)
         pooled = {
             attr: sum((getattr(c, attr) or 0.0) * c.n for c in changes if c.n) / n if n else None
             for attr in ("mean_baseline", "mean_end", "mean_change")
@@ -343,7 +396,7 @@ def suppressed_outcomes(
                 names[instrument],
                 role,
                 measure,
-                shown[TOTAL],
+                n_shown,
                 pooled["mean_baseline"] if visible else None,
                 pooled["mean_end"] if visible else None,
                 pooled["mean_change"] if visible else None,
