@@ -18,18 +18,25 @@ from typing import Any
 
 import httpx
 import msgspec
-from sqlalchemy import select
+import pytest
+from sqlalchemy import func, select
 
+from core.activities.models import Activity, ActivityKind, Recurrence
 from core.audit.models import AuditEvent
 from core.calendar.models import CalendarLink
+from core.clock import now as app_now
 from core.clock import today as app_today
+from core.courses.models import Course
 from core.db.tenant_scope import tenant_scope
+from core.forloeb.models import Forloeb, ForloebEvent, ForloebPause, Meeting, PlannedMeeting
+from core.gdpr.erased_guard import GUARDED, Erased
 from core.gdpr.erasure import ERASED_NAME, blank_value
 from core.gdpr.models import LegalHold
 from core.gdpr.queries import _attribute_keys, _model
 from core.gdpr.tags import person_tables
 from core.identity.models import WebSession
-from core.participants.models import Enrolment, Person
+from core.notifications.models import Notification
+from core.participants.models import Consent, Enrolment, EnrolmentEvent, Person
 from core.plugin_api import create_plugin_manager
 from core.reports.overview import overview
 from core.reports.period import Period
@@ -38,6 +45,7 @@ from core.tenancy.models import PartnershipScope, Programme, ProgrammePartnershi
 from tests.live import browser_sign_in, csrf_token
 from tests.report_world import END, START, TODAY, build
 from tests.test_gdpr_export import _api, _canary, _fill_everything
+from tests.test_mine import account_of
 
 ERASE = {"reason": "person_request", "confirm": "SLET"}
 
@@ -179,7 +187,15 @@ async def test_erasing_people_leaves_the_overview_report_unchanged(sessionmaker,
         for person_id in erased:
             response = await api.post(f"/people/{person_id}/erasure", json=ERASE)
             assert response.status_code == 200, response.text
-    assert await figures() == before
+    # Erasure ends what is running: the erased mentor who waited for a citizen (Rapport M1,
+    # ready) is withdrawn, so one mentor fewer waits; every count of what happened stays.
+    programmes, total = before
+    assert total["waiting_mentors"] == 1
+    waiting = [p for p in programmes if p["waiting_mentors"]]
+    assert len(waiting) == 1
+    for figures_before in (total, waiting[0]):
+        figures_before["waiting_mentors"] -= 1
+    assert await figures() == (programmes, total)
 
 
 async def test_a_legal_hold_blocks_erasure_until_its_last_day(live, sessionmaker, tenants):
@@ -360,3 +376,192 @@ async def test_the_pages_say_what_is_removed_and_kept_then_erase_under_a_hold_on
         async with sessionmaker() as session:
             person = await session.get_one(Person, person_id)
     assert person.name == ERASED_NAME and person.erased_at is not None
+
+
+ERASED_409 = "Personens oplysninger er slettet; der kan ikke registreres nyt om personen."
+
+
+async def _snapshot(sessionmaker, tenant, person_id: uuid.UUID) -> Any:
+    """The person's row and the number of rows of every table the erased-person check guards."""
+    with tenant_scope(tenant.id):
+        async with sessionmaker() as session:
+            person = await session.get(Person, person_id)
+            assert person is not None
+            counts = {
+                table: await session.scalar(select(func.count()).select_from(_model(table)))
+                for table in sorted(GUARDED)
+            }
+            return (person.name, person.email, person.phone, person.erased_at), counts
+
+
+async def test_erasure_ends_what_runs_and_nothing_new_is_recorded_about_the_person_after(
+    live, sessionmaker, tenants
+):
+    person_id, ids = await _fill_everything(sessionmaker, tenants.a, canaries=False)
+    slug = tenants.a.slug
+    mentor = f"erased-mentor-{slug}"
+    live.add_user(mentor, ("mentor",), (slug,))
+    fid, eid = ids["forloeb"], ids["enrolment"]
+    now = app_now()
+    with tenant_scope(tenants.a.id):
+        async with sessionmaker() as session, session.begin():
+            mentor_person = await session.scalar(
+                select(Person).where(Person.name == "Mentor Mentorsen")
+            )
+            assert mentor_person is not None
+            mentor_person.account = account_of(live, mentor)
+            planned = PlannedMeeting(
+                forloeb_id=uuid.UUID(fid),
+                starts_at=now + dt.timedelta(days=3),
+                place="Biblioteket",
+                planned_as="mentor",
+                planned_by="k",
+            )
+            session.add(planned)
+            await session.flush()
+            reminder = Notification(
+                idempotency_key=f"erased:{uuid.uuid4()}",
+                kind="meeting_reminder",
+                channel="page",
+                person_id=mentor_person.id,
+                subject_id=planned.id,
+                due_at=now + dt.timedelta(days=2),
+                title="Påmindelse",
+                body="Møde",
+                link="/",
+            )
+            session.add(reminder)
+            programme_id = await session.scalar(select(Programme.id).where(Programme.slug == "btb"))
+            assert programme_id is not None
+            course = Course(programme_id=programme_id, number=2, start_date=TODAY, capacity=5)
+            activity = Activity(
+                kind=ActivityKind.CAFE,
+                title="Café 2",
+                first_on=TODAY,
+                starts=dt.time(17),
+                ends=dt.time(19),
+                recurrence=Recurrence.WEEKLY,
+            )
+            session.add_all([course, activity])
+            await session.flush()
+            planned_id, reminder_id = planned.id, reminder.id
+            course_id, activity_id = course.id, activity.id
+    async with httpx.AsyncClient(base_url=live.url) as browser:
+        await browser_sign_in(browser, live, mentor)
+        before_page = await browser.get(f"/t/{slug}/forloeb/{fid}")
+    assert "Registrér et møde" in before_page.text
+    async with await _api(live, tenants.a, f"erased-admin-{slug}", ("tenant_admin",)) as api:
+        assert (await api.post(f"/people/{person_id}/erasure", json=ERASE)).status_code == 200
+    today = app_today()
+    with tenant_scope(tenants.a.id):
+        async with sessionmaker() as session:
+            enrolment = await session.get(Enrolment, uuid.UUID(eid))
+            forloeb = await session.get(Forloeb, uuid.UUID(fid))
+            consent = await session.get(Consent, uuid.UUID(ids["consent"]))
+            planned_after = await session.get(PlannedMeeting, planned_id)
+            reminder_after = await session.get(Notification, reminder_id)
+            enrolment_events = list(
+                await session.execute(
+                    select(EnrolmentEvent.to_status, EnrolmentEvent.actor, EnrolmentEvent.reason)
+                    .where(EnrolmentEvent.enrolment_id == uuid.UUID(eid))
+                    .where(EnrolmentEvent.reason.is_not(None))
+                )
+            )
+            forloeb_events = list(
+                await session.execute(
+                    select(ForloebEvent.to_state, ForloebEvent.actor, ForloebEvent.reason)
+                    .where(ForloebEvent.forloeb_id == uuid.UUID(fid))
+                    .where(ForloebEvent.reason.is_not(None))
+                )
+            )
+    assert enrolment is not None and enrolment.status == "withdrawn"
+    assert forloeb is not None and (forloeb.state, forloeb.ended_on) == ("ended_early", today)
+    assert consent is not None and consent.withdrawn_at is not None
+    assert consent.withdrawn_recorded_by == "gdpr.erasure"
+    assert planned_after is not None and planned_after.cancelled_at is not None
+    assert planned_after.cancelled_by == "gdpr.erasure"
+    assert reminder_after is not None and reminder_after.status == "withdrawn"
+    assert [tuple(e) for e in enrolment_events] == [
+        ("withdrawn", "gdpr.erasure", "personens oplysninger er slettet")
+    ]
+    assert [tuple(e) for e in forloeb_events] == [
+        ("ended_early", "gdpr.erasure", "personens oplysninger er slettet")
+    ]
+    before = await _snapshot(sessionmaker, tenants.a, person_id)
+    writes = (
+        ("PATCH", f"/people/{person_id}", {"name": "Ny Navn", "email": "ny@example.dk"}),
+        ("PATCH", f"/people/{person_id}", {"phone": "12345678"}),
+        ("POST", f"/people/{person_id}/enrolments", {"programme": "btb", "role": "mentee"}),
+        ("POST", f"/enrolments/{eid}/transitions", {"to": "intake"}),
+        ("POST", f"/enrolments/{eid}/consent", None),
+        ("POST", f"/enrolments/{eid}/consent/withdraw", None),
+        ("PUT", f"/enrolments/{eid}/intake", {"motivation": "Ny tekst"}),
+        (
+            "POST",
+            f"/forloeb/{fid}/meetings",
+            {"day": today.isoformat(), "activity": "cafe", "duration_minutes": 30},
+        ),
+        ("PUT", f"/forloeb/{fid}/questionnaires/who5:mentee:baseline:1", {"answers": {}}),
+        ("POST", f"/courses/{course_id}/participants", {"person_id": str(person_id)}),
+        ("POST", f"/activities/{activity_id}/members", {"person_id": str(person_id)}),
+    )
+    async with await _api(live, tenants.a, f"erased-k-{slug}", ("coordinator",)) as api:
+        for method, url, body in writes:
+            response = await api.request(method, url, json=body)
+            assert (response.status_code, response.json()["detail"]) == (409, ERASED_409), url
+    # The mentor, on the forløb with the erased citizen: no form, and a note is refused.
+    async with await _api(live, tenants.a, mentor, ("mentor",)) as api:
+        note = await api.post(
+            f"/forloeb/{fid}/meetings",
+            json={
+                "day": today.isoformat(),
+                "activity": "cafe",
+                "duration_minutes": 30,
+                "note": "Hun fortalte om sin nye lejlighed",
+            },
+        )
+    assert (note.status_code, note.json()["detail"]) == (409, ERASED_409)
+    async with httpx.AsyncClient(base_url=live.url) as browser:
+        await browser_sign_in(browser, live, mentor)
+        after_page = await browser.get(f"/t/{slug}/forloeb/{fid}")
+    assert after_page.status_code == 200
+    assert "Registrér et møde" not in after_page.text
+    assert ERASED_NAME in after_page.text
+    assert await _snapshot(sessionmaker, tenants.a, person_id) == before
+
+
+async def test_a_flush_about_an_erased_person_is_refused_whatever_the_command(
+    live, sessionmaker, tenants
+):
+    """The flush-time check: code that forgets to ask still cannot write about her."""
+    person_id, ids = await _fill_everything(sessionmaker, tenants.a, canaries=False)
+    async with await _api(live, tenants.a, f"erased-f-{tenants.a.slug}", ("tenant_admin",)) as api:
+        assert (await api.post(f"/people/{person_id}/erasure", json=ERASE)).status_code == 200
+    before = await _snapshot(sessionmaker, tenants.a, person_id)
+    changes = (
+        lambda s, p, f: setattr(p, "email", "ny@example.dk"),
+        lambda s, p, f: setattr(p, "erased_at", None),
+        lambda s, p, f: s.add(
+            Meeting(
+                forloeb_id=f.id,
+                day=TODAY,
+                activity="cafe",
+                duration_minutes=30,
+                note="ny",
+                logged_as="mentor",
+                logged_by="k",
+            )
+        ),
+        lambda s, p, f: setattr(f, "frequency", "monthly"),
+        lambda s, p, f: s.add(ForloebPause(forloeb_id=f.id, starts_on=TODAY)),
+    )
+    for change in changes:
+        with tenant_scope(tenants.a.id):
+            async with sessionmaker() as session:
+                person = await session.get(Person, person_id)
+                forloeb = await session.get(Forloeb, uuid.UUID(ids["forloeb"]))
+                change(session, person, forloeb)
+                with pytest.raises(Erased):
+                    await session.commit()
+                await session.rollback()
+    assert await _snapshot(sessionmaker, tenants.a, person_id) == before

@@ -30,6 +30,7 @@ from core.activities.schemas import TEXT_LIMITS, ActivityIn, PersonIdIn, Present
 from core.context import Context
 from core.errors import Invalid, NotFound
 from core.form_fields import in_order
+from core.gdpr.erased_guard import refuse_erased
 from core.participants.models import Enrolment, EnrolmentRole, Person
 from core.participants.validation import not_yet_fault, start_date_fault
 from core.tenancy.models import Programme
@@ -174,6 +175,7 @@ async def add_member(ctx: Context, activity_id: uuid.UUID, data: PersonIdIn) -> 
     activity = await activity_of(session, activity_id)
     if await session.scalar(select(Person.id).where(Person.id == data.person_id)) is None:
         raise NotFound()
+    await refuse_erased(session, people=[data.person_id])
     if activity.kind == ActivityKind.INFO_MEETING:
         raise _invalid("person_id", _("Information meetings need no sign-up."))
     await _check_may_take_part(session, activity, data.person_id, "person_id")

@@ -28,6 +28,7 @@ from core.courses.queries import (
 )
 from core.courses.schemas import TEXT_MAX, CourseIn, PersonIdIn, PresentIn, SessionIn
 from core.errors import Invalid, NotFound
+from core.gdpr.erased_guard import refuse_erased
 from core.participants.enrolments import move
 from core.participants.errors import FieldErrors
 from core.participants.models import Enrolment, Person
@@ -160,6 +161,7 @@ async def add_participant(ctx: Context, course_id: uuid.UUID, data: PersonIdIn) 
     person_id = data.person_id
     if await session.scalar(select(Person.id).where(Person.id == person_id)) is None:
         raise NotFound()
+    await refuse_erased(session, people=[person_id])
     existing = await session.scalar(
         select(CourseParticipant.id).where(
             CourseParticipant.course_id == course.id, CourseParticipant.person_id == person_id

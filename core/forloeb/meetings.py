@@ -14,6 +14,7 @@ from core.forloeb.access import access_forloeb
 from core.forloeb.lifecycle import ForloebState
 from core.forloeb.models import ACTIVITIES, Meeting
 from core.forloeb.schemas import MeetingIn
+from core.gdpr.erased_guard import refuse_erased
 from core.participants.validation import text
 from core.web.i18n import gettext as _
 
@@ -37,6 +38,7 @@ async def log_meeting(ctx: Context, forloeb_id: uuid.UUID, data: MeetingIn) -> M
     :raises NotFound: no such forløb for the caller.
     :raises Invalid: a message per wrong field; nothing is stored."""
     row, viewer = await access_forloeb(ctx, forloeb_id)
+    await refuse_erased(ctx.session, forloebs=[row.forloeb.id])
     today = ctx.today()
     forloeb = row.forloeb
     if forloeb.state != ForloebState.ACTIVE.value:

@@ -25,6 +25,7 @@ from core.forloeb.lifecycle import ForloebState
 from core.forloeb.models import PlannedMeeting
 from core.forloeb.rows import ForloebRow
 from core.forloeb.schemas import CheckedDate
+from core.gdpr.erased_guard import refuse_erased
 from core.notifications.outbox import (
     Links,
     links_for,
@@ -86,6 +87,7 @@ async def plan_meeting(
     :raises NotFound: no such forløb for the caller.
     :raises Invalid: a message per wrong field; nothing is stored."""
     row, viewer = await access_forloeb(ctx, forloeb_id)
+    await refuse_erased(ctx.session, forloebs=[row.forloeb.id])
     if row.forloeb.state != ForloebState.ACTIVE.value:
         raise Invalid({"day": _("Meetings can only be planned while the forløb is active.")})
     errors: dict[str, str] = {}

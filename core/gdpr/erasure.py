@@ -7,7 +7,13 @@ newly tagged column is covered without changing this module. Rows are kept: the 
 enrolments, forløb and their dates and states, and meetings held, none of which is tagged. The
 person's name becomes :data:`ERASED_NAME`, which the other party's forløb then shows. Calendar
 links are deleted, the person's sign-in member row removed, pending invitations and messages
-withdrawn and every web session of the person's sign-ins ended.
+withdrawn and every web session of the person's sign-ins ended. What is running ends
+(:func:`end_running`): the person's open enrolments are withdrawn and their consents withdrawn,
+their open forløb end (a proposal declined, an active or paused one ended early; the other party
+back in the pool as when an enrolment is withdrawn) and the planned meetings not yet held in
+them are cancelled with their reminders - each change with the reason :data:`ERASED_REASON`, a
+fixed text about no one. From then on nothing new can be recorded about the person
+(:mod:`core.gdpr.erased_guard`: 409).
 
 Irreversible. Idempotent: erasing an erased person changes nothing and answers 200 with
 ``already_erased`` true. A legal hold (:class:`core.gdpr.models.LegalHold`) in force blocks
@@ -22,22 +28,38 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import msgspec
-from sqlalchemy import Column, delete, select
+from sqlalchemy import Column, delete, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from core import clock
 from core.access.models import Invitation, InvitationStatus, Member
 from core.context import Context
 from core.errors import Conflict, Invalid, NotFound
+from core.forloeb.commands import end_with_enrolment
+from core.forloeb.models import Forloeb, PlannedMeeting
+from core.gdpr.erased_guard import erasing
 from core.gdpr.models import LegalHold
 from core.gdpr.queries import _attribute_keys, _belongs, _model
 from core.gdpr.tags import PERSON_TABLE, is_personal, person_tables
 from core.identity.sessions import end_web_sessions
-from core.participants.models import Person
+from core.notifications.outbox import withdraw
+from core.participants.history import add_event
+from core.participants.models import (
+    FINAL_STATUSES,
+    Consent,
+    Enrolment,
+    EnrolmentStatus,
+    Person,
+)
 from core.tenancy.programme_scope import refuse_partner
 from core.web.i18n import gettext as _
 
 #: The name an erased person is shown by (on the other party's forløb, in lists).
 ERASED_NAME = "Anonymiseret deltager"
+#: The reason recorded where erasure ends the person's enrolments and forløb (no personal data).
+ERASED_REASON = "personens oplysninger er slettet"
+#: Who did it, in the histories and on withdrawn consents and cancelled meetings.
+ERASURE_ACTOR = "gdpr.erasure"
 #: The word that confirms an erasure when the name is not typed.
 CONFIRM_TOKEN = "SLET"
 #: Why a person is erased: a category, never free text (it goes into the audit row).
@@ -120,9 +142,50 @@ def hold_message(hold: LegalHold) -> str:
     ) % {"day": hold.ends_on.strftime("%d.%m.%Y")}
 
 
+async def end_running(session: AsyncSession, person: Person, now: dt.datetime) -> None:
+    """End what is running for ``person`` (see the module); no commit."""
+    today = clock.local(now).date()
+    enrolments = list(
+        await session.scalars(
+            select(Enrolment).where(Enrolment.person_id == person.id).order_by(Enrolment.id)
+        )
+    )
+    ids = [e.id for e in enrolments]
+    for consent in await session.scalars(
+        select(Consent).where(Consent.enrolment_id.in_(ids), Consent.withdrawn_at.is_(None))
+    ):
+        consent.withdrawn_at = now
+        consent.withdrawn_recorded_by = ERASURE_ACTOR
+    for enrolment in enrolments:
+        if enrolment.status not in FINAL_STATUSES:
+            add_event(session, enrolment, EnrolmentStatus.WITHDRAWN, ERASURE_ACTOR, ERASED_REASON)
+        # Also a forløb still open under an ended enrolment (none should be).
+        await end_with_enrolment(session, enrolment, ERASURE_ACTOR, today, ERASED_REASON)
+    forloebs = select(Forloeb.id).where(
+        or_(Forloeb.mentee_enrolment_id.in_(ids), Forloeb.mentor_enrolment_id.in_(ids))
+    )
+    for planned in await session.scalars(
+        select(PlannedMeeting).where(
+            PlannedMeeting.forloeb_id.in_(forloebs),
+            PlannedMeeting.cancelled_at.is_(None),
+            PlannedMeeting.starts_at > now,
+        )
+    ):
+        planned.cancelled_at = now
+        planned.cancelled_as = "coordinator"
+        planned.cancelled_by = ERASURE_ACTOR
+        await withdraw(session, planned.id, ("meeting_reminder",), now)
+    await session.flush()
+
+
 async def anonymise(session: AsyncSession, person: Person, now: dt.datetime) -> Erased:
-    """Blank every tagged column of every row about ``person`` (see the module); the caller has
-    checked the legal hold and writes the audit row."""
+    """End what is running and blank every tagged column of every row about ``person`` (see
+    the module); the caller has checked the legal hold and writes the audit row."""
+    with erasing(session):
+        return await _anonymise(session, person, now)
+
+
+async def _anonymise(session: AsyncSession, person: Person, now: dt.datetime) -> Erased:
     result = Erased(person.id, now)
     ids: dict[str, set[Any]] = {}
     accounts = {person.account} if person.account else set()
@@ -157,6 +220,8 @@ async def anonymise(session: AsyncSession, person: Person, now: dt.datetime) -> 
                 setattr(row, keys[column.name], blank_value(column, row, spec.name))
         result.blanked[spec.name] = len(rows)
     await session.flush()
+    # After the blanking, so the new history rows keep their reason (about no one).
+    await end_running(session, person, now)
     for account in sorted(accounts):
         result.sessions_ended += await end_web_sessions(session, user_id=account)
     person.erased_at = now

@@ -33,3 +33,7 @@ class LegalHold(TenantOwned, Model):
     set_by: Mapped[str] = mapped_column(String(255))
     lifted_at: Mapped[dt.datetime | None] = mapped_column()
     lifted_by: Mapped[str | None] = mapped_column(String(255))
+
+
+# Registers the check that nothing new is recorded about an erased person (every session).
+from core.gdpr import erased_guard as erased_guard  # noqa: E402

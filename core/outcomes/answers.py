@@ -28,6 +28,7 @@ from core.forloeb.access import COORDINATOR, access_forloeb
 from core.forloeb.lifecycle import Pause
 from core.forloeb.models import ForloebPause
 from core.forloeb.rows import ForloebRow
+from core.gdpr.erased_guard import refuse_erased
 from core.outcomes.instruments import registered_instruments
 from core.outcomes.models import CONVERSATION, DRAFT, SELF, SUBMITTED, QuestionnaireResponse
 from core.outcomes.schedule import (
@@ -226,6 +227,7 @@ async def answer(
     :raises Forbidden: no consent on the respondent's enrolment.
     :raises Invalid: a message per wrong or (when sending) missing item; nothing is stored."""
     row, viewer = await access_forloeb(ctx, forloeb_id)
+    await refuse_erased(ctx.session, forloebs=[row.forloeb.id])
     found = await questionnaires_of_row(ctx, row, viewer)
     view = next((v for v in found.occasions if v.occasion.key == key), None)
     if view is None:

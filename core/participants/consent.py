@@ -16,6 +16,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from core.context import Context
 from core.db.base import utcnow
 from core.forloeb.commands import end_with_enrolment
+from core.gdpr.erased_guard import refuse_erased
 from core.participants.errors import FieldErrors
 from core.participants.history import add_event
 from core.participants.lookup import audit_enrolment, get_enrolment, get_programme
@@ -133,6 +134,7 @@ async def record_consent(
 async def give_consent(ctx: Context, enrolment_id: uuid.UUID) -> Enrolment:
     """Record that the person gave explicit consent to the programme's current text."""
     enrolment = await get_enrolment(ctx.session, enrolment_id)
+    await refuse_erased(ctx.session, enrolments=[enrolment.id])
     consent = await record_consent(ctx.session, ctx.tenant, enrolment, ctx.actor)
     audit_enrolment(ctx, "consent.give", enrolment, {"consent": str(consent.id)})
     return enrolment
@@ -142,6 +144,7 @@ async def withdraw_consent(ctx: Context, enrolment_id: uuid.UUID) -> Enrolment:
     """Record the withdrawal; the enrolment ends (``withdrawn``), with an event in its history,
     and so does its open forløb."""
     enrolment = await get_enrolment(ctx.session, enrolment_id)
+    await refuse_erased(ctx.session, enrolments=[enrolment.id])
     consent = await active_consent(ctx.session, enrolment.id)
     if consent is None:
         raise FieldErrors({"consent": _("There is no consent to withdraw.")})

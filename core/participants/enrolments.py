@@ -23,6 +23,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from core.context import Context
 from core.db.base import utcnow
 from core.forloeb.commands import end_with_enrolment
+from core.gdpr.erased_guard import refuse_erased
 from core.participants.consent import active_consent, current_consent_text
 from core.participants.errors import FieldErrors
 from core.participants.history import add_event
@@ -231,6 +232,7 @@ async def move(
 async def transition(ctx: Context, enrolment_id: uuid.UUID, data: TransitionIn) -> Enrolment:
     """Change the enrolment's status (see :func:`move` for the conditions)."""
     enrolment = await get_enrolment(ctx.session, enrolment_id)
+    await refuse_erased(ctx.session, enrolments=[enrolment.id])
     before = enrolment.status
     await move(ctx, enrolment, data.to, data.reason)
     audit_enrolment(ctx, "enrolment.transition", enrolment, {"to": data.to}, before)
@@ -255,6 +257,7 @@ async def override(ctx: Context, enrolment_id: uuid.UUID, data: OverrideIn) -> E
     """Let a person with a ``fail`` verdict through, with a written reason (audited with the
     names of the failing rules)."""
     enrolment = await get_enrolment(ctx.session, enrolment_id)
+    await refuse_erased(ctx.session, enrolments=[enrolment.id])
     errors: dict[str, str] = {}
     reason = text(data.reason, 2000, "reason", errors, multiline=True) or ""
     if not errors and len("".join(c for c in reason if chars.is_visible(c))) < 10:

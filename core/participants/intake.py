@@ -19,6 +19,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from core.context import Context
 from core.errors import Invalid
 from core.form_fields import in_order
+from core.gdpr.erased_guard import refuse_erased
 from core.participants.consent import active_consent, person_has_consent
 from core.participants.errors import FieldErrors
 from core.participants.lookup import audit_enrolment, get_enrolment, get_person, get_programme
@@ -207,6 +208,7 @@ async def save_intake(ctx: Context, enrolment_id: uuid.UUID, data: IntakeIn) -> 
     enrolment). Plugin answers go to ``Person.attributes``; ``None`` clears one."""
     session = ctx.session
     enrolment = await get_enrolment(session, enrolment_id)
+    await refuse_erased(session, enrolments=[enrolment.id])
     if enrolment.status in FINAL_STATUSES:
         raise FieldErrors({"intake": _("The enrolment has ended; start a new enrolment.")})
     if await active_consent(session, enrolment.id) is None:

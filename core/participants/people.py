@@ -22,6 +22,7 @@ from sqlalchemy import Select, func, or_, select
 
 from core.context import Context
 from core.form_fields import in_order
+from core.gdpr.erased_guard import refuse_erased
 from core.participants.consent import person_has_consent
 from core.participants.enrolments import check_enrol_input, new_enrolment
 from core.participants.errors import FieldErrors
@@ -279,6 +280,7 @@ async def update_person(ctx: Context, person_id: uuid.UUID, data: PersonPatch) -
     """Change the given fields (fields beyond name and contact need a consent); from the edit
     page also the linked sign-in (``account``, :class:`PersonForm`)."""
     person = await get_person(ctx.session, person_id)
+    await refuse_erased(ctx.session, people=[person.id])
     values = data.values()
     given = getattr(data, "account", msgspec.UNSET)
     account = None if given is msgspec.UNSET else (given or "").strip() or None
