@@ -3,9 +3,13 @@
 * Every table about a person gets a row and every tagged column a canary
   (:func:`tests.test_gdpr_export._fill_everything`); after the erasure each tagged column holds
   its blank value, so a newly tagged column is covered without changing the test.
-* The overview report counts the same before and after erasing people of a hand-built tenant.
-* A legal hold blocks erasure (409, Danish); a partner (even ``coordinate``) gets 403; another
-  tenant 404; a second erasure answers 200 with ``already_erased``.
+* The overview report counts the same before and after erasing people of a hand-built tenant
+  (but for what erasure ends: an erased mentor no longer waits).
+* A legal hold blocks erasure (409, Danish; the page shows the hold instead of the form); a
+  partner (even ``coordinate``) gets 403; another tenant 404; a second erasure answers 200 with
+  ``already_erased``.
+* Erasure ends what is running; after it every write about the person is 409 and stores
+  nothing, whether a command asks or only the flush-time check sees it.
 
 SQLite and PostgreSQL (the ``live`` and ``sessionmaker`` fixtures run on both).
 """
@@ -338,6 +342,7 @@ async def test_the_pages_say_what_is_removed_and_kept_then_erase_under_a_hold_on
             },
         )
         hold_shown = await browser.get(f"{base}/retligt-stop")
+        held_page = await browser.get(f"{base}/sletning")
         refused = await browser.post(
             f"{base}/sletning",
             data={"reason": "person_request", "confirm": "kanarie fuglsang", "_csrf_token": token},
@@ -353,6 +358,14 @@ async def test_the_pages_say_what_is_removed_and_kept_then_erase_under_a_hold_on
             data={"reason": "person_request", "confirm": "Kanarie  Fuglsang", "_csrf_token": token},
         )
         after = await browser.get(f"{base}/sletning")
+        hold_on_erased = await browser.post(
+            f"{base}/retligt-stop",
+            data={
+                "reason": "Klagesag hos Ankestyrelsen",
+                "ends_on": ends.isoformat(),
+                "_csrf_token": csrf_token(hold_page.text),
+            },
+        )
     assert f'href="{base}/sletning"' in person_page.text
     assert f'href="{base}/retligt-stop"' in person_page.text
     assert page.status_code == 200
@@ -368,10 +381,33 @@ async def test_the_pages_say_what_is_removed_and_kept_then_erase_under_a_hold_on
     assert held.status_code == 303
     assert "Der er et retligt stop for sletning" in hold_shown.text
     assert "Klagesag hos Ankestyrelsen" in hold_shown.text
+    # While the hold is in force the page shows it and its end instead of the form.
+    day, next_day = ends.strftime("%d.%m.%Y"), (ends + dt.timedelta(days=1)).strftime("%d.%m.%Y")
+    assert held_page.status_code == 200
+    assert (
+        "Personens oplysninger er omfattet af et retligt stop for sletning til og med "
+        f"{day} og kan ikke slettes eller anonymiseres før."
+    ) in held_page.text
+    assert (
+        "Oplysningerne kan ikke slettes, mens det retlige stop gælder. Formularen til sletning "
+        f"vises igen fra {next_day}, dagen efter at det retlige stop udløber."
+    ) in held_page.text
+    assert f'action="{base}/sletning"' not in held_page.text
+    # A form sent anyway (an old tab): the page, in Danish - not the API's JSON.
     assert refused.status_code == 409
-    assert "omfattet af et retligt stop for sletning til og med" in refused.text
+    assert refused.headers["content-type"].startswith("text/html")
+    assert '<h2 class="alert-heading">Oplysningerne blev ikke slettet</h2>' in refused.text
+    assert (
+        "<p>Personens oplysninger er omfattet af et retligt stop for sletning til og med "
+        f"{day} og kan ikke slettes eller anonymiseres før.</p>"
+    ) in refused.text
+    assert f'action="{base}/sletning"' not in refused.text
     assert done.status_code == 303
     assert "Oplysningerne er slettet" in after.text
+    assert hold_on_erased.status_code == 409
+    assert hold_on_erased.headers["content-type"].startswith("text/html")
+    assert '<h2 class="alert-heading">Det retlige stop blev ikke sat</h2>' in hold_on_erased.text
+    assert "<p>Personens oplysninger er allerede slettet.</p>" in hold_on_erased.text
     with tenant_scope(tenants.a.id):
         async with sessionmaker() as session:
             person = await session.get_one(Person, person_id)

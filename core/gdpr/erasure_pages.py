@@ -4,6 +4,7 @@ done) and the person's legal hold. The same commands as the JSON API
 
 from __future__ import annotations
 
+import datetime as dt
 import uuid
 from typing import Any
 
@@ -14,7 +15,7 @@ from litestar.params import FromPath
 from litestar.response import Redirect, Template
 
 from core.context import Context
-from core.errors import Invalid
+from core.errors import Conflict, Invalid
 from core.gdpr.erasure import (
     ERASED_NAME,
     ErasureIn,
@@ -65,6 +66,7 @@ class PersonErasurePagesController(StrictController):
         status: int = 200,
         errors: dict[str, str] | None = None,
         values: dict[str, Any] | None = None,
+        problem: str | None = None,
     ) -> Template:
         counts = await what_erasure_removes(ctx, person_id)
         person = await get_person(ctx.session, person_id)
@@ -77,9 +79,12 @@ class PersonErasurePagesController(StrictController):
             erased_name=ERASED_NAME,
             removed=[(table_label(t), n) for t, n in counts.items()],
             hold=hold,
+            # A hold lapses by itself the day after its last day: the form is back then.
+            erasable_from=hold.ends_on + dt.timedelta(days=1) if hold else None,
             reasons=[(v, _(label)) for v, label in REASON_LABELS],
             errors=errors or {},
             values=values or {},
+            problem=problem,
         )
 
     @get(
@@ -109,6 +114,9 @@ class PersonErasurePagesController(StrictController):
             await ctx.session.rollback()
             values = {"reason": form.get("reason"), "confirm": form.get("confirm")}
             return await self._erasure_page(ctx, person_id, 400, exc.errors, values)
+        except Conflict as exc:  # a legal hold in force: the page says so, in Danish
+            await ctx.session.rollback()
+            return await self._erasure_page(ctx, person_id, 409, problem=exc.detail)
         return Redirect(f"/t/{ctx.tenant.slug}/deltagere/{person_id}/sletning", status_code=303)
 
     @get(
@@ -129,6 +137,7 @@ class PersonErasurePagesController(StrictController):
         status: int = 200,
         errors: dict[str, str] | None = None,
         values: dict[str, Any] | None = None,
+        problem: str | None = None,
     ) -> Template:
         hold = await read_legal_hold(ctx, person_id)
         person = await get_person(ctx.session, person_id)
@@ -141,6 +150,7 @@ class PersonErasurePagesController(StrictController):
             may_set=bool(ctx.principal and ctx.principal.has_any_role("tenant_admin")),
             errors=errors or {},
             values=values or {},
+            problem=problem,
         )
 
     @post(
@@ -159,4 +169,7 @@ class PersonErasurePagesController(StrictController):
             await ctx.session.rollback()
             values = {"reason": form.get("reason"), "ends_on": form.get("ends_on")}
             return await self._hold_page(ctx, person_id, 400, exc.errors, values)
+        except Conflict as exc:  # the person is already erased
+            await ctx.session.rollback()
+            return await self._hold_page(ctx, person_id, 409, problem=exc.detail)
         return Redirect(f"/t/{ctx.tenant.slug}/deltagere/{person_id}/retligt-stop", status_code=303)
