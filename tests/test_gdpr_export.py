@@ -383,6 +383,9 @@ async def test_the_export_page_prints_everything_in_danish(live, sessionmaker, t
     assert "<td>Karin Koordinator</td>" in page.text
     assert "<td>k</td>" not in page.text
     assert "kanariefugl meeting.note" in page.text
+    # Structured values as text a person reads: "key: value", lists comma-separated - no JSON.
+    assert "<td>kanariefugl: kanariefugl person.attributes</td>" in page.text
+    assert "&#34;" not in page.text and "<code>{" not in page.text and "<code>[" not in page.text
     assert 'href="/static/gdpr.css"' in page.text
     assert f'href="/t/{tenants.a.slug}/deltagere/{person_id}/adgangslog"' in person_page.text
     assert f'href="/t/{tenants.a.slug}/deltagere/{person_id}/indsigt"' in person_page.text
