@@ -531,3 +531,43 @@ def test_the_kolding_demo_shows_the_figures_kolding_reported(demo_db):  # noqa: 
         round(change.mean_change, 1),
     ]
     assert change.n >= 20
+
+
+def test_the_front_page_names_the_running_holds_as_danish_says_them():
+    """ "hold 10 og 11 i gang" on the coordinator's front page (it said "hold 10, 11"), and the
+    same list joining in the export's row of running holds."""
+    import re
+    from types import SimpleNamespace
+
+    from core.app import create_app
+    from core.reports.exports import running_numbers
+    from core.reports.overview import Figures
+    from core.reports.pages import charts
+    from core.reports.period import Period
+    from core.settings import Settings
+    from core.web.filters import and_list
+
+    env = create_app(Settings()).template_engine.engine  # type: ignore[union-attr]
+    template = env.get_template("reports/_front.html")
+
+    def front(numbers: list[int]) -> str:
+        f = Figures(courses_finished=9, running_course_numbers=numbers)
+        html = template.render(
+            report_front={
+                "overview": SimpleNamespace(period=Period(START, END)),
+                "figures": f,
+                "charts": charts(f),
+            },
+            tenant=SimpleNamespace(slug="kolding"),
+        )
+        text = re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", html))
+        found = re.search(r"9 mentorkursushold afsluttet[^.]*?(?= Forløb| Hele| Se |$)", text)
+        assert found, text
+        return found[0].strip()
+
+    assert front([10, 11]) == "9 mentorkursushold afsluttet, hold 10 og 11 i gang"
+    assert front([3]) == "9 mentorkursushold afsluttet, hold 3 i gang"
+    assert front([9, 10, 11]) == "9 mentorkursushold afsluttet, hold 9, 10 og 11 i gang"
+    assert front([]) == "9 mentorkursushold afsluttet"
+    assert [and_list(n) for n in ([], [1], [1, 2], [1, 2, 3])] == ["", "1", "1 og 2", "1, 2 og 3"]
+    assert running_numbers(Figures(running_course_numbers=[10, 11])) == "10 og 11"

@@ -22,6 +22,7 @@ from core.errors import NotFound
 from core.participants.models import Enrolment, EnrolmentRole, Person
 from core.plugin_api import MakkerPluginManager
 from core.tenancy.models import Programme, Tenant
+from core.web.filters import and_list
 from core.web.i18n import gettext as _
 
 PLANNED, RUNNING, FINISHED = "planned", "running", "finished"
@@ -120,10 +121,7 @@ async def list_courses(session: AsyncSession, today: dt.date) -> list[CourseView
 
 
 def _numbers(numbers: list[int]) -> str:
-    if len(numbers) == 1:
-        return str(numbers[0])
-    word = _("and")
-    return f"{', '.join(str(n) for n in numbers[:-1])} {word} {numbers[-1]}"
+    return and_list(numbers)
 
 
 def programme_summary(views: Sequence[CourseView]) -> str:

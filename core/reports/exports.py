@@ -30,6 +30,7 @@ from core.outcomes.results import ProgrammeResult
 from core.reports.overview import Figures, Overview
 from core.reports.period import Period
 from core.reports.savings import SavingsEstimate
+from core.web.filters import and_list
 from core.web.i18n import gettext as _
 
 Cell = str | int | float | None
@@ -54,7 +55,7 @@ def meeting_hours(f: Figures) -> float:
 
 
 def running_numbers(f: Figures) -> str:
-    return ", ".join(str(n) for n in f.running_course_numbers)
+    return and_list(f.running_course_numbers)
 
 
 def overview_rows() -> list[tuple[str, str, Callable[[Figures], Cell]]]:

@@ -6,12 +6,14 @@ as ``13:05`` (``|time``), a stored timestamp as ``30.11.2026 13:05`` (``|local_t
 Danish time. Who acted is shown as a person's name or a role, never an internal id (``|actor``),
 a matching strategy by its description from the plugin that registers it (``|strategy``), a
 plugin's text in the page's language (``|plugin_text``), and a decimal number with the
-locale's decimal sign (``|decimal``: ``12,5`` in Danish).
+locale's decimal sign (``|decimal``: ``12,5`` in Danish), and a list joined as a sentence
+(``|and_list``: ``10 og 11``).
 """
 
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterable
 from typing import Any
 
 from babel.numbers import format_decimal
@@ -123,6 +125,15 @@ def decimal(value: float | None, places: int = 1) -> str:
     return format_decimal(value, format=pattern, locale=get_locale())
 
 
+def and_list(items: Iterable[Any]) -> str:
+    """A list as a sentence says it: ``10``, ``10 og 11``, ``9, 10 og 11`` (``and`` in the
+    page's language before the last)."""
+    texts = [str(i) for i in items]
+    if len(texts) < 2:
+        return "".join(texts)
+    return f"{', '.join(texts[:-1])} {_('and')} {texts[-1]}"
+
+
 FILTERS: dict[str, Any] = {
     "local_time": local_time,
     "date": date,
@@ -132,4 +143,5 @@ FILTERS: dict[str, Any] = {
     "months": months_text,
     "decimal": decimal,
     "plugin_text": plugin_text,
+    "and_list": and_list,
 }
