@@ -239,6 +239,10 @@ def _invalid(request: Request, exc: Invalid) -> Response:
 
 
 def _conflict(request: Request, exc: Conflict) -> Response:
+    """409: JSON on the API, a Danish page with the reason and a way back elsewhere (a form
+    posted from a page must never answer with an error body)."""
+    if not is_api_path(request.url.path):
+        return _page("errors/not_allowed.html", 409, detail=exc.detail, home=_home(request))
     return Response({"status_code": 409, "detail": exc.detail}, status_code=409)
 
 

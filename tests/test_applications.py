@@ -835,7 +835,11 @@ async def test_a_coordinator_deletes_an_application_after_a_confirmation(
         refused = await browser.post(
             f"/t/{tenants.a.slug}/ansoegninger/{cille}/slet", data={"_csrf_token": token}
         )
+        # A page's refusal is a Danish page (core/errors.py), never a JSON error body.
         assert refused.status_code == 409
+        assert refused.headers["content-type"].startswith("text/html")
+        assert "<h1>Noget er ikke rigtigt</h1>" in refused.text
+        assert f'<a href="/t/{tenants.a.slug}/">Gå til forsiden</a>' in refused.text
         assert (
             "Kun en ansøgning, som ingen har handlet på, kan slettes: tilmeldingen har et "
             "samtykke eller er ikke længere Ansøgt. Meld tilmeldingen ud i stedet."
