@@ -53,6 +53,7 @@ from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
 
 from core.plugin_api import PluginError
+from core.strict_input import REPEATED
 from core.web.i18n import gettext as _
 from core.web.ratelimit import RateLimited
 
@@ -262,6 +263,8 @@ def _field_error(item: dict[str, Any]) -> tuple[str, str]:
     missing = _MISSING_FIELD.search(message)
     if missing:
         return missing.group(1), _("The field is required.")
+    if message == REPEATED:  # core.strict_input.single_query_values
+        return str(item.get("key")), _("Give this value only once in the address.")
     raw = str(item.get("key") or "body")
     if raw == "data":
         path = re.search(r"at `\$\.([^`]{1,200})`", message)

@@ -10,7 +10,10 @@ input first, in a ``before_request`` hook (:func:`strict_input`), before Litesta
 * the JSON body is decoded against the handler's ``data`` type with
   ``msgspec.json.decode(..., strict=True)``: a value of the wrong JSON type is refused (a body
   that is not JSON, or nested too deeply, is left to Litestar's own answer);
-* an ``int`` query parameter must be written in digits, with an optional minus sign.
+* an ``int`` query parameter must be written in digits, with an optional minus sign;
+* a query parameter the handler takes as one value may be given once (``?from=..&from=..``
+  was silently the last one): :func:`single_query_values`, also the ``before_request`` of the
+  report pages; "Angiv kun denne værdi én gang i adressen."
 
 A refusal is Litestar's ``ValidationException`` with msgspec's message, answered by
 :mod:`core.errors` as every other: 400, the contract's body, the field named (``$.capacity`` is
@@ -60,7 +63,9 @@ def _refuse(key: str, message: str, source: str) -> ValidationException:
 
 
 async def strict_input(request: Request[Any, Any, Any]) -> None:
-    """Refuse a JSON body value or an integer query value of the wrong type (see above)."""
+    """Refuse a JSON body value or an integer query value of the wrong type, and a query
+    parameter given twice (see above)."""
+    await single_query_values(request)
     parameters = request.route_handler.parsed_fn_signature.parameters
     for name, field in parameters.items():
         if name == "data" or name in request.path_params or not _is_int(field):
@@ -90,6 +95,26 @@ async def strict_input(request: Request[Any, Any, Any]) -> None:
         raise _refuse("data", str(exc), "body") from None
     except msgspec.DecodeError:
         return
+
+
+#: msgspec-like message of a query parameter given more than once (:mod:`core.errors` answers
+#: it in Danish, naming the parameter).
+REPEATED = "Expected one value, got several"
+
+
+async def single_query_values(request: Request[Any, Any, Any]) -> None:
+    """Refuse a query parameter given more than once (``?fra=...&fra=...``) that the handler
+    takes as one value: it would otherwise silently be the last one."""
+    parameters = request.route_handler.parsed_fn_signature.parameters
+    for name, field in parameters.items():
+        if name == "data" or name in request.path_params or field.is_non_string_sequence:
+            continue
+        query = _query_name(name, field)
+        kwarg = field.kwarg_definition
+        if query is not None and isinstance(kwarg, ParameterKwarg) and kwarg.name:
+            query = kwarg.name  # QueryParameter(name="from")
+        if query is not None and len(request.query_params.getall(query, [])) > 1:
+            raise _refuse(query, REPEATED, "query")
 
 
 class StrictController(Controller):

@@ -328,6 +328,53 @@ async def test_bad_filters_are_refused_in_danish_naming_the_field(
         assert 'value="i går"' in page.text
 
 
+async def test_an_assumptions_edit_names_every_bad_field_and_an_unchanged_one_stores_nothing(
+    live, sessionmaker, tenants, today
+):
+    """Every field at fault at once, in the page's Danish (a text, a missing field, one out of
+    bounds - the decoder used to stop at the first with "Værdien er ikke gyldig."); the same
+    values as the version in force add no version; a repeated query parameter is refused."""
+    tenant = tenants.a
+    ids = await build(sessionmaker, tenant)
+    await _assumptions(sessionmaker, tenant, ids["btb"])
+    admin = f"rv-{tenant.slug}"
+    async with _api(live, tenant, admin, ("tenant_admin",)) as api:
+        await _token(live, api, admin)
+        bad = {**ASSUMPTIONS, "hourly_cost": "mange", "share_otherwise_supported_percent": 120}
+        del bad["coordinator_hours_per_week"]
+        refused = await api.put("/programmes/btb/savings-assumptions", json=bad)
+        assert (refused.status_code, refused.json()["errors"]) == (
+            400,
+            {
+                "hourly_cost": "Skriv et tal.",
+                "share_otherwise_supported_percent": "Skriv et tal fra 0 til 100.",
+                "coordinator_hours_per_week": "Skriv et tal.",
+            },
+        )
+        unchanged = await api.put("/programmes/btb/savings-assumptions", json=ASSUMPTIONS)
+        assert (unchanged.status_code, unchanged.json()["version"]) == (200, 1)
+        assert unchanged.json()["source"] == "file"
+        history = (await api.get("/programmes/btb/savings-assumptions")).json()["history"]
+        assert [v["version"] for v in history] == [1]
+        twice = await api.get(
+            "/reports/overview", params=[("from", "2026-01-01"), ("from", "2026-02-01")]
+        )
+        assert twice.status_code == 400, (twice.status_code, twice.text)
+        assert (twice.status_code, twice.json()["errors"]) == (
+            400,
+            {"from": "Angiv kun denne værdi én gang i adressen."},
+        )
+    url = f"/t/{tenant.slug}/rapporter/"
+    async with _browser(live, tenant, f"rvb-{tenant.slug}") as browser:
+        page = await browser.get(url, params=[("fra", "2026-01-01"), ("fra", "2026-02-01")])
+        assert page.status_code == 400
+        assert "Angiv kun denne værdi én gang i adressen." in page.text
+    with tenant_scope(tenant.id):
+        async with sessionmaker() as session:
+            count = await session.scalar(select(func.count()).select_from(SavingsAssumptionVersion))
+    assert count == 1
+
+
 async def test_a_tenant_admin_edits_the_assumptions_with_history(
     live, sessionmaker, tenants, today
 ):

@@ -293,6 +293,45 @@ async def test_api_page_csv_and_xlsx_show_the_same_suppressed_figures(live, sess
         assert f'id="partner-figures" href="/t/{partner.slug}/rapporter/partner/"' in front.text
 
 
+async def test_a_bad_date_and_an_unknown_municipality_are_refused_together(live, world):
+    """Every filter at fault at once (the date used to hide the municipality's error), and a
+    filter given twice is refused, not silently the last one."""
+    partner = world.partner
+    name = f"pv-{partner.slug}"
+    async with _client(live, name, ("partner_staff",), (partner.slug,)) as api:
+        await _bearer(live, api, name)
+        url = f"/api/v1/t/{partner.slug}/reports/partner"
+        bad = await api.get(url, params={"municipality": "kolding", "from": "2026-02-30"})
+        assert (bad.status_code, bad.json()["errors"]) == (
+            400,
+            {
+                "municipality": "Vælg en kommune, som har givet organisationen adgang.",
+                "from": "Skriv en dato (ÅÅÅÅ-MM-DD).",
+            },
+        )
+        twice = await api.get(url, params=[("from", "2026-01-01"), ("from", "2026-02-01")])
+        assert (twice.status_code, twice.json()["errors"]) == (
+            400,
+            {"from": "Angiv kun denne værdi én gang i adressen."},
+        )
+    page_user = f"pvp-{partner.slug}"
+    async with _client(live, page_user, ("partner_staff",), (partner.slug,)) as browser:
+        await browser_sign_in(browser, live, page_user)
+        page = await browser.get(
+            f"/t/{partner.slug}/rapporter/partner/",
+            params={"kommune": "kolding", "fra": "2026-02-30"},
+        )
+        assert page.status_code == 400
+        assert "Vælg en kommune, som har givet organisationen adgang." in page.text
+        assert "Skriv en dato (ÅÅÅÅ-MM-DD)." in page.text
+        assert 'href="#f-kommune"' in page.text and 'href="#f-fra"' in page.text
+        twice = await browser.get(
+            f"/t/{partner.slug}/rapporter/partner/", params=[("fra", "1"), ("fra", "2")]
+        )
+        assert twice.status_code == 400
+        assert "Angiv kun denne værdi én gang i adressen." in twice.text
+
+
 async def test_who_may_read_the_partner_aggregate(live, sessionmaker, world):
     """A partner without a grant: 200 and empty; a municipality's coordinator: 403 (role); the
     partner's staff through a municipality's URL: 404; anonymous: 401."""

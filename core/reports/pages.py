@@ -36,6 +36,7 @@ from core.reports.exports import cancellation_percent
 from core.reports.overview import Figures, overview
 from core.reports.period import default_period
 from core.reports.report import Report, active_programmes, read_report
+from core.strict_input import single_query_values
 from core.web.filters import decimal
 from core.web.forms import read_form
 from core.web.i18n import gettext as _
@@ -165,6 +166,7 @@ def _form_values(version: Any) -> dict[str, str]:
 
 
 class ReportPagesController(Controller):
+    before_request = staticmethod(single_query_values)  # every query parameter once
     path = "/t/{tenant_slug:str}/rapporter"
     include_in_schema = False
     guards = [coordinators]
@@ -277,12 +279,12 @@ class ReportPagesController(Controller):
         form = await read_form(request)
         data = savings.SavingsAssumptionsIn(
             support_hours_per_fortnight=_number(form.get("support_hours_per_fortnight")),
-            hourly_cost=_number(form.get("hourly_cost")),  # type: ignore[arg-type]
-            share_otherwise_supported_percent=_number(  # type: ignore[arg-type]
+            hourly_cost=_number(form.get("hourly_cost")),
+            share_otherwise_supported_percent=_number(
                 form.get("share_otherwise_supported_percent")
             ),
             coordinator_hours_per_week=_number(form.get("coordinator_hours_per_week")),
-            coordinator_hourly_cost=_number(form.get("coordinator_hourly_cost")),  # type: ignore[arg-type]
+            coordinator_hourly_cost=_number(form.get("coordinator_hourly_cost")),
             note=str(form.get("note", "")),
         )
         try:

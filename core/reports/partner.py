@@ -152,13 +152,18 @@ async def _grants_by_owner(ctx: Context) -> list[tuple[Tenant, list[uuid.UUID]]]
 
 
 def _refuse_unknown(
-    granted: list[_Granted], programme: str | None, municipality: str | None
+    granted: list[_Granted],
+    programme: str | None,
+    municipality: str | None,
+    period_errors: dict[str, str],
 ) -> None:
+    """Every filter at fault at once: the programme, the municipality and the dates."""
     errors = {}
     if municipality and not any(g.owner.slug == municipality for g in granted):
         errors["municipality"] = _("Choose a municipality that has granted this organisation.")
     if programme and not any(g.programme.slug == programme for g in granted):
         errors["programme"] = _("Choose a programme this organisation has been granted.")
+    errors.update(period_errors)
     if errors:
         raise Invalid(errors, detail=next(iter(errors.values())) if len(errors) == 1 else "")
 
@@ -179,7 +184,12 @@ async def partner_aggregate(
     :raises Invalid: a bad date, or a programme or municipality the partner has no grant for
         (field ``programme``/``municipality``/``from``/``to``)."""
     today = ctx.today()
-    period = parse_period(start, end, today)
+    period_errors: dict[str, str] = {}
+    try:
+        period: Period | None = parse_period(start, end, today)
+    except Invalid as exc:
+        # Refused below together with an unknown programme or municipality, if any.
+        period, period_errors = None, exc.errors
     granted: list[_Granted] = []
     figures: list[tuple[_Granted, Figures]] = []
     results: list[tuple[_Granted, ProgrammeResult]] = []
@@ -196,6 +206,8 @@ async def partner_aggregate(
             for found_programme in programmes:
                 g = _Granted(owner, found_programme)
                 granted.append(g)
+                if period is None:
+                    continue
                 # Every granted programme is read, filtered or not: the table is suppressed
                 # whole, and a filter only picks its rows (see suppressed_rows).
                 found = await overview(
@@ -214,7 +226,8 @@ async def partner_aggregate(
                         owner_ctx, found_programme.slug, period.start, period.end
                     )
                     results.append((g, result))
-    _refuse_unknown(granted, programme, municipality)
+    _refuse_unknown(granted, programme, municipality, period_errors)
+    assert period is not None  # else refused above
     for g, _f in figures:
         ctx.audit(
             "partner_read",

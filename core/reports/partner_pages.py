@@ -23,6 +23,7 @@ from core.errors import Invalid
 from core.reports.pages import report_page
 from core.reports.partner import partner_aggregate
 from core.reports.partner_api import partner_export, partner_staff_only, partner_tables
+from core.strict_input import single_query_values
 from core.web.pipeline import audits
 
 #: The page's field names for the command's (programme, municipality, from, to).
@@ -30,6 +31,7 @@ FIELDS = {"programme": "programme", "municipality": "kommune", "from": "fra", "t
 
 
 class PartnerReportPagesController(Controller):
+    before_request = staticmethod(single_query_values)  # every query parameter once
     path = "/t/{tenant_slug:str}/rapporter/partner"
     include_in_schema = False
     guards = [partner_staff_only]

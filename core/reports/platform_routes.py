@@ -26,7 +26,7 @@ from core.identity.guards import current_principal, requires_roles
 from core.reports.period import parse_period
 from core.reports.platform import COLUMNS, PlatformReport, PlatformRow, platform_report
 from core.reports.schemas import PeriodOut, period_out
-from core.strict_input import StrictController
+from core.strict_input import StrictController, single_query_values
 from core.web.i18n import gettext as _
 from core.web.pipeline import NO_PERSONAL_DATA
 
@@ -103,6 +103,7 @@ class PlatformReportApiController(StrictController):
 
 
 class PlatformReportPagesController(Controller):
+    before_request = staticmethod(single_query_values)  # every query parameter once
     path = "/platform/rapport"
     include_in_schema = False
     guards = [signed_in_platform_admin]

@@ -25,7 +25,7 @@ import uuid
 from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Annotated, Any
 
 import msgspec
 from sqlalchemy import func, or_, select
@@ -56,16 +56,24 @@ WHOLE = frozenset({"hourly_cost", "share_otherwise_supported_percent", "coordina
 NOTE_MAX = 500
 
 
+#: An assumption as sent: a JSON number. Typed loosely on purpose, so that a string, a
+#: ``null`` or a missing field is not refused by the decoder at the first field with a generic
+#: message: :func:`check_assumptions` names every field at fault at once, in the page's words.
+AssumptionValue = Annotated[
+    Any, msgspec.Meta(description="A number (hours and kroner: see the bounds).")
+]
+
+
 class SavingsAssumptionsIn(msgspec.Struct, kw_only=True):
     """A tenant admin's new version of a programme's assumptions (every field; see
     :class:`core.reports.assumptions.SavingsAssumptions` for what each means). Bounds: hours
     0-100, kroner 0-10,000 (whole), percent 0-100 (whole), note at most 500 characters."""
 
-    support_hours_per_fortnight: float
-    hourly_cost: int
-    share_otherwise_supported_percent: int
-    coordinator_hours_per_week: float
-    coordinator_hourly_cost: int
+    support_hours_per_fortnight: AssumptionValue = None
+    hourly_cost: AssumptionValue = None
+    share_otherwise_supported_percent: AssumptionValue = None
+    coordinator_hours_per_week: AssumptionValue = None
+    coordinator_hourly_cost: AssumptionValue = None
     note: str = ""
 
 
@@ -210,12 +218,23 @@ async def programme_by_slug(session: AsyncSession, slug: str) -> Programme:
 async def edit_assumptions(
     ctx: Context, programme_slug: str, data: SavingsAssumptionsIn
 ) -> SavingsAssumptionVersion:
-    """A tenant admin's new version of the programme's assumptions (in force from now on).
+    """A tenant admin's new version of the programme's assumptions (in force from now on). An
+    unchanged edit - the values and note of the version in force - stores nothing: the version
+    in force is returned (its audit row says ``unchanged``).
 
-    :raises NotFound: no such programme. :raises Invalid: a value out of bounds; nothing is
-        stored."""
+    :raises NotFound: no such programme. :raises Invalid: a value out of bounds (every field at
+        fault at once); nothing is stored."""
     programme = await programme_by_slug(ctx.session, programme_slug)
     values = check_assumptions(data)
+    versions = await versions_of(ctx.session, programme.id)
+    if versions and values_of(versions[0]) == values:
+        ctx.audit(
+            "reports.savings_assumptions",
+            object_type="programme",
+            object_id=programme.id,
+            detail={"version": versions[0].version, "unchanged": True},
+        )
+        return versions[0]
     name = None
     if ctx.principal is not None:
         name = ctx.principal.name or ctx.principal.username or None
