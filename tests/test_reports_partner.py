@@ -15,7 +15,9 @@ from __future__ import annotations
 
 import csv
 import dataclasses
+import html
 import io
+import re
 
 import httpx
 import pytest
@@ -291,6 +293,35 @@ async def test_api_page_csv_and_xlsx_show_the_same_suppressed_figures(live, sess
         assert "Rapport C1" not in page.text  # report_world's people never appear
         front = await browser.get(f"/t/{partner.slug}/")
         assert f'id="partner-figures" href="/t/{partner.slug}/rapporter/partner/"' in front.text
+        # The front page shows the aggregate itself: the report's total column for its default
+        # period (the year up to today), suppressed exactly as the report.
+        with tenant_scope(partner.id):
+            async with (
+                sessionmaker() as session,
+                notes_written_to(session, actor="t", tenant_slug=partner.slug),
+            ):
+                ctx = context_for(session, partner, create_plugin_manager(), "t")
+                report = await partner_aggregate(ctx)
+        people = report.total.counts["people_in_forloeb"]
+        assert f'id="partner-front-people">{people}</span>' in front.text
+        assert '<span class="report-number" id="partner-front-programmes">2</span>' in front.text
+        summary = re.findall(
+            r'<tr data-key="(\w+)"><th scope="row">[^<]*</th><td class="numeric">([^<]*)</td></tr>',
+            front.text.split('id="table-partner-front"')[1].split("</table>")[0],
+        )
+        assert dict(summary) == {
+            **{k: html.escape(str(v)) for k, v in report.total.counts.items()},
+            "median_days_ready_to_matched": "–",
+            "cancellation_percent": "33,3",  # 6 afbud of 18 meetings, both counts shown
+        }
+        assert (
+            report.total.counts["meetings_held"],
+            report.total.counts["meetings_cancelled"],
+        ) == (
+            12,
+            6,
+        )
+        assert "Rapport C1" not in front.text
 
 
 async def test_a_bad_date_and_an_unknown_municipality_are_refused_together(live, world):

@@ -6,7 +6,8 @@
 * ``GET /t/{partner}/rapporter/partner/eksport?format=&table=&programme=&kommune=&fra=&til=``
 
 Partner staff (and platform admins); the same read as the API
-(:func:`core.reports.partner.partner_aggregate`).
+(:func:`core.reports.partner.partner_aggregate`). :func:`partner_front` gives the partner's front
+page the report's total column (``reports/_partner_front.html``).
 """
 
 from __future__ import annotations
@@ -20,14 +21,46 @@ from litestar.response import Response, Template
 
 from core.context import Context
 from core.errors import Invalid
-from core.reports.pages import report_page
+from core.reports.exports import ReportTable
+from core.reports.pages import integer, report_page
 from core.reports.partner import partner_aggregate
-from core.reports.partner_api import partner_export, partner_staff_only, partner_tables
+from core.reports.partner_api import (
+    COUNTS_TABLE,
+    partner_export,
+    partner_staff_only,
+    partner_tables,
+)
 from core.strict_input import single_query_values
+from core.tenancy.models import TenantKind
+from core.web.i18n import gettext as _
 from core.web.pipeline import audits
 
 #: The page's field names for the command's (programme, municipality, from, to).
 FIELDS = {"programme": "programme", "municipality": "kommune", "from": "fra", "to": "til"}
+
+
+async def partner_front(ctx: Context) -> dict[str, Any] | None:
+    """The partner organisation's front page (its staff): the aggregate of every granted
+    programme, the year up to today, in total - the very cells of the report's total column,
+    suppressed as the report is (:func:`core.reports.partner.partner_aggregate`); ``None`` for
+    anyone else or another kind of tenant."""
+    principal = ctx.principal
+    if (
+        ctx.tenant.kind != TenantKind.PARTNER
+        or principal is None
+        or not principal.has_any_role("partner_staff")
+    ):
+        return None
+    found = await partner_aggregate(ctx)
+    table = partner_tables(found)[COUNTS_TABLE]
+    summary = ReportTable(
+        "partner_front",
+        _("Every granted programme in total"),
+        [table.columns[0], table.columns[-1]],
+        [[row[0], row[-1]] for row in table.rows],
+        table.row_keys,
+    )
+    return {"aggregate": found, "summary": summary, "integer": integer}
 
 
 class PartnerReportPagesController(Controller):

@@ -13,6 +13,7 @@ from core.applications.queries import front_applications
 from core.context import Context
 from core.identity.guards import any_member
 from core.reports.pages import front_figures
+from core.reports.partner_pages import partner_front
 from core.strict_input import StrictController
 from core.tenancy.models import Programme, Tenant
 from core.tenancy.schemas import DurationMonthsOut, ProgrammeOut, TenantOut
@@ -59,6 +60,8 @@ class TenantPagesController(Controller):
                 "applications_waiting": await front_applications(request, db_session),
                 # Coordinators: the overview's headline figures (counts only).
                 "report_front": await front_figures(ctx),
+                # Partner staff: the partner's aggregate in total (suppressed counts only).
+                "partner_front": await partner_front(ctx),
             },
         )
 

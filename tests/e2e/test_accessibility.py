@@ -160,6 +160,8 @@ EXTRA = {
     "not-found": (f"{_T}/findes-ikke", Page()),
     # The partner's own list (a branch of the partnerships template of its own).
     "/t/partnerskaber (partner)": (f"{_T}/partnerskaber", Page((PARTNER,), under="partner")),
+    # The partner's front page with its aggregate in total (issue 14).
+    "/t (partner front)": (_T, Page((PARTNER,), under="partner")),
     # Issue 21: the tenant admin's grant form with the three scopes, and the partner co-running
     # programme `p` (grant scope `coordinate`) in the municipality's space, under its banner.
     "/t/partnerskaber (admin)": (f"{_T}/partnerskaber", Page(("admin",))),
