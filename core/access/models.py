@@ -12,10 +12,10 @@ import datetime as dt
 import enum
 import uuid
 
-from sqlalchemy import ForeignKey, String, UniqueConstraint
+from sqlalchemy import String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
-from core.db.base import Model, TenantOwned
+from core.db.base import Model, TenantOwned, tenant_fk
 
 PERSONAL = {"personal_data": True}
 
@@ -33,7 +33,10 @@ class Member(TenantOwned, Model):
     """A sign-in (``iss#sub``) with access to the tenant."""
 
     __tablename__ = "tenant_member"
-    __table_args__ = (UniqueConstraint("tenant_id", "user_id"),)
+    __table_args__ = (
+        UniqueConstraint("tenant_id", "user_id"),
+        tenant_fk("invitation_id", "invitation"),
+    )
 
     #: The principal's user id (``iss#sub``).
     user_id: Mapped[str] = mapped_column(String(600), info=PERSONAL)
@@ -47,22 +50,23 @@ class Member(TenantOwned, Model):
     #: Set when a tenant admin removed the access: the next request is refused.
     removed_at: Mapped[dt.datetime | None] = mapped_column()
     removed_by: Mapped[str | None] = mapped_column(String(255))
-    #: The invitation this member accepted, if any.
-    invitation_id: Mapped[uuid.UUID | None] = mapped_column(
-        ForeignKey("invitation.id", ondelete="SET NULL")
-    )
+    #: The invitation this member accepted, if any. The key (with ``tenant_id``) cannot set
+    #: the column null when the invitation goes (that would null ``tenant_id`` too): whoever
+    #: deletes an invitation first clears it here (core/access/forget.py).
+    invitation_id: Mapped[uuid.UUID | None] = mapped_column()
 
 
 class Invitation(TenantOwned, Model):
     """An invitation by e-mail to join the tenant with a role, optionally as a person."""
 
     __tablename__ = "invitation"
+    __table_args__ = (tenant_fk("person_id", "person", ondelete="CASCADE"),)
 
     email: Mapped[str] = mapped_column(String(254), info=PERSONAL)
     #: ``coordinator``, ``mentor`` or ``mentee``.
     role: Mapped[str] = mapped_column(String(30))
     #: The person the sign-in is linked to when the invitation is accepted.
-    person_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("person.id", ondelete="CASCADE"))
+    person_id: Mapped[uuid.UUID | None] = mapped_column()
     status: Mapped[str] = mapped_column(String(20), default=InvitationStatus.PENDING.value)
     created_by: Mapped[str] = mapped_column(String(255))
     expires_at: Mapped[dt.datetime] = mapped_column()

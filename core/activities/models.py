@@ -7,10 +7,10 @@ import datetime as dt
 import enum
 import uuid
 
-from sqlalchemy import Boolean, Date, Enum, ForeignKey, String, Time, UniqueConstraint
+from sqlalchemy import Boolean, Date, Enum, String, Time, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
-from core.db.base import Model, TenantOwned
+from core.db.base import Model, TenantOwned, tenant_fk
 
 
 class ActivityKind(enum.StrEnum):
@@ -42,8 +42,9 @@ class Activity(TenantOwned, Model):
     """A group activity, optionally tied to a programme, once or recurring."""
 
     __tablename__ = "activity"
+    __table_args__ = (tenant_fk("programme_id", "programme"),)
 
-    programme_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("programme.id"))
+    programme_id: Mapped[uuid.UUID | None] = mapped_column()
     kind: Mapped[ActivityKind] = mapped_column(_enum(ActivityKind, "activity_kind"))
     title: Mapped[str] = mapped_column(String(200))
     description: Mapped[str] = mapped_column(String(2000), default="")
@@ -63,19 +64,26 @@ class ActivityMember(TenantOwned, Model):
     """A member of a standing group (interest group, supervision group)."""
 
     __tablename__ = "activity_member"
-    __table_args__ = (UniqueConstraint("tenant_id", "activity_id", "person_id"),)
+    __table_args__ = (
+        UniqueConstraint("tenant_id", "activity_id", "person_id"),
+        tenant_fk("activity_id", "activity", ondelete="CASCADE"),
+        tenant_fk("person_id", "person", ondelete="CASCADE"),
+    )
 
-    activity_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("activity.id", ondelete="CASCADE"))
-    person_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("person.id", ondelete="CASCADE"))
+    activity_id: Mapped[uuid.UUID] = mapped_column()
+    person_id: Mapped[uuid.UUID] = mapped_column()
 
 
 class ActivityCancellation(TenantOwned, Model):
     """One occurrence (by its local date) that does not take place."""
 
     __tablename__ = "activity_cancellation"
-    __table_args__ = (UniqueConstraint("tenant_id", "activity_id", "day"),)
+    __table_args__ = (
+        UniqueConstraint("tenant_id", "activity_id", "day"),
+        tenant_fk("activity_id", "activity", ondelete="CASCADE"),
+    )
 
-    activity_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("activity.id", ondelete="CASCADE"))
+    activity_id: Mapped[uuid.UUID] = mapped_column()
     day: Mapped[dt.date] = mapped_column(Date)
 
 
@@ -83,8 +91,12 @@ class ActivityAttendance(TenantOwned, Model):
     """A person was present at one occurrence (by its local date)."""
 
     __tablename__ = "activity_attendance"
-    __table_args__ = (UniqueConstraint("tenant_id", "activity_id", "day", "person_id"),)
+    __table_args__ = (
+        UniqueConstraint("tenant_id", "activity_id", "day", "person_id"),
+        tenant_fk("activity_id", "activity", ondelete="CASCADE"),
+        tenant_fk("person_id", "person", ondelete="CASCADE"),
+    )
 
-    activity_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("activity.id", ondelete="CASCADE"))
+    activity_id: Mapped[uuid.UUID] = mapped_column()
     day: Mapped[dt.date] = mapped_column(Date)
-    person_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("person.id", ondelete="CASCADE"))
+    person_id: Mapped[uuid.UUID] = mapped_column()

@@ -23,6 +23,7 @@ from dataclasses import dataclass
 from sqlalchemy import delete, select, text, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from core.access.forget import forget_invitations_of
 from core.applications.models import Application
 from core.applications.queries import other_enrolments
 from core.applications.schemas import HOPE_MAX, ApplicationIn
@@ -300,6 +301,7 @@ async def delete_application(ctx: Context, application_id: uuid.UUID) -> Deleted
     await session.execute(delete(Enrolment).where(Enrolment.id == enrolment.id))
     person_deleted = not others
     if person_deleted:
+        await forget_invitations_of(session, [person_id])  # its invitations go with it
         await session.execute(delete(Person).where(Person.id == person_id))
     session.expunge(application)
     session.expunge(enrolment)

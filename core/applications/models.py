@@ -12,10 +12,10 @@ from __future__ import annotations
 import datetime as dt
 import uuid
 
-from sqlalchemy import ForeignKey, Index, String, Text
+from sqlalchemy import Index, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
-from core.db.base import Model, TenantOwned, utcnow
+from core.db.base import Model, TenantOwned, tenant_fk, utcnow
 from core.db.encryption import EncryptedText
 
 PERSONAL = {"personal_data": True}
@@ -28,10 +28,12 @@ class Application(TenantOwned, Model):
     __table_args__ = (
         Index("ix_application_tenant_enrolment", "tenant_id", "enrolment_id"),
         Index("ix_application_tenant_fingerprint", "tenant_id", "fingerprint"),
+        tenant_fk("person_id", "person", ondelete="CASCADE"),
+        tenant_fk("enrolment_id", "enrolment", ondelete="CASCADE"),
     )
 
-    person_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("person.id", ondelete="CASCADE"))
-    enrolment_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("enrolment.id", ondelete="CASCADE"))
+    person_id: Mapped[uuid.UUID] = mapped_column()
+    enrolment_id: Mapped[uuid.UUID] = mapped_column()
     #: What they hope for, in their own words (at most 1,000 characters).
     hope: Mapped[str | None] = mapped_column(EncryptedText, info=PERSONAL)
     #: The consent to be contacted: the text as the form showed it, and when it was given.

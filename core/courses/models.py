@@ -5,10 +5,10 @@ from __future__ import annotations
 import datetime as dt
 import uuid
 
-from sqlalchemy import Date, ForeignKey, Index, SmallInteger, String, Time, UniqueConstraint
+from sqlalchemy import Date, Index, SmallInteger, String, Time, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
-from core.db.base import Model, TenantOwned
+from core.db.base import Model, TenantOwned, tenant_fk
 
 
 class Course(TenantOwned, Model):
@@ -18,9 +18,12 @@ class Course(TenantOwned, Model):
     """
 
     __tablename__ = "course"
-    __table_args__ = (UniqueConstraint("tenant_id", "programme_id", "number"),)
+    __table_args__ = (
+        UniqueConstraint("tenant_id", "programme_id", "number"),
+        tenant_fk("programme_id", "programme"),
+    )
 
-    programme_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("programme.id"))
+    programme_id: Mapped[uuid.UUID] = mapped_column()
     number: Mapped[int] = mapped_column(SmallInteger)
     start_date: Mapped[dt.date] = mapped_column(Date)
     capacity: Mapped[int] = mapped_column(SmallInteger)
@@ -33,9 +36,10 @@ class CourseSession(TenantOwned, Model):
     __table_args__ = (
         UniqueConstraint("tenant_id", "course_id", "position"),
         Index("ix_course_session_tenant_id_day", "tenant_id", "day"),
+        tenant_fk("course_id", "course", ondelete="CASCADE"),
     )
 
-    course_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("course.id", ondelete="CASCADE"))
+    course_id: Mapped[uuid.UUID] = mapped_column()
     position: Mapped[int] = mapped_column(SmallInteger)
     day: Mapped[dt.date] = mapped_column(Date)
     starts: Mapped[dt.time] = mapped_column(Time)
@@ -48,19 +52,25 @@ class CourseParticipant(TenantOwned, Model):
     """A mentor enrolled on a hold."""
 
     __tablename__ = "course_participant"
-    __table_args__ = (UniqueConstraint("tenant_id", "course_id", "person_id"),)
+    __table_args__ = (
+        UniqueConstraint("tenant_id", "course_id", "person_id"),
+        tenant_fk("course_id", "course", ondelete="CASCADE"),
+        tenant_fk("person_id", "person", ondelete="CASCADE"),
+    )
 
-    course_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("course.id", ondelete="CASCADE"))
-    person_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("person.id", ondelete="CASCADE"))
+    course_id: Mapped[uuid.UUID] = mapped_column()
+    person_id: Mapped[uuid.UUID] = mapped_column()
 
 
 class CourseAttendance(TenantOwned, Model):
     """A participant was present at a session (absence is the missing row)."""
 
     __tablename__ = "course_attendance"
-    __table_args__ = (UniqueConstraint("tenant_id", "session_id", "person_id"),)
-
-    session_id: Mapped[uuid.UUID] = mapped_column(
-        ForeignKey("course_session.id", ondelete="CASCADE")
+    __table_args__ = (
+        UniqueConstraint("tenant_id", "session_id", "person_id"),
+        tenant_fk("session_id", "course_session", ondelete="CASCADE"),
+        tenant_fk("person_id", "person", ondelete="CASCADE"),
     )
-    person_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("person.id", ondelete="CASCADE"))
+
+    session_id: Mapped[uuid.UUID] = mapped_column()
+    person_id: Mapped[uuid.UUID] = mapped_column()

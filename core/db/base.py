@@ -15,10 +15,10 @@ from __future__ import annotations
 
 import datetime as dt
 import uuid
-from typing import Any
+from typing import Any, cast
 
 from advanced_alchemy.types import DateTimeUTC, JsonB
-from sqlalchemy import ForeignKey, MetaData, Table, Uuid
+from sqlalchemy import ForeignKey, ForeignKeyConstraint, MetaData, Table, Uuid
 from sqlalchemy.orm import DeclarativeBase, Mapped, declared_attr, mapped_column
 
 from core import clock
@@ -62,7 +62,16 @@ class Model(Base):
 
 
 class TenantOwned:
-    """Mixin: the row belongs to exactly one tenant; all access is scoped to it."""
+    """Mixin: the row belongs to exactly one tenant; all access is scoped to it.
+
+    On a :class:`Model` the table's primary key is ``(id, tenant_id)`` (ready for Citus, which
+    distributes the table by ``tenant_id``: every key must include it; docs/deploy.md), while
+    the ORM's identity stays ``id`` alone (the mapper's ``primary_key``), so ``session.get``,
+    updates and deletes address a row by its id as before. ``id`` comes first in the key: a
+    lookup by id alone uses its index; ``tenant_id`` has its own. Foreign keys between
+    tenant-owned tables are :func:`tenant_fk`: ``(x_id, tenant_id)`` -> the parent's
+    ``(id, tenant_id)``, so the database refuses a child whose parent is another tenant's.
+    """
 
     @declared_attr
     def tenant_id(cls) -> Mapped[uuid.UUID]:
@@ -70,8 +79,25 @@ class TenantOwned:
             ForeignKey("tenant.id", ondelete="RESTRICT"),
             nullable=False,
             index=True,
+            primary_key=issubclass(cast(type, cls), Model),
             sort_order=-99,
         )
+
+    @declared_attr.directive
+    def __mapper_args__(cls) -> dict[str, Any]:
+        return {"primary_key": ["id"]} if issubclass(cast(type, cls), Model) else {}
+
+
+def tenant_fk(
+    column: str, parent: str, *, ondelete: str | None = None, owner: str = "tenant_id"
+) -> ForeignKeyConstraint:
+    """The foreign key from ``column`` to the tenant-owned table ``parent``, with the row's
+    tenant: ``(column, owner)`` -> ``parent (id, tenant_id)``. Named by the naming convention
+    after ``column`` (``fk_<table>_<column>_<parent>``), as the one-column key it replaces.
+    ``owner`` is the referring table's tenant column (``owner_tenant_id`` on a shared table)."""
+    return ForeignKeyConstraint(
+        [column, owner], [f"{parent}.id", f"{parent}.tenant_id"], ondelete=ondelete
+    )
 
 
 def tenant_owned_tables() -> list[str]:

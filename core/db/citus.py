@@ -8,9 +8,13 @@ tables the tenant-owned ones refer to (``tenant``) and small lookup tables are r
 shared tables that point at tenant-owned rows are distributed by the tenant column they carry;
 the rest stay plain tables on the coordinator.
 
-The statements do not run on today's schema: Citus needs every primary key, unique constraint
-and foreign key between distributed tables to include the distribution column, and
-:func:`core.db.schema_guard.citus_key_gaps` lists where it is not yet so.
+Citus needs every primary key and unique constraint of a distributed table, and every foreign
+key between distributed tables, to include the distribution column: the tenant-owned tables'
+keys are ``(id, tenant_id)`` and their foreign keys ``(x_id, tenant_id)`` (:func:`core.db.base.
+tenant_fk`); the two shared tables that point at tenant-owned rows carry their owner in the key
+the same way (``owner_tenant_id``), which is why they are distributed by it, colocated, and not
+reference tables (Citus has no foreign key from a reference table to a distributed one).
+:func:`core.db.schema_guard.citus_key_gaps` lists any key that breaks this (none today).
 """
 
 from __future__ import annotations
@@ -58,8 +62,8 @@ def script(metadata: MetaData) -> str:
         "-- tests/test_citus.py fails when it no longer covers every table.\n"
         "-- Run once as the owner on the coordinator after `makker db upgrade`, on an empty\n"
         "-- database or one with data (Citus copies it into the shards).\n"
-        "-- NOT YET RUNNABLE: Citus refuses a distributed table whose primary key, unique\n"
-        "-- constraints or foreign keys lack tenant_id; docs/deploy.md lists what remains.\n"
+        "-- Every key and foreign key of a distributed table includes its distribution column\n"
+        "-- (core.db.schema_guard.citus_key_gaps); not run against Citus here (docs/deploy.md).\n"
         "-- Plain tables on the coordinator, not distributed: "
         + ", ".join(COORDINATOR)
         + ", alembic_version and the job queue's schema procrastinate.\n"

@@ -8,6 +8,8 @@ policy.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 from sqlalchemy import MetaData, UniqueConstraint, inspect, text
 from sqlalchemy.engine import Connection
 
@@ -54,15 +56,26 @@ def tenant_schema_problems(connection: Connection, tenant_owned: set[str]) -> li
     return problems
 
 
-def citus_key_gaps(metadata: MetaData) -> list[str]:
-    """What keeps the tenant-owned tables from being distributed by ``tenant_id`` (Citus,
-    docs/deploy.md): each primary key, unique constraint or index and foreign key between
-    tenant-owned tables that does not include ``tenant_id``, and each shared table's foreign key
-    to a tenant-owned table. One line each; empty when the schema is ready."""
+def citus_key_gaps(
+    metadata: MetaData, distributed_by: Mapping[str, str] | None = None
+) -> list[str]:
+    """What keeps the tables from being distributed on Citus (docs/deploy.md): each primary
+    key, unique constraint or unique index of a distributed table that lacks its distribution
+    column, and each foreign key to a tenant-owned table that does not pair that column with
+    the parent's ``tenant_id``. The distributed tables: every tenant-owned one (by
+    ``tenant_id``) and the shared tables of ``distributed_by`` (default
+    :data:`core.db.citus.DISTRIBUTED_BY`: table -> its tenant column). A shared table pointing
+    at a tenant-owned one must be one of those (Citus has no foreign key from a reference or
+    coordinator table to a distributed one). One line each; empty when the schema is ready."""
+    if distributed_by is None:
+        from core.db.citus import DISTRIBUTED_BY
+
+        distributed_by = DISTRIBUTED_BY
     owned = {t.name for t in metadata.tables.values() if "tenant_id" in t.c}
     gaps: list[str] = []
     for table in sorted(metadata.tables.values(), key=lambda t: t.name):
-        if table.name in owned:
+        column = "tenant_id" if table.name in owned else distributed_by.get(table.name)
+        if column is not None:
             keys = [("primary key", list(table.primary_key.columns))]
             keys += [
                 (f"unique constraint {c.name}", list(c.columns))
@@ -74,20 +87,22 @@ def citus_key_gaps(metadata: MetaData) -> list[str]:
             ]
             for what, columns in keys:
                 names = [c.name for c in columns]
-                if "tenant_id" not in names:
-                    gaps.append(f"{table.name}: {what} ({', '.join(names)}) lacks tenant_id")
+                if column not in names:
+                    gaps.append(f"{table.name}: {what} ({', '.join(names)}) lacks {column}")
         for fk in sorted(table.foreign_key_constraints, key=lambda f: list(f.column_keys)):
             target = fk.referred_table.name
             if target not in owned:
                 continue
-            names = list(fk.column_keys)
-            if table.name not in owned:
+            names = [n for n in fk.column_keys if n != column]
+            if column is None:
                 gaps.append(
                     f"{table.name}: foreign key ({', '.join(names)}) -> {target}: a shared table "
                     "points at a tenant-owned one"
                 )
-            elif "tenant_id" not in names:
+            elif not any(
+                e.parent.name == column and e.column.name == "tenant_id" for e in fk.elements
+            ):
                 gaps.append(
-                    f"{table.name}: foreign key ({', '.join(names)}) -> {target} lacks tenant_id"
+                    f"{table.name}: foreign key ({', '.join(names)}) -> {target} lacks {column}"
                 )
     return gaps

@@ -16,7 +16,6 @@ from sqlalchemy import (
     CheckConstraint,
     Date,
     Float,
-    ForeignKey,
     Index,
     SmallInteger,
     String,
@@ -24,7 +23,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column
 
-from core.db.base import Model, TenantOwned, utcnow
+from core.db.base import Model, TenantOwned, tenant_fk, utcnow
 from core.db.encryption import EncryptedText
 from core.forloeb.lifecycle import ForloebState
 
@@ -58,15 +57,14 @@ class Forloeb(TenantOwned, Model):
         ),
         Index("ix_forloeb_tenant_id_mentor_enrolment_id", "tenant_id", "mentor_enrolment_id"),
         Index("ix_forloeb_tenant_id_programme_id_state", "tenant_id", "programme_id", "state"),
+        tenant_fk("programme_id", "programme"),
+        tenant_fk("mentee_enrolment_id", "enrolment", ondelete="CASCADE"),
+        tenant_fk("mentor_enrolment_id", "enrolment", ondelete="CASCADE"),
     )
 
-    programme_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("programme.id"))
-    mentee_enrolment_id: Mapped[uuid.UUID] = mapped_column(
-        ForeignKey("enrolment.id", ondelete="CASCADE")
-    )
-    mentor_enrolment_id: Mapped[uuid.UUID] = mapped_column(
-        ForeignKey("enrolment.id", ondelete="CASCADE")
-    )
+    programme_id: Mapped[uuid.UUID] = mapped_column()
+    mentee_enrolment_id: Mapped[uuid.UUID] = mapped_column()
+    mentor_enrolment_id: Mapped[uuid.UUID] = mapped_column()
     state: Mapped[str] = mapped_column(String(20), default=ForloebState.PROPOSED.value)
     #: The matching strategy that proposed the pair ("manual" when a coordinator chose it).
     strategy: Mapped[str] = mapped_column(String(60))
@@ -91,9 +89,12 @@ class ForloebEvent(TenantOwned, Model):
     """One state change of a forløb: who, when, why (``from_state`` ``None`` when proposed)."""
 
     __tablename__ = "forloeb_event"
-    __table_args__ = (Index("ix_forloeb_event_tenant_id_forloeb_id", "tenant_id", "forloeb_id"),)
+    __table_args__ = (
+        Index("ix_forloeb_event_tenant_id_forloeb_id", "tenant_id", "forloeb_id"),
+        tenant_fk("forloeb_id", "forloeb", ondelete="CASCADE"),
+    )
 
-    forloeb_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("forloeb.id", ondelete="CASCADE"))
+    forloeb_id: Mapped[uuid.UUID] = mapped_column()
     from_state: Mapped[str | None] = mapped_column(String(20))
     to_state: Mapped[str] = mapped_column(String(20))
     actor: Mapped[str] = mapped_column(String(255))
@@ -105,9 +106,12 @@ class ForloebPause(TenantOwned, Model):
     """A pause of a forløb; ``ends_on`` is ``None`` while it goes on."""
 
     __tablename__ = "forloeb_pause"
-    __table_args__ = (Index("ix_forloeb_pause_tenant_id_forloeb_id", "tenant_id", "forloeb_id"),)
+    __table_args__ = (
+        Index("ix_forloeb_pause_tenant_id_forloeb_id", "tenant_id", "forloeb_id"),
+        tenant_fk("forloeb_id", "forloeb", ondelete="CASCADE"),
+    )
 
-    forloeb_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("forloeb.id", ondelete="CASCADE"))
+    forloeb_id: Mapped[uuid.UUID] = mapped_column()
     starts_on: Mapped[dt.date] = mapped_column(Date)
     ends_on: Mapped[dt.date | None] = mapped_column(Date)
     planned_resume: Mapped[dt.date | None] = mapped_column(Date)
@@ -127,9 +131,10 @@ class Meeting(TenantOwned, Model):
             name="duration",
         ),
         Index("ix_meeting_tenant_id_forloeb_id_day", "tenant_id", "forloeb_id", "day"),
+        tenant_fk("forloeb_id", "forloeb", ondelete="CASCADE"),
     )
 
-    forloeb_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("forloeb.id", ondelete="CASCADE"))
+    forloeb_id: Mapped[uuid.UUID] = mapped_column()
     day: Mapped[dt.date] = mapped_column(Date)
     activity: Mapped[str] = mapped_column(String(20))
     duration_minutes: Mapped[int | None] = mapped_column(SmallInteger)
@@ -155,9 +160,10 @@ class PlannedMeeting(TenantOwned, Model):
             "forloeb_id",
             "starts_at",
         ),
+        tenant_fk("forloeb_id", "forloeb", ondelete="CASCADE"),
     )
 
-    forloeb_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("forloeb.id", ondelete="CASCADE"))
+    forloeb_id: Mapped[uuid.UUID] = mapped_column()
     starts_at: Mapped[dt.datetime] = mapped_column()
     place: Mapped[str] = mapped_column(String(200), info=PERSONAL)
     #: ``mentor``, ``mentee`` or ``coordinator``, and the sign-in.

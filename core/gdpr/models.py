@@ -6,10 +6,10 @@ from __future__ import annotations
 import datetime as dt
 import uuid
 
-from sqlalchemy import Date, ForeignKey, String
+from sqlalchemy import Date, String
 from sqlalchemy.orm import Mapped, mapped_column
 
-from core.db.base import Model, TenantOwned
+from core.db.base import Model, TenantOwned, tenant_fk
 from core.db.encryption import EncryptedText
 
 PERSONAL = {"personal_data": True}
@@ -20,10 +20,9 @@ class LegalHold(TenantOwned, Model):
     the end of ``ends_on`` (Europe/Copenhagen) unless lifted earlier (``lifted_at``)."""
 
     __tablename__ = "legal_hold"
+    __table_args__ = (tenant_fk("person_id", "person", ondelete="CASCADE"),)
 
-    person_id: Mapped[uuid.UUID] = mapped_column(
-        ForeignKey("person.id", ondelete="CASCADE"), index=True
-    )
+    person_id: Mapped[uuid.UUID] = mapped_column(index=True)
     #: Why (may describe the case: personal data, encrypted at rest, erased with the person once
     #: the hold ends).
     reason: Mapped[str] = mapped_column(EncryptedText, info=PERSONAL)

@@ -16,7 +16,6 @@ from typing import Any
 from advanced_alchemy.types import JsonB
 from sqlalchemy import (
     CheckConstraint,
-    ForeignKey,
     Index,
     SmallInteger,
     String,
@@ -26,7 +25,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column
 
-from core.db.base import Model, TenantOwned
+from core.db.base import Model, TenantOwned, tenant_fk
 
 PERSONAL = {"personal_data": True}
 
@@ -73,6 +72,8 @@ class Notification(TenantOwned, Model):
         CheckConstraint(f"status IN ({_STATES_SQL})", name="status"),
         Index("ix_notification_tenant_id_status_due_at", "tenant_id", "status", "due_at"),
         Index("ix_notification_tenant_id_person_id", "tenant_id", "person_id"),
+        tenant_fk("person_id", "person", ondelete="CASCADE"),
+        tenant_fk("programme_id", "programme", ondelete="CASCADE"),
     )
 
     #: ``<kind>:<object>:<occasion>:<person>:<channel>``: one message per cause, ever.
@@ -80,15 +81,13 @@ class Notification(TenantOwned, Model):
     kind: Mapped[str] = mapped_column(String(30))
     channel: Mapped[str] = mapped_column(String(10))
     #: The recipient; ``None`` for the coordinators' digest (sent to the tenant's address).
-    person_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("person.id", ondelete="CASCADE"))
+    person_id: Mapped[uuid.UUID | None] = mapped_column()
     #: The coordinators' address of a digest (from the tenant file; not a person's).
     address: Mapped[str | None] = mapped_column(String(254))
     #: The programme the message is about (its course, activity, forløb); ``None`` for the
     #: digest and an activity of the whole municipality. A ``coordinate`` partner sees only
     #: its programmes' messages (``core.tenancy.programme_scope``), never one without.
-    programme_id: Mapped[uuid.UUID | None] = mapped_column(
-        ForeignKey("programme.id", ondelete="CASCADE")
-    )
+    programme_id: Mapped[uuid.UUID | None] = mapped_column()
     #: The object the message is about (a planned meeting, a forløb, ...), for withdrawing it.
     subject_id: Mapped[uuid.UUID | None] = mapped_column()
     #: Not before this moment (UTC): the reminder time, moved out of the quiet hours.
@@ -116,9 +115,12 @@ class ContactPreference(TenantOwned, Model):
     hours in Danish time. Without a row, or without consent, messages appear only on the page."""
 
     __tablename__ = "contact_preference"
-    __table_args__ = (UniqueConstraint("tenant_id", "person_id"),)
+    __table_args__ = (
+        UniqueConstraint("tenant_id", "person_id"),
+        tenant_fk("person_id", "person", ondelete="CASCADE"),
+    )
 
-    person_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("person.id", ondelete="CASCADE"))
+    person_id: Mapped[uuid.UUID] = mapped_column()
     #: Consent to be contacted by e-mail or SMS (given and withdrawn by the person).
     consent_given_at: Mapped[dt.datetime | None] = mapped_column(info=PERSONAL)
     consent_withdrawn_at: Mapped[dt.datetime | None] = mapped_column(info=PERSONAL)

@@ -12,10 +12,10 @@ import datetime as dt
 import uuid
 from typing import Any
 
-from sqlalchemy import CheckConstraint, Date, Float, ForeignKey, Index, SmallInteger, String
+from sqlalchemy import CheckConstraint, Date, Float, Index, SmallInteger, String
 from sqlalchemy.orm import Mapped, mapped_column
 
-from core.db.base import Model, TenantOwned
+from core.db.base import Model, TenantOwned, tenant_fk
 from core.db.encryption import EncryptedText
 
 PERSONAL = {"personal_data": True}
@@ -40,10 +40,12 @@ class QuestionnaireResponse(TenantOwned, Model):
             unique=True,
         ),
         Index("ix_questionnaire_response_tenant_id_person_id", "tenant_id", "person_id"),
+        tenant_fk("forloeb_id", "forloeb", ondelete="CASCADE"),
+        tenant_fk("person_id", "person", ondelete="CASCADE"),
     )
 
-    forloeb_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("forloeb.id", ondelete="CASCADE"))
-    person_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("person.id", ondelete="CASCADE"))
+    forloeb_id: Mapped[uuid.UUID] = mapped_column()
+    person_id: Mapped[uuid.UUID] = mapped_column()
     role: Mapped[str] = mapped_column(String(10))
     instrument: Mapped[str] = mapped_column(String(60))
     instrument_version: Mapped[str] = mapped_column(String(20))

@@ -17,7 +17,6 @@ from sqlalchemy import (
     CheckConstraint,
     Date,
     Enum,
-    ForeignKey,
     Index,
     Integer,
     SmallInteger,
@@ -29,7 +28,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column
 
-from core.db.base import Model, TenantOwned, utcnow
+from core.db.base import Model, TenantOwned, tenant_fk, utcnow
 from core.db.encryption import EncryptedText
 
 PERSONAL = {"personal_data": True}
@@ -138,10 +137,12 @@ class Enrolment(TenantOwned, Model):
             sqlite_where=text(_OPEN_SQL),
             postgresql_where=text(_OPEN_SQL),
         ),
+        tenant_fk("person_id", "person", ondelete="CASCADE"),
+        tenant_fk("programme_id", "programme"),
     )
 
-    person_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("person.id", ondelete="CASCADE"))
-    programme_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("programme.id"))
+    person_id: Mapped[uuid.UUID] = mapped_column()
+    programme_id: Mapped[uuid.UUID] = mapped_column()
     role: Mapped[EnrolmentRole] = mapped_column(
         Enum(
             EnrolmentRole,
@@ -162,9 +163,12 @@ class EnrolmentEvent(TenantOwned, Model):
     """One status change of an enrolment (``from_status`` is ``None`` when it was created)."""
 
     __tablename__ = "enrolment_event"
-    __table_args__ = (Index("ix_enrolment_event_tenant_enrolment", "tenant_id", "enrolment_id"),)
+    __table_args__ = (
+        Index("ix_enrolment_event_tenant_enrolment", "tenant_id", "enrolment_id"),
+        tenant_fk("enrolment_id", "enrolment", ondelete="CASCADE"),
+    )
 
-    enrolment_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("enrolment.id", ondelete="CASCADE"))
+    enrolment_id: Mapped[uuid.UUID] = mapped_column()
     from_status: Mapped[str | None] = mapped_column(String(30))
     to_status: Mapped[str] = mapped_column(String(30))
     actor: Mapped[str] = mapped_column(String(255))
@@ -176,9 +180,12 @@ class Intake(TenantOwned, Model):
     """The før-samtale of one enrolment. Plugin intake answers stay in ``Person.attributes``."""
 
     __tablename__ = "intake"
-    __table_args__ = (UniqueConstraint("tenant_id", "enrolment_id"),)
+    __table_args__ = (
+        UniqueConstraint("tenant_id", "enrolment_id"),
+        tenant_fk("enrolment_id", "enrolment", ondelete="CASCADE"),
+    )
 
-    enrolment_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("enrolment.id", ondelete="CASCADE"))
+    enrolment_id: Mapped[uuid.UUID] = mapped_column()
     held_on: Mapped[dt.date | None] = mapped_column(Date)
     staff: Mapped[str | None] = mapped_column(String(200))
     motivation: Mapped[str | None] = mapped_column(EncryptedText, info=PERSONAL)
@@ -208,9 +215,12 @@ class ConsentText(TenantOwned, Model):
     """A version of a programme's consent text; the highest version is the current one."""
 
     __tablename__ = "consent_text"
-    __table_args__ = (UniqueConstraint("tenant_id", "programme_id", "version"),)
+    __table_args__ = (
+        UniqueConstraint("tenant_id", "programme_id", "version"),
+        tenant_fk("programme_id", "programme"),
+    )
 
-    programme_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("programme.id"))
+    programme_id: Mapped[uuid.UUID] = mapped_column()
     version: Mapped[int] = mapped_column(Integer)
     body: Mapped[str] = mapped_column(Text)
     created_by: Mapped[str] = mapped_column(String(255))
@@ -220,10 +230,14 @@ class Consent(TenantOwned, Model):
     """Explicit consent (GDPR Art. 9) to one enrolment, given to one version of the text."""
 
     __tablename__ = "consent"
-    __table_args__ = (Index("ix_consent_tenant_enrolment", "tenant_id", "enrolment_id"),)
+    __table_args__ = (
+        Index("ix_consent_tenant_enrolment", "tenant_id", "enrolment_id"),
+        tenant_fk("enrolment_id", "enrolment", ondelete="CASCADE"),
+        tenant_fk("consent_text_id", "consent_text"),
+    )
 
-    enrolment_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("enrolment.id", ondelete="CASCADE"))
-    consent_text_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("consent_text.id"))
+    enrolment_id: Mapped[uuid.UUID] = mapped_column()
+    consent_text_id: Mapped[uuid.UUID] = mapped_column()
     given_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
     recorded_by: Mapped[str] = mapped_column(String(255))
     withdrawn_at: Mapped[dt.datetime | None] = mapped_column()

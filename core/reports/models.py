@@ -16,7 +16,6 @@ from sqlalchemy import (
     CheckConstraint,
     Date,
     Float,
-    ForeignKey,
     Integer,
     PrimaryKeyConstraint,
     SmallInteger,
@@ -26,7 +25,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column
 
-from core.db.base import Base, Model, TenantOwned
+from core.db.base import Base, Model, TenantOwned, tenant_fk
 
 #: ``file``: from the tenant file by ``makker tenants sync``; ``edit``: a tenant admin's edit.
 FROM_FILE, EDITED = "file", "edit"
@@ -41,9 +40,10 @@ class SavingsAssumptionVersion(TenantOwned, Model):
         UniqueConstraint("tenant_id", "programme_id", "version"),
         CheckConstraint("source IN ('file', 'edit')", name="source"),
         CheckConstraint("version >= 1", name="version"),
+        tenant_fk("programme_id", "programme"),
     )
 
-    programme_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("programme.id"))
+    programme_id: Mapped[uuid.UUID] = mapped_column()
     version: Mapped[int] = mapped_column(Integer)
     source: Mapped[str] = mapped_column(String(10))
     support_hours_per_fortnight: Mapped[float] = mapped_column(Float)
@@ -65,9 +65,12 @@ class MeetingDayCount(TenantOwned, Base):
     counts only (no person)."""
 
     __tablename__ = "meeting_day_count"
-    __table_args__ = (PrimaryKeyConstraint("tenant_id", "programme_id", "day", "cancelled"),)
+    __table_args__ = (
+        PrimaryKeyConstraint("tenant_id", "programme_id", "day", "cancelled"),
+        tenant_fk("programme_id", "programme"),
+    )
 
-    programme_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("programme.id"))
+    programme_id: Mapped[uuid.UUID] = mapped_column()
     day: Mapped[dt.date] = mapped_column(Date)
     cancelled: Mapped[bool] = mapped_column(Boolean)
     #: Meetings (or afbud) that day, and the minutes logged for them (0 when none were).

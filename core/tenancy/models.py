@@ -11,7 +11,7 @@ from advanced_alchemy.types import JsonB
 from sqlalchemy import Enum, ForeignKey, Index, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
-from core.db.base import Model, TenantOwned
+from core.db.base import Model, TenantOwned, tenant_fk
 
 
 class TenantKind(enum.StrEnum):
@@ -96,10 +96,14 @@ class ProgrammePartnership(Model):
     __table_args__ = (
         Index("ix_programme_partnership_owner", "owner_tenant_id", "programme_id"),
         Index("ix_programme_partnership_partner", "partner_tenant_id"),
+        tenant_fk("programme_id", "programme", owner="owner_tenant_id"),
     )
+    # The row's key includes its owner (Citus distributes the table by owner_tenant_id,
+    # docs/deploy.md); the ORM identity is the id alone.
+    __mapper_args__ = {"primary_key": ["id"]}
 
-    owner_tenant_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("tenant.id"))
-    programme_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("programme.id"))
+    owner_tenant_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("tenant.id"), primary_key=True)
+    programme_id: Mapped[uuid.UUID] = mapped_column()
     partner_tenant_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("tenant.id"))
     scope: Mapped[PartnershipScope] = mapped_column(
         Enum(
