@@ -108,3 +108,71 @@ async def test_rls_switched_off_is_reported(fresh_database):
     finally:
         await engine.dispose()
     assert await _problems(fresh_database.owner_url) == ["person: row-level security is not forced"]
+
+
+@pytest.mark.parametrize("backend", ["postgresql"], indirect=True)
+async def test_a_policy_beside_the_four_is_reported(fresh_database):
+    """A ``FOR ALL`` policy beside the four (what migrations before 0028 made) would be joined
+    to the read policy with OR: the guard names it."""
+    fresh_database.upgrade()
+    engine = create_engine(fresh_database.owner_url)
+    try:
+        async with engine.begin() as conn:
+            await conn.execute(
+                text("CREATE POLICY tenant_isolation ON person USING (true) WITH CHECK (true)")
+            )
+            await conn.execute(text("DROP POLICY tenant_delete ON meeting"))
+    finally:
+        await engine.dispose()
+    assert await _problems(fresh_database.owner_url) == [
+        "meeting: row-level security policies tenant_insert, tenant_read, tenant_update, not "
+        "tenant_delete, tenant_insert, tenant_read, tenant_update (core/db/rls.py)",
+        "person: row-level security policies tenant_delete, tenant_insert, tenant_isolation, "
+        "tenant_read, tenant_update, not tenant_delete, tenant_insert, tenant_read, "
+        "tenant_update (core/db/rls.py)",
+    ]
+
+
+@pytest.mark.parametrize("backend", ["postgresql"], indirect=True)
+async def test_migration_0028_turns_the_one_policy_into_four_and_back(fresh_database):
+    fresh_database.upgrade("0027")
+
+    async def policies():
+        engine = create_engine(fresh_database.owner_url)
+        try:
+            async with engine.connect() as conn:
+                rows = await conn.execute(
+                    text(
+                        "SELECT policyname, cmd FROM pg_policies WHERE tablename = 'person' "
+                        "ORDER BY policyname"
+                    )
+                )
+                return [tuple(r) for r in rows]
+        finally:
+            await engine.dispose()
+
+    # A database made before 0028 had one FOR ALL policy per table (today's migrations make the
+    # four at once through core.db.rls, so the old state is made by hand here).
+    engine = create_engine(fresh_database.owner_url)
+    try:
+        async with engine.begin() as conn:
+            for name in ("tenant_read", "tenant_insert", "tenant_update", "tenant_delete"):
+                await conn.execute(text(f"DROP POLICY {name} ON person"))
+            await conn.execute(
+                text(
+                    "CREATE POLICY tenant_isolation ON person USING (tenant_id = "
+                    "NULLIF(current_setting('app.tenant_id', true), '')::uuid)"
+                )
+            )
+    finally:
+        await engine.dispose()
+    assert await policies() == [("tenant_isolation", "ALL")]
+    fresh_database.upgrade("0028")
+    assert await policies() == [
+        ("tenant_delete", "DELETE"),
+        ("tenant_insert", "INSERT"),
+        ("tenant_read", "SELECT"),
+        ("tenant_update", "UPDATE"),
+    ]
+    fresh_database.downgrade("0027")
+    assert await policies() == [("tenant_isolation", "ALL")]

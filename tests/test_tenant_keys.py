@@ -296,7 +296,7 @@ async def test_migration_0027_refuses_cross_tenant_rows_and_keeps_indexes_and_tr
 
     before = await _run(db.owner_url, objects)
     with pytest.raises(Exception) as refused:
-        db.upgrade()
+        db.upgrade("0027")
     message = str(refused.value)
     assert "Migration 0027 refused" in message
     assert "enrolment.programme_id: 1 rows point at a programme of another tenant" in message
@@ -314,7 +314,7 @@ async def test_migration_0027_refuses_cross_tenant_rows_and_keeps_indexes_and_tr
         conn.execute(text("DELETE FROM course_participant"))
 
     await _run(db.owner_url, fix)
-    db.upgrade()
+    db.upgrade("0027")
     assert await _run(db.owner_url, version) == "0027"
     assert await _run(db.owner_url, objects) == before
 
@@ -343,7 +343,7 @@ async def test_migration_0027_refuses_cross_tenant_rows_and_keeps_indexes_and_tr
     }
     db.downgrade("0026")
     assert await _run(db.owner_url, objects) == before
-    db.upgrade()
+    db.upgrade("0027")
     assert await _run(db.owner_url, version) == "0027"
 
 

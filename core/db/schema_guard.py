@@ -2,8 +2,9 @@
 
 Used by the test suite (and usable against a production database): each table with a
 ``tenant_id`` column must be mapped by a ``TenantOwned`` model, have ``tenant_id NOT NULL``, an
-index leading with ``tenant_id``, and on PostgreSQL row-level security enabled, forced and a
-policy.
+index leading with ``tenant_id``, and on PostgreSQL row-level security enabled, forced and
+exactly the four tenant policies of :mod:`core.db.rls` (a ``FOR ALL`` policy beside them would
+be joined to the read policy with OR).
 """
 
 from __future__ import annotations
@@ -12,6 +13,8 @@ from collections.abc import Mapping
 
 from sqlalchemy import MetaData, UniqueConstraint, inspect, text
 from sqlalchemy.engine import Connection
+
+from core.db.rls import POLICIES
 
 
 def tenant_schema_problems(connection: Connection, tenant_owned: set[str]) -> list[str]:
@@ -41,7 +44,8 @@ def tenant_schema_problems(connection: Connection, tenant_owned: set[str]) -> li
             row = connection.execute(
                 text(
                     "SELECT c.relrowsecurity, c.relforcerowsecurity, "
-                    "(SELECT count(*) FROM pg_policy p WHERE p.polrelid = c.oid) "
+                    "ARRAY(SELECT p.polname::text FROM pg_policy p WHERE p.polrelid = c.oid "
+                    "ORDER BY 1) "
                     "FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace "
                     "WHERE n.nspname = current_schema() AND c.relname = :t"
                 ),
@@ -51,8 +55,13 @@ def tenant_schema_problems(connection: Connection, tenant_owned: set[str]) -> li
                 problems.append(f"{table}: row-level security is not enabled")
             if not row[1]:
                 problems.append(f"{table}: row-level security is not forced")
-            if row[2] == 0:
+            if not row[2]:
                 problems.append(f"{table}: no row-level security policy")
+            elif sorted(row[2]) != sorted(POLICIES):
+                problems.append(
+                    f"{table}: row-level security policies {', '.join(row[2])}, not "
+                    f"{', '.join(sorted(POLICIES))} (core/db/rls.py)"
+                )
     return problems
 
 

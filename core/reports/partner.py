@@ -1,13 +1,16 @@
 """The partner's aggregate: the overview's counts for every programme granted to a partner
 organisation, across the municipalities that granted them - suppressed, never a person.
 
-For each active grant the partner holds (any scope gives numbers), the figures are computed by
-:func:`core.reports.overview.overview` *in the owning municipality's tenant scope*
-(:func:`core.db.tenant_scope.reading_another_tenant`: the ORM guard and row-level security
-apply to every statement) for that one programme; only the counts leave that scope. The
-questionnaire change comes from :func:`core.outcomes.results.programme_result`, read the same
-way. Then one table - a row per (municipality, programme) and a total row that is the *sum* of
-the rows (a person in two granted programmes counts in both) - goes through
+For every active grant the partner holds (any scope gives numbers), the figures are computed
+by :func:`core.reports.overview.overview` - once, over every granted programme - *in the
+granting municipalities' tenant scope* (:func:`core.db.tenant_scope.reading_tenants`, naming
+exactly the municipalities with an active grant: the ORM guard and row-level security apply to
+every statement, and nothing may be written); only the counts leave that scope. The
+questionnaire change of a programme with questionnaires comes from
+:func:`core.outcomes.results.programme_result`, in its own municipality's scope
+(:func:`core.db.tenant_scope.reading_another_tenant`). Then one table - a row per
+(municipality, programme) and a total row that is the *sum* of the rows (a person in two
+granted programmes counts in both) - goes through
 :func:`core.reports.suppression.suppress` with every relation between its columns that an
 attacker could use. The whole table - every programme the grants cover - is suppressed once,
 whatever the filters: a filter (programme, municipality) only picks rows of it, shown exactly as
@@ -27,7 +30,7 @@ from dataclasses import dataclass
 from sqlalchemy import select
 
 from core.context import Context
-from core.db.tenant_scope import reading_another_tenant
+from core.db.tenant_scope import reading_another_tenant, reading_tenants
 from core.errors import Invalid
 from core.outcomes import labels
 from core.outcomes.results import Change, ProgrammeResult, programme_result
@@ -193,39 +196,56 @@ async def partner_aggregate(
     granted: list[_Granted] = []
     figures: list[tuple[_Granted, Figures]] = []
     results: list[tuple[_Granted, ProgrammeResult]] = []
-    # One visit to each owner's tenant scope: its granted programmes, and their figures.
-    for owner, programme_ids in await _grants_by_owner(ctx):
-        async with reading_another_tenant(ctx.session, owner.id):
-            programmes = list(
+    grants = await _grants_by_owner(ctx)
+    if grants:
+        owners = {owner.id: owner for owner, _ids in grants}
+        # Every granted municipality at once (reading_tenants: the ORM guard and row-level
+        # security admit exactly these tenants, read only): the programmes, then one overview
+        # over all of them - a handful of statements, not a round per municipality
+        # (docs/reports.md, "Speed"). Every granted programme is read, filtered or not: the
+        # table is suppressed whole, and a filter only picks its rows (see suppressed_rows).
+        async with reading_tenants(ctx.session, list(owners)):
+            found_programmes = list(
                 await ctx.session.scalars(
                     select(Programme)
-                    .where(Programme.id.in_(programme_ids))
-                    .order_by(Programme.name)
+                    .where(Programme.id.in_([i for _owner, ids in grants for i in ids]))
+                    .order_by(Programme.name, Programme.id)
                 )
             )
-            for found_programme in programmes:
-                g = _Granted(owner, found_programme)
-                granted.append(g)
-                if period is None:
-                    continue
-                # Every granted programme is read, filtered or not: the table is suppressed
-                # whole, and a filter only picks its rows (see suppressed_rows).
-                found = await overview(
+            found = (
+                await overview(
                     ctx.session,
-                    owner,
-                    found_programme.id,
+                    ctx.tenant,
+                    None,
                     period,
                     plugins=ctx.plugins,
                     today=today,
-                    programmes=[found_programme],
+                    programmes=found_programmes,
+                    owners=owners,
                 )
-                figures.append((g, found.programmes[0].figures))
-                if found_programme.outcomes:
-                    owner_ctx = dataclasses.replace(ctx, tenant=owner)
-                    result = await programme_result(
-                        owner_ctx, found_programme.slug, period.start, period.end
-                    )
-                    results.append((g, result))
+                if period is not None and found_programmes
+                else None
+            )
+        by_programme = {p.programme_id: p.figures for p in found.programmes} if found else {}
+        for owner, _ids in grants:
+            for found_programme in found_programmes:
+                if found_programme.tenant_id != owner.id:
+                    continue
+                g = _Granted(owner, found_programme)
+                granted.append(g)
+                if period is not None:
+                    figures.append((g, by_programme[found_programme.id]))
+        # The questionnaire change, for the programmes that have questionnaires, in the owner's
+        # own scope (core.outcomes.results reads one tenant's programme by its slug).
+        for g in granted:
+            if period is None or not g.programme.outcomes:
+                continue
+            async with reading_another_tenant(ctx.session, g.owner.id):
+                owner_ctx = dataclasses.replace(ctx, tenant=g.owner)
+                result = await programme_result(
+                    owner_ctx, g.programme.slug, period.start, period.end
+                )
+            results.append((g, result))
     _refuse_unknown(granted, programme, municipality, period_errors)
     assert period is not None  # else refused above
     for g, _f in figures:
