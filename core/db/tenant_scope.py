@@ -217,10 +217,7 @@ def _scope_orm_statement(state: ORMExecuteState) -> None:
     _check_session_tenant(state.session, tenant_id)
     if state.is_insert:
         return
-    if state.is_select and state.is_orm_statement:
-        hidden = tables_only_in_where(state.statement, _owned_names())
-        if hidden:
-            raise UnscopedStatementError(f"{', '.join(hidden)} only in a WHERE clause")
+    _refuse_where_only(state)
     state.statement = state.statement.options(
         with_loader_criteria(
             TenantOwned,
@@ -230,14 +227,20 @@ def _scope_orm_statement(state: ORMExecuteState) -> None:
     )
 
 
+def _refuse_where_only(state: ORMExecuteState) -> None:
+    """Raise :class:`UnscopedStatementError` for an ORM select whose tenant-owned table the
+    loader criteria would not reach (:func:`tables_only_in_where`)."""
+    if state.is_select and state.is_orm_statement:
+        hidden = tables_only_in_where(state.statement, _owned_names())
+        if hidden:
+            raise UnscopedStatementError(f"{', '.join(hidden)} only in a WHERE clause")
+
+
 def _scope_to_tenants(state: ORMExecuteState, tenants: tuple[uuid.UUID, ...]) -> None:
     """The guard inside :func:`reading_tenants`: selects only, each limited to ``tenants``."""
     if not state.is_select:
         raise CrossTenantWriteError("a write while reading several tenants")
-    if state.is_orm_statement:
-        hidden = tables_only_in_where(state.statement, _owned_names())
-        if hidden:
-            raise UnscopedStatementError(f"{', '.join(hidden)} only in a WHERE clause")
+    _refuse_where_only(state)
     state.statement = state.statement.options(
         with_loader_criteria(
             TenantOwned,
