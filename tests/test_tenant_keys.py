@@ -391,3 +391,54 @@ async def test_an_invitations_member_link_is_cleared_before_its_person_goes(sess
             kept = await session.get_one(Member, member.id)
             assert kept.invitation_id is None
             assert await session.get(Invitation, invitation.id) is None
+
+
+async def test_deleting_an_application_whose_person_was_invited_clears_the_members_link(
+    sessionmaker, tenants
+):
+    """The one place the code deletes invitations (with their person): deleting a waiting
+    application of a person no one else knows. The member who accepted the person's
+    invitation stays, without the link; before 0027 the key set it null."""
+    from core.access.models import Invitation, Member
+    from core.applications.commands import delete_application
+    from core.applications.models import Application
+    from core.participants.models import Enrolment
+    from tests.notification_world import in_context
+
+    with tenant_scope(tenants.a.id):
+        async with sessionmaker() as session, session.begin():
+            programme = Programme(slug=f"p{uuid.uuid4().hex[:8]}", name="P", type="peer_mentor")
+            person = Person(name="Ansøger med invitation")
+            session.add_all([programme, person])
+            await session.flush()
+            enrolment = Enrolment(
+                person_id=person.id, programme_id=programme.id, role="mentee", status="applied"
+            )
+            invitation = Invitation(
+                email="ansoeger@example.org",
+                role="mentee",
+                person_id=person.id,
+                status="accepted",
+                created_by="test",
+                expires_at=dt.datetime(2027, 1, 1, tzinfo=dt.UTC),
+            )
+            session.add_all([enrolment, invitation])
+            await session.flush()
+            application = Application(
+                person_id=person.id,
+                enrolment_id=enrolment.id,
+                contact_consent_text="Ja",
+                fingerprint="f" * 64,
+            )
+            member = Member(user_id=f"iss#{uuid.uuid4()}", invitation_id=invitation.id)
+            session.add_all([application, member])
+
+    deleted = await in_context(
+        sessionmaker, tenants.a, lambda ctx: delete_application(ctx, application.id)
+    )
+    assert deleted.person_deleted is True
+    with tenant_scope(tenants.a.id):
+        async with sessionmaker() as session:
+            assert await session.get(Person, person.id) is None
+            assert await session.get(Invitation, invitation.id) is None
+            assert (await session.get_one(Member, member.id)).invitation_id is None
