@@ -15,7 +15,8 @@ def create_engine(url: str, *, immediate: bool = False, **kwargs: Any) -> AsyncE
     """Create an async engine; on SQLite foreign keys are switched on for every connection.
 
     ``hide_parameters``: an error's message never carries the statement's values (personal
-    data) into a log.
+    data) into a log. On PostgreSQL every connection has ``plan_cache_mode =
+    force_custom_plan`` (see below).
 
     ``immediate`` (the application's engine): on SQLite every transaction begins with
     ``BEGIN IMMEDIATE``: a request's transaction reads
@@ -23,6 +24,15 @@ def create_engine(url: str, *, immediate: bool = False, **kwargs: Any) -> AsyncE
     deadlock, one of them failing at once with "database is locked". Taking the write lock at
     the start makes concurrent requests wait their turn (up to the busy timeout) instead."""
     kwargs.setdefault("hide_parameters", True)
+    if str(url).startswith("postgresql"):
+        # Every execution planned with its own values. asyncpg prepares each statement once per
+        # connection, and after five executions PostgreSQL may switch a prepared statement to a
+        # generic plan, made without the values: for the reports that plan was a nested loop
+        # over every row - the overview's sixth run took 44.7 s instead of 155 ms
+        # (docs/reports.md, "Speed"). Planning the small statements again costs a fraction of
+        # a millisecond; parsing stays prepared.
+        settings = kwargs.setdefault("connect_args", {}).setdefault("server_settings", {})
+        settings.setdefault("plan_cache_mode", "force_custom_plan")
     engine = _create_async_engine(url, **kwargs)
     if engine.dialect.name == "sqlite":
 

@@ -29,8 +29,7 @@ Speed (docs/reports.md, "Speed"): five or six statements - the counts that add u
 the holds (and their attendance) and the citizens who became mentors; the meetings come from
 the summary table ``meeting_day_count``. The partner's aggregate runs this once over every
 programme granted to it, inside :func:`core.db.tenant_scope.reading_tenants` (the granting
-municipalities' scope), so each counting subquery names the programme's tenant as well as the
-programme (one index entry per programme, not one per municipality read).
+municipalities' scope).
 
 Every figure is defined in ``docs/reports.md`` ("The overview"); :class:`Figures` repeats the
 definitions field by field. :func:`outcome_changes` adds the questionnaire change per
@@ -318,92 +317,99 @@ async def _counts(
     per: dict[uuid.UUID, Figures],
     total: Figures,
 ) -> None:
-    """One row per programme, one statement (a scalar subquery per figure, correlated with
-    the programme): the forløb paused at the end of the period; the forløb started, completed,
-    ended early and paused in it; the meetings held (and their minutes) and cancelled, from the
-    summary kept by triggers on meeting (:class:`core.reports.models.MeetingDayCount`: a row per
-    programme, day and afbud instead of every meeting, docs/reports.md "Speed"); and today's
-    waiting list. Each adds up across programmes, so the total is their sum."""
+    """One row per programme, one statement: the forløb paused at the end of the period; the
+    forløb started, completed, ended early and paused in it; the meetings held (and their
+    minutes) and cancelled, from the summary kept by triggers on meeting
+    (:class:`core.reports.models.MeetingDayCount`: a row per programme, day and afbud instead
+    of every meeting, docs/reports.md "Speed"); and today's waiting list. Each adds up across
+    programmes, so the total is their sum.
+
+    Four grouped subqueries (forløb, pauses, meeting days, waiting enrolments), each read once
+    for every programme asked for and joined to the programmes: a plan that does not depend on
+    how many programmes or tenants are read (correlated subqueries per programme were planned
+    from row estimates that the partner's many tenants made wrong - nested loops over every
+    pause for every programme)."""
     start, end = period.start, period.end
-    programme = Programme.id
-    # Each subquery names the programme's tenant as well as the programme: a no-op for one
-    # tenant, but when the partner's aggregate reads many at once the index is entered once
-    # per programme instead of once per municipality read (docs/reports.md, "Speed").
-    owner = Programme.tenant_id
 
-    def forloeb(*where: Any) -> Any:
-        return (
-            select(func.count())
-            .select_from(Forloeb)
-            .where(Forloeb.tenant_id == owner, Forloeb.programme_id == programme, *where)
-            .scalar_subquery()
+    def counted(where: Any) -> Any:
+        return func.count().filter(where)
+
+    started = Forloeb.state.in_(STARTED_STATES)
+    ended = and_(Forloeb.ended_on >= start, Forloeb.ended_on <= end)
+    forloeb = (
+        select(
+            Forloeb.programme_id.label("programme_id"),
+            counted(and_(started, Forloeb.started_on >= start, Forloeb.started_on <= end)).label(
+                "forloeb_started"
+            ),
+            counted(and_(Forloeb.state == "completed", ended)).label("forloeb_completed"),
+            counted(and_(Forloeb.state == "ended_early", ended)).label("forloeb_ended_early"),
         )
-
-    def paused(*where: Any) -> Any:
-        return (
-            select(func.count(func.distinct(ForloebPause.forloeb_id)))
-            .select_from(ForloebPause)
-            .join(Forloeb, Forloeb.id == ForloebPause.forloeb_id)
-            .where(
-                ForloebPause.tenant_id == owner,
-                Forloeb.tenant_id == owner,
-                Forloeb.programme_id == programme,
-                *where,
-            )
-            .scalar_subquery()
-        )
-
-    def meetings(column: Any, cancelled: bool) -> Any:
-        return (
-            select(func.coalesce(func.sum(column), 0))
-            .select_from(MeetingDayCount)
-            .where(
-                MeetingDayCount.tenant_id == owner,
-                MeetingDayCount.programme_id == programme,
-                MeetingDayCount.cancelled.is_(cancelled),
-                MeetingDayCount.day >= start,
-                MeetingDayCount.day <= end,
-            )
-            .scalar_subquery()
-        )
-
-    def waiting(role: EnrolmentRole) -> Any:
-        return (
-            select(func.count())
-            .select_from(Enrolment)
-            .where(
-                Enrolment.tenant_id == owner,
-                Enrolment.programme_id == programme,
-                Enrolment.status == "ready",
-                Enrolment.role == role,
-            )
-            .scalar_subquery()
-        )
-
-    ended = (Forloeb.ended_on >= start, Forloeb.ended_on <= end)
-    columns = (
-        paused(
-            *_running_on(end),
-            ForloebPause.starts_on <= end,
-            or_(ForloebPause.ends_on.is_(None), ForloebPause.ends_on > end),
-        ),
-        forloeb(
-            Forloeb.state.in_(STARTED_STATES),
-            Forloeb.started_on >= start,
-            Forloeb.started_on <= end,
-        ),
-        forloeb(Forloeb.state == "completed", *ended),
-        forloeb(Forloeb.state == "ended_early", *ended),
-        paused(ForloebPause.starts_on >= start, ForloebPause.starts_on <= end),
-        meetings(MeetingDayCount.meetings, False),
-        meetings(MeetingDayCount.minutes, False),
-        meetings(MeetingDayCount.meetings, True),
-        waiting(EnrolmentRole.MENTEE),
-        waiting(EnrolmentRole.MENTOR),
+        .where(Forloeb.programme_id.in_(ids))
+        .group_by(Forloeb.programme_id)
+        .subquery("forloeb_counts")
     )
-    rows = await session.execute(select(programme, *columns).where(programme.in_(ids)))
-    for programme_id, *values in rows.tuples():
-        for name, value in zip(_COUNTED, values, strict=True):
+    paused_forloeb = func.count(func.distinct(ForloebPause.forloeb_id))
+    pauses = (
+        select(
+            Forloeb.programme_id.label("programme_id"),
+            paused_forloeb.filter(
+                and_(
+                    *_running_on(end),
+                    ForloebPause.starts_on <= end,
+                    or_(ForloebPause.ends_on.is_(None), ForloebPause.ends_on > end),
+                )
+            ).label("forloeb_paused_at_end"),
+            paused_forloeb.filter(
+                and_(ForloebPause.starts_on >= start, ForloebPause.starts_on <= end)
+            ).label("forloeb_paused"),
+        )
+        .select_from(ForloebPause)
+        .join(
+            Forloeb,
+            and_(
+                Forloeb.id == ForloebPause.forloeb_id, Forloeb.tenant_id == ForloebPause.tenant_id
+            ),
+        )
+        .where(Forloeb.programme_id.in_(ids))
+        .group_by(Forloeb.programme_id)
+        .subquery("pause_counts")
+    )
+    held, cancelled = MeetingDayCount.cancelled.is_(False), MeetingDayCount.cancelled.is_(True)
+    meetings = (
+        select(
+            MeetingDayCount.programme_id.label("programme_id"),
+            func.sum(MeetingDayCount.meetings).filter(held).label("meetings_held"),
+            func.sum(MeetingDayCount.minutes).filter(held).label("meeting_minutes"),
+            func.sum(MeetingDayCount.meetings).filter(cancelled).label("meetings_cancelled"),
+        )
+        .where(
+            MeetingDayCount.programme_id.in_(ids),
+            MeetingDayCount.day >= start,
+            MeetingDayCount.day <= end,
+        )
+        .group_by(MeetingDayCount.programme_id)
+        .subquery("meeting_counts")
+    )
+    waiting = (
+        select(
+            Enrolment.programme_id.label("programme_id"),
+            counted(Enrolment.role == EnrolmentRole.MENTEE).label("waiting_citizens"),
+            counted(Enrolment.role == EnrolmentRole.MENTOR).label("waiting_mentors"),
+        )
+        .where(Enrolment.programme_id.in_(ids), Enrolment.status == "ready")
+        .group_by(Enrolment.programme_id)
+        .subquery("waiting_counts")
+    )
+    parts = (forloeb, pauses, meetings, waiting)
+    stmt = select(
+        Programme.id, *(part.c[name] for name in _COUNTED for part in parts if name in part.c)
+    ).where(Programme.id.in_(ids))
+    for part in parts:
+        stmt = stmt.outerjoin(part, part.c.programme_id == Programme.id)
+    names = [name for name in _COUNTED for part in parts if name in part.c]
+    for programme_id, *values in (await session.execute(stmt)).tuples():
+        for name, value in zip(names, values, strict=True):
             n = int(value or 0)
             setattr(per[programme_id], name, n)
             setattr(total, name, getattr(total, name) + n)
