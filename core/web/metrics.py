@@ -12,6 +12,11 @@ interesting). So no label carries a tenant's or a person's data.
 With ``makker serve --workers N`` each worker counts for itself: ``makker serve`` points
 ``PROMETHEUS_MULTIPROC_DIR`` at an empty directory of its own (unless set), so ``/metrics``
 answers the sum of all workers whichever answers the scrape (docs/deploy.md "Metrics").
+
+Every answer is counted with the status it was sent with: a refusal the request pipeline raises
+(401, 429, 503 while the database is down, 303 to sign-in) is turned into its response *inside*
+the metrics middleware (:class:`_CountingMiddleware`), not by Litestar's outer exception handler
+after the middleware has already counted a 200 with no duration.
 """
 
 from __future__ import annotations
@@ -26,11 +31,27 @@ from core.web.pipeline import NO_PERSONAL_DATA
 if TYPE_CHECKING:
     from litestar.connection import ASGIConnection
     from litestar.handlers import BaseRouteHandler
+    from litestar.plugins.prometheus import PrometheusConfig
+    from litestar.types import ASGIApp
 
     from core.settings import Settings
 
 METRICS_PATH = "/metrics"
 PREFIX = "makker"
+
+
+def _counting_middleware() -> type[Any]:
+    from litestar._asgi.utils import wrap_in_exception_handler
+    from litestar.plugins.prometheus import PrometheusMiddleware
+
+    class _CountingMiddleware(PrometheusMiddleware):
+        """Litestar's Prometheus middleware around the exception handler: what the inner
+        middlewares and the handler raise becomes the response the metrics see."""
+
+        def __init__(self, app: ASGIApp, config: PrometheusConfig) -> None:
+            super().__init__(wrap_in_exception_handler(app), config)
+
+    return _CountingMiddleware
 
 
 def _bearer_guard(token: str) -> Any:
@@ -56,6 +77,7 @@ def metrics(settings: Settings) -> tuple[list[Any], list[Any]]:
         group_path=True,  # the route template, never the path
         exclude_unhandled_paths=True,
         exclude=["^/static/", f"^{METRICS_PATH}$"],
+        middleware_class=_counting_middleware(),
     )
 
     class MetricsController(PrometheusController):
