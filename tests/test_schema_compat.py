@@ -285,3 +285,33 @@ def test_db_current_reports_an_unreachable_database_in_one_line(postgres):
     assert result.output.startswith("makker: cannot read the schema revision from postgresql")
     assert "no_such_database" in result.output
     assert result.output.count("\n") == 1
+
+
+async def test_a_connection_that_fails_mid_check_is_unreachable_not_migrations_pending(database):
+    """The connection is had (a pooled one, say) but dies with the server under the check's
+    first statement: readiness says the database is unreachable, not that migrations are
+    pending (which would send the operator to ``makker db upgrade`` during an outage)."""
+    from sqlalchemy import event
+
+    app = create_app(settings_for(database))
+
+    def cut(*_: object) -> None:
+        raise ConnectionResetError("connection reset by peer")
+
+    async with AsyncTestClient(app=app) as client:
+        assert (await client.get("/health/ready")).status_code == 200
+        event.listen(app.state.engine.sync_engine, "before_cursor_execute", cut)
+        try:
+            response = await client.get("/health/ready")
+        finally:
+            event.remove(app.state.engine.sync_engine, "before_cursor_execute", cut)
+    assert (response.status_code, response.json()) == (
+        503,
+        {"status": "unavailable", "database": "unreachable"},
+    )
+    with pytest.raises(ConnectionResetError):
+        event.listen(app.state.engine.sync_engine, "before_cursor_execute", cut)
+        try:
+            await schema_compat.read_state(app.state.engine)
+        finally:
+            event.remove(app.state.engine.sync_engine, "before_cursor_execute", cut)

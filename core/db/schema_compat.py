@@ -138,19 +138,21 @@ def judge(revision: str | None, oldest_code: str | None) -> Verdict:
 
 async def read_state(engine: Any) -> tuple[str | None, str | None]:
     """``(revision, oldest_code)`` of the database behind ``engine`` (an AsyncEngine);
-    connection errors propagate, missing tables read as ``None``."""
+    missing tables read as ``None``. Whether a table is there is asked of the catalog, so a
+    failing query is never mistaken for a missing table: a connection that fails (refused,
+    or a pooled one that died with the server) propagates, and readiness says "unreachable"
+    rather than "migrations pending"."""
     async with engine.connect() as conn:
-        try:
-            revision = await conn.scalar(text("SELECT version_num FROM alembic_version"))
-        except Exception:  # noqa: BLE001 - no version table: never migrated
-            return None, None
-    if revision is None or revision in known_revisions():
-        return revision, None  # our own migrations say everything about a known revision
-    async with engine.connect() as conn:
-        try:
-            oldest = await conn.scalar(
-                text("SELECT oldest_code_revision FROM schema_compatibility")
-            )
-        except Exception:  # noqa: BLE001 - a schema from before the table
-            oldest = None
+        if not await conn.run_sync(_has_table, "alembic_version"):
+            return None, None  # never migrated
+        revision = await conn.scalar(text("SELECT version_num FROM alembic_version"))
+        if revision is None or revision in known_revisions():
+            return revision, None  # our own migrations say everything about a known revision
+        if not await conn.run_sync(_has_table, "schema_compatibility"):
+            return revision, None  # a schema from before the table
+        oldest = await conn.scalar(text("SELECT oldest_code_revision FROM schema_compatibility"))
     return revision, oldest
+
+
+def _has_table(connection: Connection, name: str) -> bool:
+    return bool(inspect(connection).has_table(name))
