@@ -68,6 +68,7 @@ async def test_every_write_is_refused_and_nothing_changes(sessionmaker, tenants)
                 assert person is not None and person.name == "Anna A"
             with pytest.raises(CrossTenantWriteError, match="several tenants"):
                 async with reading_tenants(session, [tenants.a.id]):
+                    person = await session.get(Person, anna.id)
                     person.name = "Ændret"
                     await session.flush()
             await session.rollback()
@@ -144,3 +145,38 @@ async def test_row_level_security_reads_the_named_tenants_and_refuses_sql_writes
     with tenant_scope(tenants.b.id):
         async with sessionmaker() as session:
             assert (await session.get(Person, bo.id)).name == "Bo B"
+
+
+async def test_a_commit_inside_is_refused_and_other_tenants_rows_are_forgotten_after(
+    sessionmaker, tenants
+):
+    made = await _people(sessionmaker, tenants)
+    anna = made[tenants.a.slug][0]
+    with tenant_scope(tenants.partner.id):
+        async with sessionmaker() as session:
+            with pytest.raises(CrossTenantWriteError, match="a commit while reading"):
+                async with reading_tenants(session, [tenants.a.id]):
+                    await session.commit()
+            await session.rollback()
+            async with reading_tenants(session, [tenants.a.id]):
+                assert (await session.get(Person, anna.id)).name == "Anna A"
+            # Not answered from memory in the partner's own tenant afterwards.
+            assert await session.get(Person, anna.id) is None
+
+
+@pg_only
+async def test_a_database_error_inside_comes_out_as_itself(sessionmaker, tenants):
+    with tenant_scope(tenants.partner.id):
+        async with sessionmaker() as session:
+            with pytest.raises(DBAPIError) as failed:
+                async with reading_tenants(session, [tenants.a.id]):
+                    await session.execute(text("SELECT 1/0"))
+            assert "division by zero" in str(failed.value)
+            await session.rollback()
+            settings = await session.execute(
+                text(
+                    "SELECT current_setting('app.tenant_id', true), "
+                    "current_setting('app.read_tenants', true)"
+                )
+            )
+            assert settings.one() == (str(tenants.partner.id), "")

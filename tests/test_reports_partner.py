@@ -24,6 +24,7 @@ import pytest
 from openpyxl import load_workbook  # type: ignore[import-untyped]
 from sqlalchemy import select
 
+from core.audit.models import AuditEvent
 from core.audit.service import notes_written_to
 from core.clock import at_noon
 from core.context import context_for
@@ -629,3 +630,36 @@ def test_a_name_that_looks_like_a_formula_is_never_one_in_csv_or_xlsx():
             archive.read(n).decode() for n in archive.namelist() if n.startswith("xl/worksheets")
         )
     assert "<f>" not in xml
+
+
+async def test_a_programme_the_partner_co_runs_is_left_out_of_the_table(
+    sessionmaker, tenants, today
+):
+    """The reviewer's case: a partner that co-runs A's programme (scope coordinate) reads its
+    exact figures in A's own report; in one table with B's programme the total minus A's
+    figures would give B's "<5" away (demo: misbrug's completed 2 known, total 6, Peer-to-Peer
+    "<5" = 4). So a co-run programme is not in the table: the table and its total are B's
+    alone, suppressed as ever, and the co-run programme is named apart."""
+    for municipality in (tenants.a, tenants.b):
+        await build(sessionmaker, municipality)
+    await _grant(sessionmaker, tenants.a, tenants.partner, "btb", scope="coordinate")
+    await _grant(sessionmaker, tenants.b, tenants.partner, "btb")
+    found = await _aggregate(sessionmaker, tenants.partner)
+    assert [(r.municipality, r.counts) for r in found.programmes] == [(tenants.b.slug, ROW)]
+    # One row: the total is that row, every small count "<5" (never a number to subtract).
+    assert found.total.counts == ROW
+    assert found.co_run == [(tenants.a.slug, "Kommune A", "btb", "Borger til Borger")]
+    # A filter on the co-run municipality shows no row and names it.
+    only_a = await _aggregate(sessionmaker, tenants.partner, municipality=tenants.a.slug)
+    assert (only_a.programmes, only_a.co_run) == ([], found.co_run)
+    assert set(only_a.total.counts.values()) == {0}
+    # The partner's audit names only the programme it read for the table.
+    async with sessionmaker() as session:
+        read = await session.scalars(
+            select(AuditEvent.detail).where(
+                AuditEvent.action == "partner_read",
+                AuditEvent.tenant_slug == tenants.partner.slug,
+            )
+        )
+        owners = sorted(d["owner"] for d in read)
+    assert owners == [tenants.b.slug, tenants.b.slug]

@@ -389,7 +389,30 @@ async def reading_tenants(
         yield
         if session.new or session.dirty or session.deleted:
             raise CrossTenantWriteError("a write while reading several tenants")
-    finally:
+    except BaseException:
+        # The block failed (a database error leaves the transaction unusable, a cancelled task
+        # must stay cancelled): the settings are transaction-local, so the rollback that follows
+        # clears them; resetting them here would only replace the real error with another.
         _reading_tenants.reset(token)
-        if postgres:
-            await connection.execute(_END_READING, {"tenant": str(previous) if previous else ""})
+        _forget_other_tenants(session, previous)
+        raise
+    _reading_tenants.reset(token)
+    _forget_other_tenants(session, previous)
+    if postgres:
+        await connection.execute(_END_READING, {"tenant": str(previous) if previous else ""})
+
+
+def _forget_other_tenants(session: AsyncSession, tenant_id: uuid.UUID | None) -> None:
+    """Take the rows of other tenants read in the block out of the session, so that a later
+    ``session.get`` in the request's own tenant cannot answer one from memory."""
+    for obj in list(session.identity_map.values()):
+        if isinstance(obj, TenantOwned) and obj.tenant_id != tenant_id:
+            session.expunge(obj)
+
+
+@event.listens_for(TenantSession, "before_commit")
+def _no_commit_while_reading(session: Session) -> None:
+    """A commit inside :func:`reading_tenants` would end its transaction-local settings and
+    begin the next transaction in the request's own tenant while the block still runs."""
+    if _reading_tenants.get() is not None:
+        raise CrossTenantWriteError("a commit while reading several tenants")

@@ -44,7 +44,7 @@ from core.reports.suppression import (
     suppress,
     table_lines,
 )
-from core.tenancy.models import Programme, ProgrammePartnership, Tenant
+from core.tenancy.models import PartnershipScope, Programme, ProgrammePartnership, Tenant
 from core.web.i18n import gettext as _
 
 #: The counts the partner sees, in the table's order (fields of :class:`Figures`).
@@ -120,16 +120,30 @@ class PartnerAggregate:
     outcomes: list[PartnerOutcome]
     #: The municipalities and programmes the filters may name (every active grant).
     choices: list[tuple[str, str, str, str]]
+    #: The granted programmes the partner also co-runs or sees the people of (a grant with
+    #: scope ``coordinate`` or ``participants``), as (municipality slug and name, programme
+    #: slug and name): not in the table - the partner reads their exact figures in the
+    #: municipality's own report, and next to those the table's total would give a "<5" of
+    #: another programme away (total minus the known figures).
+    co_run: list[tuple[str, str, str, str]] = dataclasses.field(default_factory=list)
 
 
 @dataclass(frozen=True)
 class _Granted:
     owner: Tenant
     programme: Programme
+    #: The partner also holds a grant with more than numbers on this programme (``participants``
+    #: or ``coordinate``): it reads the programme's exact figures in the municipality's own
+    #: report, so the programme is left out of the table (``PartnerAggregate.co_run``).
+    known: bool = False
 
 
-async def _grants_by_owner(ctx: Context) -> list[tuple[Tenant, list[uuid.UUID]]]:
-    """The partner's active grants: each owner (by name) with the programmes it granted."""
+async def _grants_by_owner(
+    ctx: Context,
+) -> tuple[list[tuple[Tenant, list[uuid.UUID]]], set[uuid.UUID]]:
+    """The partner's active grants: each owner (by name) with the programmes it granted; and
+    the programmes among them on which a grant gives more than numbers (the partner sees their
+    exact figures elsewhere)."""
     grants = list(
         await ctx.session.scalars(
             select(ProgrammePartnership)
@@ -141,17 +155,19 @@ async def _grants_by_owner(ctx: Context) -> list[tuple[Tenant, list[uuid.UUID]]]
         )
     )
     if not grants:
-        return []
+        return [], set()
     owners = {
         t.id: t
         for t in await ctx.session.scalars(
             select(Tenant).where(Tenant.id.in_({g.owner_tenant_id for g in grants}))
         )
     }
-    return [
-        (owners[i], [g.programme_id for g in grants if g.owner_tenant_id == i])
+    known = {g.programme_id for g in grants if g.scope != PartnershipScope.AGGREGATE}
+    by_owner = [
+        (owners[i], list(dict.fromkeys(g.programme_id for g in grants if g.owner_tenant_id == i)))
         for i in sorted(owners, key=lambda i: owners[i].name)
     ]
+    return by_owner, known
 
 
 def _refuse_unknown(
@@ -196,7 +212,7 @@ async def partner_aggregate(
     granted: list[_Granted] = []
     figures: list[tuple[_Granted, Figures]] = []
     results: list[tuple[_Granted, ProgrammeResult]] = []
-    grants = await _grants_by_owner(ctx)
+    grants, known = await _grants_by_owner(ctx)
     if grants:
         owners = {owner.id: owner for owner, _ids in grants}
         # Every granted municipality at once (reading_tenants: the ORM guard and row-level
@@ -220,10 +236,10 @@ async def partner_aggregate(
                     period,
                     plugins=ctx.plugins,
                     today=today,
-                    programmes=found_programmes,
+                    programmes=[p for p in found_programmes if p.id not in known],
                     owners=owners,
                 )
-                if period is not None and found_programmes
+                if period is not None and set(p.id for p in found_programmes) - known
                 else None
             )
         by_programme = {p.programme_id: p.figures for p in found.programmes} if found else {}
@@ -231,14 +247,14 @@ async def partner_aggregate(
             for found_programme in found_programmes:
                 if found_programme.tenant_id != owner.id:
                     continue
-                g = _Granted(owner, found_programme)
+                g = _Granted(owner, found_programme, found_programme.id in known)
                 granted.append(g)
-                if period is not None:
+                if period is not None and not g.known:
                     figures.append((g, by_programme[found_programme.id]))
         # The questionnaire change, for the programmes that have questionnaires, in the owner's
         # own scope (core.outcomes.results reads one tenant's programme by its slug).
         for g in granted:
-            if period is None or not g.programme.outcomes:
+            if period is None or g.known or not g.programme.outcomes:
                 continue
             async with reading_another_tenant(ctx.session, g.owner.id):
                 owner_ctx = dataclasses.replace(ctx, tenant=g.owner)
@@ -268,6 +284,11 @@ async def partner_aggregate(
         total,
         suppressed_outcomes(results, picked),
         [(g.owner.slug, g.owner.name, g.programme.slug, g.programme.name) for g in granted],
+        [
+            (g.owner.slug, g.owner.name, g.programme.slug, g.programme.name)
+            for g in granted
+            if g.known and picked(g)
+        ],
     )
 
 

@@ -75,12 +75,23 @@ class SuppressionOut(msgspec.Struct):
     hidden: str
 
 
+class CoRunOut(msgspec.Struct):
+    """A granted programme the partner also co-runs or sees the people of: not in the table
+    (its exact figures are in the municipality's own report)."""
+
+    municipality: str
+    municipality_name: str
+    programme: str
+    programme_name: str
+
+
 class PartnerOut(msgspec.Struct):
     period: PeriodOut
     programmes: list[PartnerRowOut]
     total: PartnerRowOut
     outcomes: list[PartnerOutcomeOut]
     suppression: SuppressionOut
+    co_run: list[CoRunOut]
 
 
 def _one(value: float | None) -> float | None:
@@ -120,6 +131,7 @@ def partner_out(found: PartnerAggregate) -> PartnerOut:
         row_out(found.total),
         [outcome_out(o) for o in found.outcomes],
         SuppressionOut(THRESHOLD, SMALL, HIDDEN),
+        [CoRunOut(*c) for c in found.co_run],
     )
 
 
