@@ -79,7 +79,11 @@ def db_upgrade(revision: str) -> None:
     from core.db import migrate
 
     settings = _settings()
-    migrate.upgrade(settings.migration_database_url, revision, settings.db_app_role)
+    try:
+        migrate.upgrade(settings.migration_database_url, revision, settings.db_app_role)
+    except migrate.MigrationRefused as refused:  # what to correct, not a traceback
+        click.echo(f"makker: {refused}", err=True)
+        sys.exit(1)
     click.echo(f"database upgraded to {revision}")
 
 

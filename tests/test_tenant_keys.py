@@ -442,3 +442,54 @@ async def test_deleting_an_application_whose_person_was_invited_clears_the_membe
             assert await session.get(Person, person.id) is None
             assert await session.get(Invitation, invitation.id) is None
             assert (await session.get_one(Member, member.id)).invitation_id is None
+
+
+async def test_db_upgrade_prints_0027s_refusal_alone_and_forgets_empty_counts(fresh_database):
+    """``makker db upgrade`` says what 0027 refuses in one message, exit 1, no traceback; a
+    ``meeting_day_count`` row counting nothing under another tenant than its programme's (what
+    the triggers leave behind once the meetings are corrected) is derived: 0027 removes it."""
+    from click.testing import CliRunner
+
+    from core.cli import main
+    from tests.databases import APP_ROLE
+
+    db = fresh_database
+    db.upgrade("0026")
+    made: dict[str, Any] = {}
+
+    def populate(conn: Connection) -> None:
+        maker = Maker(conn)
+        here, there = maker.tenant(), maker.tenant()
+        foreign = maker.make("programme", there)
+        made.update(here=here, bad=maker.make("enrolment", here, programme_id=foreign))
+        maker.make("meeting_day_count", here, programme_id=foreign, meetings=0, minutes=0)
+
+    await _run(db.owner_url, populate)
+    env = {
+        "MAKKER_ENV": "development",
+        "MAKKER_DATABASE_URL": db.app_url,
+        "MAKKER_MIGRATION_DATABASE_URL": db.owner_url,
+        **({"MAKKER_DB_APP_ROLE": APP_ROLE} if db.backend == "postgresql" else {}),
+    }
+    refused = CliRunner().invoke(main, ["db", "upgrade"], env=env)
+    assert (refused.exit_code, refused.output) == (
+        1,
+        "makker: Migration 0027 refused: rows point at another tenant's parent, which the new "
+        "keys with tenant_id do not allow. Nothing was changed; correct or remove these rows "
+        "and upgrade again: enrolment.programme_id: 1 rows point at a programme of another "
+        "tenant\n",
+    )
+
+    def fix(conn: Connection) -> None:
+        Maker(conn).scope(made["here"])
+        conn.execute(text("DELETE FROM enrolment WHERE id = :i"), {"i": _id(conn, made["bad"])})
+
+    await _run(db.owner_url, fix)
+    upgraded = CliRunner().invoke(main, ["db", "upgrade"], env=env)
+    assert (upgraded.exit_code, upgraded.output) == (0, "database upgraded to head\n")
+
+    def counts(conn: Connection) -> int:
+        Maker(conn).scope(made["here"])
+        return conn.execute(text("SELECT count(*) FROM meeting_day_count")).scalar_one()
+
+    assert await _run(db.owner_url, counts) == 0

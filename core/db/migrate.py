@@ -27,6 +27,11 @@ def alembic_config(database_url: str, app_role: str | None = None) -> Config:
     return cfg
 
 
+class MigrationRefused(RuntimeError):  # noqa: N818 - a refusal, with the operator's message
+    """A migration refuses the data it finds (and changed nothing); the message says what to
+    correct. ``makker db upgrade`` prints it alone, without a traceback."""
+
+
 def _run_outside_event_loop(fn: Callable[[], None]) -> None:
     """The Alembic environment runs its own event loop; from inside a running loop (tests,
     an async caller) it must run in a worker thread."""

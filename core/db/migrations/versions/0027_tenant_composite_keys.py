@@ -41,6 +41,8 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 
+from core.db.migrate import MigrationRefused
+
 revision: str = "0027"
 down_revision: str | None = "0026"
 branch_labels: str | Sequence[str] | None = None
@@ -168,8 +170,22 @@ UNIQUE = {
 _TEMP = "_ck0027_"
 
 
-class CrossTenantRows(RuntimeError):
+class CrossTenantRows(MigrationRefused):
     """Rows point at another tenant's parent: the new keys would refuse them."""
+
+
+def _forget_empty_counts(bind: sa.engine.Connection) -> None:
+    """``meeting_day_count`` rows are derived (migration 0020's triggers keep them): a row
+    counting no meeting is what the triggers leave when the meetings it counted are gone. One
+    under another tenant than its programme's (left by a meeting that was corrected or
+    removed) would block the new keys for nothing: it goes."""
+    bind.execute(
+        sa.text(
+            "DELETE FROM meeting_day_count WHERE meetings = 0 AND minutes = 0 AND EXISTS "
+            "(SELECT 1 FROM programme p WHERE p.id = meeting_day_count.programme_id "
+            "AND p.tenant_id <> meeting_day_count.tenant_id)"
+        )
+    )
 
 
 def cross_tenant_rows(bind: sa.engine.Connection) -> list[str]:
@@ -191,12 +207,21 @@ def cross_tenant_rows(bind: sa.engine.Connection) -> list[str]:
 
 
 def _check(bind: sa.engine.Connection) -> None:
+    _forget_empty_counts(bind)
     found = cross_tenant_rows(bind)
     if found:
+        derived = [line for line in found if line.startswith("meeting_day_count.")]
         raise CrossTenantRows(
             "Migration 0027 refused: rows point at another tenant's parent, which the new "
             "keys with tenant_id do not allow. Nothing was changed; correct or remove these "
-            "rows and upgrade again: " + "; ".join(found)
+            "rows and upgrade again: "
+            + "; ".join(found)
+            + (
+                ". meeting_day_count holds derived counts of meetings: correct or remove the "
+                "meetings counted there first; a count left at 0 is removed by the migration"
+                if derived
+                else ""
+            )
         )
 
 
