@@ -356,3 +356,28 @@ async def test_a_bad_file_is_refused_naming_it_and_nothing_is_stored(
     result = await _makker("tenants", "import", str(export), MAKKER_DATABASE_URL=target.app_url)
     assert result.exit_code == 0, result.output
     assert await _target_tenants(target.app_url) == [tenants.a.slug]
+
+
+async def test_an_unmigrated_database_is_refused_in_one_line(
+    database, fresh_database, tenants, tmp_path
+):
+    """Export from or import into a database that was never migrated: the message says to run
+    ``makker db upgrade``, not a driver's traceback about a missing table."""
+    export = tmp_path / "a.jsonl"
+    done = await _makker(
+        "tenants", "export", tenants.a.slug, "--output", str(export),
+        MAKKER_DATABASE_URL=database.app_url,
+    )  # fmt: skip
+    assert done.exit_code == 0, done.output
+    bare = fresh_database.app_url
+    answers = [
+        await _makker(
+            "tenants", "export", tenants.a.slug, "--output", str(tmp_path / "b.jsonl"),
+            MAKKER_DATABASE_URL=bare,
+        ),
+        await _makker("tenants", "import", str(export), MAKKER_DATABASE_URL=bare),
+    ]  # fmt: skip
+    assert [(a.exit_code, a.output) for a in answers] == [
+        (1, "makker: the database has no schema revision: run makker db upgrade\n")
+    ] * 2
+    assert not (tmp_path / "b.jsonl").exists()

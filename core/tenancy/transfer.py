@@ -41,7 +41,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO, Any
 
-from sqlalchemy import Column, Table, insert, select, text
+from sqlalchemy import Column, Table, insert, inspect, select, text
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
@@ -160,7 +160,12 @@ async def _begin(conn: AsyncConnection, tenant_id: uuid.UUID) -> None:
 
 
 async def _revision(conn: AsyncConnection) -> str:
-    revision = await conn.scalar(text("SELECT version_num FROM alembic_version"))
+    """The database's schema revision; a refusal if it was never migrated (asked of the
+    catalog first: a missing table would otherwise end in a driver's traceback)."""
+    migrated = await conn.run_sync(lambda sync: inspect(sync).has_table("alembic_version"))
+    revision = (
+        await conn.scalar(text("SELECT version_num FROM alembic_version")) if migrated else None
+    )
     if revision is None:
         raise TransferError("the database has no schema revision: run makker db upgrade")
     return str(revision)
@@ -185,6 +190,7 @@ async def export_tenant(
     )
     rows: dict[str, list[dict[str, Any]]] = {}
     async with isolated.connect() as conn, conn.begin():
+        revision = await _revision(conn)
         tenant_table = by_name["tenant"]
         found = (
             (await conn.execute(select(tenant_table).where(tenant_table.c.slug == slug)))
@@ -195,7 +201,6 @@ async def export_tenant(
             raise TransferError(f"no tenant {slug!r} in this database")
         tenant_id = found["id"]
         await _begin(conn, tenant_id)
-        revision = await _revision(conn)
         rows["tenant"] = [dict(found)]
         tenant_slugs = {
             r.id: r.slug for r in await conn.execute(select(tenant_table.c.id, tenant_table.c.slug))
