@@ -448,7 +448,7 @@ async def test_the_results_page_shows_the_paired_change_and_refuses_bad_periods(
         assert backwards.status_code == 400
         assert "Periodens start skal ligge før dens slutning." in backwards.text
         unknown = await coordinator.get(f"/t/{slug}/resultater", params={"programme": "nope"})
-        assert (unknown.status_code, "Vælg et af programmerne." in unknown.text) == (400, True)
+        assert (unknown.status_code, "Vælg et af tilbuddene." in unknown.text) == (400, True)
 
         instruments = await coordinator.get(f"/t/{slug}/spoergeskemaer")
         assert instruments.status_code == 200

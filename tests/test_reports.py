@@ -266,6 +266,13 @@ async def test_api_page_csv_and_xlsx_show_the_same_figures(live, sessionmaker, t
             csv.reader(io.StringIO(page_export.content.decode("utf-8-sig")), delimiter=";")
         )
         assert saved_lines[0] == ["Skøn over besparelsen, Borger til Borger, 01.01.2026-30.06.2026"]
+        # A bad format from the page is the page again with the error, never the API's JSON.
+        bad_export = await browser.get(
+            f"/t/{tenant.slug}/rapporter/eksport", params={"format": "pdf", "table": "savings"}
+        )
+        assert bad_export.status_code == 400
+        assert bad_export.headers["content-type"].startswith("text/html")
+        assert "Vælg formatet csv eller xlsx." in bad_export.text
         assert saved_lines[2] == [
             "Borger til Borger",
             "1",
@@ -298,7 +305,7 @@ async def test_bad_filters_are_refused_in_danish_naming_the_field(
         )
         assert bad.status_code == 400
         assert bad.json()["errors"] == {
-            "programme": "Vælg et af programmerne.",
+            "programme": "Vælg et af tilbuddene.",
             "from": "Skriv en dato (ÅÅÅÅ-MM-DD).",
             "to": "Skriv en dato (ÅÅÅÅ-MM-DD).",
         }
@@ -308,6 +315,14 @@ async def test_bad_filters_are_refused_in_danish_naming_the_field(
         assert (reversed_.status_code, reversed_.json()["errors"]) == (
             400,
             {"from": "Periodens start skal ligge før dens slutning."},
+        )
+        # Only YYYY-MM-DD (Python's fromisoformat would take these two as well).
+        compact = await api.get(
+            "/reports/overview", params={"from": "20260101", "to": "2026-W01-1"}
+        )
+        assert (compact.status_code, compact.json()["errors"]) == (
+            400,
+            {"from": "Skriv en dato (ÅÅÅÅ-MM-DD).", "to": "Skriv en dato (ÅÅÅÅ-MM-DD)."},
         )
         far = await api.get("/reports/overview", params={"from": "0202-01-01"})
         assert far.json()["errors"] == {"from": "Datoen skal ligge fra 01.01.2000 til 15.07.2031."}
@@ -523,7 +538,7 @@ async def test_another_tenants_programme_is_not_found_through_the_own_url(
         overview_of_a = await api.get("/reports/overview", params={"programme": "btb"})
         assert (overview_of_a.status_code, overview_of_a.json()["errors"]) == (
             400,
-            {"programme": "Vælg et af programmerne."},
+            {"programme": "Vælg et af tilbuddene."},
         )
         for response in (
             await api.get("/programmes/btb/savings-assumptions"),

@@ -216,10 +216,24 @@ class ReportPagesController(Controller):
         programme: FromQuery[str | None] = None,
         fra: FromQuery[str | None] = None,
         til: FromQuery[str | None] = None,
-    ) -> Response[bytes]:
-        """A table as CSV or every table as XLSX, for the page's filters."""
-        report = await read_report(ctx, programme, fra, til, NAMES)
-        return export_response(report, ctx.tenant.slug, table, format, ctx.now())
+    ) -> Response[bytes] | Template:
+        """A table as CSV or every table as XLSX, for the page's filters; bad filters or an
+        unknown format or table answer the report page with the errors (400), not JSON."""
+        values = {"programme": programme or "", "fra": fra or "", "til": til or ""}
+        try:
+            report = await read_report(ctx, programme, fra, til, NAMES)
+            return export_response(report, ctx.tenant.slug, table, format, ctx.now())
+        except Invalid as exc:
+            return report_page(
+                "report",
+                ctx,
+                400,
+                report=None,
+                programmes=await active_programmes(ctx),
+                values=values,
+                errors=exc.errors,
+                active_nav="reports",
+            )
 
     @get(
         "/besparelse/{programme_slug:str}",

@@ -10,6 +10,7 @@ API; the page maps them to its own field names).
 from __future__ import annotations
 
 import datetime as dt
+import re
 from dataclasses import dataclass
 
 from dateutil.relativedelta import relativedelta
@@ -57,6 +58,9 @@ def default_period(today: dt.date) -> Period:
     return Period(today - relativedelta(years=1) + dt.timedelta(days=1), today)
 
 
+_ISO_DAY = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
+
+
 def _day(
     raw: str | dt.date | None, name: str, errors: dict[str, str], today: dt.date
 ) -> dt.date | None:
@@ -65,7 +69,10 @@ def _day(
     if isinstance(raw, dt.date):
         day = raw
     else:
+        # Exactly YYYY-MM-DD: Python's fromisoformat also takes 20260101 and 2026-W01-1.
         try:
+            if not _ISO_DAY.fullmatch(raw.strip()):
+                raise ValueError(raw)
             day = dt.date.fromisoformat(raw.strip())
         except ValueError:
             errors[name] = _("Write a date (YYYY-MM-DD).")
