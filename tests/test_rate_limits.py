@@ -20,13 +20,15 @@ from core import clock as app_clock
 from core.app import create_app
 from core.audit.models import AuditEvent
 from core.identity.tokens import InvalidToken
-from core.settings import Settings, SettingsError, load_settings
+from core.settings import DEV_SECRET_KEY, Settings, SettingsError, load_settings
 from core.web.ratelimit import Limiter, MemoryStore, PostgresStore, hashed
 from tests.conftest import settings_for
 from tests.plugin_fixtures import shipped  # noqa: F401
 
 #: 30 seconds into a minute: every window below has 30 seconds left (the clock is stopped).
 AT = dt.datetime(2026, 12, 1, 10, 0, 30, tzinfo=app_clock.COPENHAGEN)
+#: The app's secret key the counters' keys are made with (MAKKER_SECRET_KEY).
+SECRET = "k" * 40
 DANISH_30 = "Der er kommet for mange forespørgsler på kort tid. Vent 30 sekunder, og prøv igen."
 
 
@@ -122,7 +124,7 @@ async def test_a_signed_in_user_is_limited_per_minute_with_a_danish_429(
     assert (other.status_code, again.status_code) == (200, 200)
     # one log line for the key and window, without the user
     lines = [r.getMessage() for r in caplog.records if r.name == "makker.ratelimit"]
-    digest = hashed("user", anna)[:12]
+    digest = hashed("user", anna, DEV_SECRET_KEY)[:12]
     assert lines == [f"rate limit reached: user key={digest} limit=3/60s; refusing for 30 s"]
     # the refusals wrote no audit row: three of Anna's, one of Bo's, Anna's in the new minute
     assert [a for a, _ in await _audit(sessionmaker, kolding.slug)] == ["person.search"] * 5
@@ -237,7 +239,7 @@ async def test_probes_and_static_files_are_not_limited(
 
 async def test_the_window_and_the_one_log_line_per_key_and_window(caplog):
     now = [1_000_040.0]  # 20 s into its minute
-    limiter = Limiter(MemoryStore(), clock=lambda: now[0])
+    limiter = Limiter(MemoryStore(), secret=SECRET, clock=lambda: now[0])
     with caplog.at_level(logging.WARNING, logger="makker.ratelimit"):
         first = [await limiter.hit("user", "u1", 2, 60) for _ in range(4)]
         other = await limiter.hit("user", "u2", 2, 60)
@@ -252,7 +254,8 @@ async def test_the_window_and_the_one_log_line_per_key_and_window(caplog):
     ]
     assert (other.allowed, later.allowed, later.count, off.allowed) == (True, True, 1, True)
     assert [r.getMessage() for r in caplog.records] == [
-        f"rate limit reached: user key={hashed('user', 'u1')[:12]} limit=2/60s; refusing for 40 s"
+        f"rate limit reached: user key={hashed('user', 'u1', SECRET)[:12]} limit=2/60s; "
+        "refusing for 40 s"
     ]
 
 
@@ -260,8 +263,12 @@ async def test_the_window_and_the_one_log_line_per_key_and_window(caplog):
 async def test_the_postgresql_counter_is_atomic_and_shared_and_prunes_old_windows(database, engine):
     """Two limiters (two workers) counting the same key at once: every count is given once."""
     settings = settings_for(database)
-    one = Limiter(PostgresStore(_limiter_engine(settings)), clock=lambda: 2_000_010.0)
-    two = Limiter(PostgresStore(_limiter_engine(settings)), clock=lambda: 2_000_010.0)
+    one = Limiter(
+        PostgresStore(_limiter_engine(settings)), secret=SECRET, clock=lambda: 2_000_010.0
+    )
+    two = Limiter(
+        PostgresStore(_limiter_engine(settings)), secret=SECRET, clock=lambda: 2_000_010.0
+    )
     key = uuid.uuid4().hex
     try:
         verdicts = await asyncio.gather(
@@ -275,7 +282,9 @@ async def test_the_postgresql_counter_is_atomic_and_shared_and_prunes_old_window
                 )
             )
             await conn.commit()
-        pruning = Limiter(PostgresStore(_limiter_engine(settings)), clock=lambda: 2_000_100.0)
+        pruning = Limiter(
+            PostgresStore(_limiter_engine(settings)), secret=SECRET, clock=lambda: 2_000_100.0
+        )
         await pruning.hit("user", key, 30, 60)
         await pruning.close()
         async with engine.connect() as conn:
@@ -309,7 +318,7 @@ async def test_an_unreachable_counter_store_lets_requests_through(caplog):
     from core.db.session import create_engine
 
     engine = create_engine("postgresql+asyncpg://makker:x@127.0.0.1:9/makker", pool_timeout=1.0)
-    limiter = Limiter(PostgresStore(engine), clock=lambda: 60.0)
+    limiter = Limiter(PostgresStore(engine), secret=SECRET, clock=lambda: 60.0)
     with caplog.at_level(logging.WARNING, logger="makker.ratelimit"):
         verdicts = [await limiter.hit("user", "u", 1, 60) for _ in range(3)]
     await limiter.close()
@@ -339,3 +348,47 @@ def test_the_limits_are_settings_with_production_defaults(tmp_path):
     assert str(refused.value) == (
         "MAKKER_RATE_LIMIT_ADDRESS must be a whole number from 0 to 1000000"
     )
+
+
+def test_the_counter_key_is_an_hmac_with_the_secret_not_a_hash_of_the_address():
+    """A plain SHA-256 of ``bucket|address`` is reversed by hashing every IPv4 address; the
+    stored and logged key is an HMAC with the app's secret key instead."""
+    import hashlib
+    import hmac
+
+    address = "192.0.2.17"
+    key = hashed("sign_in", address, SECRET)
+    assert (
+        key
+        == hmac.new(
+            SECRET.encode(), f"rate-limit|sign_in|{address}".encode(), hashlib.sha256
+        ).hexdigest()
+    )
+    for guessable in (f"sign_in|{address}", f"rate-limit|sign_in|{address}"):
+        assert key != hashlib.sha256(guessable.encode()).hexdigest()
+    assert hashed("sign_in", address, "j" * 40) != key  # another secret, another key
+    assert hashed("sign_in", "192.0.2.18", SECRET) != key
+    assert hashed("address", address, SECRET) != key
+
+
+async def test_the_limiter_keys_its_counters_with_the_settings_secret(database):
+    """What reaches the counter store (the PostgreSQL table's key, or memory) is the HMAC with
+    ``MAKKER_SECRET_KEY``; two secrets count one address under different keys."""
+    import hashlib
+
+    from core.web.ratelimit import create_limiter
+
+    seen: list[str] = []
+
+    class Recording(MemoryStore):
+        async def increment(self, key: str, start: int, end: int) -> int:
+            seen.append(key)
+            return await super().increment(key, start, end)
+
+    for secret in (SECRET, "j" * 40):
+        limiter = create_limiter(settings_for(database, secret_key=secret))
+        await limiter.close()
+        limiter.store = Recording()
+        await limiter.hit("address", "192.0.2.17", 10, 60)
+    assert seen == [hashed("address", "192.0.2.17", s) for s in (SECRET, "j" * 40)]
+    assert hashlib.sha256(b"address|192.0.2.17").hexdigest() not in seen

@@ -17,8 +17,10 @@ Health probes, static files and the metrics endpoint are not limited.
 
 A refused request is answered 429 with ``Retry-After`` (the seconds left of the window) and a
 Danish message in the one error contract (:class:`RateLimited`, :mod:`core.errors`). It writes no
-audit row; the first refusal of a key in a window writes one log line (the bucket and a hash of
-the key - never an address or a user).
+audit row; the first refusal of a key in a window writes one log line (the bucket and the first
+12 hex digits of the key's hash - never an address or a user). The hash is an HMAC-SHA-256 with
+``MAKKER_SECRET_KEY`` (:func:`hashed`), so neither the stored counter key nor the logged one can
+be turned back into an address by hashing every IPv4 address.
 
 Where the counters live: on PostgreSQL in the UNLOGGED table ``rate_limit_counter``, shared by
 every worker and every machine; each request is one atomic ``INSERT ... ON CONFLICT DO UPDATE SET
@@ -32,6 +34,7 @@ from __future__ import annotations
 
 import asyncio
 import hashlib
+import hmac
 import logging
 import math
 import time
@@ -93,8 +96,11 @@ class Verdict:
     retry_after: int
 
 
-def hashed(bucket: str, key: str) -> str:
-    return hashlib.sha256(f"{bucket}|{key}".encode()).hexdigest()
+def hashed(bucket: str, key: str, secret: str) -> str:
+    """The counter's key: an HMAC of the bucket and the key (an address, a user's subject) with
+    the app's secret - a plain hash of an address is undone by trying the 2^32 IPv4 ones."""
+    message = f"rate-limit|{bucket}|{key}".encode()
+    return hmac.new(secret.encode(), message, hashlib.sha256).hexdigest()
 
 
 def _window(now: float, seconds: int) -> tuple[int, int]:
@@ -163,8 +169,11 @@ class PostgresStore:
 class Limiter:
     """Counts requests per bucket and key in fixed windows of the app's clock."""
 
-    def __init__(self, store: Store, clock: Callable[[], float] | None = None) -> None:
+    def __init__(
+        self, store: Store, *, secret: str, clock: Callable[[], float] | None = None
+    ) -> None:
         self.store = store
+        self._secret = secret
         self._clock = clock
         self._store_failed = False
 
@@ -182,7 +191,7 @@ class Limiter:
             return Verdict(True, 0, 0)
         now = self._now()
         start, end = _window(now, window)
-        digest = hashed(bucket, key)
+        digest = hashed(bucket, key, self._secret)
         try:
             n = await asyncio.wait_for(self.store.increment(digest, start, end), timeout=2.0)
         except (
@@ -234,8 +243,8 @@ def create_limiter(settings: Settings) -> Limiter:
         engine = create_engine(
             settings.database_url, pool_size=2, max_overflow=2, pool_timeout=1.0, pool_recycle=1800
         )
-        return Limiter(PostgresStore(engine))
-    return Limiter(MemoryStore())
+        return Limiter(PostgresStore(engine), secret=settings.secret_key)
+    return Limiter(MemoryStore(), secret=settings.secret_key)
 
 
 def client_key(scope: Any) -> str:
