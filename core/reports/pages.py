@@ -165,6 +165,22 @@ def _form_values(version: Any) -> dict[str, str]:
     return values
 
 
+async def _refused(
+    ctx: Context, exc: Invalid, programme: str | None, fra: str | None, til: str | None
+) -> Template:
+    """The report page with the filters as given and their errors (400)."""
+    return report_page(
+        "report",
+        ctx,
+        400,
+        report=None,
+        programmes=await active_programmes(ctx),
+        values={"programme": programme or "", "fra": fra or "", "til": til or ""},
+        errors=exc.errors,
+        active_nav="reports",
+    )
+
+
 class ReportPagesController(Controller):
     before_request = staticmethod(single_query_values)  # every query parameter once
     path = "/t/{tenant_slug:str}/rapporter"
@@ -180,20 +196,10 @@ class ReportPagesController(Controller):
         til: FromQuery[str | None] = None,
     ) -> Template:
         """The overview, the savings estimate and the questionnaire change for the filters."""
-        values = {"programme": programme or "", "fra": fra or "", "til": til or ""}
         try:
             report = await read_report(ctx, programme, fra, til, NAMES)
         except Invalid as exc:
-            return report_page(
-                "report",
-                ctx,
-                400,
-                report=None,
-                programmes=await active_programmes(ctx),
-                values=values,
-                errors=exc.errors,
-                active_nav="reports",
-            )
+            return await _refused(ctx, exc, programme, fra, til)
         return report_page(
             "report",
             ctx,
@@ -219,21 +225,11 @@ class ReportPagesController(Controller):
     ) -> Response[bytes] | Template:
         """A table as CSV or every table as XLSX, for the page's filters; bad filters or an
         unknown format or table answer the report page with the errors (400), not JSON."""
-        values = {"programme": programme or "", "fra": fra or "", "til": til or ""}
         try:
             report = await read_report(ctx, programme, fra, til, NAMES)
             return export_response(report, ctx.tenant.slug, table, format, ctx.now())
         except Invalid as exc:
-            return report_page(
-                "report",
-                ctx,
-                400,
-                report=None,
-                programmes=await active_programmes(ctx),
-                values=values,
-                errors=exc.errors,
-                active_nav="reports",
-            )
+            return await _refused(ctx, exc, programme, fra, til)
 
     @get(
         "/besparelse/{programme_slug:str}",
