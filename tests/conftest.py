@@ -2,12 +2,25 @@
 
 Every database test has two municipalities and one partner at hand (``tenants``), with slugs
 unique to the test, so tests never see each other's rows.
+
+``pytest`` runs on every CPU at once (pytest-xdist: ``-n auto --dist loadfile`` in pyproject's
+addopts): each worker is its own process with its own temporary directory, its own embedded
+PostgreSQL (its own socket) and its own session fixtures, and runs whole test files, so a file's
+module fixtures are built once. Nothing mutable is shared between workers but ``seeded_demo``,
+which is read-only once made. ``pytest -n 0`` runs serially in one process (for ``--pdb``,
+``breakpoint()`` or print debugging).
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import fcntl
 import itertools
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
 import time
 import uuid
 from collections.abc import AsyncIterator, Iterator
@@ -67,6 +80,57 @@ def clock() -> Iterator[AppClock]:
     app_clock.set_clock(previous)
 
 
+@pytest.hookimpl(optionalhook=True)
+def pytest_xdist_auto_num_workers(config: pytest.Config) -> int | None:
+    """The workers of ``-n auto``: the CPUs this process may run on (its affinity mask and a
+    cgroup v2 CPU quota count; xdist's own guess counts the whole machine's cores).
+    ``PYTEST_XDIST_AUTO_NUM_WORKERS=N`` overrides it."""
+    if os.environ.get("PYTEST_XDIST_AUTO_NUM_WORKERS"):
+        return None  # xdist's own hook reads it
+    cpus = len(os.sched_getaffinity(0))
+    try:
+        quota, period = Path("/sys/fs/cgroup/cpu.max").read_text().split()
+        if quota != "max":
+            cpus = min(cpus, max(1, int(quota) // int(period)))
+    except (OSError, ValueError):
+        pass
+    return cpus
+
+
+def run_root(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The temporary directory of the whole run: shared by the xdist workers (each has its own
+    ``popen-gwN`` below it), the session's own without xdist."""
+    base = tmp_path_factory.getbasetemp()
+    return base.parent if os.environ.get("PYTEST_XDIST_WORKER") else base
+
+
+@pytest.fixture(scope="session")
+def seeded_demo(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The database of one first ``makker demo --no-serve``, seeded once per run (about 40 s) for
+    every worker: the first worker to need it seeds it under a file lock, the others wait and
+    read it. Never write to it - copy it (``demo_db`` in tests/test_demo.py)."""
+    root = run_root(tmp_path_factory)
+    workdir = root / "demo-seeded"
+    done = workdir / "seeded"
+    with (root / "demo-seeded.lock").open("w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)  # released when the file closes
+        if not done.exists():
+            shutil.rmtree(workdir, ignore_errors=True)  # a failed attempt's leftovers
+            workdir.mkdir()
+            seeded = subprocess.run(
+                [sys.executable, "-m", "core.cli", "demo", "--no-serve"],
+                cwd=workdir,
+                env={k: v for k, v in os.environ.items() if not k.startswith("MAKKER_")},
+                capture_output=True,
+                text=True,
+                timeout=600,
+            )
+            assert seeded.returncode == 0, seeded.stderr[-2000:]
+            assert "demo people added: kolding 216, vejle 67" in seeded.stdout
+            done.touch()
+    return workdir / "makker.sqlite3"
+
+
 @pytest.fixture(scope="session")
 def postgres(tmp_path_factory: pytest.TempPathFactory) -> PostgresProvider:
     return PostgresProvider(tmp_path_factory.mktemp("postgres"))
@@ -78,6 +142,19 @@ def _migrated(
 ) -> dict[str, TestDatabase]:
     """One migrated database per backend, shared by the session (created on first use)."""
     return {}
+
+
+@pytest.fixture(scope="session")
+def _sqlite_directory(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
+    """Where the session's SQLite database lives: in memory (tmpfs) where there is one - SQLite
+    flushes every commit to disk, and most tests commit - else in the temporary directory."""
+    shm = Path("/dev/shm")
+    if not (shm.is_dir() and os.access(shm, os.W_OK)):
+        yield tmp_path_factory.mktemp("sqlite")
+        return
+    directory = Path(tempfile.mkdtemp(prefix="makker-test-sqlite-", dir=shm))
+    yield directory
+    shutil.rmtree(directory, ignore_errors=True)
 
 
 @pytest.fixture(params=BACKENDS)
@@ -113,7 +190,7 @@ def migrated_database(
     """The session's migrated database on ``backend``, for fixtures of any scope."""
     if backend not in migrated:
         if backend == "sqlite":
-            db = create_sqlite_database(tmp_path_factory.mktemp("sqlite"))
+            db = create_sqlite_database(request.getfixturevalue("_sqlite_directory"))
         else:
             db = request.getfixturevalue("postgres").create_database()
         db.upgrade()

