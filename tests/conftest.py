@@ -27,6 +27,7 @@ from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
+import httpx
 import pytest
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
@@ -39,6 +40,20 @@ from tests.live import LiveServer, free_port, start_live_server
 
 BACKENDS = ("sqlite", "postgresql")
 _slugs = itertools.count()
+
+#: Test clients wait up to 30 s for an answer unless they say otherwise (httpx's default is
+#: 5 s). With two workers on two cores, a loaded machine made a live server's page take 5.3 s
+#: now and then: a timeout there tells nothing about the code, and the test's own assertions
+#: still decide. A client that names its own timeout keeps it.
+_httpx_init = httpx.AsyncClient.__init__
+
+
+def _patient_client(self: httpx.AsyncClient, *args: object, **kwargs: object) -> None:
+    kwargs.setdefault("timeout", 30.0)
+    _httpx_init(self, *args, **kwargs)  # type: ignore[arg-type]
+
+
+httpx.AsyncClient.__init__ = _patient_client  # type: ignore[method-assign]
 
 
 @dataclass(frozen=True)
